@@ -1,0 +1,5 @@
+"""salescore: open-source sales performance management."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Specs to unbound Ibis expressions. Nothing here connects to a database."""

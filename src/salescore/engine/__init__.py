@@ -1,0 +1,1 @@
+"""The only layer that connects to a warehouse backend and executes expressions."""

@@ -1,0 +1,75 @@
+"""CREATE TABLE statements for every backend, derived from the one table declaration.
+
+The statement is built once in DuckDB's dialect and transpiled by sqlglot to the others, so the
+key, NOT NULL and CHECK constraints (allowed values, ranges) are the same everywhere. Foreign keys
+are deliberately not constraints: an import may reference rows that arrive later, and orphans are
+reported by the quality report instead (DESIGN.md, Boundaries).
+
+>>> print(create_table_sql(table("fx_rates"), "postgres"))
+CREATE TABLE IF NOT EXISTS fx_rates (currency TEXT NOT NULL, day DATE NOT NULL, rate DOUBLE PRECISION NOT NULL CHECK (rate >= 0), PRIMARY KEY (currency, day))
+"""
+
+from __future__ import annotations
+
+from typing import assert_never
+
+import sqlglot
+
+from salescore.model.tables import MONEY_PRECISION, MONEY_SCALE, Column, DataType, Table, table
+
+__all__ = ["create_table_sql", "sql_type", "table"]
+
+
+def sql_type(column: Column) -> str:
+    """The column's type in DuckDB's dialect (sqlglot maps it to the others)."""
+    match column.type:
+        case DataType.STRING:
+            return "VARCHAR"
+        case DataType.INTEGER:
+            return "BIGINT"
+        case DataType.FLOAT:
+            return "DOUBLE"
+        case DataType.DECIMAL:
+            return f"DECIMAL({MONEY_PRECISION}, {MONEY_SCALE})"
+        case DataType.BOOLEAN:
+            return "BOOLEAN"
+        case DataType.DATE:
+            return "DATE"
+        case DataType.TIMESTAMP:
+            return "TIMESTAMP"
+        case _:
+            assert_never(column.type)
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(value)
+
+
+def _column_sql(column: Column, in_key: bool) -> str:
+    parts = [column.name, sql_type(column)]
+    if column.required or in_key:
+        parts.append("NOT NULL")
+    checks = []
+    if column.allowed:
+        checks.append(f"{column.name} IN ({', '.join(_quote(v) for v in column.allowed)})")
+    if column.minimum is not None:
+        checks.append(f"{column.name} >= {_number(column.minimum)}")
+    if column.maximum is not None:
+        checks.append(f"{column.name} <= {_number(column.maximum)}")
+    if checks:
+        parts.append(f"CHECK ({' AND '.join(checks)})")
+    return " ".join(parts)
+
+
+def create_table_sql(declared: Table, dialect: str = "duckdb") -> str:
+    """``CREATE TABLE IF NOT EXISTS`` for ``declared`` in ``dialect`` (any sqlglot dialect)."""
+    columns = [_column_sql(c, c.name in declared.key) for c in declared.columns]
+    columns.append(f"PRIMARY KEY ({', '.join(declared.key)})")
+    statement = f"CREATE TABLE IF NOT EXISTS {declared.name} ({', '.join(columns)})"
+    if dialect == "duckdb":
+        return statement
+    return sqlglot.transpile(statement, read="duckdb", write=dialect)[0]

@@ -1,0 +1,245 @@
+"""The warehouse: the canonical tables on DuckDB (default) or PostgreSQL, through Ibis.
+
+A warehouse is named by a URL: ``duckdb:///path/warehouse.duckdb`` (or a bare path ending in
+``.duckdb``), ``duckdb://:memory:``, or ``postgresql://user@host:5432/db`` (a SQLAlchemy-style
+``postgresql+psycopg://`` is accepted too; ``?schema=name`` selects and creates a schema).
+
+>>> with Warehouse.open("duckdb://:memory:") as wh:
+...     wh.create_tables()
+...     wh.table_info()[0]
+TableInfo(name='teams', rows=0, first=None, last=None)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import duckdb
+import ibis
+import pyarrow as pa
+from ibis.backends import BaseBackend
+
+from salescore.compile.schema import schema
+from salescore.core.errors import StoreError, StoreLockedError
+from salescore.engine.ddl import create_table_sql
+from salescore.model.tables import TABLES, table
+
+Dialect = Literal["duckdb", "postgres"]
+
+_LOCK = re.compile(r'Could not set lock on file "(?P<file>[^"]+)": Conflicting lock is held in '
+                   r"(?P<proc>.+?) \(PID (?P<pid>\d+)\)")
+
+
+@dataclass(frozen=True, slots=True)
+class TableInfo:
+    """Row count and the range of a table's time column (``None`` when empty or timeless)."""
+
+    name: str
+    rows: int
+    first: datetime | None
+    last: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class WarehouseURL:
+    dialect: Dialect
+    path: str | None = None  # duckdb: a file path or ":memory:"
+    host: str | None = None
+    port: int = 5432
+    user: str | None = None
+    password: str | None = None
+    database: str | None = None
+    schema: str | None = None
+
+    @classmethod
+    def parse(cls, url: str) -> WarehouseURL:
+        """Parse a warehouse URL; a plain path is a DuckDB file."""
+        if "://" not in url:
+            return cls("duckdb", path=url)
+        parts = urlsplit(url)
+        scheme = parts.scheme.split("+", 1)[0]
+        if scheme == "duckdb":
+            path = unquote(url.split("://", 1)[1].split("?", 1)[0])
+            if path.startswith("/") and path.startswith("//"):
+                path = path[1:]
+            if path.startswith("/:memory:"):
+                path = ":memory:"
+            return cls("duckdb", path=path or ":memory:")
+        if scheme in ("postgres", "postgresql"):
+            query = parse_qs(parts.query)
+            return cls(
+                "postgres",
+                host=parts.hostname or "127.0.0.1",
+                port=parts.port or 5432,
+                user=unquote(parts.username) if parts.username else None,
+                password=unquote(parts.password) if parts.password else None,
+                database=parts.path.lstrip("/") or None,
+                schema=query.get("schema", [None])[0],
+            )
+        raise StoreError(
+            f"unsupported warehouse URL {url!r}: use duckdb:///path.duckdb or postgresql://...",
+            message_zh=f"不支持的数据仓库地址 {url!r}：请使用 duckdb:///路径.duckdb 或 postgresql://...",
+        )
+
+    def redacted(self) -> str:
+        if self.dialect == "duckdb":
+            return f"duckdb:///{self.path}" if self.path != ":memory:" else "duckdb://:memory:"
+        who = f"{self.user}@" if self.user else ""
+        return f"postgresql://{who}{self.host}:{self.port}/{self.database or ''}"
+
+
+def _locked_error(exc: Exception, path: str) -> StoreLockedError:
+    found = _LOCK.search(str(exc))
+    pid = found["pid"] if found else "?"
+    proc = found["proc"] if found else "another process"
+    return StoreLockedError(
+        f"The warehouse {path} is in use by {proc} (PID {pid}); DuckDB allows one writing "
+        f"process. Stop that process (for example the running `salescore serve`, or `kill {pid}`), "
+        "or send the change through the running server's API, then try again.",
+        message_zh=f"数据仓库 {path} 正被进程 {proc}（PID {pid}）占用；DuckDB 只允许一个写入进程。"
+        f"请先停止该进程（例如正在运行的 `salescore serve`，或执行 `kill {pid}`），"
+        "或通过正在运行的服务的 API 提交更改，然后重试。",
+    )
+
+
+class Warehouse:
+    """An open warehouse. Use as a context manager, or call :meth:`close`."""
+
+    def __init__(self, backend: BaseBackend, url: WarehouseURL) -> None:
+        self.backend = backend
+        self.url = url
+        self.dialect: Dialect = url.dialect
+
+    @classmethod
+    def open(cls, url: str, *, read_only: bool = False) -> Warehouse:
+        """Connect to the warehouse at ``url``; a clear :class:`StoreError` when it cannot."""
+        parsed = WarehouseURL.parse(url)
+        match parsed.dialect:
+            case "duckdb":
+                assert parsed.path is not None
+                if parsed.path != ":memory:":
+                    Path(parsed.path).parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    backend = ibis.duckdb.connect(parsed.path, read_only=read_only)
+                except duckdb.IOException as exc:
+                    if "lock" in str(exc):
+                        raise _locked_error(exc, parsed.path) from None
+                    raise StoreError(f"cannot open the warehouse {parsed.path}: {exc}",
+                                     message_zh=f"无法打开数据仓库 {parsed.path}：{exc}") from None
+            case "postgres":
+                backend = cls._connect_postgres(parsed)
+        return cls(backend, parsed)
+
+    @staticmethod
+    def _connect_postgres(parsed: WarehouseURL) -> BaseBackend:
+        import psycopg
+
+        try:
+            backend = ibis.postgres.connect(
+                host=parsed.host, port=parsed.port, user=parsed.user, password=parsed.password,
+                database=parsed.database,
+            )
+            if parsed.schema:
+                ident = parsed.schema.replace('"', '""')
+                with backend.con.cursor() as cur:
+                    cur.execute(f'CREATE SCHEMA IF NOT EXISTS "{ident}"')
+                    cur.execute(f'SET search_path TO "{ident}"')
+        except psycopg.OperationalError as exc:
+            detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise StoreError(
+                f"cannot reach the PostgreSQL warehouse {parsed.redacted()}: {detail}",
+                message_zh=f"无法连接 PostgreSQL 数据仓库 {parsed.redacted()}：{detail}",
+            ) from None
+        return backend
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.backend.disconnect()
+
+    # -- schema -------------------------------------------------------------------------------
+    def create_tables(self) -> None:
+        """Create every canonical table that does not exist yet (idempotent)."""
+        for declared in TABLES:
+            self.execute_sql(create_table_sql(declared, self.dialect))
+
+    def table(self, name: str) -> ibis.Table:
+        """The bound Ibis table for canonical table ``name``."""
+        table(name)  # a KeyError naming the known tables for a typo
+        return self.backend.table(name)
+
+    # -- statements ---------------------------------------------------------------------------
+    def execute_sql(self, sql: str, params: tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
+        """Run one statement on the raw connection; rows when it returns any."""
+        match self.dialect:
+            case "duckdb":
+                cursor = self.backend.con.execute(sql, params) if params else \
+                    self.backend.con.execute(sql)
+                return cursor.fetchall() if cursor.description else []
+            case "postgres":
+                with self.backend.con.cursor() as cur:
+                    cur.execute(sql, params)
+                    return cur.fetchall() if cur.description else []
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One transaction: committed when the block ends, rolled back when it raises."""
+        self.execute_sql("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self.execute_sql("ROLLBACK")
+            raise
+        self.execute_sql("COMMIT")
+
+    def append(self, name: str, data: pa.Table) -> int:
+        """Insert ``data`` (declared columns, any order) into ``name``; returns rows written."""
+        declared = table(name)
+        target = schema(name).to_pyarrow()
+        data = data.select(list(declared.column_names)).cast(target)
+        if data.num_rows == 0:
+            return 0
+        columns = ", ".join(declared.column_names)
+        match self.dialect:
+            case "duckdb":
+                con = self.backend.con
+                view = f"_salescore_append_{name}"
+                con.register(view, data)
+                try:
+                    con.execute(f"INSERT INTO {name} ({columns}) SELECT {columns} FROM {view}")
+                finally:
+                    con.unregister(view)
+            case "postgres":
+                with self.backend.con.cursor() as cur, \
+                        cur.copy(f"COPY {name} ({columns}) FROM STDIN") as copy:
+                    for row in zip(*(data.column(c).to_pylist() for c in declared.column_names),
+                                   strict=True):
+                        copy.write_row(row)
+        return data.num_rows
+
+    def table_info(self) -> list[TableInfo]:
+        """Row count and time range of every canonical table, in declaration order."""
+        infos = []
+        for declared in TABLES:
+            if declared.time_column:
+                col = declared.time_column
+                row = self.execute_sql(f"SELECT count(*), min({col}), max({col}) "
+                                       f"FROM {declared.name}")[0]
+                infos.append(TableInfo(declared.name, int(row[0]), row[1], row[2]))
+            else:
+                rows = self.execute_sql(f"SELECT count(*) FROM {declared.name}")[0][0]
+                infos.append(TableInfo(declared.name, int(rows), None, None))
+        return infos

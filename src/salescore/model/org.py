@@ -1,0 +1,173 @@
+"""The organisation's settings: one documented YAML file in the data folder.
+
+``salescore init`` writes ``salescore.yaml`` with the defaults below; every command reads and
+validates it on start (:func:`load_settings`). A typo is an error that names the file and key.
+
+>>> s = OrgSettings()
+>>> s.pipeline.stage_names()[:3]
+('lead', 'qualified', 'discovery')
+>>> s.pipeline.status_of("won")
+'won'
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from salescore.core.errors import ConfigError
+
+SETTINGS_FILE = "salescore.yaml"
+
+Status = Literal["open", "won", "lost"]
+Locale = Literal["en", "zh_CN"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Stage(_Frozen):
+    """One stage of the pipeline, as it appears in the organisation's data."""
+
+    name: str = Field(min_length=1)
+    status: Status = "open"
+    label_en: str = ""
+    label_zh: str = ""
+    probability: float = Field(default=0.0, ge=0.0, le=1.0)
+
+    def label(self, locale: str) -> str:
+        chosen = self.label_zh if locale.startswith("zh") else self.label_en
+        return chosen or self.name
+
+
+DEFAULT_STAGES: tuple[Stage, ...] = (
+    Stage(name="lead", label_en="Lead", label_zh="线索", probability=0.05),
+    Stage(name="qualified", label_en="Qualified", label_zh="已验证", probability=0.15),
+    Stage(name="discovery", label_en="Needs analysis", label_zh="需求分析", probability=0.3),
+    Stage(name="proposal", label_en="Proposal", label_zh="方案报价", probability=0.5),
+    Stage(name="negotiation", label_en="Negotiation", label_zh="商务谈判", probability=0.75),
+    Stage(name="won", status="won", label_en="Closed won", label_zh="赢单", probability=1.0),
+    Stage(name="lost", status="lost", label_en="Closed lost", label_zh="输单", probability=0.0),
+)
+
+
+class Pipeline(_Frozen):
+    """The stages in the order an opportunity moves through them; won and lost stages last."""
+
+    stages: tuple[Stage, ...] = DEFAULT_STAGES
+
+    @model_validator(mode="after")
+    def _check(self) -> Pipeline:
+        names = [s.name for s in self.stages]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"stage names must be unique; repeated: {', '.join(dupes)}")
+        for status in ("won", "lost"):
+            if not any(s.status == status for s in self.stages):
+                raise ValueError(f"the pipeline needs at least one stage with status {status!r}")
+        return self
+
+    def stage_names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.stages)
+
+    def open_stage_names(self) -> tuple[str, ...]:
+        """The open stages in pipeline order: the funnel."""
+        return tuple(s.name for s in self.stages if s.status == "open")
+
+    def status_of(self, stage: str) -> Status:
+        for s in self.stages:
+            if s.name == stage:
+                return s.status
+        raise KeyError(stage)
+
+    def with_stages(self, names: list[str]) -> Pipeline:
+        """This pipeline with open stages ``names`` appended before the closed ones."""
+        known = set(self.stage_names())
+        new = [Stage(name=n) for n in names if n not in known]
+        open_ = [s for s in self.stages if s.status == "open"]
+        closed = [s for s in self.stages if s.status != "open"]
+        return Pipeline(stages=tuple(open_ + new + closed))
+
+
+class Organisation(_Frozen):
+    name: str = "My sales organisation"
+    timezone: str = "UTC"
+    fiscal_year_start_month: int = Field(default=1, ge=1, le=12)
+    currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
+    locale: Locale = "en"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as "
+                             "Asia/Shanghai or Europe/Berlin)") from None
+        return value
+
+
+class OrgSettings(_Frozen):
+    """Everything ``salescore.yaml`` holds."""
+
+    organisation: Organisation = Organisation()
+    pipeline: Pipeline = Pipeline()
+
+
+_HEADER = """\
+# salescore organisation settings / 组织设置
+# organisation.timezone: IANA name; a timestamp counts in the period of its local date
+#                        时区（IANA 名称）；时间戳按本地日期归入周期
+# organisation.fiscal_year_start_month: 1-12; a fiscal year is named by the calendar year it ends in
+#                        (start month 4: FY2025 = 2024-04-01..2025-03-31)
+#                        财年起始月份（1-12）；财年以其结束所在的公历年命名
+# organisation.currency: reporting currency (ISO 4217) / 报告币种
+# organisation.locale: en or zh_CN / 界面语言
+# pipeline.stages: your stages in order; status is open, won or lost
+#                        销售流程阶段（按顺序）；status 取 open、won 或 lost
+"""
+
+
+def settings_path(home: Path) -> Path:
+    return home / SETTINGS_FILE
+
+
+def dump_settings(settings: OrgSettings) -> str:
+    data: dict[str, Any] = settings.model_dump(mode="json")
+    return _HEADER + yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+def write_settings(home: Path, settings: OrgSettings) -> Path:
+    """Write ``settings`` to ``home/salescore.yaml`` atomically."""
+    path = settings_path(home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".yaml.tmp")
+    tmp.write_text(dump_settings(settings), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def load_settings(home: Path) -> OrgSettings:
+    """Read and validate ``home/salescore.yaml``; defaults when it does not exist."""
+    path = settings_path(home)
+    if not path.exists():
+        return OrgSettings()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}",
+                          message_zh=f"{path}：YAML 格式错误：{exc}") from None
+    try:
+        return OrgSettings.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"{path}: invalid settings: {problems}",
+                          message_zh=f"{path}：设置无效：{problems}") from None

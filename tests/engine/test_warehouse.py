@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from salescore.compile.schema import schema
+from salescore.core.errors import StoreError, StoreLockedError
+from salescore.engine.ddl import create_table_sql
+from salescore.engine.warehouse import Warehouse, WarehouseURL
+from salescore.model.tables import TABLES, table
+
+
+def test_every_table_is_created_from_the_declaration(warehouse: Warehouse) -> None:
+    """On each backend the tables exist with exactly the declared columns and types."""
+    for declared in TABLES:
+        bound = warehouse.table(declared.name).schema()
+        assert tuple(bound.names) == declared.column_names
+        expected = schema(declared.name)
+        for name in declared.column_names:
+            # PostgreSQL reports no nullability for key columns through Ibis; compare kinds.
+            assert type(bound[name]) is type(expected[name]), (declared.name, name)
+    assert [t.rows for t in warehouse.table_info()] == [0] * len(TABLES)
+
+
+def test_create_tables_is_idempotent(warehouse: Warehouse) -> None:
+    warehouse.create_tables()
+    assert len(warehouse.table_info()) == len(TABLES)
+
+
+def _team(team_id: str, parent: str | None = None) -> dict[str, list[object]]:
+    return {"team_id": [team_id], "name": [f"Team {team_id}"], "parent_team_id": [parent],
+            "department": [None], "region": ["East"]}
+
+
+def test_constraints_from_the_declaration_hold(warehouse: Warehouse) -> None:
+    warehouse.append("teams", pa.table(_team("t1")))
+    with pytest.raises(Exception, match="(?i)(duplicate|unique|constraint)"):
+        warehouse.append("teams", pa.table(_team("t1")))
+    survey = {"survey_id": ["s1"], "customer_id": ["c1"], "rep_id": ["r1"],
+              "answered_at": [datetime(2025, 1, 1)], "csat": [6], "nps": [9], "comment": [None]}
+    with pytest.raises(Exception, match="(?i)check"):
+        warehouse.append("surveys", pa.table(survey))
+
+
+def test_append_and_table_info(warehouse: Warehouse) -> None:
+    opp = {
+        "opportunity_id": ["o1", "o2"], "customer_id": ["c1", "c1"], "owner_rep_id": ["r1", "r1"],
+        "product": ["A", "B"], "channel": ["social", None],
+        "created_at": [datetime(2025, 1, 5, 9), datetime(2025, 3, 1, 23, 30)],
+        "stage": ["won", "lead"], "status": ["won", "open"],
+        "amount": [Decimal("1234.50"), Decimal("10")], "currency": ["CNY", "CNY"],
+        "expected_close_date": [None, None], "closed_at": [datetime(2025, 2, 1), None],
+        "lost_reason": [None, None],
+    }
+    assert warehouse.append("opportunities", pa.table(opp)) == 2
+    info = {t.name: t for t in warehouse.table_info()}["opportunities"]
+    assert (info.rows, info.first, info.last) == (2, datetime(2025, 1, 5, 9),
+                                                  datetime(2025, 3, 1, 23, 30))
+    total = warehouse.table("opportunities").amount.sum().execute()
+    assert Decimal(str(total)) == Decimal("1244.50")
+
+
+def test_transaction_rolls_back_on_error(warehouse: Warehouse) -> None:
+    with pytest.raises(RuntimeError), warehouse.transaction():
+        warehouse.append("teams", pa.table(_team("t9")))
+        raise RuntimeError("midway")
+    assert warehouse.table_info()[0].rows == 0
+
+
+def test_ddl_is_derived_for_other_dialects() -> None:
+    sql = create_table_sql(table("activities"), "trino")
+    assert "PRIMARY KEY (activity_id)" in sql
+    assert "CHECK (kind IN ('call', 'email'" in sql
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("/tmp/w.duckdb", WarehouseURL("duckdb", path="/tmp/w.duckdb")),
+        ("duckdb:///tmp/w.duckdb", WarehouseURL("duckdb", path="/tmp/w.duckdb")),
+        ("duckdb://:memory:", WarehouseURL("duckdb", path=":memory:")),
+        ("postgresql+psycopg://u:p%40ss@db:5433/sales?schema=s1",
+         WarehouseURL("postgres", host="db", port=5433, user="u", password="p@ss",
+                      database="sales", schema="s1")),
+    ],
+)
+def test_url_forms(url: str, expected: WarehouseURL) -> None:
+    assert WarehouseURL.parse(url) == expected
+
+
+def test_unknown_url_scheme_is_a_clear_error() -> None:
+    with pytest.raises(StoreError, match="unsupported warehouse URL 'mysql://x'"):
+        Warehouse.open("mysql://x")
+
+
+def test_unreachable_postgres_is_a_clear_error() -> None:
+    with pytest.raises(StoreError, match="cannot reach the PostgreSQL warehouse"):
+        Warehouse.open("postgresql://nobody@127.0.0.1:1/none")
+
+
+def test_a_second_process_gets_a_clear_lock_message(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    with Warehouse.open(str(path)) as wh:
+        wh.create_tables()
+        code = (
+            "import sys\n"
+            "from salescore.engine.warehouse import Warehouse\n"
+            "from salescore.core.errors import StoreLockedError\n"
+            f"try:\n    Warehouse.open({str(path)!r})\n"
+            "except StoreLockedError as e:\n    print(e.message); sys.exit(3)\n"
+        )
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              timeout=60)
+    assert done.returncode == 3, done.stderr
+    assert "is in use by" in done.stdout and "one writing process" in done.stdout
+    assert StoreLockedError.__mro__[1] is StoreError
