@@ -1,0 +1,1 @@
+"""The ``salescore`` command line (Typer + Rich)."""

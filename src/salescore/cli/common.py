@@ -1,0 +1,56 @@
+"""What every command shares: the --home option, opening the workspace, printing errors."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from salescore.core.errors import SalescoreError
+from salescore.workspace import Workspace
+
+console = Console()
+err_console = Console(stderr=True)
+
+HomeOption = Annotated[
+    Path | None,
+    typer.Option("--home", envvar="SALESCORE_HOME",
+                 help="Data folder (default ./salescore-data) / 数据目录", show_default=False),
+]
+
+EXIT_OK = 0
+EXIT_ABORTED = 1
+EXIT_USAGE = 2
+
+
+def fail(error: SalescoreError, locale: str = "en", code: int = EXIT_USAGE) -> NoReturn:
+    """Print ``error`` in the user's language (both when unknown) and exit with ``code``."""
+    text = error.localized(locale)
+    if locale == "en" and error.message_zh != error.message:
+        text = f"{error.message}\n{error.message_zh}"
+    err_console.print(f"[bold red]error / 错误:[/] {text}", highlight=False)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def open_workspace(home: Path | None, *, read_only: bool = False) -> Iterator[Workspace]:
+    """Open the workspace for a command; a :class:`SalescoreError` becomes a clean exit 2."""
+    try:
+        ws = Workspace.open(home, read_only=read_only)
+    except SalescoreError as exc:
+        fail(exc)
+    try:
+        yield ws
+    except SalescoreError as exc:
+        fail(exc, ws.locale)
+    finally:
+        ws.close()
+
+
+def is_interactive() -> bool:
+    return sys.stderr.isatty()

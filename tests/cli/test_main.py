@@ -1,0 +1,86 @@
+"""The foundation's commands, run as a user runs them (in a subprocess where locks matter)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from salescore.cli.main import app
+from salescore.model.tables import TABLES
+
+runner = CliRunner()
+
+
+def test_init_writes_settings_and_both_stores(tmp_path: Path) -> None:
+    home = tmp_path / "data"
+    result = runner.invoke(app, ["init", "--home", str(home), "--timezone", "Asia/Shanghai",
+                                 "--fiscal-start", "4", "--locale", "zh_CN", "--name", "华东销售部"])
+    assert result.exit_code == 0, result.output
+    settings = yaml.safe_load((home / "salescore.yaml").read_text(encoding="utf-8"))
+    assert settings["organisation"] == {
+        "name": "华东销售部", "timezone": "Asia/Shanghai", "fiscal_year_start_month": 4,
+        "currency": "CNY", "locale": "zh_CN",
+    }
+    assert (home / "warehouse.duckdb").exists() and (home / "app.sqlite").exists()
+
+
+def test_init_rejects_a_bad_time_zone(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["init", "--home", str(tmp_path), "--timezone", "Asia/Shangai"])
+    assert result.exit_code == 2
+    assert "Asia/Shangai" in result.output
+
+
+def test_info_lists_every_table(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["init", "--home", str(tmp_path)]).exit_code == 0
+    result = runner.invoke(app, ["info", "--home", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    for declared in TABLES:
+        assert declared.name in result.output
+
+
+def test_a_broken_settings_file_is_a_clear_error(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["init", "--home", str(tmp_path)]).exit_code == 0
+    (tmp_path / "salescore.yaml").write_text("organisation:\n  curency: EUR\n", encoding="utf-8")
+    result = runner.invoke(app, ["info", "--home", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "organisation.curency" in result.output
+
+
+@pytest.mark.slow
+def test_demo_then_info_counts_every_table(tmp_path: Path) -> None:
+    """What `make demo` does: every table but fx_rates has rows."""
+    env = {**os.environ, "SALESCORE_HOME": str(tmp_path)}
+    env.pop("SALESCORE_WAREHOUSE_URL", None)
+    env.pop("SALESCORE_APP_DB_URL", None)
+    cli = [sys.executable, "-m", "salescore.cli.main"]
+    demo = subprocess.run([*cli, "demo", "--scale", "small", "--seed", "3"], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert demo.returncode == 0, demo.stderr
+    info = subprocess.run([*cli, "info"], env={**env, "COLUMNS": "200"}, capture_output=True,
+                          text=True, timeout=120)
+    assert info.returncode == 0, info.stderr
+    rows = {}
+    for line in info.stdout.splitlines():
+        cells = [c.strip() for c in line.replace("┃", "│").split("│") if c.strip()]
+        if cells and cells[0] in {t.name for t in TABLES}:
+            rows[cells[0]] = int(cells[1].replace(",", ""))
+    assert set(rows) == {t.name for t in TABLES}
+    assert all(count > 0 for name, count in rows.items() if name != "fx_rates"), rows
+
+
+def test_a_second_writer_gets_a_plain_message(tmp_path: Path) -> None:
+    from salescore.workspace import Workspace
+
+    env = {**os.environ, "SALESCORE_HOME": str(tmp_path)}
+    with Workspace.init(tmp_path):
+        done = subprocess.run([sys.executable, "-m", "salescore.cli.main", "init"], env=env,
+                              capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "one writing process" in done.stderr
