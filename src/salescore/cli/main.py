@@ -1,0 +1,142 @@
+"""``salescore``: the top-level command and the foundation's commands (init, demo, info)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from salescore.cli.common import HomeOption, console, fail, open_workspace
+from salescore.core.errors import SalescoreError
+from salescore.model.org import Organisation, OrgSettings
+from salescore.workspace import Locations, Workspace
+
+app = typer.Typer(
+    name="salescore",
+    help="Sales performance management: fair, explainable scorecards. 销售绩效管理：公平、可解释的评分卡。",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.command()
+def init(
+    home: HomeOption = None,
+    name: Annotated[str | None, typer.Option(help="Organisation name / 组织名称")] = None,
+    timezone: Annotated[str, typer.Option(help="IANA time zone / 时区")] = "UTC",
+    currency: Annotated[str, typer.Option(help="Reporting currency / 报告币种")] = "CNY",
+    fiscal_start: Annotated[int, typer.Option(help="Fiscal year's first month / 财年起始月")] = 1,
+    locale: Annotated[str, typer.Option(help="en or zh_CN / 界面语言")] = "en",
+    force: Annotated[bool, typer.Option(help="Overwrite existing settings / 覆盖已有设置")] = False,
+) -> None:
+    """Create the data folder with settings, warehouse and app store. 初始化数据目录。"""
+    try:
+        organisation = Organisation.model_validate({
+            "name": name or Organisation().name, "timezone": timezone, "currency": currency,
+            "fiscal_year_start_month": fiscal_start, "locale": locale,
+        })
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+    try:
+        with Workspace.init(home, OrgSettings(organisation=organisation), overwrite=force) as ws:
+            console.print(f"Initialised / 已初始化: [bold]{ws.locations.home}[/]")
+            console.print(f"  settings / 设置:   {ws.locations.home / 'salescore.yaml'}")
+            console.print(f"  warehouse / 仓库:  {ws.warehouse.url.redacted()}")
+            console.print(f"  app store / 应用库: {ws.app.safe_url}")
+    except SalescoreError as exc:
+        fail(exc)
+
+
+@app.command()
+def demo(
+    home: HomeOption = None,
+    scale: Annotated[str, typer.Option(help="small | medium | large")] = "small",
+    seed: Annotated[int, typer.Option(help="Random seed / 随机种子")] = 42,
+    locale: Annotated[str, typer.Option(help="en | zh_CN")] = "en",
+    out: Annotated[Path | None, typer.Option(help="Write Parquet here instead of the store / "
+                                             "输出为 Parquet 文件夹")] = None,
+) -> None:
+    """Generate a realistic demo organisation. 生成演示组织数据。"""
+    from salescore.demo import DemoConfig, demo_settings, generate, write_parquet
+
+    if scale not in ("small", "medium", "large") or locale not in ("en", "zh_CN"):
+        console.print("[red]--scale is small|medium|large and --locale en|zh_CN[/]")
+        raise typer.Exit(2)
+    config = DemoConfig(scale=_lit_scale(scale), seed=seed, locale=_lit_locale(locale))
+    with _progress() as progress:
+        task = progress.add_task("demo", total=None)
+
+        def report(stage: str, done: int, total: int) -> None:
+            progress.update(task, description=stage, completed=done, total=total)
+
+        if out is not None:
+            counts = write_parquet(config, out, progress=report)
+            progress.stop()
+            _print_counts(counts, f"Parquet in {out}")
+            return
+        try:
+            ws = Workspace.init(home, demo_settings(config), overwrite=True)
+        except SalescoreError as exc:
+            fail(exc)
+        with ws:
+            ws.clear_warehouse()
+            with ws.warehouse.transaction():
+                for name, chunk in generate(config, progress=report):
+                    ws.warehouse.append(name, chunk)
+    console.print(f"Demo organisation written to / 演示数据已写入 {Locations.resolve(home).home}")
+
+
+def _lit_scale(value: str) -> Literal["small", "medium", "large"]:
+    assert value in ("small", "medium", "large")
+    return value  # type: ignore[return-value]
+
+
+def _lit_locale(value: str) -> Literal["en", "zh_CN"]:
+    assert value in ("en", "zh_CN")
+    return value  # type: ignore[return-value]
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=console, transient=True)
+
+
+def _print_counts(counts: dict[str, int], title: str) -> None:
+    grid = Table(title=title)
+    grid.add_column("table / 表")
+    grid.add_column("rows / 行数", justify="right")
+    for name, rows in counts.items():
+        grid.add_row(name, f"{rows:,}")
+    console.print(grid)
+
+
+@app.command()
+def info(home: HomeOption = None) -> None:
+    """Row counts and date ranges of every warehouse table. 各数据表的行数与时间范围。"""
+    with open_workspace(home, read_only=True) as ws:
+        org = ws.settings.organisation
+        grid = Table(title=f"{org.name} · {ws.warehouse.url.redacted()} · {org.timezone} · "
+                           f"{org.currency}")
+        grid.add_column("table / 表")
+        grid.add_column("rows / 行数", justify="right")
+        grid.add_column("first / 最早 (UTC)")
+        grid.add_column("last / 最新 (UTC)")
+        for t in ws.table_info():
+            grid.add_row(t.name, f"{t.rows:,}", _when(t.first), _when(t.last))
+        console.print(grid)
+
+
+def _when(value: object) -> str:
+    return "" if value is None else str(value)[:19]
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
