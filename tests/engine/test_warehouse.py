@@ -120,3 +120,11 @@ def test_a_second_process_gets_a_clear_lock_message(tmp_path: Path) -> None:
     assert done.returncode == 3, done.stderr
     assert "is in use by" in done.stdout and "one writing process" in done.stdout
     assert StoreLockedError.__mro__[1] is StoreError
+
+
+@pytest.mark.parametrize("url", ["duckdb:///tmp/w.duckdb", "duckdb://:memory:",
+                                 "postgresql://u@db:5433/sales"])
+def test_redacted_url_parses_back_to_the_same_place(url: str) -> None:
+    parsed = WarehouseURL.parse(url)
+    assert WarehouseURL.parse(parsed.redacted()) == parsed
+    assert parsed.redacted() == url

@@ -91,7 +91,10 @@ class WarehouseURL:
 
     def redacted(self) -> str:
         if self.dialect == "duckdb":
-            return f"duckdb:///{self.path}" if self.path != ":memory:" else "duckdb://:memory:"
+            if self.path == ":memory:":
+                return "duckdb://:memory:"
+            return f"duckdb://{self.path}" if str(self.path).startswith("/") else \
+                f"duckdb:///{self.path}"
         who = f"{self.user}@" if self.user else ""
         return f"postgresql://{who}{self.host}:{self.port}/{self.database or ''}"
 
