@@ -20,7 +20,8 @@ runner = CliRunner()
 def test_init_writes_settings_and_both_stores(tmp_path: Path) -> None:
     home = tmp_path / "data"
     result = runner.invoke(app, ["init", "--home", str(home), "--timezone", "Asia/Shanghai",
-                                 "--fiscal-start", "4", "--locale", "zh_CN", "--name", "华东销售部"])
+                                 "--fiscal-start", "4", "--locale", "zh_CN",
+                                 "--name", "华东销售部"])
     assert result.exit_code == 0, result.output
     settings = yaml.safe_load((home / "salescore.yaml").read_text(encoding="utf-8"))
     assert settings["organisation"] == {

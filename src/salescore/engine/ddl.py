@@ -5,8 +5,13 @@ key, NOT NULL and CHECK constraints (allowed values, ranges) are the same everyw
 are deliberately not constraints: an import may reference rows that arrive later, and orphans are
 reported by the quality report instead (DESIGN.md, Boundaries).
 
->>> print(create_table_sql(table("fx_rates"), "postgres"))
-CREATE TABLE IF NOT EXISTS fx_rates (currency TEXT NOT NULL, day DATE NOT NULL, rate DOUBLE PRECISION NOT NULL CHECK (rate >= 0), PRIMARY KEY (currency, day))
+>>> sql = create_table_sql(table("fx_rates"), "postgres")
+>>> print(sql.replace(", ", ",\n  "))
+CREATE TABLE IF NOT EXISTS fx_rates (currency TEXT NOT NULL,
+  day DATE NOT NULL,
+  rate DOUBLE PRECISION NOT NULL CHECK (rate >= 0),
+  PRIMARY KEY (currency,
+  day))
 """
 
 from __future__ import annotations

@@ -120,7 +120,7 @@ class Table:
         return iter(self.columns)
 
 
-S, I, F, M, B, D, T = (
+S, INT, F, M, B, D, T = (
     DataType.STRING,
     DataType.INTEGER,
     DataType.FLOAT,
@@ -214,7 +214,8 @@ TABLES: tuple[Table, ...] = (
             Column("stage", S, required=True, doc_en="Current stage (the organisation's pipeline)",
                    doc_zh="当前阶段（组织自定义的销售流程）"),
             Column("status", S, required=True, allowed=OPPORTUNITY_STATUSES,
-                   doc_en="open, won or lost", doc_zh="状态：open（进行中）、won（赢单）、lost（输单）"),
+                   doc_en="open, won or lost",
+                   doc_zh="状态：open（进行中）、won（赢单）、lost（输单）"),
             Column("amount", M, required=True, minimum=0, doc_en="Deal amount", doc_zh="金额"),
             _currency(),
             Column("expected_close_date", D, doc_en="Expected close date", doc_zh="预计成交日期"),
@@ -260,7 +261,7 @@ TABLES: tuple[Table, ...] = (
                    doc_en="outbound (by the rep) or inbound (from the customer)",
                    doc_zh="方向：outbound（销售发起）或 inbound（客户发起）"),
             Column("occurred_at", T, required=True, doc_en="When (UTC)", doc_zh="发生时间（UTC）"),
-            Column("duration_s", I, minimum=0, doc_en="Duration in seconds", doc_zh="时长（秒）"),
+            Column("duration_s", INT, minimum=0, doc_en="Duration in seconds", doc_zh="时长（秒）"),
             Column("outcome", S, doc_en="Outcome", doc_zh="结果"),
         ),
         key=("activity_id",),
@@ -292,9 +293,9 @@ TABLES: tuple[Table, ...] = (
             _ref("customer_id", "customers", "customer_id", "Customer", "客户", required=True),
             _ref("rep_id", "reps", "rep_id", "Rep rated", "被评价销售", required=True),
             Column("answered_at", T, required=True, doc_en="Answered (UTC)", doc_zh="回答时间（UTC）"),
-            Column("csat", I, minimum=1, maximum=5, doc_en="Satisfaction, 1-5",
+            Column("csat", INT, minimum=1, maximum=5, doc_en="Satisfaction, 1-5",
                    doc_zh="满意度（1-5）"),
-            Column("nps", I, minimum=0, maximum=10, doc_en="Likelihood to recommend, 0-10",
+            Column("nps", INT, minimum=0, maximum=10, doc_en="Likelihood to recommend, 0-10",
                    doc_zh="推荐意愿（0-10）"),
             Column("comment", S, doc_en="Free-text comment", doc_zh="评语"),
         ),
@@ -310,9 +311,9 @@ TABLES: tuple[Table, ...] = (
             _ref("reviewer_rep_id", "reps", "rep_id", "Reviewer", "评价人", required=True),
             _ref("reviewee_rep_id", "reps", "rep_id", "Reviewee", "被评价人", required=True),
             Column("reviewed_at", T, required=True, doc_en="Reviewed (UTC)", doc_zh="评价时间（UTC）"),
-            Column("collaboration", I, required=True, minimum=1, maximum=5,
+            Column("collaboration", INT, required=True, minimum=1, maximum=5,
                    doc_en="Collaboration, 1-5", doc_zh="协作（1-5）"),
-            Column("communication", I, required=True, minimum=1, maximum=5,
+            Column("communication", INT, required=True, minimum=1, maximum=5,
                    doc_en="Communication, 1-5", doc_zh="沟通（1-5）"),
             Column("comment", S, doc_en="Comment", doc_zh="评语"),
         ),
