@@ -1,0 +1,173 @@
+"""``salescore import``, ``export`` and ``quality`` as a user runs them: output and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from salescore.appstore.models import ImportRun, QualityReport
+from salescore.cli.main import app
+from salescore.workspace import Workspace
+
+runner = CliRunner()
+
+DEALS = ("opportunity_id,customer_id,owner_rep_id,created_at,stage,amount,currency,channel\n"
+         "o1,c1,r1,2025-03-01 09:00,lead,100,CNY,NA\n"
+         "o2,c1,r2,2025-03-02 10:00,Demo,200,CNY,-\n"
+         "o3,c2,r2,2025-03-03 11:00,proposal,lots,CNY,web\n")
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    folder = tmp_path / "data"
+    assert runner.invoke(app, ["init", "--home", str(folder)]).exit_code == 0
+    return folder
+
+
+def _deals(tmp_path: Path, text: str = DEALS) -> Path:
+    path = tmp_path / "deals.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _json(args: list[str]) -> dict[str, object]:
+    result = runner.invoke(app, [*args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return dict(json.loads(result.stdout))
+
+
+def test_import_prints_counts_and_writes_rejects(tmp_path: Path, home: Path) -> None:
+    result = runner.invoke(app, ["import", "opportunities", str(_deals(tmp_path)),
+                                 "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "read / 读取" in out and "inserted / 新增" in out and "rejected / 拒绝" in out
+    assert "Unknown stages / 未知阶段: Demo (1)" in out
+    assert "abbreviated" not in out and "not a number" in out
+    rejects = sorted((home / "rejects").glob("opportunities-*.csv"))
+    assert len(rejects) == 1
+    text = rejects[0].read_text(encoding="utf-8-sig")
+    assert "deals.csv,3,stage,stage,Demo" in text.replace('"', "")
+    with Workspace.open(home) as ws, ws.app.session() as session:
+        run = session.scalars(select(ImportRun)).one()
+        assert (run.table_name, run.status, run.read_rows, run.inserted, run.updated,
+                run.unchanged, run.rejected) == ("opportunities", "loaded", 3, 1, 0, 0, 2)
+        assert run.rejects_file == str(rejects[0])
+        stored = session.scalars(select(QualityReport)).one()
+        assert stored.import_run_id == run.id
+        assert stored.report["tables"][3]["rows"] == 1
+
+
+def test_reimport_is_unchanged_and_null_values_are_opt_in(tmp_path: Path, home: Path) -> None:
+    path = _deals(tmp_path)
+    first = _json(["import", "opportunities", str(path), "--home", str(home)])
+    assert (first["inserted"], first["rejected"]) == (1, 2)
+    again = _json(["import", "opportunities", str(path), "--home", str(home)])
+    assert (again["inserted"], again["updated"], again["unchanged"]) == (0, 0, 1)
+    with Workspace.open(home) as ws:
+        assert ws.warehouse.execute_sql("SELECT channel FROM opportunities") == [("NA",)]
+    nulls = _json(["import", "opportunities", str(path), "--home", str(home),
+                   "--null-values", "NA,-"])
+    assert (nulls["updated"], nulls["unchanged"]) == (1, 0)
+    with Workspace.open(home) as ws:
+        assert ws.warehouse.execute_sql("SELECT channel FROM opportunities") == [(None,)]
+
+
+def test_add_stages_updates_the_settings(tmp_path: Path, home: Path) -> None:
+    result = _json(["import", "opportunities", str(_deals(tmp_path)), "--home", str(home),
+                    "--add-stages"])
+    assert (result["inserted"], result["added_stages"]) == (2, ["Demo"])
+    stages = yaml.safe_load((home / "salescore.yaml").read_text(encoding="utf-8"))
+    names = [s["name"] for s in stages["pipeline"]["stages"]]
+    assert names.index("Demo") == names.index("won") - 1
+
+
+def test_strict_aborts_with_exit_1_and_changes_nothing(tmp_path: Path, home: Path) -> None:
+    result = runner.invoke(app, ["import", "opportunities", str(_deals(tmp_path)), "--strict",
+                                 "--home", str(home)])
+    assert result.exit_code == 1, result.output
+    assert "Aborted (--strict)" in result.output
+    with Workspace.open(home) as ws:
+        assert ws.warehouse.execute_sql("SELECT count(*) FROM opportunities") == [(0,)]
+        with ws.app.session() as session:
+            assert session.scalars(select(ImportRun.status)).all() == ["aborted"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["import", "deals", "{file}"], "unknown table 'deals'"),
+    (["import", "opportunities", "{dir}/missing.csv"], "file not found"),
+    (["import", "opportunities", "{file}", "--preset", "pipedrive"], "unknown preset 'pipedrive'"),
+    (["import", "opportunities", "{file}", "--mapping", "{dir}/m.yaml", "--preset",
+      "hubspot-deals"], "give a mapping file or a preset, not both"),
+    (["import", "opportunities", "{file}", "--mapping", "{dir}/m.yaml"],
+     "m.yaml:3: columns.amount.form: Extra inputs are not permitted"),
+    (["import", "opportunities", "{file}", "--date-order", "ydm"], "--date-order is dmy or mdy"),
+    (["import", "opportunities", "{file}", "--encoding", "utf-99"], "unknown encoding"),
+    (["export", "deals", "{dir}/x.csv"], "unknown table 'deals'"),
+    (["export", "teams", "{dir}/x.txt"], "cannot export to .txt"),
+    (["quality", "deals"], "unknown table deals"),
+])
+def test_unusable_arguments_exit_2(tmp_path: Path, home: Path, args: list[str],
+                                   message: str) -> None:
+    (tmp_path / "m.yaml").write_text("table: opportunities\ncolumns:\n  amount: {form: Amount}\n",
+                                     encoding="utf-8")
+    filled = [a.format(file=_deals(tmp_path), dir=tmp_path) for a in args]
+    result = runner.invoke(app, [*filled, "--home", str(home)])
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.output.split())
+
+
+def test_export_then_import_changes_nothing(tmp_path: Path, home: Path) -> None:
+    _json(["import", "opportunities", str(_deals(tmp_path)), "--home", str(home),
+           "--add-stages"])
+    for suffix in ("csv", "xlsx", "parquet"):
+        out = tmp_path / f"export.{suffix}"
+        result = runner.invoke(app, ["export", "opportunities", str(out), "--home", str(home)])
+        assert result.exit_code == 0, result.output
+        assert "Exported / 已导出 2 rows of opportunities" in result.output
+        again = _json(["import", "opportunities", str(out), "--home", str(home)])
+        assert (again["inserted"], again["updated"], again["unchanged"], again["rejected"]) \
+            == (0, 0, 2, 0)
+
+
+def test_preset_and_sheet_options(tmp_path: Path, home: Path) -> None:
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(tmp_path / "crm.xlsx"))
+    book.add_worksheet("说明").write(0, 0, "导出说明")
+    ws = book.add_worksheet("客户")
+    ws.write_row(0, 0, ["客户编号", "客户名称", "创建时间"])
+    ws.write_row(1, 0, ["KH001", "上海某某", "2025-03-01 09:00:00"])
+    book.close()
+    result = _json(["import", "customers", str(tmp_path / "crm.xlsx"), "--preset",
+                    "jiandaoyun-customers", "--sheet", "客户", "--home", str(home)])
+    assert (result["inserted"], result["mapping"]) == (1, "preset:jiandaoyun-customers")
+
+
+def test_quality_as_table_and_json(tmp_path: Path, home: Path) -> None:
+    _json(["import", "opportunities", str(_deals(tmp_path)), "--home", str(home)])
+    shown = runner.invoke(app, ["quality", "--home", str(home)])
+    assert shown.exit_code == 0, shown.output
+    assert "Data quality / 数据质量" in shown.output and "opportunities" in shown.output
+    report = _json(["quality", "opportunities", "--home", str(home)])
+    tables = report["tables"]
+    assert isinstance(tables, list) and tables[0]["name"] == "opportunities"
+    assert tables[0]["orphans"] == {"customer_id": 1, "owner_rep_id": 1}
+    with Workspace.open(home) as ws, ws.app.session() as session:
+        on_demand = session.scalars(select(QualityReport).where(
+            QualityReport.import_run_id.is_(None))).all()
+        assert len(on_demand) == 2
+
+
+def test_rejects_go_where_asked(tmp_path: Path, home: Path) -> None:
+    target = tmp_path / "out" / "bad-rows.csv"
+    result = _json(["import", "opportunities", str(_deals(tmp_path)), "--home", str(home),
+                    "--rejects", str(target)])
+    assert result["rejects_file"] == str(target)
+    lines = target.read_text(encoding="utf-8-sig").splitlines()
+    assert len(lines) == 3 and lines[0].startswith('"file","row","column","field","value"')
