@@ -105,7 +105,7 @@ def test_strict_aborts_with_exit_1_and_changes_nothing(tmp_path: Path, home: Pat
     (["import", "opportunities", "{file}", "--mapping", "{dir}/m.yaml", "--preset",
       "hubspot-deals"], "give a mapping file or a preset, not both"),
     (["import", "opportunities", "{file}", "--mapping", "{dir}/m.yaml"],
-     "m.yaml:3: columns.amount.form: Extra inputs are not permitted"),
+     "m.yaml:3: columns.amount.form: unknown key 'form' (did you mean 'from'?)"),
     (["import", "opportunities", "{file}", "--date-order", "ydm"], "--date-order is dmy or mdy"),
     (["import", "opportunities", "{file}", "--encoding", "utf-99"], "unknown encoding"),
     (["export", "deals", "{dir}/x.csv"], "unknown table 'deals'"),
@@ -120,6 +120,19 @@ def test_unusable_arguments_exit_2(tmp_path: Path, home: Path, args: list[str],
     result = runner.invoke(app, [*filled, "--home", str(home)])
     assert result.exit_code == 2, result.output
     assert message in " ".join(result.output.split())
+
+
+def test_a_file_whose_headers_match_nothing_names_the_expected_columns(tmp_path: Path,
+                                                                      home: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text("Deal,Value\nAcme,100\n", encoding="utf-8")
+    result = runner.invoke(app, ["import", "opportunities", str(path), "--home", str(home)])
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split())
+    assert ("export.csv has no column for required opportunity_id, customer_id, owner_rep_id, "
+            "created_at, stage, amount of opportunities; its columns: Deal, Value.") in said
+    assert "缺少 opportunities 的必填列 opportunity_id, customer_id, owner_rep_id, created_at, " \
+           "stage, amount；现有列：Deal, Value。" in said
 
 
 def test_export_then_import_changes_nothing(tmp_path: Path, home: Path) -> None:

@@ -105,3 +105,45 @@ def test_rejects_file_has_file_row_column_value_reason(tmp_path: Path,
     assert table[0]["reason_zh"] == "不猜测缩写金额（k、m、万 等）"
     assert table[2]["reason"] == "expected 8 fields, found 5"
     assert result.reasons()[0]["count"] == 1
+
+
+def test_an_amounts_own_currency_is_not_relabelled(tmp_path: Path, warehouse: Warehouse) -> None:
+    # A Salesforce report writes "USD 1,200.00" and has no currency column: the amount says
+    # which currency it is in, and storing it as the organisation's CNY would be wrong.
+    path = write_csv(tmp_path / "report.csv",
+                     "opportunity_id,customer_id,owner_rep_id,created_at,stage,amount\n"
+                     "o1,c1,r1,2025-03-01,lead,\"USD 1,200.00\"\n"
+                     "o2,c1,r1,2025-03-01,lead,\"¥2,000\"\n"
+                     "o3,c1,r1,2025-03-01,lead,300\n"
+                     "o4,c1,r1,2025-03-01,lead,\"$ 50\"\n"
+                     "o5,c1,r1,2025-03-01,lead,12.5 €\n")
+    result = import_file(warehouse, OrgSettings(), "opportunities", path)
+    assert counts(result) == (5, 4, 0, 0, 1)
+    assert rows(warehouse, "SELECT opportunity_id, amount, currency FROM opportunities "
+                           "ORDER BY 1") == [
+        ("o1", Decimal("1200.00"), "USD"), ("o2", Decimal("2000.00"), "CNY"),
+        ("o3", Decimal("300.00"), "CNY"), ("o5", Decimal("12.50"), "EUR")]
+    # A bare $ is some dollar, never CNY: rejected, not guessed.
+    [bad] = result.rejects.to_pylist()
+    assert (bad["row"], bad["column"], bad["value"]) == (5, "amount", "$ 50")
+    assert bad["reason"] == "the amount is written in $, which is not CNY (the currency)"
+    assert bad["reason_zh"] == "金额以 $ 标注，与币种 CNY 不符"
+    assert any("2 amount(s) state their own currency (e.g. USD 1,200.00): that one is used"
+               in n.en for n in result.notes)
+
+
+def test_an_amount_that_contradicts_its_currency_column_is_rejected(
+        tmp_path: Path, warehouse: Warehouse) -> None:
+    path = write_csv(tmp_path / "orders.csv",
+                     "order_id,customer_id,rep_id,ordered_at,amount,currency\n"
+                     "x1,c1,r1,2025-01-05,\"USD 10\",EUR\n"
+                     "x2,c1,r1,2025-01-05,\"$10\",USD\n"
+                     "x3,c1,r1,2025-01-05,€10,EUR\n"
+                     "x4,c1,r1,2025-01-05,10,EUR\n")
+    result = import_file(warehouse, OrgSettings(), "orders", path)
+    assert counts(result) == (4, 3, 0, 0, 1)
+    [bad] = result.rejects.to_pylist()
+    assert (bad["row"], bad["value"], bad["reason"]) == (
+        2, "USD 10", "the amount is written in USD, which is not EUR (the currency)")
+    assert rows(warehouse, "SELECT order_id, currency FROM orders ORDER BY 1") == [
+        ("x2", "USD"), ("x3", "EUR"), ("x4", "EUR")]

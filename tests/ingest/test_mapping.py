@@ -100,7 +100,7 @@ def test_without_a_mapping_canonical_headers_load_as_they_are() -> None:
 @pytest.mark.parametrize(("text", "message"), [
     ("table: deals\ncolumns: {}\n", r"m.yaml:1: table: unknown table 'deals'"),
     ("columns:\n  amount: {from: A, multipy: 2}\n",
-     r"m.yaml:2: columns.amount.multipy: Extra inputs are not permitted"),
+     r"m.yaml:2: columns.amount.multipy: unknown key 'multipy' \(did you mean 'multiply'\?\)"),
     ("columns:\n  amount: {from: A, constant: 1}\n",
      r"m.yaml:2: columns.amount: give exactly one of from, coalesce, template, constant"),
     ("columns:\n  created_at:\n    from: A\n    format: '%d/%q'\n",
@@ -115,6 +115,17 @@ def test_without_a_mapping_canonical_headers_load_as_they_are() -> None:
 def test_mistakes_name_the_file_and_line(text: str, message: str) -> None:
     with pytest.raises(IngestError, match=message):
         parse_mapping(text, origin="m.yaml")
+
+
+def test_a_typo_in_a_key_is_named_in_both_languages_with_the_likely_key() -> None:
+    with pytest.raises(IngestError) as caught:
+        parse_mapping("columns:\n  stage:\n    from: S\n    valeus: {a: lead}\n"
+                      "    unmaped: reject\n", origin="m.yaml")
+    assert str(caught.value).startswith(
+        "m.yaml:4: columns.stage.valeus: unknown key 'valeus' (did you mean 'values'?) "
+        "(and 1 more)")
+    assert caught.value.message_zh == ("m.yaml:4: columns.stage.valeus：未知的键 'valeus'"
+                                       "（是否应为 'values'？）（另有 1 处）")
 
 
 def test_a_source_column_the_file_lacks_names_the_mapping_line(tmp_path: Path) -> None:

@@ -58,6 +58,36 @@ def test_salesforce_opportunities(tmp_path: Path, duck: Warehouse,
     assert "IsDeleted" in result.ignored_columns
 
 
+def test_salesforce_opportunities_report(tmp_path: Path, duck: Warehouse,
+                                        settings: OrgSettings) -> None:
+    # Reports → Export → Details Only: UTF-8 with a BOM, field labels, M/D/YYYY dates, amounts
+    # with their currency, and the report's footer after two blank lines.
+    text = ('\ufeff"Opportunity ID","Opportunity Name","Account Name","Account ID","Amount",'
+            '"Close Date","Stage","Opportunity Owner","Created Date","Lead Source"\r\n'
+            '"0061","Acme - Renewal","Acme Inc","001A","USD 1,200.00","3/15/2025","Closed Won",'
+            '"Jane Doe","1/2/2025","Web"\r\n'
+            '"0062","Globex","Globex","001B","USD 23,450.50","4/30/2025","Negotiation/Review",'
+            '"John Roe","2/10/2025",""\r\n'
+            '"0063","Initech","Initech","001C","","5/1/2025","Prospecting","Jane Doe",'
+            '"2/11/2025",""\r\n'
+            '\r\n\r\n"Copyright (c) 2000-2025 salesforce.com, inc. All rights reserved."\r\n')
+    result = _import(duck, settings, "salesforce-opportunities-report",
+                     write_csv(tmp_path / "report.csv", text))
+    assert (result.inserted, result.rejected) == (3, 1)
+    assert _reasons(result) == [
+        (7, "", '"Copyright (c) 2000-2025 salesforce.com, inc. All rights reserved."')]
+    assert rows(duck, "SELECT opportunity_id, customer_id, channel, created_at, stage, status, "
+                      "amount, currency, expected_close_date, closed_at FROM opportunities "
+                      "ORDER BY 1") == [
+        ("0061", "001A", "Web", dt.datetime(2025, 1, 2), "won", "won", Decimal("1200.00"),
+         "USD", None, dt.datetime(2025, 3, 15, 23, 59, 59)),
+        ("0062", "001B", None, dt.datetime(2025, 2, 10), "negotiation", "open",
+         Decimal("23450.50"), "USD", dt.date(2025, 4, 30), None),
+        ("0063", "001C", None, dt.datetime(2025, 2, 11), "lead", "open", Decimal("0.00"), "CNY",
+         dt.date(2025, 5, 1), None),
+    ]
+
+
 def test_salesforce_accounts(tmp_path: Path, duck: Warehouse, settings: OrgSettings) -> None:
     text = ('"Id","Name","Type","Industry","BillingState","BillingCountry","AccountSource",'
             '"OwnerId","CreatedDate"\n'
@@ -153,6 +183,41 @@ def test_hubspot_deals_and_companies(tmp_path: Path, duck: Warehouse,
          "Jane Doe", dt.datetime(2025, 1, 10, 2)),
         ("502", "Beta Ltd", None, None, "United Kingdom", "Direct traffic", None,
          dt.datetime(2025, 2, 11, 1)),
+    ]
+
+
+def test_hubspot_deals_with_internal_stage_ids(tmp_path: Path, duck: Warehouse,
+                                              settings: OrgSettings) -> None:
+    # HubSpot writes the stage's internal id (closedwon, contractsent...) in API exports, in
+    # exports of some portals and in XLSX exports of filtered views, with times to the minute.
+    book = xlsxwriter.Workbook(tmp_path / "deals.xlsx")
+    sheet = book.add_worksheet("Deals")
+    for i, line in enumerate([
+            ["Record ID", "Deal Stage", "Amount", "Close Date", "Create Date", "Deal owner",
+             "Associated Company IDs"],
+            [9001, "closedwon", 12000.5, "2025-03-01 14:22", "2025-01-05 09:00", "Ann", "5001"],
+            [9002, "appointmentscheduled", None, "2025-06-30 00:00", "2025-02-05 10:30", "Bob",
+             "5003"],
+            [9003, "closedlost", 300, "2025-02-01 08:00", "2025-01-10 11:00", "Ann", "5004"],
+            [9004, "qualifiedtobuy", 1, "2025-07-01 12:00", "2025-02-01 08:15", "Bob", "5004"],
+            [9005, "presentationscheduled", 2, "", "2025-02-01 08:15", "Bob", "5004"],
+            [9006, "decisionmakerboughtin", 3, "", "2025-02-01 08:15", "Bob", "5004"],
+            [9007, "contractsent", 4, "", "2025-02-01 08:15", "Bob", "5004"]]):
+        for j, value in enumerate(line):
+            if value is not None:
+                sheet.write(i, j, value)
+    book.close()
+    result = _import(duck, settings, "hubspot-deals", tmp_path / "deals.xlsx")
+    assert (result.inserted, result.rejected, result.unknown_stages) == (7, 0, {})
+    assert rows(duck, "SELECT opportunity_id, stage, status, amount, expected_close_date, "
+                      "closed_at FROM opportunities ORDER BY 1") == [
+        ("9001", "won", "won", Decimal("12000.50"), None, dt.datetime(2025, 3, 1, 14, 22)),
+        ("9002", "lead", "open", Decimal("0.00"), dt.date(2025, 6, 30), None),
+        ("9003", "lost", "lost", Decimal("300.00"), None, dt.datetime(2025, 2, 1, 8)),
+        ("9004", "qualified", "open", Decimal("1.00"), dt.date(2025, 7, 1), None),
+        ("9005", "discovery", "open", Decimal("2.00"), None, None),
+        ("9006", "proposal", "open", Decimal("3.00"), None, None),
+        ("9007", "negotiation", "open", Decimal("4.00"), None, None),
     ]
 
 

@@ -90,11 +90,24 @@ def test_malformed_records_are_rejected_with_line_numbers(tmp_path: Path) -> Non
     rejects = src.rejects.to_pylist()
     assert [r["row"] for r in rejects] == [3, 4, 5, 9]
     assert rejects[0]["reason"].startswith("broken quoting")
+    assert rejects[0]["reason_zh"] == "引号格式错误：引号后应紧跟分隔符"
     assert rejects[1]["reason"] == "expected 3 fields, found 4"
     assert rejects[1]["reason_zh"] == "应有 3 个字段，实际 4 个"
     assert rejects[1]["value"] == "3,Beta,Rome,extra"
     assert rejects[2]["reason"] == "expected 3 fields, found 2"
     assert src.read_rows == 7
+
+
+@pytest.mark.parametrize("broken", ["", '3,"never closed\n'])
+def test_records_of_empty_fields_are_skipped_like_blank_lines(tmp_path: Path,
+                                                             broken: str) -> None:
+    # Excel saves ",,," for rows whose cells were once formatted; they hold no data. With
+    # ``broken`` the careful reader runs instead of the fast one: both skip them.
+    text = "id,name,city\r\n1,Acme,Paris\r\n, , ,\r\n" + broken + "2,Beta,\r\n,,\r\n,,\r\n"
+    src = read_source(write_csv(tmp_path / "saved.csv", text))
+    assert src.data.column("id").to_pylist() == ["1", "2"]
+    assert src.data.column(ROW).to_pylist() == [2, 5 if broken else 4]
+    assert src.rejects.column("row").to_pylist() == ([4] if broken else [])
 
 
 def test_line_numbers_count_line_breaks_inside_values(tmp_path: Path) -> None:
@@ -152,6 +165,39 @@ def test_xlsx_chosen_sheet_typed_cells_and_sheet_rows(tmp_path: Path) -> None:
     assert read_source(path).sheet == "Notes"
     with pytest.raises(IngestError, match="has no sheet 'Leads'; sheets: Notes, Deals"):
         read_source(path, ReadOptions(sheet="Leads"))
+
+
+def test_xlsx_title_rows_above_the_header_are_skipped(tmp_path: Path) -> None:
+    # Chinese CRM and ERP exports put a title (often merged across the table) and an export
+    # date above the header; the header is the first row that fills more than one cell.
+    book = xlsxwriter.Workbook(str(tmp_path / "客户.xlsx"))
+    ws = book.add_worksheet("客户")
+    ws.merge_range(0, 0, 0, 2, "客户列表")
+    ws.write(1, 0, "导出时间：2025-03-01")
+    ws.write_row(3, 0, ["客户编号", "客户名称", "所在地区"])
+    ws.write_row(4, 0, ["KH001", "上海某某", "上海市"])
+    ws.write_row(5, 0, ["KH002", "", ""])
+    book.close()
+    src = read_source(tmp_path / "客户.xlsx")
+    assert src.columns == ["客户编号", "客户名称", "所在地区"]
+    assert src.data.to_pylist() == [
+        {"客户编号": "KH001", "客户名称": "上海某某", "所在地区": "上海市", ROW: 5},
+        {"客户编号": "KH002", "客户名称": "", "所在地区": "", ROW: 6}]
+    assert src.titles == ((1, "客户列表"), (2, "导出时间：2025-03-01"))
+    # A sheet of one column has no title row to skip.
+    book = xlsxwriter.Workbook(str(tmp_path / "ids.xlsx"))
+    book.add_worksheet("ids").write_column(0, 0, ["rep_id", "r1", "r2"])
+    book.close()
+    assert read_source(tmp_path / "ids.xlsx").data.column("rep_id").to_pylist() == ["r1", "r2"]
+    # Nor one whose later rows happen to be wider: no row is lost to a guessed header.
+    book = xlsxwriter.Workbook(str(tmp_path / "notes.xlsx"))
+    sheet = book.add_worksheet("ids")
+    sheet.write_column(0, 0, ["rep_id", "r1", "r2", "r3", "r4"])
+    sheet.write_column(3, 1, ["note", "note"])
+    book.close()
+    src = read_source(tmp_path / "notes.xlsx")
+    assert src.data.column("rep_id").to_pylist() == ["r1", "r2", "r3", "r4"]
+    assert src.titles == ()
 
 
 def test_xls_legacy_workbook(tmp_path: Path) -> None:

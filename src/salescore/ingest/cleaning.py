@@ -280,9 +280,9 @@ def to_currency(array: pa.Array) -> Cleaned:
 _SYMBOLS = (r"(?:[A-Z]{3}|RMB|CN¥|US\$|HK\$|NT\$|A\$|C\$|S\$|[¥$€£₹₩₽]|人民币|元|美元|欧元|"
             r"港币|港元|日元|英镑|块)")
 _AMOUNT = re.compile(
-    rf"^(?P<s1>[-+])?\s*(?:{_SYMBOLS})?\s*(?P<s2>[-+])?\s*"
+    rf"^(?P<s1>[-+])?\s*(?P<c1>{_SYMBOLS})?\s*(?P<s2>[-+])?\s*"
     r"(?P<num>[\d.,'’ \u00a0\u202f]*\d[\d.,'’ \u00a0\u202f]*?|[\d.,]*\d)"
-    rf"\s*(?:{_SYMBOLS})?\s*(?P<s3>-)?$")
+    rf"\s*(?P<c2>{_SYMBOLS})?\s*(?P<s3>-)?$")
 _ABBREVIATED = re.compile(r"\d\s*(?:[KkMmBbWw]|mn|bn|千|万|萬|亿|億)\b|\d\s*(?:千|万|萬|亿|億)")
 
 _R_NOT_NUMBER = Reason("not a number", "不是数字")
@@ -350,6 +350,37 @@ def parse_number(text: str, decimal_separator: str = ".") -> Decimal | Reason:
     except InvalidOperation:
         return _R_NOT_NUMBER
     return -value if negative else value
+
+
+_DOLLARS = frozenset({"USD", "AUD", "CAD", "HKD", "NZD", "SGD", "TWD", "MXN"})
+_SYMBOL_CODES: dict[str, frozenset[str]] = {
+    "$": _DOLLARS, "¥": frozenset({"CNY", "JPY"}), "块": frozenset({"CNY"}),
+    "A$": frozenset({"AUD"}), "C$": frozenset({"CAD"}), "S$": frozenset({"SGD"}),
+    "₹": frozenset({"INR"}), "₩": frozenset({"KRW"}), "₽": frozenset({"RUB"}),
+} | {word: frozenset({code}) for word, code in _CURRENCY_WORDS.items() if word != "¥"}
+
+
+def stated_currency(text: str) -> tuple[str, frozenset[str]] | None:
+    """The currency symbol or code an amount is written with, and the ISO codes it can mean;
+    ``None`` when it names none or is not an amount (:func:`parse_number` says why).
+
+    >>> stated_currency("USD 1,200.00"), stated_currency("12,000元"), stated_currency("1200")
+    (('USD', frozenset({'USD'})), ('元', frozenset({'CNY'})), None)
+    >>> sorted(stated_currency("$ 50")[1])[:3]
+    ['AUD', 'CAD', 'HKD']
+    """
+    s = text.strip().translate(_TO_HALF_ALL).replace("−", "-")
+    if s.startswith("(") and s.endswith(")"):
+        s = s[1:-1].strip()
+    found = _AMOUNT.match(s.upper())
+    if not found:
+        return None
+    tokens = [t for t in (found["c1"], found["c2"]) if t]
+    if not tokens:
+        return None
+    codes = frozenset[str].intersection(
+        *(_SYMBOL_CODES.get(t, frozenset({t})) for t in tokens))
+    return " ".join(tokens), codes
 
 
 def _parse_distinct(texts: pa.Array, parse: Callable[[str], object], value_type: pa.DataType

@@ -32,7 +32,7 @@ import pyarrow.csv as pacsv
 from pydantic import BaseModel, ConfigDict
 
 from salescore.engine.warehouse import Warehouse
-from salescore.ingest.cleaning import Cleaned, DateOrder, as_text
+from salescore.ingest.cleaning import Cleaned, DateOrder, as_text, stated_currency
 from salescore.ingest.loading import REJECT_COLUMNS, Orphans, load
 from salescore.ingest.mapping import MappingSpec
 from salescore.ingest.problems import IngestError, Problem, Reason
@@ -55,7 +55,7 @@ from salescore.ingest.validation import (
     unknown_stage_problem,
 )
 from salescore.model.org import OrgSettings, Pipeline
-from salescore.model.tables import TABLE_NAMES, Table, table
+from salescore.model.tables import TABLE_NAMES, DataType, Table, table
 
 Progress = Callable[[str, int, int], None]
 """Called with (step, steps done, steps in all) as an import goes along."""
@@ -172,7 +172,10 @@ def _tuples_table(file: str, rows: list[tuple[int, str, str, str, str, str]]) ->
 
 def _missing_columns(declared: Table, provided: set[str], source: SourceTable,
                      spec: MappingSpec | None) -> IngestError:
-    missing = [c.name for c in declared.columns if c.required and c.name not in provided]
+    # An opportunity's status is derived from its stage: asking for both would mislead.
+    derived = {"status"} if declared.name == "opportunities" else set()
+    missing = [c.name for c in declared.columns
+               if c.required and c.name not in provided and c.name not in derived]
     where = f" (mapping {spec.origin})" if spec else ""
     shown = ", ".join(source.columns)
     return IngestError(
@@ -246,7 +249,8 @@ def import_source(warehouse: Warehouse, settings: OrgSettings, table_name: str,
     columns = dict(mapped.columns)
     notes: list[Reason] = []
     n = source.data.num_rows
-    if "currency" in declared.column_names and "currency" not in columns:
+    currency_defaulted = "currency" in declared.column_names and "currency" not in columns
+    if currency_defaulted:
         columns["currency"] = MappedColumn(
             "currency", pa.array(np.full(n, org.currency, dtype=object), pa.string()),
             "currency")
@@ -254,6 +258,11 @@ def import_source(warehouse: Warehouse, settings: OrgSettings, table_name: str,
             f"the file has no currency: amounts are taken to be in {org.currency}, the "
             "organisation's currency",
             f"文件中没有币种：金额按组织币种 {org.currency} 处理"))
+    if source.titles:
+        shown = "; ".join(f"row {row}: {text}" for row, text in source.titles)
+        shown_zh = "；".join(f"第 {row} 行：{text}" for row, text in source.titles)
+        notes.append(Reason(f"rows above the header skipped as a title ({shown})",
+                            f"表头上方的标题行已跳过（{shown_zh}）"))
     derivable = {"status"} if table_name == "opportunities" and "stage" in columns else set()
     if any(c.required and c.name not in columns and c.name not in derivable
            for c in declared.columns):
@@ -275,6 +284,7 @@ def import_source(warehouse: Warehouse, settings: OrgSettings, table_name: str,
     }
 
     _step(progress, "validate")
+    _amount_currencies(declared, cleaned, columns, currency_defaulted, notes)
     stages = _stages(table_name, cleaned, columns, settings.pipeline, options.add_stages, notes)
     problems = _problems(declared, cleaned, "status" in mapped.columns)
 
@@ -338,6 +348,58 @@ def import_source(warehouse: Warehouse, settings: OrgSettings, table_name: str,
         orphans=orphans,
         ignored_columns=mapped.ignored, notes=tuple(notes),
         seconds=time.perf_counter() - started)
+
+
+def _amount_currencies(declared: Table, cleaned: dict[str, Cleaned],
+                       columns: dict[str, MappedColumn], defaulted: bool,
+                       notes: list[Reason]) -> None:
+    """An amount written with its currency (``USD 1,200.00``, ``12,000元``) keeps it: where the
+    file has no currency column, that currency is the row's; where the row's currency says
+    otherwise, or a ``$`` or ``¥`` cannot be the row's currency, the amount is rejected rather
+    than stored under the wrong currency. Updates ``cleaned`` in place."""
+    if "currency" not in cleaned:
+        return
+    currency = cleaned["currency"].values.to_pylist()
+    taken, example = 0, ""
+    for column in declared.columns:
+        if column.type is not DataType.DECIMAL or column.name not in cleaned:
+            continue
+        raw = columns[column.name].raw
+        if not (pa.types.is_string(raw.type) or pa.types.is_large_string(raw.type)):
+            continue
+        amount = cleaned[column.name]
+        # Only amounts that parsed can state a currency; plain numbers state none.
+        marked = pc.and_(pc.and_(pc.is_valid(amount.values), pc.invert(amount.bad())),
+                         pc.match_substring_regex(raw, r"[^0-9.,\s()+-]"))
+        where = np.flatnonzero(pc.fill_null(marked, False).to_numpy(zero_copy_only=False))
+        if not len(where):
+            continue
+        text = raw.take(pa.array(where)).to_pylist()
+        stated = {t: stated_currency(t) for t in set(text)}
+        clashes: dict[tuple[str, str], list[int]] = {}
+        for i, value in zip(where.tolist(), text, strict=True):
+            found = stated[value]
+            if found is None or currency[i] is None or currency[i] in found[1]:
+                continue
+            if defaulted and len(found[1]) == 1:
+                currency[i] = next(iter(found[1]))
+                taken, example = taken + 1, example or value
+            else:
+                clashes.setdefault((found[0], currency[i]), []).append(i)
+        problems = []
+        for (symbol, code), at in clashes.items():
+            mask = np.zeros(len(currency), dtype=bool)
+            mask[at] = True
+            problems.append(Problem(pa.array(mask), Reason(
+                f"the amount is written in {symbol}, which is not {code} (the currency)",
+                f"金额以 {symbol} 标注，与币种 {code} 不符")))
+        cleaned[column.name] = Cleaned(amount.values, amount.problems + tuple(problems))
+    if taken:
+        cleaned["currency"] = Cleaned(pa.array(currency, pa.string()),
+                                      cleaned["currency"].problems)
+        notes.append(Reason(
+            f"{taken} amount(s) state their own currency (e.g. {example}): that one is used",
+            f"{taken} 个金额自带币种（如 {example}）：按其自带币种处理"))
 
 
 @dataclass(frozen=True, slots=True)

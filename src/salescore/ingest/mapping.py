@@ -22,6 +22,7 @@ True
 
 from __future__ import annotations
 
+import difflib
 import re
 import zoneinfo
 from importlib import resources
@@ -297,6 +298,19 @@ def _pydantic_path(loc: tuple[int | str, ...]) -> tuple[str, ...]:
     return tuple(aliases.get(str(p), str(p)) for p in loc if not str(p).startswith("function-"))
 
 
+def _unknown_key(key: str) -> tuple[str, str]:
+    """A typo's message in English and Chinese, with the nearest key a mapping knows."""
+    known = sorted({f.alias or name for cls in _Spec.__subclasses__()
+                    for name, f in cls.model_fields.items()})
+    close = difflib.get_close_matches(key, known, n=3)
+    # Swapped letters (form → from) are the commonest typo: they win over a longer near match.
+    close.sort(key=lambda k: sorted(k) != sorted(key))
+    if close:
+        return (f"unknown key {key!r} (did you mean {close[0]!r}?)",
+                f"未知的键 {key!r}（是否应为 {close[0]!r}？）")
+    return f"unknown key {key!r}", f"未知的键 {key!r}"
+
+
 def parse_mapping(text: str, origin: str = "(mapping)") -> MappingSpec:
     """A mapping from YAML text; :class:`IngestError` naming ``origin`` and the line."""
     try:
@@ -322,9 +336,13 @@ def parse_mapping(text: str, origin: str = "(mapping)") -> MappingSpec:
         line = next((lines[path[:end]] for end in range(len(path), 0, -1)
                      if path[:end] in lines), None)
         where = ".".join(path) or "(top)"
-        message = first["msg"].removeprefix("Value error, ")
+        message = message_zh = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "extra_forbidden" and path:
+            message, message_zh = _unknown_key(path[-1])
         more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-        raise IngestError(f"{where}: {message}{more}", message_zh=f"{where}：{message}{more}",
+        more_zh = f"（另有 {len(exc.errors()) - 1} 处）" if len(exc.errors()) > 1 else ""
+        raise IngestError(f"{where}: {message}{more}",
+                          message_zh=f"{where}：{message_zh}{more_zh}",
                           location=Location(origin, line)) from None
     spec._origin = origin
     spec._lines = lines

@@ -84,6 +84,8 @@ class SourceTable:
     rejects: pa.Table = field(default_factory=REJECT_SCHEMA.empty_table)
     encoding: str | None = None
     sheet: str | None = None
+    titles: tuple[tuple[int, str], ...] = ()
+    """Rows above the header skipped as a title (row number, text)."""
 
     @property
     def columns(self) -> list[str]:
@@ -294,7 +296,19 @@ def _fast_csv(body: bytes, names: list[str], delimiter: str) -> pa.Table | None:
         if pc.any(pc.match_substring(column, "\n")).as_py():
             breaks += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False)
     starts = np.arange(2, table.num_rows + 2, dtype=np.int64) + np.cumsum(breaks) - breaks
-    return table.append_column(ROW, pa.array(starts))
+    return _without_empty_records(table.append_column(ROW, pa.array(starts)), names)
+
+
+def _without_empty_records(table: pa.Table, names: list[str]) -> pa.Table:
+    """Records whose every field is blank (``,,,`` lines that spreadsheets write below the data)
+    hold nothing: skipped like blank lines and empty spreadsheet rows, not rejected."""
+    empty: pa.Array | None = None
+    for name in names:
+        blank = pc.equal(pc.utf8_trim_whitespace(table.column(name)), "")
+        empty = blank if empty is None else pc.and_(empty, blank)
+        if not pc.any(empty).as_py():
+            return table
+    return table.filter(pc.invert(empty)) if empty is not None else table
 
 
 class _Lines:
@@ -312,6 +326,21 @@ class _Lines:
             raise StopIteration
         self.pos += 1
         return self.lines[self.pos - 1]
+
+
+_CSV_ERRORS_ZH = (
+    ("expected after", "引号后应紧跟分隔符"),
+    ("unexpected end of data", "引号未闭合，数据意外结束"),
+    ("new-line character seen in unquoted field", "未加引号的字段中出现换行符"),
+    ("line contains nul", "该行含有 NUL 字符"),
+    ("field larger than field limit", "字段长度超过上限"),
+)
+
+
+def _csv_error_zh(exc: csv.Error) -> str:
+    """The csv module's message in Chinese (it speaks English only)."""
+    text = str(exc)
+    return next((zh for en, zh in _CSV_ERRORS_ZH if en in text.lower()), text)
 
 
 def _careful_csv(text: str, delimiter: str) -> tuple[pa.Table, pa.Table]:
@@ -339,7 +368,7 @@ def _careful_csv(text: str, delimiter: str) -> tuple[pa.Table, pa.Table]:
         try:
             for fields in reader:
                 end = src.pos
-                if not fields or (end - begin == 1 and not lines[begin].strip()):
+                if not any(f.strip() for f in fields):
                     begin = src.pos
                     continue
                 if names is None:
@@ -362,7 +391,7 @@ def _careful_csv(text: str, delimiter: str) -> tuple[pa.Table, pa.Table]:
                 begin = src.pos
             break
         except csv.Error as exc:
-            reject(begin, f"broken quoting: {exc}", f"引号格式错误：{exc}")
+            reject(begin, f"broken quoting: {exc}", f"引号格式错误：{_csv_error_zh(exc)}")
             src.pos = begin + 1
     if names is None:
         raise IngestError("the file has no header line", message_zh="文件没有表头行")
@@ -418,6 +447,28 @@ def cell_text(value: object) -> str | None:
             return str(value)
 
 
+def _header_row(rows: Sequence[Sequence[object]]) -> int | None:
+    """The header's index: the first non-empty row, unless it is a title. Exports put a title
+    (often merged across the table) and an export date above the header, each filling one cell.
+    Up to two such rows are skipped when a row of text headers filling several cells follows,
+    itself followed by a row filling several cells; the reader names what it skipped."""
+    filled = [sum(1 for c in r if cell_text(c)) for r in rows[:20]]
+    first = next((i for i, f in enumerate(filled) if f), None)
+    if first is None:
+        return _first_filled(rows)
+    if filled[first] > 1:
+        return first
+    wide = [i for i in range(first + 1, len(filled)) if filled[i] > 1]
+    if len(wide) < 2 or sum(1 for f in filled[first:wide[0]] if f) > 2 \
+            or not all(isinstance(c, str) for c in rows[wide[0]] if cell_text(c)):
+        return first
+    return wide[0]
+
+
+def _first_filled(rows: Sequence[Sequence[object]]) -> int | None:
+    return next((i for i, r in enumerate(rows) if any(cell_text(c) for c in r)), None)
+
+
 def _read_excel(path: Path, options: ReadOptions) -> SourceTable:
     from python_calamine import CalamineWorkbook
 
@@ -439,10 +490,12 @@ def _read_excel(path: Path, options: ReadOptions) -> SourceTable:
                           message_zh=f"{path.name} 中没有工作表 {chosen!r}；"
                                      f"现有工作表：{', '.join(names)}")
     rows = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
-    header_at = next((i for i, r in enumerate(rows) if any(cell_text(c) for c in r)), None)
+    header_at = _header_row(rows)
     if header_at is None:
         raise IngestError(f"sheet {sheet_name!r} of {path.name} is empty",
                           message_zh=f"{path.name} 的工作表 {sheet_name!r} 为空")
+    titles = tuple((i + 1, " ".join(t for c in rows[i] if (t := cell_text(c))))
+                   for i in range(header_at) if any(cell_text(c) for c in rows[i]))
     width = max(len(r) for r in rows)
     header = [cell_text(c) or "" for c in rows[header_at]] + [""] * (width - len(rows[header_at]))
     body = rows[header_at + 1:]
@@ -461,7 +514,7 @@ def _read_excel(path: Path, options: ReadOptions) -> SourceTable:
     table = pa.table({n: pa.array(c, pa.string()) for n, c in zip(names_out, columns,
                                                                    strict=True)}
                      | {ROW: pa.array(row_numbers, pa.int64())})
-    return SourceTable(path.name, "excel", table, sheet=sheet_name)
+    return SourceTable(path.name, "excel", table, sheet=sheet_name, titles=titles)
 
 
 # -- JSON -------------------------------------------------------------------------------------
