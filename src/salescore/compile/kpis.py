@@ -1,0 +1,713 @@
+"""KPIs to one unbound Ibis expression: one grouped pass per source and placement, then formulas.
+
+For every source the plan reads, the rows are built once (:mod:`salescore.compile.rows`), placed
+in periods (by the local date of a timestamp joined to a small calendar table, by a snapshot at a
+period's end or start, or by a period label), given their subject (rep, every team up the tree,
+the company, or a dimension value) and aggregated in one ``GROUP BY`` with one filtered aggregate
+per measure. The aggregates of all sources are stacked and folded into one row per subject and
+period, joined onto the grid of every subject and period, and each output column's formula is
+evaluated there: ratios divide sums at the requested grain, and a division by zero is NULL.
+
+Missing values: a count or sum of a subject with no rows in a period is 0; an average, median,
+minimum, maximum or any ratio is NULL (there is nothing to average, or the denominator is 0).
+
+>>> from salescore.semantic.catalog import shipped_catalog
+>>> from salescore.compile.context import CompileContext, buckets_for
+>>> from salescore.core.periods import Calendar, Grain, parse_period
+>>> ctx = CompileContext(Calendar(), buckets_for(parse_period("2025-Q1"), Grain.MONTH, Calendar()))
+>>> q = compile_kpis(shipped_catalog(), ["win_rate", "revenue_won"], "rep", ctx)
+>>> q.expr.columns
+('rep_id', 'period', 'win_rate', 'revenue_won')
+>>> "GROUP BY" in q.sql("duckdb")
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Literal, assert_never
+
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from salescore.compile.context import CompileContext
+from salescore.compile.filters import all_of, columns_of
+from salescore.compile.memtables import named_memtable
+from salescore.compile.rows import FAR_FUTURE, SourceRows, nullable
+from salescore.compile.schema import unbound
+from salescore.core.errors import ConfigError
+from salescore.core.periods import Grain, Period
+from salescore.semantic.catalog import Catalog
+from salescore.semantic.columns import resolve
+from salescore.semantic.expression import Binary, Expr, Negate, Number, Ref
+from salescore.semantic.kpi_plan import (
+    ConversionUse,
+    MeasureUse,
+    Output,
+    Plan,
+    PopUse,
+    plan_kpis,
+)
+from salescore.semantic.specs import Agg, Source
+
+SUBJECT = "__subject"
+PERIOD = "__period"
+DAY = "__day"
+BUILT_IN_GRAINS = ("rep", "team", "company")
+COMPANY = "company"
+
+
+def subject_column(by: str) -> str | None:
+    """The output column naming the subject: ``rep_id``, ``team_id``, none for the company, or
+    the dimension's name."""
+    match by:
+        case "rep":
+            return "rep_id"
+        case "team":
+            return "team_id"
+        case "company":
+            return None
+        case _:
+            return by
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """How rows land in periods: by a time column, a snapshot, or a period label."""
+
+    kind: Literal["time", "snapshot", "label"]
+    time: str | None = None
+    at: Literal["end", "start"] | None = None
+    valid_from: str | None = None
+    valid_to: str | None = None
+
+
+@dataclass(frozen=True)
+class CompiledKpis:
+    """The compiled query and what it returns.
+
+    ``expr`` has the subject column (unless the grain is the company), ``period`` and one column
+    per output, one row per subject and period. ``missing`` lists outputs that are NULL because
+    their source cannot be split by the requested dimension.
+    """
+
+    expr: ibis.Table
+    plan: Plan
+    by: str
+    outputs: tuple[str, ...]
+    subject: str | None
+    missing: tuple[str, ...] = ()
+    passes: int = 0
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def sql(self, dialect: str = "duckdb") -> str:
+        """The SQL text of the query in ``dialect`` (duckdb, postgres, pyspark, trino, ...)."""
+        if dialect == "pyspark":
+            _pyspark_options()
+        return str(ibis.to_sql(self.expr, dialect=dialect))
+
+
+class _SparkCompileOptions(ibis.config.Config):
+    treat_nan_as_null: bool = False
+
+
+def _pyspark_options() -> None:
+    """Ibis's PySpark compiler reads ``ibis.options.pyspark``, which only the PySpark backend
+    registers; printing Spark SQL must not need pyspark installed, so stand in with the default."""
+    if getattr(ibis.options, "pyspark", None) is not None:
+        return
+    try:
+        ibis.pyspark  # noqa: B018 - loading the backend registers its options
+    except (ImportError, AttributeError):
+        ibis.options.pyspark = _SparkCompileOptions()
+
+
+def check_grain(catalog: Catalog, by: str) -> None:
+    if by in BUILT_IN_GRAINS or by in catalog.dimensions():
+        return
+    known = ", ".join([*BUILT_IN_GRAINS, *catalog.dimensions()])
+    raise ConfigError(f"unknown grain {by!r} (use one of {known})",
+                      message_zh=f"未知的统计对象 {by!r}（可用：{known}）")
+
+
+def compile_kpis(catalog: Catalog, names: Sequence[str], by: str, ctx: CompileContext
+                 ) -> CompiledKpis:
+    """Compile KPIs ``names`` for subjects ``by`` over ``ctx.buckets`` into one expression."""
+    check_grain(catalog, by)
+    plan = plan_kpis(catalog, names, stages=ctx.pipeline.open_stage_names())
+    return _Compiler(catalog, plan, by, ctx).compile()
+
+
+class _Compiler:
+    def __init__(self, catalog: Catalog, plan: Plan, by: str, ctx: CompileContext) -> None:
+        self.catalog = catalog
+        self.plan = plan
+        self.by = by
+        self.ctx = ctx
+        self.count_columns = plan.count_columns()
+        self.days = self._day_table()
+        self.periods = self._period_table()
+        self.passes = 0
+
+    # -- small tables ---------------------------------------------------------------------------
+    def _day_table(self) -> ibis.Table:
+        days: list[date] = []
+        index: list[int] = []
+        for bucket in self.ctx.buckets.all:
+            n = bucket.days
+            days += [bucket.start + timedelta(days=i) for i in range(n)]
+            index += [bucket.index] * n
+        data = pa.table({"day": pa.array(days, pa.date32()), "period": pa.array(index, pa.int64())})
+        return named_memtable("days", data, stable=self.ctx.stable_names)
+
+    def _period_table(self) -> ibis.Table:
+        buckets = self.ctx.buckets.periods
+        data = pa.table({
+            "period": pa.array([b.index for b in buckets], pa.int64()),
+            "label": pa.array([b.label for b in buckets], pa.string()),
+            "end_day": pa.array([b.end for b in buckets], pa.date32()),
+            "day_before": pa.array([b.start - timedelta(days=1) for b in buckets], pa.date32()),
+        })
+        return named_memtable("periods", data, stable=self.ctx.stable_names)
+
+    def _membership(self) -> ibis.Table:
+        reps = [m[0] for m in self.ctx.membership]
+        teams = [m[1] for m in self.ctx.membership]
+        data = pa.table({"rep": pa.array(reps, pa.string()), "team": pa.array(teams, pa.string())})
+        return named_memtable("teams", data, stable=self.ctx.stable_names)
+
+    def _target_periods(self) -> ibis.Table:
+        spans = self.ctx.target_periods
+        data = pa.table({
+            "label": pa.array([s[0] for s in spans], pa.string()),
+            "start_day": pa.array([s[1] for s in spans], pa.date32()),
+            "end_day": pa.array([s[2] for s in spans], pa.date32()),
+            # Coarseness: a longer labelled period outranks the shorter ones inside it.
+            "rank": pa.array([(s[2] - s[1]).days for s in spans], pa.int64()),
+        })
+        return named_memtable("target_periods", data, stable=self.ctx.stable_names)
+
+    def _fx_table(self) -> ibis.Table:
+        """Daily rates, each carried forward to the next known day (nearest earlier rate)."""
+        assert self.ctx.fx is not None
+        by_currency: dict[str, dict[date, float]] = {}
+        for r in self.ctx.fx:
+            by_currency.setdefault(r.currency, {})[r.day] = r.rate
+        cur: list[str] = []
+        days: list[date] = []
+        rates: list[float] = []
+        for currency, known in sorted(by_currency.items()):
+            day = min(known)
+            last = max(max(known), self.ctx.buckets.last_day)
+            rate = known[day]
+            while day <= last:
+                rate = known.get(day, rate)
+                cur.append(currency)
+                days.append(day)
+                rates.append(rate)
+                day += timedelta(days=1)
+        data = pa.table({"currency": pa.array(cur, pa.string()),
+                         "day": pa.array(days, pa.date32()),
+                         "rate": pa.array(rates, pa.float64())})
+        return named_memtable("fx", data, stable=self.ctx.stable_names)
+
+    # -- the query ------------------------------------------------------------------------------
+    def compile(self) -> CompiledKpis:
+        parts: list[ibis.Table] = []
+        missing_sources: set[str] = set()
+        for source_name in self.plan.sources():
+            src = self.catalog.source(source_name)
+            if self._subject_path(src) is None and self.by not in BUILT_IN_GRAINS:
+                missing_sources.add(source_name)
+                continue
+            parts += self._source_parts(src)
+        types = self._column_types()
+        present = {c for part in parts for c in part.columns}
+        combined = self._combine(parts, types) if parts else None
+        result = self._grid(combined)
+        if combined is not None:
+            joined = result.left_join(combined, [SUBJECT, PERIOD])
+            result = joined.select(*result.columns, *(c for c in combined.columns
+                                                      if c not in (SUBJECT, PERIOD)))
+        result = result.join(self.periods, result[PERIOD] == self.periods["period"])
+        values = {}
+        for out in self.plan.outputs:
+            values[out.name] = self._evaluate(out.formula, result, present, types)
+        subject = subject_column(self.by)
+        cols: dict[str, ir.Value] = {}
+        if subject is not None:
+            cols[subject] = result[SUBJECT]
+        cols["period"] = result["label"]
+        cols.update(values)
+        # Period labels sort chronologically within one grain (ISO forms, zero-padded).
+        expr = result.select(**cols).order_by([*([subject] if subject else []), "period"])
+        missing = tuple(o.name for o in self.plan.outputs
+                        if _refs(o.formula) - present and _sources_of(o, self.plan) &
+                        missing_sources)
+        return CompiledKpis(expr, self.plan, self.by, tuple(values), subject, missing,
+                            self.passes)
+
+    def _column_types(self) -> dict[str, dt.DataType]:
+        types: dict[str, dt.DataType] = {}
+        for u in self.plan.measures:
+            types[u.column] = dt.int64 if u.column in self.count_columns else dt.float64
+        for c in self.plan.conversions:
+            types[c.numerator] = types[c.denominator] = dt.int64
+        for p in self.plan.pops:
+            types[p.previous] = types[p.retained] = dt.int64
+        return types
+
+    def _combine(self, parts: list[ibis.Table], types: dict[str, dt.DataType]) -> ibis.Table:
+        names = list(types)
+        aligned = []
+        for part in parts:
+            cols: dict[str, ir.Value] = {
+                SUBJECT: part[SUBJECT].cast(dt.String(nullable=True)),
+                PERIOD: part[PERIOD].cast(dt.Int64(nullable=True)),
+            }
+            for name in names:
+                typ = types[name].copy(nullable=True)
+                cols[name] = part[name].cast(typ) if name in part.columns else \
+                    ibis.null(typ)
+            aligned.append(nullable(part.select(**cols)))
+        stacked = ibis.union(*aligned, distinct=False) if len(aligned) > 1 else aligned[0]
+        present = {c for part in parts for c in part.columns}
+        return stacked.group_by([SUBJECT, PERIOD]).aggregate(
+            **{name: stacked[name].max() for name in names if name in present})
+
+    def _grid(self, combined: ibis.Table | None) -> ibis.Table:
+        periods = self.periods.select(**{PERIOD: self.periods["period"]})
+        match self.by:
+            case "rep":
+                reps = unbound("reps")
+                subjects = reps.select(**{SUBJECT: reps["rep_id"]})
+            case "team":
+                teams = unbound("teams")
+                subjects = teams.select(**{SUBJECT: teams["team_id"]})
+            case "company":
+                return periods.mutate(**{SUBJECT: ibis.literal(COMPANY)}).select(SUBJECT, PERIOD)
+            case _:
+                if combined is None:
+                    return periods.mutate(**{SUBJECT: ibis.null(dt.string)}).select(
+                        SUBJECT, PERIOD).filter(ibis.literal(False))
+                keys = combined.select(SUBJECT, PERIOD)
+                return keys.filter(keys[PERIOD] >= 0)
+        if self.ctx.subjects is not None:
+            subjects = subjects.filter(subjects[SUBJECT].isin(list(self.ctx.subjects)))
+        return subjects.cross_join(periods).select(SUBJECT, PERIOD)
+
+    def _evaluate(self, expr: Expr, t: ibis.Table, present: set[str],
+                  types: dict[str, dt.DataType]) -> ir.Value:
+        match expr:
+            case Number(value=value):
+                return ibis.literal(value, type="float64")
+            case Ref(name=name):
+                if name not in present:
+                    return ibis.null(types.get(name, dt.float64))
+                col = t[name]
+                return col.fill_null(0) if name in self.plan.fill_zero else col
+            case Negate(operand=inner):
+                return -self._evaluate(inner, t, present, types)
+            case Binary(op=op, left=left, right=right):
+                a = self._evaluate(left, t, present, types)
+                b = self._evaluate(right, t, present, types)
+                match op:
+                    case "+":
+                        return a + b
+                    case "-":
+                        return a - b
+                    case "*":
+                        return a * b
+                    case "/":
+                        return a.cast("float64") / b.cast("float64").nullif(0)
+                    case _:
+                        assert_never(op)
+            case _:
+                assert_never(expr)
+
+    # -- one source -----------------------------------------------------------------------------
+    def _subject_path(self, src: Source) -> str | None:
+        match self.by:
+            case "rep" | "team":
+                return src.rep
+            case "company":
+                return None
+            case _:
+                return src.dimensions.get(self.by)
+
+    def _source_parts(self, src: Source) -> list[ibis.Table]:
+        measures = [u for u in self.plan.measures if u.source == src.name]
+        conversions = [u for u in self.plan.conversions if u.source == src.name]
+        pops = [u for u in self.plan.pops if u.source == src.name]
+        paths: set[str] = set()
+        subject_path = self._subject_path(src)
+        if subject_path:
+            paths.add(subject_path)
+        if src.currency:
+            paths.add(src.currency)
+        if src.period_label:
+            paths.add(src.period_label)
+        for u in measures:
+            m = u.measure
+            paths |= {p for p in (m.column, m.time, m.valid_from, m.valid_to) if p}
+            paths |= columns_of(m.filters)
+        for c in conversions:
+            paths |= {c.kpi.entity, c.kpi.time} | columns_of(c.kpi.from_) | columns_of(c.kpi.to)
+        for p in pops:
+            paths |= {p.measure.time or "", p.measure.column or ""} - {""}
+            paths |= columns_of(p.measure.filters)
+        rows = SourceRows.build(src, paths, self.ctx)
+        rows = self._reached(rows, conversions)
+        groups: dict[Placement, list[MeasureUse]] = {}
+        for u in measures:
+            groups.setdefault(_placement(src, u), []).append(u)
+        by_time: dict[tuple[str, str], list[ConversionUse]] = {}
+        for c in conversions:
+            by_time.setdefault((c.kpi.time, c.kpi.entity), []).append(c)
+        parts = []
+        for placement, uses in groups.items():
+            if placement.kind == "label":
+                parts.append(self._aggregate_labelled(rows, placement, uses))
+            else:
+                parts.append(self._aggregate(rows, placement, uses))
+        for (time_column, _), convs in by_time.items():
+            parts.append(self._aggregate_conversions(rows, time_column, convs))
+        for p in pops:
+            parts += self._pop(rows, p)
+        return parts
+
+    def _reached(self, rows: SourceRows, conversions: Sequence[ConversionUse]) -> SourceRows:
+        """``rows`` with each conversion's flag: 1 where the row's item ever reached ``to``.
+
+        One grouped pass per item column gives every flag, joined back on the item (cheaper
+        than one window per conversion)."""
+        by_entity: dict[str, list[ConversionUse]] = {}
+        for c in conversions:
+            by_entity.setdefault(c.kpi.entity, []).append(c)
+        for entity, uses in by_entity.items():
+            t = rows.table
+            flags = {}
+            for c in uses:
+                reached = all_of(c.kpi.to, rows.col, self.ctx.pipeline)
+                assert reached is not None
+                flags[c.flag] = ibis.cases((reached, 1), else_=0).max()
+            items = t.group_by(__item=rows.col(entity)).aggregate(**flags)
+            joined = t.left_join(items, rows.col(entity) == items["__item"])
+            rows = SourceRows(rows.source, joined.select(*t.columns, *flags))
+        return rows
+
+    def _time_bounds(self, first: date) -> tuple[datetime, datetime]:
+        return self.ctx.calendar.utc_bounds(Period(first, self.ctx.buckets.last_day, Grain.RANGE))
+
+    def _place(self, rows: SourceRows, placement: Placement, *, with_previous: bool = False
+               ) -> ibis.Table:
+        """``rows`` with ``__period`` (and ``__day``, the local day that placed them)."""
+        t = rows.table
+        buckets = self.ctx.buckets
+        match placement.kind:
+            case "time":
+                assert placement.time is not None
+                first = buckets.first_day if with_previous else buckets.periods[0].start
+                col = rows.col(placement.time)
+                if col.type().is_timestamp():
+                    lo, hi = self._time_bounds(first)
+                    t = t.filter((col >= lo) & (col < hi))
+                else:
+                    t = t.filter((col >= first) & (col <= buckets.last_day))
+                t = t.mutate(**{DAY: rows.local_day(placement.time, self.ctx)})
+                days = self.days
+                joined = t.join(days, t[DAY] == days["day"])
+                return joined.select(*t.columns, **{PERIOD: days["period"]})
+            case "snapshot":
+                assert placement.valid_from is not None
+                start = rows.col(placement.valid_from)
+                lo, hi = self._time_bounds(buckets.periods[0].start - timedelta(days=1))
+                if start.type().is_timestamp():
+                    t = t.filter(start < hi)
+                t = t.mutate(**{DAY: rows.local_day(placement.valid_from, self.ctx)})
+                if placement.valid_to is not None:
+                    until = rows.local_day(placement.valid_to, self.ctx)
+                else:
+                    until = ibis.null(dt.date)
+                t = t.mutate(__until=until.fill_null(ibis.literal(FAR_FUTURE)))
+                p = self.periods
+                snap = p["end_day"] if placement.at == "end" else p["day_before"]
+                joined = t.join(p, [t[DAY] <= snap, t["__until"] > snap])
+                return joined.select(*t.columns, **{PERIOD: p["period"]})
+            case "label":
+                assert rows.source.period_label is not None
+                spans = self._target_periods()
+                label = rows.col(rows.source.period_label)
+                j = t.join(spans, label == spans["label"])
+                j = j.select(*t.columns, __start=spans["start_day"], __end=spans["end_day"],
+                             __rank=spans["rank"])
+                days = self.days
+                j2 = j.join(days, j["__start"] == days["day"])
+                j2 = j2.select(*j.columns, **{PERIOD: days["period"], DAY: j["__start"]})
+                p = self.periods
+                j3 = j2.join(p, j2[PERIOD] == p["period"])
+                j3 = j3.filter(j3["__end"] <= j3["end_day"])
+                return j3.select(*j2.columns)
+            case _:
+                assert_never(placement.kind)
+
+    def _subjects(self, rows: SourceRows, t: ibis.Table) -> ibis.Table:
+        """``t`` with ``__subject``: the rep, each of its teams, the company or a dimension."""
+        src = rows.source
+        match self.by:
+            case "rep":
+                t = t.mutate(**{SUBJECT: t[rows.name(src.rep)].cast("string")})
+            case "team":
+                m = self._membership()
+                j = t.join(m, t[rows.name(src.rep)] == m["rep"])
+                t = j.select(*t.columns, **{SUBJECT: m["team"]})
+            case "company":
+                t = t.mutate(**{SUBJECT: ibis.literal(COMPANY)})
+            case _:
+                path = src.dimensions[self.by]
+                t = t.mutate(**{SUBJECT: t[rows.name(path)].cast("string")})
+        if self.ctx.subjects is not None and self.by != "company":
+            t = t.filter(t[SUBJECT].isin(list(self.ctx.subjects)))
+        return t
+
+    def _money(self, rows: SourceRows, t: ibis.Table, uses: Sequence[MeasureUse]) -> ibis.Table:
+        """Join today's rate where a money column is aggregated and amounts may be foreign."""
+        src = rows.source
+        if self.ctx.fx is None or src.currency is None:
+            return t
+        if not any(u.measure.column and resolve(src, u.measure.column).is_money for u in uses):
+            return t
+        fx = self._fx_table()
+        j = t.left_join(fx, [t[rows.name(src.currency)] == fx["currency"], t[DAY] == fx["day"]])
+        return j.select(*t.columns, __rate=fx["rate"])
+
+    def _value(self, rows: SourceRows, t: ibis.Table, column: str) -> ir.Value:
+        """A numeric column as float64, money converted to the reporting currency."""
+        src = rows.source
+        col = t[rows.name(column)]
+        if resolve(src, column).is_money and src.currency is not None and \
+                self.ctx.fx is not None:
+            same = t[rows.name(src.currency)] == self.ctx.currency
+            return ibis.cases((same, col.cast("float64")),
+                              else_=col.cast("float64") * t["__rate"])
+        return col.cast("float64") if col.type().is_numeric() else col
+
+    def _aggregate(self, rows: SourceRows, placement: Placement, uses: Sequence[MeasureUse]
+                   ) -> ibis.Table:
+        placed = self._place(rows, placement)
+        placed = self._money(rows, placed, uses)
+        placed = self._subjects(rows, placed)
+        view = SourceRows(rows.source, placed)
+        aggs = {u.column: self._measure_agg(view, placed, u) for u in uses}
+        self.passes += 1
+        return placed.group_by([SUBJECT, PERIOD]).aggregate(**aggs)
+
+    def _aggregate_conversions(self, rows: SourceRows, time_column: str,
+                               uses: Sequence[ConversionUse]) -> ibis.Table:
+        """Distinct items that came (and went on) per subject and period, in two grouped passes:
+        first one row per item, then sums; cheaper than one COUNT(DISTINCT) per conversion."""
+        placed = self._subjects(rows, self._place(rows, Placement("time", time=time_column)))
+        view = SourceRows(rows.source, placed)
+        per_item: dict[str, ir.Value] = {}
+        for u in uses:
+            came = all_of(u.kpi.from_, view.col, self.ctx.pipeline)
+            assert came is not None
+            per_item[u.denominator] = ibis.cases((came, 1), else_=0).max()
+            per_item[u.numerator] = ibis.cases((came & (placed[u.flag] == 1), 1), else_=0).max()
+        entity = uses[0].kpi.entity
+        items = placed.group_by([SUBJECT, PERIOD, placed[view.name(entity)].name("__item")]
+                                ).aggregate(**per_item)
+        self.passes += 2
+        return items.group_by([SUBJECT, PERIOD]).aggregate(
+            **{name: items[name].sum() for name in per_item})
+
+    def _aggregate_labelled(self, rows: SourceRows, placement: Placement,
+                            uses: Sequence[MeasureUse]) -> ibis.Table:
+        """Rows placed by period label (targets): where rows of several grains fall within one
+        period (a quarter's own target and its months' targets), only the coarsest grain counts,
+        per measure, so a target is never counted twice."""
+        placed = self._subjects(rows, self._place(rows, placement))
+        view = SourceRows(rows.source, placed)
+        first: dict[str, ir.Value] = {}
+        measures = list(uses)
+        for u in measures:
+            first[u.column] = self._measure_agg(view, placed, u)
+            where = all_of(u.measure.filters, view.col, self.ctx.pipeline)
+            first[u.column + "__n"] = placed.count(where=where)
+        by_rank = placed.group_by([SUBJECT, PERIOD, "__rank"]).aggregate(**first)
+        keys = [by_rank[SUBJECT], by_rank[PERIOD]]
+        tops = {u.column + "__top": ibis.cases((by_rank[u.column + "__n"] > 0, by_rank["__rank"]))
+                .max().over(ibis.window(group_by=keys)) for u in measures}
+        ranked = by_rank.mutate(**tops)
+        self.passes += 1
+        return ranked.group_by([SUBJECT, PERIOD]).aggregate(**{
+            u.column: ranked[u.column].sum(where=ranked["__rank"] == ranked[u.column + "__top"])
+            for u in measures})
+
+    def _measure_agg(self, view: SourceRows, t: ibis.Table, u: MeasureUse) -> ir.Value:
+        m = u.measure
+        where = all_of(m.filters, view.col, self.ctx.pipeline)
+        if m.agg is Agg.COUNT and m.column is None:
+            return t.count(where=where)
+        assert m.column is not None
+        if m.agg.is_count:
+            raw = t[view.name(m.column)]
+            return raw.count(where=where) if m.agg is Agg.COUNT else raw.nunique(where=where)
+        value = self._value(view, t, m.column)
+        match m.agg:
+            case Agg.COUNT | Agg.COUNT_DISTINCT:
+                raise AssertionError("counted above")
+            case Agg.SUM:
+                return value.sum(where=where)
+            case Agg.AVG:
+                return value.mean(where=where)
+            case Agg.MEDIAN:
+                # NULL out the rows that do not pass instead of `where=`: Spark rejects a
+                # filtered percentile, and a median skips NULLs on every backend alike.
+                kept = value if where is None else ibis.cases((where, value))
+                return kept.median()
+            case Agg.MIN:
+                return value.min(where=where)
+            case Agg.MAX:
+                return value.max(where=where)
+            case _:
+                assert_never(m.agg)
+
+    def _pop(self, rows: SourceRows, use: PopUse) -> list[ibis.Table]:
+        """Previous period's items, and how many of them came back, per subject and period."""
+        m = use.measure
+        assert m.time is not None and m.column is not None
+        placed = self._place(rows, Placement("time", time=m.time), with_previous=True)
+        placed = self._subjects(rows, placed)
+        view = SourceRows(rows.source, placed)
+        where = all_of(m.filters, view.col, self.ctx.pipeline)
+        if where is not None:
+            placed = placed.filter(where)
+        items = placed.select(SUBJECT, PERIOD, __item=placed[view.name(m.column)]).distinct()
+        items = items.filter(items["__item"].notnull())
+        before = items.select(SUBJECT, __item=items["__item"],
+                              **{PERIOD: items[PERIOD] + 1})
+        kept = items.join(before, [SUBJECT, PERIOD, "__item"])
+        self.passes += 2
+        return [
+            before.group_by([SUBJECT, PERIOD]).aggregate(**{use.previous: before.count()}),
+            kept.group_by([SUBJECT, PERIOD]).aggregate(**{use.retained: kept.count()}),
+        ]
+
+
+    def rows_of(self, use: MeasureUse | ConversionUse | PopUse) -> ibis.Table:
+        """The rows behind one aggregated input, for the subject and bucket of the context."""
+        src = self.catalog.source(use.source)
+        paths: set[str] = set(src.key) | {src.rep}
+        subject_path = self._subject_path(src)
+        if subject_path:
+            paths.add(subject_path)
+        for p in (src.currency, src.period_label):
+            if p:
+                paths.add(p)
+        match use:
+            case MeasureUse(measure=m):
+                paths |= {p for p in (m.column, m.time, m.valid_from, m.valid_to) if p}
+                paths |= columns_of(m.filters)
+                placement = _placement(src, use)
+            case ConversionUse(kpi=k):
+                paths |= {k.entity, k.time} | columns_of(k.from_) | columns_of(k.to)
+                placement = Placement("time", time=k.time)
+            case PopUse(measure=m):
+                assert m.time is not None
+                paths |= {m.time, m.column or ""} - {""}
+                paths |= columns_of(m.filters)
+                placement = Placement("time", time=m.time)
+        rows = SourceRows.build(src, paths, self.ctx)
+        if isinstance(use, ConversionUse):
+            reached = all_of(use.kpi.to, rows.col, self.ctx.pipeline)
+            assert reached is not None
+            flag = ibis.cases((reached, 1), else_=0).max().over(
+                ibis.window(group_by=rows.col(use.kpi.entity)))
+            rows = SourceRows(src, rows.table.mutate(**{use.flag: flag}))
+        placed = self._place(rows, placement, with_previous=isinstance(use, PopUse))
+        placed = self._money(rows, placed, [use] if isinstance(use, MeasureUse) else [])
+        placed = self._subjects(rows, placed)
+        view = SourceRows(src, placed)
+        filters = use.kpi.from_ if isinstance(use, ConversionUse) else use.measure.filters
+        where = all_of(filters, view.col, self.ctx.pipeline)
+        if where is not None:
+            placed = placed.filter(where)
+        keep: dict[str, ir.Value] = {k: placed[view.name(k)] for k in src.key}
+        keep["rep"] = placed[view.name(src.rep)]
+        keep["local_day"] = placed[DAY]
+        match use:
+            case MeasureUse(measure=m):
+                placed = placed.filter(placed[PERIOD] == 0)
+                if placement.kind == "time" and placement.time:
+                    keep[placement.time] = placed[view.name(placement.time)]
+                for p in (placement.valid_from, placement.valid_to):
+                    if p:
+                        keep[p] = placed[view.name(p)]
+                if src.period_label:
+                    keep[src.period_label] = placed[view.name(src.period_label)]
+                    keep["span_days"] = placed["__rank"]
+                if m.column is not None:
+                    keep["value"] = placed[view.name(m.column)] if m.agg.is_count else \
+                        self._value(view, placed, m.column)
+            case ConversionUse(kpi=k):
+                placed = placed.filter(placed[PERIOD] == 0)
+                keep[k.time] = placed[view.name(k.time)]
+                keep["item"] = placed[view.name(k.entity)]
+                keep["reached"] = placed[use.flag] == 1
+            case PopUse(measure=m):
+                assert m.time is not None and m.column is not None
+                placed = placed.filter(placed[PERIOD].isin([-1, 0]))
+                keep[m.time] = placed[view.name(m.time)]
+                keep["item"] = placed[view.name(m.column)]
+                keep["which"] = ibis.cases((placed[PERIOD] == 0, "current"), else_="previous")
+        return placed.select(**keep).order_by("local_day")
+
+
+def _placement(src: Source, u: MeasureUse) -> Placement:
+    m = u.measure
+    if m.snapshot is not None:
+        return Placement("snapshot", at=m.snapshot, valid_from=m.valid_from, valid_to=m.valid_to)
+    if m.time is not None:
+        return Placement("time", time=m.time)
+    if src.period_label is not None:
+        return Placement("label")
+    raise ConfigError(f"measure {m.name!r} has no time, snapshot or period label",
+                      message_zh=f"度量 {m.name!r} 没有 time、snapshot 或周期标签")
+
+
+def _refs(expr: Expr) -> set[str]:
+    return set(expr.names())
+
+
+def _sources_of(out: Output, plan: Plan) -> set[str]:
+    """The sources whose aggregates ``out``'s formula reads."""
+    refs = _refs(out.formula)
+    found = {u.source for u in plan.measures if u.column in refs}
+    found |= {u.source for u in plan.conversions if {u.numerator, u.denominator} & refs}
+    found |= {u.source for u in plan.pops if {u.previous, u.retained} & refs}
+    return found
+
+
+# -- explain: the rows behind one subject's number ------------------------------------------------
+
+
+def explain_rows(catalog: Catalog, name: str, by: str, ctx: CompileContext
+                 ) -> tuple[Plan, list[tuple[MeasureUse | ConversionUse | PopUse, ibis.Table]]]:
+    """For KPI ``name``, every aggregated input and an expression listing its rows.
+
+    ``ctx`` should hold one bucket and ``ctx.subjects`` the one subject. Measure rows carry the
+    source's key, the rep, the local day that placed them and ``value`` (converted to the
+    reporting currency where it is money); conversion rows carry ``item`` and ``reached``;
+    period-over-period rows carry ``item`` and ``which`` (``previous`` or ``current``).
+    """
+    check_grain(catalog, by)
+    plan = plan_kpis(catalog, [name], stages=ctx.pipeline.open_stage_names())
+    compiler = _Compiler(catalog, plan, by, ctx)
+    uses: tuple[MeasureUse | ConversionUse | PopUse, ...] = (
+        *plan.measures, *plan.conversions, *plan.pops)
+    return plan, [(u, compiler.rows_of(u)) for u in uses]

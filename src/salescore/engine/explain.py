@@ -1,0 +1,222 @@
+"""Explain a number: the records behind one subject's KPI in one period, and how they add up.
+
+Each input of the KPI (a measure, a conversion's two counts, a period-over-period comparison) is
+listed with its rows and its aggregate worked out from those rows; the formula is then shown with
+the numbers put in, next to the value the engine computes, so a reader can check every step.
+
+>>> from salescore.engine.warehouse import Warehouse
+>>> with Warehouse.open("duckdb://:memory:") as wh:
+...     wh.create_tables()
+...     e = explain_kpi(KpiEngine(wh.backend), "win_rate", subject="r1", period="2025-Q1")
+...     e.arithmetic, e.value
+('deals_won / deals_closed = 0 / 0 = NULL', None)
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any, assert_never
+
+import pyarrow as pa
+import pyarrow.compute
+
+from salescore.compile.kpis import explain_rows
+from salescore.core.errors import ConfigError
+from salescore.engine.kpis import KpiEngine, KpiRequest
+from salescore.semantic.expression import Binary, Expr, Negate, Number, Ref
+from salescore.semantic.kpi_plan import ConversionUse, MeasureUse, Output, Plan, PopUse
+from salescore.semantic.specs import Agg, Filter, Op
+
+
+@dataclass(frozen=True)
+class ExplainPart:
+    """One input of the KPI: what it aggregates, the value, and the rows it was computed from."""
+
+    name: str
+    description: str
+    description_zh: str
+    value: float | int | None
+    rows: pa.Table
+
+
+@dataclass(frozen=True)
+class Explanation:
+    kpi: str
+    output: str
+    by: str
+    subject: str
+    period: str
+    value: float | int | None
+    formula: str
+    arithmetic: str
+    parts: tuple[ExplainPart, ...]
+
+
+def _filters_text(filters: tuple[Filter, ...]) -> str:
+    out = []
+    for f in filters:
+        match f.op:
+            case Op.IS_NULL | Op.NOT_NULL:
+                out.append(f"{f.column} {f.op.value}")
+            case _:
+                values = ", ".join(str(v) for v in f.values)
+                out.append(f"{f.column} {f.op.value} {values}")
+    return " and ".join(out)
+
+
+def _aggregate(agg: Agg, rows: pa.Table) -> float | int | None:
+    if agg is Agg.COUNT:
+        if "value" in rows.column_names:
+            return sum(1 for v in rows.column("value").to_pylist() if v is not None)
+        return rows.num_rows
+    values = [v for v in rows.column("value").to_pylist() if v is not None]
+    match agg:
+        case Agg.COUNT_DISTINCT:
+            return len(set(values))
+        case Agg.SUM:
+            return float(sum(values))
+        case Agg.AVG:
+            return statistics.fmean(values) if values else None
+        case Agg.MEDIAN:
+            return float(statistics.median(values)) if values else None
+        case Agg.MIN:
+            return min(values) if values else None
+        case Agg.MAX:
+            return max(values) if values else None
+        case Agg.COUNT:
+            raise AssertionError("handled above")
+        case _:
+            assert_never(agg)
+
+
+def _parts(use: MeasureUse | ConversionUse | PopUse, rows: pa.Table, stages: tuple[str, ...]
+           ) -> list[tuple[str, ExplainPart]]:
+    """(internal column, part) pairs for one input."""
+    match use:
+        case MeasureUse(measure=m):
+            if "span_days" in rows.column_names and rows.num_rows:
+                # As in the query: only the longest labelled periods inside this one count.
+                longest = max(rows.column("span_days").to_pylist())
+                rows = rows.filter(pa.compute.equal(rows.column("span_days"), longest))
+            how = f"{m.agg.value}({m.column or '*'}) of {m.source}"
+            when = f"by {m.time}" if m.time else (f"valid at period {m.snapshot}" if m.snapshot
+                                                   else "by period label")
+            where = _filters_text(m.filters)
+            text = f"{how} where {where}, {when}" if where else f"{how}, {when}"
+            return [(use.column, ExplainPart(_display(use.column, stages), text,
+                                             text.replace(" where ", " 条件 ")
+                                             .replace(" by ", " 按 "),
+                                             _aggregate(m.agg, rows), rows))]
+        case ConversionUse(kpi=k):
+            items = rows.column("item").to_pylist()
+            reached = rows.column("reached").to_pylist()
+            came = {i for i in items if i is not None}
+            went = {i for i, r in zip(items, reached, strict=True) if i is not None and r}
+            den = ExplainPart(_display(use.denominator, stages),
+                              f"distinct {k.entity} where {_filters_text(k.from_)}, by {k.time}",
+                              f"不同 {k.entity} 条件 {_filters_text(k.from_)}，按 {k.time}",
+                              len(came), rows)
+            num = ExplainPart(_display(use.numerator, stages),
+                              f"of those, distinct {k.entity} with a row where "
+                              f"{_filters_text(k.to)}",
+                              f"其中存在 {_filters_text(k.to)} 记录的不同 {k.entity}",
+                              len(went), rows.filter(pa.array(reached, pa.bool_())))
+            return [(use.denominator, den), (use.numerator, num)]
+        case PopUse(measure=m):
+            items = rows.column("item").to_pylist()
+            which = rows.column("which").to_pylist()
+            before = {i for i, w in zip(items, which, strict=True) if w == "previous" and i}
+            now = {i for i, w in zip(items, which, strict=True) if w == "current" and i}
+            prev = ExplainPart(_display(use.previous, stages),
+                               f"distinct {m.column} in the previous period",
+                               f"上一期的不同 {m.column}", len(before), rows)
+            kept = ExplainPart(_display(use.retained, stages),
+                               "of those, seen again in this period",
+                               "其中本期再次出现的", len(before & now), rows)
+            return [(use.previous, prev), (use.retained, kept)]
+        case _:
+            assert_never(use)
+
+
+_ROLES = {"den": "entered", "num": "went on", "prev": "previous period", "kept": "kept"}
+
+
+def _display(column: str, stages: tuple[str, ...] = ()) -> str:
+    """A readable name for an internal column: ``m__deals_won`` → ``deals_won``,
+    ``c__stage_conversion__s1__num`` → ``stage_conversion[qualified] went on``."""
+    parts = column.split("__")[1:]
+    name = parts[0] if parts else column
+    role = ""
+    for extra in parts[1:]:
+        if extra.startswith("s") and extra[1:].isdigit() and int(extra[1:]) < len(stages):
+            name += f"[{stages[int(extra[1:])]}]"
+        elif extra in _ROLES:
+            role = f" ({_ROLES[extra]})"
+    return name + role
+
+
+def _text(expr: Expr, values: Mapping[str, Any] | None, stages: tuple[str, ...] = ()) -> str:
+    match expr:
+        case Number(value=number):
+            return f"{number:g}"
+        case Ref(name=name):
+            if values is None:
+                return _display(name, stages)
+            found = values.get(name)
+            return "NULL" if found is None else f"{found:g}"
+        case Negate(operand=inner):
+            return f"-{_text(inner, values, stages)}"
+        case Binary(op=op, left=left, right=right):
+            a, b = _text(left, values, stages), _text(right, values, stages)
+            a = f"({a})" if isinstance(left, Binary) else a
+            b = f"({b})" if isinstance(right, Binary) else b
+            return f"{a} {op} {b}"
+        case _:
+            assert_never(expr)
+
+
+def explain_kpi(engine: KpiEngine, name: str, *, subject: str, period: str, by: str = "rep",
+                stage: str | None = None) -> Explanation:
+    """The rows behind KPI ``name`` of ``subject`` (a rep id by default; ``by`` picks the grain)
+    in ``period``; for a KPI ``per: stage``, ``stage`` picks the stage (default: the first)."""
+    request = KpiRequest((name,), by=by, period=period, subjects=(subject,))
+    compiled, _ = engine.compile(request)
+    plan: Plan = compiled.plan
+    ctx, _ = engine.context(request, plan)
+    ctx = replace(ctx, subjects=(subject,))
+    result = engine.compute(request)
+    output = _pick(plan, stage)
+    rows_by_use = explain_rows(engine.catalog, name, by, ctx)[1]
+    stages = engine.settings.pipeline.open_stage_names()
+    wanted = set(output.formula.names())
+    parts: list[ExplainPart] = []
+    values: dict[str, Any] = {}
+    for use, expr in rows_by_use:
+        rows = engine.backend.to_pyarrow(expr)
+        for column, part in _parts(use, rows, stages):
+            if column in wanted:
+                parts.append(part)
+                values[column] = part.value
+    table = result.table.to_pylist()
+    value = table[0][output.name] if table else None
+    formula = _text(output.formula, None, stages)
+    shown = "NULL" if value is None else f"{value:g}"
+    arithmetic = formula if isinstance(output.formula, Ref) else \
+        f"{formula} = {_text(output.formula, values, stages)}"
+    return Explanation(kpi=name, output=output.name, by=by, subject=subject,
+                       period=table[0]["period"] if table else period, value=value,
+                       formula=formula, arithmetic=f"{arithmetic} = {shown}",
+                       parts=tuple(parts))
+
+
+def _pick(plan: Plan, stage: str | None) -> Output:
+    if stage is None:
+        return plan.outputs[0]
+    for out in plan.outputs:
+        if out.stage == stage:
+            return out
+    stages = ", ".join(o.stage or "" for o in plan.outputs)
+    raise ConfigError(f"no stage {stage!r} for this KPI (stages: {stages})",
+                      message_zh=f"该指标没有阶段 {stage!r}（可用：{stages}）")

@@ -1,0 +1,287 @@
+"""Compute KPIs on the warehouse: gather the context, compile once, run one query.
+
+The engine asks the warehouse a few small questions first (the date range of the data when the
+period is ``all``, the team tree for team roll-ups, the target periods, the currencies and rates),
+compiles every requested KPI into one expression (:mod:`salescore.compile.kpis`) and runs it on
+the warehouse's backend (DuckDB, PostgreSQL, or any Ibis backend holding the canonical tables).
+
+>>> from salescore.engine.warehouse import Warehouse
+>>> with Warehouse.open("duckdb://:memory:") as wh:
+...     wh.create_tables()
+...     engine = KpiEngine(wh.backend)
+...     result = engine.compute(KpiRequest(("deals_won",), by="company", period="2025-Q1"))
+...     result.table.to_pylist()
+[{'period': '2025-Q1', 'deals_won': 0}]
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import ibis
+import pyarrow as pa
+from ibis.backends import BaseBackend
+
+from salescore.compile.context import (
+    Buckets,
+    CompileContext,
+    FxRate,
+    all_history,
+    buckets_for,
+    team_membership,
+)
+from salescore.compile.kpis import CompiledKpis, check_grain, compile_kpis
+from salescore.compile.rows import nullable
+from salescore.compile.schema import unbound
+from salescore.compile.timezone import offsets
+from salescore.core.errors import PeriodError
+from salescore.core.periods import Calendar, Grain
+from salescore.engine.warehouse import Warehouse
+from salescore.model.org import OrgSettings
+from salescore.semantic.catalog import Catalog, shipped_catalog
+from salescore.semantic.columns import resolve
+from salescore.semantic.kpi_plan import Plan, plan_kpis
+from salescore.semantic.specs import Source
+
+ALL_PERIODS = "all"
+
+
+@dataclass(frozen=True)
+class KpiRequest:
+    """Which KPIs, for which subjects (``by``), over which ``period`` (a label or ``all``),
+    split by ``grain`` (``None``: the whole period is one row). ``subjects`` keeps only those
+    subject keys (rep or team ids, dimension values)."""
+
+    kpis: tuple[str, ...]
+    by: str = "rep"
+    period: str = ALL_PERIODS
+    grain: Grain | None = None
+    subjects: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the person asking should know about a result (en, zh-CN)."""
+
+    message: str
+    message_zh: str
+
+    def localized(self, locale: str) -> str:
+        return self.message_zh if locale.lower().startswith("zh") else self.message
+
+
+@dataclass(frozen=True)
+class KpiResult:
+    """A computed KPI table: subject column (unless the company), ``period``, one column per
+    output; plus what was run and anything to note."""
+
+    table: pa.Table
+    request: KpiRequest
+    outputs: tuple[str, ...]
+    subject: str | None
+    notices: tuple[Notice, ...] = ()
+    queries: int = 0
+    passes: int = 0
+    seconds: float = 0.0
+    sql: str = ""
+
+    def to_pandas(self) -> Any:
+        return self.table.to_pandas()
+
+
+@dataclass
+class KpiEngine:
+    """Computes KPIs of ``catalog`` (the shipped one by default) on ``backend``: any Ibis backend
+    that holds the canonical tables under their names (a :class:`Warehouse`'s ``backend``, a
+    PySpark session's, ...)."""
+
+    backend: BaseBackend
+    settings: OrgSettings = field(default_factory=OrgSettings)
+    catalog: Catalog = field(default_factory=shipped_catalog)
+
+    @property
+    def calendar(self) -> Calendar:
+        org = self.settings.organisation
+        return Calendar(timezone=org.timezone, fiscal_year_start_month=org.fiscal_year_start_month)
+
+    def _scalar_rows(self, expr: ibis.Table) -> list[dict[str, Any]]:
+        self._queries += 1
+        return list(self.backend.to_pyarrow(expr).to_pylist())
+
+    def context(self, request: KpiRequest, plan: Plan) -> tuple[CompileContext, list[Notice]]:
+        """Ask the warehouse what compiling ``request`` needs to know (a few small queries)."""
+        notices: list[Notice] = []
+        cal = self.calendar
+        sources = [self.catalog.source(s) for s in plan.sources()]
+        zone_first = zone_last = None
+        buckets: Buckets
+        if request.period.strip().lower() == ALL_PERIODS or _has_dst(cal):
+            first, last = self._data_range(sources)
+            zone_first, zone_last = first, last
+        if request.period.strip().lower() == ALL_PERIODS:
+            today = date.today()
+            buckets = all_history(zone_first or today, zone_last or today, request.grain, cal)
+        else:
+            buckets = buckets_for(cal.parse(request.period), request.grain, cal)
+        membership: tuple[tuple[str, str], ...] = ()
+        if request.by == "team":
+            membership = self._membership()
+        spans: tuple[tuple[str, date, date], ...] = ()
+        if any(s.period_label for s in sources):
+            spans, bad = self._target_periods(sources, cal)
+            if bad:
+                shown = ", ".join(sorted(bad)[:5])
+                notices.append(Notice(f"target periods not understood and left out: {shown}",
+                                      f"无法识别的目标周期（已忽略）：{shown}"))
+        fx = self._fx(plan, sources, notices)
+        ctx = CompileContext(
+            calendar=cal, buckets=buckets, pipeline=self.settings.pipeline,
+            currency=self.settings.organisation.currency, membership=membership,
+            target_periods=spans, fx=fx, zone_first=zone_first, zone_last=zone_last,
+            subjects=request.subjects,
+        )
+        return ctx, notices
+
+    def compile(self, request: KpiRequest) -> tuple[CompiledKpis, list[Notice]]:
+        """The compiled query for ``request`` and the notices gathered on the way."""
+        self._queries = 0
+        check_grain(self.catalog, request.by)
+        plan = plan_kpis(self.catalog, request.kpis,
+                         stages=self.settings.pipeline.open_stage_names())
+        ctx, notices = self.context(request, plan)
+        compiled = compile_kpis(self.catalog, request.kpis, request.by, ctx)
+        if compiled.missing:
+            shown = ", ".join(compiled.missing)
+            notices.append(Notice(
+                f"empty at grain {request.by!r}, whose sources have no such dimension: {shown}",
+                f"以下指标的数据源没有“{request.by}”维度，结果为空：{shown}"))
+        return compiled, notices
+
+    def compute(self, request: KpiRequest) -> KpiResult:
+        """Run ``request``; one query for the KPIs (plus the small context queries)."""
+        started = time.perf_counter()
+        compiled, notices = self.compile(request)
+        table = self.backend.to_pyarrow(compiled.expr)
+        self._queries += 1
+        return KpiResult(
+            table=table, request=request, outputs=compiled.outputs, subject=compiled.subject,
+            notices=tuple(notices), queries=self._queries, passes=compiled.passes,
+            seconds=time.perf_counter() - started,
+        )
+
+    # -- context queries ---------------------------------------------------------------------
+    def _data_range(self, sources: Sequence[Source]) -> tuple[date | None, date | None]:
+        parts = []
+        seen: set[tuple[str, str]] = set()
+        for src in sources:
+            for t in src.times:
+                if "." in t or (src.table, t) in seen:
+                    continue
+                seen.add((src.table, t))
+                tbl = unbound(src.table)
+                col = tbl[t]
+                if not col.type().is_timestamp():
+                    continue
+                parts.append(nullable(tbl.aggregate(lo=col.min(), hi=col.max())))
+        if not parts:
+            return None, None
+        stacked = ibis.union(*parts) if len(parts) > 1 else parts[0]
+        row = self._scalar_rows(stacked.aggregate(lo=stacked["lo"].min(),
+                                                  hi=stacked["hi"].max()))[0]
+        lo, hi = row["lo"], row["hi"]
+        if lo is None or hi is None:
+            return None, None
+        cal = self.calendar
+        return cal.local_date(_naive(lo)), cal.local_date(_naive(hi))
+
+    def _membership(self) -> tuple[tuple[str, str], ...]:
+        teams = unbound("teams").select("team_id", "parent_team_id")
+        reps = unbound("reps").select("rep_id", "team_id")
+        t_rows = self._scalar_rows(teams)
+        r_rows = self._scalar_rows(reps)
+        return team_membership([(r["team_id"], r["parent_team_id"]) for r in t_rows],
+                               [(r["rep_id"], r["team_id"]) for r in r_rows])
+
+    def _target_periods(self, sources: Sequence[Source], cal: Calendar
+                        ) -> tuple[tuple[tuple[str, date, date], ...], set[str]]:
+        spans: list[tuple[str, date, date]] = []
+        bad: set[str] = set()
+        for src in sources:
+            if not src.period_label:
+                continue
+            tbl = unbound(src.table)
+            for row in self._scalar_rows(tbl.select(label=tbl[src.period_label]).distinct()):
+                label = row["label"]
+                if label is None:
+                    continue
+                try:
+                    p = cal.parse(label)
+                except PeriodError:
+                    bad.add(label)
+                    continue
+                spans.append((label, p.start, p.end))
+        return tuple(sorted(set(spans))), bad
+
+    def _fx(self, plan: Plan, sources: Sequence[Source], notices: list[Notice]
+            ) -> tuple[FxRate, ...] | None:
+        money_tables: set[tuple[str, str]] = set()
+        for u in plan.measures:
+            src = self.catalog.source(u.source)
+            if src.currency and u.measure.column and resolve(src, u.measure.column).is_money:
+                money_tables.add((src.table, src.currency))
+        if not money_tables:
+            return None
+        reporting = self.settings.organisation.currency
+        foreign: set[str] = set()
+        for table_name, column in sorted(money_tables):
+            tbl = unbound(table_name)
+            rows = self._scalar_rows(tbl.select(c=tbl[column]).distinct())
+            foreign |= {r["c"] for r in rows if r["c"] and r["c"] != reporting}
+        if not foreign:
+            return None
+        fx = unbound("fx_rates")
+        rates = [FxRate(r["currency"], r["day"], float(r["rate"]))
+                 for r in self._scalar_rows(fx.select("currency", "day", "rate"))]
+        have = {r.currency for r in rates}
+        lacking = sorted(foreign - have)
+        if lacking:
+            shown = ", ".join(lacking)
+            notices.append(Notice(
+                f"no exchange rate to {reporting} for {shown}: those amounts are left out of "
+                "money KPIs (add rows to fx_rates)",
+                f"缺少 {shown} 到 {reporting} 的汇率：这些金额未计入金额类指标（请补充 fx_rates）"))
+        return tuple(rates)
+
+    _queries: int = 0
+
+
+def _naive(value: datetime | date) -> datetime | date:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.replace(tzinfo=None)
+    return value
+
+
+def _has_dst(cal: Calendar) -> bool:
+    """Whether the zone's offset changed in the last 30 years (a fixed offset needs no range)."""
+    today = date.today()
+    return len(offsets(cal.zone, date(today.year - 30, 1, 1), date(today.year + 2, 1, 1))) > 1
+
+
+def compute_kpis(warehouse: Warehouse | BaseBackend, kpis: Sequence[str], *, by: str = "rep",
+                 period: str = ALL_PERIODS, grain: Grain | str | None = None,
+                 settings: OrgSettings | None = None, catalog: Catalog | None = None,
+                 subjects: Sequence[str] | None = None) -> KpiResult:
+    """Compute ``kpis`` on ``warehouse`` (or an Ibis backend); the function form of
+    :class:`KpiEngine`."""
+    backend = warehouse.backend if isinstance(warehouse, Warehouse) else warehouse
+    engine = KpiEngine(backend, settings or OrgSettings(), catalog or shipped_catalog())
+    request = KpiRequest(tuple(kpis), by=by, period=period,
+                         grain=Grain(grain) if grain is not None else None,
+                         subjects=tuple(subjects) if subjects is not None else None)
+    return engine.compute(request)
+
+
