@@ -29,7 +29,7 @@ def test_open_creates_the_sqlite_folder_and_migrates(tmp_path: Path) -> None:
     path = tmp_path / "nested" / "home dir 数据" / APP_DB_FILE
     with AppStore.open(sqlite_url(path)) as store:
         assert path.is_file()
-        assert store.current_revision() == "0002"
+        assert store.current_revision() == "0003"
         assert store.backend == "sqlite"
         assert store.url == sqlite_url(path)
     assert default_url(path.parent) == sqlite_url(path)

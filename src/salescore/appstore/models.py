@@ -24,6 +24,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -274,3 +275,55 @@ class QualityReport(Base):
 
     def __repr__(self) -> str:
         return f"QualityReport(id={self.id!r}, import_run_id={self.import_run_id!r})"
+
+
+SubjectKind = Literal["rep", "team"]
+ScoreStatus = Literal["ok", "no_data"]
+
+SUBJECT_KINDS: tuple[SubjectKind, ...] = get_args(SubjectKind)
+SCORE_STATUSES: tuple[ScoreStatus, ...] = get_args(ScoreStatus)
+
+
+class Score(Base):
+    """A materialised score: one subject (a rep or a team), one period, one plan version.
+
+    The key ``(plan_version_id, period, subject_kind, subject_id)`` is unique, so recomputing a
+    period replaces its rows instead of adding to them. ``breakdown`` (JSON) holds what the score
+    is made of: the individual score and share, the team score, share and part, the credit, and
+    one object per plan line (value, target, attainment, points, weight, effective weight,
+    contribution), enough to explain the score without recomputing it. ``rank_team`` is empty for
+    a team; its ``rank_company`` is its rank among the plan's teams. ``computed_at`` changes only
+    when the row's content does.
+    """
+
+    __tablename__ = "scores"
+    __table_args__ = (
+        UniqueConstraint("plan_version_id", "period", "subject_kind", "subject_id"),
+        CheckConstraint(_one_of("subject_kind", SUBJECT_KINDS), name="subject_kind"),
+        CheckConstraint(_one_of("status", SCORE_STATUSES), name="status"),
+        Index(None, "period", "subject_kind", "subject_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # No cascade: plan versions are history and are never deleted.
+    plan_version_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id"))
+    period: Mapped[str] = mapped_column(String(NAME))
+    subject_kind: Mapped[SubjectKind] = mapped_column(String(8))
+    subject_id: Mapped[str] = mapped_column(String(NAME))
+    team_id: Mapped[str | None] = mapped_column(String(NAME))
+    status: Mapped[ScoreStatus] = mapped_column(String(16))
+    score: Mapped[float | None] = mapped_column(Float)
+    rating: Mapped[str | None] = mapped_column(String(NAME))
+    rank_team: Mapped[int | None] = mapped_column(Integer)
+    rank_company: Mapped[int | None] = mapped_column(Integer)
+    coverage: Mapped[float] = mapped_column(Float)
+    breakdown: Mapped[dict[str, Any]] = mapped_column()
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    plan_version: Mapped[PlanVersion] = relationship()
+
+    def __repr__(self) -> str:
+        return (
+            f"Score(plan_version_id={self.plan_version_id!r}, period={self.period!r}, "
+            f"{self.subject_kind}={self.subject_id!r}, score={self.score!r})"
+        )

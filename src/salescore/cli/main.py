@@ -10,16 +10,19 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from salescore.cli.common import HomeOption, console, fail, open_workspace
+from salescore.cli.kpi import kpi_app
 from salescore.core.errors import SalescoreError
 from salescore.model.org import Organisation, OrgSettings
 from salescore.workspace import Locations, Workspace
 
 app = typer.Typer(
     name="salescore",
-    help="Sales performance management: fair, explainable scorecards. 销售绩效管理：公平、可解释的评分卡。",
+    help="Sales performance management: fair, explainable scorecards. "
+    "销售绩效管理：公平、可解释的评分卡。",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+app.add_typer(kpi_app, name="kpi")
 
 
 @app.command()
@@ -87,6 +90,9 @@ def demo(
             with ws.warehouse.transaction():
                 for name, chunk in generate(config, progress=report):
                     ws.warehouse.append(name, chunk)
+            adopted = ws.adopt_shipped_plans(config.start, actor="demo")
+    console.print(f"Plans in force from / 方案生效自 {config.start}: "
+                  f"{', '.join(a.plan for a in adopted)}", highlight=False)
     console.print(f"Demo organisation written to / 演示数据已写入 {Locations.resolve(home).home}")
 
 
@@ -132,6 +138,15 @@ def info(home: HomeOption = None) -> None:
 
 def _when(value: object) -> str:
     return "" if value is None else str(value)[:19]
+
+
+from salescore.cli.ingest import register as register_ingest  # noqa: E402
+from salescore.cli.plan import plan_app  # noqa: E402
+from salescore.cli.score import score_app  # noqa: E402
+
+register_ingest(app)
+app.add_typer(plan_app, name="plan")
+app.add_typer(score_app, name="score")
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""CREATE TABLE statements for every backend, derived from the one table declaration.
+r"""CREATE TABLE statements for every backend, derived from the one table declaration.
 
 The statement is built once in DuckDB's dialect and transpiled by sqlglot to the others, so the
 key, NOT NULL and CHECK constraints (allowed values, ranges) are the same everywhere. Foreign keys
