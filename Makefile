@@ -26,6 +26,9 @@ venv-dev: $(VENV)/.installed-dev
 demo: venv
 	$(BIN)/salescore demo --home $(HOME_DIR) --scale small --seed 42
 	$(BIN)/salescore info --home $(HOME_DIR)
+	$(BIN)/salescore kpi compute revenue_won,win_rate,csat_avg,avg_sales_cycle_days --by team \
+		--period 2026-Q3 --home $(HOME_DIR)
+	$(BIN)/salescore score --period 2026-10 --top 5 --home $(HOME_DIR)
 
 lint: venv-dev
 	$(BIN)/ruff check src tests bench
