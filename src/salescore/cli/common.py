@@ -33,7 +33,8 @@ def fail(error: SalescoreError, locale: str = "en", code: int = EXIT_USAGE) -> N
     text = error.localized(locale)
     if locale == "en" and error.message_zh != error.message:
         text = f"{error.message}\n{error.message_zh}"
-    err_console.print(f"[bold red]error / 错误:[/] {text}", highlight=False)
+    # soft_wrap: a path or file:line in the message must stay on one line to be copied.
+    err_console.print(f"[bold red]error / 错误:[/] {text}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

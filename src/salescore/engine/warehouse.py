@@ -218,20 +218,33 @@ class Warehouse:
         columns = ", ".join(declared.column_names)
         match self.dialect:
             case "duckdb":
-                con = self.backend.con
-                view = f"_salescore_append_{name}"
-                con.register(view, data)
-                try:
-                    con.execute(f"INSERT INTO {name} ({columns}) SELECT {columns} FROM {view}")
-                finally:
-                    con.unregister(view)
+                with self.arrow_view(f"_salescore_append_{name}", data) as view:
+                    self.execute_sql(f"INSERT INTO {name} ({columns}) SELECT {columns} FROM {view}")
             case "postgres":
-                with self.backend.con.cursor() as cur, \
-                        cur.copy(f"COPY {name} ({columns}) FROM STDIN") as copy:
-                    for row in zip(*(data.column(c).to_pylist() for c in declared.column_names),
-                                   strict=True):
-                        copy.write_row(row)
+                self.copy_rows(name, data)
         return data.num_rows
+
+    @contextmanager
+    def arrow_view(self, name: str, data: pa.Table) -> Iterator[str]:
+        """DuckDB only: ``data`` readable as view ``name`` inside the block (no copy made)."""
+        if self.dialect != "duckdb":
+            raise StoreError(f"arrow_view needs DuckDB, not {self.dialect}")
+        con = self.backend.con
+        con.register(name, data)
+        try:
+            yield name
+        finally:
+            con.unregister(name)
+
+    def copy_rows(self, name: str, data: pa.Table) -> None:
+        """PostgreSQL only: append ``data``'s columns to the existing table ``name`` by COPY."""
+        if self.dialect != "postgres":
+            raise StoreError(f"copy_rows needs PostgreSQL, not {self.dialect}")
+        names = ", ".join(data.column_names)
+        statement = f"COPY {name} ({names}) FROM STDIN"
+        with self.backend.con.cursor() as cur, cur.copy(statement) as copy:
+            for row in zip(*(data.column(c).to_pylist() for c in data.column_names), strict=True):
+                copy.write_row(row)
 
     def table_info(self) -> list[TableInfo]:
         """Row count and time range of every canonical table, in declaration order."""

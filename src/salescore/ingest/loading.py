@@ -77,24 +77,14 @@ def stage(warehouse: Warehouse, declared: Table, data: pa.Table) -> str:
     warehouse.execute_sql(f"DROP TABLE IF EXISTS {name}")
     match warehouse.dialect:
         case "duckdb":
-            con = warehouse.backend.con
-            view = f"{name}_arrow"
-            con.register(view, data)
-            try:
-                con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {view}")
-            finally:
-                con.unregister(view)
+            with warehouse.arrow_view(f"{name}_arrow", data) as view:
+                warehouse.execute_sql(f"CREATE TEMP TABLE {name} AS SELECT * FROM {view}")
         case "postgres":
             columns = [c for c in data.column_names if c != ROW]
             ddl = ", ".join(f"{c} {sql_type(declared.column(c))}" for c in columns)
             create = f"CREATE TEMP TABLE {name} ({ddl}, {ROW} BIGINT NOT NULL)"
             warehouse.execute_sql(sqlglot.transpile(create, read="duckdb", write="postgres")[0])
-            names = ", ".join(data.column_names)
-            with warehouse.backend.con.cursor() as cur, \
-                    cur.copy(f"COPY {name} ({names}) FROM STDIN") as copy:
-                for record in zip(*(data.column(c).to_pylist() for c in data.column_names),
-                                  strict=True):
-                    copy.write_row(record)
+            warehouse.copy_rows(name, data)
         case _:
             assert_never(warehouse.dialect)
     return name
