@@ -16,8 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import re
 import resource
 import shutil
 import subprocess
@@ -26,6 +24,8 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+
+from benchlib import machine, update_section
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "demo.md"
@@ -63,31 +63,8 @@ def _machine() -> dict[str, str]:
     import numpy
     import pyarrow
 
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    ram = "unknown"
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                ram = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-                break
-    except OSError:
-        pass
-    return {
-        "CPU": cpu,
-        "cores": str(os.cpu_count()),
-        "RAM": ram,
-        "OS": platform.platform(),
-        "Python": platform.python_version(),
-        "numpy / pyarrow / Faker": f"{numpy.__version__} / {pyarrow.__version__} / "
-                                   f"{faker.VERSION}",
-    }
+    return machine({"numpy / pyarrow / Faker": f"{numpy.__version__} / {pyarrow.__version__} / "
+                                               f"{faker.VERSION}"})
 
 
 def _section(scale: str, seed: int, locale: str, result: dict[str, object],
@@ -126,20 +103,7 @@ def _section(scale: str, seed: int, locale: str, result: dict[str, object],
 
 
 def _update(scale: str, section: str) -> None:
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else HEADER
-    pattern = re.compile(rf"<!-- scale:{scale} -->.*?<!-- /scale:{scale} -->\n?", re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    # keep the sections in scale order whatever order they were run in
-    parts = {s: m.group(0) for s in ("small", "medium", "large")
-             if (m := re.search(rf"<!-- scale:{s} -->.*?<!-- /scale:{s} -->\n?", text, re.S))}
-    head = re.split(r"<!-- scale:", text, maxsplit=1)[0].rstrip("\n")
-    body = "\n".join(parts[s].rstrip("\n") + "\n" for s in ("small", "medium", "large")
-                     if s in parts)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(head + "\n\n" + body, encoding="utf-8")
+    update_section(RESULTS, HEADER, scale, section)
 
 
 def main() -> None:

@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
-import re
 import shutil
 import statistics
 import tempfile
@@ -37,6 +35,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from benchlib import machine, update_section
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "scoring.md"
@@ -66,28 +66,8 @@ def _machine() -> dict[str, str]:
     import pandas
     import pyarrow
 
-    cpu = platform.processor() or "unknown"
-    ram = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                ram = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-                break
-    except OSError:
-        pass
-    return {
-        "CPU": cpu,
-        "cores": str(os.cpu_count()),
-        "RAM": ram,
-        "OS": platform.platform(),
-        "Python": platform.python_version(),
-        "duckdb / pyarrow / pandas": f"{duckdb.__version__} / {pyarrow.__version__} / "
-                                     f"{pandas.__version__}",
-    }
+    return machine({"duckdb / pyarrow / pandas": f"{duckdb.__version__} / {pyarrow.__version__} / "
+                                                 f"{pandas.__version__}"})
 
 
 def _load(ws: Any, config: Any, parquet: Path | None) -> dict[str, int]:
@@ -229,19 +209,7 @@ def _section(result: dict[str, Any], machine: dict[str, str]) -> str:
 
 
 def _update(scale: str, section: str) -> None:
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else HEADER
-    pattern = re.compile(rf"<!-- scale:{scale} -->.*?<!-- /scale:{scale} -->\n?", re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    parts = {s: m.group(0) for s in ("small", "medium", "large")
-             if (m := re.search(rf"<!-- scale:{s} -->.*?<!-- /scale:{s} -->\n?", text, re.S))}
-    head = re.split(r"<!-- scale:", text, maxsplit=1)[0].rstrip("\n")
-    body = "\n".join(parts[s].rstrip("\n") + "\n" for s in ("small", "medium", "large")
-                     if s in parts)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(head + "\n\n" + body, encoding="utf-8")
+    update_section(RESULTS, HEADER, scale, section)
 
 
 def main() -> None:
