@@ -23,6 +23,7 @@ from rich.table import Table
 from salescore.cli.common import HomeOption, console, err_console, fail, open_workspace
 from salescore.core.errors import ConfigError, SalescoreError
 from salescore.model.org import load_settings
+from salescore.scorecards.service import Scorecards
 from salescore.semantic.plan_loader import PlanCheck, PlanValidationError
 from salescore.workspace import Locations
 
@@ -67,6 +68,14 @@ def print_issues(check: PlanCheck, locale: str) -> None:
     for issue in check.warnings:
         err_console.print(f"[yellow]warning / 警告:[/] {issue.localized(locale)}",
                           highlight=False)
+
+
+def _require_valid(cards: Scorecards, file: Path, locale: str) -> None:
+    """Print the plan file's problems; exit 1 when it cannot be read as a plan."""
+    check = cards.check(file)
+    print_issues(check, locale)
+    if check.plan is None:
+        raise typer.Exit(1)
 
 
 @plan_app.command("validate")
@@ -126,10 +135,7 @@ def adopt(
                              f"{effective!r}"))
     with open_workspace(home, read_only=True) as ws:
         cards = ws.scorecards(catalog)
-        check = cards.check(file)
-        print_issues(check, ws.locale)
-        if check.plan is None:
-            raise typer.Exit(1)
+        _require_valid(cards, file, ws.locale)
         try:
             done = cards.adopt(file, effective_from=when, actor=actor_name(actor), reason=reason,
                                replace=replace)
@@ -211,10 +217,7 @@ def whatif(
     在历史期间重放草稿方案，并与已采用方案比较。"""
     with open_workspace(home, read_only=True) as ws:
         cards = ws.scorecards(catalog)
-        check = cards.check(file)
-        print_issues(check, ws.locale)
-        if check.plan is None:
-            raise typer.Exit(1)
+        _require_valid(cards, file, ws.locale)
         result = cards.whatif(file, period=period, against=against)
         draft, base = result.draft, result.baseline
         whose = (f"reps of {base.name} / 按 {base.name} 的销售" if result.subjects == "baseline"

@@ -236,14 +236,18 @@ def _quotes_well_formed(body: bytes, delimiter: str) -> bool:
                 and np.isin(data[inner_closes + 1], allowed).all())
 
 
-def _read_csv(path: Path, options: ReadOptions) -> SourceTable:
-    raw = path.read_bytes()
+def _encoding_of(raw: bytes, options: ReadOptions) -> str:
+    """The encoding the user named (``--encoding``), else the one detected in ``raw``."""
     try:
-        encoding = normalise_encoding(options.encoding) if options.encoding else \
-            detect_encoding(raw)
+        return normalise_encoding(options.encoding) if options.encoding else detect_encoding(raw)
     except LookupError:
         raise IngestError(f"unknown encoding {options.encoding!r}",
                           message_zh=f"未知编码 {options.encoding!r}") from None
+
+
+def _read_csv(path: Path, options: ReadOptions) -> SourceTable:
+    raw = path.read_bytes()
+    encoding = _encoding_of(raw, options)
     body = _utf8_bytes(path, raw, encoding, check=False).rstrip(b"\r\n")
     if not body.strip():
         raise IngestError(f"{path.name} is empty", message_zh=f"{path.name} 是空文件")
@@ -520,12 +524,7 @@ def _read_excel(path: Path, options: ReadOptions) -> SourceTable:
 # -- JSON -------------------------------------------------------------------------------------
 def _text_of(path: Path, options: ReadOptions) -> str:
     raw = path.read_bytes()
-    try:
-        encoding = normalise_encoding(options.encoding) if options.encoding else \
-            detect_encoding(raw)
-    except LookupError:
-        raise IngestError(f"unknown encoding {options.encoding!r}",
-                          message_zh=f"未知编码 {options.encoding!r}") from None
+    encoding = _encoding_of(raw, options)
     return _utf8_bytes(path, raw, encoding, check=True).decode("utf-8")
 
 
