@@ -74,11 +74,12 @@ def _load(ws: Any, config: Any, parquet: Path | None) -> dict[str, int]:
     from salescore.demo import generate
     from salescore.model.tables import TABLES
 
-    ws.clear_warehouse()
+    owner = ws.owner()
+    owner.clear_warehouse()
     if parquet is None:
-        with ws.warehouse.transaction():
+        with ws._warehouse.transaction():
             for name, chunk in generate(config):
-                ws.warehouse.append(name, chunk)
+                ws._warehouse.append(name, chunk)
     else:
         for declared in TABLES:
             files = sorted((parquet / declared.name).glob("*.parquet"))
@@ -86,9 +87,9 @@ def _load(ws: Any, config: Any, parquet: Path | None) -> dict[str, int]:
                 continue
             columns = ", ".join(declared.column_names)
             pattern = str(parquet / declared.name / "*.parquet").replace("'", "''")
-            ws.warehouse.execute_sql(f"INSERT INTO {declared.name} ({columns}) SELECT "
-                                     f"{columns} FROM read_parquet('{pattern}')")
-    return {t.name: t.rows for t in ws.table_info()}
+            ws._warehouse.execute_sql(f"INSERT INTO {declared.name} ({columns}) SELECT "
+                                      f"{columns} FROM read_parquet('{pattern}')")
+    return {t.name: t.rows for t in owner.table_info()}
 
 
 def _timed(runs: int, work: Callable[[], object]) -> list[float]:
@@ -117,11 +118,11 @@ def run(scale: str, parquet: Path | None, plan_name: str, repeat: int, seed: int
     try:
         with Workspace.init(home, demo_settings(config), overwrite=True) as ws:
             started = time.perf_counter()
-            counts = ({t.name: t.rows for t in ws.table_info()} if reuse
+            counts = ({t.name: t.rows for t in ws.owner().table_info()} if reuse
                       else _load(ws, config, parquet))
             load_seconds = time.perf_counter() - started
-            ws.adopt_shipped_plans(config.start)
-            cards = ws.scorecards()
+            ws.owner().adopt_shipped_plans(config.start)
+            cards = ws.owner().scorecards
             plan = load_shipped_plans()[plan_name]
             assert plan.grain is Grain.MONTH, "the benchmark scores a monthly plan"
             window = ws.calendar.parse(f"{config.start.isoformat()}..{config.end.isoformat()}")

@@ -53,7 +53,7 @@ def test_import_prints_counts_and_writes_rejects(tmp_path: Path, home: Path) -> 
     assert len(rejects) == 1
     text = rejects[0].read_text(encoding="utf-8-sig")
     assert "deals.csv,3,stage,stage,Demo" in text.replace('"', "")
-    with Workspace.open(home) as ws, ws.app.session() as session:
+    with Workspace.open(home) as ws, ws._app.session() as session:
         run = session.scalars(select(ImportRun)).one()
         assert (run.table_name, run.status, run.read_rows, run.inserted, run.updated,
                 run.unchanged, run.rejected) == ("opportunities", "loaded", 3, 1, 0, 0, 2)
@@ -70,12 +70,12 @@ def test_reimport_is_unchanged_and_null_values_are_opt_in(tmp_path: Path, home: 
     again = _json(["import", "opportunities", str(path), "--home", str(home)])
     assert (again["inserted"], again["updated"], again["unchanged"]) == (0, 0, 1)
     with Workspace.open(home) as ws:
-        assert ws.warehouse.execute_sql("SELECT channel FROM opportunities") == [("NA",)]
+        assert ws._warehouse.execute_sql("SELECT channel FROM opportunities") == [("NA",)]
     nulls = _json(["import", "opportunities", str(path), "--home", str(home),
                    "--null-values", "NA,-"])
     assert (nulls["updated"], nulls["unchanged"]) == (1, 0)
     with Workspace.open(home) as ws:
-        assert ws.warehouse.execute_sql("SELECT channel FROM opportunities") == [(None,)]
+        assert ws._warehouse.execute_sql("SELECT channel FROM opportunities") == [(None,)]
 
 
 def test_add_stages_updates_the_settings(tmp_path: Path, home: Path) -> None:
@@ -93,8 +93,8 @@ def test_strict_aborts_with_exit_1_and_changes_nothing(tmp_path: Path, home: Pat
     assert result.exit_code == 1, result.output
     assert "Aborted (--strict)" in result.output
     with Workspace.open(home) as ws:
-        assert ws.warehouse.execute_sql("SELECT count(*) FROM opportunities") == [(0,)]
-        with ws.app.session() as session:
+        assert ws._warehouse.execute_sql("SELECT count(*) FROM opportunities") == [(0,)]
+        with ws._app.session() as session:
             assert session.scalars(select(ImportRun.status)).all() == ["aborted"]
 
 
@@ -171,7 +171,7 @@ def test_quality_as_table_and_json(tmp_path: Path, home: Path) -> None:
     tables = report["tables"]
     assert isinstance(tables, list) and tables[0]["name"] == "opportunities"
     assert tables[0]["orphans"] == {"customer_id": 1, "owner_rep_id": 1}
-    with Workspace.open(home) as ws, ws.app.session() as session:
+    with Workspace.open(home) as ws, ws._app.session() as session:
         on_demand = session.scalars(select(QualityReport).where(
             QualityReport.import_run_id.is_(None))).all()
         assert len(on_demand) == 2

@@ -28,9 +28,9 @@ def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("kpi-demo")
     config = DemoConfig(scale="small", seed=42)
     with Workspace.init(home, demo_settings(config), overwrite=True) as ws:
-        with ws.warehouse.transaction():
+        with ws._warehouse.transaction():
             for name, chunk in generate(config):
-                ws.warehouse.append(name, chunk)
+                ws._warehouse.append(name, chunk)
     yield home
 
 
@@ -38,7 +38,7 @@ def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def tiny_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("kpi-tiny")
     with Workspace.init(home, kpi_org.settings(), overwrite=True) as ws:
-        kpi_org.load(ws.warehouse)
+        kpi_org.load(ws._warehouse)
     yield home
 
 
@@ -67,7 +67,7 @@ def test_csv_ratios_are_fractions_and_months_split(demo_home: Path) -> None:
                  "--grain", "month", "--format", "csv", "--home", str(demo_home))
     rows = list(csv.DictReader(io.StringIO(out)))
     with Workspace.open(demo_home, read_only=True) as ws:
-        reps = ws.warehouse.execute_sql("SELECT count(*) FROM reps")[0][0]
+        reps = ws._warehouse.execute_sql("SELECT count(*) FROM reps")[0][0]
     assert len(rows) == reps * 3
     assert {r["period"] for r in rows} == {"2025-01", "2025-02", "2025-03"}
     rates = [float(r["win_rate"]) for r in rows if r["win_rate"]]
@@ -122,8 +122,8 @@ def test_explain_lists_the_records_and_the_sum(tiny_home: Path) -> None:
 
 def test_explain_api_matches_compute(tiny_home: Path) -> None:
     with Workspace.open(tiny_home) as ws:
-        e = ws.explain("revenue_won", subject="T1", by="team", period="2025-Q1")
-        table = ws.kpis(["revenue_won"], by="team", period="2025-Q1", subjects=["T1"])
+        e = ws.owner().explain("revenue_won", subject="T1", by="team", period="2025-Q1")
+        table = ws.owner().kpis(["revenue_won"], by="team", period="2025-Q1", subjects=["T1"])
     assert e.value == table.column("revenue_won")[0].as_py() == 7400
     (part,) = e.parts
     assert sorted(part.rows.column("opportunity_id").to_pylist()) == ["o1", "o2", "o6"]
@@ -132,7 +132,7 @@ def test_explain_api_matches_compute(tiny_home: Path) -> None:
 
 def test_workspace_kpis_returns_a_dataframe(tiny_home: Path) -> None:
     with Workspace.open(tiny_home) as ws:
-        df = ws.kpis(["nps"], by="rep", period="2025-Q1", as_pandas=True)
+        df = ws.owner().kpis(["nps"], by="rep", period="2025-Q1", as_pandas=True)
     assert df.set_index("rep_id").loc["r1", "nps"] == pytest.approx(25.0)
 
 

@@ -95,7 +95,7 @@ def test_adopt_list_and_replace(tmp_path: Path) -> None:
         ["3", "adopted / 已采用", "2099-01-01", "", "bob"],
     ]
     with Workspace.open(home) as ws:
-        assert [(v.version, v.status) for v in ws.plans()] == [
+        assert [(v.version, v.status) for v in ws.owner().plans()] == [
             (1, "retired"), (2, "adopted"), (3, "adopted")]
 
 
@@ -111,7 +111,7 @@ def test_adopt_refuses_a_bad_date_or_an_invalid_plan(tmp_path: Path) -> None:
     assert invalid.exit_code == 1
     assert "broken.yaml:1" in invalid.stderr
     with Workspace.open(home) as ws:
-        assert ws.plans() == []
+        assert ws.owner().plans() == []
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +127,7 @@ def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_demo_adopts_the_shipped_plans_from_its_first_day(demo_home: Path) -> None:
     with Workspace.open(demo_home) as ws:
         assert [(v.plan, v.version, v.status, str(v.effective_from), v.adopted_by)
-                for v in ws.plans()] == [
+                for v in ws.owner().plans()] == [
             ("field-sales", 1, "adopted", "2024-11-01", "demo"),
             ("inside-sales", 1, "adopted", "2024-11-01", "demo"),
             ("key-account-management", 1, "adopted", "2024-11-01", "demo"),
@@ -159,7 +159,7 @@ def test_whatif_prints_the_rating_changes_between_two_shipped_plans(demo_home: P
     printed = _matrix(out)
     # The same numbers as the API gives: field-sales's reps, scored by both plans.
     with Workspace.open(demo_home) as ws:
-        expected = ws.whatif(INSIDE, period="2025-03", against="field-sales")
+        expected = ws.owner().whatif(INSIDE, period="2025-03", against="field-sales")
     matrix = expected.transitions
     assert printed == {(str(b), str(a)): int(matrix.loc[b, a])
                        for b in matrix.index for a in matrix.columns}

@@ -54,7 +54,7 @@ def test_score_stores_every_monthly_plan_and_skips_the_quarterly_one(
 ) -> None:
     assert "skipped / 跳过: key-account-management scores whole periods of quarter" in scored
     with Workspace.open(demo_home) as ws:
-        rows = ws.scorecards().stored("2025-03")
+        rows = ws.owner().scorecards.stored("2025-03")
     stored: dict[str, list[object]] = {}
     for row in rows:
         stored.setdefault(row.plan_version.plan.name, []).append(row)
@@ -72,7 +72,7 @@ def test_score_stores_every_monthly_plan_and_skips_the_quarterly_one(
 
 def test_scoring_again_changes_nothing(demo_home: Path, scored: str) -> None:
     with Workspace.open(demo_home) as ws:
-        before = [(r.id, r.score, r.computed_at) for r in ws.scorecards().stored("2025-03")]
+        before = [(r.id, r.score, r.computed_at) for r in ws.owner().scorecards.stored("2025-03")]
     again = runner.invoke(app, ["score", "--period", "2025-03", "--plan", "field-sales",
                                 "--home", str(demo_home)], env=ENV)
     assert again.exit_code == 0, again.output
@@ -81,12 +81,12 @@ def test_scoring_again_changes_nothing(demo_home: Path, scored: str) -> None:
     assert "inside-sales" not in _summary(again.output)
     with Workspace.open(demo_home) as ws:
         assert [(r.id, r.score, r.computed_at)
-                for r in ws.scorecards().stored("2025-03")] == before
+                for r in ws.owner().scorecards.stored("2025-03")] == before
 
 
 def test_show_draws_score_lines_and_records(demo_home: Path, scored: str) -> None:
     with Workspace.open(demo_home) as ws:
-        row = next(r for r in ws.scorecards().stored("2025-03", "field-sales")
+        row = next(r for r in ws.owner().scorecards.stored("2025-03", "field-sales")
                    if r.subject_kind == "rep" and r.status == "ok")
         lines = [line["kpi"] for line in row.breakdown["lines"]]
     result = runner.invoke(app, ["score", "show", "--rep", row.subject_id, "--period",
@@ -104,7 +104,7 @@ def test_show_draws_score_lines_and_records(demo_home: Path, scored: str) -> Non
 
 def test_show_for_a_rep_no_plan_scores_is_a_clear_error(demo_home: Path, scored: str) -> None:
     with Workspace.open(demo_home) as ws:
-        manager = ws.warehouse.execute_sql(
+        manager = ws._warehouse.execute_sql(
             "SELECT rep_id FROM reps WHERE title = 'Sales Manager' ORDER BY rep_id LIMIT 1")[0][0]
     result = runner.invoke(app, ["score", "show", "--rep", manager, "--period", "2025-03",
                                  "--home", str(demo_home)], env=ENV)
@@ -114,7 +114,7 @@ def test_show_for_a_rep_no_plan_scores_is_a_clear_error(demo_home: Path, scored:
 
 def test_export_csv_and_xlsx(demo_home: Path, scored: str, tmp_path: Path) -> None:
     with Workspace.open(demo_home) as ws:
-        count = len(ws.scorecards().stored("2025-03"))
+        count = len(ws.owner().scorecards.stored("2025-03"))
     result = runner.invoke(app, ["score", "export", "--period", "2025-03", "--format", "csv",
                                  "--home", str(demo_home)], env=ENV)
     assert result.exit_code == 0, result.output

@@ -44,13 +44,13 @@ def test_workspace_records_runs_and_saves_added_stages(tmp_path: Path) -> None:
     data = pa.table({"opportunity_id": ["o1"], "customer_id": ["c1"], "owner_rep_id": ["r1"],
                      "created_at": ["2025-03-01"], "stage": ["Pilot"], "amount": ["5"]})
     with Workspace.init(tmp_path / "home") as ws:
-        result = ws.import_arrow("opportunities", data, options=ImportOptions(add_stages=True),
-                                 actor="alice")
+        result = ws.owner().import_arrow("opportunities", data,
+                                         options=ImportOptions(add_stages=True), actor="alice")
         assert result.inserted == 1 and result.rejects_file is None
         assert "Pilot" in ws.settings.pipeline.stage_names()
         with pytest.raises(IngestError):
-            ws.import_arrow("opportunities", pa.table({"x": [1]}))
-        with ws.app.session() as session:
+            ws.owner().import_arrow("opportunities", pa.table({"x": [1]}))
+        with ws._app.session() as session:
             runs = session.scalars(select(ImportRun).order_by(ImportRun.id)).all()
             assert [(r.actor, r.status, r.inserted) for r in runs] == [
                 ("alice", "loaded", 1), ("api", "failed", 0)]

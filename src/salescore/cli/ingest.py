@@ -27,10 +27,14 @@ from salescore.cli.common import (
     is_interactive,
     open_workspace,
 )
-from salescore.ingest import ImportOptions, ImportResult, QualityReport
-from salescore.ingest.importer import STEPS
-from salescore.ingest.problems import IngestError
-from salescore.model.tables import TABLE_NAMES
+from salescore.workspace import (
+    IMPORT_STEPS,
+    TABLE_NAMES,
+    ImportOptions,
+    ImportResult,
+    IngestError,
+    QualityReport,
+)
 
 _LARGE_FILE = 4 << 20  # bytes; smaller files import faster than a progress bar draws
 _MAX_REASONS = 12
@@ -109,15 +113,15 @@ def import_command(
         if large and is_interactive() and fmt == "table":
             with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                           console=err_console, transient=True) as bar:
-                task = bar.add_task("import", total=len(STEPS))
+                task = bar.add_task("import", total=len(IMPORT_STEPS))
 
                 def report(step: str, done: int, total: int) -> None:
                     bar.update(task, description=step, completed=done, total=total)
 
-                result = ws.import_file(table, file, mapping=mapping, preset=preset,
+                result = ws.owner().import_file(table, file, mapping=mapping, preset=preset,
                                         options=options, rejects=rejects, progress=report)
         else:
-            result = ws.import_file(table, file, mapping=mapping, preset=preset,
+            result = ws.owner().import_file(table, file, mapping=mapping, preset=preset,
                                     options=options, rejects=rejects)
         if fmt == "json":
             sys.stdout.write(json.dumps(_result_dict(result), ensure_ascii=False, indent=2) + "\n")
@@ -197,7 +201,7 @@ def export_command(
                          message_zh=f"未知的表 {table!r}；可用的表：{', '.join(TABLE_NAMES)}"),
              code=EXIT_USAGE)
     with open_workspace(home, read_only=True) as ws:
-        rows = ws.export(table, file)
+        rows = ws.owner().export(table, file)
         console.print(f"Exported / 已导出 {rows:,} rows of [bold]{table}[/] → {file}",
                       highlight=False)
 
@@ -218,7 +222,7 @@ def quality_command(
                                     f"可用的表：{', '.join(TABLE_NAMES)}"))
     with open_workspace(home, read_only=True) as ws:
         fmt = _output(output)
-        report = ws.quality(tables or None, save=save)
+        report = ws.owner().quality(tables or None, save=save)
         if fmt == "json":
             sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n")
         else:

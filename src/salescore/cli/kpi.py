@@ -9,7 +9,6 @@ import io
 import json
 import math
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,11 +19,22 @@ from rich.table import Table
 
 from salescore.cli.common import HomeOption, console, err_console, fail, open_workspace
 from salescore.core.errors import ConfigError, SalescoreError
-from salescore.core.periods import Calendar, Grain, period_of
-from salescore.model.org import OrgSettings, load_settings
-from salescore.semantic.catalog import Catalog
-from salescore.semantic.specs import Group, Kpi
-from salescore.workspace import Locations
+from salescore.workspace import (
+    Catalog,
+    ConversionKpi,
+    DerivedKpi,
+    Group,
+    Kpi,
+    OrgSettings,
+    PeriodOverPeriodKpi,
+    RatioKpi,
+    SimpleKpi,
+    catalog_check,
+    home_settings,
+    kpi_docs,
+    kpi_sql,
+    offline_catalog,
+)
 
 kpi_app = typer.Typer(
     help="KPIs: list, show, compute, explain. 指标：列出、查看、计算、解释。",
@@ -39,20 +49,6 @@ CatalogOption = Annotated[
 ]
 FORMATS = ("table", "csv", "json", "parquet")
 DIALECTS = ("duckdb", "postgres", "pyspark", "trino")
-
-
-def _settings(home: Path | None) -> OrgSettings:
-    return load_settings(Locations.resolve(home).home)
-
-
-def _catalog(home: Path | None, catalog_dir: Path | None, settings: OrgSettings) -> Catalog:
-    from salescore.semantic.loader import load_catalog
-
-    folder: Path | None = catalog_dir
-    if folder is None:
-        default = Locations.resolve(home).home / "kpis"
-        folder = default if default.is_dir() else None
-    return load_catalog(folder, pipeline=settings.pipeline)
 
 
 def _lang(lang: str | None, settings: OrgSettings) -> str:
@@ -73,8 +69,8 @@ def list_kpis(
 ) -> None:
     """Every KPI of the catalogue, by group. 按分组列出全部指标。"""
     try:
-        settings = _settings(home)
-        cat = _catalog(home, catalog, settings)
+        settings = home_settings(home)
+        cat = offline_catalog(home, catalog, settings)
     except SalescoreError as exc:
         fail(exc)
     language = _lang(lang, settings)
@@ -104,15 +100,12 @@ def show(
     sql: Annotated[bool, typer.Option("--sql/--no-sql", help="Print the compiled SQL")] = True,
 ) -> None:
     """A KPI's definition in both languages and its compiled SQL. 查看指标定义与编译后的 SQL。"""
-    from salescore.compile.context import CompileContext, buckets_for
-    from salescore.compile.kpis import compile_kpis
-
     if dialect not in DIALECTS:
         err_console.print(f"[red]--dialect is one of {', '.join(DIALECTS)}[/]")
         raise typer.Exit(2)
     try:
-        settings = _settings(home)
-        cat = _catalog(home, catalog, settings)
+        settings = home_settings(home)
+        cat = offline_catalog(home, catalog, settings)
         kpi = cat.kpi(name)
     except SalescoreError as exc:
         fail(exc)
@@ -126,14 +119,8 @@ def show(
         console.print(f"  {line}", highlight=False, markup=False)
     if not sql:
         return
-    org = settings.organisation
-    cal = Calendar(org.timezone, org.fiscal_year_start_month)
     try:
-        chosen = cal.parse(period) if period else period_of(date.today(), Grain.QUARTER)
-        ctx = CompileContext(cal, buckets_for(chosen, None, cal), pipeline=settings.pipeline,
-                             currency=org.currency, stable_names=True)
-        compiled = compile_kpis(cat, [name], by, ctx)
-        text = compiled.sql(dialect)
+        chosen, text = kpi_sql(cat, settings, name, by=by, period=period, dialect=dialect)
     except SalescoreError as exc:
         fail(exc)
     except Exception as exc:  # an Ibis compiler that lacks an operation: a declared gap
@@ -145,14 +132,6 @@ def show(
 
 
 def _definition_lines(cat: Catalog, kpi: Kpi) -> list[str]:
-    from salescore.semantic.specs import (
-        ConversionKpi,
-        DerivedKpi,
-        PeriodOverPeriodKpi,
-        RatioKpi,
-        SimpleKpi,
-    )
-
     def measure(name: str) -> str:
         m = cat.measure(name)
         parts = [f"{m.agg.value}({m.column or '*'}) of {m.source}"]
@@ -214,18 +193,16 @@ def compute(
         err_console.print("[red]--format parquet needs --out FILE / parquet 需要 --out 文件[/]")
         raise typer.Exit(2)
     with open_workspace(home, read_only=True) as ws:
+        session = ws.owner(catalog_dir=catalog)
+        chosen = list(session.catalog.kpis) if names.strip() == "all" else \
+            [n.strip() for n in names.split(",") if n.strip()]
         try:
-            engine = ws.kpi_engine(catalog)
-            chosen = list(engine.catalog.kpis) if names.strip() == "all" else \
-                [n.strip() for n in names.split(",") if n.strip()]
-            from salescore.engine.kpis import KpiRequest
-
-            request = KpiRequest(tuple(chosen), by=by, period=period,
-                                 grain=Grain(grain) if grain else None,
-                                 subjects=tuple(subject) if subject else None)
+            result = session.kpi_result(chosen, by=by, period=period, grain=grain,
+                                        subjects=subject or None)
         except ValueError as exc:
+            if isinstance(exc, SalescoreError):
+                raise
             raise ConfigError(str(exc)) from None
-        result = engine.compute(request)
         for notice in result.notices:
             err_console.print(f"[yellow]note / 提示:[/] {notice.localized(ws.locale)}",
                               highlight=False)
@@ -302,8 +279,8 @@ def explain(
     """The records behind a number and how they add up. 列出数字背后的记录及计算过程。"""
     grain, key = _who(rep, team, by, subject)
     with open_workspace(home, read_only=True) as ws:
-        e = ws.explain(name, subject=key, period=period, by=grain, stage=stage,
-                       catalog_dir=catalog)
+        e = ws.owner(catalog_dir=catalog).explain(name, subject=key, period=period, by=grain,
+                                                  stage=stage)
         shown = "NULL" if e.value is None else f"{e.value:g}"
         console.print(f"[bold]{e.output}[/] · {grain} {e.subject} · {e.period} = [bold]{shown}"
                       "[/]", highlight=False)
@@ -346,17 +323,11 @@ def _who(rep: str | None, team: str | None, by: str | None, subject: str | None
 def check(home: HomeOption = None, catalog: CatalogOption = None) -> None:
     """Validate the catalogue (shipped + yours) and list every problem with file:line.
     校验指标目录并列出每个问题的文件与行号。"""
-    from salescore.semantic.loader import check_catalog
-
     try:
-        settings = _settings(home)
+        settings = home_settings(home)
     except SalescoreError as exc:
         fail(exc)
-    folder = catalog
-    if folder is None:
-        default = Locations.resolve(home).home / "kpis"
-        folder = default if default.is_dir() else None
-    cat, issues = check_catalog(folder, pipeline=settings.pipeline)
+    cat, issues = catalog_check(home, catalog, settings)
     for issue in issues:
         err_console.print(issue.localized(settings.organisation.locale), highlight=False,
                           markup=False, soft_wrap=True)
@@ -371,9 +342,6 @@ def docs(
     out: Annotated[Path, typer.Option(help="Where to write / 输出文件")] = Path("docs/kpis.md"),
 ) -> None:
     """Write the KPI reference (en and zh-CN) from the shipped catalogue. 生成指标文档。"""
-    from salescore.semantic.catalog import shipped_catalog
-    from salescore.semantic.kpi_docs import render_docs
-
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_docs(shipped_catalog()), encoding="utf-8")
+    out.write_text(kpi_docs(), encoding="utf-8")
     console.print(f"wrote / 已写入 {out}")

@@ -12,8 +12,15 @@ from rich.table import Table
 from salescore.cli.common import HomeOption, console, fail, open_workspace
 from salescore.cli.kpi import kpi_app
 from salescore.core.errors import SalescoreError
-from salescore.model.org import Organisation, OrgSettings
-from salescore.workspace import Locations, Workspace
+from salescore.workspace import (
+    DemoConfig,
+    Locations,
+    Organisation,
+    OrgSettings,
+    Workspace,
+    demo_settings,
+    write_parquet,
+)
 
 app = typer.Typer(
     name="salescore",
@@ -48,8 +55,9 @@ def init(
         with Workspace.init(home, OrgSettings(organisation=organisation), overwrite=force) as ws:
             console.print(f"Initialised / 已初始化: [bold]{ws.locations.home}[/]")
             console.print(f"  settings / 设置:   {ws.locations.home / 'salescore.yaml'}")
-            console.print(f"  warehouse / 仓库:  {ws.warehouse.url.redacted()}")
-            console.print(f"  app store / 应用库: {ws.app.safe_url}")
+            warehouse, app_store = ws.describe_stores()
+            console.print(f"  warehouse / 仓库:  {warehouse}")
+            console.print(f"  app store / 应用库: {app_store}")
     except SalescoreError as exc:
         fail(exc)
 
@@ -64,8 +72,6 @@ def demo(
                                              "输出为 Parquet 文件夹")] = None,
 ) -> None:
     """Generate a realistic demo organisation. 生成演示组织数据。"""
-    from salescore.demo import DemoConfig, demo_settings, generate, write_parquet
-
     if scale not in ("small", "medium", "large") or locale not in ("en", "zh_CN"):
         console.print("[red]--scale is small|medium|large and --locale en|zh_CN[/]")
         raise typer.Exit(2)
@@ -86,11 +92,7 @@ def demo(
         except SalescoreError as exc:
             fail(exc)
         with ws:
-            ws.clear_warehouse()
-            with ws.warehouse.transaction():
-                for name, chunk in generate(config, progress=report):
-                    ws.warehouse.append(name, chunk)
-            adopted = ws.adopt_shipped_plans(config.start, actor="demo")
+            adopted = ws.owner().load_demo(config, progress=report)
     console.print(f"Plans in force from / 方案生效自 {config.start}: "
                   f"{', '.join(a.plan for a in adopted)}", highlight=False)
     console.print(f"Demo organisation written to / 演示数据已写入 {Locations.resolve(home).home}")
@@ -125,13 +127,13 @@ def info(home: HomeOption = None) -> None:
     """Row counts and date ranges of every warehouse table. 各数据表的行数与时间范围。"""
     with open_workspace(home, read_only=True) as ws:
         org = ws.settings.organisation
-        grid = Table(title=f"{org.name} · {ws.warehouse.url.redacted()} · {org.timezone} · "
+        grid = Table(title=f"{org.name} · {ws.describe_stores()[0]} · {org.timezone} · "
                            f"{org.currency}")
         grid.add_column("table / 表")
         grid.add_column("rows / 行数", justify="right")
         grid.add_column("first / 最早 (UTC)")
         grid.add_column("last / 最新 (UTC)")
-        for t in ws.table_info():
+        for t in ws.owner().table_info():
             grid.add_row(t.name, f"{t.rows:,}", _when(t.first), _when(t.last))
         console.print(grid)
 

@@ -22,10 +22,14 @@ from rich.table import Table
 
 from salescore.cli.common import HomeOption, console, err_console, fail, open_workspace
 from salescore.core.errors import ConfigError, SalescoreError
-from salescore.model.org import load_settings
-from salescore.scorecards.service import Scorecards
-from salescore.semantic.plan_loader import PlanCheck, PlanValidationError
-from salescore.workspace import Locations
+from salescore.workspace import (
+    PlanCheck,
+    PlanValidationError,
+    Scorecards,
+    home_settings,
+    offline_catalog,
+    plan_check,
+)
 
 plan_app = typer.Typer(
     help="Scorecard plans: validate, adopt, list, what-if. 评分方案：校验、采用、列出、模拟。",
@@ -82,21 +86,13 @@ def _require_valid(cards: Scorecards, file: Path, locale: str) -> None:
 def validate(file: FileArgument, home: HomeOption = None, catalog: CatalogOption = None
              ) -> None:
     """Check a plan document and list every problem with file:line. 校验方案并列出每个问题。"""
-    from salescore.semantic.loader import load_catalog
-    from salescore.semantic.plan_loader import check_plan_file
-
     try:
-        settings = load_settings(Locations.resolve(home).home)
-        folder = catalog
-        if folder is None:
-            default = Locations.resolve(home).home / "kpis"
-            folder = default if default.is_dir() else None
-        known = {name: kpi.direction
-                 for name, kpi in load_catalog(folder, pipeline=settings.pipeline).kpis.items()}
+        settings = home_settings(home)
+        cat = offline_catalog(home, catalog, settings)
     except SalescoreError as exc:
         fail(exc)
     locale = settings.organisation.locale
-    check = check_plan_file(file, known=known)
+    check = plan_check(file, cat)
     print_issues(check, locale)
     if check.plan is None:
         count = len(check.errors)
@@ -134,7 +130,7 @@ def adopt(
                              message_zh=f"--effective 须为 YYYY-MM-DD 格式的日期，而不是 "
                              f"{effective!r}"))
     with open_workspace(home, read_only=True) as ws:
-        cards = ws.scorecards(catalog)
+        cards = ws.owner(catalog_dir=catalog).scorecards
         _require_valid(cards, file, ws.locale)
         try:
             done = cards.adopt(file, effective_from=when, actor=actor_name(actor), reason=reason,
@@ -156,7 +152,7 @@ def adopt(
 def list_plans(home: HomeOption = None) -> None:
     """Every plan and its versions. 列出所有方案及其版本。"""
     with open_workspace(home, read_only=True) as ws:
-        versions = ws.plans()
+        versions = ws.owner().plans()
         today = date.today()
         grid = Table(title="Scorecard plans / 评分方案")
         for title in ("plan / 方案", "title / 名称", "version / 版本", "status / 状态",
@@ -216,7 +212,7 @@ def whatif(
     """Replay a draft plan on a past period and compare it with the adopted plan.
     在历史期间重放草稿方案，并与已采用方案比较。"""
     with open_workspace(home, read_only=True) as ws:
-        cards = ws.scorecards(catalog)
+        cards = ws.owner(catalog_dir=catalog).scorecards
         _require_valid(cards, file, ws.locale)
         result = cards.whatif(file, period=period, against=against)
         draft, base = result.draft, result.baseline

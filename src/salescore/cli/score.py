@@ -29,10 +29,14 @@ from rich.tree import Tree
 
 from salescore.cli.common import HomeOption, console, err_console, open_workspace
 from salescore.cli.plan import CatalogOption, zh
-from salescore.engine.explain import Explanation as KpiExplanation
-from salescore.scorecards import EXPORT_FORMATS, PlanPeriodScore, ScoreExplanation
-from salescore.scoring import LineExplanation
-from salescore.semantic.catalog import Catalog
+from salescore.workspace import (
+    EXPORT_FORMATS,
+    Catalog,
+    KpiExplanation,
+    LineExplanation,
+    PlanPeriodScore,
+    ScoreExplanation,
+)
 
 score_app = typer.Typer(
     help="Scores: compute and store, explain, export. 评分：计算并保存、解释、导出。",
@@ -61,7 +65,7 @@ def score(
         err_console.print("[red]--period is needed, e.g. --period 2025-03 / 请指定 --period[/]")
         raise typer.Exit(2)
     with open_workspace(home, read_only=True) as ws:
-        run = ws.scorecards(catalog).score(period, plan)
+        run = ws.owner(catalog_dir=catalog).score(period, plan)
         locale = ws.locale
         for skipped in run.skipped:
             err_console.print(f"[yellow]skipped / 跳过:[/] {skipped.localized(locale)}",
@@ -247,7 +251,7 @@ def show(
     """A score, its lines and the records behind each KPI, as a tree.
     以树形展示得分、各行及其背后的记录。"""
     with open_workspace(home, read_only=True) as ws:
-        cards = ws.scorecards(catalog)
+        cards = ws.owner(catalog_dir=catalog).scorecards
         explained = cards.explain(rep, period, plan, records=records)
         console.print(render_tree(explained, cards.engine.catalog, ws.locale, limit))
 
@@ -269,7 +273,7 @@ def export(
                           "--format 只能是 csv 或 xlsx[/]")
         raise typer.Exit(2)
     with open_workspace(home, read_only=True) as ws:
-        cards = ws.scorecards()
+        cards = ws.owner().scorecards
         if fmt == "csv" and out is None:
             import tempfile
 

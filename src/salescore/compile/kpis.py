@@ -48,8 +48,8 @@ from salescore.semantic.kpi_plan import (
     ConversionUse,
     MeasureUse,
     Output,
-    Plan,
     PopUse,
+    QueryPlan,
     plan_kpis,
 )
 from salescore.semantic.specs import Agg, Source
@@ -96,7 +96,7 @@ class CompiledKpis:
     """
 
     expr: ibis.Table
-    plan: Plan
+    plan: QueryPlan
     by: str
     outputs: tuple[str, ...]
     subject: str | None
@@ -143,7 +143,7 @@ def compile_kpis(catalog: Catalog, names: Sequence[str], by: str, ctx: CompileCo
 
 
 class _Compiler:
-    def __init__(self, catalog: Catalog, plan: Plan, by: str, ctx: CompileContext) -> None:
+    def __init__(self, catalog: Catalog, plan: QueryPlan, by: str, ctx: CompileContext) -> None:
         self.catalog = catalog
         self.plan = plan
         self.by = by
@@ -684,7 +684,7 @@ def _refs(expr: Expr) -> set[str]:
     return set(expr.names())
 
 
-def _sources_of(out: Output, plan: Plan) -> set[str]:
+def _sources_of(out: Output, plan: QueryPlan) -> set[str]:
     """The sources whose aggregates ``out``'s formula reads."""
     refs = _refs(out.formula)
     found = {u.source for u in plan.measures if u.column in refs}
@@ -696,9 +696,13 @@ def _sources_of(out: Output, plan: Plan) -> set[str]:
 # -- explain: the rows behind one subject's number ------------------------------------------------
 
 
-def explain_rows(catalog: Catalog, name: str, by: str, ctx: CompileContext
-                 ) -> tuple[Plan, list[tuple[MeasureUse | ConversionUse | PopUse, ibis.Table]]]:
-    """For KPI ``name``, every aggregated input and an expression listing its rows.
+Use = MeasureUse | ConversionUse | PopUse
+
+
+def explain_rows(catalog: Catalog, names: str | Sequence[str], by: str, ctx: CompileContext
+                 ) -> tuple[QueryPlan, list[tuple[Use, ibis.Table]]]:
+    """For KPIs ``names`` (planned together, so an input they share is listed once), every
+    aggregated input and an expression listing its rows.
 
     ``ctx`` should hold one bucket and ``ctx.subjects`` the one subject. Measure rows carry the
     source's key, the rep, the local day that placed them and ``value`` (converted to the
@@ -706,8 +710,8 @@ def explain_rows(catalog: Catalog, name: str, by: str, ctx: CompileContext
     period-over-period rows carry ``item`` and ``which`` (``previous`` or ``current``).
     """
     check_grain(catalog, by)
-    plan = plan_kpis(catalog, [name], stages=ctx.pipeline.open_stage_names())
+    wanted = [names] if isinstance(names, str) else list(names)
+    plan = plan_kpis(catalog, wanted, stages=ctx.pipeline.open_stage_names())
     compiler = _Compiler(catalog, plan, by, ctx)
-    uses: tuple[MeasureUse | ConversionUse | PopUse, ...] = (
-        *plan.measures, *plan.conversions, *plan.pops)
+    uses: tuple[Use, ...] = (*plan.measures, *plan.conversions, *plan.pops)
     return plan, [(u, compiler.rows_of(u)) for u in uses]

@@ -15,7 +15,7 @@ the numbers put in, next to the value the engine computes, so a reader can check
 from __future__ import annotations
 
 import statistics
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, assert_never
 
@@ -26,7 +26,7 @@ from salescore.compile.kpis import explain_rows
 from salescore.core.errors import ConfigError
 from salescore.engine.kpis import KpiEngine, KpiRequest
 from salescore.semantic.expression import Binary, Expr, Negate, Number, Ref
-from salescore.semantic.kpi_plan import ConversionUse, MeasureUse, Output, Plan, PopUse
+from salescore.semantic.kpi_plan import ConversionUse, MeasureUse, Output, PopUse, QueryPlan
 from salescore.semantic.specs import Agg, Filter, Op
 
 
@@ -177,46 +177,66 @@ def _text(expr: Expr, values: Mapping[str, Any] | None, stages: tuple[str, ...] 
             assert_never(expr)
 
 
-def explain_kpi(engine: KpiEngine, name: str, *, subject: str, period: str, by: str = "rep",
-                stage: str | None = None) -> Explanation:
-    """The rows behind KPI ``name`` of ``subject`` (a rep id by default; ``by`` picks the grain)
-    in ``period``; for a KPI ``per: stage``, ``stage`` picks the stage (default: the first)."""
-    request = KpiRequest((name,), by=by, period=period, subjects=(subject,))
+def explain_kpis(engine: KpiEngine, names: Sequence[str], *, subject: str, period: str,
+                 by: str = "rep", stage: str | None = None) -> dict[str, Explanation]:
+    """The rows behind each KPI of ``names`` for ``subject`` (a rep id by default; ``by`` picks
+    the grain) in ``period``; for a KPI ``per: stage``, ``stage`` picks the stage (default: the
+    first).
+
+    One pass for all of them: the KPIs are planned once, the context is gathered once, their
+    values come from one query, and each input they read (an input shared by several KPIs
+    once) is listed by one query, so the queries are bounded by the context's few, one, and
+    the number of distinct inputs.
+    """
+    wanted = tuple(dict.fromkeys(names))
+    if not wanted:
+        return {}
+    request = KpiRequest(wanted, by=by, period=period, subjects=(subject,))
     compiled, _ = engine.compile(request)
-    plan: Plan = compiled.plan
+    plan: QueryPlan = compiled.plan
     ctx, _ = engine.context(request, plan)
     ctx = replace(ctx, subjects=(subject,))
-    result = engine.compute(request)
-    output = _pick(plan, stage)
-    rows_by_use = explain_rows(engine.catalog, name, by, ctx)[1]
+    values_table = engine.runner.run(compiled.expr).to_pylist()
+    row = values_table[0] if values_table else None
+    rows_by_use = explain_rows(engine.catalog, wanted, by, ctx)[1]
     stages = engine.settings.pipeline.open_stage_names()
-    wanted = set(output.formula.names())
-    parts: list[ExplainPart] = []
-    values: dict[str, Any] = {}
+    parts_by_column: dict[str, ExplainPart] = {}
     for use, expr in rows_by_use:
-        rows = engine.backend.to_pyarrow(expr)
+        rows = engine.runner.run(expr)
         for column, part in _parts(use, rows, stages):
-            if column in wanted:
-                parts.append(part)
-                values[column] = part.value
-    table = result.table.to_pylist()
-    value = table[0][output.name] if table else None
-    formula = _text(output.formula, None, stages)
-    shown = "NULL" if value is None else f"{value:g}"
-    arithmetic = formula if isinstance(output.formula, Ref) else \
-        f"{formula} = {_text(output.formula, values, stages)}"
-    return Explanation(kpi=name, output=output.name, by=by, subject=subject,
-                       period=table[0]["period"] if table else period, value=value,
-                       formula=formula, arithmetic=f"{arithmetic} = {shown}",
-                       parts=tuple(parts))
+            parts_by_column[column] = part
+    out: dict[str, Explanation] = {}
+    for name in wanted:
+        output = _pick(plan, name, stage)
+        used = output.formula.names()
+        parts = tuple(p for c, p in parts_by_column.items() if c in used)
+        inputs = {c: p.value for c, p in parts_by_column.items() if c in used}
+        value = row[output.name] if row else None
+        formula = _text(output.formula, None, stages)
+        shown = "NULL" if value is None else f"{value:g}"
+        arithmetic = formula if isinstance(output.formula, Ref) else \
+            f"{formula} = {_text(output.formula, inputs, stages)}"
+        out[name] = Explanation(kpi=name, output=output.name, by=by, subject=subject,
+                                period=row["period"] if row else period, value=value,
+                                formula=formula, arithmetic=f"{arithmetic} = {shown}",
+                                parts=parts)
+    return out
 
 
-def _pick(plan: Plan, stage: str | None) -> Output:
+def explain_kpi(engine: KpiEngine, name: str, *, subject: str, period: str, by: str = "rep",
+                stage: str | None = None) -> Explanation:
+    """The rows behind KPI ``name`` of ``subject`` in ``period`` (see :func:`explain_kpis`)."""
+    return explain_kpis(engine, [name], subject=subject, period=period, by=by,
+                        stage=stage)[name]
+
+
+def _pick(plan: QueryPlan, name: str, stage: str | None) -> Output:
+    outputs = [o for o in plan.outputs if o.kpi.name == name]
     if stage is None:
-        return plan.outputs[0]
-    for out in plan.outputs:
+        return outputs[0]
+    for out in outputs:
         if out.stage == stage:
             return out
-    stages = ", ".join(o.stage or "" for o in plan.outputs)
+    stages = ", ".join(o.stage or "" for o in outputs)
     raise ConfigError(f"no stage {stage!r} for this KPI (stages: {stages})",
                       message_zh=f"该指标没有阶段 {stage!r}（可用：{stages}）")

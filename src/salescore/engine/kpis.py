@@ -40,11 +40,12 @@ from salescore.compile.schema import unbound
 from salescore.compile.timezone import offsets
 from salescore.core.errors import PeriodError
 from salescore.core.periods import Calendar, Grain
+from salescore.engine.runner import Runner
 from salescore.engine.warehouse import Warehouse
 from salescore.model.org import OrgSettings
 from salescore.semantic.catalog import Catalog, shipped_catalog
 from salescore.semantic.columns import resolve
-from salescore.semantic.kpi_plan import Plan, plan_kpis
+from salescore.semantic.kpi_plan import QueryPlan, plan_kpis
 from salescore.semantic.specs import Source
 
 ALL_PERIODS = "all"
@@ -95,24 +96,26 @@ class KpiResult:
 
 @dataclass
 class KpiEngine:
-    """Computes KPIs of ``catalog`` (the shipped one by default) on ``backend``: any Ibis backend
-    that holds the canonical tables under their names (a :class:`Warehouse`'s ``backend``, a
-    PySpark session's, ...)."""
+    """Computes KPIs of ``catalog`` (the shipped one by default) through ``backend``: a
+    :class:`Runner` (the session's, with its scope), or any Ibis backend that holds the
+    canonical tables under their names (a :class:`Warehouse`'s ``backend``, a PySpark
+    session's, ...), which is run with the everything-scope."""
 
-    backend: BaseBackend
+    backend: BaseBackend | Runner
     settings: OrgSettings = field(default_factory=OrgSettings)
     catalog: Catalog = field(default_factory=shipped_catalog)
 
+    def __post_init__(self) -> None:
+        self.runner = self.backend if isinstance(self.backend, Runner) else Runner(self.backend)
+
     @property
     def calendar(self) -> Calendar:
-        org = self.settings.organisation
-        return Calendar(timezone=org.timezone, fiscal_year_start_month=org.fiscal_year_start_month)
+        return self.settings.calendar
 
     def _scalar_rows(self, expr: ibis.Table) -> list[dict[str, Any]]:
-        self._queries += 1
-        return list(self.backend.to_pyarrow(expr).to_pylist())
+        return self.runner.rows(expr)
 
-    def context(self, request: KpiRequest, plan: Plan) -> tuple[CompileContext, list[Notice]]:
+    def context(self, request: KpiRequest, plan: QueryPlan) -> tuple[CompileContext, list[Notice]]:
         """Ask the warehouse what compiling ``request`` needs to know (a few small queries)."""
         notices: list[Notice] = []
         cal = self.calendar
@@ -148,7 +151,6 @@ class KpiEngine:
 
     def compile(self, request: KpiRequest) -> tuple[CompiledKpis, list[Notice]]:
         """The compiled query for ``request`` and the notices gathered on the way."""
-        self._queries = 0
         check_grain(self.catalog, request.by)
         plan = plan_kpis(self.catalog, request.kpis,
                          stages=self.settings.pipeline.open_stage_names())
@@ -164,12 +166,13 @@ class KpiEngine:
     def compute(self, request: KpiRequest) -> KpiResult:
         """Run ``request``; one query for the KPIs (plus the small context queries)."""
         started = time.perf_counter()
+        before = self.runner.queries
         compiled, notices = self.compile(request)
-        table = self.backend.to_pyarrow(compiled.expr)
-        self._queries += 1
+        table = self.runner.run(compiled.expr)
         return KpiResult(
             table=table, request=request, outputs=compiled.outputs, subject=compiled.subject,
-            notices=tuple(notices), queries=self._queries, passes=compiled.passes,
+            notices=tuple(notices), queries=self.runner.queries - before,
+            passes=compiled.passes,
             seconds=time.perf_counter() - started,
         )
 
@@ -226,7 +229,7 @@ class KpiEngine:
                 spans.append((label, p.start, p.end))
         return tuple(sorted(set(spans))), bad
 
-    def _fx(self, plan: Plan, sources: Sequence[Source], notices: list[Notice]
+    def _fx(self, plan: QueryPlan, sources: Sequence[Source], notices: list[Notice]
             ) -> tuple[FxRate, ...] | None:
         money_tables: set[tuple[str, str]] = set()
         for u in plan.measures:
@@ -255,8 +258,6 @@ class KpiEngine:
                 "money KPIs (add rows to fx_rates)",
                 f"缺少 {shown} 到 {reporting} 的汇率：这些金额未计入金额类指标（请补充 fx_rates）"))
         return tuple(rates)
-
-    _queries: int = 0
 
 
 def _naive(value: datetime | date) -> datetime | date:

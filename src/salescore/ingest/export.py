@@ -27,7 +27,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from salescore.compile.schema import schema
+from salescore.compile.schema import schema, unbound
+from salescore.engine.runner import Runner
 from salescore.engine.warehouse import Warehouse
 from salescore.ingest.problems import IngestError
 from salescore.model.tables import table
@@ -48,10 +49,12 @@ def export_format(path: Path) -> ExportFormat:
     return _BY_SUFFIX[suffix]
 
 
-def read_table(warehouse: Warehouse, name: str) -> pa.Table:
-    """All rows of canonical table ``name`` ordered by key, in the declared Arrow types."""
+def read_table(source: Runner | Warehouse, name: str) -> pa.Table:
+    """The rows of canonical table ``name`` that ``source``'s scope reaches (a warehouse: all
+    of them), ordered by key, in the declared Arrow types."""
+    runner = source if isinstance(source, Runner) else Runner(source.backend)
     declared = table(name)
-    data = warehouse.table(name).order_by(list(declared.key)).to_pyarrow()
+    data = runner.run(unbound(name).order_by(list(declared.key)))
     target = schema(name).to_pyarrow()
     fields = [pa.field(f.name, f.type) for f in target]
     return data.select(list(declared.column_names)).cast(pa.schema(fields))
@@ -91,13 +94,13 @@ def _json_value(value: Any, kind: pa.DataType) -> Any:
     return value
 
 
-def export_table(warehouse: Warehouse, name: str, path: Path | str,
+def export_table(source: Runner | Warehouse, name: str, path: Path | str,
                  fmt: ExportFormat | None = None) -> int:
     """Write canonical table ``name`` to ``path`` (format from the suffix unless given); the
     number of rows written."""
     path = Path(path)
     fmt = fmt or export_format(path)
-    data = read_table(warehouse, name)
+    data = read_table(source, name)
     path.parent.mkdir(parents=True, exist_ok=True)
     match fmt:
         case "csv":

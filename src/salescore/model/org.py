@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from salescore.core.errors import ConfigError
+from salescore.core.periods import Calendar
 
 SETTINGS_FILE = "salescore.yaml"
 
@@ -117,6 +118,12 @@ class OrgSettings(_Frozen):
 
     organisation: Organisation = Organisation()
     pipeline: Pipeline = Pipeline()
+
+    @property
+    def calendar(self) -> Calendar:
+        """The organisation's calendar: its time zone and fiscal year."""
+        org = self.organisation
+        return Calendar(timezone=org.timezone, fiscal_year_start_month=org.fiscal_year_start_month)
 
 
 _HEADER = """\

@@ -87,6 +87,22 @@ RowRule = NotBefore | RequiredWhen | ForbiddenWhen
 
 
 @dataclass(frozen=True, slots=True)
+class Owner:
+    """Whose a row is, for scoped reads: a row is visible to a scope when any of ``reps`` names
+    a rep in it, any of ``teams`` a team in it, the row that ``via`` references (a reference
+    column) is visible, or (``referenced_by``) a visible row of one of those tables references
+    it. ``subject_kind``/``subject``: the row names its subject as a kind (rep or team) and an
+    id (the targets table). A table with no owner (exchange rates) is shared reference data."""
+
+    reps: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()
+    via: str | None = None
+    referenced_by: tuple[str, ...] = ()
+    subject_kind: str | None = None
+    subject: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Table:
     """A canonical table: its columns, its key, and the rules every row obeys."""
 
@@ -97,6 +113,7 @@ class Table:
     doc_zh: str
     time_column: str | None = None  # the timestamp that says how fresh the table is
     rules: tuple[RowRule, ...] = field(default=())
+    owner: Owner | None = None  # whose a row is (None: shared by everyone)
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.columns]
@@ -105,6 +122,11 @@ class Table:
         for k in self.key:
             if k not in names:
                 raise ValueError(f"{self.name}: key column {k!r} is not declared")
+        if self.owner is not None:
+            o = self.owner
+            for c in (*o.reps, *o.teams, o.via, o.subject_kind, o.subject):
+                if c is not None and c not in names:
+                    raise ValueError(f"{self.name}: owner column {c!r} is not declared")
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -163,6 +185,7 @@ TABLES: tuple[Table, ...] = (
             Column("region", S, doc_en="Region", doc_zh="区域"),
         ),
         key=("team_id",),
+        owner=Owner(teams=("team_id",)),
         doc_en="The team tree: regions, departments and teams; a team includes its subtree.",
         doc_zh="团队树：区域、部门与团队；一个团队包含其全部下级团队。",
     ),
@@ -179,6 +202,7 @@ TABLES: tuple[Table, ...] = (
             Column("active", B, required=True, doc_en="Still employed", doc_zh="是否在职"),
         ),
         key=("rep_id",),
+        owner=Owner(reps=("rep_id",)),
         doc_en="Sales reps and managers.",
         doc_zh="销售代表与销售经理。",
     ),
@@ -198,6 +222,8 @@ TABLES: tuple[Table, ...] = (
                    doc_zh="客户创建时间（UTC）"),
         ),
         key=("customer_id",),
+        owner=Owner(reps=("owner_rep_id",),
+                    referenced_by=("opportunities", "orders", "activities", "surveys")),
         doc_en="Customers (accounts).",
         doc_zh="客户。",
         time_column="created_at",
@@ -225,6 +251,7 @@ TABLES: tuple[Table, ...] = (
             Column("lost_reason", S, doc_en="Why it was lost", doc_zh="输单原因"),
         ),
         key=("opportunity_id",),
+        owner=Owner(reps=("owner_rep_id",)),
         doc_en="Opportunities (deals) and where they stand.",
         doc_zh="商机及其当前进展。",
         time_column="created_at",
@@ -244,6 +271,7 @@ TABLES: tuple[Table, ...] = (
                    doc_zh="进入该阶段的时间（UTC）"),
         ),
         key=("opportunity_id", "stage"),
+        owner=Owner(via="opportunity_id"),
         doc_en="One row per stage an opportunity entered.",
         doc_zh="商机进入的每个阶段各一行。",
         time_column="entered_at",
@@ -266,6 +294,7 @@ TABLES: tuple[Table, ...] = (
             Column("outcome", S, doc_en="Outcome", doc_zh="结果"),
         ),
         key=("activity_id",),
+        owner=Owner(reps=("rep_id",)),
         doc_en="Calls, e-mails, meetings, visits, demos, messages and social touches.",
         doc_zh="电话、邮件、会议、拜访、演示、消息与社交媒体互动。",
         time_column="occurred_at",
@@ -284,6 +313,7 @@ TABLES: tuple[Table, ...] = (
             _currency(),
         ),
         key=("order_id",),
+        owner=Owner(reps=("rep_id",)),
         doc_en="Orders, including repeat purchases.",
         doc_zh="订单（含复购）。",
         time_column="ordered_at",
@@ -303,6 +333,7 @@ TABLES: tuple[Table, ...] = (
             Column("comment", S, doc_en="Free-text comment", doc_zh="评语"),
         ),
         key=("survey_id",),
+        owner=Owner(reps=("rep_id",)),
         doc_en="Customer satisfaction (CSAT) and NPS survey answers.",
         doc_zh="客户满意度（CSAT）与净推荐值（NPS）问卷。",
         time_column="answered_at",
@@ -322,6 +353,7 @@ TABLES: tuple[Table, ...] = (
             Column("comment", S, doc_en="Comment", doc_zh="评语"),
         ),
         key=("review_id",),
+        owner=Owner(reps=("reviewee_rep_id",)),
         doc_en="Peer reviews of collaboration and communication.",
         doc_zh="同事之间关于协作与沟通的互评。",
         time_column="reviewed_at",
@@ -342,6 +374,7 @@ TABLES: tuple[Table, ...] = (
                    doc_zh="协作积分"),
         ),
         key=("assist_id",),
+        owner=Owner(reps=("helper_rep_id", "helped_rep_id")),
         doc_en="Help one rep gave another: referrals, joint visits, knowledge sharing, handovers.",
         doc_zh="销售之间的协助：转介绍、协同拜访、知识分享、交接。",
         time_column="occurred_at",
@@ -362,6 +395,7 @@ TABLES: tuple[Table, ...] = (
                    doc_zh="考核分数（0-100）"),
         ),
         key=("training_id",),
+        owner=Owner(reps=("rep_id",)),
         doc_en="Completed trainings.",
         doc_zh="已完成的培训。",
         time_column="completed_at",
@@ -382,6 +416,7 @@ TABLES: tuple[Table, ...] = (
             Column("reason", S, doc_en="Why", doc_zh="原因"),
         ),
         key=("scope", "scope_id", "period", "kpi"),
+        owner=Owner(subject_kind="scope", subject="scope_id"),
         doc_en="Targets per rep or team, period and KPI.",
         doc_zh="按个人或团队、周期和指标设定的目标。",
     ),

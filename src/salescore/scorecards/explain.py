@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from salescore.engine.explain import Explanation as KpiExplanation
-from salescore.engine.explain import explain_kpi
+from salescore.engine.explain import explain_kpis
 from salescore.engine.kpis import KpiEngine
 from salescore.scoring import Explanation
 from salescore.semantic.plan import Plan
@@ -59,6 +59,6 @@ class ScoreExplanation:
 
 def kpi_records(engine: KpiEngine, kpis: tuple[str, ...], *, rep_id: str, period: str
                 ) -> dict[str, KpiExplanation]:
-    """The engine's explanation of each of ``kpis`` for ``rep_id`` in ``period``."""
-    return {name: explain_kpi(engine, name, subject=rep_id, period=period, by="rep")
-            for name in kpis}
+    """The engine's explanation of each of ``kpis`` for ``rep_id`` in ``period``, in one pass
+    (:func:`salescore.engine.explain.explain_kpis`)."""
+    return explain_kpis(engine, kpis, subject=rep_id, period=period, by="rep")

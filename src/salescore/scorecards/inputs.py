@@ -27,10 +27,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from salescore.compile.schema import unbound
 from salescore.core.errors import PeriodError
 from salescore.core.periods import Calendar, Grain, Period
 from salescore.engine.kpis import KpiEngine, KpiRequest
-from salescore.engine.warehouse import Warehouse
+from salescore.engine.runner import Runner
 from salescore.scoring import select_subjects
 from salescore.semantic.catalog import Catalog
 from salescore.semantic.plan import AppliesTo
@@ -145,26 +146,21 @@ class Roster:
         return [rep for rep in rep_ids if rep in index and bool(mask[index[rep]])]
 
 
-def _arrow(warehouse: Warehouse, expr: object) -> pa.Table:
-    table = warehouse.backend.to_pyarrow(expr)
-    assert isinstance(table, pa.Table)
-    return table
-
-
-def read_roster(warehouse: Warehouse, calendar: Calendar) -> Roster:
-    """Read the reps, the team tree and, for reps who left, their last day seen at work."""
-    reps_table = warehouse.table("reps")
-    reps = _arrow(warehouse, reps_table.select("rep_id", "team_id", "title", "hire_date",
-                                               "active")).to_pandas()
-    teams_table = warehouse.table("teams")
-    teams = _arrow(warehouse, teams_table.select("team_id", "parent_team_id")).to_pandas()
+def read_roster(runner: Runner, calendar: Calendar) -> Roster:
+    """Read the reps, the team tree and, for reps who left, their last day seen at work (as far
+    as ``runner``'s scope reaches)."""
+    reps_table = unbound("reps")
+    reps = runner.run(reps_table.select("rep_id", "team_id", "title", "hire_date",
+                                        "active")).to_pandas()
+    teams_table = unbound("teams")
+    teams = runner.run(teams_table.select("team_id", "parent_team_id")).to_pandas()
     reps["rep_id"] = reps["rep_id"].astype(str)
     left = reps.loc[~reps["active"].fillna(False).astype(bool), "rep_id"].tolist()
     last_seen: dict[str, date] = {}
     if left:
-        acts = warehouse.table("activities")
-        rows = _arrow(warehouse, acts.filter(acts.rep_id.isin(left)).group_by("rep_id")
-                      .aggregate(last=acts.occurred_at.max())).to_pylist()
+        acts = unbound("activities")
+        rows = runner.rows(acts.filter(acts.rep_id.isin(left)).group_by("rep_id")
+                           .aggregate(last=acts.occurred_at.max()))
         for row in rows:
             when = row["last"]
             if isinstance(when, datetime):
@@ -174,16 +170,16 @@ def read_roster(warehouse: Warehouse, calendar: Calendar) -> Roster:
     return Roster(reps.reset_index(drop=True), teams)
 
 
-def read_targets(warehouse: Warehouse, kpis: Iterable[str], calendar: Calendar
+def read_targets(runner: Runner, kpis: Iterable[str], calendar: Calendar
                  ) -> dict[str, pd.DataFrame]:
     """The targets table's rows (``scope, scope_id, period, kpi, value``) for ``kpis``, by
     canonical period label (``2025-q1`` is ``2025-Q1``); labels that are no period are left
     out."""
-    table = warehouse.table("targets")
+    table = unbound("targets")
     wanted = sorted(set(kpis))
     expr = table.filter(table.kpi.isin(wanted)).select("scope", "scope_id", "period", "kpi",
                                                        "value")
-    frame = _arrow(warehouse, expr).to_pandas()
+    frame = runner.run(expr).to_pandas()
     canonical: dict[str, str | None] = {}
     for label in frame["period"].astype(str).unique():
         try:

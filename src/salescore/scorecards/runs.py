@@ -16,7 +16,6 @@ import pandas as pd
 from salescore.appstore.scores import StoreCounts
 from salescore.core.periods import Calendar, Period
 from salescore.engine.kpis import KpiEngine
-from salescore.engine.warehouse import Warehouse
 from salescore.scorecards.inputs import (
     PeriodValues,
     Roster,
@@ -69,7 +68,6 @@ class ScoreRun:
 
 def compute_scorecards(
     engine: KpiEngine,
-    warehouse: Warehouse,
     roster: Roster,
     plan: Plan,
     periods: Sequence[Period],
@@ -93,7 +91,7 @@ def compute_scorecards(
     additive = additive_kpis(engine.catalog, kpis)
     values = PeriodValues(kpi_values(engine, kpis, by="rep", periods=asked, grain=plan.grain),
                           key="rep_id", kpis=kpis, additive=additive)
-    targets = read_targets(warehouse, line_kpis, calendar) if plan.needs_targets() else None
+    targets = read_targets(engine.runner, line_kpis, calendar) if plan.needs_targets() else None
     team_values = (
         PeriodValues(kpi_values(engine, line_kpis, by="team", periods=asked, grain=plan.grain),
                      key="team_id", kpis=line_kpis, additive=additive)

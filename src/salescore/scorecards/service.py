@@ -32,6 +32,7 @@ from salescore.appstore.scores import read_scores, store_scores
 from salescore.appstore.store import AppStore
 from salescore.core.errors import ConfigError, PeriodError
 from salescore.core.periods import Calendar, Grain, Period
+from salescore.core.scope import AccessError, Scope
 from salescore.engine.kpis import KpiEngine
 from salescore.engine.warehouse import Warehouse
 from salescore.model.org import OrgSettings
@@ -86,9 +87,28 @@ class Scorecards:
         self.settings = settings if settings is not None else engine.settings
 
     @property
+    def scope(self) -> Scope:
+        """Whose scores this sees: the engine's runner's scope."""
+        return self.engine.runner.scope
+
+    def _require_everything(self, action: str, action_zh: str) -> None:
+        # Scores are relative (ranks, team medians): computing them on part of the
+        # organisation would give other numbers than the ones stored.
+        if not self.scope.is_everything:
+            raise AccessError(
+                f"{action} needs the whole organisation; this session sees "
+                f"{self.scope.describe('en')}",
+                message_zh=f"{action_zh}需要全部数据；当前会话范围：{self.scope.describe('zh')}")
+
+    def _require_rep(self, rep_id: str) -> None:
+        if not self.engine.runner.reach.has_rep(rep_id):
+            raise AccessError(
+                f"{rep_id} is outside this session's scope ({self.scope.describe('en')})",
+                message_zh=f"{rep_id} 不在当前会话范围内（{self.scope.describe('zh')}）")
+
+    @property
     def calendar(self) -> Calendar:
-        org = self.settings.organisation
-        return Calendar(timezone=org.timezone, fiscal_year_start_month=org.fiscal_year_start_month)
+        return self.settings.calendar
 
     def directions(self) -> dict[str, Direction]:
         """Each KPI of the catalogue and its direction: what plans are checked against."""
@@ -134,6 +154,7 @@ class Scorecards:
         document, and :class:`~salescore.appstore.plans.PlanError` when another version is
         adopted from that date (unless ``replace``).
         """
+        self.scope.require_writes("adopting a plan", "采用方案")
         document = self._document(path, text)
         if effective_from is None:
             effective_from = self.calendar.period_of(date.today(), document.plan.grain).start
@@ -179,13 +200,15 @@ class Scorecards:
 
     def roster(self) -> Roster:
         """The reps and teams as scoring sees them (read from the warehouse now)."""
-        return read_roster(self.warehouse, self.calendar)
+        return read_roster(self.engine.runner, self.calendar)
 
     def compute(self, plan: Plan, periods: Sequence[Period], *,
                 subjects: AppliesTo | None = None, roster: Roster | None = None
                 ) -> list[Scorecard]:
-        """Score ``plan`` (a document, stored or not) for ``periods``; nothing is stored."""
-        return compute_scorecards(self.engine, self.warehouse, roster or self.roster(), plan,
+        """Score ``plan`` (a document, stored or not) for ``periods``; nothing is stored.
+        Needs the everything-scope."""
+        self._require_everything("scoring", "评分")
+        return compute_scorecards(self.engine, roster or self.roster(), plan,
                                   periods, directions=self.directions(), calendar=self.calendar,
                                   subjects=subjects)
 
@@ -197,6 +220,8 @@ class Scorecards:
         again leaves unchanged rows as they are. A plan is skipped, with the reason, when no
         period of its grain fits in ``period`` or no version is in force then.
         """
+        if store:
+            self.scope.require_writes("storing scores", "保存评分")
         chosen = self.calendar.parse(period)
         results: list[PlanPeriodScore] = []
         skipped: list[Skipped] = []
@@ -319,6 +344,7 @@ class Scorecards:
         now (and not stored). Without ``plan``, the plan that scores the rep in ``period``
         (an error names them when there are several).
         """
+        self._require_rep(rep_id)
         chosen = self.calendar.parse(period)
         name = plan or self._plan_of(rep_id, chosen)
         self._plan_names(name)
@@ -393,6 +419,11 @@ class Scorecards:
                     for row in read_scores(session, period=label)]
         if plan is not None:
             rows = [row for row in rows if row.plan_version.plan.name == plan]
+        reach = self.engine.runner.reach
+        if not reach.everything:
+            rows = [row for row in rows
+                    if (reach.has_rep(row.subject_id) if row.subject_kind == "rep"
+                        else reach.has_team(row.subject_id))]
         return sorted(rows, key=lambda r: (r.plan_version.plan.name,
                                            self.calendar.parse(r.period).start,
                                            r.subject_kind,
@@ -418,6 +449,7 @@ class Scorecards:
     def set_target(self, scope: str, scope_id: str, period: str, kpi: str, value: float, *,
                    actor: str, reason: str) -> TargetChange:
         """Upsert one target in the warehouse and audit it (``target.set``, before and after)."""
+        self.scope.require_writes("setting a target", "设定目标")
         return set_target(self.warehouse, self.app, catalog=self.engine.catalog,
                           calendar=self.calendar, scope=scope, scope_id=scope_id,
                           period=period, kpi=kpi, value=value, actor=actor, reason=reason)

@@ -94,7 +94,11 @@ class Output:
 
 
 @dataclass(frozen=True)
-class Plan:
+class QueryPlan:
+    """What computing some KPIs aggregates: each output's formula and the measure,
+    conversion and period-over-period uses it reads (a *query plan*; the word *plan* alone
+    means a scorecard plan, :class:`salescore.semantic.plan.Plan`)."""
+
     outputs: tuple[Output, ...]
     measures: tuple[MeasureUse, ...]
     conversions: tuple[ConversionUse, ...]
@@ -220,7 +224,7 @@ class _Planner:
                 assert_never(expr)
 
 
-def plan_kpis(catalog: Catalog, names: Sequence[str], *, stages: Sequence[str]) -> Plan:
+def plan_kpis(catalog: Catalog, names: Sequence[str], *, stages: Sequence[str]) -> QueryPlan:
     """The plan for KPIs ``names`` (in that order); ``stages`` are the stages ``per: stage``
     KPIs are split into (the pipeline's open stages). Unknown names raise ConfigError."""
     planner = _Planner(catalog, stages)
@@ -238,6 +242,6 @@ def plan_kpis(catalog: Catalog, names: Sequence[str], *, stages: Sequence[str]) 
                                       planner.formula(kpi, stage)))
         else:
             outputs.append(Output(name, kpi, None, planner.formula(kpi, None)))
-    return Plan(tuple(outputs), tuple(planner.measures.values()),
+    return QueryPlan(tuple(outputs), tuple(planner.measures.values()),
                 tuple(planner.conversions.values()), tuple(planner.pops.values()),
                 frozenset(planner.fill_zero))

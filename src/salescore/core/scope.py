@@ -1,0 +1,91 @@
+"""Whose data a caller may see: everything, one team with its whole subtree, or one rep.
+
+A scope is asked for by every read of the workspace (``ws.session(scope)``) and applied in one
+place, the engine's runner, which filters each canonical table by the column that says whose a
+row is (declared with the table, :class:`salescore.model.tables.Owner`). The CLI runs with the
+everything-scope of the data folder's owner; the web app gives each user the scope of their role.
+
+>>> Scope.rep("R00011")
+Scope(kind='rep', subject='R00011', read_only=True)
+>>> Scope.team("T01").describe("zh-CN")
+'团队 T01 及其下属团队（只读）'
+>>> Scope.everything(read_only=False).allows_writes
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from salescore.core.errors import SalescoreError
+
+__all__ = ["AccessError", "Scope", "ScopeKind"]
+
+ScopeKind = Literal["everything", "team", "rep"]
+
+
+class AccessError(SalescoreError):
+    """The caller's scope does not reach what was asked for (a subject, a write)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """``everything``; ``team`` (``subject`` is a team id: that team and every team under it);
+    ``rep`` (``subject`` is a rep id). ``read_only`` scopes may not import, score, adopt plans or
+    set targets."""
+
+    kind: ScopeKind
+    subject: str | None = None
+    read_only: bool = True
+
+    def __post_init__(self) -> None:
+        if (self.kind == "everything") != (self.subject is None):
+            raise ValueError(f"a {self.kind} scope {'takes no' if self.subject else 'needs a'} "
+                             "subject")
+
+    @classmethod
+    def everything(cls, *, read_only: bool = True) -> Scope:
+        return cls("everything", None, read_only)
+
+    @classmethod
+    def team(cls, team_id: str, *, read_only: bool = True) -> Scope:
+        return cls("team", team_id, read_only)
+
+    @classmethod
+    def rep(cls, rep_id: str, *, read_only: bool = True) -> Scope:
+        return cls("rep", rep_id, read_only)
+
+    @property
+    def is_everything(self) -> bool:
+        return self.kind == "everything"
+
+    @property
+    def allows_writes(self) -> bool:
+        """Whether this scope may change the organisation's data: only the unrestricted,
+        writable scope (imports, scoring, plans and targets concern everyone)."""
+        return self.is_everything and not self.read_only
+
+    def describe(self, locale: str = "en") -> str:
+        """What the scope reaches, in ``locale`` (en or zh-CN)."""
+        zh = locale.lower().startswith("zh")
+        match self.kind:
+            case "everything":
+                text = "全部数据" if zh else "everything"
+            case "team":
+                text = f"团队 {self.subject} 及其下属团队" if zh else \
+                    f"team {self.subject} and the teams under it"
+            case "rep":
+                text = f"销售 {self.subject} 本人" if zh else f"rep {self.subject} alone"
+        if self.read_only:
+            text += "（只读）" if zh else " (read only)"
+        return text
+
+    def require_writes(self, action: str, action_zh: str) -> None:
+        """Raise :class:`AccessError` unless this scope may change data (``action`` names what
+        was attempted, in both languages)."""
+        if not self.allows_writes:
+            raise AccessError(
+                f"{action} needs write access to everything; this session sees "
+                f"{self.describe('en')}",
+                message_zh=f"{action_zh}需要对全部数据的写权限；当前会话范围：{self.describe('zh')}")

@@ -1,0 +1,171 @@
+"""The one code that executes anything on the warehouse, with the caller's scope applied.
+
+Every read of the canonical tables (KPIs, explanations, the roster and targets scoring reads,
+exports) is an Ibis expression built against unbound tables (:func:`salescore.compile.schema.
+unbound`) and run here. A :class:`Runner` belongs to one session and one
+:class:`~salescore.core.scope.Scope`: before running, each table the expression reads is replaced
+by that table filtered to the rows the scope may see, by the column its declaration says is the
+owner's (:class:`salescore.model.tables.Owner`). The everything-scope runs expressions as they
+are. The runner counts the queries it runs, so a caller can bound them.
+
+>>> from salescore.compile.schema import unbound
+>>> from salescore.engine.warehouse import Warehouse
+>>> with Warehouse.open("duckdb://:memory:") as wh:
+...     wh.create_tables()
+...     _ = wh.execute_sql("INSERT INTO teams (team_id, name) VALUES ('t1', 'A'), ('t2', 'B')")
+...     _ = wh.execute_sql("INSERT INTO reps (rep_id, name, team_id, active) VALUES "
+...                        "('r1', 'Ann', 't1', true), ('r2', 'Bo', 't2', true)")
+...     runner = Runner(wh.backend, Scope.team("t2"))
+...     runner.run(unbound("reps").select("rep_id")).to_pylist(), runner.queries
+([{'rep_id': 'r2'}], 3)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import ibis
+import ibis.expr.operations as ops
+import pyarrow as pa
+from ibis.backends import BaseBackend
+
+from salescore.compile.schema import unbound
+from salescore.core.scope import AccessError, Scope
+from salescore.model.tables import TABLES, Table
+
+__all__ = ["Reach", "Runner"]
+
+_DECLARED: dict[str, Table] = {t.name: t for t in TABLES}
+
+
+@dataclass(frozen=True)
+class Reach:
+    """The reps and teams a scope reaches (``None``: all of them)."""
+
+    reps: frozenset[str] | None
+    teams: frozenset[str] | None
+
+    @property
+    def everything(self) -> bool:
+        return self.reps is None
+
+    def has_rep(self, rep_id: str) -> bool:
+        return self.reps is None or rep_id in self.reps
+
+    def has_team(self, team_id: str) -> bool:
+        return self.teams is None or team_id in self.teams
+
+
+class Runner:
+    """Runs expressions on ``backend`` (any Ibis backend holding the canonical tables) within
+    ``scope`` (default: everything, writable: the backend's owner). One runner per session: it
+    caches what the scope reaches and counts queries."""
+
+    def __init__(self, backend: BaseBackend, scope: Scope | None = None) -> None:
+        self.backend = backend
+        self.scope = scope if scope is not None else Scope.everything(read_only=False)
+        self.queries = 0
+
+    # -- what the scope reaches --------------------------------------------------------------
+    @cached_property
+    def reach(self) -> Reach:
+        """The rep and team ids the scope reaches, read once (two small queries, unscoped)."""
+        scope = self.scope
+        if scope.kind == "everything":
+            return Reach(None, None)
+        assert scope.subject is not None
+        reps = self._raw(unbound("reps").select("rep_id", "team_id")).to_pylist()
+        if scope.kind == "rep":
+            team = next((r["team_id"] for r in reps if r["rep_id"] == scope.subject), None)
+            if team is None and not any(r["rep_id"] == scope.subject for r in reps):
+                raise AccessError(f"there is no rep {scope.subject!r} to scope to",
+                                  message_zh=f"没有销售 {scope.subject!r}，无法限定范围")
+            return Reach(frozenset({scope.subject}), frozenset({team} if team else set()))
+        teams = self._raw(unbound("teams").select("team_id", "parent_team_id")).to_pylist()
+        children: dict[str, list[str]] = {}
+        known = set()
+        for t in teams:
+            known.add(t["team_id"])
+            if t["parent_team_id"] is not None:
+                children.setdefault(t["parent_team_id"], []).append(t["team_id"])
+        if scope.subject not in known:
+            raise AccessError(f"there is no team {scope.subject!r} to scope to",
+                              message_zh=f"没有团队 {scope.subject!r}，无法限定范围")
+        subtree: set[str] = set()
+        todo = [scope.subject]
+        while todo:
+            current = todo.pop()
+            if current in subtree:
+                continue
+            subtree.add(current)
+            todo.extend(children.get(current, ()))
+        members = frozenset(r["rep_id"] for r in reps if r["team_id"] in subtree)
+        return Reach(members, frozenset(subtree))
+
+    # -- scoping -----------------------------------------------------------------------------
+    def visible(self, name: str) -> ibis.Table:
+        """Canonical table ``name`` as this scope sees it (an expression on unbound tables)."""
+        table = unbound(name)
+        reach = self.reach
+        if reach.everything:
+            return table
+        assert reach.reps is not None and reach.teams is not None
+        declared = _DECLARED[name]
+        owner = declared.owner
+        if owner is None:
+            return table
+        reps, teams = sorted(reach.reps), sorted(reach.teams)
+        conditions: list[ibis.expr.types.BooleanValue] = []
+        conditions += [table[c].isin(reps) for c in owner.reps]
+        conditions += [table[c].isin(teams) for c in owner.teams]
+        if owner.subject_kind and owner.subject:
+            kind, subject = table[owner.subject_kind], table[owner.subject]
+            conditions.append(((kind == "rep") & subject.isin(reps))
+                              | ((kind == "team") & subject.isin(teams)))
+        if owner.via:
+            ref = declared.column(owner.via).references
+            assert ref is not None
+            conditions.append(table[owner.via].isin(self.visible(ref.table)[ref.column]))
+        for other in owner.referenced_by:
+            source = self.visible(other)
+            column = next(c.name for c in _DECLARED[other].columns
+                          if c.references is not None and c.references.table == name)
+            conditions.append(table[declared.key[0]].isin(source[column]))
+        if not conditions:
+            return table
+        where = conditions[0]
+        for more in conditions[1:]:
+            where = where | more
+        return table.filter(where)
+
+    def scoped(self, expr: ibis.Expr) -> ibis.Expr:
+        """``expr`` with every canonical table it reads replaced by the scope's view of it."""
+        if self.reach.everything:
+            return expr
+        node = expr.op()
+        found = {t for t in node.find(ops.UnboundTable) if t.name in _DECLARED}
+        if not found:
+            return expr
+        mapping = {t: self.visible(t.name).op() for t in found}
+        return node.replace(mapping).to_expr()
+
+    # -- running -----------------------------------------------------------------------------
+    def _raw(self, expr: ibis.Expr) -> pa.Table:
+        self.queries += 1
+        table = self.backend.to_pyarrow(expr)
+        assert isinstance(table, pa.Table)
+        return table
+
+    def run(self, expr: ibis.Expr) -> pa.Table:
+        """Run ``expr`` within the scope; an Arrow table."""
+        return self._raw(self.scoped(expr))
+
+    def rows(self, expr: ibis.Expr) -> list[dict[str, Any]]:
+        """Run ``expr`` within the scope; its rows as dicts."""
+        return list(self.run(expr).to_pylist())
+
+    def sql(self, expr: ibis.Expr) -> str:
+        """The SQL ``expr`` runs as within the scope (nothing is run)."""
+        return str(ibis.to_sql(self.scoped(expr), dialect=self.backend.name))

@@ -1,0 +1,144 @@
+"""The one entry point that the web app and the CLI call.
+
+A workspace is a data folder (``./salescore-data``, ``--home`` or ``SALESCORE_HOME``) holding the
+organisation's settings (``salescore.yaml``), the warehouse (``warehouse.duckdb``) and the app
+store (``app.sqlite``), unless ``SALESCORE_WAREHOUSE_URL`` / ``SALESCORE_APP_DB_URL`` point
+elsewhere. Open it once per process; ask it for data only through a session with a scope
+(:meth:`Workspace.session`, :meth:`Workspace.owner`).
+
+>>> import tempfile
+>>> with tempfile.TemporaryDirectory() as d, Workspace.init(Path(d)) as ws:
+...     ws.settings.organisation.timezone
+'UTC'
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from salescore.appstore.store import AppStore, sqlite_url
+from salescore.core.periods import Calendar
+from salescore.core.scope import Scope
+from salescore.engine.warehouse import Warehouse
+from salescore.model.org import OrgSettings, Pipeline, load_settings, settings_path, write_settings
+from salescore.semantic.catalog import Catalog
+from salescore.semantic.loader import load_catalog
+from salescore.workspace.session import Session
+
+HOME_ENV = "SALESCORE_HOME"
+WAREHOUSE_ENV = "SALESCORE_WAREHOUSE_URL"
+APP_DB_ENV = "SALESCORE_APP_DB_URL"
+DEFAULT_HOME = Path("salescore-data")
+
+
+@dataclass(frozen=True, slots=True)
+class Locations:
+    """Where a workspace's settings and stores are."""
+
+    home: Path
+    warehouse_url: str
+    app_db_url: str
+
+    @classmethod
+    def resolve(cls, home: Path | str | None = None) -> Locations:
+        """``home`` if given, else ``$SALESCORE_HOME``, else ``./salescore-data``."""
+        folder = Path(home or os.environ.get(HOME_ENV) or DEFAULT_HOME).expanduser().absolute()
+        warehouse = os.environ.get(WAREHOUSE_ENV) or f"duckdb:///{folder / 'warehouse.duckdb'}"
+        app_db = os.environ.get(APP_DB_ENV) or sqlite_url(folder / "app.sqlite")
+        return cls(folder, warehouse, app_db)
+
+
+class Workspace:
+    """An open workspace: settings, warehouse and app store together."""
+
+    def __init__(self, locations: Locations, settings: OrgSettings, warehouse: Warehouse,
+                 app: AppStore, *, read_only: bool = False) -> None:
+        self.locations = locations
+        self.settings = settings
+        self.read_only = read_only
+        # The stores are the sessions' to use: nothing reads them but through a session.
+        self._warehouse = warehouse
+        self._app = app
+        self._catalogs: dict[tuple[str | None, Pipeline], Catalog] = {}
+
+    @classmethod
+    def open(cls, home: Path | str | None = None, *, read_only: bool = False) -> Workspace:
+        """Open an initialised workspace; settings are validated, stores created if missing."""
+        locations = Locations.resolve(home)
+        settings = load_settings(locations.home)
+        warehouse = Warehouse.open(locations.warehouse_url, read_only=read_only)
+        try:
+            if not read_only:
+                warehouse.create_tables()
+            app = AppStore.open(locations.app_db_url)
+        except BaseException:
+            warehouse.close()
+            raise
+        return cls(locations, settings, warehouse, app, read_only=read_only)
+
+    @classmethod
+    def init(cls, home: Path | str | None = None, settings: OrgSettings | None = None, *,
+             overwrite: bool = False) -> Workspace:
+        """Create the data folder, write ``salescore.yaml`` (kept if it exists unless
+        ``overwrite``), create the warehouse tables and migrate the app store."""
+        locations = Locations.resolve(home)
+        locations.home.mkdir(parents=True, exist_ok=True)
+        if overwrite or not settings_path(locations.home).exists():
+            write_settings(locations.home, settings or OrgSettings())
+        return cls.open(locations.home)
+
+    def save_settings(self, settings: OrgSettings) -> None:
+        write_settings(self.locations.home, settings)
+        self.settings = settings
+        self._catalogs.clear()
+
+    @property
+    def calendar(self) -> Calendar:
+        return self.settings.calendar
+
+    @property
+    def locale(self) -> str:
+        return self.settings.organisation.locale
+
+    # -- the KPI catalogue and sessions -------------------------------------------------------
+    def kpi_catalog(self, catalog_dir: Path | str | None = None) -> Catalog:
+        """The shipped KPI catalogue with the organisation's own YAML merged over it:
+        ``catalog_dir`` if given, else ``<home>/kpis`` when that folder exists. Read once per
+        folder and pipeline, then kept."""
+        folder: Path | None = Path(catalog_dir) if catalog_dir is not None else None
+        if folder is None and (self.locations.home / "kpis").is_dir():
+            folder = self.locations.home / "kpis"
+        key = (str(folder.absolute()) if folder else None, self.settings.pipeline)
+        if key not in self._catalogs:
+            self._catalogs[key] = load_catalog(folder, pipeline=self.settings.pipeline)
+        return self._catalogs[key]
+
+    def session(self, scope: Scope, *, catalog_dir: Path | str | None = None) -> Session:
+        """The workspace as a caller with ``scope`` sees it: every read goes through it."""
+        return Session(self, scope, catalog_dir=catalog_dir)
+
+    def owner(self, *, catalog_dir: Path | str | None = None) -> Session:
+        """The data folder owner's session: everything, writable (what the CLI uses; a
+        warehouse opened read-only still refuses writes of its own)."""
+        return self.session(Scope.everything(read_only=False), catalog_dir=catalog_dir)
+
+    def describe_stores(self) -> tuple[str, str]:
+        """Where the warehouse and the app store are, with passwords hidden."""
+        return self._warehouse.url.redacted(), self._app.safe_url
+
+    def close(self) -> None:
+        try:
+            self._warehouse.close()
+        finally:
+            self._app.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+

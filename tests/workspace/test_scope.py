@@ -1,0 +1,191 @@
+"""Every workspace method within a scope, on DuckDB and PostgreSQL: a rep's session returns only
+the rep's rows, a manager's only the subtree's, and nothing is had without a scope.
+
+The tiny organisation of the KPI golden tests (``tests/engine/kpi_org.py``)::
+
+    REG ── T1: r1, r2, r3
+       └── T2: r4, r5
+           └── T2X: r6
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow.csv as pacsv
+import pytest
+from tests.engine import kpi_org as org
+
+from salescore.core.scope import AccessError, Scope
+from salescore.workspace import Session, Workspace
+
+PLAN = """\
+name: tiny
+title_en: Tiny
+title_zh: 小
+grain: quarter
+lines:
+  - kpi: revenue_won
+    weight: 0.5
+    target: {source: fixed, value: 1000}
+    scoring: {method: linear, floor: 0, cap: 1.5}
+  - kpi: deals_won
+    weight: 0.5
+    target: {source: fixed, value: 2}
+    scoring: {method: linear, floor: 0, cap: 1.5}
+ratings:
+  - {label: A, min: 100}
+  - {label: B}
+"""
+
+SUBTREE_T2 = {"r4", "r5", "r6"}
+
+
+@pytest.fixture
+def ws(warehouse_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+       ) -> Iterator[Workspace]:
+    """A workspace (warehouse on each backend, SQLite app store) holding the tiny organisation,
+    with plan ``tiny`` adopted and 2025-Q1 scored by the owner."""
+    monkeypatch.setenv("SALESCORE_WAREHOUSE_URL", warehouse_url)
+    with Workspace.init(tmp_path / "home", org.settings()) as workspace:
+        org.load(workspace._warehouse)
+        owner = workspace.owner()
+        owner.adopt_plan(text=PLAN, effective_from=org.L(2025, 1, 1).date(), actor="test")
+        owner.score("2025-Q1")
+        yield workspace
+
+
+def _column(table: object, name: str) -> set[str]:
+    return set(table.column(name).to_pylist())  # type: ignore[attr-defined]
+
+
+def test_no_data_without_a_scope(ws: Workspace) -> None:
+    with pytest.raises(TypeError):
+        ws.session("everything")  # type: ignore[arg-type]
+    for name in ("kpis", "explain", "score", "import_file", "quality", "export", "table_info"):
+        assert not hasattr(ws, name), f"Workspace.{name} would read data without a scope"
+
+
+def test_kpis_by_rep(ws: Workspace) -> None:
+    everyone = ws.owner().kpis(["deals_won"], by="rep", period="2025-Q1")
+    assert _column(everyone, "rep_id") == {"r1", "r2", "r3", "r4", "r5", "r6"}
+    rep = ws.session(Scope.rep("r1")).kpis(["deals_won"], by="rep", period="2025-Q1")
+    assert _column(rep, "rep_id") == {"r1"}
+    manager = ws.session(Scope.team("T2")).kpis(["deals_won"], by="rep", period="2025-Q1")
+    assert _column(manager, "rep_id") == SUBTREE_T2
+
+
+def test_company_kpis_count_only_what_the_scope_reaches(ws: Workspace) -> None:
+    def won(scope: Scope) -> int:
+        rows = ws.session(scope).kpis(["deals_won"], by="company", period="2025-Q1").to_pylist()
+        return int(rows[0]["deals_won"])
+
+    by_rep = {r["rep_id"]: int(r["deals_won"]) for r in ws.owner().kpis(
+        ["deals_won"], by="rep", period="2025-Q1").to_pylist()}
+    assert won(Scope.everything()) == sum(by_rep.values())
+    assert won(Scope.rep("r1")) == by_rep["r1"]
+    assert won(Scope.team("T2")) == sum(by_rep[r] for r in SUBTREE_T2)
+
+
+def test_team_kpis_reach_the_subtree_only(ws: Workspace) -> None:
+    teams = ws.session(Scope.team("T2")).kpis(["deals_won"], by="team", period="2025-Q1")
+    assert _column(teams, "team_id") == {"T2", "T2X"}
+    owner = {r["team_id"]: r["deals_won"] for r in ws.owner().kpis(
+        ["deals_won"], by="team", period="2025-Q1").to_pylist()}
+    scoped = {r["team_id"]: r["deals_won"] for r in teams.to_pylist()}
+    assert scoped == {"T2": owner["T2"], "T2X": owner["T2X"]}
+
+
+def test_explain_lists_only_the_scopes_records(ws: Workspace) -> None:
+    e = ws.session(Scope.rep("r1")).explain("deals_won", subject="r1", period="2025-Q1")
+    assert {rep for part in e.parts for rep in part.rows.column("rep").to_pylist()} == {"r1"}
+    assert e.value == ws.owner().explain("deals_won", subject="r1", period="2025-Q1").value
+    team = ws.session(Scope.team("T2")).explain("deals_won", subject="T2", by="team",
+                                                period="2025-Q1")
+    reps = {rep for part in team.parts for rep in part.rows.column("rep").to_pylist()}
+    assert reps and reps <= SUBTREE_T2
+    with pytest.raises(AccessError):
+        ws.session(Scope.rep("r1")).explain("deals_won", subject="r2", period="2025-Q1")
+    with pytest.raises(AccessError):
+        ws.session(Scope.team("T2")).explain("deals_won", subject="T1", by="team",
+                                             period="2025-Q1")
+
+
+def test_stored_scores_are_scoped(ws: Workspace) -> None:
+    def subjects(session: Session) -> set[tuple[str, str]]:
+        return {(r.subject_kind, r.subject_id)
+                for r in session.scorecards.stored("2025-Q1")}
+
+    everything = subjects(ws.owner())
+    assert ("rep", "r1") in everything and ("team", "T1") in everything
+    assert subjects(ws.session(Scope.rep("r1"))) == {("rep", "r1"), ("team", "T1")}
+    manager = subjects(ws.session(Scope.team("T2")))
+    assert {s for k, s in manager if k == "rep"} == SUBTREE_T2
+    assert {s for k, s in manager if k == "team"} <= {"T2", "T2X"}
+
+
+def test_score_explanation_is_scoped(ws: Workspace) -> None:
+    own = ws.session(Scope.rep("r4")).score_explanation("r4", "2025-Q1")
+    assert own.explanation.subject == "r4" and own.stored
+    assert ws.session(Scope.team("T2")).score_explanation("r6", "2025-Q1").stored
+    with pytest.raises(AccessError):
+        ws.session(Scope.rep("r4")).score_explanation("r1", "2025-Q1")
+    with pytest.raises(AccessError):
+        ws.session(Scope.team("T2")).score_explanation("r1", "2025-Q1")
+
+
+def test_writes_need_the_writable_everything_scope(ws: Workspace, tmp_path: Path) -> None:
+    source = tmp_path / "teams.csv"
+    source.write_text("team_id,name\nT9,Nine\n", encoding="utf-8")
+    for scope in (Scope.rep("r1", read_only=False), Scope.team("T2", read_only=False),
+                  Scope.everything(read_only=True)):
+        session = ws.session(scope)
+        with pytest.raises(AccessError):
+            session.import_file("teams", source)
+        with pytest.raises(AccessError):
+            session.score("2025-Q1")
+        with pytest.raises(AccessError):
+            session.adopt_plan(text=PLAN, actor="x")
+        with pytest.raises(AccessError):
+            session.set_target("rep", "r1", "2025-Q1", "revenue_won", 1.0, actor="x",
+                               reason="y")
+        with pytest.raises(AccessError):
+            session.clear_warehouse()
+    assert ws.owner().import_file("teams", source).inserted == 1
+
+
+def test_whole_organisation_reports_need_everything(ws: Workspace) -> None:
+    for scope in (Scope.rep("r1"), Scope.team("T2")):
+        session = ws.session(scope)
+        with pytest.raises(AccessError):
+            session.quality()
+        with pytest.raises(AccessError):
+            session.table_info()
+        with pytest.raises(AccessError):
+            session.whatif(text=PLAN, period="2025-Q1")
+    assert ws.session(Scope.everything()).quality().tables
+
+
+def test_export_writes_only_the_scopes_rows(ws: Workspace, tmp_path: Path) -> None:
+    def exported(scope: Scope, table: str) -> list[dict[str, object]]:
+        path = tmp_path / f"{table}-{scope.kind}.csv"
+        ws.session(scope).export(table, path)
+        return pacsv.read_csv(path).to_pylist()
+
+    opportunities = exported(Scope.team("T2"), "opportunities")
+    mine = {r["opportunity_id"] for r in org.OPPORTUNITIES if r["owner_rep_id"] in SUBTREE_T2}
+    assert {r["opportunity_id"] for r in opportunities} == mine
+    assert {r["team_id"] for r in exported(Scope.team("T2"), "teams")} == {"T2", "T2X"}
+    assert {r["rep_id"] for r in exported(Scope.rep("r2"), "reps")} == {"r2"}
+    targets = exported(Scope.rep("r1"), "targets")
+    assert {(r["scope"], r["scope_id"]) for r in targets} == {("rep", "r1"), ("team", "T1")}
+    stages = exported(Scope.rep("r1"), "stage_changes")
+    r1_opps = {r["opportunity_id"] for r in org.OPPORTUNITIES if r["owner_rep_id"] == "r1"}
+    assert {r["opportunity_id"] for r in stages} <= r1_opps
+    assert len(exported(Scope.rep("r1"), "fx_rates")) == len(org.FX_RATES)
+
+
+def test_unknown_scope_subject_is_refused(ws: Workspace) -> None:
+    with pytest.raises(AccessError, match="no team 'NOPE'"):
+        ws.session(Scope.team("NOPE")).kpis(["deals_won"], by="rep", period="2025-Q1")
