@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, assert_never
 
 import pyarrow as pa
@@ -192,11 +192,8 @@ def explain_kpis(engine: KpiEngine, names: Sequence[str], *, subject: str, perio
     if not wanted:
         return {}
     request = KpiRequest(wanted, by=by, period=period, subjects=(subject,))
-    compiled, _ = engine.compile(request)
-    plan: QueryPlan = compiled.plan
-    ctx, _ = engine.context(request, plan)
-    ctx = replace(ctx, subjects=(subject,))
-    values_table = engine.runner.run(compiled.expr).to_pylist()
+    plan, ctx, _ = engine.prepare(request)
+    values_table = engine.runner.run(engine.compile_in(request, ctx).expr).to_pylist()
     row = values_table[0] if values_table else None
     rows_by_use = explain_rows(engine.catalog, wanted, by, ctx)[1]
     stages = engine.settings.pipeline.open_stage_names()

@@ -149,19 +149,31 @@ class KpiEngine:
         )
         return ctx, notices
 
-    def compile(self, request: KpiRequest) -> tuple[CompiledKpis, list[Notice]]:
-        """The compiled query for ``request`` and the notices gathered on the way."""
+    def prepare(self, request: KpiRequest) -> tuple[QueryPlan, CompileContext, list[Notice]]:
+        """What compiling ``request`` needs: its query plan and the context asked of the
+        warehouse (a few small queries), with the notices gathered on the way."""
         check_grain(self.catalog, request.by)
         plan = plan_kpis(self.catalog, request.kpis,
                          stages=self.settings.pipeline.open_stage_names())
         ctx, notices = self.context(request, plan)
+        return plan, ctx, notices
+
+    def compile(self, request: KpiRequest) -> tuple[CompiledKpis, list[Notice]]:
+        """The compiled query for ``request`` and the notices gathered on the way."""
+        _, ctx, notices = self.prepare(request)
+        return self.compile_in(request, ctx, notices), notices
+
+    def compile_in(self, request: KpiRequest, ctx: CompileContext,
+                   notices: list[Notice] | None = None) -> CompiledKpis:
+        """``request`` compiled in a context already gathered (a note is added to
+        ``notices`` for KPIs empty at this grain)."""
         compiled = compile_kpis(self.catalog, request.kpis, request.by, ctx)
-        if compiled.missing:
+        if compiled.missing and notices is not None:
             shown = ", ".join(compiled.missing)
             notices.append(Notice(
                 f"empty at grain {request.by!r}, whose sources have no such dimension: {shown}",
                 f"以下指标的数据源没有“{request.by}”维度，结果为空：{shown}"))
-        return compiled, notices
+        return compiled
 
     def compute(self, request: KpiRequest) -> KpiResult:
         """Run ``request``; one query for the KPIs (plus the small context queries)."""

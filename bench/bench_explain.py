@@ -1,0 +1,170 @@
+"""Benchmark ``salescore score show``: one rep's score explained down to the records, now against
+the code before the one-pass explanation (issue 8), on the same data folder.
+
+    git worktree add /tmp/salescore-before f406808~1      # the code before, once
+    PYTHONPATH=src .venv/bin/python bench/bench_explain.py --before /tmp/salescore-before
+    ... --scale small | medium (default) ... --home DIR (keep the demo workspace; reused)
+
+The demo organisation is built once into a workspace (DuckDB warehouse, SQLite app store) and
+one month is scored, so both runs explain a stored score. Then, for each source tree (``before``:
+its ``src``; ``now``: this checkout's), after one warm-up:
+
+* **command**: ``salescore score show --rep R --period P`` as a new process, ``--repeat`` times
+  (Python start-up and imports included: what a person waits for);
+* **explain call**: the explanation alone in one process, ``--repeat`` times, with the number of
+  warehouse queries it ran (counted by the runner where the tree has one).
+
+The medians and their ratio replace that scale's section of ``bench/results/explain.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from benchlib import machine, update_section
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+RESULTS = HERE / "results" / "explain.md"
+HEADER = """# Score explanation benchmark / 评分解释基准
+
+`bench/bench_explain.py` explains one rep's stored score down to the records behind every KPI
+(`salescore score show`) with this checkout and with the code before the one-pass explanation
+(issue 8), on the same demo workspace, and records the medians and their ratio. Goal (issue 8):
+at least 5× faster on the medium demo.
+`bench/bench_explain.py` 在同一演示工作区上，分别用当前代码与改进前的代码解释一名销售已保存的评分
+（直到每个指标背后的记录），记录中位数及其比值。目标：medium 规模下至少快 5 倍。
+"""
+
+# Runs in a child process with the tree's src first on sys.path; prints JSON.
+CHILD = r"""
+import json, statistics, sys, time
+from salescore.workspace import Workspace
+home, rep, period, repeat = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+with Workspace.open(home, read_only=True) as ws:
+    def explain():
+        if hasattr(ws, "owner"):
+            session = ws.owner()
+            before = session.runner.queries
+            e = session.score_explanation(rep, period)
+            return e, session.runner.queries - before
+        return ws.score_explanation(rep, period), None
+    explain()
+    seconds, queries = [], None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        e, queries = explain()
+        seconds.append(time.perf_counter() - started)
+    print(json.dumps({"seconds": seconds, "queries": queries, "kpis": len(e.records),
+                      "score": e.explanation.score}))
+"""
+
+
+def _env(src: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("SALESCORE_WAREHOUSE_URL", "SALESCORE_APP_DB_URL")}
+    env["PYTHONPATH"] = str(src)
+    return env
+
+
+def _command(src: Path, home: Path, rep: str, period: str, repeat: int) -> list[float]:
+    args = [sys.executable, "-c", "from salescore.cli.main import app; app()", "score", "show",
+            "--rep", rep, "--period", period, "--home", str(home)]
+    subprocess.run(args, env=_env(src), check=True, capture_output=True)  # warm-up
+    seconds = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        subprocess.run(args, env=_env(src), check=True, capture_output=True)
+        seconds.append(time.perf_counter() - started)
+    return seconds
+
+
+def _call(src: Path, home: Path, rep: str, period: str, repeat: int) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, "-c", CHILD, str(home), rep, period, str(repeat)],
+                          env=_env(src), check=True, capture_output=True, text=True)
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _prepare(scale: str, seed: int, home: Path) -> tuple[str, str]:
+    """The demo in ``home`` (built unless there), one month scored; the rep and month."""
+    from salescore.demo import DemoConfig, demo_settings
+    from salescore.workspace import Workspace
+
+    config = DemoConfig(scale=scale, seed=seed)  # type: ignore[arg-type]
+    period = f"{config.end.year}-{config.end.month - 1:02d}" if config.end.month > 1 else \
+        f"{config.end.year - 1}-12"
+    if not (home / "warehouse.duckdb").exists():
+        with Workspace.init(home, demo_settings(config), overwrite=True) as ws:
+            ws.owner().load_demo(config)
+    with Workspace.open(home) as ws:
+        owner = ws.owner()
+        run = owner.score(period, "field-sales")
+        scored = [s for r in run.results for s in r.card.subjects.itertuples()
+                  if s.status == "ok"]
+        rep = str(scored[len(scored) // 2].rep_id)
+    return rep, period
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--before", type=Path, required=True,
+                        help="a checkout of the code before (git worktree)")
+    parser.add_argument("--scale", default="medium", choices=("small", "medium"))
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--home", type=Path, default=None)
+    args = parser.parse_args()
+    home = args.home or Path(tempfile.mkdtemp(prefix="salescore-bench-explain-"))
+    rep, period = _prepare(args.scale, args.seed, home)
+    trees = {"before": args.before / "src", "now": ROOT / "src"}
+    commands = {k: _command(src, home, rep, period, args.repeat) for k, src in trees.items()}
+    calls = {k: _call(src, home, rep, period, args.repeat) for k, src in trees.items()}
+    import duckdb
+
+    med = {k: statistics.median(v) for k, v in commands.items()}
+    call_med = {k: statistics.median(v["seconds"]) for k, v in calls.items()}
+    assert calls["before"]["score"] == calls["now"]["score"], "both explain the same score"
+    facts = machine({"duckdb": duckdb.__version__})
+    lines = [
+        f"<!-- scale:{args.scale} -->",
+        f"## {args.scale}",
+        "",
+        f"- date / 日期: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        f"- data / 数据: demo `{args.scale}`, seed {args.seed}; `score show --rep {rep} "
+        f"--period {period}` (plan field-sales, {calls['now']['kpis']} KPIs, stored score "
+        f"{calls['now']['score']:.2f})",
+        f"- before / 改进前: `{args.before}` (git worktree of the commit before issue 8)",
+        *(f"- {k}: {v}" for k, v in facts.items()),
+        "",
+        "| run / 运行 | before / 改进前 | now / 当前 | ratio / 倍数 |",
+        "|---|---:|---:|---:|",
+        f"| `score show` command, median of {args.repeat} / 命令 | {med['before']:.2f} s | "
+        f"**{med['now']:.2f} s** | **{med['before'] / med['now']:.1f}×** |",
+        f"| explanation call, median of {args.repeat} / 解释调用 | "
+        f"{call_med['before']:.3f} s | **{call_med['now']:.3f} s** | "
+        f"**{call_med['before'] / call_med['now']:.1f}×** |",
+        f"| warehouse queries per explanation / 查询次数 | not counted | "
+        f"{calls['now']['queries']} | |",
+        "",
+        "- command runs (s) / 各次: before " + ", ".join(f"{s:.2f}" for s in commands["before"])
+        + "; now " + ", ".join(f"{s:.2f}" for s in commands["now"]),
+        f"<!-- /scale:{args.scale} -->",
+        "",
+    ]
+    update_section(RESULTS, HEADER, args.scale, "\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
