@@ -34,6 +34,9 @@ from salescore.appstore.audit import json_dumps, record_audit
 from salescore.appstore.models import AuditEntry
 from salescore.core.errors import StoreError
 
+# What callers above the app store hold while they work in it (they import no SQLAlchemy).
+StoreSession = Session
+
 APP_DB_FILE = "app.sqlite"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")

@@ -13,8 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy.orm import Session
-
 from salescore.appstore.models import PlanVersion as StoredVersion
 from salescore.appstore.plans import (
     PlanError,
@@ -25,6 +23,7 @@ from salescore.appstore.plans import (
     find_plan,
 )
 from salescore.appstore.scores import all_plan_versions, retire_plan_version
+from salescore.appstore.store import StoreSession
 from salescore.core.periods import Period
 from salescore.scoring import in_force
 from salescore.semantic.plan import Plan
@@ -87,13 +86,13 @@ def _info(version: StoredVersion) -> PlanVersionInfo:
     )
 
 
-def plan_versions(session: Session) -> list[PlanVersionInfo]:
+def plan_versions(session: StoreSession) -> list[PlanVersionInfo]:
     """Every stored version of every plan, by plan name then version."""
     return [_info(version) for version in all_plan_versions(session)]
 
 
 def adopt(
-    session: Session,
+    session: StoreSession,
     plan: Plan,
     document: str,
     *,
@@ -141,7 +140,7 @@ def adopt(
                     created=True, retired=tuple(retired))
 
 
-def adopted_versions(session: Session, name: str) -> list[StoredVersion]:
+def adopted_versions(session: StoreSession, name: str) -> list[StoredVersion]:
     """The adopted (not draft, not retired) versions of plan ``name``; none for an unknown
     plan."""
     stored = find_plan(session, name)
@@ -150,7 +149,7 @@ def adopted_versions(session: Session, name: str) -> list[StoredVersion]:
     return [v for v in stored.versions if v.status == "adopted"]
 
 
-def version_in_force(session: Session, name: str, period: Period) -> StoredVersion | None:
+def version_in_force(session: StoreSession, name: str, period: Period) -> StoredVersion | None:
     """The adopted version of plan ``name`` that governs ``period`` (in force on its first
     day), or ``None``."""
     return in_force(((v.effective_from, v) for v in adopted_versions(session, name)
