@@ -12,15 +12,7 @@ from rich.table import Table
 from salescore.cli.common import HomeOption, console, fail, open_workspace
 from salescore.cli.kpi import kpi_app
 from salescore.core.errors import SalescoreError
-from salescore.workspace import (
-    DemoConfig,
-    Locations,
-    Organisation,
-    OrgSettings,
-    Workspace,
-    demo_settings,
-    write_parquet,
-)
+from salescore.workspace import Locations, Organisation, OrgSettings, Workspace
 
 app = typer.Typer(
     name="salescore",
@@ -72,6 +64,8 @@ def demo(
                                              "输出为 Parquet 文件夹")] = None,
 ) -> None:
     """Generate a realistic demo organisation. 生成演示组织数据。"""
+    from salescore.workspace.demo import DemoConfig, demo_settings, write_parquet
+
     if scale not in ("small", "medium", "large") or locale not in ("en", "zh_CN"):
         console.print("[red]--scale is small|medium|large and --locale en|zh_CN[/]")
         raise typer.Exit(2)

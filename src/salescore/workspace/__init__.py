@@ -13,7 +13,6 @@ salescore.core.scope.AccessError: there is no rep 'R1' to scope to
 
 from __future__ import annotations
 
-from salescore.demo import DemoConfig, demo_settings, write_parquet
 from salescore.engine.explain import Explanation as KpiExplanation
 from salescore.engine.kpis import KpiResult
 from salescore.engine.runner import Reach
@@ -74,7 +73,6 @@ __all__ = [
     "WAREHOUSE_ENV",
     "Catalog",
     "ConversionKpi",
-    "DemoConfig",
     "DerivedKpi",
     "Group",
     "ImportOptions",
@@ -103,12 +101,10 @@ __all__ = [
     "WhatIf",
     "Workspace",
     "catalog_check",
-    "demo_settings",
     "home_settings",
     "kpi_docs",
     "kpi_folder",
     "kpi_sql",
     "offline_catalog",
     "plan_check",
-    "write_parquet",
 ]
