@@ -47,7 +47,8 @@ HEADER = """# Scoring benchmark / 评分基准
 plan and compares it with computing that plan's KPIs alone (the same engine query). Budget
 (issue 5), for the large demo: KPIs + scoring under 2× the KPIs alone. Medians of several runs
 after a warm-up. Scoring costs a roughly fixed 20–40 ms per period (pandas work in
-`salescore.scoring`) plus a little per rep, so the ratio is highest where the KPI query is
+`salescore.scorecards.arithmetic`) plus a little per rep, so the ratio is highest where the KPI
+query is
 cheapest: on the small demo the 24 periods outweigh a 0.3 s query.
 `bench/bench_scoring.py` 在演示组织上按一个内置方案为所有销售计算 24 个月的评分，
 并与单独计算该方案指标（同一个引擎查询）比较。

@@ -2,7 +2,8 @@
 keeping the scores, replaying drafts (what-if), explaining scores down to records, and setting
 targets with an audit trail.
 
-It joins the pure arithmetic of :mod:`salescore.scoring` to the stores: KPI values come from the
+It joins the pure arithmetic of :mod:`salescore.scorecards.arithmetic` to the stores: KPI values
+come from the
 warehouse through :mod:`salescore.engine`, plans and scores live in the app store
 (:mod:`salescore.appstore`). The workspace hands out a :class:`Scorecards` (``ws.scorecards``).
 """

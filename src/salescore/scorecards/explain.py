@@ -1,7 +1,8 @@
 """A score explained all the way down: score → lines → the records behind each KPI.
 
 The first two levels are the scorecard's own explanation
-(:class:`salescore.scoring.Explanation`: each line's value, target, attainment, points, weight
+(:class:`salescore.scorecards.arithmetic.Explanation`: each line's value, target, attainment,
+points, weight
 and contribution, the team part and the credit). The third comes from the KPI engine's explain
 (:func:`salescore.engine.explain.explain_kpi`): for each KPI of the plan, the rows it was
 computed from and how they add up.
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from salescore.engine.explain import Explanation as KpiExplanation
 from salescore.engine.explain import explain_kpis
 from salescore.engine.kpis import KpiEngine
-from salescore.scoring import Explanation
+from salescore.scorecards.arithmetic import Explanation
 from salescore.semantic.plan import Plan
 
 __all__ = ["ScoreExplanation", "kpi_records"]

@@ -32,7 +32,7 @@ from salescore.core.errors import PeriodError
 from salescore.core.periods import Calendar, Grain, Period
 from salescore.engine.kpis import KpiEngine, KpiRequest
 from salescore.engine.runner import Runner
-from salescore.scoring import select_subjects
+from salescore.scorecards.arithmetic import select_subjects
 from salescore.semantic.catalog import Catalog
 from salescore.semantic.plan import AppliesTo
 from salescore.semantic.specs import SimpleKpi

@@ -1,6 +1,7 @@
 """A scorecard as stored rows, and a stored row back as an explanation.
 
-Everything :meth:`salescore.scoring.Scorecard.explain` shows is kept in a row's ``breakdown``, so
+Everything :meth:`salescore.scorecards.arithmetic.Scorecard.explain` shows is kept in a row's
+``breakdown``, so
 that a stored score can be explained as it was computed, without computing it again.
 """
 
@@ -14,7 +15,7 @@ import pandas as pd
 
 from salescore.appstore.models import Score
 from salescore.appstore.scores import ScoreRecord
-from salescore.scoring import Explanation, LineExplanation, Scorecard
+from salescore.scorecards.arithmetic import Explanation, LineExplanation, Scorecard
 
 __all__ = ["explanation_from_row", "score_records"]
 

@@ -2,7 +2,8 @@
 
 One KPI query covers every period asked for (and the period before each, when a target needs
 it); the reps, the team tree and the targets are read once. Each period is then scored by
-:func:`salescore.scoring.score_period` on its own members: the reps the plan applies to who
+:func:`salescore.scorecards.arithmetic.score_period` on its own members: the reps the plan applies
+to who
 worked in that period.
 """
 
@@ -16,6 +17,7 @@ import pandas as pd
 from salescore.appstore.scores import StoreCounts
 from salescore.core.periods import Calendar, Period
 from salescore.engine.kpis import KpiEngine
+from salescore.scorecards.arithmetic import Scorecard, score_period
 from salescore.scorecards.inputs import (
     PeriodValues,
     Roster,
@@ -23,7 +25,6 @@ from salescore.scorecards.inputs import (
     kpi_values,
     read_targets,
 )
-from salescore.scoring import Scorecard, score_period
 from salescore.semantic.plan import AppliesTo, Plan
 from salescore.semantic.specs import Direction
 

@@ -36,6 +36,7 @@ from salescore.core.scope import AccessError, Scope
 from salescore.engine.kpis import KpiEngine
 from salescore.engine.warehouse import Warehouse
 from salescore.model.org import OrgSettings
+from salescore.scorecards.arithmetic import Scorecard, compare, rating_transitions
 from salescore.scorecards.explain import ScoreExplanation, kpi_records
 from salescore.scorecards.export import ExportFormat, export_scores
 from salescore.scorecards.inputs import Roster, read_roster
@@ -51,7 +52,6 @@ from salescore.scorecards.versions import (
     version_in_force,
 )
 from salescore.scorecards.whatif import Subjects, WhatIf
-from salescore.scoring import Scorecard, compare, rating_transitions
 from salescore.semantic.plan import PLAN_GRAINS, AppliesTo, Plan
 from salescore.semantic.plan_loader import (
     PlanCheck,

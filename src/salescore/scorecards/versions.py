@@ -5,7 +5,7 @@ Adopting stores the document as the plan's next version and adopts it from ``eff
 both steps are audited (``plan.draft``, ``plan.adopt``) by :mod:`salescore.appstore.plans`.
 Adopting the very same document from the same date again changes nothing, so that setting up
 (the demo, a deployment script) can run twice. A period is governed by the adopted version in
-force on its first day (:func:`salescore.scoring.in_force`).
+force on its first day (:func:`salescore.scorecards.arithmetic.in_force`).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from salescore.appstore.plans import (
 from salescore.appstore.scores import all_plan_versions, retire_plan_version
 from salescore.appstore.store import StoreSession
 from salescore.core.periods import Period
-from salescore.scoring import in_force
+from salescore.scorecards.arithmetic import in_force
 from salescore.semantic.plan import Plan
 
 __all__ = [

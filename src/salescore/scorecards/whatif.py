@@ -16,7 +16,7 @@ from typing import Literal
 
 import pandas as pd
 
-from salescore.scoring import Scorecard
+from salescore.scorecards.arithmetic import Scorecard
 from salescore.semantic.plan import Plan
 
 __all__ = ["Subjects", "WhatIf"]
@@ -28,7 +28,8 @@ Subjects = Literal["own", "baseline"]
 class WhatIf:
     """A draft against the baseline (the adopted version in force) for one period.
 
-    ``comparison``: per rep, as :func:`salescore.scoring.compare` gives it (``before`` is the
+    ``comparison``: per rep, as :func:`salescore.scorecards.arithmetic.comparison` gives it
+    (``before`` is the
     baseline, ``after`` the draft). ``transitions``: reps per (rating before, rating after).
     """
 

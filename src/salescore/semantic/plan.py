@@ -3,7 +3,7 @@
 A plan is a YAML document (read by :mod:`salescore.semantic.plan_loader`, which adds file:line)
 validated into the frozen :class:`Plan` below. A plan never holds numbers about people: targets
 come from the targets table, a fixed value or the previous period, and the scoring itself is done
-by :mod:`salescore.scoring`.
+by :mod:`salescore.scorecards.arithmetic`.
 
 A :class:`Plan` cannot be built from an invalid document: every rule of :data:`PLAN_RULES` runs
 when the model is built, and all of their findings are reported together, each with the key path

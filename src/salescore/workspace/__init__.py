@@ -31,7 +31,7 @@ from salescore.scorecards import (
     ScoreRun,
     WhatIf,
 )
-from salescore.scoring import LineExplanation
+from salescore.scorecards.arithmetic import LineExplanation
 from salescore.semantic.catalog import Catalog
 from salescore.semantic.plan_loader import PlanCheck, PlanValidationError
 from salescore.semantic.specs import (

@@ -6,7 +6,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from salescore.scoring import ScoringInputError, select_subjects, subtree
+from salescore.scorecards.arithmetic import ScoringInputError, select_subjects, subtree
 from salescore.semantic.plan import AppliesTo
 
 TEAMS = pd.DataFrame({

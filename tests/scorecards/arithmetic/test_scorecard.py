@@ -12,7 +12,7 @@ import pyarrow as pa
 import pytest
 
 from salescore.core.periods import Period, parse_period
-from salescore.scoring import (
+from salescore.scorecards.arithmetic import (
     ScoringInputError,
     compare,
     in_force,

@@ -7,11 +7,16 @@ the workspace fetches the values, this package scores them, the app store keeps 
 
 from __future__ import annotations
 
-from salescore.scoring.compare import compare, rating_transitions
-from salescore.scoring.inputs import ScoringInputError, TableLike
-from salescore.scoring.scorecard import Explanation, LineExplanation, Scorecard, score_period
-from salescore.scoring.subjects import select_subjects, subtree
-from salescore.scoring.versions import in_force
+from salescore.scorecards.arithmetic.comparison import compare, rating_transitions
+from salescore.scorecards.arithmetic.frames import ScoringInputError, TableLike
+from salescore.scorecards.arithmetic.in_force import in_force
+from salescore.scorecards.arithmetic.scorecard import (
+    Explanation,
+    LineExplanation,
+    Scorecard,
+    score_period,
+)
+from salescore.scorecards.arithmetic.subjects import select_subjects, subtree
 
 __all__ = [
     "Explanation",

@@ -5,7 +5,7 @@ the other side empty. ``rank_change`` is positive when the rep moves up (a small
 
 >>> import pandas as pd
 >>> from salescore.core.periods import parse_period
->>> from salescore.scoring.scorecard import score_period
+>>> from salescore.scorecards.arithmetic.scorecard import score_period
 >>> from salescore.semantic.plan import Plan
 >>> def plan(cap: float) -> Plan:
 ...     return Plan.model_validate({"name": f"cap{int(cap * 100)}", "title_en": "P",
@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from salescore.scoring.scorecard import Scorecard
+from salescore.scorecards.arithmetic.scorecard import Scorecard
 
 __all__ = ["compare", "rating_transitions"]
 

@@ -21,7 +21,7 @@ from typing import assert_never
 import numpy as np
 import pandas as pd
 
-from salescore.scoring.inputs import ScoringInputError
+from salescore.scorecards.arithmetic.frames import ScoringInputError
 from salescore.semantic.plan import (
     FixedTarget,
     Line,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from salescore.scoring.inputs import ScoringInputError, TableLike, columns_of
+from salescore.scorecards.arithmetic.frames import ScoringInputError, TableLike, columns_of
 from salescore.semantic.plan import AppliesTo
 
 __all__ = ["select_subjects", "subtree"]

@@ -7,7 +7,7 @@ work is done per rep in Python.
 The arithmetic, for a rep r (docs/scorecards.md works it through by hand):
 
 1. Each line gets a status (``ok``, ``no_data``, ``no_target``), an attainment and points
-   (:mod:`salescore.scoring.attainment`).
+   (:mod:`salescore.scorecards.arithmetic.attainment`).
 2. Effective weights: a line without data under the ``reweight`` policy gets weight 0 and its
    weight goes to the ``ok`` lines in proportion to theirs; under ``zero`` it keeps its weight and
    scores 0 points. The effective weights always sum to 1. ``coverage`` is the plan weight of the
@@ -39,15 +39,15 @@ import pandas as pd
 import pyarrow as pa
 
 from salescore.core.periods import Period
-from salescore.scoring.attainment import LineValues, evaluate_line
-from salescore.scoring.inputs import (
+from salescore.scorecards.arithmetic.attainment import LineValues, evaluate_line
+from salescore.scorecards.arithmetic.frames import (
     ScoringInputError,
     TableLike,
     kpi_frame,
     members_frame,
     target_values,
 )
-from salescore.scoring.targets import line_targets
+from salescore.scorecards.arithmetic.line_targets import line_targets
 from salescore.semantic.plan import (
     ATTAINMENT_TOLERANCE,
     WEIGHT_TOLERANCE,

@@ -19,7 +19,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from salescore.core.periods import parse_period
-from salescore.scoring import Scorecard, score_period
+from salescore.scorecards.arithmetic import Scorecard, score_period
 from salescore.semantic.plan import Plan
 
 PERIOD = parse_period("2025-03")
