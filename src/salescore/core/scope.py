@@ -89,3 +89,12 @@ class Scope:
                 f"{action} needs write access to everything; this session sees "
                 f"{self.describe('en')}",
                 message_zh=f"{action_zh}需要对全部数据的写权限；当前会话范围：{self.describe('zh')}")
+
+    def require_everything(self, action: str, action_zh: str) -> None:
+        """Raise :class:`AccessError` unless this scope reaches the whole organisation (work
+        whose result depends on everyone: ranks, medians, data quality)."""
+        if not self.is_everything:
+            raise AccessError(
+                f"{action} covers the whole organisation; this session sees "
+                f"{self.describe('en')}",
+                message_zh=f"{action_zh}涉及全部数据；当前会话范围：{self.describe('zh')}")

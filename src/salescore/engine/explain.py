@@ -191,7 +191,7 @@ def explain_kpis(engine: KpiEngine, names: Sequence[str], *, subject: str, perio
     wanted = tuple(dict.fromkeys(names))
     if not wanted:
         return {}
-    request = KpiRequest(wanted, by=by, period=period, subjects=(subject,))
+    request = KpiRequest.of(wanted, by=by, period=period, subjects=(subject,))
     plan, ctx, _ = engine.prepare(request)
     values_table = engine.runner.run(engine.compile_in(request, ctx).expr).to_pylist()
     row = values_table[0] if values_table else None

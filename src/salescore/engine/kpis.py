@@ -63,6 +63,20 @@ class KpiRequest:
     grain: Grain | None = None
     subjects: tuple[str, ...] | None = None
 
+    @classmethod
+    def of(cls, kpis: Sequence[str], *, by: str = "rep", period: str = ALL_PERIODS,
+           grain: Grain | str | None = None, subjects: Sequence[str] | None = None
+           ) -> KpiRequest:
+        """A request from plain arguments: each KPI once, in order; ``grain`` by name or not;
+        ``subjects`` any sequence (``None``: every subject).
+
+        >>> KpiRequest.of(["win_rate", "win_rate"], grain="month").grain
+        <Grain.MONTH: 'month'>
+        """
+        return cls(tuple(dict.fromkeys(kpis)), by=by, period=period,
+                   grain=Grain(grain) if grain else None,
+                   subjects=tuple(subjects) if subjects is not None else None)
+
 
 @dataclass(frozen=True)
 class Notice:
@@ -292,9 +306,7 @@ def compute_kpis(warehouse: Warehouse | BaseBackend, kpis: Sequence[str], *, by:
     :class:`KpiEngine`."""
     backend = warehouse.backend if isinstance(warehouse, Warehouse) else warehouse
     engine = KpiEngine(backend, settings or OrgSettings(), catalog or shipped_catalog())
-    request = KpiRequest(tuple(kpis), by=by, period=period,
-                         grain=Grain(grain) if grain is not None else None,
-                         subjects=tuple(subjects) if subjects is not None else None)
+    request = KpiRequest.of(kpis, by=by, period=period, grain=grain, subjects=subjects)
     return engine.compute(request)
 
 

@@ -207,8 +207,7 @@ def kpi_values(engine: KpiEngine, kpis: Sequence[str], *, by: str, periods: Sequ
                grain: Grain) -> pa.Table:
     """One engine query: ``kpis`` per subject (``by``) and period of ``grain``, over the days
     from the first of ``periods`` to the last."""
-    request = KpiRequest(tuple(dict.fromkeys(kpis)), by=by, period=span_label(periods),
-                         grain=grain)
+    request = KpiRequest.of(kpis, by=by, period=span_label(periods), grain=grain)
     return engine.compute(request).table
 
 

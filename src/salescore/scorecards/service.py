@@ -91,15 +91,6 @@ class Scorecards:
         """Whose scores this sees: the engine's runner's scope."""
         return self.engine.runner.scope
 
-    def _require_everything(self, action: str, action_zh: str) -> None:
-        # Scores are relative (ranks, team medians): computing them on part of the
-        # organisation would give other numbers than the ones stored.
-        if not self.scope.is_everything:
-            raise AccessError(
-                f"{action} needs the whole organisation; this session sees "
-                f"{self.scope.describe('en')}",
-                message_zh=f"{action_zh}需要全部数据；当前会话范围：{self.scope.describe('zh')}")
-
     def _require_rep(self, rep_id: str) -> None:
         if not self.engine.runner.reach.has_rep(rep_id):
             raise AccessError(
@@ -207,7 +198,9 @@ class Scorecards:
                 ) -> list[Scorecard]:
         """Score ``plan`` (a document, stored or not) for ``periods``; nothing is stored.
         Needs the everything-scope."""
-        self._require_everything("scoring", "评分")
+        # Scores are relative (ranks, team medians): on part of the organisation they would
+        # differ from the ones stored.
+        self.scope.require_everything("scoring", "评分")
         return compute_scorecards(self.engine, roster or self.roster(), plan,
                                   periods, directions=self.directions(), calendar=self.calendar,
                                   subjects=subjects)

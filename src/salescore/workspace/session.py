@@ -96,22 +96,13 @@ class Session:
     def engine(self) -> KpiEngine:
         return KpiEngine(self.runner, self.workspace.settings, self.catalog)
 
-    def _require_everything(self, action: str, action_zh: str) -> None:
-        if not self.scope.is_everything:
-            raise AccessError(
-                f"{action} covers the whole organisation; this session sees "
-                f"{self.scope.describe('en')}",
-                message_zh=f"{action_zh}涉及全部数据；当前会话范围：{self.scope.describe('zh')}")
-
     # -- KPIs --------------------------------------------------------------------------------
     def kpi_result(self, names: Sequence[str], *, by: str = "rep", period: str = "all",
                    grain: str | Grain | None = None, subjects: Sequence[str] | None = None
                    ) -> KpiResult:
         """KPIs ``names`` per subject (``by``: rep, team, company or a dimension) and period,
         within the scope, with the notices and the query count."""
-        request = KpiRequest(tuple(names), by=by, period=period,
-                             grain=Grain(grain) if grain else None,
-                             subjects=tuple(subjects) if subjects is not None else None)
+        request = KpiRequest.of(names, by=by, period=period, grain=grain, subjects=subjects)
         return self.engine.compute(request)
 
     def kpis(self, names: Sequence[str], *, by: str = "rep", period: str = "all",
@@ -183,7 +174,7 @@ class Session:
     # -- tables, imports, exports, data quality ----------------------------------------------
     def table_info(self) -> list[TableInfo]:
         """Row counts and time ranges of every canonical table (the whole organisation)."""
-        self._require_everything("table information", "数据表信息")
+        self.scope.require_everything("table information", "数据表信息")
         return self.workspace._warehouse.table_info()
 
     def clear_warehouse(self) -> None:
@@ -285,7 +276,7 @@ class Session:
                 ) -> QualityReport:
         """The data quality report now (the whole organisation); with ``save``, kept in the
         app store too."""
-        self._require_everything("the data-quality report", "数据质量报告")
+        self.scope.require_everything("the data-quality report", "数据质量报告")
         ws = self.workspace
         report = quality_report(ws._warehouse, ws.settings, tables)
         if save:

@@ -26,6 +26,7 @@ from salescore.engine.warehouse import Warehouse
 from salescore.model.org import OrgSettings, Pipeline, load_settings, settings_path, write_settings
 from salescore.semantic.catalog import Catalog
 from salescore.semantic.loader import load_catalog
+from salescore.workspace.catalogs import kpi_folder
 from salescore.workspace.session import Session
 
 HOME_ENV = "SALESCORE_HOME"
@@ -108,9 +109,7 @@ class Workspace:
         """The shipped KPI catalogue with the organisation's own YAML merged over it:
         ``catalog_dir`` if given, else ``<home>/kpis`` when that folder exists. Read once per
         folder and pipeline, then kept."""
-        folder: Path | None = Path(catalog_dir) if catalog_dir is not None else None
-        if folder is None and (self.locations.home / "kpis").is_dir():
-            folder = self.locations.home / "kpis"
+        folder = kpi_folder(self.locations.home, catalog_dir)
         key = (str(folder.absolute()) if folder else None, self.settings.pipeline)
         if key not in self._catalogs:
             self._catalogs[key] = load_catalog(folder, pipeline=self.settings.pipeline)
