@@ -183,18 +183,17 @@ def explain_kpis(engine: KpiEngine, names: Sequence[str], *, subject: str, perio
     the grain) in ``period``; for a KPI ``per: stage``, ``stage`` picks the stage (default: the
     first).
 
-    One pass for all of them: the KPIs are planned once, the context is gathered once, their
-    values come from one query, and each input they read (an input shared by several KPIs
-    once) is listed by one query, so the queries are bounded by the context's few, one, and
-    the number of distinct inputs.
+    One pass for all of them: the KPIs are planned once, the context is gathered once, and
+    each input they read (an input shared by several KPIs once) is listed by one query; each
+    value is its formula over the inputs' values, evaluated as the compiled query evaluates
+    it. So the queries are bounded by the context's few and the number of distinct inputs.
     """
     wanted = tuple(dict.fromkeys(names))
     if not wanted:
         return {}
     request = KpiRequest.of(wanted, by=by, period=period, subjects=(subject,))
     plan, ctx, _ = engine.prepare(request)
-    values_table = engine.runner.run(engine.compile_in(request, ctx).expr).to_pylist()
-    row = values_table[0] if values_table else None
+    label = str(engine.settings.calendar.parse(period))
     rows_by_use = explain_rows(engine.catalog, wanted, by, ctx)[1]
     stages = engine.settings.pipeline.open_stage_names()
     parts_by_column: dict[str, ExplainPart] = {}
@@ -208,16 +207,49 @@ def explain_kpis(engine: KpiEngine, names: Sequence[str], *, subject: str, perio
         used = output.formula.names()
         parts = tuple(p for c, p in parts_by_column.items() if c in used)
         inputs = {c: p.value for c, p in parts_by_column.items() if c in used}
-        value = row[output.name] if row else None
+        value = _value(output.formula, inputs, plan.fill_zero)
         formula = _text(output.formula, None, stages)
         shown = "NULL" if value is None else f"{value:g}"
         arithmetic = formula if isinstance(output.formula, Ref) else \
             f"{formula} = {_text(output.formula, inputs, stages)}"
         out[name] = Explanation(kpi=name, output=output.name, by=by, subject=subject,
-                                period=row["period"] if row else period, value=value,
+                                period=label, value=value,
                                 formula=formula, arithmetic=f"{arithmetic} = {shown}",
                                 parts=parts)
     return out
+
+
+def _value(expr: Expr, inputs: Mapping[str, float | int | None], fill_zero: frozenset[str]
+           ) -> float | int | None:
+    """``expr`` over the inputs' values, as the compiled query evaluates it: a missing count
+    or sum is 0, any other missing input makes the value unknown, and dividing by 0 gives
+    unknown (``nullif``)."""
+    match expr:
+        case Number(value=number):
+            return float(number)
+        case Ref(name=name):
+            found = inputs.get(name)
+            return 0 if found is None and name in fill_zero else found
+        case Negate(operand=inner):
+            inner_value = _value(inner, inputs, fill_zero)
+            return None if inner_value is None else -inner_value
+        case Binary(op=op, left=left, right=right):
+            a, b = _value(left, inputs, fill_zero), _value(right, inputs, fill_zero)
+            if a is None or b is None:
+                return None
+            match op:
+                case "+":
+                    return a + b
+                case "-":
+                    return a - b
+                case "*":
+                    return a * b
+                case "/":
+                    return None if b == 0 else float(a) / float(b)
+                case _:
+                    assert_never(op)
+        case _:
+            assert_never(expr)
 
 
 def explain_kpi(engine: KpiEngine, name: str, *, subject: str, period: str, by: str = "rep",

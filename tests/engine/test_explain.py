@@ -1,0 +1,44 @@
+"""An explanation's value is the KPI's value: for every catalogue KPI, every rep and team of the
+tiny organisation and several periods, the value that :func:`explain_kpis` works out from the
+rows it lists equals the one the compiled query gives."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from tests.engine import kpi_org as org
+from tests.engine.kpi_backends import tiny_org_backend
+
+from salescore.engine.explain import explain_kpis
+from salescore.engine.kpis import KpiEngine, KpiRequest
+from salescore.semantic.catalog import shipped_catalog
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[KpiEngine]:
+    for backend in tiny_org_backend("duckdb"):
+        yield KpiEngine(backend, org.settings(), shipped_catalog())
+
+
+@pytest.mark.parametrize(("by", "period"), [("rep", "2025-Q1"), ("team", "2025-02")])
+def test_explained_values_equal_computed_values(engine: KpiEngine, by: str, period: str
+                                                ) -> None:
+    names = sorted(engine.catalog.kpis)
+    computed = engine.compute(KpiRequest.of(names, by=by, period=period))
+    rows = computed.table.to_pylist()
+    assert rows, "the tiny organisation has subjects in this period"
+    compared = 0
+    for row in rows:
+        subject = row[computed.subject]
+        explained = explain_kpis(engine, names, subject=subject, period=period, by=by)
+        for name in names:
+            got, want = explained[name].value, row[explained[name].output]
+            if want is None:
+                assert got is None, (name, subject)
+            else:
+                assert got == pytest.approx(want, rel=1e-9, abs=1e-9), (name, subject)
+                compared += 1
+            assert explained[name].period == row["period"]
+    # Most values are known: the comparison is not vacuous.
+    assert compared > len(rows) * len(names) // 2
