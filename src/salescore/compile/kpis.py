@@ -622,7 +622,8 @@ class _Compiler:
                 paths |= {m.time, m.column or ""} - {""}
                 paths |= columns_of(m.filters)
                 placement = Placement("time", time=m.time)
-        rows = SourceRows.build(src, paths, self.ctx)
+        narrow = (src.rep, self.ctx.subjects) if self.by == "rep" and self.ctx.subjects else None
+        rows = SourceRows.build(src, paths, self.ctx, narrow=narrow)
         if isinstance(use, ConversionUse):
             reached = all_of(use.kpi.to, rows.col, self.ctx.pipeline)
             assert reached is not None

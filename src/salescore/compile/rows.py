@@ -15,7 +15,7 @@ becomes one row per spell. Only the columns asked for are built.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import assert_never
@@ -94,8 +94,16 @@ class SourceRows:
         return self.table[alias(path)]
 
     @classmethod
-    def build(cls, source: Source, paths: Iterable[str], ctx: CompileContext) -> SourceRows:
-        """The rows of ``source`` with ``paths`` (and the key and rep) available."""
+    def build(cls, source: Source, paths: Iterable[str], ctx: CompileContext, *,
+              narrow: tuple[str, Sequence[str]] | None = None) -> SourceRows:
+        """The rows of ``source`` with ``paths`` (and the key and rep) available.
+
+        ``narrow`` (a path and its values) says that only those rows are wanted in the end: they
+        are kept before the computed columns that look at another table (first touch, related
+        counts), so that those are worked out for these rows alone, unless a computed column
+        needs the source's other rows too (a window, idle spells), in which case the caller's
+        later filter does it.
+        """
         wanted = set(paths) | set(source.key) | {source.rep}
         computed = {c.name: c for c in source.columns}
         for path in list(wanted):
@@ -114,6 +122,11 @@ class SourceRows:
         if cond is not None:
             rows = cls(source, rows.table.filter(cond))
         needed = [computed[name] for name in sorted(p for p in wanted if p in computed)]
+        alone = spells is None and not any(isinstance(c, TimeToNext | SequenceNumber)
+                                           for c in needed)
+        if narrow is not None and alone:
+            path, values = narrow
+            rows = cls(source, rows.table.filter(rows.col(path).isin(list(values))))
         for c in needed:
             if isinstance(c, TimeToFirst | RelatedCount):
                 rows = cls(source, rows._with_joined(c, ctx))
