@@ -18,14 +18,9 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
-from sqlalchemy import Connection, Engine, create_engine, event, make_url, pool, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url, pool, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -38,10 +33,17 @@ from salescore.core.errors import StoreError
 StoreSession = Session
 
 APP_DB_FILE = "app.sqlite"
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 PG_CONNECT_TIMEOUT_S = 10
 SQLITE_BUSY_TIMEOUT_S = 30
+# The newest migration under migrations/versions, so that opening an up-to-date store needs no
+# Alembic (tests/appstore/test_revisions.py holds it equal to what the scripts say).
+HEAD_REVISION = "0003"
+VERSION_TABLE = "alembic_version"
 MIGRATION_LOCK = 0x5A1E5C02E  # PostgreSQL advisory lock key held while migrating
 # Alembic keeps the running migration context in module globals: one migration per process.
 _ALEMBIC_IN_USE = threading.Lock()
@@ -245,6 +247,8 @@ class AppStore:
     # -- migrations ------------------------------------------------------------------------
 
     def _alembic_config(self, connection: Connection | None = None) -> Config:
+        from alembic.config import Config
+
         config = Config()
         # ConfigParser would read a '%' in the path as interpolation.
         config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
@@ -253,25 +257,33 @@ class AppStore:
         return config
 
     def head_revision(self) -> str | None:
-        """The newest migration this code ships."""
+        """The newest migration this code ships (read from the migration scripts)."""
+        from alembic.script import ScriptDirectory
+
         return ScriptDirectory.from_config(self._alembic_config()).get_current_head()
 
     def current_revision(self) -> str | None:
         """The migration the database is at; ``None`` when it has none (empty database)."""
         try:
             with self._engine.connect() as connection:
-                return MigrationContext.configure(connection).get_current_revision()
+                if not inspect(connection).has_table(VERSION_TABLE):
+                    return None
+                found = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}"))
+                return found.scalar()
         except SQLAlchemyError as exc:
             raise self._unreachable(exc) from exc
 
     def needs_upgrade(self) -> bool:
         """Whether the database is behind the newest migration."""
-        return self.current_revision() != self.head_revision()
+        return self.current_revision() != HEAD_REVISION
 
     def _check_revision(self) -> None:
         current = self.current_revision()
-        if current is None:
-            return
+        if current is None or current == HEAD_REVISION:
+            return  # the usual case needs no migration scripts (and no Alembic import)
+        from alembic.script import ScriptDirectory
+        from alembic.util.exc import CommandError
+
         scripts = ScriptDirectory.from_config(self._alembic_config())
         try:
             known = scripts.get_revision(current) is not None
@@ -296,6 +308,11 @@ class AppStore:
         self._migrate("downgrade", revision)
 
     def _migrate(self, direction: str, revision: str) -> None:
+        from alembic import command
+        from alembic.util.exc import CommandError
+
+        if direction == "upgrade" and revision == "head" and not self.needs_upgrade():
+            return
         sqlite = self.backend == "sqlite"
         try:
             with self._engine.connect() as connection:
