@@ -308,11 +308,11 @@ class AppStore:
         self._migrate("downgrade", revision)
 
     def _migrate(self, direction: str, revision: str) -> None:
+        if direction == "upgrade" and revision == "head" and not self.needs_upgrade():
+            return
         from alembic import command
         from alembic.util.exc import CommandError
 
-        if direction == "upgrade" and revision == "head" and not self.needs_upgrade():
-            return
         sqlite = self.backend == "sqlite"
         try:
             with self._engine.connect() as connection:
