@@ -20,6 +20,7 @@ from salescore.appstore import (
     create_plan,
     find_plan,
 )
+from salescore.core.text import Text
 
 DOC_V1 = "kpis:\n  - kpi: won_amount\n    weight: 0.6\n"
 DOC_V2 = "kpis:\n  - kpi: won_amount\n    weight: 0.5\n"
@@ -27,7 +28,7 @@ DOC_V2 = "kpis:\n  - kpi: won_amount\n    weight: 0.5\n"
 
 def test_versions_number_checksum_and_adopt(store: AppStore) -> None:
     with store.session() as session:
-        plan = create_plan(session, name="field-sales", title_en="Field sales", title_zh="外勤销售")
+        plan = create_plan(session, name="field-sales", title=Text("Field sales", "外勤销售"))
         v1 = add_plan_version(session, plan, DOC_V1, actor="ann")
         v2 = add_plan_version(session, plan, DOC_V2, actor="ann")
         assert (v1.version, v2.version) == (1, 2)
@@ -35,7 +36,7 @@ def test_versions_number_checksum_and_adopt(store: AppStore) -> None:
         adopt_plan_version(session, v1, effective_from=date(2025, 1, 1), actor="bo", reason="Q1")
     with store.session() as session:
         found = find_plan(session, "field-sales")
-        assert found is not None and found.title("zh_CN") == "外勤销售"
+        assert found is not None and found.title.get("zh_CN") == "外勤销售"
         assert [(v.version, v.status, v.effective_from, v.adopted_by) for v in found.versions] == [
             (1, "adopted", date(2025, 1, 1), "bo"),
             (2, "draft", None, None),
@@ -58,7 +59,7 @@ def test_versions_number_checksum_and_adopt(store: AppStore) -> None:
 
 def test_adoption_is_refused_twice_or_on_a_taken_date(store: AppStore) -> None:
     with store.session() as session:
-        plan = create_plan(session, name="inside", title_en="Inside sales", title_zh="电话销售")
+        plan = create_plan(session, name="inside", title=Text("Inside sales", "电话销售"))
         v1 = add_plan_version(session, plan, DOC_V1, actor="ann")
         v2 = add_plan_version(session, plan, DOC_V2, actor="ann")
         adopt_plan_version(session, v1, effective_from=date(2025, 1, 1), actor="ann")
@@ -71,11 +72,11 @@ def test_adoption_is_refused_twice_or_on_a_taken_date(store: AppStore) -> None:
 
 def test_plan_names_are_unique_slugs(store: AppStore) -> None:
     with store.session() as session:
-        create_plan(session, name="inside", title_en="Inside", title_zh="电话")
+        create_plan(session, name="inside", title=Text("Inside", "电话"))
     with pytest.raises(PlanError, match="already exists"), store.session() as session:
-        create_plan(session, name="inside", title_en="Again", title_zh="再来")
+        create_plan(session, name="inside", title=Text("Again", "再来"))
     with pytest.raises(PlanError, match="must be a slug"), store.session() as session:
-        create_plan(session, name="Inside Sales", title_en="x", title_zh="x")
+        create_plan(session, name="Inside Sales", title=Text("x", "x"))
     with pytest.raises(IntegrityError), store.session() as session:
         session.add(Plan(name="inside", title_en="raw", title_zh="raw"))
         session.flush()
@@ -83,7 +84,7 @@ def test_plan_names_are_unique_slugs(store: AppStore) -> None:
 
 def test_database_holds_version_numbers_and_adoption_dates(store: AppStore) -> None:
     with store.session() as session:
-        plan = create_plan(session, name="inside", title_en="Inside", title_zh="电话")
+        plan = create_plan(session, name="inside", title=Text("Inside", "电话"))
         add_plan_version(session, plan, DOC_V1, actor="ann")
         plan_id = plan.id
     duplicate = PlanVersion(

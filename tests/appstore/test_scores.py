@@ -18,6 +18,7 @@ from salescore.appstore.scores import (
     retire_plan_version,
     store_scores,
 )
+from salescore.core.text import Text
 
 
 def _tables(store: AppStore) -> set[str]:
@@ -49,7 +50,7 @@ def test_migration_0003_adds_the_scores_table_and_takes_it_away(db_url: str) -> 
 
 def _versions(store: AppStore) -> tuple[int, int]:
     with store.session() as session:
-        plan = create_plan(session, name="field", title_en="Field", title_zh="外勤")
+        plan = create_plan(session, name="field", title=Text("Field", "外勤"))
         v1 = adopt_plan_version(session, add_plan_version(session, plan, "v1", actor="ann"),
                                 effective_from=date(2025, 1, 1), actor="ann")
         v2 = adopt_plan_version(session, add_plan_version(session, plan, "v2", actor="ann"),

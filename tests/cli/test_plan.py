@@ -180,3 +180,18 @@ def test_whatif_of_a_period_of_another_grain_is_a_clear_error(demo_home: Path) -
                                  "--home", str(demo_home)], env=ENV)
     assert result.exit_code == 2
     assert "inside-sales scores months; 2025-Q1 is a quarter" in result.stderr
+
+
+def test_validate_warns_of_an_old_spelling_and_keeps_the_plan_valid(tmp_path: Path) -> None:
+    old = tmp_path / "old.yaml"
+    text = FIELD.read_text(encoding="utf-8")
+    old.write_text(text.replace("title: {en: Field sales, zh: 外勤销售}",
+                                "title_en: Field sales\ntitle_zh: 外勤销售"), encoding="utf-8")
+    result = runner.invoke(app, ["plan", "validate", str(old), "--home", str(tmp_path)],
+                           env=ENV)
+    assert result.exit_code == 0, result.output
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if row.startswith("title:"))
+    assert (f"warning / 警告: {old}:{line}: title_en: an old spelling, still read: write "
+            "title: {en: ..., zh: ...} instead of title_en and title_zh [deprecated-spelling]"
+            ) in result.stderr
+    assert "field-sales · Field sales / 外勤销售" in result.stdout

@@ -7,6 +7,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
+from salescore.core.text import Text
 from salescore.ingest.mapping import load_mapping, load_preset, parse_mapping, preset_names
 from salescore.ingest.problems import IngestError
 from salescore.ingest.readers import source_from_arrow
@@ -163,3 +164,18 @@ columns:
 """)
     mapped = apply_mapping(source, "opportunities", spec)
     assert mapped.columns["stage"].raw.to_pylist() == ["proposal", "lost", "won"]
+
+
+def test_a_description_is_written_en_zh_and_the_old_spelling_is_still_read() -> None:
+    new = parse_mapping("table: teams\ndescription: {en: Teams, zh: 团队}\ncolumns: {team_id: A}\n",
+                        origin="new.yaml")
+    assert new.description == Text("Teams", "团队") and new.warnings == ()
+    old = parse_mapping("table: teams\ndescription: Teams\ndescription_zh: 团队\n"
+                        "columns: {team_id: A}\n", origin="old.yaml")
+    assert old.description == new.description
+    assert [(w.rule, w.severity, str(w.location)) for w in old.warnings] == [
+        ("deprecated-spelling", "warning", "old.yaml:2")]
+    assert old.warnings[0].message == (
+        "description: an old spelling, still read: write description: {en: ..., zh: ...} "
+        "instead of description and description_zh")
+    assert parse_mapping("description: Teams\ncolumns: {}\n").description == Text.same("Teams")

@@ -35,7 +35,7 @@ def test_working_period(hired: date | None, active: bool, seen: date | None,
 def test_members_are_the_plan_s_reps_who_worked_then(local_cards: Scorecards) -> None:
     roster = local_cards.roster()
     plan = parse_plan(
-        "name: p\ntitle_en: P\ntitle_zh: 甲\ngrain: month\n"
+        "name: p\ntitle: {en: P, zh: 甲}\ngrain: month\n"
         "applies_to: {titles: [Account Executive]}\n"
         "lines: [{kpi: deals_won, weight: 1, scoring: {method: percentile}}]\n"
         "ratings: [{label: A}]\n")
@@ -86,8 +86,7 @@ def test_additive_kpis_are_the_counts_and_sums() -> None:
 
 MEDIAN_PLAN = """\
 name: median-plan
-title_en: Median
-title_zh: 中位数
+title: {en: Median, zh: 中位数}
 grain: month
 applies_to: {titles: [Account Executive]}
 lines:

@@ -22,7 +22,7 @@ from salescore.semantic.plan_loader import load_shipped_plans, shipped_plan_path
 
 def document(**changes: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
-        "name": "p", "title_en": "P", "title_zh": "甲", "grain": "month",
+        "name": "p", "title": {"en": "P", "zh": "甲"}, "grain": "month",
         "lines": [
             {"kpi": "revenue_won", "weight": 0.5, "target": {"source": "targets_table"},
              "scoring": {"method": "linear", "floor": 0.2, "cap": 1.5}},
@@ -121,16 +121,17 @@ def test_three_shipped_plans_validate_against_the_shipped_catalogue() -> None:
     assert sorted(plans) == ["field-sales", "inside-sales", "key-account-management"]
     assert [p.name for p in shipped_plan_paths()] == [
         "field-sales.yaml", "inside-sales.yaml", "key-account-management.yaml"]
-    assert {name: plan.title("zh_CN") for name, plan in plans.items()} == {
+    assert {name: plan.title.get("zh_CN") for name, plan in plans.items()} == {
         "field-sales": "外勤销售",
         "inside-sales": "电话销售",
         "key-account-management": "大客户管理",
     }
     assert plans["key-account-management"].grain is Grain.QUARTER
     for plan in plans.values():
-        assert plan.title_en and plan.description_en and plan.description_zh
+        assert plan.title.en and plan.description is not None
+        assert plan.description.en and plan.description.zh
         assert plan.blend.team > 0 and plan.collaboration is not None
-        assert all(rating.title_zh for rating in plan.ratings)
+        assert all(rating.title is not None for rating in plan.ratings)
 
 
 def test_shipped_plans_apply_to_disjoint_titles() -> None:

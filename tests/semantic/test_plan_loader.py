@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from salescore.core.text import Text
 from salescore.semantic.plan_loader import (
     PlanValidationError,
     check_plan_file,
@@ -26,7 +27,7 @@ KNOWN = {
 # fixture: (rule, line, the start of the message)
 INVALID = {
     "name_slug": ("name-slug", 2, "name: plan name 'Tiny Field' must be a slug"),
-    "titles": ("titles", 4, "title_zh: the plan needs a title in English and in Chinese"),
+    "titles": ("titles", 3, "title.zh: the plan needs a title in English and in Chinese"),
     "grain": ("grain", 5, "grain: a plan scores whole periods of one of: week, month"),
     "weight_range": ("weight-range", 24, "lines[2].weight: weight 0 must be more than 0"),
     "weights_sum": ("weights-sum", 9,
@@ -166,3 +167,59 @@ def test_read_yaml_keeps_the_line_of_every_key_path() -> None:
     assert lines.line_of(("b", 1)) == 5
     # A key path the document lacks falls back to its deepest ancestor that exists.
     assert lines.line_of(("b", 0, "missing", 7)) == 3
+
+
+def test_bilingual_texts_are_written_en_zh() -> None:
+    result = check_plan_file(FIXTURES / "valid.yaml", known=KNOWN)
+    assert result.plan is not None
+    assert result.plan.title == Text("Tiny field sales", "小型外勤销售")
+    assert result.plan.description == Text("Monthly field sales scorecard", "外勤销售月度评分")
+    rated = check_plan_text(
+        (FIXTURES / "valid.yaml").read_text(encoding="utf-8").replace(
+            "{label: A, min: 90}", "{label: A, min: 90, title: {en: Outstanding, zh: 卓越}}"),
+        file="rated.yaml")
+    assert rated.ok and rated.warnings == ()
+    assert rated.plan is not None
+    assert [r.title_in("zh_CN") for r in rated.plan.ratings] == ["卓越", "B", "C", "D"]
+
+
+def test_a_title_needs_both_languages() -> None:
+    text = (FIXTURES / "valid.yaml").read_text(encoding="utf-8").replace(
+        "title: {en: Tiny field sales, zh: 小型外勤销售}", "title: {en: Tiny field sales}")
+    result = check_plan_text(text, file="half.yaml")
+    assert [(i.rule, str(i.location), i.message) for i in result.errors] == [
+        ("schema", "half.yaml:3", "title.zh: required key is missing")]
+
+
+def test_the_old_spelling_is_read_with_a_deprecation_note_at_each_old_key() -> None:
+    path = FIXTURES / "old_spelling.yaml"
+    result = check_plan_file(path, known=KNOWN)
+    assert result.ok and result.errors == ()
+    assert [(w.rule, w.severity, str(w.location)) for w in result.warnings] == [
+        ("deprecated-spelling", "warning", f"{path}:4"),
+        ("deprecated-spelling", "warning", f"{path}:6"),
+        ("deprecated-spelling", "warning", f"{path}:41"),
+        ("deprecated-spelling", "warning", f"{path}:45"),
+    ]
+    assert result.warnings[0].message == (
+        "title_en: an old spelling, still read: write title: {en: ..., zh: ...} instead of "
+        "title_en and title_zh")
+    assert result.warnings[2].localized("zh_CN") == (
+        f"{path}:41: ratings[0].title_en：旧写法，仍可读取：请将 title_en 和 title_zh 改写为 "
+        "title: {en: ..., zh: ...} [deprecated-spelling]")
+    old = result.plan
+    new = check_plan_file(FIXTURES / "valid.yaml", known=KNOWN).plan
+    assert old is not None and new is not None
+    assert old.title == new.title and old.description == new.description
+    assert old.ratings[0].title == Text("Outstanding", "卓越")
+    assert old.ratings[3].title == Text("Needs improvement", "待提升")
+    assert old.model_copy(update={"ratings": new.ratings}) == new
+
+
+def test_an_old_spelling_problem_names_the_old_key() -> None:
+    text = (FIXTURES / "old_spelling.yaml").read_text(encoding="utf-8").replace(
+        "title_zh: 小型外勤销售", "title_zh: ' '")
+    result = check_plan_text(text, file="old.yaml")
+    assert [(i.rule, str(i.location), i.message) for i in result.errors] == [
+        ("titles", "old.yaml:5", "title.zh: the plan needs a title in English and in Chinese")]
+    assert [w.rule for w in result.warnings] == ["deprecated-spelling"] * 4

@@ -36,6 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from salescore.appstore.timestamps import UtcDateTime, utcnow
+from salescore.core import text as bilingual  # not ``Text``: that is SQLAlchemy's column type
 from salescore.model.org import Locale
 
 Role = Literal["rep", "manager", "executive", "admin"]
@@ -155,9 +156,10 @@ class Plan(Base):
         back_populates="plan", order_by="PlanVersion.version"
     )
 
-    def title(self, locale: str) -> str:
-        """The title in ``locale`` (``zh_CN`` or ``en``)."""
-        return self.title_zh if locale.lower().startswith("zh") else self.title_en
+    @property
+    def title(self) -> bilingual.Text:
+        """The title, in English and Chinese (stored as two columns)."""
+        return bilingual.Text(self.title_en, self.title_zh)
 
     def __repr__(self) -> str:
         return f"Plan(id={self.id!r}, name={self.name!r})"

@@ -5,9 +5,9 @@ checksum, a status (draft, adopted, retired) and the date from which it is in fo
 
 >>> from datetime import date
 >>> from salescore.appstore.store import AppStore
+>>> from salescore.core.text import Text
 >>> with AppStore.open("sqlite://") as store, store.session() as session:
-...     plan = create_plan(session, name="field-sales", title_en="Field sales",
-...                        title_zh="外勤销售")
+...     plan = create_plan(session, name="field-sales", title=Text("Field sales", "外勤销售"))
 ...     draft = add_plan_version(session, plan, "kpis: []\\n", actor="ann")
 ...     adopted = adopt_plan_version(session, draft, effective_from=date(2025, 1, 1), actor="ann")
 ...     (adopted.version, adopted.status, adopted.checksum[:12])
@@ -27,6 +27,7 @@ from salescore.appstore.audit import record_audit
 from salescore.appstore.models import NAME, Plan, PlanVersion
 from salescore.appstore.timestamps import utcnow
 from salescore.core.errors import SalescoreError
+from salescore.core.text import Text
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
 
@@ -50,7 +51,7 @@ def find_plan(session: Session, name: str) -> Plan | None:
 
 
 def create_plan(
-    session: Session, *, name: str, title_en: str, title_zh: str, actor: str = "system"
+    session: Session, *, name: str, title: Text, actor: str = "system"
 ) -> Plan:
     """Add a plan with no versions yet and audit ``plan.create``.
 
@@ -65,7 +66,7 @@ def create_plan(
         raise PlanError(
             f"a plan called {name!r} already exists", message_zh=f"方案 {name!r} 已存在"
         )
-    plan = Plan(name=name, title_en=title_en, title_zh=title_zh)
+    plan = Plan(name=name, title_en=title.en, title_zh=title.zh)
     session.add(plan)
     session.flush()
     record_audit(
@@ -74,7 +75,7 @@ def create_plan(
         action="plan.create",
         entity="plan",
         entity_id=plan.name,
-        after={"name": name, "title_en": title_en, "title_zh": title_zh},
+        after={"name": name, "title_en": title.en, "title_zh": title.zh},
     )
     return plan
 

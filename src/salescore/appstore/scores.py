@@ -10,8 +10,9 @@ period has the scores of one version of a plan, the one it was last scored under
 >>> from datetime import date
 >>> from salescore.appstore.plans import add_plan_version, adopt_plan_version, create_plan
 >>> from salescore.appstore.store import AppStore
+>>> from salescore.core.text import Text
 >>> with AppStore.open("sqlite://") as store, store.session() as session:
-...     plan = create_plan(session, name="p", title_en="P", title_zh="甲")
+...     plan = create_plan(session, name="p", title=Text("P", "甲"))
 ...     v1 = adopt_plan_version(session, add_plan_version(session, plan, "x", actor="ann"),
 ...                             effective_from=date(2025, 1, 1), actor="ann")
 ...     rows = [ScoreRecord("rep", "r1", "t1", "ok", 92.0, "A", 1, 1, 1.0, {"lines": []})]

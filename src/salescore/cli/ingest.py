@@ -27,6 +27,7 @@ from salescore.cli.common import (
     is_interactive,
     open_workspace,
 )
+from salescore.core.text import is_chinese
 from salescore.workspace import (
     IMPORT_STEPS,
     TABLE_NAMES,
@@ -147,7 +148,7 @@ def _result_dict(result: ImportResult) -> dict[str, Any]:
 
 
 def _print_result(result: ImportResult, locale: str) -> None:
-    zh = locale.lower().startswith("zh")
+    zh = is_chinese(locale)
     verb = "Imported / 已导入" if result.loaded else \
         "[bold red]Aborted (--strict): nothing was changed / 已中止：未做任何更改[/]"
     via = f" (mapping / 映射 {result.mapping})" if result.mapping else ""
@@ -180,7 +181,7 @@ def _print_result(result: ImportResult, locale: str) -> None:
             console.print(f"… {len(reasons) - _MAX_REASONS} more / 另有 "
                           f"{len(reasons) - _MAX_REASONS} 种原因")
     for note in result.notes:
-        console.print(f"· {note.zh if zh else note.en}", highlight=False)
+        console.print(f"· {note.get(locale)}", highlight=False)
     if result.ignored_columns:
         console.print(f"· ignored columns / 未使用的列: {', '.join(result.ignored_columns)}",
                       highlight=False)
@@ -234,7 +235,7 @@ def _percent(value: float) -> str:
 
 
 def _print_quality(report: QualityReport, locale: str) -> None:
-    zh = locale.lower().startswith("zh")
+    zh = is_chinese(locale)
     grid = Table(title=f"Data quality / 数据质量 · {report.created_at:%Y-%m-%d %H:%M} UTC")
     headers: list[tuple[str, JustifyMethod]] = [
         ("table / 表", "left"), ("rows / 行数", "right"), ("complete / 完整度", "right"),

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from salescore.cli.common import HomeOption, console, err_console, fail, open_workspace
 from salescore.core.errors import ConfigError, SalescoreError
+from salescore.core.text import is_chinese
 from salescore.workspace import (
     Catalog,
     ConversionKpi,
@@ -52,8 +53,8 @@ DIALECTS = ("duckdb", "postgres", "pyspark", "trino")
 
 
 def _lang(lang: str | None, settings: OrgSettings) -> str:
-    chosen = (lang or settings.organisation.locale).lower()
-    return "zh" if chosen.startswith("zh") else "en"
+    """The locale to show labels in: ``--lang``, else the organisation's."""
+    return lang or settings.organisation.locale
 
 
 def _type_text(kpi: Kpi) -> str:
@@ -288,7 +289,7 @@ def explain(
         for part in e.parts:
             value = "NULL" if part.value is None else f"{part.value:g}"
             console.print(f"\n[bold]{part.name}[/] = {value}", highlight=False)
-            console.print(f"  {part.description if ws.locale == 'en' else part.description_zh}",
+            console.print(f"  {part.description_zh if is_chinese(ws.locale) else part.description}",
                           highlight=False, markup=False)
             grid = Table()
             for col in part.rows.column_names:

@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from salescore.cli.common import HomeOption, console, err_console, fail, open_workspace
@@ -61,16 +62,14 @@ def actor_name(given: str | None) -> str:
         return "cli"
 
 
-def zh(locale: str) -> bool:
-    return locale.lower().startswith("zh")
-
-
 def print_issues(check: PlanCheck, locale: str) -> None:
     """Errors and warnings, one per line with file:line, in the organisation's language."""
+    # Escaped: the rule id in brackets ([weights-sum]) is text, not Rich markup.
     for issue in check.errors:
-        err_console.print(f"[red]error / 错误:[/] {issue.localized(locale)}", highlight=False)
+        err_console.print(f"[red]error / 错误:[/] {escape(issue.localized(locale))}",
+                          highlight=False)
     for issue in check.warnings:
-        err_console.print(f"[yellow]warning / 警告:[/] {issue.localized(locale)}",
+        err_console.print(f"[yellow]warning / 警告:[/] {escape(issue.localized(locale))}",
                           highlight=False)
 
 
@@ -100,7 +99,7 @@ def validate(file: FileArgument, home: HomeOption = None, catalog: CatalogOption
                           highlight=False)
         raise typer.Exit(1)
     plan = check.plan
-    console.print(f"[green]✓[/] {file}: [bold]{plan.name}[/] · {plan.title_en} / {plan.title_zh}"
+    console.print(f"[green]✓[/] {file}: [bold]{plan.name}[/] · {plan.title.en} / {plan.title.zh}"
                   f" · {plan.grain.value} · {len(plan.lines)} lines / 行: valid / 有效",
                   highlight=False)
 
@@ -167,7 +166,7 @@ def list_plans(home: HomeOption = None) -> None:
                     and when >= current.get(info.plan, (date.min, 0))[0]:
                 current[info.plan] = (when, info.version)
         for info in versions:
-            grid.add_row(info.plan, info.title(ws.locale), str(info.version),
+            grid.add_row(info.plan, info.title.get(ws.locale), str(info.version),
                          _STATUS[info.status], str(info.effective_from or "—"),
                          "✓" if current.get(info.plan, (None, 0))[1] == info.version else "",
                          info.adopted_by or "—", info.checksum[:12])

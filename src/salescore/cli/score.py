@@ -28,7 +28,8 @@ from rich.table import Table
 from rich.tree import Tree
 
 from salescore.cli.common import HomeOption, console, err_console, open_workspace
-from salescore.cli.plan import CatalogOption, zh
+from salescore.cli.plan import CatalogOption
+from salescore.core.text import is_chinese
 from salescore.workspace import (
     EXPORT_FORMATS,
     Catalog,
@@ -160,7 +161,7 @@ def _label(key: str) -> str:
 
 def _line_text(line: LineExplanation, catalog: Catalog, locale: str) -> str:
     kpi = catalog.kpis.get(line.kpi)
-    name = kpi.label.get("zh" if zh(locale) else "en") if kpi is not None else line.kpi
+    name = kpi.label.get(locale) if kpi is not None else line.kpi
     head = f"[bold]{line.kpi}[/] ({name})"
     weight = f"{_label('weight')} {_num(line.effective_weight, 3)} → {_num(line.contribution)}"
     if line.status != "ok":
@@ -181,7 +182,7 @@ def _records(node: Tree, found: KpiExplanation | None, locale: str, limit: int) 
         return
     branch = node.add(f"records / 记录: {found.arithmetic}", highlight=False)
     for part in found.parts:
-        what = part.description_zh if zh(locale) else part.description
+        what = part.description_zh if is_chinese(locale) else part.description
         value = "NULL" if part.value is None else f"{part.value:g}"
         leaf = branch.add(f"{part.name} = {value} · {what} · {part.rows.num_rows} rows / 行",
                           highlight=False)
@@ -207,7 +208,7 @@ def render_tree(explained: ScoreExplanation, catalog: Catalog, locale: str, limi
     source = ("stored / 已保存" if explained.stored
               else "not scored yet, computed now / 尚未评分，即时计算")
     tree = Tree(f"[bold]{e.subject}[/] · {plan.name} v{explained.version} "
-                f"({plan.title(locale)}) · {e.period} · {source}", highlight=False)
+                f"({plan.title.get(locale)}) · {e.period} · {source}", highlight=False)
     if e.status != "ok" or e.score is None:
         tree.add("no score: too little data / 无得分：数据不足（coverage）")
     else:

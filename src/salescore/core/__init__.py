@@ -1,1 +1,1 @@
-"""Stdlib-only building blocks: periods, fiscal calendar, errors."""
+"""Stdlib-only building blocks: periods, fiscal calendar, scopes, errors, bilingual text."""

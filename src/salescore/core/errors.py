@@ -1,25 +1,43 @@
 """The error types that salescore raises, each carrying what a person needs to act on it.
 
-Every error has an English message and, where useful, a zh-CN one; the CLI prints the one that
-matches the organisation's locale. Errors about input name where the bad value was found.
+Every error has a message in English and, where useful, in zh-CN (a :class:`Text`); the CLI
+prints the one that matches the organisation's locale. Errors about input name where the bad
+value was found.
+
+>>> ConfigError("no such plan", message_zh="没有该方案").localized("zh_CN")
+'没有该方案'
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from salescore.core.text import Text
+
 
 class SalescoreError(Exception):
-    """Base class of every error salescore raises on purpose (never a bug)."""
+    """Base class of every error salescore raises on purpose (never a bug).
 
-    def __init__(self, message: str, *, message_zh: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.message_zh = message_zh or message
+    ``message`` is the English text or a :class:`Text`; ``message_zh`` (with English text)
+    the Chinese, which defaults to the English.
+    """
+
+    def __init__(self, message: str | Text, *, message_zh: str | None = None) -> None:
+        text = message if isinstance(message, Text) else Text(message, message_zh or message)
+        super().__init__(text.en)
+        self.text = text
+
+    @property
+    def message(self) -> str:
+        return self.text.en
+
+    @property
+    def message_zh(self) -> str:
+        return self.text.zh
 
     def localized(self, locale: str) -> str:
         """The message in ``locale`` (``zh_CN`` or ``en``)."""
-        return self.message_zh if locale.lower().startswith("zh") else self.message
+        return self.text.get(locale)
 
 
 class ConfigError(SalescoreError):

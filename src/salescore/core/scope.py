@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from salescore.core.errors import SalescoreError
+from salescore.core.text import is_chinese
 
 __all__ = ["AccessError", "Scope", "ScopeKind"]
 
@@ -68,7 +69,7 @@ class Scope:
 
     def describe(self, locale: str = "en") -> str:
         """What the scope reaches, in ``locale`` (en or zh-CN)."""
-        zh = locale.lower().startswith("zh")
+        zh = is_chinese(locale)
         match self.kind:
             case "everything":
                 text = "全部数据" if zh else "everything"

@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, assert_never
 
+from salescore.core.text import is_chinese
+
 Locale = Literal["en", "zh_CN"]
 
 
@@ -49,7 +51,7 @@ class Vocabulary:
 
     def team_name(self, region: str, focus: str, number: int) -> str:
         label = self.focus_labels[focus]
-        if self.faker_locale.startswith("zh"):
+        if is_chinese(self.faker_locale):
             return f"{region}{label}{number}组"
         return f"{region} {label} {number}"
 

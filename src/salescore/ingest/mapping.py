@@ -42,10 +42,12 @@ from pydantic import (
 )
 
 from salescore.core.errors import Location
+from salescore.core.text import Text
 from salescore.ingest.cleaning import DateOrder, format_pattern
 from salescore.ingest.problems import IngestError
 from salescore.ingest.readers import FORMATS, Format
 from salescore.model.tables import TABLE_NAMES, table
+from salescore.semantic.issues import Issue
 
 Clean = Literal["text", "email", "phone", "duration", "lower", "upper", "none"]
 Unmapped = Literal["keep", "reject", "empty"]
@@ -227,8 +229,7 @@ class MappingSpec(_Spec):
     """A whole mapping: the target table, how to read the source, and one spec per column."""
 
     table: str | None = None
-    description: str = ""
-    description_zh: str = ""
+    description: Text | None = None
     source: SourceSpec = SourceSpec()
     timezone: str | None = None
     date_order: DateOrder | None = None
@@ -237,6 +238,12 @@ class MappingSpec(_Spec):
 
     _origin: str = PrivateAttr(default="(mapping)")
     _lines: dict[tuple[str, ...], int] = PrivateAttr(default_factory=dict)
+    _warnings: tuple[Issue, ...] = PrivateAttr(default=())
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_description(cls, data: object) -> object:
+        return _respelled(data)[0]
 
     @field_validator("columns", mode="before")
     @classmethod
@@ -274,6 +281,12 @@ class MappingSpec(_Spec):
         """The file (or preset) the mapping was read from."""
         return self._origin
 
+    @property
+    def warnings(self) -> tuple[Issue, ...]:
+        """What the file should change but that does not stop it being used (an old spelling),
+        each with file:line."""
+        return self._warnings
+
     def line_of(self, *path: str) -> int | None:
         """The 1-based line of the deepest key along ``path`` that the file has."""
         for end in range(len(path), 0, -1):
@@ -283,6 +296,24 @@ class MappingSpec(_Spec):
 
     def location(self, *path: str) -> Location:
         return Location(self._origin, self.line_of(*path))
+
+
+def _respelled(data: object) -> tuple[object, bool]:
+    """``data`` with the old ``description: text`` + ``description_zh: text`` written as
+    ``description: {en, zh}`` (one language given: the same words in the other); and whether it
+    was."""
+    if not isinstance(data, dict):
+        return data, False
+    old = data.get("description")
+    if (old is not None and not isinstance(old, str)) or (
+            old is None and "description_zh" not in data):
+        return data, False  # the new spelling (a description_zh beside it is an unknown key)
+    out = dict(data)
+    en, zh = out.pop("description", None), out.pop("description_zh", None)
+    words = [w for w in (en, zh) if isinstance(w, str) and w]
+    if words:
+        out["description"] = {"en": en or words[0], "zh": zh or words[0]}
+    return out, True
 
 
 def _key_lines(node: yaml.Node, prefix: tuple[str, ...], out: dict[tuple[str, ...], int]) -> None:
@@ -346,6 +377,16 @@ def parse_mapping(text: str, origin: str = "(mapping)") -> MappingSpec:
                           location=Location(origin, line)) from None
     spec._origin = origin
     spec._lines = lines
+    if _respelled(data)[1]:
+        spec._warnings = (Issue(
+            "deprecated-spelling",
+            Text("an old spelling, still read: write description: {en: ..., zh: ...} instead of "
+                 "description and description_zh",
+                 "旧写法，仍可读取：请将 description 和 description_zh 改写为 "
+                 "description: {en: ..., zh: ...}"),
+            spec.location("description") if "description" in data
+            else spec.location("description_zh"),
+            ("description",), "warning"),)
     if spec.table is not None:
         spec.check_columns(spec.table)
     return spec

@@ -1,11 +1,12 @@
 """What can go wrong with input: a reason for one bad value, and an error for unusable input.
 
-A :class:`Reason` explains why a value was rejected, in English and Chinese. A :class:`Problem`
-marks, column-wise, the rows that fail for one reason. An :class:`IngestError` means the input
+A reason explains why a value was rejected: a :class:`~salescore.core.text.Text` (``Reason`` is
+that type under the name the ingest code reads best with). A :class:`Problem` marks, column-wise,
+the rows that fail for one reason. An :class:`IngestError` means the input
 cannot be used at all (a missing file, an unknown sheet, a mapping that does not fit the file):
 nothing is read and the command exits with code 2.
 
->>> Reason("not a date", "不是日期").text("zh_CN")
+>>> Reason("not a date", "不是日期").get("zh_CN")
 '不是日期'
 """
 
@@ -16,17 +17,10 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from salescore.core.errors import Location, SalescoreError
+from salescore.core.text import Text
 
-
-@dataclass(frozen=True, slots=True)
-class Reason:
-    """Why a value was rejected, in English and Chinese."""
-
-    en: str
-    zh: str
-
-    def text(self, locale: str) -> str:
-        return self.zh if locale.lower().startswith("zh") else self.en
+Reason = Text
+"""Why a value was rejected, in English and Chinese."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from salescore.core.errors import ConfigError
 from salescore.core.periods import Calendar
+from salescore.core.text import is_chinese
 
 SETTINGS_FILE = "salescore.yaml"
 
@@ -42,7 +43,7 @@ class Stage(_Frozen):
     probability: float = Field(default=0.0, ge=0.0, le=1.0)
 
     def label(self, locale: str) -> str:
-        chosen = self.label_zh if locale.startswith("zh") else self.label_en
+        chosen = self.label_zh if is_chinese(locale) else self.label_en
         return chosen or self.name
 
 

@@ -44,7 +44,7 @@ class ScoreExplanation:
         label = self.explanation.rating
         for rating in self.plan.ratings:
             if rating.label == label:
-                return rating.title(locale)
+                return rating.title_in(locale)
         return ""
 
     def contributions_add_up(self) -> bool:

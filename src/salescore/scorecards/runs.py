@@ -16,6 +16,7 @@ import pandas as pd
 
 from salescore.appstore.scores import StoreCounts
 from salescore.core.periods import Calendar, Period
+from salescore.core.text import Text
 from salescore.engine.kpis import KpiEngine
 from salescore.scorecards.arithmetic import Scorecard, score_period
 from salescore.scorecards.inputs import (
@@ -50,11 +51,18 @@ class Skipped:
 
     plan: str
     period: str
-    message: str
-    message_zh: str
+    text: Text
+
+    @property
+    def message(self) -> str:
+        return self.text.en
+
+    @property
+    def message_zh(self) -> str:
+        return self.text.zh
 
     def localized(self, locale: str) -> str:
-        return self.message_zh if locale.lower().startswith("zh") else self.message
+        return self.text.get(locale)
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from salescore.appstore.store import AppStore
 from salescore.core.errors import ConfigError, PeriodError
 from salescore.core.periods import Calendar, Grain, Period
 from salescore.core.scope import AccessError, Scope
+from salescore.core.text import Text
 from salescore.engine.kpis import KpiEngine
 from salescore.engine.warehouse import Warehouse
 from salescore.model.org import OrgSettings
@@ -266,10 +267,9 @@ class Scorecards:
                     entry[2].append(candidate)
         if fitting == 0:
             scored = ", ".join(sorted({d.grain.value for d in documents.values()}))
-            return groups, [Skipped(name, str(period),
-                                    f"{name} scores whole periods of {scored}; {period} holds "
-                                    "none",
-                                    f"{name} 按 {scored} 评分；{period} 不包含完整的此类周期")]
+            return groups, [Skipped(name, str(period), Text(
+                f"{name} scores whole periods of {scored}; {period} holds none",
+                f"{name} 按 {scored} 评分；{period} 不包含完整的此类周期"))]
         if not uncovered:
             return groups, []
         if len(uncovered) == 1 and uncovered[0] == period:
@@ -277,9 +277,8 @@ class Scorecards:
         else:
             where = f"{uncovered[0]} … {uncovered[-1]} ({len(uncovered)})" \
                 if len(uncovered) > 1 else str(uncovered[0])
-        return groups, [Skipped(name, str(period),
-                                f"no version of {name} is in force in {where}",
-                                f"{where} 没有生效的 {name} 方案版本")]
+        return groups, [Skipped(name, str(period), Text(
+            f"no version of {name} is in force in {where}", f"{where} 没有生效的 {name} 方案版本"))]
 
     # -- what-if -----------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from salescore.appstore.plans import (
 from salescore.appstore.scores import all_plan_versions, retire_plan_version
 from salescore.appstore.store import StoreSession
 from salescore.core.periods import Period
+from salescore.core.text import Text
 from salescore.scorecards.arithmetic import in_force
 from salescore.semantic.plan import Plan
 
@@ -60,8 +61,7 @@ class PlanVersionInfo:
     """One stored version of a plan, as listed by ``salescore plan list``."""
 
     plan: str
-    title_en: str
-    title_zh: str
+    title: Text
     version: int
     version_id: int
     status: str
@@ -72,14 +72,11 @@ class PlanVersionInfo:
     adopted_by: str | None
     adopted_at: datetime | None
 
-    def title(self, locale: str) -> str:
-        return self.title_zh if locale.lower().startswith("zh") else self.title_en
-
 
 def _info(version: StoredVersion) -> PlanVersionInfo:
     plan = version.plan
     return PlanVersionInfo(
-        plan=plan.name, title_en=plan.title_en, title_zh=plan.title_zh, version=version.version,
+        plan=plan.name, title=plan.title, version=version.version,
         version_id=version.id, status=version.status, effective_from=version.effective_from,
         checksum=version.checksum, created_by=version.created_by, created_at=version.created_at,
         adopted_by=version.adopted_by, adopted_at=version.adopted_at,
@@ -112,8 +109,7 @@ def adopt(
     checksum = document_checksum(document)
     stored = find_plan(session, plan.name)
     if stored is None:
-        stored = create_plan(session, name=plan.name, title_en=plan.title_en,
-                             title_zh=plan.title_zh, actor=actor)
+        stored = create_plan(session, name=plan.name, title=plan.title, actor=actor)
     retired: list[int] = []
     for version in list(stored.versions):
         if version.status != "adopted" or version.effective_from != effective_from:

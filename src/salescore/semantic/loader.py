@@ -24,6 +24,7 @@ import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from salescore.core.errors import Location
+from salescore.core.text import Text
 from salescore.model.org import Pipeline
 from salescore.semantic.catalog import (
     SHIPPED_DIR,
@@ -66,8 +67,9 @@ def check_catalog(user_dir: Path | str | None = None, *, pipeline: Pipeline | No
     if user_dir is not None:
         folder = Path(user_dir)
         if not folder.is_dir():
-            issues.append(Issue("file", f"catalogue folder {folder} does not exist",
-                                f"指标目录文件夹 {folder} 不存在", Location(str(folder))))
+            issues.append(Issue("file", Text(f"catalogue folder {folder} does not exist",
+                                             f"指标目录文件夹 {folder} 不存在"),
+                                Location(str(folder))))
         else:
             user, user_issues = read_folder(folder)
             catalog = catalog.merged(user)
@@ -106,7 +108,8 @@ def _read_file(path: Path, issues: list[Issue]) -> Iterable[tuple[SpecKind, str,
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        issues.append(Issue("file", f"cannot read: {exc}", f"无法读取：{exc}", Location(file)))
+        issues.append(Issue("file", Text(f"cannot read: {exc}", f"无法读取：{exc}"),
+                            Location(file)))
         return
     loader = yaml.SafeLoader(text)
     try:
@@ -116,7 +119,7 @@ def _read_file(path: Path, issues: list[Issue]) -> Iterable[tuple[SpecKind, str,
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
-        issues.append(Issue("yaml", f"not valid YAML: {problem}", f"YAML 格式错误：{problem}",
+        issues.append(Issue("yaml", Text(f"not valid YAML: {problem}", f"YAML 格式错误：{problem}"),
                             Location(file, line)))
         return
     finally:
@@ -126,20 +129,23 @@ def _read_file(path: Path, issues: list[Issue]) -> Iterable[tuple[SpecKind, str,
     lines: dict[FieldPath, int] = {}
     _walk(node, (), lines, file, issues)
     if not isinstance(data, dict):
-        issues.append(Issue("schema", "a catalogue file is a mapping with sources, measures "
-                            "and/or kpis", "指标目录文件应为包含 sources、measures、kpis 的映射",
+        issues.append(Issue("schema", Text("a catalogue file is a mapping with sources, "
+                                           "measures and/or kpis",
+                                           "指标目录文件应为包含 sources、measures、kpis 的映射"),
                             Location(file, node.start_mark.line + 1)))
         return
     for key, items in data.items():
         kind = _SECTIONS.get(str(key))
         if kind is None:
-            issues.append(Issue("schema", f"unknown section {key!r} (use sources, measures, kpis)",
-                                f"未知的段 {key!r}（可用 sources、measures、kpis）",
+            issues.append(Issue("schema", Text(f"unknown section {key!r} (use sources, "
+                                               "measures, kpis)",
+                                               f"未知的段 {key!r}（可用 sources、measures、kpis）"),
                                 Location(file, lines.get((key,)))))
             continue
         if not isinstance(items, list):
-            issues.append(Issue("schema", f"{key} must be a list of mappings",
-                                f"{key} 应为映射列表", Location(file, lines.get((key,)))))
+            issues.append(Issue("schema", Text(f"{key} must be a list of mappings",
+                                               f"{key} 应为映射列表"),
+                                Location(file, lines.get((key,)))))
             continue
         for index, item in enumerate(items):
             base: FieldPath = (key, index)
@@ -147,8 +153,9 @@ def _read_file(path: Path, issues: list[Issue]) -> Iterable[tuple[SpecKind, str,
             loc = SpecLocation(file, lines.get(base, 1), fields)
             name = item.get("name") if isinstance(item, dict) else None
             if not isinstance(name, str):
-                issues.append(Issue("schema", f"{kind} #{index + 1} has no name",
-                                    f"第 {index + 1} 个{kind}缺少 name", loc.at()))
+                issues.append(Issue("schema", Text(f"{kind} #{index + 1} has no name",
+                                                   f"第 {index + 1} 个{kind}缺少 name"),
+                                    loc.at()))
                 continue
             spec = _validate(kind, name, item, loc, issues)
             if spec is not None:
@@ -172,8 +179,8 @@ def _validate(kind: SpecKind, name: str, item: dict[str, Any], loc: SpecLocation
             message = err["msg"]
             if err["type"] == "extra_forbidden":
                 message = "unknown key (a typo?)"
-            issues.append(Issue("schema", f"{kind} {name!r}: {where}: {message}",
-                                f"{_KIND_ZH[kind]} {name!r}：{where}：{message}",
+            issues.append(Issue("schema", Text(f"{kind} {name!r}: {where}: {message}",
+                                               f"{_KIND_ZH[kind]} {name!r}：{where}：{message}"),
                                 loc.at(*path)))
     return None
 
@@ -201,8 +208,8 @@ def _walk(node: yaml.Node, path: FieldPath, lines: dict[FieldPath, int], file: s
             line = key_node.start_mark.line + 1
             if key in seen:
                 issues.append(Issue("duplicate-key",
-                                    f"key {key!r} appears twice (first on line {seen[key]})",
-                                    f"键 {key!r} 重复出现（首次在第 {seen[key]} 行）",
+                                    Text(f"key {key!r} appears twice (first on line {seen[key]})",
+                                         f"键 {key!r} 重复出现（首次在第 {seen[key]} 行）"),
                                     Location(file, line)))
             seen[key] = line
             _walk(value_node, path + (key,), lines, file, issues)

@@ -12,7 +12,7 @@ the KPIs exist depends on the catalogue, so that rule is a separate function,
 :func:`check_kpis`, which takes the catalogue's names and directions.
 
 >>> plan = Plan.model_validate({
-...     "name": "demo", "title_en": "Demo", "title_zh": "演示", "grain": "month",
+...     "name": "demo", "title": {"en": "Demo", "zh": "演示"}, "grain": "month",
 ...     "lines": [
 ...         {"kpi": "revenue_won", "weight": 0.6, "target": {"source": "targets_table"},
 ...          "scoring": {"method": "linear", "floor": 0, "cap": 1.5}},
@@ -45,6 +45,7 @@ from typing import Annotated, Literal, assert_never
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from salescore.core.periods import Grain
+from salescore.core.text import Text
 from salescore.semantic.specs import Direction
 
 __all__ = [
@@ -296,16 +297,18 @@ class Collaboration(_Spec):
 
 
 class Rating(_Spec):
-    """A rating band: scores from ``min`` on (no ``min``: every score below the others)."""
+    """A rating band: scores from ``min`` on (no ``min``: every score below the others).
+
+    ``title`` is what a person reads beside the label (``A``: Outstanding / 卓越), if given.
+    """
 
     label: str
     min: float | None = None
-    title_en: str = ""
-    title_zh: str = ""
+    title: Text | None = None
 
-    def title(self, locale: str) -> str:
-        chosen = self.title_zh if locale.lower().startswith("zh") else self.title_en
-        return chosen or self.label
+    def title_in(self, locale: str) -> str:
+        """The title in ``locale``, or the label when the rating has no title."""
+        return self.title.get(locale) if self.title is not None else self.label
 
 
 class Missing(_Spec):
@@ -323,10 +326,8 @@ class Plan(_Spec):
     """A scorecard plan; docs/scorecards.md describes the document and works the arithmetic."""
 
     name: str
-    title_en: str
-    title_zh: str
-    description_en: str = ""
-    description_zh: str = ""
+    title: Text
+    description: Text | None = None
     applies_to: AppliesTo = AppliesTo()
     grain: Grain
     lines: tuple[Line, ...]
@@ -335,16 +336,17 @@ class Plan(_Spec):
     ratings: tuple[Rating, ...]
     missing: Missing = Missing()
 
+    @model_validator(mode="before")
+    @classmethod
+    def _old_spellings(cls, data: object) -> object:
+        return respell(data)[0]
+
     @model_validator(mode="after")
     def _rules(self) -> Plan:
         errors = [f for rule in PLAN_RULES for f in rule(self) if f.severity == "error"]
         if errors:
             raise PlanRulesFailed(tuple(errors))
         return self
-
-    def title(self, locale: str) -> str:
-        """The title in ``locale`` (``zh_CN`` or ``en``)."""
-        return self.title_zh if locale.lower().startswith("zh") else self.title_en
 
     def kpis(self) -> tuple[str, ...]:
         """Every KPI the plan reads, lines first, each once: what to ask the engine for."""
@@ -396,6 +398,70 @@ class Plan(_Spec):
                 return rating
         # The ratings-cover rule makes the last rating reach the lowest possible score.
         return self.ratings[-1]
+
+
+# --- old spellings ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Respelling:
+    """An old spelling of a bilingual text read as the new one: ``title_en``/``title_zh`` (at
+    ``old``, the key paths the document has) became ``title: {en, zh}`` (at ``new``)."""
+
+    old: tuple[KeyPath, ...]
+    new: KeyPath
+
+    def moved(self) -> dict[KeyPath, KeyPath]:
+        """Each new key path → the old key path it was read from (for file:line)."""
+        moves: dict[KeyPath, KeyPath] = {self.new: self.old[0]}
+        for path in self.old:
+            moves[(*self.new, str(path[-1]).rsplit("_", 1)[1])] = path
+        return moves
+
+
+_BILINGUAL = ("title", "description")
+
+
+def respell(data: object) -> tuple[object, tuple[Respelling, ...]]:
+    """``data`` (a plan document) with the old bilingual keys written the one way, and what was
+    rewritten: ``title_en``/``title_zh`` and ``description_en``/``description_zh`` of the plan,
+    ``title_en``/``title_zh`` of each rating, become ``title: {en, zh}`` / ``description:``.
+
+    A document that has the new key keeps its old keys (they are then unknown keys). A rating
+    or description that gave one language only reads the same words in the other, as before.
+
+    >>> respell({"title_en": "P", "title_zh": "甲", "ratings": [{"label": "A"}]})[0]
+    {'ratings': [{'label': 'A'}], 'title': {'en': 'P', 'zh': '甲'}}
+    """
+    if not isinstance(data, Mapping):
+        return data, ()
+    done: list[Respelling] = []
+    plan = _respelled(data, (), ("title", "description"), done, both=("title",))
+    ratings = plan.get("ratings")
+    if isinstance(ratings, list):
+        plan["ratings"] = [_respelled(r, ("ratings", j), ("title",), done) if isinstance(
+            r, Mapping) else r for j, r in enumerate(ratings)]
+    return (plan, tuple(done)) if done else (data, ())
+
+
+def _respelled(data: Mapping[object, object], at: KeyPath, keys: tuple[str, ...],
+               done: list[Respelling], both: tuple[str, ...] = ()) -> dict[object, object]:
+    out = dict(data)
+    for key in keys:
+        old = [f"{key}_{lang}" for lang in ("en", "zh") if f"{key}_{lang}" in out]
+        if not old or key in out:
+            continue
+        words = {lang: out.pop(f"{key}_{lang}") for lang in ("en", "zh")
+                 if f"{key}_{lang}" in out}
+        if key not in both:
+            given = [w for w in words.values() if isinstance(w, str) and w]
+            if not given:
+                done.append(Respelling(tuple((*at, k) for k in old), (*at, key)))
+                continue
+            words = {lang: words.get(lang) or given[0] for lang in ("en", "zh")}
+        out[key] = words
+        done.append(Respelling(tuple((*at, k) for k in old), (*at, key)))
+    return out
 
 
 # --- findings -----------------------------------------------------------------------------------
@@ -456,10 +522,10 @@ def _name_and_titles(plan: Plan) -> Iterator[Finding]:
             "at most 64 characters",
             f"方案名 {plan.name!r} 须为短名：小写字母、数字、'-' 与 '_'，最多 64 个字符",
         )
-    for key in ("title_en", "title_zh"):
-        if not getattr(plan, key).strip():
-            yield Finding("titles", (key,), "the plan needs a title in English and in Chinese",
-                          "方案需要中英文标题")
+    for key in ("en", "zh"):
+        if not getattr(plan.title, key).strip():
+            yield Finding("titles", ("title", key),
+                          "the plan needs a title in English and in Chinese", "方案需要中英文标题")
 
 
 def _grain(plan: Plan) -> Iterator[Finding]:
@@ -787,7 +853,7 @@ def check_kpis(plan: Plan, known: Mapping[str, Direction | str]) -> list[Finding
     names). Warnings: a direction override that contradicts the catalogue, and an
     own-previous-plus target that asks for a worse value than last period.
 
-    >>> plan = Plan.model_validate({"name": "p", "title_en": "P", "title_zh": "甲",
+    >>> plan = Plan.model_validate({"name": "p", "title": {"en": "P", "zh": "甲"},
     ...     "grain": "month", "ratings": [{"label": "A"}],
     ...     "lines": [{"kpi": "revenu_won", "weight": 1, "scoring": {"method": "percentile"}}]})
     >>> [str(finding) for finding in check_kpis(plan, {"revenue_won": "higher"})]

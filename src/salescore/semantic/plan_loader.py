@@ -8,8 +8,7 @@ its file and line.
 
 >>> text = '''
 ... name: tiny
-... title_en: Tiny
-... title_zh: 小
+... title: {en: Tiny, zh: 小}
 ... grain: month
 ... lines:
 ...   - kpi: revenue_won
@@ -19,7 +18,7 @@ its file and line.
 ... '''
 >>> result = check_plan_text(text, file="tiny.yaml")
 >>> result.plan is None, [str(issue) for issue in result.errors]
-(True, ['tiny.yaml:6: lines: the weights must sum to 1; they sum to 0.9 (0.9) [weights-sum]'])
+(True, ['tiny.yaml:5: lines: the weights must sum to 1; they sum to 0.9 (0.9) [weights-sum]'])
 """
 
 from __future__ import annotations
@@ -33,6 +32,7 @@ import yaml
 from pydantic import ValidationError
 
 from salescore.core.errors import ConfigError, Location
+from salescore.core.text import Text
 from salescore.semantic.issues import Issue
 from salescore.semantic.plan import (
     Direction,
@@ -40,8 +40,9 @@ from salescore.semantic.plan import (
     KeyPath,
     Plan,
     PlanRulesFailed,
+    Respelling,
     check_kpis,
-    format_path,
+    respell,
 )
 
 __all__ = [
@@ -79,6 +80,15 @@ class LineMap:
     def locate(self, path: KeyPath) -> Location:
         return Location(self.file, self.line_of(path))
 
+    def moved(self, moves: Mapping[KeyPath, KeyPath]) -> LineMap:
+        """This map with each new key path of ``moves`` on the line of its old one."""
+        lines = dict(self.lines)
+        for new, old in moves.items():
+            line = self.lines.get(old)
+            if line is not None:
+                lines[new] = line
+        return LineMap(self.file, lines)
+
 
 def read_yaml(text: str, file: str) -> tuple[Any, LineMap, list[Issue]]:
     """Parse one YAML document: its data, the line of each key path, and problems found.
@@ -94,7 +104,7 @@ def read_yaml(text: str, file: str) -> tuple[Any, LineMap, list[Issue]]:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
-        issue = Issue("yaml", f"not valid YAML: {problem}", f"YAML 格式错误：{problem}",
+        issue = Issue("yaml", Text(f"not valid YAML: {problem}", f"YAML 格式错误：{problem}"),
                       Location(file, line))
         return None, LineMap(file, {}), [issue]
     finally:
@@ -118,11 +128,11 @@ def _walk(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], issues: lis
             if key in seen:
                 issues.append(Issue(
                     "duplicate-key",
-                    f"{format_path(here)}: key {key!r} is written twice (first on line "
-                    f"{seen[key]}); the second would silently win",
-                    f"{format_path(here)}：键 {key!r} 出现了两次（首次在第 {seen[key]} 行）；"
-                    "后者会覆盖前者",
+                    Text(f"key {key!r} is written twice (first on line {seen[key]}); the "
+                         "second would silently win",
+                         f"键 {key!r} 出现了两次（首次在第 {seen[key]} 行）；后者会覆盖前者"),
                     Location(file, line),
+                    path=here,
                 ))
                 continue
             seen[key] = line
@@ -151,7 +161,8 @@ class PlanCheck:
     """The outcome of checking one plan document: the plan if it is valid, errors and warnings.
 
     Warnings (a direction override that contradicts the catalogue, a target that asks for worse
-    than last period) do not make a plan invalid.
+    than last period, an old spelling such as ``title_en``/``title_zh``) do not make a plan
+    invalid.
     """
 
     plan: Plan | None
@@ -199,9 +210,19 @@ def _data_path(loc: tuple[str | int, ...], data: Any) -> KeyPath:
 
 
 def _issue(finding: Finding, where: LineMap) -> Issue:
-    place = format_path(finding.path)
-    return Issue(finding.rule, f"{place}: {finding.message}", f"{place}：{finding.message_zh}",
-                 where.locate(finding.path))
+    return Issue(finding.rule, Text(finding.message, finding.message_zh),
+                 where.locate(finding.path), finding.path, finding.severity)
+
+
+def _deprecation(respelling: Respelling, where: LineMap) -> Issue:
+    """A warning at the first old key: it is still read, and how to write it now."""
+    old = [str(path[-1]) for path in respelling.old]
+    new = f"{respelling.new[-1]}: {{en: ..., zh: ...}}"
+    return Issue(
+        "deprecated-spelling",
+        Text(f"an old spelling, still read: write {new} instead of {' and '.join(old)}",
+             f"旧写法，仍可读取：请将 {' 和 '.join(old)} 改写为 {new}"),
+        where.locate(respelling.old[0]), respelling.old[0], "warning")
 
 
 def _schema_issues(exc: ValidationError, data: Any, where: LineMap) -> list[Issue]:
@@ -230,7 +251,7 @@ def _schema_issues(exc: ValidationError, data: Any, where: LineMap) -> list[Issu
 
 
 def _by_line(issues: list[Issue]) -> tuple[Issue, ...]:
-    return tuple(sorted(issues, key=lambda issue: issue.location.line or 0))
+    return tuple(sorted(issues, key=lambda issue: issue.place[1]))
 
 
 def check_plan_text(
@@ -248,16 +269,18 @@ def check_plan_text(
     if data is None and issues:
         return PlanCheck(None, _by_line(issues))
     if not isinstance(data, Mapping):
-        issues.append(Issue("schema", "a plan document is a mapping of keys (name, lines, …)",
-                            "方案文件应为键值映射（name、lines 等）",
+        issues.append(Issue("schema", Text("a plan document is a mapping of keys (name, lines, …)",
+                                           "方案文件应为键值映射（name、lines 等）"),
                             Location(file, where.line_of(()) or 1)))
         return PlanCheck(None, _by_line(issues))
+    data, respellings = respell(data)
+    where = where.moved({new: old for r in respellings for new, old in r.moved().items()})
+    warnings = [_deprecation(respelling, where) for respelling in respellings]
     try:
         plan = Plan.model_validate(data)
     except ValidationError as exc:
         issues.extend(_schema_issues(exc, data, where))
-        return PlanCheck(None, _by_line(issues))
-    warnings: list[Issue] = []
+        return PlanCheck(None, _by_line(issues), _by_line(warnings))
     if known is not None:
         for finding in check_kpis(plan, known):
             (issues if finding.severity == "error" else warnings).append(_issue(finding, where))
@@ -272,7 +295,7 @@ def check_plan_file(
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return PlanCheck(None, (Issue("file", f"cannot read: {exc}", f"无法读取：{exc}",
+        return PlanCheck(None, (Issue("file", Text(f"cannot read: {exc}", f"无法读取：{exc}"),
                                       Location(str(file))),))
     return check_plan_text(text, file=str(file), known=known)
 

@@ -30,6 +30,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from salescore.core.text import Text
+
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=64)]
 Scalar = str | int | float | bool
@@ -37,17 +39,6 @@ Scalar = str | int | float | bool
 
 class _Spec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
-
-
-class Text(_Spec):
-    """A text a person reads, in English and Chinese (zh-CN); both are required."""
-
-    en: str = Field(min_length=1)
-    zh: str = Field(min_length=1)
-
-    def get(self, locale: str) -> str:
-        """The text in ``locale`` (``zh_CN``/``zh`` give Chinese, anything else English)."""
-        return self.zh if locale.lower().startswith("zh") else self.en
 
 
 class Agg(StrEnum):

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import ClassVar, assert_never
 
+from salescore.core.text import Text
 from salescore.model.org import Pipeline
 from salescore.model.tables import TABLE_NAMES, DataType, table
 from salescore.semantic.catalog import Catalog, SpecKind
@@ -61,7 +62,7 @@ class Context:
 
     def issue(self, rule: str, en: str, zh: str, kind: SpecKind, name: str,
               *path: str | int) -> Issue:
-        return Issue(rule, en, zh, self.catalog.where(kind, name, *path))
+        return Issue(rule, Text(en, zh), self.catalog.where(kind, name, *path))
 
 
 class Rule:
@@ -81,10 +82,10 @@ class DuplicateNames(Rule):
     def check(self, ctx: Context) -> Iterator[Issue]:
         for dup in ctx.catalog.duplicates:
             yield Issue(self.name,
-                        f"{dup.kind} {dup.name!r} is declared twice (first at "
-                        f"{dup.first.file}:{dup.first.line})",
-                        f"{dup.kind} {dup.name!r} 重复声明"
-                        f"（首次在 {dup.first.file}:{dup.first.line}）",
+                        Text(f"{dup.kind} {dup.name!r} is declared twice (first at "
+                             f"{dup.first.file}:{dup.first.line})",
+                             f"{dup.kind} {dup.name!r} 重复声明"
+                             f"（首次在 {dup.first.file}:{dup.first.line}）"),
                         dup.second.at())
 
 
@@ -682,7 +683,7 @@ def validate(catalog: Catalog, *, pipeline: Pipeline | None = None) -> list[Issu
     """Every issue every rule finds, sorted by file and line."""
     ctx = Context(catalog, pipeline)
     issues = [issue for rule in RULES for issue in rule.check(ctx)]
-    return sorted(issues, key=lambda i: (i.location.file, i.location.line or 0, i.rule))
+    return sorted(issues, key=lambda i: (*i.place, i.rule))
 
 
 __all__ = ["RULES", "Context", "Rule", "validate", "table"]

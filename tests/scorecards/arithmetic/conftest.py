@@ -93,7 +93,7 @@ RATINGS = [{"label": "A", "min": 90}, {"label": "B", "min": 75}, {"label": "C", 
 def plan_of(lines: list[dict[str, Any]], **extra: Any) -> Plan:
     """A month plan over ``lines`` with the A/B/C/D ratings unless ``extra`` says otherwise."""
     document: dict[str, Any] = {
-        "name": "tiny", "title_en": "Tiny", "title_zh": "小", "grain": "month",
+        "name": "tiny", "title": {"en": "Tiny", "zh": "小"}, "grain": "month",
         "lines": lines, "ratings": RATINGS, "missing": {"min_coverage": 0.5},
     }
     document.update(extra)

@@ -95,7 +95,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     weights = [w / sum(raw) for w in raw]
     individual = draw(st.sampled_from([1.0, 0.7, 0.5, 0.2, 0.0]))
     document: dict[str, Any] = {
-        "name": "random", "title_en": "Random", "title_zh": "随机", "grain": "month",
+        "name": "random", "title": {"en": "Random", "zh": "随机"}, "grain": "month",
         "lines": [draw(lines(k, w)) for k, w in zip(kpis, weights, strict=True)],
         "blend": {"individual": individual, "team": 1.0 - individual,
                   "team_score": draw(st.sampled_from(["members_average", "team_kpis"]))},

@@ -8,8 +8,8 @@ the other side empty. ``rank_change`` is positive when the rep moves up (a small
 >>> from salescore.scorecards.arithmetic.scorecard import score_period
 >>> from salescore.semantic.plan import Plan
 >>> def plan(cap: float) -> Plan:
-...     return Plan.model_validate({"name": f"cap{int(cap * 100)}", "title_en": "P",
-...         "title_zh": "甲", "grain": "month",
+...     return Plan.model_validate({"name": f"cap{int(cap * 100)}",
+...         "title": {"en": "P", "zh": "甲"}, "grain": "month",
 ...         "ratings": [{"label": "A", "min": 100}, {"label": "B"}],
 ...         "lines": [{"kpi": "deals_won", "weight": 1, "target": {"source": "fixed",
 ...                    "value": 10}, "scoring": {"method": "linear", "cap": cap}}]})

@@ -39,6 +39,7 @@ import pandas as pd
 import pyarrow as pa
 
 from salescore.core.periods import Period
+from salescore.core.text import is_chinese
 from salescore.scorecards.arithmetic.attainment import LineValues, evaluate_line
 from salescore.scorecards.arithmetic.frames import (
     ScoringInputError,
@@ -223,7 +224,7 @@ class Explanation:
 
     def render(self, locale: str = "en") -> str:
         """The explanation as an indented plain-text tree (the CLI draws the same with Rich)."""
-        w = _ZH_WORDS if locale.lower().startswith("zh") else _EN_WORDS
+        w = _ZH_WORDS if is_chinese(locale) else _EN_WORDS
 
         def num(x: float | None, digits: int = 1) -> str:
             return "—" if x is None else f"{x:.{digits}f}"
@@ -437,7 +438,7 @@ def score_period(
 
     >>> from salescore.core.periods import parse_period
     >>> from salescore.semantic.plan import Plan
-    >>> plan = Plan.model_validate({"name": "p", "title_en": "P", "title_zh": "甲",
+    >>> plan = Plan.model_validate({"name": "p", "title": {"en": "P", "zh": "甲"},
     ...     "grain": "month", "ratings": [{"label": "A", "min": 90}, {"label": "B"}],
     ...     "lines": [{"kpi": "revenue_won", "weight": 1, "target": {"source": "fixed",
     ...                "value": 100}, "scoring": {"method": "linear", "cap": 1.2}}]})
