@@ -1,4 +1,6 @@
-"""One import, end to end: read, map, clean, validate, de-duplicate, load, report.
+"""One import, end to end: read, map, clean, validate, the table's own rule, de-duplicate, load,
+report. No step names a table: what one table adds (an opportunity's status follows from its
+stage) is its :class:`~salescore.ingest.validation.TableRule`.
 
 :func:`import_file` and :func:`import_arrow` promise that the warehouse changes only by the good
 rows of one source, in one transaction, and that every row that is not loaded is accounted for:
@@ -49,9 +51,9 @@ from salescore.ingest.validation import (
     CleanContext,
     check_column,
     clean_column,
-    derive_status,
     find_duplicates,
     resolve_stages,
+    table_rule,
     unknown_stage_problem,
 )
 from salescore.model.org import OrgSettings, Pipeline
@@ -144,6 +146,7 @@ class ImportResult:
 
 def _rejects_of(file: str, rows: pa.Array, problems: list[Problem], column: str, name: str,
                 raw: pa.Array) -> list[pa.Table]:
+    """One reject per row and problem of one column, showing the value as the file has it."""
     text = as_text(raw)
     out = []
     for problem in problems:
@@ -172,8 +175,10 @@ def _tuples_table(file: str, rows: list[tuple[int, str, str, str, str, str]]) ->
 
 def _missing_columns(declared: Table, provided: set[str], source: SourceTable,
                      spec: MappingSpec | None) -> IngestError:
-    # An opportunity's status is derived from its stage: asking for both would mislead.
-    derived = {"status"} if declared.name == "opportunities" else set()
+    """Which required columns the source lacks, and what it has instead."""
+    # A column the table derives (an opportunity's status from its stage) is not asked for:
+    # asking for both would mislead.
+    derived = set(table_rule(declared.name).derives)
     missing = [c.name for c in declared.columns
                if c.required and c.name not in provided and c.name not in derived]
     where = f" (mapping {spec.origin})" if spec else ""
@@ -243,111 +248,190 @@ def import_source(warehouse: Warehouse, settings: OrgSettings, table_name: str,
     started = started if started is not None else time.perf_counter()
     _check_table(table_name)
     declared = table(table_name)
-    org = settings.organisation
-    _step(progress, "map")
-    mapped = apply_mapping(source, table_name, mapping, options.null_values)
-    columns = dict(mapped.columns)
     notes: list[Reason] = []
-    n = source.data.num_rows
-    currency_defaulted = "currency" in declared.column_names and "currency" not in columns
-    if currency_defaulted:
+    _step(progress, "map")
+    mapped = _map(source, declared, settings, mapping, options, notes)
+    del source  # the mapped columns are all that is needed from here: free the rest
+    _step(progress, "clean")
+    cleaned = _clean(declared, mapped, _clean_context(settings, mapping, options))
+    _step(progress, "validate")
+    _amount_currencies(declared, cleaned, mapped.columns, mapped.currency_defaulted, notes)
+    stages = _stages(cleaned, settings.pipeline, options.add_stages, notes)
+    mapped, ruled = _apply_table_rule(declared, cleaned, mapped, stages.pipeline)
+    problems = _problems(declared, cleaned, ruled)
+    good, rejects, collapsed = _good_rows(declared, cleaned, problems, mapped, notes)
+    del cleaned  # the good rows are all that is loaded
+    loaded = _load(warehouse, declared, good, mapped, rejects, options, progress, notes)
+    return ImportResult(
+        table=table_name, source=source_label or mapped.file,
+        mapping=mapping.origin if mapping else None, status=loaded.status,
+        read_rows=mapped.read_rows, inserted=loaded.inserted, updated=loaded.updated,
+        unchanged=loaded.unchanged + (collapsed if loaded.status == "loaded" else 0),
+        rejected=_distinct_rows(loaded.rejects), collapsed=collapsed, rejects=loaded.rejects,
+        unknown_stages=stages.unknown, added_stages=stages.added,
+        pipeline=stages.pipeline if stages.added and loaded.status == "loaded" else None,
+        orphans=loaded.orphans, ignored_columns=mapped.ignored, notes=tuple(notes),
+        seconds=time.perf_counter() - started)
+
+
+@dataclass(frozen=True, slots=True)
+class _Mapped:
+    """A source once mapped: everything the import keeps of it, so that the rest can go."""
+
+    file: str
+    read_rows: int
+    read_rejects: pa.Table  # rows the reader could not read, as :data:`REJECTS_SCHEMA`
+    rows: pa.Array  # the source's row number of each row
+    columns: dict[str, MappedColumn]
+    ignored: tuple[str, ...]
+    currency_defaulted: bool
+
+
+def _map(source: SourceTable, declared: Table, settings: OrgSettings,
+         mapping: MappingSpec | None, options: ImportOptions, notes: list[Reason]) -> _Mapped:
+    """The canonical columns ``source`` provides, with the organisation's currency where it has
+    none (noted, as are skipped title rows). :class:`IngestError` when a required column is
+    missing and the table's rule cannot derive it from the columns there are."""
+    mapped = apply_mapping(source, declared.name, mapping, options.null_values)
+    columns = dict(mapped.columns)
+    defaulted = "currency" in declared.column_names and "currency" not in columns
+    if defaulted:
+        currency = settings.organisation.currency
         columns["currency"] = MappedColumn(
-            "currency", pa.array(np.full(n, org.currency, dtype=object), pa.string()),
-            "currency")
+            "currency", pa.array(np.full(len(mapped.rows), currency, dtype=object),
+                                 pa.string()), "currency")
         notes.append(Reason(
-            f"the file has no currency: amounts are taken to be in {org.currency}, the "
+            f"the file has no currency: amounts are taken to be in {currency}, the "
             "organisation's currency",
-            f"文件中没有币种：金额按组织币种 {org.currency} 处理"))
+            f"文件中没有币种：金额按组织币种 {currency} 处理"))
     if source.titles:
         shown = "; ".join(f"row {row}: {text}" for row, text in source.titles)
         shown_zh = "；".join(f"第 {row} 行：{text}" for row, text in source.titles)
         notes.append(Reason(f"rows above the header skipped as a title ({shown})",
                             f"表头上方的标题行已跳过（{shown_zh}）"))
-    derivable = {"status"} if table_name == "opportunities" and "stage" in columns else set()
+    derivable = {name for name, basis in table_rule(declared.name).derives.items()
+                 if basis in columns}
     if any(c.required and c.name not in columns and c.name not in derivable
            for c in declared.columns):
         raise _missing_columns(declared, set(columns), source, mapping)
-    file_name, read_rows, read_rejects = source.name, source.read_rows, source.rejects
-    del source  # the mapped columns are all that is needed from here: free the rest
+    return _Mapped(source.name, source.read_rows, _read_rejects(source), mapped.rows, columns,
+                   mapped.ignored, defaulted)
 
-    _step(progress, "clean")
-    ctx = CleanContext(
+
+def _read_rejects(source: SourceTable) -> pa.Table:
+    """The rows the reader could not read, as :data:`REJECTS_SCHEMA` (no field: no column was
+    mapped yet)."""
+    found = source.rejects
+    return (found.select(["row", "column", "value", "reason", "reason_zh"])
+            .add_column(0, "file", pa.array([source.name] * found.num_rows, pa.string()))
+            .add_column(3, "field", pa.array([""] * found.num_rows, pa.string())))
+
+
+def _clean_context(settings: OrgSettings, mapping: MappingSpec | None,
+                   options: ImportOptions) -> CleanContext:
+    """How to clean: the options over the mapping over the organisation's settings."""
+    org = settings.organisation
+    return CleanContext(
         timezone=options.timezone or (mapping.timezone if mapping and mapping.timezone
                                       else org.timezone),
         date_order=options.date_order or (mapping.date_order if mapping else None),
         decimal_separator=mapping.decimal_separator if mapping else ".",
         fiscal_year_start_month=org.fiscal_year_start_month,
     )
-    cleaned: dict[str, Cleaned] = {
-        c.name: clean_column(declared, c, columns[c.name], ctx)
-        for c in declared.columns if c.name in columns
-    }
 
-    _step(progress, "validate")
-    _amount_currencies(declared, cleaned, columns, currency_defaulted, notes)
-    stages = _stages(table_name, cleaned, columns, settings.pipeline, options.add_stages, notes)
-    problems = _problems(declared, cleaned, "status" in mapped.columns)
 
-    rows = mapped.rows
-    rejects = [read_rejects.select(["row", "column", "value", "reason", "reason_zh"])
-               .add_column(0, "file", pa.array([file_name] * read_rejects.num_rows,
-                                               pa.string()))
-               .add_column(3, "field", pa.array([""] * read_rejects.num_rows, pa.string()))]
-    bad = np.zeros(n, dtype=bool)
+def _clean(declared: Table, mapped: _Mapped, ctx: CleanContext) -> dict[str, Cleaned]:
+    """Each provided column as its declared type, with the problems cleaning found."""
+    return {c.name: clean_column(declared, c, mapped.columns[c.name], ctx)
+            for c in declared.columns if c.name in mapped.columns}
+
+
+def _apply_table_rule(declared: Table, cleaned: dict[str, Cleaned], mapped: _Mapped,
+                      pipeline: Pipeline) -> tuple[_Mapped, set[str]]:
+    """Run the rule the table adds (:func:`~salescore.ingest.validation.table_rule`; an
+    opportunity's status from its stage) once stages are resolved against ``pipeline``.
+
+    Updates ``cleaned`` in place; a column the rule fills in joins the mapped columns, named as
+    itself in the rejects. Returns the columns the rule has checked in full."""
+    ruled = table_rule(declared.name).derive(declared, cleaned, pipeline)
+    cleaned.update(ruled)
+    filled = {name: MappedColumn(name, column.values, name) for name, column in ruled.items()
+              if name not in mapped.columns}
+    return replace(mapped, columns=mapped.columns | filled), set(ruled)
+
+
+def _good_rows(declared: Table, cleaned: dict[str, Cleaned], problems: dict[str, list[Problem]],
+               mapped: _Mapped, notes: list[Reason]) -> tuple[pa.Table, list[pa.Table], int]:
+    """The rows with no problem, one per key, as typed declared columns plus :data:`ROW`; the
+    rejects found so far (the reader's first); how many identical repeats were collapsed."""
+    rejects = [mapped.read_rejects]
+    bad = np.zeros(len(mapped.rows), dtype=bool)
     for name, found in problems.items():
-        col = columns[name]
-        rejects += _rejects_of(file_name, rows, found, col.source, name, col.raw)
+        col = mapped.columns[name]
+        rejects += _rejects_of(mapped.file, mapped.rows, found, col.source, name, col.raw)
         for p in found:
             bad |= p.mask.to_numpy(zero_copy_only=False)
     provided = [c.name for c in declared.columns if c.name in cleaned]
-    good = pa.table({name: cleaned[name].values for name in provided} | {ROW: rows})
+    good = pa.table({name: cleaned[name].values for name in provided} | {ROW: mapped.rows})
     if bad.any():
         good = good.filter(pa.array(~bad))
-    del cleaned
-    good, collapsed = _without_repeated_keys(good, declared, columns, file_name, rejects, notes)
+    good, collapsed = _without_repeated_keys(good, declared, mapped.columns, mapped.file,
+                                             rejects, notes)
+    return good, rejects, collapsed
 
-    labels_by_field = {name: col.source for name, col in columns.items()}
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    """What loading did: counts, every reject of the import (sorted) and orphans found."""
+
+    status: Literal["loaded", "aborted"]
+    inserted: int
+    updated: int
+    unchanged: int
+    rejects: pa.Table
+    orphans: tuple[Orphans, ...]
+
+
+def _load(warehouse: Warehouse, declared: Table, good: pa.Table, mapped: _Mapped,
+          rejects: list[pa.Table], options: ImportOptions, progress: Progress | None,
+          notes: list[Reason]) -> _Loaded:
+    """Load ``good`` in one transaction, unless ``strict`` and rows are already rejected (then
+    nothing is tried); the rejects found so far joined by those the warehouse finds. Orphans
+    that are kept are noted."""
     found_before = pa.concat_tables(rejects)
-    rejected_before = int(pc.count_distinct(found_before.column("row")).as_py()) \
-        if found_before.num_rows else 0
+    rejected_before = _distinct_rows(found_before)
     if options.strict and rejected_before:
-        outcome_rejects: pa.Table = REJECTS_SCHEMA.empty_table()
-        orphans: tuple[Orphans, ...] = ()
-        outcome_status: Literal["loaded", "aborted"] = "aborted"
-        counts = (0, 0, 0)
-    else:
-        outcome = load(warehouse, declared, good, labels=labels_by_field,
-                       strict=options.strict, strict_refs=options.strict_refs,
-                       rejected_before=rejected_before,
-                       hook=(lambda step: _step(progress, step)) if progress else None)
-        outcome_rejects = _as_written(_tuples_table(file_name, outcome.rejects), rows,
-                                      columns)
-        orphans = outcome.orphans
-        outcome_status = "aborted" if outcome.aborted else "loaded"
-        counts = (outcome.inserted, outcome.updated, outcome.unchanged)
-    all_rejects = pa.concat_tables([found_before, outcome_rejects])
-    all_rejects = all_rejects.sort_by([("row", "ascending"), ("field", "ascending")])
-    rejected = int(pc.count_distinct(all_rejects.column("row")).as_py()) \
-        if all_rejects.num_rows else 0
-    for o in orphans:
-        if not options.strict_refs:
-            notes.append(Reason(
-                f"{o.rows} row(s) whose {o.column} is not in {o.table} "
-                f"(e.g. {', '.join(o.examples)}): kept, see the quality report",
-                f"{o.rows} 行的 {o.column} 在 {o.table} 中不存在（如 {', '.join(o.examples)}）；"
-                "已保留，详见数据质量报告"))
-    inserted, updated, unchanged = counts
-    return ImportResult(
-        table=table_name, source=source_label or file_name,
-        mapping=mapping.origin if mapping else None, status=outcome_status,
-        read_rows=read_rows, inserted=inserted, updated=updated,
-        unchanged=unchanged + (collapsed if outcome_status == "loaded" else 0), rejected=rejected,
-        collapsed=collapsed, rejects=all_rejects, unknown_stages=stages.unknown,
-        added_stages=stages.added,
-        pipeline=stages.pipeline if stages.added and outcome_status == "loaded" else None,
-        orphans=orphans,
-        ignored_columns=mapped.ignored, notes=tuple(notes),
-        seconds=time.perf_counter() - started)
+        return _Loaded("aborted", 0, 0, 0, _sorted(found_before), ())
+    outcome = load(warehouse, declared, good,
+                   labels={name: col.source for name, col in mapped.columns.items()},
+                   strict=options.strict, strict_refs=options.strict_refs,
+                   rejected_before=rejected_before,
+                   hook=(lambda step: _step(progress, step)) if progress else None)
+    found = _as_written(_tuples_table(mapped.file, outcome.rejects), mapped.rows, mapped.columns)
+    if not options.strict_refs:
+        notes.extend(_orphan_note(o) for o in outcome.orphans)
+    return _Loaded("aborted" if outcome.aborted else "loaded", outcome.inserted,
+                   outcome.updated, outcome.unchanged,
+                   _sorted(pa.concat_tables([found_before, found])), outcome.orphans)
+
+
+def _orphan_note(o: Orphans) -> Reason:
+    """Orphans kept (not ``strict_refs``), with the commonest values they name."""
+    return Reason(
+        f"{o.rows} row(s) whose {o.column} is not in {o.table} "
+        f"(e.g. {', '.join(o.examples)}): kept, see the quality report",
+        f"{o.rows} 行的 {o.column} 在 {o.table} 中不存在（如 {', '.join(o.examples)}）；"
+        "已保留，详见数据质量报告")
+
+
+def _sorted(rejects: pa.Table) -> pa.Table:
+    """Rejects in the file's order, a row's reasons by field."""
+    return rejects.sort_by([("row", "ascending"), ("field", "ascending")])
+
+
+def _distinct_rows(rejects: pa.Table) -> int:
+    """How many rows ``rejects`` names (a row may be rejected for several reasons)."""
+    return int(pc.count_distinct(rejects.column("row")).as_py()) if rejects.num_rows else 0
 
 
 def _amount_currencies(declared: Table, cleaned: dict[str, Cleaned],
@@ -409,11 +493,10 @@ class _StageOutcome:
     pipeline: Pipeline
 
 
-def _stages(table_name: str, cleaned: dict[str, Cleaned], columns: dict[str, MappedColumn],
-            pipeline: Pipeline, add_stages: bool, notes: list[Reason]) -> _StageOutcome:
-    """Stages as the pipeline names them (unknown ones reported, or added), and for
-    opportunities the status: derived where missing, checked against the stage where given.
-    Updates ``cleaned`` (and ``columns`` with a derived status) in place."""
+def _stages(cleaned: dict[str, Cleaned], pipeline: Pipeline, add_stages: bool,
+            notes: list[Reason]) -> _StageOutcome:
+    """Stages as the pipeline names them: unknown ones reported, or added to the pipeline.
+    Updates ``cleaned`` in place."""
     if "stage" not in cleaned:
         return _StageOutcome({}, (), pipeline)
     stages = resolve_stages(cleaned["stage"].values, pipeline)
@@ -427,29 +510,19 @@ def _stages(table_name: str, cleaned: dict[str, Cleaned], columns: dict[str, Map
                             f"已加入销售流程的阶段：{', '.join(added)}"))
     cleaned["stage"] = Cleaned(stages.values, cleaned["stage"].problems
                                + unknown_stage_problem(stages, pipeline))
-    if table_name == "opportunities":
-        given = cleaned.get("status")
-        status, clashes = derive_status(stages.values, given.values if given else None,
-                                        pipeline)
-        cleaned["status"] = Cleaned(status, (given.problems if given else ()) + clashes)
-        if given is None:
-            columns["status"] = MappedColumn("status", status, "status")
     return _StageOutcome(unknown, added, pipeline)
 
 
-def _problems(declared: Table, cleaned: dict[str, Cleaned], status_given: bool
+def _problems(declared: Table, cleaned: dict[str, Cleaned], checked: set[str]
               ) -> dict[str, list[Problem]]:
-    """Every problem of every cleaned column: from cleaning, then required and ranges."""
+    """Every problem of every cleaned column: from cleaning, then required and ranges, except
+    for the ``checked`` columns, whose problems the table's rule has already found in full."""
     problems: dict[str, list[Problem]] = {}
     for column in declared.columns:
         if column.name not in cleaned:
             continue
         found = list(cleaned[column.name].problems)
-        if column.name == "status" and "stage" in cleaned:
-            # A status derived from a bad stage is missing because of the stage.
-            if status_given:
-                found += check_column(column, cleaned["status"], cleaned["stage"].bad())
-        else:
+        if column.name not in checked:
             found += check_column(column, cleaned[column.name])
         problems[column.name] = found
     return problems

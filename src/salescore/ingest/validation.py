@@ -1,8 +1,12 @@
 """Validation from the one table declaration: types, required values, allowed values, ranges,
-the pipeline's stages and statuses, and keys repeated within one file.
+the pipeline's stages and statuses, the rules a table adds, and keys repeated within one file.
 
-Each check returns :class:`~salescore.ingest.problems.Problem` masks with a reason in English and
-Chinese; nothing here touches the warehouse. Row rules (``closed_at`` not before
+A rule that holds for one table only (an opportunity's status follows from its stage; a
+target's period is a period label) is a :class:`TableRule` in :data:`TABLE_RULES`, keyed by the
+table's name, so that the generic import names no table.
+
+Each check returns :class:`~salescore.ingest.problems.Problem` masks with a reason in English
+and Chinese; nothing here touches the warehouse. Row rules (``closed_at`` not before
 ``created_at``...) and references are checked where the existing rows are at hand, in
 :mod:`salescore.ingest.loading`.
 
@@ -15,8 +19,8 @@ Chinese; nothing here touches the warehouse. Row rules (``closed_at`` not before
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import assert_never
 
 import numpy as np
@@ -118,8 +122,9 @@ def clean_column(declared: Table, column: Column, col: MappedColumn,
             assert_never(column.type)
     if spec is not None and spec.multiply is not None:
         cleaned = _scaled(cleaned, column, spec.multiply)
-    if column.name == "period" and declared.name == "targets":
-        cleaned = _periods(cleaned, ctx.fiscal_year_start_month)
+    further = table_rule(declared.name).cleaners.get(column.name)
+    if further is not None:
+        cleaned = further(cleaned, ctx)
     return Cleaned(cleaned.values, col.problems + cleaned.problems)
 
 
@@ -136,15 +141,15 @@ def _scaled(cleaned: Cleaned, column: Column, factor: float) -> Cleaned:
             return Cleaned(scaled, cleaned.problems)
 
 
-def _periods(cleaned: Cleaned, fiscal_year_start_month: int) -> Cleaned:
+def _periods(cleaned: Cleaned, ctx: CleanContext) -> Cleaned:
     """Target periods as canonical labels (``2025-q1`` → ``2025-Q1``); others rejected."""
     text = cleaned.values
     distinct = pc.unique(text.filter(pc.is_valid(text)))
     labels: list[str | None] = []
     for value in distinct.to_pylist():
         try:
-            labels.append(str(parse_period(value,
-                                           fiscal_year_start_month=fiscal_year_start_month)))
+            labels.append(str(parse_period(
+                value, fiscal_year_start_month=ctx.fiscal_year_start_month)))
         except PeriodError:
             labels.append(None)
     canonical = pc.take(pa.array(labels, pa.string()), pc.index_in(text, value_set=distinct))
@@ -261,6 +266,70 @@ def derive_status(stage: pa.Array, status: pa.Array | None, pipeline: Pipeline
                 f"({expected} in the pipeline)",
                 f"状态 {pair['status']} 与阶段 {pair['stage']}（流程中为 {expected}）矛盾")))
     return pc.coalesce(status, derived), tuple(problems)
+
+
+# -- rules of one table ---------------------------------------------------------------------
+Derive = Callable[[Table, Mapping[str, Cleaned], Pipeline], dict[str, Cleaned]]
+"""A table's rule over its cleaned columns (stages already as the pipeline names them): the
+columns it fills in or checks, each with every problem it has."""
+
+
+def _derives_nothing(declared: Table, cleaned: Mapping[str, Cleaned], pipeline: Pipeline
+                     ) -> dict[str, Cleaned]:
+    """The rule of a table that adds none."""
+    return {}
+
+
+@dataclass(frozen=True, slots=True)
+class TableRule:
+    """What one table adds to the generic import beyond its declaration.
+
+    ``derives`` maps a column the rule can fill in to the column it fills it from: a file that
+    provides the second need not provide the first. ``cleaners`` clean a column further once it
+    has its declared type. ``derive`` runs once stages are resolved; the columns it returns are
+    complete, so the generic required and range checks leave them alone.
+    """
+
+    derives: Mapping[str, str] = field(default_factory=dict)
+    cleaners: Mapping[str, Callable[[Cleaned, CleanContext], Cleaned]] = field(
+        default_factory=dict)
+    derive: Derive = _derives_nothing
+
+
+def status_from_stage(declared: Table, cleaned: Mapping[str, Cleaned], pipeline: Pipeline
+                      ) -> dict[str, Cleaned]:
+    """An opportunity's status follows from its stage: filled in where the file has none, a
+    problem where it contradicts the stage's status in the pipeline, and not reported missing
+    where the stage is bad (the stage's problem says why).
+
+    >>> from salescore.model.tables import table
+    >>> stage = Cleaned(pa.array(["won", "proposal", None]))
+    >>> out = status_from_stage(table("opportunities"), {"stage": stage}, Pipeline())
+    >>> out["status"].values.to_pylist(), out["status"].problems
+    (['won', 'open', None], ())
+    """
+    if "stage" not in cleaned:
+        return {}
+    stage, given = cleaned["stage"], cleaned.get("status")
+    status, clashes = derive_status(stage.values, given.values if given else None, pipeline)
+    if given is None:
+        # Derived from every known stage: missing only where the stage is already rejected.
+        return {"status": Cleaned(status)}
+    found = Cleaned(status, given.problems + clashes)
+    checks = check_column(declared.column("status"), found, stage.bad())
+    return {"status": Cleaned(status, found.problems + checks)}
+
+
+TABLE_RULES: dict[str, TableRule] = {
+    "opportunities": TableRule(derives={"status": "stage"}, derive=status_from_stage),
+    "targets": TableRule(cleaners={"period": _periods}),
+}
+_NO_RULE = TableRule()
+
+
+def table_rule(name: str) -> TableRule:
+    """The rule that table ``name`` adds to the import; one that adds nothing if it has none."""
+    return TABLE_RULES.get(name, _NO_RULE)
 
 
 # -- keys repeated in one file ---------------------------------------------------------------
