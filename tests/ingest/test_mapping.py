@@ -179,3 +179,11 @@ def test_a_description_is_written_en_zh_and_the_old_spelling_is_still_read() -> 
         "description: an old spelling, still read: write description: {en: ..., zh: ...} "
         "instead of description and description_zh")
     assert parse_mapping("description: Teams\ncolumns: {}\n").description == Text.same("Teams")
+
+
+def test_a_key_written_twice_is_an_error_at_its_second_line() -> None:
+    with pytest.raises(IngestError) as caught:
+        parse_mapping("table: teams\ncolumns:\n  team_id: A\n  team_id: B\n", origin="m.yaml")
+    assert str(caught.value) == ("m.yaml:4: columns.team_id: key 'team_id' is written twice "
+                                 "(first on line 3); the second would silently win")
+    assert caught.value.location is not None and caught.value.location.line == 4

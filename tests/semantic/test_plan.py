@@ -14,9 +14,9 @@ from salescore.semantic.plan import (
     Direction,
     Plan,
     PlanRulesFailed,
-    check_kpis,
     format_path,
 )
+from salescore.semantic.plan_kpi_rules import check_kpis
 from salescore.semantic.plan_loader import load_shipped_plans, shipped_plan_paths
 
 
@@ -45,7 +45,7 @@ def rule_failures(data: dict[str, Any]) -> list[str]:
         Plan.model_validate(data)
     cause = caught.value.errors()[0]["ctx"]["error"]
     assert isinstance(cause, PlanRulesFailed)
-    return [f"{finding.rule} @ {format_path(finding.path)}" for finding in cause.findings]
+    return [f"{issue.rule} @ {format_path(issue.path)}" for issue in cause.issues]
 
 
 def test_what_a_plan_reads_and_needs() -> None:
@@ -108,7 +108,7 @@ def test_check_kpis_covers_the_collaboration_kpis() -> None:
     plan = Plan.model_validate(document(collaboration={
         "points_per_assist_point": 1, "cap": 2, "assist_points_kpi": "helps"}))
     known = {"revenue_won": Direction.HIGHER, "csat_avg": "higher", "activities": "higher"}
-    assert [str(f) for f in check_kpis(plan, known)] == [
+    assert [issue.message for issue in check_kpis(plan, known)] == [
         "collaboration.assist_points_kpi: unknown KPI 'helps'"]
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from salescore.core.text import Text
+from salescore.semantic.plan_kpi_rules import CATALOGUE_RULES
 from salescore.semantic.plan_loader import (
     PlanValidationError,
     check_plan_file,
@@ -14,6 +15,7 @@ from salescore.semantic.plan_loader import (
     load_plan,
     read_yaml,
 )
+from salescore.semantic.plan_rules import PLAN_RULES
 
 FIXTURES = Path(__file__).parent / "plan_fixtures"
 KNOWN = {
@@ -82,6 +84,14 @@ INVALID = {
 def test_every_invalid_fixture_is_listed() -> None:
     on_disk = {path.stem for path in (FIXTURES / "invalid").glob("*.yaml")}
     assert on_disk == set(INVALID)
+
+
+def test_every_plan_rule_has_a_fixture() -> None:
+    covered = {rule for rule, _, _ in INVALID.values()} | {"direction-override",
+                                                             "target-direction"}
+    assert {r.name for r in (*PLAN_RULES, *CATALOGUE_RULES)} <= covered
+    assert [r.name for r in CATALOGUE_RULES if r.severity == "warning"] == [
+        "direction-override", "target-direction"]
 
 
 def test_the_valid_fixture_is_valid() -> None:

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from salescore.core.text import Text
+from salescore.core.text import Bilingual, Text
 
 
-class SalescoreError(Exception):
+class SalescoreError(Bilingual, Exception):
     """Base class of every error salescore raises on purpose (never a bug).
 
     ``message`` is the English text or a :class:`Text`; ``message_zh`` (with English text)
@@ -26,18 +26,6 @@ class SalescoreError(Exception):
         text = message if isinstance(message, Text) else Text(message, message_zh or message)
         super().__init__(text.en)
         self.text = text
-
-    @property
-    def message(self) -> str:
-        return self.text.en
-
-    @property
-    def message_zh(self) -> str:
-        return self.text.zh
-
-    def localized(self, locale: str) -> str:
-        """The message in ``locale`` (``zh_CN`` or ``en``)."""
-        return self.text.get(locale)
 
 
 class ConfigError(SalescoreError):

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler
     from pydantic_core import CoreSchema
 
-__all__ = ["Text", "is_chinese"]
+__all__ = ["Bilingual", "Text", "is_chinese"]
 
 _LANGUAGE = re.compile(r"[-_.@]")
 
@@ -84,3 +84,22 @@ class Text:
             serialization=core_schema.plain_serializer_function_ser_schema(
                 lambda value: {"en": value.en, "zh": value.zh}),
         )
+
+
+class Bilingual:
+    """What carries a :class:`Text` as its message (an error, a skipped run): ``message`` is
+    its English, ``message_zh`` its Chinese and :meth:`localized` the one a locale reads."""
+
+    text: Text
+
+    @property
+    def message(self) -> str:
+        return self.text.en
+
+    @property
+    def message_zh(self) -> str:
+        return self.text.zh
+
+    def localized(self, locale: str) -> str:
+        """The message in ``locale`` (``zh_CN`` or ``en``)."""
+        return self.text.get(locale)

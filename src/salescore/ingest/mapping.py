@@ -1,8 +1,9 @@
 """Mapping specs: how the columns of a foreign export become the columns of a canonical table.
 
 A mapping is a YAML file (``docs/import.md`` documents every key, in English and Chinese). It is
-read into frozen specs that forbid unknown keys, so a typo is an error that names the file and
-line, never a silently ignored setting. Shipped presets for common CRM exports live in
+read by the one YAML reader (:mod:`salescore.semantic.yamlfile`) into frozen specs that forbid
+unknown keys, so a typo or a key written twice is an error that names the file and line, never a
+silently ignored setting. Shipped presets for common CRM exports live in
 ``salescore/catalog/presets``.
 
 >>> spec = parse_mapping('''
@@ -30,7 +31,6 @@ from pathlib import Path
 from string import Formatter
 from typing import Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -48,6 +48,8 @@ from salescore.ingest.problems import IngestError
 from salescore.ingest.readers import FORMATS, Format
 from salescore.model.tables import TABLE_NAMES, table
 from salescore.semantic.issues import Issue
+from salescore.semantic.spelling import moved_lines, respell
+from salescore.semantic.yamlfile import LineMap, read_yaml, schema_issues
 
 Clean = Literal["text", "email", "phone", "duration", "lower", "upper", "none"]
 Unmapped = Literal["keep", "reject", "empty"]
@@ -237,13 +239,13 @@ class MappingSpec(_Spec):
     columns: dict[str, ColumnSpec]
 
     _origin: str = PrivateAttr(default="(mapping)")
-    _lines: dict[tuple[str, ...], int] = PrivateAttr(default_factory=dict)
+    _lines: LineMap = PrivateAttr(default=LineMap("(mapping)", {}))
     _warnings: tuple[Issue, ...] = PrivateAttr(default=())
 
     @model_validator(mode="before")
     @classmethod
     def _old_description(cls, data: object) -> object:
-        return _respelled(data)[0]
+        return respell(data, ("description",))[0] if isinstance(data, dict) else data
 
     @field_validator("columns", mode="before")
     @classmethod
@@ -289,47 +291,13 @@ class MappingSpec(_Spec):
 
     def line_of(self, *path: str) -> int | None:
         """The 1-based line of the deepest key along ``path`` that the file has."""
-        for end in range(len(path), 0, -1):
-            if path[:end] in self._lines:
-                return self._lines[path[:end]]
-        return None
+        return self._lines.line_of(path, top=False)
 
     def location(self, *path: str) -> Location:
         return Location(self._origin, self.line_of(*path))
 
 
-def _respelled(data: object) -> tuple[object, bool]:
-    """``data`` with the old ``description: text`` + ``description_zh: text`` written as
-    ``description: {en, zh}`` (one language given: the same words in the other); and whether it
-    was."""
-    if not isinstance(data, dict):
-        return data, False
-    old = data.get("description")
-    if (old is not None and not isinstance(old, str)) or (
-            old is None and "description_zh" not in data):
-        return data, False  # the new spelling (a description_zh beside it is an unknown key)
-    out = dict(data)
-    en, zh = out.pop("description", None), out.pop("description_zh", None)
-    words = [w for w in (en, zh) if isinstance(w, str) and w]
-    if words:
-        out["description"] = {"en": en or words[0], "zh": zh or words[0]}
-    return out, True
-
-
-def _key_lines(node: yaml.Node, prefix: tuple[str, ...], out: dict[tuple[str, ...], int]) -> None:
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            path = (*prefix, str(key.value))
-            out[path] = key.start_mark.line + 1
-            _key_lines(value, path, out)
-
-
-def _pydantic_path(loc: tuple[int | str, ...]) -> tuple[str, ...]:
-    aliases = {"from_": "from", "in_": "in"}
-    return tuple(aliases.get(str(p), str(p)) for p in loc if not str(p).startswith("function-"))
-
-
-def _unknown_key(key: str) -> tuple[str, str]:
+def _unknown_key(key: str) -> Text:
     """A typo's message in English and Chinese, with the nearest key a mapping knows."""
     known = sorted({f.alias or name for cls in _Spec.__subclasses__()
                     for name, f in cls.model_fields.items()})
@@ -337,56 +305,37 @@ def _unknown_key(key: str) -> tuple[str, str]:
     # Swapped letters (form → from) are the commonest typo: they win over a longer near match.
     close.sort(key=lambda k: sorted(k) != sorted(key))
     if close:
-        return (f"unknown key {key!r} (did you mean {close[0]!r}?)",
-                f"未知的键 {key!r}（是否应为 {close[0]!r}？）")
-    return f"unknown key {key!r}", f"未知的键 {key!r}"
+        return Text(f"unknown key {key!r} (did you mean {close[0]!r}?)",
+                    f"未知的键 {key!r}（是否应为 {close[0]!r}？）")
+    return Text(f"unknown key {key!r}", f"未知的键 {key!r}")
+
+
+def _fail(issues: list[Issue]) -> IngestError:
+    """The first of ``issues`` as the error, saying how many more there are."""
+    first, more = issues[0], len(issues) - 1
+    return IngestError(first.message + (f" (and {more} more)" if more else ""),
+                       message_zh=first.message_zh + (f"（另有 {more} 处）" if more else ""),
+                       location=first.location)
 
 
 def parse_mapping(text: str, origin: str = "(mapping)") -> MappingSpec:
     """A mapping from YAML text; :class:`IngestError` naming ``origin`` and the line."""
-    try:
-        data = yaml.safe_load(text)
-        root = yaml.compose(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise IngestError(f"not valid YAML: {exc}", message_zh=f"YAML 格式错误：{exc}",
-                          location=Location(origin, line)) from None
-    if not isinstance(data, dict):
+    doc = read_yaml(text, origin)
+    if doc.issues:
+        raise _fail(doc.issues)
+    if not isinstance(doc.data, dict):
         raise IngestError("a mapping is a YAML object with at least 'columns'",
                           message_zh="映射文件应为至少包含 columns 的 YAML 对象",
                           location=Location(origin, 1))
-    lines: dict[tuple[str, ...], int] = {}
-    if root is not None:
-        _key_lines(root, (), lines)
+    data, respelled = respell(doc.data, ("description",))
+    lines = moved_lines(doc.lines, respelled)
     try:
         spec = MappingSpec.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        path = _pydantic_path(first["loc"])
-        line = next((lines[path[:end]] for end in range(len(path), 0, -1)
-                     if path[:end] in lines), None)
-        where = ".".join(path) or "(top)"
-        message = message_zh = first["msg"].removeprefix("Value error, ")
-        if first["type"] == "extra_forbidden" and path:
-            message, message_zh = _unknown_key(path[-1])
-        more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-        more_zh = f"（另有 {len(exc.errors()) - 1} 处）" if len(exc.errors()) > 1 else ""
-        raise IngestError(f"{where}: {message}{more}",
-                          message_zh=f"{where}：{message_zh}{more_zh}",
-                          location=Location(origin, line)) from None
+        raise _fail(schema_issues(exc, data, lines, unknown_key=_unknown_key)) from None
     spec._origin = origin
     spec._lines = lines
-    if _respelled(data)[1]:
-        spec._warnings = (Issue(
-            "deprecated-spelling",
-            Text("an old spelling, still read: write description: {en: ..., zh: ...} instead of "
-                 "description and description_zh",
-                 "旧写法，仍可读取：请将 description 和 description_zh 改写为 "
-                 "description: {en: ..., zh: ...}"),
-            spec.location("description") if "description" in data
-            else spec.location("description_zh"),
-            ("description",), "warning"),)
+    spec._warnings = tuple(respelling.issue(lines) for respelling in respelled)
     if spec.table is not None:
         spec.check_columns(spec.table)
     return spec

@@ -16,7 +16,7 @@ import pandas as pd
 
 from salescore.appstore.scores import StoreCounts
 from salescore.core.periods import Calendar, Period
-from salescore.core.text import Text
+from salescore.core.text import Bilingual, Text
 from salescore.engine.kpis import KpiEngine
 from salescore.scorecards.arithmetic import Scorecard, score_period
 from salescore.scorecards.inputs import (
@@ -46,23 +46,12 @@ class PlanPeriodScore:
 
 
 @dataclass(frozen=True)
-class Skipped:
+class Skipped(Bilingual):
     """A plan that was not scored for a period, and why (en, zh-CN)."""
 
     plan: str
     period: str
     text: Text
-
-    @property
-    def message(self) -> str:
-        return self.text.en
-
-    @property
-    def message_zh(self) -> str:
-        return self.text.zh
-
-    def localized(self, locale: str) -> str:
-        return self.text.get(locale)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,11 @@
 """A problem found in a document (a KPI catalogue, a plan, a mapping), pointing at its file:line.
 
-An :class:`Issue` says which rule found it, what it is (a :class:`~salescore.core.text.Text`),
-where (the key path in the document and, once the document's file is known, file:line) and how
-bad: an ``error`` makes the document unusable, a ``warning`` (a deprecated spelling, a direction
-that contradicts the catalogue) is reported and the document is used.
+An :class:`Issue` says which rule found it (a :class:`~salescore.semantic.rules.Rule`'s ``name``,
+or ``yaml``, ``duplicate-key``, ``schema`` from the reader), what it is (a
+:class:`~salescore.core.text.Text`), where (the key path in the document and, once the
+document's file is known, file:line) and how bad: an ``error`` makes the document unusable, a
+``warning`` (a deprecated spelling, a direction that contradicts the catalogue) is reported and
+the document is used.
 
 >>> issue = Issue("weights-sum", Text("the weights must sum to 1", "各行权重之和须为 1"),
 ...               path=("lines",))
@@ -22,7 +24,7 @@ from typing import Literal
 from salescore.core.errors import ConfigError, Location
 from salescore.core.text import Text
 
-__all__ = ["Issue", "KeyPath", "Severity", "format_path", "raise_for"]
+__all__ = ["Issue", "IssuesFound", "KeyPath", "Severity", "format_path", "raise_for"]
 
 KeyPath = tuple[str | int, ...]
 """Where in a YAML document: ``("lines", 1, "weight")`` is the weight of the second line."""
@@ -85,6 +87,15 @@ class Issue:
 
     def __str__(self) -> str:
         return self.localized("en")
+
+
+class IssuesFound(ValueError):
+    """Raised by a model's validator with every error its rules found; Pydantic wraps it in a
+    ``ValidationError`` (:func:`salescore.semantic.yamlfile.schema_issues` unwraps it)."""
+
+    def __init__(self, issues: Iterable[Issue]) -> None:
+        self.issues = tuple(issues)
+        super().__init__("; ".join(issue.message for issue in self.issues))
 
 
 def raise_for(issues: Iterable[Issue]) -> None:

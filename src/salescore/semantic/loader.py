@@ -6,8 +6,9 @@ A catalogue file holds up to three lists, each item a mapping with a ``name``::
     measures: [...]   # salescore.semantic.specs.Measure
     kpis:     [...]   # salescore.semantic.specs.Kpi (by ``type``)
 
-Every problem (bad YAML, an unknown key, a wrong type, a duplicate name, and then every validation
-rule of :mod:`salescore.semantic.validation`) is reported with ``file:line``.
+Every problem (bad YAML, a key written twice, an unknown key, a wrong type, a duplicate name, and
+then every validation rule of :mod:`salescore.semantic.validation`) is reported with
+``file:line``; the file is read by the one YAML reader, :mod:`salescore.semantic.yamlfile`.
 
 >>> cat = load_catalog()
 >>> "revenue_won" in cat.kpis and "opportunities" in cat.sources
@@ -16,11 +17,10 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, cast
 
-import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from salescore.core.errors import Location
@@ -36,12 +36,10 @@ from salescore.semantic.catalog import (
 )
 from salescore.semantic.issues import Issue, raise_for
 from salescore.semantic.specs import Kpi, Measure, Source
+from salescore.semantic.yamlfile import LineMap, read_yaml_file, schema_issues
 
 _SECTIONS: dict[str, SpecKind] = {"sources": "source", "measures": "measure", "kpis": "kpi"}
 _KPI_ADAPTER: TypeAdapter[Kpi] = TypeAdapter(Kpi)
-# Discriminator tags Pydantic puts into error locations; they are not YAML keys.
-_TAGS = {"simple", "ratio", "derived", "conversion", "period_over_period", "duration",
-         "time_to_next", "time_to_first", "related_count", "sequence"}
 
 
 def load_catalog(user_dir: Path | str | None = None, *, pipeline: Pipeline | None = None,
@@ -104,35 +102,16 @@ def read_files(files: Iterable[Path]) -> tuple[Catalog, list[Issue]]:
 
 def _read_file(path: Path, issues: list[Issue]) -> Iterable[tuple[SpecKind, str, Any,
                                                                    SpecLocation]]:
-    file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        issues.append(Issue("file", Text(f"cannot read: {exc}", f"无法读取：{exc}"),
-                            Location(file)))
+    doc = read_yaml_file(path)
+    issues += doc.issues
+    data, lines, file = doc.data, doc.lines, doc.lines.file
+    if data is None:
         return
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        issues.append(Issue("yaml", Text(f"not valid YAML: {problem}", f"YAML 格式错误：{problem}"),
-                            Location(file, line)))
-        return
-    finally:
-        loader.dispose()
-    if node is None:
-        return
-    lines: dict[FieldPath, int] = {}
-    _walk(node, (), lines, file, issues)
     if not isinstance(data, dict):
         issues.append(Issue("schema", Text("a catalogue file is a mapping with sources, "
                                            "measures and/or kpis",
                                            "指标目录文件应为包含 sources、measures、kpis 的映射"),
-                            Location(file, node.start_mark.line + 1)))
+                            lines.locate(())))
         return
     for key, items in data.items():
         kind = _SECTIONS.get(str(key))
@@ -140,29 +119,27 @@ def _read_file(path: Path, issues: list[Issue]) -> Iterable[tuple[SpecKind, str,
             issues.append(Issue("schema", Text(f"unknown section {key!r} (use sources, "
                                                "measures, kpis)",
                                                f"未知的段 {key!r}（可用 sources、measures、kpis）"),
-                                Location(file, lines.get((key,)))))
+                                lines.locate((key,))))
             continue
         if not isinstance(items, list):
             issues.append(Issue("schema", Text(f"{key} must be a list of mappings",
-                                               f"{key} 应为映射列表"),
-                                Location(file, lines.get((key,)))))
+                                               f"{key} 应为映射列表"), lines.locate((key,))))
             continue
         for index, item in enumerate(items):
             base: FieldPath = (key, index)
-            fields = {p[2:]: n for p, n in lines.items() if p[:2] == base and len(p) > 2}
-            loc = SpecLocation(file, lines.get(base, 1), fields)
+            loc = SpecLocation(file, lines.lines.get(base, 1), lines.within(base))
             name = item.get("name") if isinstance(item, dict) else None
             if not isinstance(name, str):
                 issues.append(Issue("schema", Text(f"{kind} #{index + 1} has no name",
                                                    f"第 {index + 1} 个{kind}缺少 name"),
                                     loc.at()))
                 continue
-            spec = _validate(kind, name, item, loc, issues)
+            spec = _validate(kind, name, item, lines, base, issues)
             if spec is not None:
                 yield kind, name, spec, loc
 
 
-def _validate(kind: SpecKind, name: str, item: dict[str, Any], loc: SpecLocation,
+def _validate(kind: SpecKind, name: str, item: dict[str, Any], lines: LineMap, at: FieldPath,
               issues: list[Issue]) -> BaseModel | None:
     try:
         match kind:
@@ -173,47 +150,11 @@ def _validate(kind: SpecKind, name: str, item: dict[str, Any], loc: SpecLocation
             case "kpi":
                 return cast(BaseModel, _KPI_ADAPTER.validate_python(item))
     except ValidationError as exc:
-        for err in exc.errors():
-            path = _yaml_path(err["loc"], loc.fields)
-            where = ".".join(str(p) for p in path) or "(spec)"
-            message = err["msg"]
-            if err["type"] == "extra_forbidden":
-                message = "unknown key (a typo?)"
-            issues.append(Issue("schema", Text(f"{kind} {name!r}: {where}: {message}",
-                                               f"{_KIND_ZH[kind]} {name!r}：{where}：{message}"),
-                                loc.at(*path)))
+        for issue in schema_issues(exc, item, lines, at=at):
+            issues.append(Issue("schema", Text(f"{kind} {name!r}: {issue.message}",
+                                               f"{_KIND_ZH[kind]} {name!r}：{issue.message_zh}"),
+                                issue.location))
     return None
 
 
 _KIND_ZH: dict[SpecKind, str] = {"source": "数据源", "measure": "度量", "kpi": "指标"}
-
-
-def _yaml_path(err_loc: Iterable[str | int], fields: Mapping[FieldPath, int]) -> FieldPath:
-    """Pydantic's error location as a path of YAML keys, dropping union discriminator tags."""
-    path: FieldPath = ()
-    for part in err_loc:
-        if isinstance(part, str) and part in _TAGS and path + (part,) not in fields:
-            continue
-        path = path + (part,)
-    return path
-
-
-def _walk(node: yaml.Node, path: FieldPath, lines: dict[FieldPath, int], file: str,
-          issues: list[Issue]) -> None:
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[object, int] = {}
-        for key_node, value_node in node.value:
-            key = key_node.value
-            line = key_node.start_mark.line + 1
-            if key in seen:
-                issues.append(Issue("duplicate-key",
-                                    Text(f"key {key!r} appears twice (first on line {seen[key]})",
-                                         f"键 {key!r} 重复出现（首次在第 {seen[key]} 行）"),
-                                    Location(file, line)))
-            seen[key] = line
-            _walk(value_node, path + (key,), lines, file, issues)
-            lines[path + (key,)] = line
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _walk(item, path + (index,), lines, file, issues)

@@ -1,6 +1,7 @@
-"""Validation rules: small classes that each look at a catalogue and return issues with file:line.
+"""KPI catalogue rules: small classes (:class:`~salescore.semantic.rules.Rule`) that each look at
+a catalogue and yield issues with file:line.
 
-Every rule has one invalid fixture in ``tests/semantic/fixtures/invalid/`` that it catches.
+Every rule has one invalid fixture in ``tests/semantic/fixtures/kpi_invalid/`` that it catches.
 
 >>> from salescore.semantic.catalog import shipped_catalog
 >>> validate(shipped_catalog())
@@ -14,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import ClassVar, assert_never
+from typing import assert_never
 
 from salescore.core.text import Text
 from salescore.model.org import Pipeline
@@ -31,6 +32,7 @@ from salescore.semantic.expression import (
     parse_expression,
 )
 from salescore.semantic.issues import Issue
+from salescore.semantic.rules import Rule, run_rules
 from salescore.semantic.specs import (
     STAGE_PLACEHOLDER,
     Agg,
@@ -62,34 +64,25 @@ class Context:
 
     def issue(self, rule: str, en: str, zh: str, kind: SpecKind, name: str,
               *path: str | int) -> Issue:
+        """An issue of ``rule`` at spec ``name`` (or its field ``path``) of the catalogue."""
         return Issue(rule, Text(en, zh), self.catalog.where(kind, name, *path))
 
 
-class Rule:
-    """A validation rule; subclasses set ``name`` and implement :meth:`check`."""
-
-    name: ClassVar[str]
-
-    def check(self, ctx: Context) -> Iterator[Issue]:
-        raise NotImplementedError
-
-
-class DuplicateNames(Rule):
+class DuplicateNames(Rule[Context]):
     """A name is declared twice in one catalogue folder."""
 
     name = "duplicate-name"
 
     def check(self, ctx: Context) -> Iterator[Issue]:
         for dup in ctx.catalog.duplicates:
-            yield Issue(self.name,
-                        Text(f"{dup.kind} {dup.name!r} is declared twice (first at "
+            yield self.issue(f"{dup.kind} {dup.name!r} is declared twice (first at "
                              f"{dup.first.file}:{dup.first.line})",
                              f"{dup.kind} {dup.name!r} 重复声明"
-                             f"（首次在 {dup.first.file}:{dup.first.line}）"),
-                        dup.second.at())
+                             f"（首次在 {dup.first.file}:{dup.first.line}）",
+                             location=dup.second.at())
 
 
-class UnknownTable(Rule):
+class UnknownTable(Rule[Context]):
     """A source (or a computed column) names a table that is not canonical."""
 
     name = "unknown-table"
@@ -114,7 +107,7 @@ def _tables_of(src: Source) -> Iterator[tuple[str, tuple[str | int, ...]]]:
         yield src.idle_spells.touches_table, ("idle_spells", "touches_table")
 
 
-class UnknownColumnRule(Rule):
+class UnknownColumnRule(Rule[Context]):
     """A column path that does not exist in the source's table (or through its references)."""
 
     name = "unknown-column"
@@ -226,7 +219,7 @@ def _measure_paths(m: Measure) -> list[tuple[str, tuple[str | int, ...]]]:
     return paths + _filter_paths(m.filters, "filters")
 
 
-class UnknownName(Rule):
+class UnknownName(Rule[Context]):
     """A measure names an unknown source; a KPI an unknown measure, source or KPI."""
 
     name = "unknown-name"
@@ -264,7 +257,7 @@ class UnknownName(Rule):
                                     "kpi", k.name, field)
 
 
-class ExpressionGrammar(Rule):
+class ExpressionGrammar(Rule[Context]):
     """A derived KPI's expression is outside ``+ - * /``, parentheses, numbers and names."""
 
     name = "expression"
@@ -281,7 +274,7 @@ class ExpressionGrammar(Rule):
                                     "kpi", k.name, "expression")
 
 
-class Cycles(Rule):
+class Cycles(Rule[Context]):
     """Derived KPIs that depend on themselves, directly or through others."""
 
     name = "cycle"
@@ -317,7 +310,7 @@ def _find_cycle(start: str, graph: dict[str, list[str]]) -> list[str] | None:
     return None
 
 
-class ColumnTypes(Rule):
+class ColumnTypes(Rule[Context]):
     """Types that cannot work: a sum of text, a non-timestamp time, a value a column never holds."""
 
     name = "type"
@@ -447,7 +440,7 @@ def _measure_kind(cat: Catalog, measure_name: str) -> str | None:
     return "other"
 
 
-class UnitsAgree(Rule):
+class UnitsAgree(Rule[Context]):
     """A KPI's unit must follow from what it aggregates: a count is a count, money is money,
     a ratio of two counts is a ratio; ``+``/``-`` in a derived KPI need operands of one unit."""
 
@@ -560,7 +553,7 @@ def _first_sentence(text: str) -> str:
     return re.split(r"(?<=[.;。；])\s*", text.strip(), maxsplit=1)[0]
 
 
-class DescriptionAgrees(Rule):
+class DescriptionAgrees(Rule[Context]):
     """The first sentence of a simple KPI's description must not name another aggregation
     ("average" over a sum, "median" over an average), in either language; a ratio, derived,
     conversion or period-over-period KPI is never described as a median."""
@@ -592,7 +585,7 @@ class DescriptionAgrees(Rule):
                          "kpi", k.name, "description", lang)
 
 
-class PeriodOverPeriodShape(Rule):
+class PeriodOverPeriodShape(Rule[Context]):
     """A period-over-period KPI compares sets of items: its measure counts distinct items placed
     by a timestamp."""
 
@@ -613,7 +606,7 @@ class PeriodOverPeriodShape(Rule):
                                 "kpi", k.name, "measure")
 
 
-class PerStage(Rule):
+class PerStage(Rule[Context]):
     """``per: stage`` needs a source with a ``stage`` dimension; ``{stage}`` needs
     ``per: stage``."""
 
@@ -664,7 +657,7 @@ class PerStage(Rule):
                                 "kpi", k.name)
 
 
-RULES: tuple[Rule, ...] = (
+RULES: tuple[Rule[Context], ...] = (
     DuplicateNames(),
     UnknownTable(),
     UnknownColumnRule(),
@@ -681,8 +674,7 @@ RULES: tuple[Rule, ...] = (
 
 def validate(catalog: Catalog, *, pipeline: Pipeline | None = None) -> list[Issue]:
     """Every issue every rule finds, sorted by file and line."""
-    ctx = Context(catalog, pipeline)
-    issues = [issue for rule in RULES for issue in rule.check(ctx)]
+    issues = run_rules(RULES, Context(catalog, pipeline))
     return sorted(issues, key=lambda i: (*i.place, i.rule))
 
 
