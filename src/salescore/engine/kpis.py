@@ -40,6 +40,7 @@ from salescore.compile.schema import unbound
 from salescore.compile.timezone import offsets
 from salescore.core.errors import PeriodError
 from salescore.core.periods import Calendar, Grain
+from salescore.core.text import Text
 from salescore.engine.runner import Runner
 from salescore.engine.warehouse import Warehouse
 from salescore.model.org import OrgSettings
@@ -86,7 +87,7 @@ class Notice:
     message_zh: str
 
     def localized(self, locale: str) -> str:
-        return self.message_zh if locale.lower().startswith("zh") else self.message
+        return Text(self.message, self.message_zh).get(locale)
 
 
 @dataclass(frozen=True)
