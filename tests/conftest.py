@@ -1,48 +1,57 @@
-"""Fixtures shared by the whole suite: warehouses on every backend that is present."""
+"""Fixtures shared by the whole suite: one backend fixture family (``tests/backends.py`` says
+which backends there are and how each is set up).
+
+``backend`` names the backend a cross-backend test runs on; ``warehouse_url`` and ``warehouse``
+give it a fresh warehouse there; ``db_url`` gives it a fresh app store. Without
+``SALESCORE_TEST_POSTGRES_URL`` every PostgreSQL case is skipped by ``postgres_url``, saying why.
+"""
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from tests.backends import (
+    APP_STORES,
+    POSTGRES_ENV,
+    WAREHOUSES,
+    app_database,
+    fresh_app_schema_url,
+    fresh_warehouse_url,
+    postgres_server,
+)
 
+from salescore.appstore.store import sqlite_url
 from salescore.engine.warehouse import Warehouse
-
-POSTGRES_ENV = "SALESCORE_TEST_POSTGRES_URL"
-
-
-def postgres_base_url() -> str | None:
-    return os.environ.get(POSTGRES_ENV) or None
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
     """The test PostgreSQL server's URL; the test is skipped, visibly, where there is none."""
-    url = postgres_base_url()
+    url = postgres_server()
     if not url:
-        pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV} (set by .ci/run)")
+        pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV} (set by .ci/run), "
+                    "e.g. postgresql://postgres@127.0.0.1:5432/test")
     return url
 
 
+@pytest.fixture(scope="module", params=WAREHOUSES)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The backend a cross-backend test runs on: each of ``WAREHOUSES``, or the set a module
+    gives with ``pytest.mark.parametrize("backend", [...], indirect=True)``. Module-scoped so
+    that a module may hold one loaded warehouse per backend."""
+    if request.param == "postgres":
+        request.getfixturevalue("postgres_url")
+    return str(request.param)
+
+
 @pytest.fixture
-def pg_schema_url(postgres_url: str) -> Iterator[str]:
-    """A warehouse URL on a fresh PostgreSQL schema, dropped after the test."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    sep = "&" if "?" in postgres_url else "?"
-    url = f"{postgres_url}{sep}schema={name}"
-    yield url
-    with Warehouse.open(url) as wh:
-        wh.execute_sql(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
-
-
-@pytest.fixture(params=["duckdb", "postgres"])
-def warehouse_url(request: pytest.FixtureRequest, tmp_path: object) -> str:
-    """A fresh, empty warehouse URL on each backend (DuckDB file, PostgreSQL schema)."""
-    if request.param == "duckdb":
-        return f"duckdb:///{tmp_path}/warehouse.duckdb"
-    return str(request.getfixturevalue("pg_schema_url"))
+def warehouse_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty warehouse URL on each backend (DuckDB file, PostgreSQL schema), dropped
+    after the test."""
+    with fresh_warehouse_url(backend, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
@@ -51,3 +60,20 @@ def warehouse(warehouse_url: str) -> Iterator[Warehouse]:
     with Warehouse.open(warehouse_url) as wh:
         wh.create_tables()
         yield wh
+
+
+@pytest.fixture(scope="session")
+def postgres_database(postgres_url: str) -> Iterator[str]:
+    """A database made for this test run's app stores on the test server, as a SQLAlchemy URL
+    (``postgresql+psycopg://``); dropped at the end."""
+    with app_database(postgres_url) as url:
+        yield url
+
+
+@pytest.fixture(params=APP_STORES)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty app store database on each app store backend: a SQLite file in a folder not
+    yet made, or a fresh schema of ``postgres_database``."""
+    if request.param == "sqlite":
+        return sqlite_url(tmp_path / "data" / "app.sqlite")
+    return fresh_app_schema_url(request.getfixturevalue("postgres_database"))

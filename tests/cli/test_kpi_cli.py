@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from tests.engine import kpi_org
+from tests.tiny_org import KPIS
 from typer.testing import CliRunner
 
 from salescore.cli.main import app
@@ -37,8 +37,8 @@ def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 @pytest.fixture(scope="module")
 def tiny_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("kpi-tiny")
-    with Workspace.init(home, kpi_org.settings(), overwrite=True) as ws:
-        kpi_org.load(ws._warehouse)
+    with Workspace.init(home, KPIS.settings, overwrite=True) as ws:
+        KPIS.load(ws._warehouse)
     yield home
 
 

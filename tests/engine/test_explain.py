@@ -7,18 +7,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from tests.engine import kpi_org as org
-from tests.engine.kpi_backends import tiny_org_backend
+from tests.backends import fresh_warehouse_url
+from tests.tiny_org import KPIS
 
 from salescore.engine.explain import explain_kpis
 from salescore.engine.kpis import KpiEngine, KpiRequest
+from salescore.engine.warehouse import Warehouse
 from salescore.semantic.catalog import shipped_catalog
 
 
 @pytest.fixture(scope="module")
-def engine() -> Iterator[KpiEngine]:
-    for backend in tiny_org_backend("duckdb"):
-        yield KpiEngine(backend, org.settings(), shipped_catalog())
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KpiEngine]:
+    with fresh_warehouse_url("duckdb", tmp_path_factory.mktemp("explain")) as url, \
+            Warehouse.open(url) as warehouse:
+        KPIS.load(warehouse)
+        yield KpiEngine(warehouse.backend, KPIS.settings, shipped_catalog())
 
 
 @pytest.mark.parametrize(("by", "period"), [("rep", "2025-Q1"), ("team", "2025-02")])

@@ -1,7 +1,7 @@
-"""Golden values on the tiny organisation (tests/engine/kpi_org.py), worked out by hand.
+"""Golden values on the tiny organisation ``KPIS`` (tests/tiny_org.py), worked out by hand.
 
 Each case is one query (KPIs × grain × period) and the values it must give, with the arithmetic
-in the comment beside it. The same cases run on every backend.
+in the comment beside it. The same cases run on every backend, PySpark included.
 """
 
 from __future__ import annotations
@@ -12,22 +12,32 @@ from typing import Any
 
 import pytest
 from ibis.backends import BaseBackend
-from tests.engine import kpi_org as org
-from tests.engine.kpi_backends import tiny_org_backend
+from tests.backends import PYSPARK, WAREHOUSES, fresh_warehouse_url, spark_views
+from tests.tiny_org import KPIS, kpi_settings
 
 from salescore.engine.kpis import KpiResult, compute_kpis
+from salescore.engine.warehouse import Warehouse
 from salescore.model.org import OrgSettings
 
-SHANGHAI = org.settings()
-UTC = org.settings(timezone="UTC")
-FISCAL_APRIL = org.settings(fiscal_year_start_month=4)
+SHANGHAI = kpi_settings()
+UTC = kpi_settings(timezone="UTC")
+FISCAL_APRIL = kpi_settings(fiscal_year_start_month=4)
 NULL = None
 
 
-@pytest.fixture(scope="module", params=["duckdb", "postgres",
-                                        pytest.param("pyspark", marks=pytest.mark.spark)])
-def wh(request: pytest.FixtureRequest) -> Iterator[BaseBackend]:
-    yield from tiny_org_backend(request.param)
+pytestmark = pytest.mark.parametrize("backend", [*WAREHOUSES, PYSPARK], indirect=True)
+
+
+@pytest.fixture(scope="module")
+def wh(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BaseBackend]:
+    """The tiny organisation on ``backend`` (temporary views on PySpark), for the module."""
+    if backend == "pyspark":
+        yield spark_views(KPIS.arrow_tables())
+        return
+    with fresh_warehouse_url(backend, tmp_path_factory.mktemp("golden")) as url, \
+            Warehouse.open(url) as warehouse:
+        KPIS.load(warehouse)
+        yield warehouse.backend
 
 
 @dataclass(frozen=True)

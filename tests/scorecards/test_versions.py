@@ -1,8 +1,8 @@
 """Golden: a past period is re-scored under the plan version in force then, idempotently.
 
 Version 1 (revenue 0.5, deals 0.5) is adopted from 2025-01-01, version 2 (revenue 0.8,
-deals 0.2) from 2025-04-01. Every expected score is worked out by hand from the rows in
-conftest.py.
+deals 0.2) from 2025-04-01. Every expected score is worked out by hand from the rows of
+``SCORECARDS`` in tests/tiny_org.py.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Every workspace method within a scope, on DuckDB and PostgreSQL: a rep's session returns only
 the rep's rows, a manager's only the subtree's, and nothing is had without a scope.
 
-The tiny organisation of the KPI golden tests (``tests/engine/kpi_org.py``)::
+The tiny organisation of the KPI golden tests (``KPIS`` in ``tests/tiny_org.py``)::
 
     REG ── T1: r1, r2, r3
        └── T2: r4, r5
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pyarrow.csv as pacsv
 import pytest
-from tests.engine import kpi_org as org
+from tests.tiny_org import KPIS, L
 
 from salescore.core.scope import AccessError, Scope
 from salescore.workspace import Session, Workspace
@@ -48,10 +48,10 @@ def ws(warehouse_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     """A workspace (warehouse on each backend, SQLite app store) holding the tiny organisation,
     with plan ``tiny`` adopted and 2025-Q1 scored by the owner."""
     monkeypatch.setenv("SALESCORE_WAREHOUSE_URL", warehouse_url)
-    with Workspace.init(tmp_path / "home", org.settings()) as workspace:
-        org.load(workspace._warehouse)
+    with Workspace.init(tmp_path / "home", KPIS.settings) as workspace:
+        KPIS.load(workspace._warehouse)
         owner = workspace.owner()
-        owner.adopt_plan(text=PLAN, effective_from=org.L(2025, 1, 1).date(), actor="test")
+        owner.adopt_plan(text=PLAN, effective_from=L(2025, 1, 1).date(), actor="test")
         owner.score("2025-Q1")
         yield workspace
 
@@ -174,16 +174,18 @@ def test_export_writes_only_the_scopes_rows(ws: Workspace, tmp_path: Path) -> No
         return pacsv.read_csv(path).to_pylist()
 
     opportunities = exported(Scope.team("T2"), "opportunities")
-    mine = {r["opportunity_id"] for r in org.OPPORTUNITIES if r["owner_rep_id"] in SUBTREE_T2}
+    mine = {r["opportunity_id"] for r in KPIS.rows["opportunities"]
+            if r["owner_rep_id"] in SUBTREE_T2}
     assert {r["opportunity_id"] for r in opportunities} == mine
     assert {r["team_id"] for r in exported(Scope.team("T2"), "teams")} == {"T2", "T2X"}
     assert {r["rep_id"] for r in exported(Scope.rep("r2"), "reps")} == {"r2"}
     targets = exported(Scope.rep("r1"), "targets")
     assert {(r["scope"], r["scope_id"]) for r in targets} == {("rep", "r1"), ("team", "T1")}
     stages = exported(Scope.rep("r1"), "stage_changes")
-    r1_opps = {r["opportunity_id"] for r in org.OPPORTUNITIES if r["owner_rep_id"] == "r1"}
+    r1_opps = {r["opportunity_id"] for r in KPIS.rows["opportunities"]
+               if r["owner_rep_id"] == "r1"}
     assert {r["opportunity_id"] for r in stages} <= r1_opps
-    assert len(exported(Scope.rep("r1"), "fx_rates")) == len(org.FX_RATES)
+    assert len(exported(Scope.rep("r1"), "fx_rates")) == len(KPIS.rows["fx_rates"])
 
 
 def test_unknown_scope_subject_is_refused(ws: Workspace) -> None:
