@@ -43,7 +43,7 @@ from salescore.core.errors import ConfigError
 from salescore.core.periods import Grain, Period
 from salescore.semantic.catalog import Catalog
 from salescore.semantic.columns import resolve
-from salescore.semantic.expression import Binary, Expr, Negate, Number, Ref
+from salescore.semantic.expression import ARITHMETIC, Binary, Expr, Negate, Number, Ref
 from salescore.semantic.kpi_plan import (
     ConversionUse,
     MeasureUse,
@@ -315,17 +315,10 @@ class _Compiler:
             case Binary(op=op, left=left, right=right):
                 a = self._evaluate(left, t, present, types)
                 b = self._evaluate(right, t, present, types)
-                match op:
-                    case "+":
-                        return a + b
-                    case "-":
-                        return a - b
-                    case "*":
-                        return a * b
-                    case "/":
-                        return a.cast("float64") / b.cast("float64").nullif(0)
-                    case _:
-                        assert_never(op)
+                if op == "/":
+                    return a.cast("float64") / b.cast("float64").nullif(0)
+                combined: ir.Value = ARITHMETIC[op](a, b)
+                return combined
             case _:
                 assert_never(expr)
 

@@ -25,7 +25,7 @@ import pyarrow.compute
 from salescore.compile.kpis import explain_rows
 from salescore.core.errors import ConfigError
 from salescore.engine.kpis import KpiEngine, KpiRequest
-from salescore.semantic.expression import Binary, Expr, Negate, Number, Ref
+from salescore.semantic.expression import ARITHMETIC, Binary, Expr, Negate, Number, Ref
 from salescore.semantic.kpi_plan import ConversionUse, MeasureUse, Output, PopUse, QueryPlan
 from salescore.semantic.specs import Agg, Filter, Op
 
@@ -237,17 +237,10 @@ def _value(expr: Expr, inputs: Mapping[str, float | int | None], fill_zero: froz
             a, b = _value(left, inputs, fill_zero), _value(right, inputs, fill_zero)
             if a is None or b is None:
                 return None
-            match op:
-                case "+":
-                    return a + b
-                case "-":
-                    return a - b
-                case "*":
-                    return a * b
-                case "/":
-                    return None if b == 0 else float(a) / float(b)
-                case _:
-                    assert_never(op)
+            if op == "/":
+                return None if b == 0 else float(a) / float(b)
+            result: float | int = ARITHMETIC[op](a, b)
+            return result
         case _:
             assert_never(expr)
 

@@ -17,8 +17,10 @@ only + - * /, parentheses, numbers and KPI names are allowed; found a call
 from __future__ import annotations
 
 import ast
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 BinaryOp = Literal["+", "-", "*", "/"]
 
@@ -74,6 +76,11 @@ class Binary:
 
 
 Expr = Number | Ref | Negate | Binary
+
+# ``+``, ``-`` and ``*`` as every evaluator applies them (to numbers, to Ibis columns); ``/`` is
+# each evaluator's own, since a zero divisor gives unknown.
+ARITHMETIC: dict[BinaryOp, Callable[[Any, Any], Any]] = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul}
 
 _OPS: dict[type[ast.operator], BinaryOp] = {
     ast.Add: "+",
