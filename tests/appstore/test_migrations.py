@@ -20,6 +20,8 @@ from salescore.core.errors import StoreError
 TABLES_0001 = {"users", "api_tokens", "plans", "plan_versions", "audit_log"}
 TABLES_0002 = {"import_runs", "quality_reports"}
 TABLES_0003 = {"scores"}
+TABLES_0004 = {"web_sessions", "login_attempts"}
+ALL_TABLES = TABLES_0001 | TABLES_0002 | TABLES_0003 | TABLES_0004 | {"alembic_version"}
 
 
 def _tables(store: AppStore) -> set[str]:
@@ -45,9 +47,9 @@ def test_upgrade_step_by_step_then_downgrade_to_base(db_url: str) -> None:
         assert _tables(store) == TABLES_0001 | {"alembic_version"}
 
         store.upgrade()
-        assert store.current_revision() == store.head_revision() == "0003"
+        assert store.current_revision() == store.head_revision() == "0004"
         assert not store.needs_upgrade()
-        assert _tables(store) == TABLES_0001 | TABLES_0002 | TABLES_0003 | {"alembic_version"}
+        assert _tables(store) == ALL_TABLES
 
         store.downgrade("0001")
         assert store.current_revision() == "0001"
@@ -69,7 +71,7 @@ def test_upgrade_step_by_step_then_downgrade_to_base(db_url: str) -> None:
 
         # And the round trip can be made again.
         store.upgrade()
-        assert _tables(store) == TABLES_0001 | TABLES_0002 | TABLES_0003 | {"alembic_version"}
+        assert _tables(store) == ALL_TABLES
     finally:
         store.close()
 
@@ -136,7 +138,7 @@ def test_migrating_to_an_unknown_revision_is_a_store_error(store: AppStore) -> N
     with pytest.raises(StoreError) as caught:
         store.downgrade("0042")
     assert "0042" in caught.value.message
-    assert store.current_revision() == "0003"
+    assert store.current_revision() == "0004"
 
 
 _OPEN_WHEN_TOLD = """
@@ -181,5 +183,5 @@ def test_processes_opening_a_new_store_together_migrate_it_once(
     assert [worker.returncode for worker in workers] == [0, 0], outcomes
     with AppStore.open(db_url, migrate=False) as store, store.engine.connect() as connection:
         assert connection.execute(text("SELECT version_num FROM alembic_version")).all() == [
-            ("0003",)
+            ("0004",)
         ]

@@ -22,6 +22,7 @@ from salescore.appstore import (
     default_url,
     sqlite_url,
 )
+from salescore.appstore.store import HEAD_REVISION
 from salescore.core.errors import StoreError
 
 
@@ -29,7 +30,7 @@ def test_open_creates_the_sqlite_folder_and_migrates(tmp_path: Path) -> None:
     path = tmp_path / "nested" / "home dir 数据" / APP_DB_FILE
     with AppStore.open(sqlite_url(path)) as store:
         assert path.is_file()
-        assert store.current_revision() == "0003"
+        assert store.current_revision() == HEAD_REVISION
         assert store.backend == "sqlite"
         assert store.url == sqlite_url(path)
     assert default_url(path.parent) == sqlite_url(path)

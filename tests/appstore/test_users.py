@@ -51,7 +51,7 @@ def test_create_user_hashes_the_password_and_audits(store: AppStore) -> None:
         assert stored is not None
         assert stored.username == "li.wei"
         assert stored.password_hash is not None
-        assert stored.password_hash.startswith("scrypt$32768$8$1$")
+        assert stored.password_hash.startswith("$argon2id$v=19$")
         assert "正确的马" not in stored.password_hash and "battery" not in stored.password_hash
         assert verify_password(stored, "正确的马 battery")
         assert not verify_password(stored, "正确的马 Battery")
@@ -161,7 +161,7 @@ def test_set_password_is_audited_without_the_hash(store: AppStore) -> None:
         set_password(session, user, "new-password", actor="ann")
         assert verify_password(user, "new-password") and not verify_password(user, "old-password")
     [entry] = _audit(store, "user.password")
-    assert entry.before is None and entry.after == {"password": "changed"}
+    assert entry.before is None and entry.after == {"password": "changed", "scheme": "argon2id"}
 
 
 def test_token_round_trip_stores_only_a_hash(store: AppStore) -> None:

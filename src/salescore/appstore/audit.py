@@ -14,6 +14,7 @@ from enum import Enum
 from pathlib import PurePath
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from salescore.appstore.models import AuditEntry
@@ -80,3 +81,20 @@ def record_audit(
     session.add(entry)
     session.flush()
     return entry
+
+
+def audit_entries(
+    session: Session,
+    *,
+    limit: int = 50,
+    before_id: int | None = None,
+    entity: str | None = None,
+) -> list[AuditEntry]:
+    """The newest ``limit`` audit rows (of ``entity`` if given), newest first; ``before_id``
+    continues a listing after the last row seen."""
+    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(max(0, limit))
+    if before_id is not None:
+        query = query.where(AuditEntry.id < before_id)
+    if entity is not None:
+        query = query.where(AuditEntry.entity == entity)
+    return list(session.scalars(query))

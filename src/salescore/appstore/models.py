@@ -79,7 +79,8 @@ class User(Base):
 
     ``rep_id`` links to the warehouse's ``reps.rep_id``; ``team_id`` is the team a manager manages
     (its subtree is resolved by the access layer, not here). ``password_hash`` is ``None`` for an
-    account that can use API tokens only.
+    account that can use API tokens only. ``email`` is kept in lower case and is unique when given
+    (several users may have none).
     """
 
     __tablename__ = "users"
@@ -91,7 +92,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(NAME), unique=True)
     display_name: Mapped[str | None] = mapped_column(String(TITLE))
-    email: Mapped[str | None] = mapped_column(String(320))
+    email: Mapped[str | None] = mapped_column(String(320), unique=True)
     role: Mapped[Role] = mapped_column(String(16))
     rep_id: Mapped[str | None] = mapped_column(String(NAME), index=True)
     team_id: Mapped[str | None] = mapped_column(String(NAME))
@@ -102,6 +103,9 @@ class User(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     tokens: Mapped[list[ApiToken]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+    web_sessions: Mapped[list[WebSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
     )
 
@@ -139,6 +143,73 @@ class ApiToken(Base):
 
     def __repr__(self) -> str:
         return f"ApiToken(id={self.id!r}, user_id={self.user_id!r}, prefix={self.prefix!r})"
+
+
+SessionEnd = Literal["logout", "rotated", "idle", "expired", "password", "role", "inactive",
+                     "reset"]
+SESSION_ENDS: tuple[SessionEnd, ...] = get_args(SessionEnd)
+LoginOutcome = Literal["ok", "failed", "throttled"]
+LOGIN_OUTCOMES: tuple[LoginOutcome, ...] = get_args(LoginOutcome)
+ADDRESS = 64  # an IPv6 address with a zone fits in 45 characters
+
+
+class WebSession(Base):
+    """A signed-in browser: only the SHA-256 of its session id is kept, never the id itself.
+
+    A session lives until it is ended (``ended_at`` and why, ``end_reason``), until it has been
+    idle for longer than the caller allows (``last_seen_at``), or until ``expires_at``, its
+    absolute limit. ``csrf_token`` is random per session and is not a credential on its own: it is
+    kept in clear so that each page can be given it.
+    """
+
+    __tablename__ = "web_sessions"
+    __table_args__ = (
+        CheckConstraint(_one_of("end_reason", SESSION_ENDS), name="end_reason"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    address: Mapped[str] = mapped_column(String(ADDRESS), default="")
+    user_agent: Mapped[str] = mapped_column(String(TITLE), default="")
+    ended_at: Mapped[datetime | None] = mapped_column()
+    end_reason: Mapped[SessionEnd | None] = mapped_column(String(16))
+
+    user: Mapped[User] = relationship(back_populates="web_sessions")
+
+    def __repr__(self) -> str:
+        return f"WebSession(id={self.id!r}, user_id={self.user_id!r}, ended={self.end_reason!r})"
+
+
+class LoginAttempt(Base):
+    """One attempt to sign in with a password: when, for which login (the name or e-mail as
+    typed, in lower case, and the user it named if any), from which address, and how it ended.
+
+    Never the password. Failed attempts within the last minutes throttle further attempts for the
+    same account and from the same address.
+    """
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        CheckConstraint(_one_of("outcome", LOGIN_OUTCOMES), name="outcome"),
+        Index(None, "login", "at"),
+        Index(None, "user_id", "at"),
+        Index(None, "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    login: Mapped[str] = mapped_column(String(320))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    address: Mapped[str] = mapped_column(String(ADDRESS))
+    outcome: Mapped[LoginOutcome] = mapped_column(String(16))
+
+    def __repr__(self) -> str:
+        return f"LoginAttempt(id={self.id!r}, login={self.login!r}, outcome={self.outcome!r})"
 
 
 class Plan(Base):

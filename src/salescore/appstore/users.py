@@ -1,8 +1,10 @@
 """Users and their API tokens: creating, changing and authenticating them, every change audited.
 
-Usernames are kept in lower case and compared so: ``Alice`` and ``alice`` are one person. Passwords
-are stored only as scrypt hashes; token secrets only as SHA-256 digests, and shown once, when
-issued.
+Usernames and e-mail addresses are kept in lower case and compared so: ``Alice`` and ``alice`` are
+one person, and an address belongs to one user at most. Passwords are stored only as Argon2id
+hashes (older scrypt hashes are replaced at the next successful log-in); token secrets only as
+SHA-256 digests, and shown once, when issued. Deactivating a user or changing their role ends their
+web sessions.
 
 >>> from salescore.appstore.store import AppStore
 >>> with AppStore.open("sqlite://") as store, store.session() as session:
@@ -21,13 +23,16 @@ from enum import Enum
 from functools import cache
 from typing import Any, Final
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from salescore.appstore.audit import record_audit
 from salescore.appstore.credentials import (
+    SCHEME,
     hash_password,
+    hash_scheme,
+    needs_rehash,
     new_token_secret,
     password_matches,
     token_digest,
@@ -35,10 +40,12 @@ from salescore.appstore.credentials import (
 )
 from salescore.appstore.models import LOCALES, NAME, ROLES, TITLE, ApiToken, Role, User
 from salescore.appstore.timestamps import utcnow
+from salescore.appstore.websessions import end_user_sessions
 from salescore.core.errors import SalescoreError
 from salescore.model.org import Locale
 
 MIN_PASSWORD_CHARS = 8
+EMAIL_CHARS = 320
 # Names the audit log uses for actors that are not people.
 RESERVED_USERNAMES: Final = frozenset({"system", "cli", "api", "anonymous"})
 # A token used again within this time does not rewrite its row: one write per minute, not per call.
@@ -54,6 +61,8 @@ class _Unset(Enum):
 
 
 UNSET: Final = _Unset.UNSET
+# The type of UNSET, for the signatures of callers that pass it on.
+Unset = _Unset
 
 
 def user_snapshot(user: User) -> dict[str, Any]:
@@ -83,6 +92,36 @@ def _normal_username(username: str) -> str:
             message_zh=f"用户名 {name!r} 为审计日志保留，请另选一个",
         )
     return name
+
+
+def normal_email(email: str | None) -> str | None:
+    """``email`` stripped and in lower case (``None`` for none or blank); :class:`UserError` when
+    it is not of the form ``name@domain``.
+
+    >>> normal_email(" Li.Wei@Example.CN "), normal_email("")
+    ('li.wei@example.cn', None)
+    """
+    if email is None or not email.strip():
+        return None
+    address = email.strip().lower()
+    local, at, domain = address.rpartition("@")
+    if (not at or not local or not domain or len(address) > EMAIL_CHARS
+            or any(ch.isspace() for ch in address)):
+        raise UserError(
+            f"{email!r} is not an e-mail address (name@domain, at most {EMAIL_CHARS} characters)",
+            message_zh=f"{email!r} 不是电子邮箱地址（name@domain，最多 {EMAIL_CHARS} 个字符）",
+        )
+    return address
+
+
+def _email_taken(session: Session, email: str, user_id: int | None = None) -> UserError | None:
+    owner = session.scalar(select(User).where(func.lower(User.email) == email))
+    if owner is None or owner.id == user_id:
+        return None
+    return UserError(
+        f"the e-mail address {email!r} belongs to another user",
+        message_zh=f"电子邮箱 {email!r} 已属于另一位用户",
+    )
 
 
 def _check_role(role: str) -> Role:
@@ -119,6 +158,29 @@ def find_user(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username.strip().lower()))
 
 
+def find_user_by_login(session: Session, login: str) -> User | None:
+    """The user whose username, else whose e-mail address, is ``login`` (any case), or ``None``."""
+    key = login.strip().lower()
+    if not key:
+        return None
+    user = session.scalar(select(User).where(User.username == key))
+    if user is None and "@" in key:
+        user = session.scalar(select(User).where(func.lower(User.email) == key))
+    return user
+
+
+def list_users(session: Session) -> list[User]:
+    """Every user, by username."""
+    return list(session.scalars(select(User).order_by(User.username)))
+
+
+def active_admins(session: Session) -> int:
+    """How many active admins there are."""
+    return session.scalar(
+        select(func.count()).select_from(User).where(User.role == "admin", User.active)
+    ) or 0
+
+
 def create_user(
     session: Session,
     *,
@@ -141,17 +203,20 @@ def create_user(
     name = _normal_username(username)
     checked_role = _check_role(role)
     checked_locale = _check_locale(locale)
+    address = normal_email(email)
     stored = None if password is None else hash_password(_check_password(password))
     if find_user(session, name) is not None:
         raise UserError(
             f"a user called {name!r} already exists", message_zh=f"用户 {name!r} 已存在"
         )
+    if address is not None and (taken := _email_taken(session, address)) is not None:
+        raise taken
     user = User(
         username=name,
         role=checked_role,
         password_hash=stored,
         display_name=display_name,
-        email=email,
+        email=address,
         rep_id=rep_id,
         team_id=team_id,
         locale=checked_locale,
@@ -162,7 +227,8 @@ def create_user(
         session.flush()
     except IntegrityError as exc:  # another session took the name since find_user looked
         raise UserError(
-            f"a user called {name!r} already exists", message_zh=f"用户 {name!r} 已存在"
+            f"a user called {name!r} (or the e-mail address {address!r}) already exists",
+            message_zh=f"用户 {name!r}（或电子邮箱 {address!r}）已存在",
         ) from exc
     record_audit(
         session,
@@ -189,15 +255,22 @@ def update_user(
     team_id: str | None | _Unset = UNSET,
     locale: Locale | _Unset = UNSET,
     active: bool | _Unset = UNSET,
+    now: datetime | None = None,
 ) -> dict[str, tuple[Any, Any]]:
     """Change the given fields, audit them as ``user.update``, and return ``{field: (old, new)}``.
 
     Fields left out keep their value; a field set to its current value is not a change. Nothing
-    changed writes no audit row.
+    changed writes no audit row. A new role or deactivation ends the user's web sessions (at
+    ``now``, default the current time): what they could do has changed under them.
     """
+    address = email if email is UNSET else normal_email(email)
+    if isinstance(address, str):
+        taken = _email_taken(session, address, user.id)
+        if taken is not None:
+            raise taken
     wanted: dict[str, Any] = {
         "display_name": display_name,
-        "email": email,
+        "email": address,
         "role": role if role is UNSET else _check_role(role),
         "rep_id": rep_id,
         "team_id": team_id,
@@ -224,6 +297,10 @@ def update_user(
         after={field: new for field, (_, new) in changes.items()},
         reason=reason,
     )
+    if "active" in changes and not user.active:
+        end_user_sessions(session, user.id, "inactive", now=now)
+    elif "role" in changes:
+        end_user_sessions(session, user.id, "role", now=now)
     return changes
 
 
@@ -243,7 +320,8 @@ def set_password(
         action="user.password",
         entity="user",
         entity_id=user.id,
-        after={"password": "removed" if password is None else "changed"},
+        after={"password": "removed" if password is None else "changed",
+               "scheme": hash_scheme(user.password_hash)},
         reason=reason,
     )
 
@@ -259,18 +337,40 @@ def _decoy_hash() -> str:
     return hash_password("decoy password, never matches a real one")
 
 
-def authenticate(session: Session, username: str, password: str) -> User | None:
-    """The active user with this username and password, or ``None``.
+def decoy_verification(password: str) -> None:
+    """Spend the time a password check takes, for a login that names no user: timing must not
+    tell which usernames exist."""
+    password_matches(_decoy_hash(), password)
 
-    An unknown username costs the same hashing time as a wrong password, so that timing does
-    not tell which usernames exist.
+
+def authenticate(session: Session, login: str, password: str) -> User | None:
+    """The active user with this username or e-mail address and password, or ``None``.
+
+    An unknown login costs the same hashing time as a wrong password, so that timing does not
+    tell which usernames exist. A matching hash made with an older scheme (scrypt) or older
+    parameters is replaced by a new Argon2id hash, audited as ``user.password_upgrade`` (the
+    schemes only, never a hash).
     """
-    user = find_user(session, username)
-    if user is None:
-        password_matches(_decoy_hash(), password)
+    user = find_user_by_login(session, login)
+    if user is None or user.password_hash is None:
+        decoy_verification(password)
         return None
     if not verify_password(user, password) or not user.active:
         return None
+    if needs_rehash(user.password_hash):
+        old_scheme = hash_scheme(user.password_hash)
+        user.password_hash = hash_password(password)
+        session.flush()
+        record_audit(
+            session,
+            actor=user.username,
+            action="user.password_upgrade",
+            entity="user",
+            entity_id=user.id,
+            before={"scheme": old_scheme},
+            after={"scheme": SCHEME},
+            reason="password hash upgraded at log-in",
+        )
     return user
 
 
@@ -325,13 +425,32 @@ def issue_token(
     return token, secret
 
 
+def find_token(session: Session, token_id: int) -> ApiToken | None:
+    """The API token with this id, or ``None``."""
+    return session.get(ApiToken, token_id)
+
+
+def list_tokens(session: Session, user: User | None = None) -> list[ApiToken]:
+    """The tokens of ``user`` (everyone's when ``None``), newest first."""
+    query = select(ApiToken).order_by(ApiToken.id.desc())
+    if user is not None:
+        query = query.where(ApiToken.user_id == user.id)
+    return list(session.scalars(query))
+
+
 def revoke_token(
-    session: Session, token: ApiToken, *, actor: str = "system", reason: str | None = None
+    session: Session,
+    token: ApiToken,
+    *,
+    actor: str = "system",
+    reason: str | None = None,
+    now: datetime | None = None,
 ) -> None:
-    """Revoke ``token`` from now on and audit ``token.revoke``; a revoked token stays revoked."""
+    """Revoke ``token`` from ``now`` on and audit ``token.revoke``; a revoked token stays
+    revoked."""
     if token.revoked_at is not None:
         return
-    token.revoked_at = utcnow()
+    token.revoked_at = now or utcnow()
     session.flush()
     record_audit(
         session,
@@ -345,14 +464,14 @@ def revoke_token(
     )
 
 
-def user_for_token(session: Session, secret: str) -> User | None:
+def user_for_token(session: Session, secret: str, *, now: datetime | None = None) -> User | None:
     """The active user whose unexpired, unrevoked token has this secret, or ``None``.
 
     Records the use in ``last_used_at`` (at most once a minute per token, to spare the database
     a write on every call).
     """
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(secret)))
-    now = utcnow()
+    now = now or utcnow()
     if token is None or not token.usable_at(now) or not token.user.active:
         return None
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:

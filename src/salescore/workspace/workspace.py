@@ -26,6 +26,7 @@ from salescore.engine.warehouse import Warehouse
 from salescore.model.org import OrgSettings, Pipeline, load_settings, settings_path, write_settings
 from salescore.semantic.catalog import Catalog
 from salescore.semantic.loader import load_catalog
+from salescore.workspace.accounts import Accounts
 from salescore.workspace.catalogs import kpi_folder
 from salescore.workspace.session import Session
 
@@ -64,6 +65,7 @@ class Workspace:
         self._warehouse = warehouse
         self._app = app
         self._catalogs: dict[tuple[str | None, Pipeline], Catalog] = {}
+        self.accounts = Accounts(app)  # users, web sessions, API tokens (workspace/accounts.py)
 
     @classmethod
     def open(cls, home: Path | str | None = None, *, read_only: bool = False) -> Workspace:
