@@ -21,13 +21,20 @@ from typing import Literal
 from salescore.core.errors import SalescoreError
 from salescore.core.text import is_chinese
 
-__all__ = ["AccessError", "Scope", "ScopeKind"]
+__all__ = ["AccessError", "OutOfScope", "Scope", "ScopeKind"]
 
 ScopeKind = Literal["everything", "team", "rep"]
 
 
 class AccessError(SalescoreError):
     """The caller's scope does not reach what was asked for (a subject, a write)."""
+
+
+class OutOfScope(AccessError):
+    """A record asked for by its id (a rep, a team) is not one the scope reaches, or does not
+    exist: the two are told alike, so that a caller learns nothing of what lies outside their
+    scope. The web app answers it with 404, a denied action (any other :class:`AccessError`)
+    with 403."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,8 @@ data folder's owner session (``ws.owner()``); the web app opens one session per 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,9 +26,10 @@ from typing import TYPE_CHECKING, Any
 from salescore.appstore.models import ImportRun
 from salescore.appstore.models import QualityReport as StoredQualityReport
 from salescore.appstore.timestamps import utcnow
+from salescore.compile.schema import unbound
 from salescore.core.errors import SalescoreError
 from salescore.core.periods import Grain
-from salescore.core.scope import AccessError, Scope
+from salescore.core.scope import OutOfScope, Scope
 from salescore.engine.explain import Explanation, explain_kpi
 from salescore.engine.kpis import KpiEngine, KpiRequest, KpiResult
 from salescore.engine.runner import Reach, Runner
@@ -63,7 +65,55 @@ if TYPE_CHECKING:
     from salescore.demo import DemoConfig
     from salescore.workspace.workspace import Workspace
 
-__all__ = ["Session"]
+__all__ = ["ImportRecord", "RecordedImport", "Session", "StoredScore"]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredScore:
+    """One materialised score as a session reads it: the plan and version it was scored under,
+    the subject (a rep or a team), and its score, rating and ranks."""
+
+    plan: str
+    version: int
+    period: str
+    subject_kind: str
+    subject_id: str
+    team_id: str | None
+    status: str
+    score: float | None
+    rating: str | None
+    rank_team: int | None
+    rank_company: int | None
+    coverage: float
+    computed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRecord:
+    """One import run as the app store keeps it (``rejects_file``: where its rejected rows are,
+    when there were any)."""
+
+    id: int
+    table: str
+    source: str
+    status: str
+    actor: str
+    started_at: datetime
+    finished_at: datetime | None
+    read_rows: int
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected: int
+    rejects_file: Path | None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedImport:
+    """An import's result and the id of its run in the app store."""
+
+    run_id: int
+    result: ImportResult
 
 
 class Session:
@@ -88,6 +138,56 @@ class Session:
         """The reps and teams this session's scope reaches."""
         return self.runner.reach
 
+    # -- the organisation: reps, teams, targets ----------------------------------------------
+    @cached_property
+    def _roster_ids(self) -> tuple[frozenset[str], frozenset[str]]:
+        """Every rep and team id the scope reaches that exists (read once)."""
+        reps = self.runner.run(unbound("reps").select("rep_id")).column("rep_id").to_pylist()
+        teams = self.runner.run(unbound("teams").select("team_id")).column("team_id").to_pylist()
+        return frozenset(reps), frozenset(teams)
+
+    def require_rep(self, rep_id: str) -> None:
+        """Raise :class:`OutOfScope` unless ``rep_id`` is a rep this session reaches (a rep
+        that does not exist is told the same way as one out of reach)."""
+        if not self.reach.has_rep(rep_id) or rep_id not in self._roster_ids[0]:
+            raise OutOfScope(f"there is no rep {rep_id} within {self.scope.describe('en')}",
+                             message_zh=f"{self.scope.describe('zh')}内没有销售 {rep_id}")
+
+    def require_team(self, team_id: str) -> None:
+        """Raise :class:`OutOfScope` unless ``team_id`` is a team this session reaches."""
+        if not self.reach.has_team(team_id) or team_id not in self._roster_ids[1]:
+            raise OutOfScope(f"there is no team {team_id} within {self.scope.describe('en')}",
+                             message_zh=f"{self.scope.describe('zh')}内没有团队 {team_id}")
+
+    def reps(self, *, team_id: str | None = None, active: bool | None = None
+             ) -> list[dict[str, Any]]:
+        """The reps the scope reaches (of ``team_id`` alone, active or not), by id."""
+        table = unbound("reps")
+        if team_id is not None:
+            table = table.filter(table.team_id == team_id)
+        if active is not None:
+            table = table.filter(table.active == active)
+        return self.runner.rows(table.order_by("rep_id"))
+
+    def teams(self, *, parent_team_id: str | None = None) -> list[dict[str, Any]]:
+        """The teams the scope reaches (the children of ``parent_team_id`` alone), by id."""
+        table = unbound("teams")
+        if parent_team_id is not None:
+            table = table.filter(table.parent_team_id == parent_team_id)
+        return self.runner.rows(table.order_by("team_id"))
+
+    def targets(self, *, period: str | None = None, kpi: str | None = None,
+                scope: str | None = None, scope_id: str | None = None
+                ) -> list[dict[str, Any]]:
+        """The rows of the targets table the scope reaches (a rep's and their team's), filtered
+        by what is given, in key order."""
+        table = unbound("targets")
+        for column, value in (("period", period), ("kpi", kpi), ("scope", scope),
+                              ("scope_id", scope_id)):
+            if value is not None:
+                table = table.filter(table[column] == value)
+        return self.runner.rows(table.order_by(["scope", "scope_id", "period", "kpi"]))
+
     @cached_property
     def catalog(self) -> Catalog:
         return self.workspace.kpi_catalog(self.catalog_dir)
@@ -103,6 +203,11 @@ class Session:
         """KPIs ``names`` per subject (``by``: rep, team, company or a dimension) and period,
         within the scope, with the notices and the query count."""
         request = KpiRequest.of(names, by=by, period=period, grain=grain, subjects=subjects)
+        for subject in subjects or ():
+            if by == "rep":
+                self.require_rep(subject)
+            elif by == "team":
+                self.require_team(subject)
         return self.engine.compute(request)
 
     def kpis(self, names: Sequence[str], *, by: str = "rep", period: str = "all",
@@ -118,12 +223,10 @@ class Session:
                 stage: str | None = None) -> Explanation:
         """The records behind KPI ``name`` of ``subject`` in ``period`` and how they add up
         (only the records the scope reaches)."""
-        if by == "rep" and not self.reach.has_rep(subject):
-            raise AccessError(f"rep {subject} is outside this session's scope",
-                              message_zh=f"销售 {subject} 不在当前会话范围内")
-        if by == "team" and not self.reach.has_team(subject):
-            raise AccessError(f"team {subject} is outside this session's scope",
-                              message_zh=f"团队 {subject} 不在当前会话范围内")
+        if by == "rep":
+            self.require_rep(subject)
+        elif by == "team":
+            self.require_team(subject)
         return explain_kpi(self.engine, name, subject=subject, period=period, by=by,
                            stage=stage)
 
@@ -162,8 +265,24 @@ class Session:
 
     def score_explanation(self, rep_id: str, period: str, plan: str | None = None, *,
                           records: bool = True) -> ScoreExplanation:
-        """A rep's score → its lines → the records behind each KPI."""
+        """A rep's score → its lines → the records behind each KPI (:class:`OutOfScope` for a
+        rep the scope does not reach)."""
+        self.require_rep(rep_id)
         return self.scorecards.explain(rep_id, period, plan, records=records)
+
+    def stored_scores(self, period: str, plan: str | None = None, *,
+                      subject_kind: str | None = None) -> list[StoredScore]:
+        """The stored scores of ``period`` (and of the plan periods within it) that the scope
+        reaches: a rep's own and their team's, a manager's subtree's; by plan, period, kind
+        and rank."""
+        rows = self.scorecards.stored(period, plan)
+        return [StoredScore(plan=r.plan_version.plan.name, version=r.plan_version.version,
+                            period=r.period, subject_kind=r.subject_kind,
+                            subject_id=r.subject_id, team_id=r.team_id, status=r.status,
+                            score=r.score, rating=r.rating, rank_team=r.rank_team,
+                            rank_company=r.rank_company, coverage=r.coverage,
+                            computed_at=r.computed_at)
+                for r in rows if subject_kind is None or r.subject_kind == subject_kind]
 
     def set_target(self, scope: str, scope_id: str, period: str, kpi: str, value: float, *,
                    actor: str, reason: str) -> TargetChange:
@@ -208,13 +327,41 @@ class Session:
         added with ``add_stages`` are saved to the settings; the run, and a quality report after
         a run that loaded, are kept in the app store. :class:`IngestError` for unusable input.
         """
+        return self.import_recorded(table, path, mapping=mapping, preset=preset,
+                                    options=options, rejects=rejects, actor=actor,
+                                    progress=progress).result
+
+    def import_recorded(self, table: str, path: Path | str, *,
+                        mapping: MappingSpec | Path | str | None = None,
+                        preset: str | None = None, options: ImportOptions | None = None,
+                        rejects: Path | str | None = None, actor: str = "api",
+                        source: str | None = None, progress: Progress | None = None
+                        ) -> RecordedImport:
+        """As :meth:`import_file`, with the id of the run kept in the app store (what
+        :meth:`import_run` reads back); ``source`` is the name the run records (default: the
+        path), e.g. the name of an uploaded file."""
         self.scope.require_writes("importing", "导入")
         spec = _mapping_spec(mapping, preset)
         ws = self.workspace
         return self._recorded_import(
-            table, str(path), spec, rejects, actor,
+            table, source or str(path), spec, rejects, actor,
             lambda: import_file(ws._warehouse, ws.settings, table, path, mapping=spec,
                                 options=options, progress=progress))
+
+    def import_run(self, run_id: int) -> ImportRecord | None:
+        """The import run ``run_id`` (``None`` when there is none). Imports are the writable
+        scope's: others get an :class:`AccessError`."""
+        self.scope.require_writes("reading an import run", "查看导入记录")
+        with self.workspace._app.session() as session:
+            run = session.get(ImportRun, run_id)
+            if run is None:
+                return None
+            return ImportRecord(
+                id=run.id, table=run.table_name, source=run.source, status=run.status,
+                actor=run.actor, started_at=run.started_at, finished_at=run.finished_at,
+                read_rows=run.read_rows, inserted=run.inserted, updated=run.updated,
+                unchanged=run.unchanged, rejected=run.rejected,
+                rejects_file=Path(run.rejects_file) if run.rejects_file else None)
 
     def import_arrow(self, table: str, data: object, *,
                      mapping: MappingSpec | Path | str | None = None, preset: str | None = None,
@@ -228,11 +375,11 @@ class Session:
         return self._recorded_import(
             table, name, spec, rejects, actor,
             lambda: import_arrow(ws._warehouse, ws.settings, table, data, mapping=spec,
-                                 options=options, name=name, progress=progress))
+                                 options=options, name=name, progress=progress)).result
 
     def _recorded_import(self, table: str, source: str, spec: MappingSpec | None,
                          rejects: Path | str | None, actor: str,
-                         run: Callable[[], ImportResult]) -> ImportResult:
+                         run: Callable[[], ImportResult]) -> RecordedImport:
         ws = self.workspace
         started = utcnow()
         try:
@@ -265,7 +412,8 @@ class Session:
                 report = quality_report(ws._warehouse, ws.settings)
                 session.add(StoredQualityReport(import_run_id=record.id,
                                                 report=report.to_dict()))
-        return result
+            run_id = record.id
+        return RecordedImport(run_id, result)
 
     def export(self, table: str, path: Path | str, fmt: ExportFormat | None = None) -> int:
         """Write canonical ``table`` to ``path`` (csv, xlsx, parquet, json, ndjson): the rows

@@ -1,0 +1,100 @@
+"""The web application: :func:`create_app` builds it around one open workspace.
+
+The workspace is opened once per process, writable (while it runs, the server is the one
+writer of a DuckDB warehouse), when the app starts, and closed when it stops. The REST API is
+under ``/api/v1`` (OpenAPI document ``/api/v1/openapi.json``, Swagger UI ``/api/v1/docs``
+served from this server); the sign-in pages are at the root; ``/static`` holds the pages'
+stylesheet and the vendored Swagger UI.
+
+>>> import tempfile
+>>> from fastapi.testclient import TestClient
+>>> from salescore.workspace import Workspace
+>>> with tempfile.TemporaryDirectory() as d:
+...     Workspace.init(d).close()
+...     with TestClient(create_app(d)) as client:
+...         answer = client.get("/api/v1/me")
+...     answer.status_code, answer.json()["code"], answer.headers["x-frame-options"]
+(401, 'not_authenticated', 'DENY')
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.resources import files
+from pathlib import Path
+
+import anyio
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from salescore.app.deps import AppState
+from salescore.app.pages import router as pages_router
+from salescore.app.problems import install_problem_handlers
+from salescore.app.routes import API_ROUTERS
+from salescore.app.security import Hardening, Redactor
+from salescore.app.settings import AppSettings
+from salescore.workspace import HOME_ENV, Workspace
+
+__all__ = ["API_PREFIX", "create_app", "create_app_from_env"]
+
+API_PREFIX = "/api/v1"
+
+_DESCRIPTION = """\
+The salescore REST API. Every read is scoped to the caller: a rep sees their own records and
+scores, a manager their team's subtree, an executive everything (read only), an admin
+everything. A record outside the caller's scope is 404; an action their role may not take, 403.
+
+Authenticate with an API token (`Authorization: Bearer <token>`, issued with
+`salescore user token` or `POST /api/v1/users/{username}/tokens`) or, from a browser, by
+signing in at `/login`; a state-changing request on the session cookie must send the session's
+CSRF token in `X-CSRF-Token`. Lists take `limit` (≤ 500) and `cursor`, and answer
+`{items, next_cursor}`. Errors are RFC 9457 problem details (`application/problem+json`) in
+the caller's language.
+"""
+
+
+def _install_redactor() -> None:
+    redactor = Redactor()
+    for name in ("salescore", "uvicorn", "uvicorn.access", "uvicorn.error"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, Redactor) for f in logger.filters):
+            logger.addFilter(redactor)
+
+
+def create_app(home: Path | str | None = None, *, settings: AppSettings | None = None
+               ) -> FastAPI:
+    """The salescore web app for the data folder ``home`` (default: ``$SALESCORE_HOME``, else
+    ``./salescore-data``); ``settings`` default to :meth:`AppSettings.from_env`."""
+    chosen = settings if settings is not None else AppSettings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        workspace = Workspace.open(home)
+        app.state.salescore = AppState(workspace, chosen, anyio.Lock())
+        try:
+            yield
+        finally:
+            workspace.close()
+
+    app = FastAPI(
+        title="salescore", version="1", description=_DESCRIPTION, lifespan=lifespan,
+        openapi_url=f"{API_PREFIX}/openapi.json", docs_url=None, redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+    )
+    install_problem_handlers(app)
+    for router in API_ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
+    app.include_router(pages_router)
+    app.mount("/static", StaticFiles(directory=str(files("salescore.app").joinpath("static"))),
+              name="static")
+    app.add_middleware(Hardening, max_body=chosen.max_upload_bytes)
+    _install_redactor()
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The app for ``$SALESCORE_HOME``: what ``salescore serve`` hands each uvicorn worker."""
+    return create_app(os.environ.get(HOME_ENV))

@@ -1,0 +1,249 @@
+"""The pages a person signs in with: log-in, log-out, password change, and the start page.
+
+The log-in form carries a CSRF token of its own before any session exists (a random value in
+a short-lived cookie and the same value in the form: a page on another site can set neither),
+so that no one can sign a browser in as someone else. Every other form posts the session's
+CSRF token. Pages speak the user's language, else the one asked for (``?lang=``), else the
+browser's.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from importlib.resources import files
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
+
+from salescore.app.deps import (
+    SESSION_COOKIE,
+    AppState,
+    Caller,
+    app_state,
+    authenticate,
+    require_csrf,
+)
+from salescore.app.i18n import catalogue, negotiate, resolve_locale
+from salescore.app.problems import CsrfFailed
+from salescore.core.scope import AccessError
+from salescore.core.text import Text
+from salescore.workspace.accounts import LoginFailed, LoginThrottled, UserError, WebLogin
+
+__all__ = ["LOGIN_CSRF_COOKIE", "router", "templates"]
+
+LOGIN_CSRF_COOKIE = "salescore_login_csrf"
+
+templates = Jinja2Templates(directory=str(files("salescore.app").joinpath("templates")))
+router = APIRouter(include_in_schema=False)
+
+_FORM_EXPIRED = Text("This form has expired; please try again.", "表单已过期，请重试。")
+
+
+def _locale(request: Request, caller: Caller | None, asked: str | None = None) -> str:
+    if caller is not None:
+        return caller.principal.locale
+    chosen = resolve_locale(asked) or negotiate(request.headers.get("accept-language"))
+    return chosen or app_state(request).workspace.locale
+
+
+def _translator(locale: str) -> Callable[..., str]:
+    words = catalogue(locale)
+
+    def translate(message: str, **values: Any) -> str:
+        text = words.gettext(message)
+        return text % values if values else text
+
+    return translate
+
+
+def render(request: Request, name: str, locale: str, *, status: int = 200,
+           caller: Caller | None = None, **context: Any) -> HTMLResponse:
+    """Template ``name`` in ``locale``."""
+    request.state.locale = locale
+    context.update(_=_translator(locale), locale=locale,
+                   html_lang="zh-CN" if locale == "zh_CN" else "en",
+                   user=caller.principal if caller else None,
+                   csrf_token=context.get("csrf_token") or (
+                       caller.web.csrf_token if caller and caller.web else ""))
+    response = templates.TemplateResponse(request, name, context, status_code=status)
+    response.headers["Content-Language"] = context["html_lang"]
+    return response
+
+
+def _secure(request: Request) -> bool:
+    return app_state(request).settings.secure_cookies or request.url.scheme == "https"
+
+
+def set_session_cookie(request: Request, response: Response, web: WebLogin) -> None:
+    """The session cookie: HttpOnly, SameSite=Lax, Secure over HTTPS, for the whole site."""
+    response.set_cookie(SESSION_COOKIE, web.session_id, httponly=True, samesite="lax",
+                        secure=_secure(request), path="/")
+
+
+def _safe_next(target: str | None) -> str:
+    """Where to go after signing in: a path on this site only (never ``//host`` or a URL)."""
+    if not target or not target.startswith("/") or target.startswith("//") or \
+            "\\" in target or any(ch in target for ch in "\r\n"):
+        return "/"
+    return target
+
+
+def _to_login(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+
+
+def _login_page(request: Request, state: AppState, locale: str, *, status: int = 200,
+                error: str | None = None, login: str = "", next_path: str = "/") -> Response:
+    token = secrets.token_urlsafe(32)
+    response = render(request, "login.html", locale, status=status, error=error, login=login,
+                      next=_safe_next(next_path), csrf_token=token)
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
+                        secure=_secure(request), path="/login", max_age=3600)
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_page(request: Request, next: str = "/", lang: str | None = None) -> Response:
+    caller = await authenticate(request)
+    if caller is not None and caller.web is not None:
+        return RedirectResponse(_safe_next(next), status_code=303)
+    return _login_page(request, app_state(request), _locale(request, None, lang),
+                       next_path=next)
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def log_in(request: Request,
+                 login: Annotated[str, Form(max_length=320)],
+                 password: Annotated[str, Form(max_length=1024)],
+                 csrf_token: Annotated[str, Form(max_length=200)] = "",
+                 next: Annotated[str, Form(max_length=2000)] = "/",
+                 lang: Annotated[str | None, Form(max_length=20)] = None) -> Response:
+    state = app_state(request)
+    locale = _locale(request, None, lang)
+    words = _translator(locale)
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not cookie or not secrets.compare_digest(cookie.encode(), csrf_token.encode()):
+        return _login_page(request, state, locale, status=403, login=login, next_path=next,
+                           error=_FORM_EXPIRED.get(locale))
+    address = request.client.host if request.client else ""
+    try:
+        web = await run_in_threadpool(
+            lambda: state.accounts.log_in(
+                login, password, address=address,
+                user_agent=request.headers.get("user-agent", "")[:300],
+                replacing=request.cookies.get(SESSION_COOKIE)))
+    except LoginThrottled as exc:
+        response = _login_page(request, state, locale, status=429, login=login,
+                               next_path=next, error=words(
+                                   "Too many failed attempts; try again in %(seconds)s "
+                                   "seconds.", seconds=exc.retry_after))
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    except LoginFailed:
+        return _login_page(request, state, locale, status=401, login=login, next_path=next,
+                           error=words("Wrong username or password."))
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    set_session_cookie(request, response, web)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout")
+async def log_out(request: Request) -> Response:
+    caller = await authenticate(request)
+    response = RedirectResponse("/login", status_code=303)
+    if caller is None or caller.web is None:
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+    await require_csrf(request, caller.web)
+    state = app_state(request)
+    await run_in_threadpool(state.accounts.log_out, caller.web.session_id)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+async def _signed_in(request: Request) -> Caller | None:
+    caller = await authenticate(request)
+    return caller if caller is not None and caller.web is not None else None
+
+
+@router.get("/account/password", response_class=HTMLResponse)
+async def password_page(request: Request) -> Response:
+    caller = await _signed_in(request)
+    if caller is None:
+        return _to_login(request)
+    return render(request, "password.html", caller.principal.locale, caller=caller)
+
+
+@router.post("/account/password", response_class=HTMLResponse)
+async def change_password(request: Request,
+                          current: Annotated[str, Form(max_length=1024)],
+                          new: Annotated[str, Form(max_length=1024)],
+                          confirm: Annotated[str, Form(max_length=1024)]) -> Response:
+    caller = await _signed_in(request)
+    if caller is None or caller.web is None:
+        return _to_login(request)
+    try:
+        await require_csrf(request, caller.web)
+    except CsrfFailed as exc:
+        return render(request, "password.html", caller.principal.locale, status=403,
+                      caller=caller, error=exc.text.get(caller.principal.locale))
+    locale = caller.principal.locale
+    words = _translator(locale)
+    if new != confirm:
+        return render(request, "password.html", locale, status=422, caller=caller,
+                      error=words("The two new passwords differ."))
+    state = app_state(request)
+    web = caller.web
+    try:
+        rotated = await run_in_threadpool(
+            lambda: state.accounts.change_password(
+                caller.principal, current, new, session_id=web.session_id,
+                address=request.client.host if request.client else ""))
+    except LoginThrottled as exc:
+        response = render(request, "password.html", locale, status=429, caller=caller,
+                          error=words("Too many failed attempts; try again in %(seconds)s "
+                                      "seconds.", seconds=exc.retry_after))
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    except LoginFailed:
+        return render(request, "password.html", locale, status=403, caller=caller,
+                      error=words("The current password is wrong."))
+    except UserError as exc:
+        return render(request, "password.html", locale, status=422, caller=caller,
+                      error=exc.localized(locale))
+    if rotated is None:
+        gone = _to_login(request)
+        gone.delete_cookie(SESSION_COOKIE, path="/")
+        return gone
+    fresh = Caller(rotated.principal, "cookie", rotated)
+    done = render(request, "password.html", locale, caller=fresh, done=True)
+    set_session_cookie(request, done, rotated)
+    return done
+
+
+@router.get("/", response_class=HTMLResponse)
+async def home(request: Request) -> Response:
+    caller = await _signed_in(request)
+    if caller is None:
+        return _to_login(request)
+    p = caller.principal
+    try:
+        scope = p.scope().describe(p.locale)
+    except AccessError as exc:  # a user linked to nothing still gets the page, told why
+        scope = exc.localized(p.locale)
+    return render(request, "home.html", p.locale, caller=caller, role=p.role, scope=scope)
+
+
+@router.get("/api/v1/docs", response_class=HTMLResponse)
+async def api_docs(request: Request) -> Response:
+    """Swagger UI, served from this server (the page loads nothing from elsewhere)."""
+    caller = await authenticate(request)
+    return templates.TemplateResponse(request, "docs.html", {
+        "openapi_url": "/api/v1/openapi.json",
+        "csrf_token": caller.web.csrf_token if caller and caller.web else ""})

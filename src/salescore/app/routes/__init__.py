@@ -1,0 +1,21 @@
+"""The API's routes, one module per resource; :data:`API_ROUTERS` is what ``/api/v1`` holds."""
+
+from __future__ import annotations
+
+from salescore.app.routes import (
+    audit,
+    imports,
+    kpis,
+    me,
+    org,
+    plans,
+    quality,
+    scores,
+    targets,
+    users,
+)
+
+API_ROUTERS = (me.router, kpis.router, scores.router, plans.router, targets.router,
+               org.router, quality.router, imports.router, users.router, audit.router)
+
+__all__ = ["API_ROUTERS"]

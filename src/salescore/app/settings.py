@@ -1,0 +1,53 @@
+"""The web server's own settings (not the organisation's: those are ``salescore.yaml``).
+
+One class, read from the environment (``SALESCORE_``-prefixed) by :meth:`AppSettings.from_env`
+or given to :func:`salescore.app.create_app` as it is.
+
+>>> AppSettings().max_upload_bytes
+104857600
+>>> AppSettings.from_env({"SALESCORE_MAX_UPLOAD_MB": "5"}).max_upload_bytes
+5242880
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["AppSettings"]
+
+_MB = 1 << 20
+
+
+class AppSettings(BaseModel):
+    """``max_upload_bytes``: the largest request body accepted (an import's file and mapping
+    together), refused with 413 while it streams. ``secure_cookies``: always mark cookies
+    Secure (behind a proxy that ends TLS); otherwise they are Secure when the request came over
+    HTTPS. ``idle_minutes``: how long a signed-in browser session may stay unused (default:
+    the accounts' own)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_upload_bytes: int = Field(default=100 * _MB, gt=0)
+    secure_cookies: bool = False
+    idle_minutes: int | None = Field(default=None, gt=0)
+    uploads_kept: bool = False
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> AppSettings:
+        """``SALESCORE_MAX_UPLOAD_MB``, ``SALESCORE_SECURE_COOKIES`` (1/true),
+        ``SALESCORE_IDLE_MINUTES``, ``SALESCORE_KEEP_UPLOADS`` (1/true)."""
+        env = os.environ if environ is None else environ
+        data: dict[str, object] = {}
+        if env.get("SALESCORE_MAX_UPLOAD_MB"):
+            data["max_upload_bytes"] = int(float(env["SALESCORE_MAX_UPLOAD_MB"]) * _MB)
+        if env.get("SALESCORE_SECURE_COOKIES"):
+            data["secure_cookies"] = env["SALESCORE_SECURE_COOKIES"].lower() in ("1", "true",
+                                                                                "yes")
+        if env.get("SALESCORE_IDLE_MINUTES"):
+            data["idle_minutes"] = int(env["SALESCORE_IDLE_MINUTES"])
+        if env.get("SALESCORE_KEEP_UPLOADS"):
+            data["uploads_kept"] = env["SALESCORE_KEEP_UPLOADS"].lower() in ("1", "true", "yes")
+        return cls.model_validate(data)
