@@ -184,3 +184,26 @@ def test_rejects_go_where_asked(tmp_path: Path, home: Path) -> None:
     assert result["rejects_file"] == str(target)
     lines = target.read_text(encoding="utf-8-sig").splitlines()
     assert len(lines) == 3 and lines[0].startswith('"file","row","column","field","value"')
+
+
+def test_the_import_report_shows_the_mappings_warnings(tmp_path: Path, home: Path) -> None:
+    mapping = tmp_path / "teams.yaml"
+    mapping.write_text("table: teams\ndescription_en: Teams\ndescription_zh: 团队\n"
+                       "columns: {team_id: Team, name: Name}\n", encoding="utf-8")
+    source = tmp_path / "teams.csv"
+    source.write_text("Team,Name\nt1,East\n", encoding="utf-8")
+    args = ["import", "teams", str(source), "--mapping", str(mapping), "--home", str(home)]
+    shown = runner.invoke(app, args)
+    assert shown.exit_code == 0, shown.output
+    assert (f"warning / 警告: {mapping}:2: description_en: an old spelling, still read: write "
+            "description: {en: ..., zh: ...} instead of description_en and description_zh "
+            "[deprecated-spelling]") in shown.stdout
+    result = _json([*args[:-2], "--home", str(home)])
+    assert result["warnings"] == [
+        f"{mapping}:2: description_en: an old spelling, still read: write "
+        "description: {en: ..., zh: ...} instead of description_en and description_zh "
+        "[deprecated-spelling]"]
+    mapping.write_text("table: teams\ndescription: {en: Teams, zh: 团队}\n"
+                       "columns: {team_id: Team, name: Name}\n", encoding="utf-8")
+    shown = runner.invoke(app, args)
+    assert shown.exit_code == 0 and "warning" not in shown.output, shown.output

@@ -10,6 +10,7 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from salescore.core.errors import SalescoreError
 from salescore.workspace import Workspace
@@ -34,17 +35,23 @@ def fail(error: SalescoreError, locale: str = "en", code: int = EXIT_USAGE) -> N
     if locale == "en" and error.message_zh != error.message:
         text = f"{error.message}\n{error.message_zh}"
     # soft_wrap: a path or file:line in the message must stay on one line to be copied.
-    err_console.print(f"[bold red]error / 错误:[/] {text}", highlight=False, soft_wrap=True)
+    # Escaped: a rule id in brackets ([schema]) is text, not Rich markup.
+    err_console.print(f"[bold red]error / 错误:[/] {escape(text)}", highlight=False,
+                      soft_wrap=True)
     raise typer.Exit(code)
 
 
 @contextmanager
 def open_workspace(home: Path | None, *, read_only: bool = False) -> Iterator[Workspace]:
-    """Open the workspace for a command; a :class:`SalescoreError` becomes a clean exit 2."""
+    """Open the workspace for a command; a :class:`SalescoreError` becomes a clean exit 2.
+    What the settings file should change (an old spelling) is told on stderr first."""
     try:
         ws = Workspace.open(home, read_only=read_only)
     except SalescoreError as exc:
         fail(exc)
+    for note in ws.notes:
+        err_console.print(f"[yellow]warning / 警告:[/] {escape(note.localized(ws.locale))}",
+                          highlight=False, soft_wrap=True)
     try:
         yield ws
     except SalescoreError as exc:

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import JustifyMethod
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -143,6 +144,7 @@ def _result_dict(result: ImportResult) -> dict[str, Any]:
         "ignored_columns": list(result.ignored_columns),
         "rejects_file": str(result.rejects_file) if result.rejects_file else None,
         "reasons": result.reasons(), "notes": [n.en for n in result.notes],
+        "warnings": [str(w) for w in result.warnings],
         "seconds": round(result.seconds, 3),
     }
 
@@ -182,6 +184,10 @@ def _print_result(result: ImportResult, locale: str) -> None:
                           f"{len(reasons) - _MAX_REASONS} 种原因")
     for note in result.notes:
         console.print(f"· {note.get(locale)}", highlight=False)
+    for warning in result.warnings:
+        # Escaped: the rule id in brackets ([deprecated-spelling]) is text, not Rich markup.
+        console.print(f"[yellow]warning / 警告:[/] {escape(warning.localized(locale))}",
+                      highlight=False, soft_wrap=True)
     if result.ignored_columns:
         console.print(f"· ignored columns / 未使用的列: {', '.join(result.ignored_columns)}",
                       highlight=False)
@@ -235,7 +241,6 @@ def _percent(value: float) -> str:
 
 
 def _print_quality(report: QualityReport, locale: str) -> None:
-    zh = is_chinese(locale)
     grid = Table(title=f"Data quality / 数据质量 · {report.created_at:%Y-%m-%d %H:%M} UTC")
     headers: list[tuple[str, JustifyMethod]] = [
         ("table / 表", "left"), ("rows / 行数", "right"), ("complete / 完整度", "right"),
@@ -262,7 +267,7 @@ def _print_quality(report: QualityReport, locale: str) -> None:
         table.add_column("e.g. / 示例")
         for name, issue in issues:
             color = "red" if issue.severity == "invalid" else "yellow"
-            table.add_row(name, f"[{color}]{issue.zh if zh else issue.en}[/]", f"{issue.rows:,}",
+            table.add_row(name, f"[{color}]{issue.text.get(locale)}[/]", f"{issue.rows:,}",
                           ", ".join(issue.examples))
         console.print(table)
     if report.likely_duplicate_customers:

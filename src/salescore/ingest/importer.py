@@ -58,6 +58,7 @@ from salescore.ingest.validation import (
 )
 from salescore.model.org import OrgSettings, Pipeline
 from salescore.model.tables import TABLE_NAMES, DataType, Table, table
+from salescore.semantic.issues import Issue
 
 Progress = Callable[[str, int, int], None]
 """Called with (step, steps done, steps in all) as an import goes along."""
@@ -94,7 +95,12 @@ class ImportOptions(BaseModel):
 
 @dataclass(frozen=True)
 class ImportResult:
-    """What one import did, and everything it did not load with the reason."""
+    """What one import did, and everything it did not load with the reason.
+
+    ``notes`` are what the import did to the data unasked (a currency assumed, title rows
+    skipped); ``warnings`` what the mapping file should change but that did not stop it being
+    used (an old spelling), each at file:line.
+    """
 
     table: str
     source: str
@@ -113,6 +119,7 @@ class ImportResult:
     orphans: tuple[Orphans, ...] = ()
     ignored_columns: tuple[str, ...] = ()
     notes: tuple[Reason, ...] = ()
+    warnings: tuple[Issue, ...] = ()
     seconds: float = 0.0
     rejects_file: Path | None = None
 
@@ -271,7 +278,7 @@ def import_source(warehouse: Warehouse, settings: OrgSettings, table_name: str,
         unknown_stages=stages.unknown, added_stages=stages.added,
         pipeline=stages.pipeline if stages.added and loaded.status == "loaded" else None,
         orphans=loaded.orphans, ignored_columns=mapped.ignored, notes=tuple(notes),
-        seconds=time.perf_counter() - started)
+        warnings=mapping.warnings if mapping else (), seconds=time.perf_counter() - started)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,15 +24,17 @@ table declarations and the organisation's settings:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from salescore.core.text import Text
 from salescore.engine.warehouse import Warehouse
 from salescore.ingest.cleaning import half_width
+from salescore.ingest.validation import table_rule
 from salescore.model.org import OrgSettings
 from salescore.model.tables import (
     TABLES,
@@ -60,14 +62,27 @@ class ColumnQuality:
 
 @dataclass(frozen=True, slots=True)
 class Issue:
-    """One check that some rows fail: ``invalid`` counts against validity, ``warning`` not."""
+    """One check that some rows fail: ``invalid`` counts against validity, ``warning`` not;
+    ``text`` says what fails (``en`` and ``zh`` are its two languages)."""
 
     check: str
     severity: Severity
     rows: int
-    en: str
-    zh: str
+    text: Text
     examples: tuple[str, ...] = ()
+
+    @property
+    def en(self) -> str:
+        return self.text.en
+
+    @property
+    def zh(self) -> str:
+        return self.text.zh
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict, the text as its ``en`` and ``zh``."""
+        return {"check": self.check, "severity": self.severity, "rows": self.rows,
+                "en": self.text.en, "zh": self.text.zh, "examples": list(self.examples)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,58 +138,63 @@ class QualityReport:
                 case _:
                     return value
 
-        return dict(convert(asdict(self)))
+        data = dict(convert(asdict(self)))
+        for out, t in zip(data["tables"], self.tables, strict=True):
+            out["issues"] = [issue.to_dict() for issue in t.issues]
+        return data
 
 
 def _quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _checks(declared: Table, settings: OrgSettings) -> list[tuple[str, str, str, str]]:
-    """(check name, SQL predicate true on a failing row, en, zh) of every validity check."""
-    checks: list[tuple[str, str, str, str]] = []
+def _checks(declared: Table, settings: OrgSettings) -> list[tuple[str, str, Text]]:
+    """(check name, SQL predicate true on a failing row, what fails) of every validity check."""
+    checks: list[tuple[str, str, Text]] = []
     for c in declared.columns:
         if c.required:
             checks.append((f"required:{c.name}", f"{c.name} IS NULL",
-                           f"{c.name} is missing", f"{c.name} 缺失"))
+                           Text(f"{c.name} is missing", f"{c.name} 缺失")))
         if c.allowed:
             listed = ", ".join(map(_quote, c.allowed))
             checks.append((f"allowed:{c.name}", f"{c.name} NOT IN ({listed})",
-                           f"{c.name} is not one of {', '.join(c.allowed)}",
-                           f"{c.name} 不在 {', '.join(c.allowed)} 之中"))
+                           Text(f"{c.name} is not one of {', '.join(c.allowed)}",
+                                f"{c.name} 不在 {', '.join(c.allowed)} 之中")))
         if c.minimum is not None:
             checks.append((f"minimum:{c.name}", f"{c.name} < {c.minimum}",
-                           f"{c.name} below {c.minimum:g}", f"{c.name} 小于 {c.minimum:g}"))
+                           Text(f"{c.name} below {c.minimum:g}", f"{c.name} 小于 {c.minimum:g}")))
         if c.maximum is not None:
             checks.append((f"maximum:{c.name}", f"{c.name} > {c.maximum}",
-                           f"{c.name} above {c.maximum:g}", f"{c.name} 大于 {c.maximum:g}"))
+                           Text(f"{c.name} above {c.maximum:g}", f"{c.name} 大于 {c.maximum:g}")))
     for rule in declared.rules:
         match rule:
             case NotBefore(earlier=earlier, later=later):
                 checks.append((f"not_before:{later}", f"{later} < {earlier}",
-                               f"{later} before {earlier}", f"{later} 早于 {earlier}"))
+                               Text(f"{later} before {earlier}", f"{later} 早于 {earlier}")))
             case RequiredWhen(column=column, when_column=when, values=values):
                 listed = ", ".join(map(_quote, values))
                 checks.append((f"required_when:{column}",
                                f"{when} IN ({listed}) AND {column} IS NULL",
-                               f"{column} missing while {when} is {'/'.join(values)}",
-                               f"{when} 为 {'/'.join(values)} 时缺少 {column}"))
+                               Text(f"{column} missing while {when} is {'/'.join(values)}",
+                                    f"{when} 为 {'/'.join(values)} 时缺少 {column}")))
             case ForbiddenWhen(column=column, when_column=when, values=values):
                 listed = ", ".join(map(_quote, values))
                 checks.append((f"forbidden_when:{column}",
                                f"{when} IN ({listed}) AND {column} IS NOT NULL",
-                               f"{column} set while {when} is {'/'.join(values)}",
-                               f"{when} 为 {'/'.join(values)} 时 {column} 不应有值"))
+                               Text(f"{column} set while {when} is {'/'.join(values)}",
+                                    f"{when} 为 {'/'.join(values)} 时 {column} 不应有值")))
     if "stage" in declared.column_names:
         pipeline = settings.pipeline
         names = ", ".join(map(_quote, pipeline.stage_names()))
         checks.append(("unknown_stage", f"stage NOT IN ({names})",
-                       "stage not in the pipeline", "阶段不在销售流程中"))
-        if "status" in declared.column_names:
+                       Text("stage not in the pipeline", "阶段不在销售流程中")))
+        if table_rule(declared.name).derives.get("status") == "stage":
+            # The table's rule (validation.status_from_stage) says the status follows from the
+            # stage; here that is checked in the warehouse, over the rows already stored.
             cases = " ".join(f"WHEN {_quote(s.name)} THEN {_quote(s.status)}"
                              for s in pipeline.stages)
             checks.append(("status_stage", f"status <> (CASE stage {cases} ELSE status END)",
-                           "status contradicts the stage", "状态与阶段矛盾"))
+                           Text("status contradicts the stage", "状态与阶段矛盾")))
     return checks
 
 
@@ -199,25 +219,24 @@ def _table_quality(warehouse: Warehouse, declared: Table, settings: OrgSettings
     columns = tuple(ColumnQuality(c.name, int(f), (int(f) / rows) if rows else 1.0, c.required)
                     for c, f in zip(declared.columns, counts[1:], strict=True))
     checks = _checks(declared, settings)
-    found = _count_predicates(warehouse, name, [p for _, p, _, _ in checks])
+    found = _count_predicates(warehouse, name, [p for _, p, _ in checks])
     invalid = found[-1] if found else 0
-    issues = [Issue(check, "invalid", n, en, zh)
-              for (check, _, en, zh), n in zip(checks, found, strict=False) if n]
+    issues = [Issue(check, "invalid", n, text)
+              for (check, _, text), n in zip(checks, found, strict=False) if n]
     if "unknown_stage" in {i.check for i in issues}:
         names = ", ".join(map(_quote, settings.pipeline.stage_names()))
         examples = warehouse.execute_sql(
             f"SELECT stage, count(*) FROM {name} WHERE stage NOT IN ({names}) "
             f"GROUP BY stage ORDER BY count(*) DESC, stage")
-        issues = [i if i.check != "unknown_stage" else Issue(
-            i.check, i.severity, i.rows, i.en, i.zh,
-            tuple(f"{s} ({n})" for s, n in examples[:10])) for i in issues]
+        issues = [i if i.check != "unknown_stage" else replace(
+            i, examples=tuple(f"{s} ({n})" for s, n in examples[:10])) for i in issues]
     keys = ", ".join(declared.key)
     duplicate_keys = int(warehouse.execute_sql(
         f"SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT count(*) AS n FROM {name} "
         f"GROUP BY {keys} HAVING count(*) > 1) d")[0][0] or 0)
     if duplicate_keys:
         issues.append(Issue("duplicate_keys", "invalid", duplicate_keys,
-                            f"rows repeating a key ({keys})", f"键（{keys}）重复的行"))
+                            Text(f"rows repeating a key ({keys})", f"键（{keys}）重复的行")))
     orphans: dict[str, int] = {}
     for c in declared.columns:
         ref = c.references
@@ -231,8 +250,8 @@ def _table_quality(warehouse: Warehouse, declared: Table, settings: OrgSettings
         if total:
             orphans[c.name] = total
             issues.append(Issue(f"orphans:{c.name}", "warning", total,
-                                f"{c.name} names no {ref.table} row",
-                                f"{c.name} 在 {ref.table} 中不存在",
+                                Text(f"{c.name} names no {ref.table} row",
+                                     f"{c.name} 在 {ref.table} 中不存在"),
                                 tuple(str(v) for v, _ in found_rows[:5])))
     if declared.column_names.count("currency") and any(
             c.type == DataType.DECIMAL for c in declared.columns):
@@ -244,8 +263,8 @@ def _table_quality(warehouse: Warehouse, declared: Table, settings: OrgSettings
         total = sum(int(n) for _, n in foreign)
         if total:
             issues.append(Issue("no_fx_rate", "warning", total,
-                                f"amounts in another currency than {currency} with no exchange "
-                                "rate", f"非 {currency} 金额且没有汇率",
+                                Text(f"amounts in another currency than {currency} with no "
+                                     "exchange rate", f"非 {currency} 金额且没有汇率"),
                                 tuple(f"{cur} ({n})" for cur, n in foreign)))
     newest = oldest = None
     if declared.time_column:

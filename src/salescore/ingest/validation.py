@@ -211,8 +211,8 @@ def _stage_lookup(pipeline: Pipeline) -> dict[str, str]:
     for s in pipeline.stages:
         lookup.setdefault(s.name.casefold(), s.name)
     for s in pipeline.stages:
-        for label in (s.label_en, s.label_zh):
-            if label:
+        if s.label is not None:
+            for label in (s.label.en, s.label.zh):
                 lookup.setdefault(label.casefold(), s.name)
     return lookup
 

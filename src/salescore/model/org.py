@@ -1,13 +1,17 @@
 """The organisation's settings: one documented YAML file in the data folder.
 
-``salescore init`` writes ``salescore.yaml`` with the defaults below; every command reads and
-validates it on start (:func:`load_settings`). A typo is an error that names the file and key.
+``salescore init`` writes ``salescore.yaml`` with the defaults below (:func:`write_settings`);
+every command reads and validates it on start, through the one YAML reader
+(:func:`salescore.semantic.settings_file.load_settings`), so that a typo is an error naming the
+file, line and key. This module holds the models alone.
 
 >>> s = OrgSettings()
 >>> s.pipeline.stage_names()[:3]
 ('lead', 'qualified', 'discovery')
 >>> s.pipeline.status_of("won")
 'won'
+>>> s.pipeline.stages[3].localized("zh_CN"), Stage(name="pilot").localized("zh_CN")
+('方案报价', 'pilot')
 """
 
 from __future__ import annotations
@@ -17,11 +21,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from salescore.core.errors import ConfigError
 from salescore.core.periods import Calendar
-from salescore.core.text import is_chinese
+from salescore.core.text import Text
 
 SETTINGS_FILE = "salescore.yaml"
 
@@ -34,27 +37,27 @@ class _Frozen(BaseModel):
 
 
 class Stage(_Frozen):
-    """One stage of the pipeline, as it appears in the organisation's data."""
+    """One stage of the pipeline, as it appears in the organisation's data; ``label`` is what a
+    person reads (``label: {en: Proposal, zh: 方案报价}``), the name where there is none."""
 
     name: str = Field(min_length=1)
     status: Status = "open"
-    label_en: str = ""
-    label_zh: str = ""
+    label: Text | None = None
     probability: float = Field(default=0.0, ge=0.0, le=1.0)
 
-    def label(self, locale: str) -> str:
-        chosen = self.label_zh if is_chinese(locale) else self.label_en
-        return chosen or self.name
+    def localized(self, locale: str) -> str:
+        """The label in ``locale``, or the stage's name where it has none."""
+        return self.label.get(locale) if self.label is not None else self.name
 
 
 DEFAULT_STAGES: tuple[Stage, ...] = (
-    Stage(name="lead", label_en="Lead", label_zh="线索", probability=0.05),
-    Stage(name="qualified", label_en="Qualified", label_zh="已验证", probability=0.15),
-    Stage(name="discovery", label_en="Needs analysis", label_zh="需求分析", probability=0.3),
-    Stage(name="proposal", label_en="Proposal", label_zh="方案报价", probability=0.5),
-    Stage(name="negotiation", label_en="Negotiation", label_zh="商务谈判", probability=0.75),
-    Stage(name="won", status="won", label_en="Closed won", label_zh="赢单", probability=1.0),
-    Stage(name="lost", status="lost", label_en="Closed lost", label_zh="输单", probability=0.0),
+    Stage(name="lead", label=Text("Lead", "线索"), probability=0.05),
+    Stage(name="qualified", label=Text("Qualified", "已验证"), probability=0.15),
+    Stage(name="discovery", label=Text("Needs analysis", "需求分析"), probability=0.3),
+    Stage(name="proposal", label=Text("Proposal", "方案报价"), probability=0.5),
+    Stage(name="negotiation", label=Text("Negotiation", "商务谈判"), probability=0.75),
+    Stage(name="won", status="won", label=Text("Closed won", "赢单"), probability=1.0),
+    Stage(name="lost", status="lost", label=Text("Closed lost", "输单"), probability=0.0),
 )
 
 
@@ -138,6 +141,8 @@ _HEADER = """\
 # organisation.locale: en or zh_CN / 界面语言
 # pipeline.stages: your stages in order; status is open, won or lost
 #                        销售流程阶段（按顺序）；status 取 open、won 或 lost
+# pipeline.stages[].label: {en: ..., zh: ...}, optional; the stage's name is shown without one
+#                        阶段显示名称（可选）；未填写时显示阶段名
 """
 
 
@@ -146,7 +151,9 @@ def settings_path(home: Path) -> Path:
 
 
 def dump_settings(settings: OrgSettings) -> str:
-    data: dict[str, Any] = settings.model_dump(mode="json")
+    """``settings`` as the text of ``salescore.yaml``: the header explaining each key, then the
+    keys (a stage without a label is written without one)."""
+    data: dict[str, Any] = settings.model_dump(mode="json", exclude_none=True)
     return _HEADER + yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 
@@ -158,24 +165,3 @@ def write_settings(home: Path, settings: OrgSettings) -> Path:
     tmp.write_text(dump_settings(settings), encoding="utf-8")
     tmp.replace(path)
     return path
-
-
-def load_settings(home: Path) -> OrgSettings:
-    """Read and validate ``home/salescore.yaml``; defaults when it does not exist."""
-    path = settings_path(home)
-    if not path.exists():
-        return OrgSettings()
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}",
-                          message_zh=f"{path}：YAML 格式错误：{exc}") from None
-    try:
-        return OrgSettings.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}"
-            for err in exc.errors()
-        )
-        raise ConfigError(f"{path}: invalid settings: {problems}",
-                          message_zh=f"{path}：设置无效：{problems}") from None

@@ -1,9 +1,9 @@
 """Read a YAML document keeping the line of every key path, and place Pydantic's errors on them.
 
-The one reader of salescore's YAML files (the KPI catalogue, scorecard plans, import mappings):
-PyYAML's compose step keeps every node's ``start_mark``, so :func:`read_yaml` walks the node tree
-beside the constructed data and records the 1-based line of every key path
-(``("lines", 1, "weight")``) in a :class:`LineMap`. Problems come back as
+The one reader of salescore's YAML files (the KPI catalogue, scorecard plans, import mappings,
+the settings file): PyYAML's compose step keeps every node's ``start_mark``, so
+:func:`read_yaml` walks the node tree beside the constructed data and records the 1-based line
+of every key path (``("lines", 1, "weight")``) in a :class:`LineMap`. Problems come back as
 :class:`~salescore.semantic.issues.Issue` with file:line, never raised: invalid YAML (at the line
 where the parser stopped) and a key written twice in one mapping (which PyYAML would silently
 resolve to the second). :func:`schema_issues` turns a Pydantic ``ValidationError`` into issues at

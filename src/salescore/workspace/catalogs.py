@@ -13,12 +13,13 @@ from pathlib import Path
 from salescore.compile.context import CompileContext, buckets_for
 from salescore.compile.kpis import compile_kpis
 from salescore.core.periods import Grain, period_of
-from salescore.model.org import OrgSettings, load_settings
+from salescore.model.org import OrgSettings
 from salescore.semantic.catalog import Catalog, shipped_catalog
 from salescore.semantic.issues import Issue
 from salescore.semantic.kpi_docs import render_docs
 from salescore.semantic.loader import check_catalog, load_catalog
 from salescore.semantic.plan_loader import PlanCheck, check_plan_file
+from salescore.semantic.settings_file import load_settings
 
 __all__ = ["catalog_check", "home_settings", "kpi_docs", "kpi_folder", "kpi_sql",
            "offline_catalog", "plan_check"]
@@ -28,7 +29,7 @@ def home_settings(home: Path | str | None) -> OrgSettings:
     """The settings of the data folder ``home`` (see :class:`Locations`)."""
     from salescore.workspace.workspace import Locations
 
-    return load_settings(Locations.resolve(home).home)
+    return load_settings(Locations.resolve(home).home).settings
 
 
 def kpi_folder(home: Path | str | None, catalog_dir: Path | str | None) -> Path | None:

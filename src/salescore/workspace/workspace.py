@@ -23,9 +23,11 @@ from salescore.appstore.store import AppStore, sqlite_url
 from salescore.core.periods import Calendar
 from salescore.core.scope import Scope
 from salescore.engine.warehouse import Warehouse
-from salescore.model.org import OrgSettings, Pipeline, load_settings, settings_path, write_settings
+from salescore.model.org import OrgSettings, Pipeline, settings_path, write_settings
 from salescore.semantic.catalog import Catalog
+from salescore.semantic.issues import Issue
 from salescore.semantic.loader import load_catalog
+from salescore.semantic.settings_file import load_settings
 from salescore.workspace.accounts import Accounts
 from salescore.workspace.catalogs import kpi_folder
 from salescore.workspace.session import Session
@@ -54,12 +56,16 @@ class Locations:
 
 
 class Workspace:
-    """An open workspace: settings, warehouse and app store together."""
+    """An open workspace: settings, warehouse and app store together. ``notes`` are what the
+    settings file should change but that does not stop it being used (an old spelling), each
+    at file:line."""
 
     def __init__(self, locations: Locations, settings: OrgSettings, warehouse: Warehouse,
-                 app: AppStore, *, read_only: bool = False) -> None:
+                 app: AppStore, *, read_only: bool = False, notes: tuple[Issue, ...] = ()
+                 ) -> None:
         self.locations = locations
         self.settings = settings
+        self.notes = notes
         self.read_only = read_only
         # The stores are the sessions' to use: nothing reads them but through a session.
         self._warehouse = warehouse
@@ -71,7 +77,7 @@ class Workspace:
     def open(cls, home: Path | str | None = None, *, read_only: bool = False) -> Workspace:
         """Open an initialised workspace; settings are validated, stores created if missing."""
         locations = Locations.resolve(home)
-        settings = load_settings(locations.home)
+        settings, notes = load_settings(locations.home)
         warehouse = Warehouse.open(locations.warehouse_url, read_only=read_only)
         try:
             if not read_only:
@@ -80,7 +86,7 @@ class Workspace:
         except BaseException:
             warehouse.close()
             raise
-        return cls(locations, settings, warehouse, app, read_only=read_only)
+        return cls(locations, settings, warehouse, app, read_only=read_only, notes=notes)
 
     @classmethod
     def init(cls, home: Path | str | None = None, settings: OrgSettings | None = None, *,
@@ -96,6 +102,7 @@ class Workspace:
     def save_settings(self, settings: OrgSettings) -> None:
         write_settings(self.locations.home, settings)
         self.settings = settings
+        self.notes = ()  # the file is now written the one way
         self._catalogs.clear()
 
     @property
