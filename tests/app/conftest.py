@@ -1,0 +1,137 @@
+"""The web app on the tiny organisation, once per backend and module: a data folder with the
+``KPIS`` organisation (``tests/tiny_org.py``), plan ``tiny`` adopted and 2025-Q1 scored, one user
+per role with an API token, and a running app (its lifespan opens the workspace).
+
+    REG ── T1: r1, r2, r3            rep: r1        sibling_manager: T1
+       └── T2: r4, r5                other_rep: r4  manager: T2
+           └── T2X: r6
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from tests.backends import fresh_warehouse_url
+from tests.tiny_org import KPIS, L
+
+from salescore.app import AppSettings, create_app
+from salescore.workspace import Workspace
+
+PLAN = """\
+name: tiny
+title: {en: Tiny, zh: 小}
+grain: quarter
+lines:
+  - kpi: revenue_won
+    weight: 0.5
+    target: {source: fixed, value: 1000}
+    scoring: {method: linear, floor: 0, cap: 1.5}
+  - kpi: deals_won
+    weight: 0.5
+    target: {source: fixed, value: 2}
+    scoring: {method: linear, floor: 0, cap: 1.5}
+ratings:
+  - {label: A, min: 100}
+  - {label: B}
+"""
+
+PASSWORD = "correct horse battery"
+
+# role name in the matrix -> (username, role, rep_id, team_id, locale)
+USERS: dict[str, tuple[str, str, str | None, str | None, str]] = {
+    "rep": ("rita", "rep", "r1", None, "en"),
+    "other_rep": ("otto", "rep", "r4", None, "en"),
+    "manager": ("mia", "manager", None, "T2", "en"),
+    "sibling_manager": ("sam", "manager", None, "T1", "zh_CN"),
+    "executive": ("eve", "executive", None, None, "en"),
+    "admin": ("ada", "admin", None, None, "en"),
+}
+ROLES = ("anonymous", *USERS)
+
+ALL_REPS = {"r1", "r2", "r3", "r4", "r5", "r6"}
+ALL_TEAMS = {"REG", "T1", "T2", "T2X"}
+REACH: dict[str, tuple[set[str], set[str]]] = {
+    "rep": ({"r1"}, {"T1"}),
+    "other_rep": ({"r4"}, {"T2"}),
+    "manager": ({"r4", "r5", "r6"}, {"T2", "T2X"}),
+    "sibling_manager": ({"r1", "r2", "r3"}, {"T1"}),
+    "executive": (ALL_REPS, ALL_TEAMS),
+    "admin": (ALL_REPS, ALL_TEAMS),
+}
+"""The reps and teams each role reaches: what every scoped list must return, no more."""
+
+
+@dataclass
+class Server:
+    """The running app, its data folder, and each role's token."""
+
+    client: TestClient
+    home: Path
+    backend: str
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def headers(self, role: str, **more: str) -> dict[str, str]:
+        out = dict(more)
+        if role != "anonymous":
+            out["Authorization"] = f"Bearer {self.tokens[role]}"
+        return out
+
+    def username(self, role: str) -> str:
+        return USERS[role][0]
+
+
+def build_home(home: Path) -> dict[str, str]:
+    """The tiny organisation, plan ``tiny`` scored for 2025-Q1, and the users; each role's
+    API token."""
+    with Workspace.init(home, KPIS.settings) as ws:
+        KPIS.load(ws._warehouse)
+        owner = ws.owner()
+        owner.adopt_plan(text=PLAN, effective_from=L(2025, 1, 1).date(), actor="test")
+        owner.score("2025-Q1")
+        cli = ws.accounts.owner()
+        for username, role, rep_id, team_id, locale in USERS.values():
+            ws.accounts.add_user(cli, username=username, password=PASSWORD, role=role,  # type: ignore[arg-type]
+                                 rep_id=rep_id, team_id=team_id, locale=locale,  # type: ignore[arg-type]
+                                 display_name=username.title())
+        return {name: ws.accounts.issue_token(cli, USERS[name][0], "tests")[1]
+                for name in USERS}
+
+
+@pytest.fixture(scope="module")
+def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The app on a fresh tiny organisation, on each backend."""
+    folder = tmp_path_factory.mktemp(f"app-{backend}")
+    with fresh_warehouse_url(backend, folder) as url, pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SALESCORE_WAREHOUSE_URL", url)
+        mp.delenv("SALESCORE_APP_DB_URL", raising=False)
+        home = folder / "home"
+        tokens = build_home(home)
+        app = create_app(home, settings=AppSettings(max_upload_bytes=64 * 1024))
+        with TestClient(app, raise_server_exceptions=False) as client:
+            yield Server(client, home, backend, tokens)
+
+
+_CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_in(html: str) -> str:
+    """The CSRF token a page's form carries."""
+    found = _CSRF_FIELD.search(html)
+    assert found, "the page has no csrf_token field"
+    return found.group(1)
+
+
+def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> str:
+    """Sign ``client`` in through the log-in form; the session's CSRF token."""
+    page = client.get("/login")
+    assert page.status_code == 200
+    answer = client.post("/login", data={"login": username, "password": password,
+                                         "csrf_token": csrf_in(page.text)},
+                         follow_redirects=False)
+    assert answer.status_code == 303, answer.text
+    return csrf_in(client.get("/account/password").text)
