@@ -124,7 +124,8 @@ def _email_taken(session: Session, email: str, user_id: int | None = None) -> Us
     )
 
 
-def _check_role(role: str) -> Role:
+def check_role(role: str) -> Role:
+    """``role`` if it is one of :data:`ROLES`, else :class:`UserError`."""
     for known in ROLES:
         if role == known:
             return known
@@ -134,7 +135,8 @@ def _check_role(role: str) -> Role:
     )
 
 
-def _check_locale(locale: str) -> Locale:
+def check_locale(locale: str) -> Locale:
+    """``locale`` if it is one of :data:`LOCALES`, else :class:`UserError`."""
     for known in LOCALES:
         if locale == known:
             return known
@@ -201,8 +203,8 @@ def create_user(
     role or locale, or a password shorter than :data:`MIN_PASSWORD_CHARS`.
     """
     name = _normal_username(username)
-    checked_role = _check_role(role)
-    checked_locale = _check_locale(locale)
+    checked_role = check_role(role)
+    checked_locale = check_locale(locale)
     address = normal_email(email)
     stored = None if password is None else hash_password(_check_password(password))
     if find_user(session, name) is not None:
@@ -271,10 +273,10 @@ def update_user(
     wanted: dict[str, Any] = {
         "display_name": display_name,
         "email": address,
-        "role": role if role is UNSET else _check_role(role),
+        "role": role if role is UNSET else check_role(role),
         "rep_id": rep_id,
         "team_id": team_id,
-        "locale": locale if locale is UNSET else _check_locale(locale),
+        "locale": locale if locale is UNSET else check_locale(locale),
         "active": active,
     }
     changes = {

@@ -35,6 +35,8 @@ import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from salescore.appstore import audit as audit_log
@@ -44,9 +46,9 @@ from salescore.appstore.store import AppStore, StoreSession
 from salescore.appstore.timestamps import utcnow
 from salescore.appstore.users import UNSET, Unset, UserError
 from salescore.core.access import Principal, Role
-from salescore.core.errors import SalescoreError
+from salescore.core.errors import ConfigError, SalescoreError
 from salescore.core.scope import AccessError
-from salescore.model.org import Locale
+from salescore.model.org import settings_path
 
 __all__ = [
     "UNSET",
@@ -195,8 +197,39 @@ class Accounts:
                  absolute_hours: int = DEFAULT_ABSOLUTE_HOURS) -> None:
         self._store = store
         self._clock = clock
+        self._owns_store = False
         self.idle_minutes = idle_minutes
         self.absolute_hours = absolute_hours
+
+    @classmethod
+    def open(cls, home: Path | str | None = None) -> Accounts:
+        """The accounts of a data folder, with its app store alone: no warehouse is opened, so
+        that users can be managed while the server holds it. Close it when done (or use it as
+        a context manager); ``ws.accounts`` needs no closing."""
+        from salescore.workspace.workspace import Locations
+
+        locations = Locations.resolve(home)
+        if not settings_path(locations.home).exists():
+            raise ConfigError(
+                f"{locations.home} is not a salescore data folder (it has no salescore.yaml); "
+                f"run salescore init --home {locations.home} first",
+                message_zh=f"{locations.home} 不是 salescore 数据目录（没有 salescore.yaml）；"
+                f"请先运行 salescore init --home {locations.home}")
+        accounts = cls(AppStore.open(locations.app_db_url))
+        accounts._owns_store = True
+        return accounts
+
+    def close(self) -> None:
+        """Close the app store if :meth:`open` opened it."""
+        if self._owns_store:
+            self._store.close()
+
+    def __enter__(self) -> Accounts:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
 
     def using(self, *, clock: Callable[[], datetime] | None = None,
               idle_minutes: int | None = None, absolute_hours: int | None = None) -> Accounts:
@@ -348,25 +381,26 @@ class Accounts:
         with self._store.session() as session:
             return _user_info(self._find(session, username))
 
-    def add_user(self, actor: Principal, *, username: str, password: str | None, role: Role,
+    def add_user(self, actor: Principal, *, username: str, password: str | None, role: str,
                  display_name: str | None = None, email: str | None = None,
-                 locale: Locale = "en", rep_id: str | None = None, team_id: str | None = None
+                 locale: str = "en", rep_id: str | None = None, team_id: str | None = None
                  ) -> UserInfo:
         """Add an active user; :class:`UserError` for a taken name or e-mail address, an
-        unknown role or locale, or a password shorter than eight characters."""
+        unknown role (rep, manager, executive, admin) or locale (en, zh_CN), or a password
+        shorter than eight characters. ``password`` ``None``: API tokens only."""
         _require_admin(actor, "adding a user", "添加用户")
         with self._store.session() as session:
             user = users.create_user(
-                session, username=username, role=role, password=password,
+                session, username=username, role=users.check_role(role), password=password,
                 display_name=display_name, email=email, rep_id=rep_id, team_id=team_id,
-                locale=locale, actor=actor.username)
+                locale=users.check_locale(locale), actor=actor.username)
             return _user_info(user)
 
     def update_user(self, actor: Principal, username: str, *,
-                    role: Role | Unset = UNSET,
+                    role: str | Unset = UNSET,
                     display_name: str | None | Unset = UNSET,
                     email: str | None | Unset = UNSET,
-                    locale: Locale | Unset = UNSET,
+                    locale: str | Unset = UNSET,
                     rep_id: str | None | Unset = UNSET,
                     team_id: str | None | Unset = UNSET,
                     active: bool | Unset = UNSET,
@@ -375,16 +409,20 @@ class Accounts:
         deactivation ends the user's web sessions. The last active admin cannot be demoted or
         deactivated (:class:`UserError`): someone must be left to manage users."""
         _require_admin(actor, "changing a user", "修改用户")
+        checked_role = role if role is UNSET else users.check_role(role)
+        checked_locale = locale if locale is UNSET else users.check_locale(locale)
         with self._store.session() as session:
             user = self._find(session, username)
-            loses_admin = (role is not UNSET and role != "admin") or active is False
+            loses_admin = (checked_role is not UNSET and checked_role != "admin") \
+                or active is False
             if (user.role == "admin" and user.active and loses_admin
                     and users.active_admins(session) <= 1):
                 raise UserError(
                     f"{user.username} is the last active admin; make another admin first",
                     message_zh=f"{user.username} 是最后一位有效管理员；请先设置另一位管理员")
-            users.update_user(session, user, actor=actor.username, reason=reason, role=role,
-                              display_name=display_name, email=email, locale=locale,
+            users.update_user(session, user, actor=actor.username, reason=reason,
+                              role=checked_role, display_name=display_name, email=email,
+                              locale=checked_locale,
                               rep_id=rep_id, team_id=team_id, active=active, now=self._now())
             return _user_info(user)
 
