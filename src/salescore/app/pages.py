@@ -109,9 +109,6 @@ def _login_page(request: Request, state: AppState, locale: str, *, status: int =
 
 @router.get("/login", response_class=HTMLResponse)
 async def login_page(request: Request, next: str = "/", lang: str | None = None) -> Response:
-    caller = await authenticate(request)
-    if caller is not None and caller.web is not None:
-        return RedirectResponse(_safe_next(next), status_code=303)
     return _login_page(request, app_state(request), _locale(request, None, lang),
                        next_path=next)
 
@@ -182,9 +179,9 @@ async def password_page(request: Request) -> Response:
 
 @router.post("/account/password", response_class=HTMLResponse)
 async def change_password(request: Request,
-                          current: Annotated[str, Form(max_length=1024)],
-                          new: Annotated[str, Form(max_length=1024)],
-                          confirm: Annotated[str, Form(max_length=1024)]) -> Response:
+                          current: Annotated[str, Form(max_length=1024)] = "",
+                          new: Annotated[str, Form(max_length=1024)] = "",
+                          confirm: Annotated[str, Form(max_length=1024)] = "") -> Response:
     caller = await _signed_in(request)
     if caller is None or caller.web is None:
         return _to_login(request)
@@ -195,9 +192,10 @@ async def change_password(request: Request,
                       caller=caller, error=exc.text.get(caller.principal.locale))
     locale = caller.principal.locale
     words = _translator(locale)
-    if new != confirm:
+    if not current or new != confirm:
         return render(request, "password.html", locale, status=422, caller=caller,
-                      error=words("The two new passwords differ."))
+                      error=words("The two new passwords differ." if current else
+                                  "The current password is wrong."))
     state = app_state(request)
     web = caller.web
     try:
