@@ -20,6 +20,7 @@ from pathlib import Path
 from types import TracebackType
 
 from salescore.appstore.store import AppStore, sqlite_url
+from salescore.core.errors import StoreLockedError
 from salescore.core.periods import Calendar
 from salescore.core.scope import Scope
 from salescore.engine.warehouse import Warehouse
@@ -30,6 +31,7 @@ from salescore.semantic.loader import load_catalog
 from salescore.semantic.settings_file import load_settings
 from salescore.workspace.accounts import Accounts
 from salescore.workspace.catalogs import kpi_folder
+from salescore.workspace.server import server_lock_error
 from salescore.workspace.session import Session
 
 HOME_ENV = "SALESCORE_HOME"
@@ -78,7 +80,10 @@ class Workspace:
         """Open an initialised workspace; settings are validated, stores created if missing."""
         locations = Locations.resolve(home)
         settings, notes = load_settings(locations.home)
-        warehouse = Warehouse.open(locations.warehouse_url, read_only=read_only)
+        try:
+            warehouse = Warehouse.open(locations.warehouse_url, read_only=read_only)
+        except StoreLockedError as exc:  # told as the server holding it, when one does
+            raise server_lock_error(locations.home, exc) from None
         try:
             if not read_only:
                 warehouse.create_tables()
