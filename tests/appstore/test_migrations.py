@@ -122,6 +122,50 @@ def test_rows_survive_upgrade_and_downgrade_of_later_tables(db_url: str) -> None
         store.close()
 
 
+def _users_at_0003(db_url: str, emails: dict[str, str]) -> AppStore:
+    store = AppStore.open(db_url, migrate=False)
+    store.upgrade("0003")
+    with store.session() as session:
+        for username, email in emails.items():
+            user = create_user(session, username=username, role="rep", password=None)
+            # As an older salescore kept it: in the case it was typed.
+            session.execute(text("UPDATE users SET email = :email WHERE id = :id"),
+                            {"email": email, "id": user.id})
+    return store
+
+
+def test_0004_lower_cases_emails_and_makes_them_unique(db_url: str) -> None:
+    store = _users_at_0003(db_url, {"ann": "Ann@Example.COM", "bob": "bob@example.com"})
+    try:
+        store.upgrade()
+        with store.session() as session:
+            assert sorted(session.scalars(select(User.email))) == [
+                "ann@example.com", "bob@example.com"]
+        with store.engine.connect() as connection:
+            uniques = inspect(connection).get_unique_constraints("users")
+        assert {uq["name"] for uq in uniques} == {"uq_users_username", "uq_users_email"}
+        store.downgrade("0003")
+        assert _tables(store) == TABLES_0001 | TABLES_0002 | TABLES_0003 | {"alembic_version"}
+    finally:
+        store.close()
+
+
+def test_0004_refuses_two_users_with_one_email_and_changes_nothing(db_url: str) -> None:
+    store = _users_at_0003(db_url, {"ann": "Shared@Example.com", "bob": "shared@example.COM"})
+    try:
+        with pytest.raises(StoreError) as caught:
+            store.upgrade()
+        assert "'ann' and 'bob' share the e-mail address 'shared@example.com'" in \
+            caught.value.message
+        assert "邮箱须唯一" in caught.value.message_zh
+        assert store.current_revision() == "0003"
+        assert "web_sessions" not in _tables(store)
+        with store.session() as session:
+            assert "Shared@Example.com" in session.scalars(select(User.email)).all()
+    finally:
+        store.close()
+
+
 def test_database_from_a_newer_salescore_is_refused(store: AppStore, db_url: str) -> None:
     with store.engine.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = '0999'"))

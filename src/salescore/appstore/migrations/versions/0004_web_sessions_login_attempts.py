@@ -18,6 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from salescore.core.errors import StoreError
+
 revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
@@ -36,11 +38,12 @@ def _lower_case_emails() -> None:
     ).first()
     if shared is not None:
         email, first, second = shared
-        raise RuntimeError(
+        raise StoreError(
             f"users {first!r} and {second!r} share the e-mail address {email!r}, which must be "
-            f"unique from now on; give one of them another address (or none) and migrate again / "
-            f"用户 {first!r} 与 {second!r} 的电子邮箱 {email!r} 相同，邮箱须唯一；"
-            "请修改其中一个后重新迁移"
+            "unique from now on; give one of them another address (or none) and open the app "
+            "store again: nothing was changed",
+            message_zh=f"用户 {first!r} 与 {second!r} 的电子邮箱 {email!r} 相同，邮箱须唯一；"
+            "请修改其中一个后重新打开应用库：未做任何更改",
         )
     bind.execute(sa.text("UPDATE users SET email = lower(email) WHERE email IS NOT NULL"))
 
