@@ -139,11 +139,13 @@ def _when(value: object) -> str:
 from salescore.cli.ingest import register as register_ingest  # noqa: E402
 from salescore.cli.plan import plan_app  # noqa: E402
 from salescore.cli.score import score_app  # noqa: E402
+from salescore.cli.serve import serve  # noqa: E402
 from salescore.cli.user import user_app  # noqa: E402
 
 register_ingest(app)
 app.add_typer(plan_app, name="plan")
 app.add_typer(score_app, name="score")
+app.command("serve")(serve)
 app.add_typer(user_app, name="user")
 
 
