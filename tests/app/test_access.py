@@ -262,3 +262,42 @@ def test_import_and_its_rejects(server: Server) -> None:
                                 headers=server.headers("admin"))
     assert missing.status_code == 404
     assert not list((server.home / "uploads").iterdir())
+
+
+def test_every_change_is_audited_with_who(server: Server) -> None:
+    admin = server.headers("admin")
+    calls = [
+        ("PUT", "/api/v1/targets", {"scope": "team", "scope_id": "T2", "period": "2025-Q2",
+                                    "kpi": "revenue_won", "value": 5000, "reason": "Q2 plan"}),
+        ("POST", "/api/v1/plans", {"document": PLAN, "effective_from": "2025-04-01",
+                                   "reason": "from Q2"}),
+        ("POST", "/api/v1/users", {"username": "auditee", "password": "long enough pass",
+                                   "role": "executive"}),
+        ("PATCH", "/api/v1/users/auditee", {"role": "admin", "reason": "promoted"}),
+        ("POST", "/api/v1/users/auditee/tokens", {"name": "ci"}),
+    ]
+    for method, path, body in calls:
+        answer = server.client.request(method, path, json=body, headers=admin)
+        assert answer.status_code < 300, answer.text
+    token_id = answer.json()["id"]
+    assert server.client.delete(f"/api/v1/tokens/{token_id}", headers=admin).status_code == 200
+    imported = server.client.post(
+        "/api/v1/imports", data={"table": "teams"}, headers=admin,
+        files={"file": ("teams.csv", "team_id,name,parent_team_id,region\nT1,Team one,REG,"
+                                     "North\n", "text/csv")})
+    assert imported.status_code == 201
+    entries = server.client.get("/api/v1/audit", params={"limit": 200},
+                                headers=admin).json()["items"]
+    actions = {(e["action"], e["actor"]) for e in entries}
+    for wanted in ("target.set", "plan.adopt", "user.create", "user.update", "token.issue",
+                   "token.revoke", "import.run"):
+        assert any(a == wanted and who == "ada" for a, who in actions), (wanted, actions)
+    target = next(e for e in entries if e["action"] == "target.set"
+                  and e["entity_id"].startswith("team"))
+    assert target["after"]["value"] == 5000 and target["reason"] == "Q2 plan"
+    assert [e["id"] for e in entries] == sorted((e["id"] for e in entries), reverse=True)
+    first = server.client.get("/api/v1/audit", params={"limit": 2}, headers=admin).json()
+    second = server.client.get("/api/v1/audit", params={"limit": 2, "cursor":
+                                                        first["next_cursor"]},
+                               headers=admin).json()
+    assert [e["id"] for e in first["items"] + second["items"]] == [e["id"] for e in entries[:4]]

@@ -23,6 +23,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from salescore.appstore.audit import record_audit
 from salescore.appstore.models import ImportRun
 from salescore.appstore.models import QualityReport as StoredQualityReport
 from salescore.appstore.timestamps import utcnow
@@ -324,8 +325,9 @@ class Session:
         """Import one file into canonical ``table`` (see :func:`salescore.ingest.import_file`).
 
         Rejected rows go to ``rejects`` (default ``<home>/rejects/<table>-<time>.csv``); stages
-        added with ``add_stages`` are saved to the settings; the run, and a quality report after
-        a run that loaded, are kept in the app store. :class:`IngestError` for unusable input.
+        added with ``add_stages`` are saved to the settings; the run (audited as
+        ``import.run`` with its counts), and a quality report after a run that loaded, are kept
+        in the app store. :class:`IngestError` for unusable input.
         """
         return self.import_recorded(table, path, mapping=mapping, preset=preset,
                                     options=options, rejects=rejects, actor=actor,
@@ -408,6 +410,12 @@ class Session:
                 rejects_file=str(result.rejects_file) if result.rejects_file else None)
             session.add(record)
             session.flush()
+            record_audit(session, actor=actor, action="import.run", entity="import_run",
+                         entity_id=record.id, after={
+                             "table": table, "source": source, "status": result.status,
+                             "read_rows": result.read_rows, "inserted": result.inserted,
+                             "updated": result.updated, "unchanged": result.unchanged,
+                             "rejected": result.rejected})
             if result.loaded:
                 report = quality_report(ws._warehouse, ws.settings)
                 session.add(StoredQualityReport(import_run_id=record.id,
