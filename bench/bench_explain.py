@@ -3,11 +3,12 @@ the code before the one-pass explanation (issue 8), on the same data folder.
 
     git worktree add /tmp/salescore-before f406808~1      # the code before, once
     PYTHONPATH=src .venv/bin/python bench/bench_explain.py --before /tmp/salescore-before
-    ... --scale small | medium (default) ... --home DIR (keep the demo workspace; reused)
+    ... --scale small | medium (default) ... --home DIR (keep the two data folders; reused)
 
-The demo organisation is built once into a workspace (DuckDB warehouse, SQLite app store) and
-one month is scored, so both runs explain a stored score. Then, for each source tree (``before``:
-its ``src``; ``now``: this checkout's), after one warm-up:
+Each tree builds the demo organisation into its own data folder with its own code (DuckDB
+warehouse, SQLite app store; the same rows for the same seed) and scores one month, so both
+explain a stored score from an app store at their own migration. Then, for each source tree
+(``before``: its ``src``; ``now``: this checkout's), after one warm-up:
 
 * **command**: ``salescore score show --rep R --period P`` as a new process, ``--repeat`` times
   (Python start-up and imports included: what a person waits for);
@@ -96,24 +97,32 @@ def _call(src: Path, home: Path, rep: str, period: str, repeat: int) -> dict[str
     return result
 
 
-def _prepare(scale: str, seed: int, home: Path) -> tuple[str, str]:
-    """The demo in ``home`` (built unless there), one month scored; the rep and month."""
-    from salescore.demo import DemoConfig, demo_settings
-    from salescore.workspace import Workspace
+def _salescore(src: Path, *args: str) -> None:
+    subprocess.run([sys.executable, "-m", "salescore.cli.main", *args], env=_env(src),
+                   check=True, stdout=subprocess.DEVNULL)
+
+
+def _prepare(scale: str, seed: int, base: Path, trees: dict[str, Path]) -> tuple[str, str]:
+    """For each tree, its own data folder under ``base`` (built unless there) with that tree's
+    own code: the demo (the same rows for the same seed) and one month scored, so that each
+    reads an app store at its own migration. The rep and month to explain."""
+    from salescore.demo import DemoConfig
 
     config = DemoConfig(scale=scale, seed=seed)  # type: ignore[arg-type]
     period = f"{config.end.year}-{config.end.month - 1:02d}" if config.end.month > 1 else \
         f"{config.end.year - 1}-12"
-    if not (home / "warehouse.duckdb").exists():
-        with Workspace.init(home, demo_settings(config), overwrite=True) as ws:
-            ws.owner().load_demo(config)
-    with Workspace.open(home) as ws:
-        owner = ws.owner()
-        run = owner.score(period, "field-sales")
-        scored = [s for r in run.results for s in r.card.subjects.itertuples()
-                  if s.status == "ok"]
-        rep = str(scored[len(scored) // 2].rep_id)
-    return rep, period
+    for name, src in trees.items():
+        home = base / name
+        if not (home / "warehouse.duckdb").exists():
+            _salescore(src, "demo", "--scale", scale, "--seed", str(seed), "--home", str(home))
+            _salescore(src, "score", "--period", period, "--home", str(home))
+    from salescore.workspace import Workspace
+
+    with Workspace.open(base / "now", read_only=True) as ws:
+        stored = ws.owner().scorecards.stored(period)
+        reps = sorted(s.subject_id for s in stored if s.subject_kind == "rep"
+                      and s.score is not None)
+    return reps[len(reps) // 2], period
 
 
 def main() -> None:
@@ -125,11 +134,15 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--home", type=Path, default=None)
     args = parser.parse_args()
-    home = args.home or Path(tempfile.mkdtemp(prefix="salescore-bench-explain-"))
-    rep, period = _prepare(args.scale, args.seed, home)
+    base = args.home or Path(tempfile.mkdtemp(prefix="salescore-bench-explain-"))
     trees = {"before": args.before / "src", "now": ROOT / "src"}
-    commands = {k: _command(src, home, rep, period, args.repeat) for k, src in trees.items()}
-    calls = {k: _call(src, home, rep, period, args.repeat) for k, src in trees.items()}
+    rep, period = _prepare(args.scale, args.seed, base, trees)
+    # Interleaved, so that a change in the machine's load falls on both alike.
+    commands: dict[str, list[float]] = {k: [] for k in trees}
+    for _ in range(args.repeat):
+        for k, src in trees.items():
+            commands[k] += _command(src, base / k, rep, period, 1)
+    calls = {k: _call(src, base / k, rep, period, args.repeat) for k, src in trees.items()}
     import duckdb
 
     med = {k: statistics.median(v) for k, v in commands.items()}
@@ -146,6 +159,8 @@ def main() -> None:
         f"{calls['now']['score']:.2f})",
         f"- before / 改进前: `{args.before}` (git worktree of the commit before issue 8)",
         *(f"- {k}: {v}" for k, v in facts.items()),
+        f"- load average at the end (1, 5, 15 min) / 结束时负载: "
+        f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}",
         "",
         "| run / 运行 | before / 改进前 | now / 当前 | ratio / 倍数 |",
         "|---|---:|---:|---:|",
