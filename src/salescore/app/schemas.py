@@ -9,11 +9,12 @@ the English and Chinese both where a client may want to choose (``label``).
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
+import re
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from salescore.core.text import Text
 
@@ -48,6 +49,28 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+# What YAML 1.1 (PyYAML) may hold: tab, line breaks, and printable characters.
+_NOT_YAML = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _yaml_text(text: str) -> str:
+    found = _NOT_YAML.search(text)
+    if found:
+        raise ValueError(f"a YAML document cannot hold the character U+{ord(found.group()):04X}"
+                         f" (at {found.start()})")
+    return text
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+UtcDateTime = Annotated[datetime, AfterValidator(_utc)]
+"""A moment in UTC: the stores keep naive UTC, the API writes it with its offset."""
+
+YamlText = Annotated[str, Field(min_length=1, max_length=1_000_000),
+                     AfterValidator(_yaml_text)]
 
 
 def plain(value: Any) -> Any:
@@ -168,7 +191,7 @@ class ScoreOut(_Out):
     rank_team: int | None
     rank_company: int | None
     coverage: float
-    computed_at: datetime
+    computed_at: UtcDateTime
 
 
 class LineOut(_Out):
@@ -253,9 +276,9 @@ class PlanVersionOut(_Out):
     effective_from: date | None
     checksum: str
     created_by: str
-    created_at: datetime
+    created_at: UtcDateTime
     adopted_by: str | None
-    adopted_at: datetime | None
+    adopted_at: UtcDateTime | None
 
 
 class PlanOut(_Out):
@@ -271,7 +294,7 @@ class PlanOut(_Out):
 class PlanIn(_In):
     """A plan document (YAML) to adopt from ``effective_from``."""
 
-    document: str = Field(min_length=1, max_length=1_000_000)
+    document: YamlText
     effective_from: date | None = None
     reason: str | None = Field(default=None, max_length=2000)
     replace: bool = False
@@ -288,7 +311,7 @@ class AdoptionOut(_Out):
 class WhatIfIn(_In):
     """A draft plan (YAML text) to replay on ``period`` against the plan named in the path."""
 
-    document: str = Field(min_length=1, max_length=1_000_000)
+    document: YamlText
     period: str = Field(min_length=1, max_length=40, examples=["2025-03"])
 
 
@@ -348,7 +371,7 @@ class TargetChangeOut(_Out):
     after: float
     actor: str
     reason: str
-    at: datetime
+    at: UtcDateTime
     audit_id: int
 
 
@@ -394,14 +417,14 @@ class TableQualityOut(_Out):
     validity: float
     duplicate_keys: int
     orphans: dict[str, int]
-    oldest: datetime | None
-    newest: datetime | None
+    oldest: UtcDateTime | None
+    newest: UtcDateTime | None
     columns: list[ColumnQualityOut]
     issues: list[QualityIssueOut]
 
 
 class QualityOut(_Out):
-    created_at: datetime
+    created_at: UtcDateTime
     tables: list[TableQualityOut]
     duplicate_customer_rows: int
     likely_duplicate_customers: list[list[str]] = Field(
@@ -450,7 +473,7 @@ class UserOut(_Out):
     rep_id: str | None
     team_id: str | None
     active: bool
-    created_at: datetime
+    created_at: UtcDateTime
 
 
 class UserIn(_In):
@@ -489,10 +512,10 @@ class TokenOut(_Out):
     name: str
     prefix: str
     username: str
-    created_at: datetime
-    expires_at: datetime | None
-    last_used_at: datetime | None
-    revoked_at: datetime | None
+    created_at: UtcDateTime
+    expires_at: UtcDateTime | None
+    last_used_at: UtcDateTime | None
+    revoked_at: UtcDateTime | None
 
 
 class TokenIssued(TokenOut):
@@ -501,7 +524,7 @@ class TokenIssued(TokenOut):
 
 class AuditOut(_Out):
     id: int
-    at: datetime
+    at: UtcDateTime
     actor: str
     action: str
     entity: str

@@ -19,6 +19,7 @@ from salescore.app.schemas import (
     TextOut,
     plain,
 )
+from salescore.core.periods import Grain
 from salescore.core.text import Text, is_chinese
 from salescore.workspace import KpiExplanation
 
@@ -54,7 +55,7 @@ def values(session: SessionDep, locale: LocaleDep,
            kpis: Annotated[str, Query(min_length=1, max_length=2000,
                                       description="KPI names, comma-separated")],
            by: ByQuery = "rep", period: PeriodQuery = "all",
-           grain: Annotated[str | None, Query(max_length=20)] = None,
+           grain: Annotated[Grain | None, Query(description="The time bucket")] = None,
            subjects: Annotated[str | None, Query(
                max_length=4000, description="Only these subjects, comma-separated")] = None,
            limit: LimitQuery = 100, cursor: CursorQuery = None) -> KpiValues:

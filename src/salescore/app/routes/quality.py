@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.exceptions import RequestValidationError
 
 from salescore.app.deps import LocaleDep, SessionDep
 from salescore.app.problems import PROBLEM_RESPONSES
@@ -14,6 +15,7 @@ from salescore.app.schemas import (
     QualityOut,
     TableQualityOut,
 )
+from salescore.workspace import TABLE_NAMES
 
 router = APIRouter(tags=["quality"], responses=PROBLEM_RESPONSES)
 
@@ -25,6 +27,11 @@ def quality(session: SessionDep, locale: LocaleDep,
                                                             "separated")] = None
             ) -> QualityOut:
     chosen = [t.strip() for t in tables.split(",") if t.strip()] if tables else None
+    unknown = [t for t in chosen or () if t not in TABLE_NAMES]
+    if unknown:
+        raise RequestValidationError([{
+            "type": "value_error", "loc": ("query", "tables"), "input": tables,
+            "msg": f"unknown table {', '.join(unknown)}; known: {', '.join(TABLE_NAMES)}"}])
     report = session.quality(chosen)
     return QualityOut(
         created_at=report.created_at,
