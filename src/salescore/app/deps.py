@@ -23,6 +23,7 @@ import anyio
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
+from salescore.app.cache import ResponseCache
 from salescore.app.problems import CsrfFailed, NotAuthenticated, request_locale
 from salescore.app.settings import AppSettings
 from salescore.core.access import Principal
@@ -55,11 +56,12 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 @dataclass
 class AppState:
     """What the app holds for its whole life: the workspace (opened once), its settings,
-    where uploads go, and the lock that lets one request at a time use the workspace."""
+    the lock that lets one request at a time use the workspace, and the kept answers."""
 
     workspace: Workspace
     settings: AppSettings
     lock: anyio.Lock
+    cache: ResponseCache
 
     @property
     def accounts(self) -> Accounts:
@@ -182,11 +184,16 @@ LocaleDep = Annotated[str, Depends(locale)]
 
 async def session(found: CallerDep, request: Request) -> AsyncIterator[Session]:
     """The workspace as the caller's scope sees it, held by this request alone until the
-    response is made."""
+    response is made. A state-changing request drops every kept answer when it is done, before
+    the next request may use the workspace (:mod:`salescore.app.cache`)."""
     state = app_state(request)
     scope = found.principal.scope()
     async with state.lock:
-        yield state.workspace.session(scope)
+        try:
+            yield state.workspace.session(scope)
+        finally:
+            if request.method not in SAFE_METHODS:
+                state.cache.clear()
 
 
 SessionDep = Annotated[Session, Depends(session)]

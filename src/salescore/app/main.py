@@ -30,6 +30,7 @@ import anyio
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from salescore.app.cache import ResponseCache
 from salescore.app.deps import AppState
 from salescore.app.pages import router as pages_router
 from salescore.app.problems import install_problem_handlers
@@ -56,12 +57,26 @@ the caller's language.
 """
 
 
-def _install_redactor() -> None:
+LOGGERS = ("salescore", "salescore.app", "salescore.app.access", "uvicorn", "uvicorn.error",
+           "uvicorn.access")
+
+
+def _install_logging() -> None:
+    """Every record of the app's and uvicorn's loggers goes through :class:`Redactor`; where
+    nothing else has set logging up (as under ``salescore serve``), the app's records go to
+    standard error with their request id."""
     redactor = Redactor()
-    for name in ("salescore", "uvicorn", "uvicorn.access", "uvicorn.error"):
+    for name in LOGGERS:
         logger = logging.getLogger(name)
         if not any(isinstance(f, Redactor) for f in logger.filters):
             logger.addFilter(redactor)
+    app_logger = logging.getLogger("salescore.app")
+    if not app_logger.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.addFilter(redactor)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        app_logger.addHandler(handler)
+        app_logger.setLevel(logging.INFO)
 
 
 def create_app(home: Path | str | None = None, *, settings: AppSettings | None = None
@@ -73,7 +88,8 @@ def create_app(home: Path | str | None = None, *, settings: AppSettings | None =
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         workspace = Workspace.open(home)
-        app.state.salescore = AppState(workspace, chosen, anyio.Lock())
+        app.state.salescore = AppState(workspace, chosen, anyio.Lock(),
+                                       ResponseCache(seconds=chosen.cache_seconds))
         try:
             yield
         finally:
@@ -91,7 +107,7 @@ def create_app(home: Path | str | None = None, *, settings: AppSettings | None =
     app.mount("/static", StaticFiles(directory=str(files("salescore.app").joinpath("static"))),
               name="static")
     app.add_middleware(Hardening, max_body=chosen.max_upload_bytes)
-    _install_redactor()
+    _install_logging()
     return app
 
 

@@ -26,7 +26,9 @@ class AppSettings(BaseModel):
     together), refused with 413 while it streams. ``secure_cookies``: always mark cookies
     Secure (behind a proxy that ends TLS); otherwise they are Secure when the request came over
     HTTPS. ``idle_minutes``: how long a signed-in browser session may stay unused (default:
-    the accounts' own)."""
+    the accounts' own). ``uploads_kept``: keep uploaded files after their import.
+    ``cache_seconds``: how long a read route's answer is kept at most (0: not at all; see
+    :mod:`salescore.app.cache`)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -34,11 +36,13 @@ class AppSettings(BaseModel):
     secure_cookies: bool = False
     idle_minutes: int | None = Field(default=None, gt=0)
     uploads_kept: bool = False
+    cache_seconds: float = Field(default=60, ge=0)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> AppSettings:
         """``SALESCORE_MAX_UPLOAD_MB``, ``SALESCORE_SECURE_COOKIES`` (1/true),
-        ``SALESCORE_IDLE_MINUTES``, ``SALESCORE_KEEP_UPLOADS`` (1/true)."""
+        ``SALESCORE_IDLE_MINUTES``, ``SALESCORE_KEEP_UPLOADS`` (1/true),
+        ``SALESCORE_CACHE_SECONDS``."""
         env = os.environ if environ is None else environ
         data: dict[str, object] = {}
         if env.get("SALESCORE_MAX_UPLOAD_MB"):
@@ -48,6 +52,8 @@ class AppSettings(BaseModel):
                                                                                 "yes")
         if env.get("SALESCORE_IDLE_MINUTES"):
             data["idle_minutes"] = int(env["SALESCORE_IDLE_MINUTES"])
+        if env.get("SALESCORE_CACHE_SECONDS"):
+            data["cache_seconds"] = float(env["SALESCORE_CACHE_SECONDS"])
         if env.get("SALESCORE_KEEP_UPLOADS"):
             data["uploads_kept"] = env["SALESCORE_KEEP_UPLOADS"].lower() in ("1", "true", "yes")
         return cls.model_validate(data)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from salescore.app.cache import cached
 from salescore.app.deps import LocaleDep, SessionDep
 from salescore.app.pagination import CursorQuery, LimitQuery, paginate
 from salescore.app.problems import PROBLEM_RESPONSES, NotFound
@@ -35,6 +36,7 @@ PeriodQuery = Annotated[str, Query(min_length=1, max_length=40,
 
 
 @router.get("", response_model=Page[KpiOut], summary="The KPI catalogue")
+@cached
 def catalogue(session: SessionDep, limit: LimitQuery = 100, cursor: CursorQuery = None,
               group: Annotated[str | None, Query(max_length=40)] = None) -> Page[KpiOut]:
     kpis = [k for _, k in sorted(session.catalog.kpis.items())
@@ -51,6 +53,7 @@ def _names(kpis: str) -> list[str]:
 
 
 @router.get("/values", response_model=KpiValues, summary="KPI values per subject and period")
+@cached
 def values(session: SessionDep, locale: LocaleDep,
            kpis: Annotated[str, Query(min_length=1, max_length=2000,
                                       description="KPI names, comma-separated")],
@@ -88,6 +91,7 @@ def explanation_out(e: KpiExplanation, locale: str, rows: int) -> KpiExplanation
 
 @router.get("/{name}/explain", response_model=KpiExplanationOut,
             summary="The records behind one subject's KPI")
+@cached
 def explain(session: SessionDep, locale: LocaleDep, name: str,
             subject: Annotated[str, Query(min_length=1, max_length=64)],
             period: PeriodQuery,

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from salescore.app.cache import cached
 from salescore.app.deps import SessionDep
 from salescore.app.pagination import CursorQuery, LimitQuery, paginate
 from salescore.app.problems import PROBLEM_RESPONSES
@@ -17,6 +18,7 @@ IdPath = Annotated[str, Path(max_length=64)]
 
 
 @router.get("/reps", response_model=Page[RepOut], summary="Reps")
+@cached
 def reps(session: SessionDep, team_id: Annotated[str | None, Query(max_length=64)] = None,
          active: bool | None = None, limit: LimitQuery = 100, cursor: CursorQuery = None
          ) -> Page[RepOut]:
@@ -27,12 +29,14 @@ def reps(session: SessionDep, team_id: Annotated[str | None, Query(max_length=64
 
 
 @router.get("/reps/{rep_id}", response_model=RepOut, summary="One rep")
+@cached
 def rep(session: SessionDep, rep_id: IdPath) -> RepOut:
     session.require_rep(rep_id)
     return RepOut.model_validate(next(r for r in session.reps() if r["rep_id"] == rep_id))
 
 
 @router.get("/teams", response_model=Page[TeamOut], summary="Teams")
+@cached
 def teams(session: SessionDep,
           parent_team_id: Annotated[str | None, Query(max_length=64)] = None,
           limit: LimitQuery = 100, cursor: CursorQuery = None) -> Page[TeamOut]:
@@ -43,6 +47,7 @@ def teams(session: SessionDep,
 
 
 @router.get("/teams/{team_id}", response_model=TeamOut, summary="One team")
+@cached
 def team(session: SessionDep, team_id: IdPath) -> TeamOut:
     session.require_team(team_id)
     return TeamOut.model_validate(next(t for t in session.teams() if t["team_id"] == team_id))

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
+from salescore.app.cache import cached
 from salescore.app.deps import PrincipalDep, SessionDep
 from salescore.app.pagination import CursorQuery, LimitQuery, paginate
 from salescore.app.problems import PROBLEM_RESPONSES, NotFound
@@ -29,6 +30,7 @@ NameParam = Annotated[str, Path(max_length=64, description="The plan's name (its
 
 
 @router.get("", response_model=Page[PlanOut], summary="Scorecard plans")
+@cached
 def plans(session: SessionDep, limit: LimitQuery = 100, cursor: CursorQuery = None
           ) -> Page[PlanOut]:
     versions = session.plans()
@@ -61,6 +63,7 @@ def _no_plan(name: str) -> NotFound:
 
 @router.get("/{name}/versions", response_model=Page[PlanVersionOut],
             summary="The versions of one plan")
+@cached
 def versions(session: SessionDep, name: NameParam, limit: LimitQuery = 100,
              cursor: CursorQuery = None) -> Page[PlanVersionOut]:
     mine = [v for v in session.plans() if v.plan == name]

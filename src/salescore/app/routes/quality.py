@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.exceptions import RequestValidationError
 
+from salescore.app.cache import cached
 from salescore.app.deps import LocaleDep, SessionDep
 from salescore.app.problems import PROBLEM_RESPONSES
 from salescore.app.schemas import (
@@ -21,6 +22,7 @@ router = APIRouter(tags=["quality"], responses=PROBLEM_RESPONSES)
 
 
 @router.get("/quality", response_model=QualityOut, summary="The data-quality report")
+@cached
 def quality(session: SessionDep, locale: LocaleDep,
             tables: Annotated[str | None, Query(max_length=400,
                                                 description="Only these tables, comma-"

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from salescore.app.cache import cached
 from salescore.app.deps import LocaleDep, SessionDep
 from salescore.app.pagination import CursorQuery, LimitQuery, paginate
 from salescore.app.problems import PROBLEM_RESPONSES
@@ -27,6 +28,7 @@ PlanQuery = Annotated[str | None, Query(max_length=64, description="Only this pl
 
 
 @router.get("", response_model=Page[ScoreOut], summary="Stored scores")
+@cached
 def scores(session: SessionDep, period: PeriodQuery, plan: PlanQuery = None,
            subject_kind: Annotated[str | None, Query(pattern=r"^(rep|team)$")] = None,
            limit: LimitQuery = 100, cursor: CursorQuery = None) -> Page[ScoreOut]:
@@ -54,6 +56,7 @@ def score(session: SessionDep, locale: LocaleDep, body: ScoreIn) -> ScoreRunOut:
 
 @router.get("/{rep_id}/{period}", response_model=ScoreExplanationOut,
             summary="A rep's score explained down to the records")
+@cached
 def explanation(session: SessionDep, locale: LocaleDep,
                 rep_id: Annotated[str, Path(max_length=64)],
                 period: Annotated[str, Path(max_length=40)],

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from salescore.app.cache import cached
 from salescore.app.deps import PrincipalDep, SessionDep
 from salescore.app.pagination import CursorQuery, LimitQuery, paginate
 from salescore.app.problems import PROBLEM_RESPONSES
@@ -15,6 +16,7 @@ router = APIRouter(prefix="/targets", tags=["targets"], responses=PROBLEM_RESPON
 
 
 @router.get("", response_model=Page[TargetOut], summary="Targets")
+@cached
 def targets(session: SessionDep,
             period: Annotated[str | None, Query(max_length=40)] = None,
             kpi: Annotated[str | None, Query(max_length=64)] = None,

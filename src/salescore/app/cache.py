@@ -1,0 +1,111 @@
+"""Answers kept for a while: what a read route answered, per scope, language and query.
+
+Dashboards ask the same questions again and again (a team's KPIs, the leaderboard, one rep's
+scorecard), and every answer depends only on the caller's scope, their language and the
+request's path and query, never on who else they are. So a read route marked :func:`cached`
+keeps its JSON answer under that key, and gives it again to any caller with the same scope.
+
+An answer is dropped when anything changes through this server (every state-changing request
+that uses the workspace clears them all, when it is done and before the next request may use
+the workspace) and after ``cache_seconds`` in any case: on a DuckDB warehouse the server is the
+one writer, so its answers are never stale; on PostgreSQL another process (the CLI, another
+worker) may write, and an answer is at most that old.
+
+>>> cache = ResponseCache(seconds=60, entries=2)
+>>> cache.put(("k",), b"{}")
+>>> cache.get(("k",))
+b'{}'
+>>> cache.clear(); cache.get(("k",)) is None
+True
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, ParamSpec, TypeVar
+
+from fastapi import Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+__all__ = ["ResponseCache", "cached"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+_REQUEST = "_cached_request"
+
+
+class ResponseCache:
+    """At most ``entries`` answers, each for at most ``seconds`` (0: nothing is kept)."""
+
+    def __init__(self, *, seconds: float, entries: int = 512,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self.entries = entries
+        self._clock = clock
+        self._kept: OrderedDict[Hashable, tuple[float, bytes]] = OrderedDict()
+        self._guard = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: Hashable) -> bytes | None:
+        with self._guard:
+            found = self._kept.get(key)
+            if found is None or self._clock() >= found[0]:
+                self._kept.pop(key, None)
+                self.misses += 1
+                return None
+            self._kept.move_to_end(key)
+            self.hits += 1
+            return found[1]
+
+    def put(self, key: Hashable, body: bytes) -> None:
+        if self.seconds <= 0:
+            return
+        with self._guard:
+            self._kept[key] = (self._clock() + self.seconds, body)
+            self._kept.move_to_end(key)
+            while len(self._kept) > self.entries:
+                self._kept.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._guard:
+            self._kept.clear()
+
+
+def _key(request: Request, session: Any) -> Hashable:
+    scope = session.scope
+    locale = getattr(request.state, "locale", "")
+    return (scope.kind, scope.subject, scope.read_only, locale, request.url.path,
+            tuple(sorted(request.query_params.multi_items())))
+
+
+def cached(endpoint: Callable[P, R]) -> Callable[P, R]:
+    """Keep the JSON answers of the read route ``endpoint`` (which takes the caller's
+    ``session`` and returns a Pydantic model) in the app's :class:`ResponseCache`."""
+    # Evaluated here, in the endpoint's module: FastAPI reads the wrapper's signature.
+    signature = inspect.signature(endpoint, eval_str=True)
+    assert "session" in signature.parameters, f"{endpoint.__name__} takes no session"
+
+    @functools.wraps(endpoint)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        request: Request = kwargs.pop(_REQUEST)
+        cache: ResponseCache = request.app.state.salescore.cache
+        key = _key(request, kwargs["session"])
+        body = cache.get(key)
+        if body is None:
+            answer = endpoint(*args, **kwargs)
+            assert isinstance(answer, BaseModel)
+            body = answer.model_dump_json().encode()
+            cache.put(key, body)
+        return Response(body, media_type="application/json")
+
+    extra = inspect.Parameter(_REQUEST, inspect.Parameter.KEYWORD_ONLY, annotation=Request)
+    wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[*signature.parameters.values(), extra])
+    return wrapper
