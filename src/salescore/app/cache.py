@@ -26,17 +26,16 @@ import inspect
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from typing import Any, ParamSpec, TypeVar
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 __all__ = ["ResponseCache", "cached"]
 
-P = ParamSpec("P")
-R = TypeVar("R")
 _REQUEST = "_cached_request"
 
 
@@ -85,7 +84,7 @@ def _key(request: Request, session: Any) -> Hashable:
             tuple(sorted(request.query_params.multi_items())))
 
 
-def cached(endpoint: Callable[P, R]) -> Callable[P, R]:
+def cached(endpoint: Callable[..., BaseModel]) -> Callable[..., Awaitable[Response]]:
     """Keep the JSON answers of the read route ``endpoint`` (which takes the caller's
     ``session`` and returns a Pydantic model) in the app's :class:`ResponseCache`."""
     # Evaluated here, in the endpoint's module: FastAPI reads the wrapper's signature.
@@ -93,14 +92,15 @@ def cached(endpoint: Callable[P, R]) -> Callable[P, R]:
     assert "session" in signature.parameters, f"{endpoint.__name__} takes no session"
 
     @functools.wraps(endpoint)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    async def wrapper(*args: Any, **kwargs: Any) -> Response:
+        # Async, so that a kept answer is given without a worker thread; the endpoint itself
+        # runs in one, as FastAPI runs any sync route.
         request: Request = kwargs.pop(_REQUEST)
         cache: ResponseCache = request.app.state.salescore.cache
         key = _key(request, kwargs["session"])
         body = cache.get(key)
         if body is None:
-            answer = endpoint(*args, **kwargs)
-            assert isinstance(answer, BaseModel)
+            answer = await run_in_threadpool(endpoint, *args, **kwargs)
             body = answer.model_dump_json().encode()
             cache.put(key, body)
         return Response(body, media_type="application/json")

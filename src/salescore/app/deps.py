@@ -79,7 +79,12 @@ def app_state(request: Request) -> AppState:
     return state
 
 
-StateDep = Annotated[AppState, Depends(app_state)]
+async def _state(request: Request) -> AppState:
+    # Dependencies are async where they wait on nothing: a sync one takes a worker thread.
+    return app_state(request)
+
+
+StateDep = Annotated[AppState, Depends(_state)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,14 +172,14 @@ async def caller(request: Request) -> Caller:
 CallerDep = Annotated[Caller, Depends(caller)]
 
 
-def principal(found: CallerDep) -> Principal:
+async def principal(found: CallerDep) -> Principal:
     return found.principal
 
 
 PrincipalDep = Annotated[Principal, Depends(principal)]
 
 
-def locale(request: Request, found: CallerDep) -> str:
+async def locale(request: Request, found: CallerDep) -> str:
     """The caller's language (``en`` or ``zh_CN``)."""
     return request_locale(request)
 

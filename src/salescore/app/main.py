@@ -19,8 +19,11 @@ stylesheet and the vendored Swagger UI.
 
 from __future__ import annotations
 
+import atexit
 import logging
+import logging.handlers
 import os
+import queue
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.resources import files
@@ -72,11 +75,17 @@ def _install_logging() -> None:
             logger.addFilter(redactor)
     app_logger = logging.getLogger("salescore.app")
     if not app_logger.handlers and not logging.getLogger().handlers:
-        handler = logging.StreamHandler()
+        # Written by a thread of its own: a request does not wait for standard error.
+        stream = logging.StreamHandler()
+        stream.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+        handler = logging.handlers.QueueHandler(records)
         handler.addFilter(redactor)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
         app_logger.addHandler(handler)
         app_logger.setLevel(logging.INFO)
+        listener = logging.handlers.QueueListener(records, stream)
+        listener.start()
+        atexit.register(listener.stop)
 
 
 def create_app(home: Path | str | None = None, *, settings: AppSettings | None = None

@@ -16,6 +16,7 @@ size limit, and a log line that never holds a secret.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import secrets
@@ -63,6 +64,10 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 )
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# A random prefix per process and a counter: unique ids without asking the kernel for
+# randomness on every request (which is slow on some virtual machines).
+_ID_PREFIX = secrets.token_hex(4)
+_ids = itertools.count(1)
 _request_id: ContextVar[str | None] = ContextVar("salescore_request_id", default=None)
 
 
@@ -95,7 +100,7 @@ class Hardening:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1")
                    for k, v in scope.get("headers", [])}
         given = headers.get("x-request-id", "")
-        request_id = given if _REQUEST_ID.match(given) else secrets.token_hex(8)
+        request_id = given if _REQUEST_ID.match(given) else f"{_ID_PREFIX}{next(_ids):08x}"
         state: MutableMapping[str, Any] = scope.setdefault("state", {})
         state["request_id"] = request_id
         token = _request_id.set(request_id)
