@@ -69,7 +69,8 @@ def test_the_server_record(tmp_path: Path) -> None:
     assert server_lock_error(tmp_path, locked) is locked
 
 
-def test_serving_holds_the_warehouse_and_the_cli_names_the_api(home: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_serving_holds_the_warehouse_and_the_cli_names_the_api(home: Path, stop: int) -> None:
     port = _free_port()
     env = {**os.environ, "SALESCORE_HOME": str(home)}
     server = subprocess.Popen(
@@ -100,7 +101,7 @@ def test_serving_holds_the_warehouse_and_the_cli_names_the_api(home: Path) -> No
         assert f"http://127.0.0.1:{port}" in said and "POST /api/v1/imports" in said
         assert "/api/v1/docs" in said
     finally:
-        server.send_signal(signal.SIGINT)
+        server.send_signal(stop)
         try:
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:

@@ -41,6 +41,7 @@ from salescore.app.routes import API_ROUTERS
 from salescore.app.security import Hardening, Redactor
 from salescore.app.settings import AppSettings
 from salescore.workspace import HOME_ENV, Workspace
+from salescore.workspace.server import remove_server_record
 
 __all__ = ["API_PREFIX", "create_app", "create_app_from_env"]
 
@@ -102,6 +103,9 @@ def create_app(home: Path | str | None = None, *, settings: AppSettings | None =
         try:
             yield
         finally:
+            # Here as well as in ``salescore serve``: uvicorn ends a process stopped by SIGTERM
+            # by that signal, once the app has shut down, so nothing after it would run.
+            remove_server_record(workspace.locations.home)
             workspace.close()
 
     app = FastAPI(
