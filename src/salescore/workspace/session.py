@@ -162,18 +162,22 @@ class Session:
 
     def reps(self, *, team_id: str | None = None, active: bool | None = None
              ) -> list[dict[str, Any]]:
-        """The reps the scope reaches (of ``team_id`` alone, active or not), by id."""
+        """The reps the scope reaches (of ``team_id`` alone, active or not), by id; a team the
+        scope does not reach is :class:`OutOfScope`, as when it is asked for by its id."""
         table = unbound("reps")
         if team_id is not None:
+            self.require_team(team_id)
             table = table.filter(table.team_id == team_id)
         if active is not None:
             table = table.filter(table.active == active)
         return self.runner.rows(table.order_by("rep_id"))
 
     def teams(self, *, parent_team_id: str | None = None) -> list[dict[str, Any]]:
-        """The teams the scope reaches (the children of ``parent_team_id`` alone), by id."""
+        """The teams the scope reaches (the children of ``parent_team_id`` alone), by id; a
+        parent the scope does not reach is :class:`OutOfScope`."""
         table = unbound("teams")
         if parent_team_id is not None:
+            self.require_team(parent_team_id)
             table = table.filter(table.parent_team_id == parent_team_id)
         return self.runner.rows(table.order_by("team_id"))
 
@@ -181,7 +185,12 @@ class Session:
                 scope: str | None = None, scope_id: str | None = None
                 ) -> list[dict[str, Any]]:
         """The rows of the targets table the scope reaches (a rep's and their team's), filtered
-        by what is given, in key order."""
+        by what is given, in key order; a rep or team (``scope`` and ``scope_id``) the scope does
+        not reach is :class:`OutOfScope`."""
+        if scope_id is not None and scope == "rep":
+            self.require_rep(scope_id)
+        elif scope_id is not None and scope == "team":
+            self.require_team(scope_id)
         table = unbound("targets")
         for column, value in (("period", period), ("kpi", kpi), ("scope", scope),
                               ("scope_id", scope_id)):
