@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.backends import fresh_warehouse_url
 from typer.testing import CliRunner
 
 from salescore.cli.main import app
@@ -108,3 +109,36 @@ def test_serving_holds_the_warehouse_and_the_cli_names_the_api(home: Path, stop:
             server.kill()
             server.wait(timeout=5)
     assert not (home / "server.json").exists()
+
+
+@pytest.mark.postgres
+def test_several_workers_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
+    with fresh_warehouse_url("postgres", tmp_path) as url:
+        env = {**os.environ, "SALESCORE_WAREHOUSE_URL": url}
+        env.pop("SALESCORE_APP_DB_URL", None)
+        home = tmp_path / "home"
+        subprocess.run([sys.executable, "-m", "salescore.cli.main", "init", "--home",
+                        str(home)], env=env, check=True, capture_output=True, timeout=60)
+        port = _free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "salescore.cli.main", "serve", "--home", str(home),
+             "--port", str(port), "--workers", "2"], env=env, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 60
+            answers = []
+            while time.monotonic() < deadline and len(answers) < 20:
+                try:
+                    answers.append(httpx.get(f"http://127.0.0.1:{port}/api/v1/me",
+                                             timeout=5).status_code)
+                except httpx.TransportError:
+                    time.sleep(0.3)
+            assert answers == [401] * 20
+            assert not (home / "server.json").exists()  # the CLI may share PostgreSQL
+        finally:
+            server.send_signal(signal.SIGINT)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=5)
