@@ -176,3 +176,11 @@ def test_a_rule_is_a_class_with_an_id_and_a_severity() -> None:
         ("blank", "warning", ("b",), None)]
     assert str(found[0]) == "b: b is blank [blank]"
     assert found[0].localized("zh_CN") == "b：b 为空 [blank]"
+
+
+def test_an_unprintable_character_is_an_issue_at_its_line_not_a_crash() -> None:
+    document = read_yaml("name: a\nnote: bell \x07 here\n", "plan.yaml")
+    assert document.data is None
+    (issue,) = document.issues
+    assert str(issue.location) == "plan.yaml:2"
+    assert issue.text.en == "not valid YAML: character '\\x07' is not allowed (only printable text)"

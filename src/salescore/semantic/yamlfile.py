@@ -95,26 +95,38 @@ def read_yaml(text: str, file: str) -> YamlDocument:
 
 
 def _read_yaml(text: str, file: str, kind: type[yaml.SafeLoader]) -> YamlDocument:
-    loader = kind(text)
+    loader = None
     try:
+        loader = kind(text)  # the pure-Python reader refuses unprintable characters here
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         if kind is not yaml.SafeLoader:
             raise
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        issue = Issue("yaml", Text(f"not valid YAML: {problem}", f"YAML 格式错误：{problem}"),
-                      Location(file, line))
-        return YamlDocument(None, LineMap(file, {}), [issue])
+        return YamlDocument(None, LineMap(file, {}), [_not_yaml(exc, text, file)])
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     lines: dict[KeyPath, int] = {}
     issues: list[Issue] = []
     if node is not None:
         _walk(node, (), lines, issues, file)
     return YamlDocument(data, LineMap(file, lines), issues)
+
+
+def _not_yaml(exc: yaml.YAMLError, text: str, file: str) -> Issue:
+    """The issue for text that is not YAML, at its line where the parser says."""
+    if isinstance(exc, yaml.reader.ReaderError):
+        line: int | None = text.count("\n", 0, exc.position) + 1
+        char = chr(exc.character) if isinstance(exc.character, int) else exc.character
+        problem = f"character {char!r} is not allowed (only printable text)"
+        problem_zh = f"不允许字符 {char!r}（只能是可打印文本）"
+    else:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = problem_zh = getattr(exc, "problem", None) or str(exc)
+    return Issue("yaml", Text(f"not valid YAML: {problem}", f"YAML 格式错误：{problem_zh}"),
+                 Location(file, line))
 
 
 def read_yaml_file(path: Path | str, *, encoding: str = "utf-8") -> YamlDocument:
