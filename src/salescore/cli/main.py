@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -13,6 +14,9 @@ from salescore.cli.common import HomeOption, console, fail, open_workspace
 from salescore.cli.kpi import kpi_app
 from salescore.core.errors import SalescoreError
 from salescore.workspace import Locations, Organisation, OrgSettings, Workspace
+
+if TYPE_CHECKING:
+    from salescore.workspace.demo import DemoLogin
 
 app = typer.Typer(
     name="salescore",
@@ -62,9 +66,18 @@ def demo(
     locale: Annotated[str, typer.Option(help="en | zh_CN")] = "en",
     out: Annotated[Path | None, typer.Option(help="Write Parquet here instead of the store / "
                                              "输出为 Parquet 文件夹")] = None,
+    logins: Annotated[bool, typer.Option(
+        "--logins", help="Only make new web log-ins for the demo already in the folder, and "
+        "print them / 仅为已有演示数据重新生成网页登录账号并显示")] = False,
 ) -> None:
-    """Generate a realistic demo organisation. 生成演示组织数据。"""
-    from salescore.workspace.demo import DemoConfig, demo_settings, write_parquet
+    """Generate a realistic demo organisation, with a web log-in for each role.
+    生成演示组织数据，并为每种角色生成网页登录账号。"""
+    from salescore.workspace.demo import DemoConfig, demo_logins, demo_settings, write_parquet
+
+    if logins:
+        with open_workspace(home) as ws:
+            _print_logins(demo_logins(ws))
+        return
 
     if scale not in ("small", "medium", "large") or locale not in ("en", "zh_CN"):
         console.print("[red]--scale is small|medium|large and --locale en|zh_CN[/]")
@@ -87,9 +100,23 @@ def demo(
             fail(exc)
         with ws:
             adopted = ws.owner().load_demo(config, progress=report)
+            made = demo_logins(ws)
     console.print(f"Plans in force from / 方案生效自 {config.start}: "
                   f"{', '.join(a.plan for a in adopted)}", highlight=False)
     console.print(f"Demo organisation written to / 演示数据已写入 {Locations.resolve(home).home}")
+    _print_logins(made)
+
+
+def _print_logins(made: Sequence[DemoLogin]) -> None:
+    grid = Table(title="Log-ins for the web app (salescore serve) / 网页登录账号")
+    for column in ("user / 用户名", "password / 密码", "role / 角色", "who / 对应人员"):
+        grid.add_column(column)
+    for login in made:
+        grid.add_row(login.username, login.password, login.role, login.who)
+    console.print(grid)
+    console.print("The passwords are new each time and shown only here (salescore demo --logins "
+                  "makes new ones). 密码每次重新生成，仅在此显示"
+                  "（salescore demo --logins 可重新生成）。")
 
 
 def _lit_scale(value: str) -> Literal["small", "medium", "large"]:
