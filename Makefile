@@ -29,7 +29,7 @@ demo: venv
 	$(BIN)/salescore kpi compute revenue_won,win_rate,csat_avg,avg_sales_cycle_days --by team \
 		--period 2026-Q3 --home $(HOME_DIR)
 	$(BIN)/salescore score --period 2026-10 --top 5 --home $(HOME_DIR)
-	$(BIN)/salescore demo --logins --home $(HOME_DIR)
+	$(BIN)/salescore demo --logins --period 2026-10 --home $(HOME_DIR)
 	@echo "Serving the web app on http://127.0.0.1:8000 (sign in with a log-in above; Ctrl-C stops) / 网页服务已启动"
 	$(BIN)/salescore serve --host 127.0.0.1 --port 8000 --home $(HOME_DIR)
 

@@ -49,3 +49,12 @@ def test_making_them_again_gives_new_passwords(ws: Workspace) -> None:
     with pytest.raises(LoginFailed):
         ws.accounts.log_in("rep", first["rep"], address="127.0.0.2")
     assert ws.accounts.log_in("rep", second["rep"], address="127.0.0.2").principal.rep_id
+
+
+def test_with_a_period_the_rep_is_one_scored_then(ws: Workspace) -> None:
+    period = "2026-10"
+    ws.owner().score(period)
+    scored = {s.subject_id for s in ws.owner().stored_scores(period, subject_kind="rep")
+              if s.score is not None}
+    rep = next(login for login in demo_logins(ws, period=period) if login.role == "rep")
+    assert rep.rep_id in scored

@@ -69,6 +69,10 @@ def demo(
     logins: Annotated[bool, typer.Option(
         "--logins", help="Only make new web log-ins for the demo already in the folder, and "
         "print them / 仅为已有演示数据重新生成网页登录账号并显示")] = False,
+    period: Annotated[str | None, typer.Option(
+        help="With --logins: the rep's log-in is one scored in this period / "
+        "销售账号选在该期间有评分者",
+        show_default=False)] = None,
 ) -> None:
     """Generate a realistic demo organisation, with a web log-in for each role.
     生成演示组织数据，并为每种角色生成网页登录账号。"""
@@ -76,7 +80,7 @@ def demo(
 
     if logins:
         with open_workspace(home) as ws:
-            _print_logins(demo_logins(ws))
+            _print_logins(demo_logins(ws, period=period))
         return
 
     if scale not in ("small", "medium", "large") or locale not in ("en", "zh_CN"):

@@ -5,7 +5,8 @@ log-ins: one person of each role, linked to real people of the demo organisation
 The log-ins are made (or, on a rebuilt demo, given new passwords) by :func:`demo_logins`, which
 picks from the organisation as loaded: the head of the top team as the executive, the head of
 its first region as a manager of that subtree, and an individual seller in a team under that
-region as a rep; with an admin beside them. Passwords are random and shown once, by the caller.
+region as a rep (one who has a score in a given period, where one is given); with an admin beside
+them. Passwords are random and shown once, by the caller.
 """
 
 from __future__ import annotations
@@ -35,8 +36,10 @@ class DemoLogin:
     team_id: str | None = None
 
 
-def _pick(ws: Workspace) -> list[tuple[str, Role, str, dict[str, Any]]]:
+def _pick(ws: Workspace, period: str | None) -> list[tuple[str, Role, str, dict[str, Any]]]:
     session = ws.owner()
+    scored = {s.subject_id for s in session.stored_scores(period, subject_kind="rep")
+              if s.score is not None} if period else set()
     teams = session.teams()
     reps = [r for r in session.reps() if r.get("active") is not False]
     parents = {t["team_id"]: t.get("parent_team_id") for t in teams}
@@ -50,8 +53,9 @@ def _pick(ws: Workspace) -> list[tuple[str, Role, str, dict[str, Any]]]:
 
     under_region = [r for r in reps if r["team_id"] != region["team_id"]
                     and parents.get(r["team_id"]) == region["team_id"]]
-    seller = next((r for r in under_region if r is not head_of(r["team_id"])),
-                  under_region[0] if under_region else reps[-1])
+    sellers = [r for r in under_region if r is not head_of(r["team_id"])] or under_region
+    seller = next((r for r in sellers if r["rep_id"] in scored),
+                  sellers[0] if sellers else reps[-1])
     picked: list[tuple[str, Role, str, dict[str, Any]]] = [("admin", "admin", "admin", {})]
     executive = head_of(top["team_id"])
     if executive is not None:
@@ -66,13 +70,14 @@ def _pick(ws: Workspace) -> list[tuple[str, Role, str, dict[str, Any]]]:
     return picked
 
 
-def demo_logins(ws: Workspace) -> list[DemoLogin]:
-    """Make the demo's log-ins in ``ws`` (new passwords for any that exist already)."""
+def demo_logins(ws: Workspace, *, period: str | None = None) -> list[DemoLogin]:
+    """Make the demo's log-ins in ``ws`` (new passwords for any that exist already); with
+    ``period``, the rep is one with a score in that period."""
     accounts = ws.accounts
     owner = accounts.owner()
     known = {u.username for u in accounts.users(owner)}
     made = []
-    for username, role, who, links in _pick(ws):
+    for username, role, who, links in _pick(ws, period):
         password = secrets.token_urlsafe(9)
         rep_id, team_id = links.get("rep_id"), links.get("team_id")
         if username in known:
