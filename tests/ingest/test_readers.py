@@ -137,6 +137,30 @@ def test_unusable_files(tmp_path: Path) -> None:
         read_source(write_csv(tmp_path / "empty.csv", "\n\n"))
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".json", ".ndjson", ".parquet"])
+def test_a_file_read_under_another_name_is_shown_by_that_name(tmp_path: Path, suffix: str
+                                                              ) -> None:
+    path = tmp_path / f"0123abcd{suffix}"
+    if suffix == ".parquet":
+        pq.write_table(pa.table({"a": [1]}), path)
+    else:
+        path.write_text({".csv": "a,b\n1,2\n3\n", ".json": '[{"a": 1}, 2]',
+                         ".ndjson": '{"a": 1}\n[1]\n'}[suffix], encoding="utf-8")
+    src = read_source(path, name="deals 2025" + suffix)
+    assert src.name == "deals 2025" + suffix
+    assert read_source(path).name == path.name
+
+
+def test_a_file_read_under_another_name_is_named_so_in_messages(tmp_path: Path) -> None:
+    with pytest.raises(IngestError, match="^our deals.csv is empty$"):
+        read_source(write_csv(tmp_path / "0123abcd.csv", "\n\n"), name="our deals.csv")
+    with pytest.raises(IngestError, match="^our deals: unknown file type"):
+        read_source(write_csv(tmp_path / "0123abcd", "a"), name="our deals")
+    with pytest.raises(IngestError) as raised:
+        read_source(write_csv(tmp_path / "0123abcd.json", "[1,"), name="our deals.json")
+    assert raised.value.location is not None and raised.value.location.file == "our deals.json"
+
+
 def _workbook(path: Path) -> Path:
     book = xlsxwriter.Workbook(str(path))
     book.add_worksheet("Notes").write(0, 0, "ignore me")

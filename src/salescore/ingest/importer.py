@@ -200,8 +200,11 @@ def _missing_columns(declared: Table, provided: set[str], source: SourceTable,
 
 def import_file(warehouse: Warehouse, settings: OrgSettings, table_name: str, path: Path | str,
                 *, mapping: MappingSpec | None = None, options: ImportOptions | None = None,
-                progress: Progress | None = None) -> ImportResult:
-    """Import one file into canonical table ``table_name``; see :func:`import_source`."""
+                name: str | None = None, progress: Progress | None = None) -> ImportResult:
+    """Import one file into canonical table ``table_name``; see :func:`import_source`.
+
+    ``name`` is what the rejects, the messages and the result call the file (default: the
+    path), e.g. the name of an uploaded file stored under a generated one."""
     options = options or ImportOptions()
     _check_table(table_name)
     src_spec = mapping.source if mapping else None
@@ -214,10 +217,10 @@ def import_file(warehouse: Warehouse, settings: OrgSettings, table_name: str, pa
     started = time.perf_counter()
     _step(progress, "read")
     # Not kept in a local: import_source lets go of the file's text once it is mapped.
-    return import_source(warehouse, settings, table_name, read_source(path, read),
+    return import_source(warehouse, settings, table_name, read_source(path, read, name=name),
                          mapping=mapping,
                          options=options, progress=progress, started=started,
-                         source_label=str(path))
+                         source_label=name or str(path))
 
 
 def import_arrow(warehouse: Warehouse, settings: OrgSettings, table_name: str, data: Any, *,

@@ -99,35 +99,43 @@ class SourceTable:
         return self.data.num_rows + int(bad)
 
 
-def format_of(path: Path) -> Format:
-    """The format a file's name says it is in; :class:`IngestError` for an unknown suffix."""
+def format_of(path: Path, name: str | None = None) -> Format:
+    """The format a file's name says it is in; :class:`IngestError` (naming the file ``name``,
+    default its own name) for an unknown suffix."""
     suffix = path.suffix.lower()
     if suffix in _SUFFIXES:
         return _SUFFIXES[suffix]
     known = ", ".join(sorted(_SUFFIXES))
-    raise IngestError(f"{path.name}: unknown file type {suffix or '(none)'}; known: {known}",
-                      message_zh=f"{path.name}：不支持的文件类型 {suffix or '（无）'}；"
+    name = name or path.name
+    raise IngestError(f"{name}: unknown file type {suffix or '(none)'}; known: {known}",
+                      message_zh=f"{name}：不支持的文件类型 {suffix or '（无）'}；"
                                  f"支持：{known}")
 
 
-def read_source(path: Path | str, options: ReadOptions | None = None) -> SourceTable:
-    """Read ``path`` into a :class:`SourceTable`; :class:`IngestError` when it cannot be used."""
+def read_source(path: Path | str, options: ReadOptions | None = None, *,
+                name: str | None = None) -> SourceTable:
+    """Read ``path`` into a :class:`SourceTable`; :class:`IngestError` when it cannot be used.
+
+    ``name`` is the file's name as the source, its rejects and messages show it (default: the
+    path's last part), e.g. the name an uploaded file had, when it is read under another.
+    """
     path = Path(path)
     options = options or ReadOptions()
     if not path.is_file():
         raise IngestError(f"file not found: {path}", message_zh=f"找不到文件：{path}")
-    fmt = options.format or format_of(path)
+    name = name or path.name
+    fmt = options.format or format_of(path, name)
     match fmt:
         case "csv":
-            return _read_csv(path, options)
+            return _read_csv(path, name, options)
         case "excel":
-            return _read_excel(path, options)
+            return _read_excel(path, name, options)
         case "parquet":
-            return source_from_arrow(pq.read_table(path), path.name, fmt="parquet")
+            return source_from_arrow(pq.read_table(path), name, fmt="parquet")
         case "json":
-            return _read_json(path, options)
+            return _read_json(path, name, options)
         case "ndjson":
-            return _read_ndjson(path, options)
+            return _read_ndjson(path, name, options)
         case _:
             assert_never(fmt)
 
@@ -160,17 +168,17 @@ def _plain(column: pa.ChunkedArray) -> pa.ChunkedArray:
 
 
 # -- CSV --------------------------------------------------------------------------------------
-def _decode_error(path: Path, raw: bytes, encoding: str, exc: UnicodeDecodeError) -> IngestError:
+def _decode_error(name: str, raw: bytes, encoding: str, exc: UnicodeDecodeError) -> IngestError:
     line = raw[: exc.start].count(b"\n") + 1
     return IngestError(
         f"line {line} cannot be read as {encoding}; give the file's encoding with --encoding "
         "(for example gbk, utf-8, cp1252)",
         message_zh=f"第 {line} 行无法按 {encoding} 解码；请用 --encoding 指定文件编码"
                    "（如 gbk、utf-8、cp1252）",
-        location=Location(path.name, line))
+        location=Location(name, line))
 
 
-def _utf8_bytes(path: Path, raw: bytes, encoding: str, check: bool) -> bytes:
+def _utf8_bytes(name: str, raw: bytes, encoding: str, check: bool) -> bytes:
     """``raw`` as UTF-8 without a BOM; decoding is checked for every encoding but UTF-8, whose
     check is left to the caller (the fast reader validates it anyway)."""
     if encoding in ("utf-8", "utf-8-sig"):
@@ -179,12 +187,12 @@ def _utf8_bytes(path: Path, raw: bytes, encoding: str, check: bool) -> bytes:
             try:
                 body.decode("utf-8")
             except UnicodeDecodeError as exc:
-                raise _decode_error(path, body, encoding, exc) from None
+                raise _decode_error(name, body, encoding, exc) from None
         return body
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise _decode_error(path, raw, encoding, exc) from None
+        raise _decode_error(name, raw, encoding, exc) from None
     return text.lstrip("\ufeff").encode("utf-8")
 
 
@@ -245,12 +253,12 @@ def _encoding_of(raw: bytes, options: ReadOptions) -> str:
                           message_zh=f"未知编码 {options.encoding!r}") from None
 
 
-def _read_csv(path: Path, options: ReadOptions) -> SourceTable:
+def _read_csv(path: Path, name: str, options: ReadOptions) -> SourceTable:
     raw = path.read_bytes()
     encoding = _encoding_of(raw, options)
-    body = _utf8_bytes(path, raw, encoding, check=False).rstrip(b"\r\n")
+    body = _utf8_bytes(name, raw, encoding, check=False).rstrip(b"\r\n")
     if not body.strip():
-        raise IngestError(f"{path.name} is empty", message_zh=f"{path.name} 是空文件")
+        raise IngestError(f"{name} is empty", message_zh=f"{name} 是空文件")
     first = body.split(b"\n", 1)[0].rstrip(b"\r")
     first_text = first.decode("utf-8", errors="replace")
     delimiter = options.delimiter or _sniff_delimiter(first_text)
@@ -267,13 +275,13 @@ def _read_csv(path: Path, options: ReadOptions) -> SourceTable:
         names = _unique_names(header)
         table = _fast_csv(body, names, delimiter)
         if table is not None:
-            return SourceTable(path.name, "csv", table, encoding=encoding)
+            return SourceTable(name, "csv", table, encoding=encoding)
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise _decode_error(path, body, encoding, exc) from None
+        raise _decode_error(name, body, encoding, exc) from None
     table, rejects = _careful_csv(text, delimiter)
-    return SourceTable(path.name, "csv", table, rejects, encoding=encoding)
+    return SourceTable(name, "csv", table, rejects, encoding=encoding)
 
 
 def _fast_csv(body: bytes, names: list[str], delimiter: str) -> pa.Table | None:
@@ -473,14 +481,14 @@ def _first_filled(rows: Sequence[Sequence[object]]) -> int | None:
     return next((i for i, r in enumerate(rows) if any(cell_text(c) for c in r)), None)
 
 
-def _read_excel(path: Path, options: ReadOptions) -> SourceTable:
+def _read_excel(path: Path, name: str, options: ReadOptions) -> SourceTable:
     from python_calamine import CalamineWorkbook
 
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for unreadable workbooks
-        raise IngestError(f"{path.name} cannot be read as a workbook: {exc}",
-                          message_zh=f"{path.name} 无法作为工作簿读取：{exc}") from None
+        raise IngestError(f"{name} cannot be read as a workbook: {exc}",
+                          message_zh=f"{name} 无法作为工作簿读取：{exc}") from None
     names = list(book.sheet_names)
     chosen = options.sheet
     if chosen is None:
@@ -490,14 +498,14 @@ def _read_excel(path: Path, options: ReadOptions) -> SourceTable:
     elif chosen.isdigit() and 1 <= int(chosen) <= len(names):
         sheet_name = names[int(chosen) - 1]
     else:
-        raise IngestError(f"{path.name} has no sheet {chosen!r}; sheets: {', '.join(names)}",
-                          message_zh=f"{path.name} 中没有工作表 {chosen!r}；"
+        raise IngestError(f"{name} has no sheet {chosen!r}; sheets: {', '.join(names)}",
+                          message_zh=f"{name} 中没有工作表 {chosen!r}；"
                                      f"现有工作表：{', '.join(names)}")
     rows = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
     header_at = _header_row(rows)
     if header_at is None:
-        raise IngestError(f"sheet {sheet_name!r} of {path.name} is empty",
-                          message_zh=f"{path.name} 的工作表 {sheet_name!r} 为空")
+        raise IngestError(f"sheet {sheet_name!r} of {name} is empty",
+                          message_zh=f"{name} 的工作表 {sheet_name!r} 为空")
     titles = tuple((i + 1, " ".join(t for c in rows[i] if (t := cell_text(c))))
                    for i in range(header_at) if any(cell_text(c) for c in rows[i]))
     width = max(len(r) for r in rows)
@@ -518,14 +526,14 @@ def _read_excel(path: Path, options: ReadOptions) -> SourceTable:
     table = pa.table({n: pa.array(c, pa.string()) for n, c in zip(names_out, columns,
                                                                    strict=True)}
                      | {ROW: pa.array(row_numbers, pa.int64())})
-    return SourceTable(path.name, "excel", table, sheet=sheet_name, titles=titles)
+    return SourceTable(name, "excel", table, sheet=sheet_name, titles=titles)
 
 
 # -- JSON -------------------------------------------------------------------------------------
-def _text_of(path: Path, options: ReadOptions) -> str:
+def _text_of(path: Path, name: str, options: ReadOptions) -> str:
     raw = path.read_bytes()
     encoding = _encoding_of(raw, options)
-    return _utf8_bytes(path, raw, encoding, check=True).decode("utf-8")
+    return _utf8_bytes(name, raw, encoding, check=True).decode("utf-8")
 
 
 def _records_table(records: list[tuple[int, dict[str, Any]]]) -> pa.Table:
@@ -552,31 +560,31 @@ def _rejects_table(bad: list[tuple[int, str, str, str, str]]) -> pa.Table:
                      for i, name in enumerate(REJECT_SCHEMA.names)}, schema=REJECT_SCHEMA)
 
 
-def _read_json(path: Path, options: ReadOptions) -> SourceTable:
-    text = _text_of(path, options)
+def _read_json(path: Path, name: str, options: ReadOptions) -> SourceTable:
+    text = _text_of(path, name, options)
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise IngestError(f"not valid JSON: {exc.msg}", message_zh=f"JSON 格式错误：{exc.msg}",
-                          location=Location(path.name, exc.lineno)) from None
+                          location=Location(name, exc.lineno)) from None
     if isinstance(document, dict):
         lists = [v for v in document.values() if isinstance(v, list)]
         if len(lists) != 1:
             raise IngestError("a JSON file must hold a list of records, or an object with "
                               "exactly one list of records",
                               message_zh="JSON 文件应为记录列表，或只含一个记录列表的对象",
-                              location=Location(path.name))
+                              location=Location(name))
         document = lists[0]
     if not isinstance(document, list):
         raise IngestError("a JSON file must hold a list of records",
-                          message_zh="JSON 文件应为记录列表", location=Location(path.name))
+                          message_zh="JSON 文件应为记录列表", location=Location(name))
     records = [(i, r) for i, r in enumerate(document, start=1) if isinstance(r, dict)]
     bad = [_not_object(i, r) for i, r in enumerate(document, start=1) if not isinstance(r, dict)]
-    return SourceTable(path.name, "json", _records_table(records), _rejects_table(bad))
+    return SourceTable(name, "json", _records_table(records), _rejects_table(bad))
 
 
-def _read_ndjson(path: Path, options: ReadOptions) -> SourceTable:
-    text = _text_of(path, options)
+def _read_ndjson(path: Path, name: str, options: ReadOptions) -> SourceTable:
+    text = _text_of(path, name, options)
     records: list[tuple[int, dict[str, Any]]] = []
     bad: list[tuple[int, str, str, str, str]] = []
     for number, line in enumerate(text.split("\n"), start=1):
@@ -592,4 +600,4 @@ def _read_ndjson(path: Path, options: ReadOptions) -> SourceTable:
             records.append((number, value))
         else:
             bad.append(_not_object(number, value))
-    return SourceTable(path.name, "ndjson", _records_table(records), _rejects_table(bad))
+    return SourceTable(name, "ndjson", _records_table(records), _rejects_table(bad))
