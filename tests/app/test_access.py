@@ -177,6 +177,9 @@ CASES = [
          ids=lambda body: {body["display_name"]}, json={"display_name": "Otto"}),
     Case("issue a token for another", "POST", "/api/v1/users/ada/tokens", only(ADMIN, 201),
          ids=lambda body: {body["username"]}, json={"name": "for ada"}),
+    Case("import runs", "GET", "/api/v1/imports", only(ADMIN)),
+    Case("import runs of a table", "GET", "/api/v1/imports", only(ADMIN),
+         params={"table": "teams", "status": "loaded"}),
     Case("tokens", "GET", "/api/v1/tokens", scoped(lambda role: None)),
     Case("audit", "GET", "/api/v1/audit", only(ADMIN)),
 ]

@@ -459,6 +459,27 @@ class ImportOut(_Out):
     rejects_url: str | None
 
 
+class ImportRunOut(_Out):
+    """One import run as kept: what was read and what it did to the rows, who ran it and when;
+    ``rejects_url`` is where its rejected rows can be fetched, while the file is there."""
+
+    id: int
+    table: str
+    source: str = Field(description="The file's name as it was uploaded (or its path)")
+    mapping: str | None = Field(description="The mapping file or preset it was read with")
+    status: Literal["loaded", "aborted", "failed"]
+    actor: str
+    started_at: UtcDateTime
+    finished_at: UtcDateTime | None
+    read_rows: int
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected: int
+    message: str | None = Field(description="Its notes, or why it failed (English)")
+    rejects_url: str | None
+
+
 # -- users, tokens, audit ----------------------------------------------------------------------
 Role = Literal["rep", "manager", "executive", "admin"]
 Locale = Literal["en", "zh_CN"]

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from salescore.appstore.audit import record_audit
+from salescore.appstore.imports import import_runs
 from salescore.appstore.models import ImportRun
 from salescore.appstore.models import QualityReport as StoredQualityReport
 from salescore.appstore.timestamps import utcnow
@@ -92,11 +93,12 @@ class StoredScore:
 @dataclass(frozen=True, slots=True)
 class ImportRecord:
     """One import run as the app store keeps it (``rejects_file``: where its rejected rows are,
-    when there were any)."""
+    when there were any; ``message``: its notes, or why it failed, in English)."""
 
     id: int
     table: str
     source: str
+    mapping: str | None
     status: str
     actor: str
     started_at: datetime
@@ -106,7 +108,17 @@ class ImportRecord:
     updated: int
     unchanged: int
     rejected: int
+    message: str | None
     rejects_file: Path | None
+
+    @classmethod
+    def of(cls, run: ImportRun) -> ImportRecord:
+        return cls(id=run.id, table=run.table_name, source=run.source, mapping=run.mapping,
+                   status=run.status, actor=run.actor, started_at=run.started_at,
+                   finished_at=run.finished_at, read_rows=run.read_rows,
+                   inserted=run.inserted, updated=run.updated, unchanged=run.unchanged,
+                   rejected=run.rejected, message=run.message,
+                   rejects_file=Path(run.rejects_file) if run.rejects_file else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,15 +361,16 @@ class Session:
                         source: str | None = None, progress: Progress | None = None
                         ) -> RecordedImport:
         """As :meth:`import_file`, with the id of the run kept in the app store (what
-        :meth:`import_run` reads back); ``source`` is the name the run records (default: the
-        path), e.g. the name of an uploaded file."""
+        :meth:`import_run` reads back). ``source`` is the file's name as the run records it and
+        as its rejects (their ``file`` column) and messages show it (default: the path), e.g.
+        the name an uploaded file had, which is stored under a generated one."""
         self.scope.require_writes("importing", "导入")
         spec = _mapping_spec(mapping, preset)
         ws = self.workspace
         return self._recorded_import(
             table, source or str(path), spec, rejects, actor,
             lambda: import_file(ws._warehouse, ws.settings, table, path, mapping=spec,
-                                options=options, progress=progress))
+                                options=options, name=source, progress=progress))
 
     def import_run(self, run_id: int) -> ImportRecord | None:
         """The import run ``run_id`` (``None`` when there is none). Imports are the writable
@@ -365,14 +378,18 @@ class Session:
         self.scope.require_writes("reading an import run", "查看导入记录")
         with self.workspace._app.session() as session:
             run = session.get(ImportRun, run_id)
-            if run is None:
-                return None
-            return ImportRecord(
-                id=run.id, table=run.table_name, source=run.source, status=run.status,
-                actor=run.actor, started_at=run.started_at, finished_at=run.finished_at,
-                read_rows=run.read_rows, inserted=run.inserted, updated=run.updated,
-                unchanged=run.unchanged, rejected=run.rejected,
-                rejects_file=Path(run.rejects_file) if run.rejects_file else None)
+            return ImportRecord.of(run) if run is not None else None
+
+    def import_runs(self, *, limit: int = 100, before_id: int | None = None,
+                    table: str | None = None, status: str | None = None
+                    ) -> list[ImportRecord]:
+        """The newest ``limit`` import runs (of ``table``, with ``status``, where given), newest
+        first; pass the last ``id`` seen as ``before_id`` for the next page. Imports are the
+        writable scope's: others get an :class:`AccessError`."""
+        self.scope.require_writes("listing the import runs", "查看导入记录")
+        with self.workspace._app.session() as session:
+            return [ImportRecord.of(run) for run in import_runs(
+                session, limit=limit, before_id=before_id, table=table, status=status)]
 
     def import_arrow(self, table: str, data: object, *,
                      mapping: MappingSpec | Path | str | None = None, preset: str | None = None,

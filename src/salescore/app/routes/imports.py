@@ -1,9 +1,10 @@
-"""Imports: upload a file (with a mapping file or a preset) into a canonical table, and fetch
-the rows it rejected.
+"""Imports: upload a file (with a mapping file or a preset) into a canonical table, list the
+import runs, and fetch the rows one rejected.
 
-An upload is written to ``<home>/uploads`` under a generated name (the original name is only
-recorded, never used as a path), imported, and removed afterwards unless the settings keep
-uploads. The rejected rows go to ``<home>/rejects``; the answer links to them.
+An upload is written to ``<home>/uploads`` under a generated name, imported, and removed
+afterwards unless the settings keep uploads. The name the user's file had (its last part) is
+never used as a path: the run records it, and the rejects' ``file`` column and the messages show
+it. The rejected rows go to ``<home>/rejects``; the answer links to them.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ import uuid
 from pathlib import Path as FilePath
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Form, Path, UploadFile
+from fastapi import APIRouter, File, Form, Path, Query, UploadFile
 from fastapi.responses import FileResponse
 
 from salescore.app.deps import LocaleDep, PrincipalDep, SessionDep, StateDep
+from salescore.app.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
 from salescore.app.problems import PROBLEM_RESPONSES, NotFound
-from salescore.app.schemas import ImportOut, RejectReasonOut
+from salescore.app.schemas import ImportOut, ImportRunOut, Page, RejectReasonOut
 from salescore.core.text import Text
 from salescore.workspace import ImportOptions, IngestError
 
@@ -41,8 +43,12 @@ def _store(upload: UploadFile, folder: FilePath, default_suffix: str = "") -> Fi
     return target
 
 
+def _rejects_url(run_id: int) -> str:
+    return f"/api/v1/imports/{run_id}/rejects"
+
+
 def _clean(name: str | None) -> str:
-    """An uploaded file's name as the import run records it: its last part, printable."""
+    """An uploaded file's name as the import shows it: its last part, printable."""
     base = (name or "upload").replace("\\", "/").rsplit("/", 1)[-1]
     return "".join(ch for ch in base if ch.isprintable())[:200] or "upload"
 
@@ -75,13 +81,14 @@ def import_upload(
     if mapping is not None and preset:
         raise IngestError("give a mapping file or a preset, not both",
                           message_zh="请只指定映射文件或预设之一")
+    name = _clean(file.filename)
     stored = _store(file, state.uploads)
     mapping_path = _store(mapping, state.uploads, ".yaml") if mapping is not None else None
     rejects = state.workspace.locations.home / "rejects" / f"{table}-{uuid.uuid4().hex}.csv"
     try:
         done = session.import_recorded(table, stored, mapping=mapping_path, preset=preset,
                                        options=options, rejects=rejects,
-                                       actor=principal.username, source=_clean(file.filename))
+                                       actor=principal.username, source=name)
     finally:
         if not state.settings.uploads_kept:
             stored.unlink(missing_ok=True)
@@ -90,14 +97,41 @@ def import_upload(
     r = done.result
     zh = locale == "zh_CN"
     return ImportOut(
-        id=done.run_id, table=r.table, source=_clean(file.filename), status=r.status,
+        id=done.run_id, table=r.table, source=name, status=r.status,
         read_rows=r.read_rows, inserted=r.inserted, updated=r.updated, unchanged=r.unchanged,
         rejected=r.rejected, collapsed=r.collapsed, unknown_stages=dict(r.unknown_stages),
         added_stages=list(r.added_stages), notes=[n.get(locale) for n in r.notes],
         reasons=[RejectReasonOut(column=g["column"], field=g["field"],
                                  reason=g["reason_zh"] if zh else g["reason"],
                                  count=g["count"], rows=g["rows"]) for g in r.reasons()],
-        rejects_url=f"/api/v1/imports/{done.run_id}/rejects" if r.rejects_file else None)
+        rejects_url=_rejects_url(done.run_id) if r.rejects_file else None)
+
+
+@router.get("", response_model=Page[ImportRunOut], summary="The import runs, newest first")
+def import_runs(session: SessionDep,
+                table: Annotated[str | None, Query(max_length=40,
+                                                   description="Only this canonical table")]
+                = None,
+                status: Annotated[Literal["loaded", "aborted", "failed"] | None, Query()] = None,
+                limit: LimitQuery = 100, cursor: CursorQuery = None) -> Page[ImportRunOut]:
+    before = decode_cursor(cursor, "imports") if cursor else None
+    if before is not None and not isinstance(before, int):
+        decode_cursor("", "imports")  # a 422 like any bad cursor
+    # One more than asked for tells whether there is a next page.
+    runs = session.import_runs(limit=limit + 1,
+                               before_id=before if isinstance(before, int) else None,
+                               table=table, status=status)
+    page = runs[:limit]
+    return Page[ImportRunOut](
+        items=[ImportRunOut(
+            id=run.id, table=run.table, source=run.source, mapping=run.mapping,
+            status=run.status,
+            actor=run.actor, started_at=run.started_at, finished_at=run.finished_at,
+            read_rows=run.read_rows, inserted=run.inserted, updated=run.updated,
+            unchanged=run.unchanged, rejected=run.rejected, message=run.message,
+            rejects_url=_rejects_url(run.id) if run.rejects_file is not None
+            and run.rejects_file.is_file() else None) for run in page],
+        next_cursor=encode_cursor("imports", page[-1].id) if len(runs) > limit else None)
 
 
 @router.get("/{run_id}/rejects", response_class=FileResponse,

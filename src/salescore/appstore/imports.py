@@ -1,0 +1,25 @@
+"""Reading the import runs back: the newest first, a page at a time."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from salescore.appstore.models import ImportRun
+
+__all__ = ["import_runs"]
+
+
+def import_runs(session: Session, *, limit: int = 100, before_id: int | None = None,
+                table: str | None = None, status: str | None = None) -> list[ImportRun]:
+    """The newest ``limit`` import runs (of canonical ``table``, ending in ``status``, where
+    given), newest first (by id: runs are numbered as they end); ``before_id`` continues a
+    listing after the last run seen."""
+    query = select(ImportRun).order_by(ImportRun.id.desc()).limit(max(0, limit))
+    if before_id is not None:
+        query = query.where(ImportRun.id < before_id)
+    if table is not None:
+        query = query.where(ImportRun.table_name == table)
+    if status is not None:
+        query = query.where(ImportRun.status == status)
+    return list(session.scalars(query))
