@@ -61,6 +61,7 @@ def items(key: str | Callable[[dict[str, Any]], Any]) -> Callable[[Any], Ids]:
     return lambda body: {get(item) for item in body["items"]}
 
 
+MEMBERS = {"REG": set(), "T1": {"r1", "r2", "r3"}, "T2": {"r4", "r5"}, "T2X": {"r6"}}
 EVERYTHING = {"executive", "admin"}
 ADMIN = {"admin"}
 DEALS_WON_Q1 = {"r1": 2, "r2": 1, "r4": 1, "r6": 1}  # worked out in tests/tiny_org.py
@@ -111,8 +112,9 @@ CASES = [
          ids=_explained_reps, params={"subject": "T2", "by": "team", "period": "2025-Q1"}),
     Case("kpi explain unknown kpi", "GET", "/api/v1/kpis/nope/explain", scoped(status=404),
          params={"subject": "r1", "period": "2025-Q1"}),
-    Case("scores", "GET", "/api/v1/scores",
+    Case("scores", "GET", "/api/v1/scores",  # a rep: their team's leaderboard too
          scoped(lambda role: {("rep", r) for r in reps_of(role)}
+                | {("rep", r) for t in teams_of(role) for r in MEMBERS[t]}
                 | {("team", t) for t in teams_of(role) - {"REG"}}),  # REG has no members
          ids=items(lambda item: (item["subject_kind"], item["subject_id"])),
          params={"period": "2025-Q1"}),

@@ -9,7 +9,14 @@ import pytest
 
 from salescore.core.errors import ConfigError, Location
 from salescore.core.text import Text
-from salescore.model.org import Organisation, OrgSettings, Pipeline, Stage, write_settings
+from salescore.model.org import (
+    Organisation,
+    OrgSettings,
+    Pipeline,
+    Privacy,
+    Stage,
+    write_settings,
+)
 from salescore.semantic.settings_file import SettingsError, load_settings, parse_settings
 
 PIPELINE_NEW = """\
@@ -163,5 +170,22 @@ def test_invalid_yaml_duplicate_keys_and_a_list_are_errors_at_their_lines() -> N
         "salescore.yaml:3: organisation.name: key 'name' is written twice (first on line 2); "
         "the second would silently win [duplicate-key]"]
     assert _errors("- organisation\n") == [
-        "salescore.yaml:1: the settings file is a mapping of keys (organisation, pipeline) "
-        "[schema]"]
+        "salescore.yaml:1: the settings file is a mapping of keys (organisation, pipeline, "
+        "privacy) [schema]"]
+
+
+def test_the_leaderboard_privacy_is_read_written_and_checked(tmp_path: Path) -> None:
+    assert parse_settings("", "salescore.yaml").settings.privacy == Privacy()
+    assert Privacy().leaderboard == "rank_and_rating"
+    shown = parse_settings("privacy:\n  leaderboard: scores\n", "salescore.yaml")
+    assert shown == (OrgSettings(privacy=Privacy(leaderboard="scores")), ())
+    write_settings(tmp_path, shown.settings)
+    text = (tmp_path / "salescore.yaml").read_text(encoding="utf-8")
+    assert "# privacy.leaderboard: " in text and "仅名次与评级" in text
+    assert "privacy:\n  leaderboard: scores\n" in text
+    assert load_settings(tmp_path) == shown
+    errors = _errors("organisation:\n  name: A\nprivacy:\n  leaderboard: everything\n")
+    assert len(errors) == 1 and errors[0].startswith("salescore.yaml:4: privacy.leaderboard: ")
+    assert "'rank_and_rating' or 'scores'" in errors[0]
+    assert _errors("privacy:\n  leaderbord: scores\n") == [
+        "salescore.yaml:2: privacy.leaderbord: unknown key (a typo?) [schema]"]

@@ -11,6 +11,7 @@ The tiny organisation of the KPI golden tests (``KPIS`` in ``tests/tiny_org.py``
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 
 import pyarrow.csv as pacsv
@@ -18,6 +19,7 @@ import pytest
 from tests.tiny_org import KPIS, L
 
 from salescore.core.scope import AccessError, Scope
+from salescore.model.org import Privacy
 from salescore.workspace import Session, Workspace
 
 PLAN = """\
@@ -191,3 +193,63 @@ def test_export_writes_only_the_scopes_rows(ws: Workspace, tmp_path: Path) -> No
 def test_unknown_scope_subject_is_refused(ws: Workspace) -> None:
     with pytest.raises(AccessError, match="no team 'NOPE'"):
         ws.session(Scope.team("NOPE")).kpis(["deals_won"], by="rep", period="2025-Q1")
+
+
+TEAM_T1 = {"r1", "r2", "r3"}
+HIDDEN = ("score", "coverage")
+"""What a rep's leaderboard leaves out of a colleague's row by default."""
+
+
+def _by_subject(session: Session, **kw: str) -> dict[tuple[str, str], dict[str, object]]:
+    return {(r.subject_kind, r.subject_id): asdict(r)
+            for r in session.stored_scores("2025-Q1", **kw)}
+
+
+def test_a_reps_leaderboard_shows_colleagues_rank_and_rating_alone(ws: Workspace) -> None:
+    assert ws.settings.privacy.leaderboard == "rank_and_rating"  # the default
+    every = _by_subject(ws.owner())
+    board = _by_subject(ws.session(Scope.rep("r1")))
+    assert set(board) == {("rep", r) for r in TEAM_T1} | {("team", "T1")}
+    assert board[("rep", "r1")] == every[("rep", "r1")]  # their own: all of it
+    assert board[("team", "T1")] == every[("team", "T1")]
+    for colleague in TEAM_T1 - {"r1"}:
+        row, full = board[("rep", colleague)], every[("rep", colleague)]
+        assert row == full | {"score": None, "coverage": None, "shown": "rank_and_rating"}
+        assert full["shown"] == "all" and full["rating"] is not None
+    ranks = sorted((board[("rep", r)]["rank_team"], r) for r in TEAM_T1)
+    assert [rank for rank, _ in ranks] == [1, 2, 3]
+    assert _by_subject(ws.session(Scope.rep("r1")), subject_kind="team") == {
+        ("team", "T1"): every[("team", "T1")]}
+    other = _by_subject(ws.session(Scope.rep("r4")))
+    assert set(other) == {("rep", "r4"), ("rep", "r5"), ("team", "T2")}  # r6 is in T2X
+    assert other[("rep", "r5")]["score"] is None and other[("rep", "r4")] == every[("rep", "r4")]
+
+
+def test_the_settings_may_show_colleagues_scores(ws: Workspace) -> None:
+    ws.save_settings(ws.settings.model_copy(update={"privacy": Privacy(leaderboard="scores")}))
+    every = _by_subject(ws.owner())
+    board = _by_subject(ws.session(Scope.rep("r1")))
+    assert board == {key: every[key] for key in
+                     {("rep", r) for r in TEAM_T1} | {("team", "T1")}}
+    assert all(row["shown"] == "all" for row in board.values())
+    with pytest.raises(AccessError):  # a colleague's lines and records: still not theirs
+        ws.session(Scope.rep("r1")).score_explanation("r2", "2025-Q1")
+    with pytest.raises(AccessError):
+        ws.session(Scope.rep("r1")).explain("deals_won", subject="r2", period="2025-Q1")
+
+
+@pytest.mark.parametrize("privacy", [{"leaderboard": "rank_and_rating"},
+                                     {"leaderboard": "scores"}])
+def test_managers_and_everyone_else_see_their_scores_whole(ws: Workspace,
+                                                           privacy: dict[str, str]) -> None:
+    ws.save_settings(ws.settings.model_copy(update={"privacy": Privacy.model_validate(privacy)}))
+    every = _by_subject(ws.owner())
+    assert all(row["shown"] == "all" and row["coverage"] is not None for row in every.values())
+    manager = _by_subject(ws.session(Scope.team("T2")))
+    assert manager == {key: row for key, row in every.items()
+                       if key in {("rep", r) for r in SUBTREE_T2} | {("team", "T2"),
+                                                                      ("team", "T2X")}}
+    assert _by_subject(ws.session(Scope.team("T1"))) == {
+        key: row for key, row in every.items()
+        if key in {("rep", r) for r in TEAM_T1} | {("team", "T1")}}
+    assert _by_subject(ws.session(Scope.everything())) == every

@@ -186,12 +186,17 @@ class ScoreOut(_Out):
     subject_id: str
     team_id: str | None
     status: str
-    score: float | None
+    score: float | None = Field(description="null: not scored, or left out (see `shown`)")
     rating: str | None
     rank_team: int | None
     rank_company: int | None
-    coverage: float
+    coverage: float | None = Field(description="The share of the plan's weight with data; "
+                                               "null: left out (see `shown`)")
     computed_at: UtcDateTime
+    shown: Literal["all", "rank_and_rating"] = Field(
+        description="`rank_and_rating`: a colleague on a rep's team leaderboard while the "
+                    "organisation keeps colleagues' scores private; `score` and `coverage` "
+                    "are left out (null)")
 
 
 class LineOut(_Out):

@@ -12,6 +12,8 @@ file, line and key. This module holds the models alone.
 'won'
 >>> s.pipeline.stages[3].localized("zh_CN"), Stage(name="pilot").localized("zh_CN")
 ('方案报价', 'pilot')
+>>> s.privacy.leaderboard
+'rank_and_rating'
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ SETTINGS_FILE = "salescore.yaml"
 
 Status = Literal["open", "won", "lost"]
 Locale = Literal["en", "zh_CN"]
+LeaderboardShown = Literal["rank_and_rating", "scores"]
 
 
 class _Frozen(BaseModel):
@@ -117,11 +120,21 @@ class Organisation(_Frozen):
         return value
 
 
+class Privacy(_Frozen):
+    """What a rep sees of their colleagues. ``leaderboard``: on their team's leaderboard (the
+    stored scores of the team's reps), each colleague's rank and rating alone
+    (``rank_and_rating``, the default) or their scores too (``scores``). A colleague's lines and
+    records (a score's explanation) are never a rep's to see."""
+
+    leaderboard: LeaderboardShown = "rank_and_rating"
+
+
 class OrgSettings(_Frozen):
     """Everything ``salescore.yaml`` holds."""
 
     organisation: Organisation = Organisation()
     pipeline: Pipeline = Pipeline()
+    privacy: Privacy = Privacy()
 
     @property
     def calendar(self) -> Calendar:
@@ -143,6 +156,11 @@ _HEADER = """\
 #                        销售流程阶段（按顺序）；status 取 open、won 或 lost
 # pipeline.stages[].label: {en: ..., zh: ...}, optional; the stage's name is shown without one
 #                        阶段显示名称（可选）；未填写时显示阶段名
+# privacy.leaderboard: what a rep sees of a colleague on their team's leaderboard:
+#                        rank_and_rating (rank and rating alone) or scores (their scores too);
+#                        a colleague's lines and records never
+#                        销售在团队排行榜上可见的同事信息：rank_and_rating（仅名次与评级）
+#                        或 scores（含评分）；同事的评分行与明细记录始终不可见
 """
 
 

@@ -397,9 +397,13 @@ class Scorecards:
 
     # -- stored scores -----------------------------------------------------------------------
 
-    def stored(self, period: str, plan: str | None = None) -> list[Score]:
+    def stored(self, period: str, plan: str | None = None, *, team_reps: bool = False
+               ) -> list[Score]:
         """The stored scores of ``period`` (and of every plan period within it), of every plan
-        or of ``plan``, each row with its plan version and plan loaded."""
+        or of ``plan``, that the scope reaches, each row with its plan version and plan loaded.
+        With ``team_reps``, also every rep scored in a team the scope reaches (a rep's
+        colleagues on their team's leaderboard): what of those rows may be shown is the
+        caller's to decide."""
         chosen = self.calendar.parse(period)
         if plan is not None:
             self._plan_names(plan)
@@ -414,8 +418,10 @@ class Scorecards:
         reach = self.engine.runner.reach
         if not reach.everything:
             rows = [row for row in rows
-                    if (reach.has_rep(row.subject_id) if row.subject_kind == "rep"
-                        else reach.has_team(row.subject_id))]
+                    if (reach.has_rep(row.subject_id)
+                        or (team_reps and row.team_id is not None
+                            and reach.has_team(row.team_id))
+                        if row.subject_kind == "rep" else reach.has_team(row.subject_id))]
         return sorted(rows, key=lambda r: (r.plan_version.plan.name,
                                            self.calendar.parse(r.period).start,
                                            r.subject_kind,

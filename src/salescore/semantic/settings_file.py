@@ -100,8 +100,8 @@ def _read(doc: YamlDocument) -> SettingsFile:
         return SettingsFile(OrgSettings())  # an empty file: the defaults
     if data is not None and not isinstance(data, Mapping):
         issues.append(Issue("schema", Text(
-            "the settings file is a mapping of keys (organisation, pipeline)",
-            "设置文件应为键值映射（organisation、pipeline）"),
+            "the settings file is a mapping of keys (organisation, pipeline, privacy)",
+            "设置文件应为键值映射（organisation、pipeline、privacy）"),
             Location(where.file, where.line_of(()) or 1)))
     if issues:
         raise SettingsError(_by_line(issues))

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from salescore.appstore.audit import record_audit
 from salescore.appstore.imports import import_runs
@@ -73,7 +73,10 @@ __all__ = ["ImportRecord", "RecordedImport", "Session", "StoredScore"]
 @dataclass(frozen=True, slots=True)
 class StoredScore:
     """One materialised score as a session reads it: the plan and version it was scored under,
-    the subject (a rep or a team), and its score, rating and ranks."""
+    the subject (a rep or a team), and its score, rating and ranks. ``shown`` is
+    ``rank_and_rating`` for a colleague's row on a rep's team leaderboard when the
+    organisation's settings keep colleagues' scores private: its ``score`` and ``coverage``
+    are left out (``None``); otherwise ``all``."""
 
     plan: str
     version: int
@@ -86,8 +89,9 @@ class StoredScore:
     rating: str | None
     rank_team: int | None
     rank_company: int | None
-    coverage: float
+    coverage: float | None
     computed_at: datetime
+    shown: Literal["all", "rank_and_rating"] = "all"
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,16 +299,29 @@ class Session:
     def stored_scores(self, period: str, plan: str | None = None, *,
                       subject_kind: str | None = None) -> list[StoredScore]:
         """The stored scores of ``period`` (and of the plan periods within it) that the scope
-        reaches: a rep's own and their team's, a manager's subtree's; by plan, period, kind
-        and rank."""
-        rows = self.scorecards.stored(period, plan)
-        return [StoredScore(plan=r.plan_version.plan.name, version=r.plan_version.version,
-                            period=r.period, subject_kind=r.subject_kind,
-                            subject_id=r.subject_id, team_id=r.team_id, status=r.status,
-                            score=r.score, rating=r.rating, rank_team=r.rank_team,
-                            rank_company=r.rank_company, coverage=r.coverage,
-                            computed_at=r.computed_at)
-                for r in rows if subject_kind is None or r.subject_kind == subject_kind]
+        reaches, by plan, period, kind and rank: a manager's subtree's; a rep's own, their
+        team's and their team's leaderboard, every rep scored in their team. On the
+        leaderboard a colleague has their rank and rating alone (``score`` and ``coverage``
+        ``None``, ``shown="rank_and_rating"``) unless the organisation's settings show
+        colleagues' scores (``privacy.leaderboard: scores``); their lines and records are
+        never the rep's (:meth:`score_explanation` is :class:`OutOfScope` for them)."""
+        rep = self.scope.kind == "rep"
+        private = self.workspace.settings.privacy.leaderboard == "rank_and_rating"
+        rows = self.scorecards.stored(period, plan, team_reps=rep)
+        out = []
+        for r in rows:
+            if subject_kind is not None and r.subject_kind != subject_kind:
+                continue
+            hidden = private and r.subject_kind == "rep" and not self.reach.has_rep(
+                r.subject_id)
+            out.append(StoredScore(
+                plan=r.plan_version.plan.name, version=r.plan_version.version, period=r.period,
+                subject_kind=r.subject_kind, subject_id=r.subject_id, team_id=r.team_id,
+                status=r.status, score=None if hidden else r.score, rating=r.rating,
+                rank_team=r.rank_team, rank_company=r.rank_company,
+                coverage=None if hidden else r.coverage, computed_at=r.computed_at,
+                shown="rank_and_rating" if hidden else "all"))
+        return out
 
     def set_target(self, scope: str, scope_id: str, period: str, kpi: str, value: float, *,
                    actor: str, reason: str) -> TargetChange:
