@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOME_DIR ?= salescore-data
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint bench clean venv venv-dev
+.PHONY: demo test lint browser bench clean venv venv-dev
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +38,18 @@ lint: venv-dev
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint
+# Chromium and CJK fonts for tests/app/test_pages_browser.py, from Debian (Playwright's own
+# browser download is not used). Without root or apt-get it says so and the browser tests skip.
+CJK_FONT    := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk >/dev/null
+browser:
+	@if [ -x /usr/bin/chromium ] && [ -e $(CJK_FONT) ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		{ $(APT_INSTALL) || { apt-get update -q >/dev/null && $(APT_INSTALL); }; } \
+		|| echo "apt-get could not install chromium: the browser tests will skip"; \
+	else echo "no /usr/bin/chromium and no root apt-get: the browser tests will skip"; fi
+
+test: lint browser
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; \
 	exit $$rc
