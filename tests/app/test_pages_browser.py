@@ -2,6 +2,9 @@
 uvicorn server on a loopback port, on the tiny organisation, at a desktop width and at 375 px,
 in English and in Chinese.
 
+The rep's home page, Home / My scorecard, is checked the same way, and its trend chart must
+be drawn (a canvas with something on it).
+
 Each run signs in with a wrong password (the error in the page's language), then with the right
 one, lands on the start page, opens the password page and signs out; on every page it checks the
 title, heading and labels, that nothing asked for an origin other than the server, that the
@@ -32,6 +35,7 @@ from tests.app.conftest import PASSWORD, USERS, build_home
 
 from salescore.app import AppSettings, create_app
 from salescore.app.deps import SESSION_COOKIE
+from salescore.workspace import Workspace
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).parent / "screenshots"
@@ -57,8 +61,8 @@ def _has_cjk_font() -> bool:
 WORDS: dict[str, dict[str, str]] = {
     "en": {"user": "rep", "browser": "en-GB", "html_lang": "en",
            "sign_in": "Sign in", "login": "Username or e-mail", "password": "Password",
-           "wrong": "Wrong username or password.", "home": "Home",
-           "signed_in": "Signed in as Rita", "role": "Your role: rep.", "change": "Change password",
+           "wrong": "Wrong username or password.", "home": "My scorecard",
+           "signed_in": "My scorecard", "role": "Score trend", "change": "Change password",
            "current": "Current password", "new": "New password (at least 8 characters)",
            "again": "New password again", "sign_out": "Sign out"},
     "zh": {"user": "sibling_manager", "browser": "zh-CN", "html_lang": "zh-CN",
@@ -69,6 +73,13 @@ WORDS: dict[str, dict[str, str]] = {
            "again": "再次输入新密码", "sign_out": "退出登录"},
 }
 VIEWPORTS = {"desktop": (1280, 800), "phone": (375, 812)}
+# language -> the rep signed in (r1, whose scorecard has 2025-Q1 and 2025-Q2) and the words
+SCORECARD: dict[str, dict[str, str]] = {
+    "en": {"user": "rita", "browser": "en-GB", "html_lang": "en", "title": "My scorecard",
+           "score": "Score", "trend": "Score trend", "change": "against 2025-Q1"},
+    "zh": {"user": "lin", "browser": "zh-CN", "html_lang": "zh-CN", "title": "我的评分卡",
+           "score": "评分", "trend": "评分趋势", "change": "对比 2025-Q1"},
+}
 
 
 def _free_port() -> int:
@@ -85,6 +96,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         mp.delenv("SALESCORE_WAREHOUSE_URL", raising=False)
         mp.delenv("SALESCORE_APP_DB_URL", raising=False)
         build_home(home)
+        with Workspace.open(home) as ws:  # a second quarter, for the scorecard's trend
+            ws.owner().score("2025-Q2")
+            ws.accounts.add_user(ws.accounts.owner(), username=SCORECARD["zh"]["user"],
+                                 password=PASSWORD, role="rep", rep_id="r1", locale="zh_CN",
+                                 display_name="Lin")
         app = create_app(home, settings=AppSettings())
         port = _free_port()
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
@@ -242,5 +258,51 @@ def test_sign_in_change_password_page_and_sign_out(
         assert not [c for c in context.cookies() if c["name"] == SESSION_COOKIE]
         page.goto(f"{site}/account/password")
         assert page.url.startswith(f"{site}/login?next=")  # signed out for real
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+@pytest.mark.parametrize("language", SCORECARD)
+def test_my_scorecard(site: str, browser: Any, shots: Path, language: str,
+                      viewport: str) -> None:
+    if language == "zh" and not _has_cjk_font():
+        pytest.skip("no font with Chinese glyphs (fonts-noto-cjk): run `make browser`")
+    words = SCORECARD[language]
+    width, height = VIEWPORTS[viewport]
+    context = browser.new_context(viewport={"width": width, "height": height},
+                                  locale=words["browser"])
+    page = context.new_page()
+    seen = _watch(page)
+    try:
+        page.goto(f"{site}/login")
+        page.locator("#login").fill(words["user"])
+        page.locator("#password").fill(PASSWORD)
+        page.locator("form button[type=submit]").last.click()
+        page.wait_for_url(f"{site}/")
+        canvas = page.locator("#trend-chart canvas")
+        sync_api.expect(canvas).to_have_count(1)
+        _check_page(page, seen, site, width, html_lang=words["html_lang"],
+                    title=words["title"], heading=words["title"], labels=())
+        main = page.locator("main")
+        sync_api.expect(main).to_contain_text(words["trend"])
+        sync_api.expect(main).to_contain_text(words["change"])
+        box = canvas.bounding_box()
+        assert box["width"] > 200 and box["height"] > 200
+        assert box["x"] + box["width"] <= width
+        # Drawn: the canvas has pixels that are not transparent.
+        painted = page.evaluate("""() => {
+            const c = document.querySelector('#trend-chart canvas');
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            let n = 0; for (let i = 3; i < d.length; i += 4) { if (d[i]) n++; } return n; }""")
+        assert painted > 1000
+        page.screenshot(path=str(shots / f"my-scorecard-{language}-{viewport}.png"),
+                        full_page=True)
+        # The period picker keeps its choice in the URL.
+        page.locator("#period").select_option("2025-Q1")
+        page.locator("form.picker button").click()
+        page.wait_for_url(f"{site}/?period=2025-Q1")
+        sync_api.expect(page.locator("#score")).to_have_text("70")
+        assert seen.errors == [] and page.evaluate("window.__csp") == []
     finally:
         context.close()

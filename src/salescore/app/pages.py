@@ -1,4 +1,5 @@
-"""The pages a person signs in with: log-in, log-out, password change, and the start page.
+"""The pages a person signs in with: log-in, log-out, password change, and the start page
+(a rep's own scorecard).
 
 The log-in form carries a CSRF token of its own before any session exists (a random value in
 a short-lived cookie and the same value in the form: a page on another site can set neither),
@@ -15,7 +16,7 @@ from importlib.resources import files
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
@@ -29,6 +30,7 @@ from salescore.app.deps import (
     require_csrf,
 )
 from salescore.app.i18n import catalogue, negotiate, resolve_locale
+from salescore.app.my_scorecard import my_scorecard
 from salescore.app.problems import CsrfFailed
 from salescore.core.scope import AccessError
 from salescore.core.text import Text
@@ -225,17 +227,33 @@ async def change_password(request: Request,
     return done
 
 
+PeriodParam = Annotated[str | None, Query(max_length=40)]
+
+
 @router.get("/", response_class=HTMLResponse)
-async def home(request: Request) -> Response:
+async def home(request: Request, period: PeriodParam = None) -> Response:
+    """A rep's own scorecard (:mod:`salescore.app.my_scorecard`); for the other roles, who
+    they are and what they see, until their dashboards exist. A rep sees only themselves: the
+    rep shown is the signed-in one, never one named in the URL."""
     caller = await _signed_in(request)
     if caller is None:
         return _to_login(request)
     p = caller.principal
     try:
-        scope = p.scope().describe(p.locale)
+        scope = p.scope()
+        described = scope.describe(p.locale)
     except AccessError as exc:  # a user linked to nothing still gets the page, told why
-        scope = exc.localized(p.locale)
-    return render(request, "home.html", p.locale, caller=caller, role=p.role, scope=scope)
+        return render(request, "home.html", p.locale, caller=caller, role=p.role,
+                      scope=exc.localized(p.locale))
+    if p.role != "rep" or p.rep_id is None:
+        return render(request, "home.html", p.locale, caller=caller, role=p.role,
+                      scope=described)
+    state = app_state(request)
+    rep_id = p.rep_id
+    async with state.lock:  # one request at a time uses the workspace (see deps.session)
+        card = await run_in_threadpool(
+            lambda: my_scorecard(state.workspace.session(scope), rep_id, p.locale, period))
+    return render(request, "my_scorecard.html", p.locale, caller=caller, card=card)
 
 
 @router.get("/api/v1/docs", response_class=HTMLResponse)

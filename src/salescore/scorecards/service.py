@@ -428,6 +428,16 @@ class Scorecards:
                                            r.rank_company is None, r.rank_company or 0,
                                            r.subject_id))
 
+    def rep_stored(self, rep_id: str) -> list[Score]:
+        """Every stored score of rep ``rep_id``, of every plan and period, by plan name then
+        period start: the rep's history (one query). The rep must be in the scope."""
+        self._require_rep(rep_id)
+        with self.app.session() as session:
+            rows = read_scores(session, subject_kind="rep", subject_id=rep_id)
+        return sorted(rows, key=lambda r: (r.plan_version.plan.name,
+                                           self.calendar.parse(r.period).start,
+                                           r.plan_version.version))
+
     def export(self, period: str, path: Path | str, fmt: ExportFormat, plan: str | None = None
                ) -> int:
         """Write the stored scores of ``period`` to ``path`` (csv or xlsx); the rows written.

@@ -323,6 +323,18 @@ class Session:
                 shown="rank_and_rating" if hidden else "all"))
         return out
 
+    def rep_score_history(self, rep_id: str) -> list[StoredScore]:
+        """Every stored score of ``rep_id`` (a rep this scope reaches, else
+        :class:`OutOfScope`), of every plan and period, by plan then period start: what a
+        rep's trend and period picker are drawn from."""
+        self.require_rep(rep_id)
+        return [StoredScore(
+            plan=r.plan_version.plan.name, version=r.plan_version.version, period=r.period,
+            subject_kind=r.subject_kind, subject_id=r.subject_id, team_id=r.team_id,
+            status=r.status, score=r.score, rating=r.rating, rank_team=r.rank_team,
+            rank_company=r.rank_company, coverage=r.coverage, computed_at=r.computed_at)
+            for r in self.scorecards.rep_stored(rep_id)]
+
     def set_target(self, scope: str, scope_id: str, period: str, kpi: str, value: float, *,
                    actor: str, reason: str) -> TargetChange:
         """Upsert one row of the targets table and audit it (``target.set``)."""
