@@ -326,3 +326,24 @@ SCORECARDS = TinyOrg(
     settings=OrgSettings(organisation=Organisation(name="Tiny", timezone="UTC", currency="CNY")),
     rows=_SCORECARD_ROWS,
 )
+
+
+TINY_PLAN = """\
+name: tiny
+title: {en: Tiny, zh: 小}
+grain: quarter
+lines:
+  - kpi: revenue_won
+    weight: 0.5
+    target: {source: fixed, value: 1000}
+    scoring: {method: linear, floor: 0, cap: 1.5}
+  - kpi: deals_won
+    weight: 0.5
+    target: {source: fixed, value: 2}
+    scoring: {method: linear, floor: 0, cap: 1.5}
+ratings:
+  - {label: A, min: 100}
+  - {label: B}
+"""
+"""Plan ``tiny`` on the ``KPIS`` organisation: revenue against 1000 and deals won against 2,
+quarterly, half each (the scope tests and the web app's tests adopt it)."""

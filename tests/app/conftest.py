@@ -10,7 +10,8 @@ per role with an API token, and a running app (its lifespan opens the workspace)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,27 +19,10 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.backends import fresh_warehouse_url
 from tests.tiny_org import KPIS, L
+from tests.tiny_org import TINY_PLAN as PLAN
 
 from salescore.app import AppSettings, create_app
 from salescore.workspace import Workspace
-
-PLAN = """\
-name: tiny
-title: {en: Tiny, zh: 小}
-grain: quarter
-lines:
-  - kpi: revenue_won
-    weight: 0.5
-    target: {source: fixed, value: 1000}
-    scoring: {method: linear, floor: 0, cap: 1.5}
-  - kpi: deals_won
-    weight: 0.5
-    target: {source: fixed, value: 2}
-    scoring: {method: linear, floor: 0, cap: 1.5}
-ratings:
-  - {label: A, min: 100}
-  - {label: B}
-"""
 
 PASSWORD = "correct horse battery"
 
@@ -102,18 +86,29 @@ def build_home(home: Path) -> dict[str, str]:
                 for name in USERS}
 
 
-@pytest.fixture(scope="module")
-def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """The app on a fresh tiny organisation, on each backend."""
-    folder = tmp_path_factory.mktemp(f"app-{backend}")
+@contextmanager
+def served(backend: str, folder: Path, settings: AppSettings,
+           prepare: Callable[[Path], None] | None = None) -> Iterator[Server]:
+    """The app with ``settings`` on a fresh tiny organisation (:func:`build_home`) in
+    ``folder`` on ``backend``; ``prepare(home)`` runs on the data folder before the app starts."""
     with fresh_warehouse_url(backend, folder) as url, pytest.MonkeyPatch.context() as mp:
         mp.setenv("SALESCORE_WAREHOUSE_URL", url)
         mp.delenv("SALESCORE_APP_DB_URL", raising=False)
         home = folder / "home"
         tokens = build_home(home)
-        app = create_app(home, settings=AppSettings(max_upload_bytes=64 * 1024))
+        if prepare is not None:
+            prepare(home)
+        app = create_app(home, settings=settings)
         with TestClient(app, raise_server_exceptions=False) as client:
             yield Server(client, home, backend, tokens)
+
+
+@pytest.fixture(scope="module")
+def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The app on a fresh tiny organisation, on each backend."""
+    folder = tmp_path_factory.mktemp(f"app-{backend}")
+    with served(backend, folder, AppSettings(max_upload_bytes=64 * 1024)) as app:
+        yield app
 
 
 _CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')

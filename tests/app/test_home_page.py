@@ -19,8 +19,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.app.conftest import PASSWORD, PLAN, USERS, Server, build_home, sign_in
-from tests.backends import fresh_warehouse_url
+from tests.app.conftest import PASSWORD, PLAN, USERS, Server, served, sign_in
 from tests.tiny_org import KPIS, L
 
 from salescore.app import AppSettings, create_app
@@ -30,19 +29,15 @@ from salescore.workspace import Workspace
 
 @pytest.fixture(scope="module")
 def site(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    folder = tmp_path_factory.mktemp(f"home-{backend}")
-    with fresh_warehouse_url(backend, folder) as url, pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SALESCORE_WAREHOUSE_URL", url)
-        mp.delenv("SALESCORE_APP_DB_URL", raising=False)
-        home = folder / "home"
-        tokens = build_home(home)
+    def prepare(home: Path) -> None:
         with Workspace.open(home) as ws:
             ws.owner().score("2025-Q2")
             ws.accounts.add_user(ws.accounts.owner(), username="lin", password=PASSWORD,
                                  role="rep", rep_id="r1", locale="zh_CN")
-        app = create_app(home, settings=AppSettings(cache_seconds=0))
-        with TestClient(app, raise_server_exceptions=False) as client:
-            yield Server(client, home, backend, tokens)
+
+    folder = tmp_path_factory.mktemp(f"home-{backend}")
+    with served(backend, folder, AppSettings(cache_seconds=0), prepare) as app:
+        yield app
 
 
 def _page(server: Server, role: str, **params: str) -> str:

@@ -7,14 +7,13 @@ executives and admins see their scores whole."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
-from tests.app.conftest import REACH, USERS, Server, build_home
-from tests.backends import fresh_warehouse_url
+from tests.app.conftest import REACH, USERS, Server, served
 
-from salescore.app import AppSettings, create_app
+from salescore.app import AppSettings
 from salescore.model.org import Privacy, write_settings
 from salescore.semantic.settings_file import load_settings
 
@@ -27,18 +26,15 @@ def board(backend: str, request: pytest.FixtureRequest,
           tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str]]:
     """The app on the tiny organisation with ``privacy.leaderboard`` set to the parameter."""
     shown: str = request.param
-    folder = tmp_path_factory.mktemp(f"board-{backend}-{shown}")
-    with fresh_warehouse_url(backend, folder) as url, pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SALESCORE_WAREHOUSE_URL", url)
-        mp.delenv("SALESCORE_APP_DB_URL", raising=False)
-        home = folder / "home"
-        tokens = build_home(home)
+
+    def prepare(home: Path) -> None:
         settings = load_settings(home).settings
         write_settings(home, settings.model_copy(update={
             "privacy": Privacy.model_validate({"leaderboard": shown})}))
-        app = create_app(home, settings=AppSettings(cache_seconds=0))
-        with TestClient(app, raise_server_exceptions=False) as client:
-            yield Server(client, home, backend, tokens), shown
+
+    folder = tmp_path_factory.mktemp(f"board-{backend}-{shown}")
+    with served(backend, folder, AppSettings(cache_seconds=0), prepare) as app:
+        yield app, shown
 
 
 def _scores(server: Server, role: str, **params: str) -> Rows:

@@ -17,29 +17,11 @@ from pathlib import Path
 import pyarrow.csv as pacsv
 import pytest
 from tests.tiny_org import KPIS, L
+from tests.tiny_org import TINY_PLAN as PLAN
 
 from salescore.core.scope import AccessError, Scope
 from salescore.model.org import Privacy
 from salescore.workspace import Session, Workspace
-
-PLAN = """\
-name: tiny
-title_en: Tiny
-title_zh: 小
-grain: quarter
-lines:
-  - kpi: revenue_won
-    weight: 0.5
-    target: {source: fixed, value: 1000}
-    scoring: {method: linear, floor: 0, cap: 1.5}
-  - kpi: deals_won
-    weight: 0.5
-    target: {source: fixed, value: 2}
-    scoring: {method: linear, floor: 0, cap: 1.5}
-ratings:
-  - {label: A, min: 100}
-  - {label: B}
-"""
 
 SUBTREE_T2 = {"r4", "r5", "r6"}
 

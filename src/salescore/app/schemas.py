@@ -16,7 +16,8 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from salescore.core.text import Text
+from salescore.core.access import Role
+from salescore.core.text import Locale, Text
 
 __all__ = [
     "AuditOut",
@@ -486,8 +487,6 @@ class ImportRunOut(_Out):
 
 
 # -- users, tokens, audit ----------------------------------------------------------------------
-Role = Literal["rep", "manager", "executive", "admin"]
-Locale = Literal["en", "zh_CN"]
 
 
 class UserOut(_Out):

@@ -37,13 +37,12 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from salescore.appstore.timestamps import UtcDateTime, utcnow
 from salescore.core import text as bilingual  # not ``Text``: that is SQLAlchemy's column type
-from salescore.model.org import Locale
+from salescore.core.access import ROLES, Role
+from salescore.core.text import Locale
 
-Role = Literal["rep", "manager", "executive", "admin"]
 PlanStatus = Literal["draft", "adopted", "retired"]
 ImportStatus = Literal["loaded", "aborted", "failed"]
 
-ROLES: tuple[Role, ...] = get_args(Role)
 LOCALES: tuple[Locale, ...] = get_args(Locale)
 PLAN_STATUSES: tuple[PlanStatus, ...] = get_args(PlanStatus)
 IMPORT_STATUSES: tuple[ImportStatus, ...] = get_args(ImportStatus)

@@ -176,8 +176,9 @@ class AppStore:
             ) from exc
         store = cls(parsed, engine)
         try:
-            store._check_revision()
-            if migrate:
+            current = store.current_revision()
+            store._check_revision(current)
+            if migrate and current != HEAD_REVISION:  # up to date: no Alembic import at all
                 store.upgrade()
         except BaseException:
             store.close()
@@ -277,8 +278,8 @@ class AppStore:
         """Whether the database is behind the newest migration."""
         return self.current_revision() != HEAD_REVISION
 
-    def _check_revision(self) -> None:
-        current = self.current_revision()
+    def _check_revision(self, current: str | None) -> None:
+        """Refuse a database at a migration this code does not know (a newer salescore's)."""
         if current is None or current == HEAD_REVISION:
             return  # the usual case needs no migration scripts (and no Alembic import)
         from alembic.script import ScriptDirectory
@@ -308,8 +309,6 @@ class AppStore:
         self._migrate("downgrade", revision)
 
     def _migrate(self, direction: str, revision: str) -> None:
-        if direction == "upgrade" and revision == "head" and not self.needs_upgrade():
-            return
         from alembic import command
         from alembic.util.exc import CommandError
 

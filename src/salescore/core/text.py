@@ -25,13 +25,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler
     from pydantic_core import CoreSchema
 
-__all__ = ["Bilingual", "Text", "is_chinese"]
+__all__ = ["Bilingual", "Locale", "Text", "is_chinese"]
+
+Locale = Literal["en", "zh_CN"]
+"""The languages salescore speaks: a user's, an organisation's, the demo's."""
 
 _LANGUAGE = re.compile(r"[-_.@]")
 

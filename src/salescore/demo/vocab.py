@@ -13,11 +13,9 @@ reasons, courses, comments).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, assert_never
+from typing import assert_never
 
-from salescore.core.text import is_chinese
-
-Locale = Literal["en", "zh_CN"]
+from salescore.core.text import Locale, is_chinese
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,12 +26,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from salescore.core.periods import Calendar
-from salescore.core.text import Text
+from salescore.core.text import Locale, Text
 
 SETTINGS_FILE = "salescore.yaml"
 
 Status = Literal["open", "won", "lost"]
-Locale = Literal["en", "zh_CN"]
 LeaderboardShown = Literal["rank_and_rating", "scores"]
 
 
