@@ -131,10 +131,19 @@ def test_a_rep_never_sees_another_reps_scorecard(site: Server, asked: dict[str, 
     assert "37.5" not in html and "CN¥250.00" not in html
 
 
-@pytest.mark.parametrize("role", ["manager", "executive", "admin"])
-def test_other_roles_keep_the_start_page(site: Server, role: str) -> None:
-    html = _page(site, role)
+def test_an_admin_keeps_the_start_page(site: Server) -> None:
+    html = _page(site, "admin")
     assert "Signed in as" in html and 'id="trend-data"' not in html
+
+
+@pytest.mark.parametrize(("role", "start"), [("manager", "/team"), ("executive", "/company")])
+def test_managers_and_executives_start_on_their_dashboard(site: Server, role: str,
+                                                          start: str) -> None:
+    client = site.client
+    client.cookies.clear()
+    sign_in(client, USERS[role][0])
+    answer = client.get("/", follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == start
 
 
 def test_signed_out_goes_to_log_in(site: Server) -> None:

@@ -59,16 +59,16 @@ def _has_cjk_font() -> bool:
 
 # language -> (role in tests/app/conftest.py whose locale it is, browser locale, the words)
 WORDS: dict[str, dict[str, str]] = {
-    "en": {"user": "rep", "browser": "en-GB", "html_lang": "en",
+    "en": {"user": "rep", "start": "/", "browser": "en-GB", "html_lang": "en",
            "sign_in": "Sign in", "login": "Username or e-mail", "password": "Password",
            "wrong": "Wrong username or password.", "home": "My scorecard",
            "signed_in": "My scorecard", "role": "Score trend", "change": "Change password",
            "current": "Current password", "new": "New password (at least 8 characters)",
            "again": "New password again", "sign_out": "Sign out"},
-    "zh": {"user": "sibling_manager", "browser": "zh-CN", "html_lang": "zh-CN",
+    "zh": {"user": "sibling_manager", "start": "/team", "browser": "zh-CN", "html_lang": "zh-CN",
            "sign_in": "登录", "login": "用户名或电子邮箱", "password": "密码",
-           "wrong": "用户名或密码错误。", "home": "首页",
-           "signed_in": "已登录：Sam", "role": "您的角色：经理。", "change": "修改密码",
+           "wrong": "用户名或密码错误。", "home": "团队",
+           "signed_in": "团队 · Team one", "role": "排行榜", "change": "修改密码",
            "current": "当前密码", "new": "新密码（至少 8 个字符）",
            "again": "再次输入新密码", "sign_out": "退出登录"},
 }
@@ -235,7 +235,7 @@ def test_sign_in_change_password_page_and_sign_out(
 
         page.get_by_label(words["password"], exact=True).fill(PASSWORD)
         page.get_by_role("button", name=words["sign_in"]).click()
-        page.wait_for_url(f"{site}/")
+        page.wait_for_url(f"{site}{words['start']}")
         check(title=words["home"], heading=words["signed_in"], labels=())
         sync_api.expect(page.locator("main")).to_contain_text(words["role"])
         shot("home")

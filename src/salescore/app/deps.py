@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -66,6 +67,11 @@ class AppState:
     @property
     def accounts(self) -> Accounts:
         return self.workspace.accounts
+
+    def today(self) -> date:
+        """Today in the organisation's time zone (or the day the settings fix)."""
+        return self.settings.today or self.workspace.settings.calendar.local_date(
+            datetime.now(UTC))
 
     @property
     def uploads(self) -> Path:

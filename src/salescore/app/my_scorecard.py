@@ -14,8 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from babel.numbers import format_currency, format_decimal, format_percent
-
+from salescore.app.formatting import kpi_value, number, percent, signed
 from salescore.core.text import Text
 from salescore.workspace import Session
 
@@ -59,35 +58,6 @@ class Scorecard:
     trend_texts: list[str] = field(default_factory=list)  # the scores formatted, for the table
 
 
-def _locale(locale: str) -> str:
-    return "zh_CN" if locale == "zh_CN" else "en"
-
-
-def number(value: float | None, locale: str, digits: int = 1) -> str:
-    """``value`` with up to ``digits`` decimals for ``locale``; a dash when missing."""
-    if value is None:
-        return "—"
-    pattern = "#,##0" + ("." + "#" * digits if digits else "")
-    return format_decimal(value, pattern, locale=_locale(locale))
-
-
-def _kpi_value(value: float | None, unit: str, currency: str, locale: str) -> str:
-    if value is None:
-        return "—"
-    match unit:
-        case "money":
-            return format_currency(value, currency, locale=_locale(locale))
-        case "ratio":
-            return format_percent(value, "#,##0.#%", locale=_locale(locale))
-        case _:
-            return number(value, locale, 2)
-
-
-def _signed(text: str, value: float) -> str:
-    """A gain shows its plus sign (a loss has its minus already, nought has none)."""
-    return "+" + text if value > 0 else text
-
-
 def my_scorecard(session: Session, rep_id: str, locale: str,
                  period: str | None = None) -> Scorecard | None:
     """Rep ``rep_id``'s scorecard for ``period`` (else the latest scored one) as ``session``
@@ -118,15 +88,14 @@ def my_scorecard(session: Session, rep_id: str, locale: str,
         lower = line.direction == "lower"
         lines.append(LineView(
             kpi=line.kpi, label=label,
-            value=_kpi_value(line.value, unit, currency, locale),
-            target=_kpi_value(line.target, unit, currency, locale),
-            gap="—" if gap is None else _signed(_kpi_value(gap, unit, currency, locale), gap),
+            value=kpi_value(line.value, unit, currency, locale),
+            target=kpi_value(line.target, unit, currency, locale),
+            gap="—" if gap is None else signed(kpi_value(gap, unit, currency, locale), gap),
             gap_good=None if gap is None or gap == 0 else (gap < 0) == lower,
-            attainment="—" if line.attainment is None else format_percent(
-                line.attainment, "#,##0%", locale=_locale(locale)),
+            attainment="—" if line.attainment is None else percent(line.attainment, locale),
             bar=0.0 if line.attainment is None else max(0.0, min(1.0, line.attainment)),
             points=number(line.points, locale),
-            weight=format_percent(line.weight, "#,##0%", locale=_locale(locale))))
+            weight=percent(line.weight, locale)))
     title: Text | None = getattr(found.plan, "title", None)
     return Scorecard(
         rep_id=rep_id, plan=chosen.plan,
@@ -134,7 +103,7 @@ def my_scorecard(session: Session, rep_id: str, locale: str,
         period=chosen.period,
         periods=list(dict.fromkeys(s.period for s in reversed(by_start))),
         score=number(e.score, locale), rating=found.rating_title(locale) or (e.rating or "—"),
-        change=None if change is None else _signed(number(change, locale), change),
+        change=None if change is None else signed(number(change, locale), change),
         change_good=None if not change else change > 0,
         previous_period=previous.period if previous else None, lines=lines,
         trend={"periods": [s.period for s in trend_rows],

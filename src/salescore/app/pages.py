@@ -29,14 +29,18 @@ from salescore.app.deps import (
     authenticate,
     require_csrf,
 )
+from salescore.app.filters import THEMES, theme_of
+from salescore.app.formatting import as_of_text
 from salescore.app.i18n import catalogue, negotiate, resolve_locale
-from salescore.app.my_scorecard import my_scorecard
+from salescore.app.my_scorecard import Scorecard, my_scorecard
 from salescore.app.problems import CsrfFailed
 from salescore.core.scope import AccessError
 from salescore.core.text import Text
 from salescore.workspace.accounts import LoginFailed, LoginThrottled, UserError, WebLogin
 
-__all__ = ["LOGIN_CSRF_COOKIE", "router", "templates"]
+__all__ = ["LOGIN_CSRF_COOKIE", "render", "router", "safe_next", "signed_in", "templates",
+           "to_login",
+           "translator"]
 
 LOGIN_CSRF_COOKIE = "salescore_login_csrf"
 
@@ -53,7 +57,7 @@ def _locale(request: Request, caller: Caller | None, asked: str | None = None) -
     return chosen or app_state(request).workspace.locale
 
 
-def _translator(locale: str) -> Callable[..., str]:
+def translator(locale: str) -> Callable[..., str]:
     words = catalogue(locale)
 
     def translate(message: str, **values: Any) -> str:
@@ -67,7 +71,9 @@ def render(request: Request, name: str, locale: str, *, status: int = 200,
            caller: Caller | None = None, **context: Any) -> HTMLResponse:
     """Template ``name`` in ``locale``."""
     request.state.locale = locale
-    context.update(_=_translator(locale), locale=locale,
+    context.update(_=translator(locale), locale=locale, theme=theme_of(request),
+                   themes=THEMES, here=request.url.path + (
+                       f"?{request.url.query}" if request.url.query else ""),
                    html_lang="zh-CN" if locale == "zh_CN" else "en",
                    user=caller.principal if caller else None,
                    csrf_token=context.get("csrf_token") or (
@@ -87,7 +93,7 @@ def set_session_cookie(request: Request, response: Response, web: WebLogin) -> N
                         secure=_secure(request), path="/")
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Where to go after signing in: a path on this site only (never ``//host`` or a URL)."""
     if not target or not target.startswith("/") or target.startswith("//") or \
             "\\" in target or any(ch in target for ch in "\r\n"):
@@ -95,7 +101,7 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def _to_login(request: Request) -> RedirectResponse:
+def to_login(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
 
 
@@ -103,7 +109,7 @@ def _login_page(request: Request, state: AppState, locale: str, *, status: int =
                 error: str | None = None, login: str = "", next_path: str = "/") -> Response:
     token = secrets.token_urlsafe(32)
     response = render(request, "login.html", locale, status=status, error=error, login=login,
-                      next=_safe_next(next_path), csrf_token=token)
+                      next=safe_next(next_path), csrf_token=token)
     response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
                         secure=_secure(request), path="/login", max_age=3600)
     return response
@@ -124,7 +130,7 @@ async def log_in(request: Request,
                  lang: Annotated[str | None, Form(max_length=20)] = None) -> Response:
     state = app_state(request)
     locale = _locale(request, None, lang)
-    words = _translator(locale)
+    words = translator(locale)
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not cookie or not secrets.compare_digest(cookie.encode(), csrf_token.encode()):
         return _login_page(request, state, locale, status=403, login=login, next_path=next,
@@ -146,7 +152,7 @@ async def log_in(request: Request,
     except LoginFailed:
         return _login_page(request, state, locale, status=401, login=login, next_path=next,
                            error=words("Wrong username or password."))
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    response = RedirectResponse(safe_next(next), status_code=303)
     set_session_cookie(request, response, web)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
@@ -166,16 +172,16 @@ async def log_out(request: Request) -> Response:
     return response
 
 
-async def _signed_in(request: Request) -> Caller | None:
+async def signed_in(request: Request) -> Caller | None:
     caller = await authenticate(request)
     return caller if caller is not None and caller.web is not None else None
 
 
 @router.get("/account/password", response_class=HTMLResponse)
 async def password_page(request: Request) -> Response:
-    caller = await _signed_in(request)
+    caller = await signed_in(request)
     if caller is None:
-        return _to_login(request)
+        return to_login(request)
     return render(request, "password.html", caller.principal.locale, caller=caller)
 
 
@@ -184,16 +190,16 @@ async def change_password(request: Request,
                           current: Annotated[str, Form(max_length=1024)] = "",
                           new: Annotated[str, Form(max_length=1024)] = "",
                           confirm: Annotated[str, Form(max_length=1024)] = "") -> Response:
-    caller = await _signed_in(request)
+    caller = await signed_in(request)
     if caller is None or caller.web is None:
-        return _to_login(request)
+        return to_login(request)
     try:
         await require_csrf(request, caller.web)
     except CsrfFailed as exc:
         return render(request, "password.html", caller.principal.locale, status=403,
                       caller=caller, error=exc.text.get(caller.principal.locale))
     locale = caller.principal.locale
-    words = _translator(locale)
+    words = translator(locale)
     if not current or new != confirm:
         return render(request, "password.html", locale, status=422, caller=caller,
                       error=words("The two new passwords differ." if current else
@@ -218,7 +224,7 @@ async def change_password(request: Request,
         return render(request, "password.html", locale, status=422, caller=caller,
                       error=exc.localized(locale))
     if rotated is None:
-        gone = _to_login(request)
+        gone = to_login(request)
         gone.delete_cookie(SESSION_COOKIE, path="/")
         return gone
     fresh = Caller(rotated.principal, "cookie", rotated)
@@ -235,9 +241,9 @@ async def home(request: Request, period: PeriodParam = None) -> Response:
     """A rep's own scorecard (:mod:`salescore.app.my_scorecard`); for the other roles, who
     they are and what they see, until their dashboards exist. A rep sees only themselves: the
     rep shown is the signed-in one, never one named in the URL."""
-    caller = await _signed_in(request)
+    caller = await signed_in(request)
     if caller is None:
-        return _to_login(request)
+        return to_login(request)
     p = caller.principal
     try:
         scope = p.scope()
@@ -245,15 +251,23 @@ async def home(request: Request, period: PeriodParam = None) -> Response:
     except AccessError as exc:  # a user linked to nothing still gets the page, told why
         return render(request, "home.html", p.locale, caller=caller, role=p.role,
                       scope=exc.localized(p.locale))
+    if p.role in ("manager", "executive"):
+        return RedirectResponse("/team" if p.role == "manager" else "/company",
+                                status_code=303)
     if p.role != "rep" or p.rep_id is None:
         return render(request, "home.html", p.locale, caller=caller, role=p.role,
                       scope=described)
     state = app_state(request)
     rep_id = p.rep_id
+
+    def build() -> tuple[Scorecard | None, str | None]:
+        session = state.workspace.session(scope)
+        return my_scorecard(session, rep_id, p.locale, period), as_of_text(session, p.locale)
+
     async with state.lock:  # one request at a time uses the workspace (see deps.session)
-        card = await run_in_threadpool(
-            lambda: my_scorecard(state.workspace.session(scope), rep_id, p.locale, period))
-    return render(request, "my_scorecard.html", p.locale, caller=caller, card=card)
+        card, as_of = await run_in_threadpool(build)
+    return render(request, "my_scorecard.html", p.locale, caller=caller, card=card,
+                  as_of=as_of, shown_period=card.period if card else None)
 
 
 @router.get("/api/v1/docs", response_class=HTMLResponse)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -37,12 +38,13 @@ class AppSettings(BaseModel):
     idle_minutes: int | None = Field(default=None, gt=0)
     uploads_kept: bool = False
     cache_seconds: float = Field(default=60, ge=0)
+    today: date | None = None  # the day the pages take as today (tests, reproducible demos)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> AppSettings:
         """``SALESCORE_MAX_UPLOAD_MB``, ``SALESCORE_SECURE_COOKIES`` (1/true),
         ``SALESCORE_IDLE_MINUTES``, ``SALESCORE_KEEP_UPLOADS`` (1/true),
-        ``SALESCORE_CACHE_SECONDS``."""
+        ``SALESCORE_CACHE_SECONDS``, ``SALESCORE_TODAY`` (an ISO date)."""
         env = os.environ if environ is None else environ
         data: dict[str, object] = {}
         if env.get("SALESCORE_MAX_UPLOAD_MB"):
@@ -54,6 +56,8 @@ class AppSettings(BaseModel):
             data["idle_minutes"] = int(env["SALESCORE_IDLE_MINUTES"])
         if env.get("SALESCORE_CACHE_SECONDS"):
             data["cache_seconds"] = float(env["SALESCORE_CACHE_SECONDS"])
+        if env.get("SALESCORE_TODAY"):
+            data["today"] = date.fromisoformat(env["SALESCORE_TODAY"])
         if env.get("SALESCORE_KEEP_UPLOADS"):
             data["uploads_kept"] = env["SALESCORE_KEEP_UPLOADS"].lower() in ("1", "true", "yes")
         return cls.model_validate(data)

@@ -7,14 +7,14 @@ the same session (so the same transaction) as the change itself: either both are
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from pathlib import PurePath
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from salescore.appstore.models import AuditEntry
@@ -98,3 +98,10 @@ def audit_entries(
     if entity is not None:
         query = query.where(AuditEntry.entity == entity)
     return list(session.scalars(query))
+
+
+def last_change(session: Session, entities: Iterable[str]) -> datetime | None:
+    """When an audit row of one of ``entities`` was last written (UTC), if ever: what "data as
+    of" on a page is read from (``import_run``, ``warehouse``)."""
+    return session.scalar(select(func.max(AuditEntry.at)).where(
+        AuditEntry.entity.in_(list(entities))))

@@ -235,6 +235,7 @@ def read_scores(
     plan_version_ids: Iterable[int] | None = None,
     subject_kind: SubjectKind | None = None,
     subject_id: str | None = None,
+    subject_ids: Iterable[str] | None = None,
 ) -> list[Score]:
     """Stored scores, filtered by what is given; ordered by version, period, kind, best first.
 
@@ -249,6 +250,8 @@ def read_scores(
         query = query.where(Score.subject_kind == subject_kind)
     if subject_id is not None:
         query = query.where(Score.subject_id == subject_id)
+    if subject_ids is not None:
+        query = query.where(Score.subject_id.in_(list(subject_ids)))
     query = query.order_by(Score.plan_version_id, Score.period, Score.subject_kind,
                            Score.rank_company.is_(None), Score.rank_company, Score.subject_id)
     return list(session.scalars(query))

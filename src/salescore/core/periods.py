@@ -64,6 +64,7 @@ from salescore.core.errors import ConfigError, PeriodError
 __all__ = [
     "Calendar",
     "Grain",
+    "RELATIVE_PERIODS",
     "Period",
     "local_date",
     "parse_period",
@@ -508,6 +509,11 @@ def local_date(ts: datetime | date, tz: str | ZoneInfo) -> date:
     return ts.astimezone(zone).date()
 
 
+RELATIVE_PERIODS: tuple[str, ...] = (
+    "this-month", "last-month", "this-quarter", "last-quarter", "this-year", "last-year")
+"""The relative choices of a period picker (:meth:`Calendar.relative`)."""
+
+
 @dataclass(frozen=True)
 class Calendar:
     """The organisation's calendar: its time zone and the month its fiscal year starts in.
@@ -558,6 +564,31 @@ class Calendar:
     def split(self, period: Period, grain: Grain) -> list[Period]:
         """``period.split(grain)`` with this calendar's fiscal year for fiscal grains."""
         return period.split(grain, fiscal_year_start_month=self.fiscal_year_start_month)
+
+    def relative(self, token: str, today: date) -> Period:
+        """The period a picker's relative choice names on local day ``today``: ``this-month``,
+        ``last-month``, ``this-quarter``, ``last-quarter``, ``this-year``, ``last-year``.
+        Quarters and years are fiscal where the fiscal year does not start in January, so that
+        "this quarter" rolls over by itself on the fiscal calendar. :class:`PeriodError` for any
+        other token.
+
+        >>> cal = Calendar(fiscal_year_start_month=4)
+        >>> str(cal.relative("this-quarter", date(2026, 12, 4)))
+        'FY2027-Q3'
+        >>> str(Calendar().relative("last-month", date(2026, 1, 15)))
+        '2025-12'
+        """
+        which, _, unit = token.strip().lower().partition("-")
+        fiscal = self.fiscal_year_start_month != 1
+        grains = {"month": Grain.MONTH,
+                  "quarter": Grain.FISCAL_QUARTER if fiscal else Grain.QUARTER,
+                  "year": Grain.FISCAL_YEAR if fiscal else Grain.YEAR}
+        if which not in ("this", "last") or unit not in grains:
+            raise _bad(token, f"choose one of {', '.join(RELATIVE_PERIODS)}",
+                       f"请从 {', '.join(RELATIVE_PERIODS)} 中选择")
+        period = period_of(today, grains[unit],
+                           fiscal_year_start_month=self.fiscal_year_start_month)
+        return period if which == "this" else period.previous()
 
     def utc_bounds(self, period: Period) -> tuple[datetime, datetime]:
         """Naive UTC instants ``[start, end)`` covering the local days of ``period``.

@@ -27,7 +27,7 @@ from datetime import date
 from pathlib import Path
 
 from salescore.appstore.models import PlanVersion as StoredVersion
-from salescore.appstore.models import Score
+from salescore.appstore.models import Score, SubjectKind
 from salescore.appstore.scores import read_scores, store_scores
 from salescore.appstore.store import AppStore
 from salescore.core.errors import ConfigError, PeriodError
@@ -432,8 +432,17 @@ class Scorecards:
         """Every stored score of rep ``rep_id``, of every plan and period, by plan name then
         period start: the rep's history (one query). The rep must be in the scope."""
         self._require_rep(rep_id)
+        return self._history("rep", (rep_id,))
+
+    def teams_stored(self, team_ids: Sequence[str]) -> list[Score]:
+        """Every stored score of the teams ``team_ids`` (their own rows, not their reps'), by
+        plan name then period start: the teams' history (one query). The caller checks the
+        scope."""
+        return self._history("team", team_ids)
+
+    def _history(self, kind: SubjectKind, subject_ids: Sequence[str]) -> list[Score]:
         with self.app.session() as session:
-            rows = read_scores(session, subject_kind="rep", subject_id=rep_id)
+            rows = read_scores(session, subject_kind=kind, subject_ids=subject_ids)
         return sorted(rows, key=lambda r: (r.plan_version.plan.name,
                                            self.calendar.parse(r.period).start,
                                            r.plan_version.version))

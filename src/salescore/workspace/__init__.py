@@ -64,7 +64,7 @@ from salescore.workspace.catalogs import (
     offline_catalog,
     plan_check,
 )
-from salescore.workspace.session import Session
+from salescore.workspace.session import Session, StoredScore
 from salescore.workspace.workspace import (
     APP_DB_ENV,
     DEFAULT_HOME,
@@ -114,6 +114,7 @@ __all__ = [
     "ScoreRun",
     "Scorecards",
     "Session",
+    "StoredScore",
     "SimpleKpi",
     "TableInfo",
     "TokenInfo",

@@ -426,6 +426,16 @@ class Accounts:
                               rep_id=rep_id, team_id=team_id, active=active, now=self._now())
             return _user_info(user)
 
+    def set_own_locale(self, actor: Principal, locale: str) -> UserInfo:
+        """The signed-in user's own language (``en`` or ``zh_CN``; audited): the one change of
+        their account every user may make."""
+        checked = users.check_locale(locale)
+        with self._store.session() as session:
+            user = self._find(session, actor.username)
+            users.update_user(session, user, actor=actor.username, reason="own language",
+                              locale=checked, now=self._now())
+            return _user_info(user)
+
     def reset_password(self, actor: Principal, username: str, password: str) -> None:
         """Set a user's password (audited without it) and end all their web sessions."""
         _require_admin(actor, "resetting a password", "重置密码")

@@ -16,16 +16,16 @@ data folder's owner session (``ws.owner()``); the web app opens one session per 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from salescore.appstore.audit import record_audit
+from salescore.appstore.audit import last_change, record_audit
 from salescore.appstore.imports import import_runs
-from salescore.appstore.models import ImportRun
+from salescore.appstore.models import ImportRun, Score
 from salescore.appstore.models import QualityReport as StoredQualityReport
 from salescore.appstore.timestamps import utcnow
 from salescore.compile.schema import unbound
@@ -92,6 +92,25 @@ class StoredScore:
     coverage: float | None
     computed_at: datetime
     shown: Literal["all", "rank_and_rating"] = "all"
+    breakdown: Mapping[str, Any] | None = None  # what the score is made of; None when hidden
+
+    @classmethod
+    def of(cls, row: Score, *, hidden: bool = False) -> StoredScore:
+        """The session's view of stored row ``row``; ``hidden`` leaves out what a colleague's
+        row on a private leaderboard may not show (score, coverage and breakdown)."""
+        return cls(
+            plan=row.plan_version.plan.name, version=row.plan_version.version,
+            period=row.period, subject_kind=row.subject_kind, subject_id=row.subject_id,
+            team_id=row.team_id, status=row.status, score=None if hidden else row.score,
+            rating=row.rating, rank_team=row.rank_team, rank_company=row.rank_company,
+            coverage=None if hidden else row.coverage, computed_at=row.computed_at,
+            shown="rank_and_rating" if hidden else "all",
+            breakdown=None if hidden else row.breakdown)
+
+    def lines(self) -> list[Mapping[str, Any]]:
+        """The score's lines as stored (kpi, value, target, attainment, points, weight, ...);
+        none when hidden."""
+        return list((self.breakdown or {}).get("lines", []))
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,13 +333,7 @@ class Session:
                 continue
             hidden = private and r.subject_kind == "rep" and not self.reach.has_rep(
                 r.subject_id)
-            out.append(StoredScore(
-                plan=r.plan_version.plan.name, version=r.plan_version.version, period=r.period,
-                subject_kind=r.subject_kind, subject_id=r.subject_id, team_id=r.team_id,
-                status=r.status, score=None if hidden else r.score, rating=r.rating,
-                rank_team=r.rank_team, rank_company=r.rank_company,
-                coverage=None if hidden else r.coverage, computed_at=r.computed_at,
-                shown="rank_and_rating" if hidden else "all"))
+            out.append(StoredScore.of(r, hidden=hidden))
         return out
 
     def rep_score_history(self, rep_id: str) -> list[StoredScore]:
@@ -328,12 +341,14 @@ class Session:
         :class:`OutOfScope`), of every plan and period, by plan then period start: what a
         rep's trend and period picker are drawn from."""
         self.require_rep(rep_id)
-        return [StoredScore(
-            plan=r.plan_version.plan.name, version=r.plan_version.version, period=r.period,
-            subject_kind=r.subject_kind, subject_id=r.subject_id, team_id=r.team_id,
-            status=r.status, score=r.score, rating=r.rating, rank_team=r.rank_team,
-            rank_company=r.rank_company, coverage=r.coverage, computed_at=r.computed_at)
-            for r in self.scorecards.rep_stored(rep_id)]
+        return [StoredScore.of(r) for r in self.scorecards.rep_stored(rep_id)]
+
+    def team_score_history(self, team_ids: Sequence[str]) -> list[StoredScore]:
+        """Every stored score of the teams ``team_ids`` themselves (teams this scope reaches,
+        else :class:`OutOfScope`), by plan then period start: the teams' trends."""
+        for team_id in team_ids:
+            self.require_team(team_id)
+        return [StoredScore.of(r) for r in self.scorecards.teams_stored(team_ids)]
 
     def set_target(self, scope: str, scope_id: str, period: str, kpi: str, value: float, *,
                    actor: str, reason: str) -> TargetChange:
@@ -366,7 +381,18 @@ class Session:
         with warehouse.transaction():
             for name, chunk in generate(config, progress=progress):
                 warehouse.append(name, chunk)
+        with self.workspace._app.session() as session:
+            record_audit(session, actor="demo", action="warehouse.load_demo",
+                         entity="warehouse", entity_id="demo", after={
+                             "scale": config.scale, "seed": config.seed,
+                             "end": config.end.isoformat(), "months": config.months})
         return self.adopt_shipped_plans(config.start, actor="demo")
+
+    def data_as_of(self) -> datetime | None:
+        """When the warehouse's rows last changed (an import or the demo's load), UTC; what
+        every page says its figures are "as of". ``None`` when nothing was ever loaded."""
+        with self.workspace._app.session() as session:
+            return last_change(session, ("import_run", "warehouse"))
 
     def import_file(self, table: str, path: Path | str, *,
                     mapping: MappingSpec | Path | str | None = None, preset: str | None = None,

@@ -1,0 +1,146 @@
+// The dashboards' charts: every element with data-chart="KIND" and data-source="ID" is drawn
+// with ECharts from the JSON block #ID (the CSP runs no inline script, so the figures travel as
+// data). A table beside each chart says the same. Charts follow the page's theme (light, dark
+// or the system's), are resized with the window, and are disposed before htmx swaps the panel
+// they are in, so that swapping panels never leaves charts behind (window.salescoreCharts
+// counts the live ones).
+(function () {
+  "use strict";
+  var live = new Set();
+  window.salescoreCharts = live;
+
+  function dark() {
+    var theme = document.documentElement.getAttribute("data-theme");
+    if (theme === "dark") { return true; }
+    if (theme === "light") { return false; }
+    return window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
+  }
+
+  var palette = ["#1f6feb", "#e8590c", "#2f9e44", "#9c36b5", "#f08c00", "#0c8599",
+                 "#c2255c", "#5c7cfa"];
+  var tooltip = { confine: true, triggerOn: "mousemove|click" };
+
+  function base() {
+    return { animation: false, color: palette, backgroundColor: "transparent",
+             tooltip: Object.assign({ trigger: "axis" }, tooltip),
+             grid: { left: 8, right: 16, top: 28, bottom: 8, containLabel: true } };
+  }
+
+  var kinds = {
+    // {periods, scores, name} or {periods, series: [{name, data}]}
+    trend: function (d) {
+      var series = d.series || [{ name: d.name, data: d.scores }];
+      return Object.assign(base(), {
+        legend: series.length > 1 ? { top: 0, type: "scroll" } : undefined,
+        xAxis: { type: "category", data: d.periods },
+        yAxis: { type: "value", min: 0 },
+        series: series.map(function (s) {
+          return { name: s.name, type: "line", data: s.data, symbolSize: 7,
+                   connectNulls: true };
+        })
+      });
+    },
+    // {reps, kpis, cells: [[x, y, percent]], name}
+    heatmap: function (d) {
+      var o = base();
+      o.tooltip = Object.assign({ trigger: "item", formatter: function (p) {
+        return d.reps[p.value[1]] + " · " + d.kpis[p.value[0]] + ": " +
+          (p.value[2] === null ? "—" : p.value[2] + "%");
+      } }, tooltip);
+      o.grid = { left: 8, right: 8, top: 8, bottom: 56, containLabel: true };
+      o.xAxis = { type: "category", data: d.kpis, axisLabel: { interval: 0, rotate: 30 } };
+      o.yAxis = { type: "category", data: d.reps, inverse: true };
+      o.visualMap = { min: 50, max: 120, calculable: false, orient: "horizontal",
+                      left: "center", bottom: 0, itemHeight: 120,
+                      inRange: { color: ["#d73027", "#fee08b", "#1a9850"] } };
+      o.series = [{ name: d.name, type: "heatmap", data: d.cells,
+                    label: { show: d.reps.length * d.kpis.length <= 80, fontSize: 10,
+                             formatter: function (p) {
+                               return p.value[2] === null ? "" : Math.round(p.value[2]);
+                             } } }];
+      return o;
+    },
+    // {bins, counts, name}
+    histogram: function (d) {
+      return Object.assign(base(), {
+        xAxis: { type: "category", data: d.bins },
+        yAxis: { type: "value", minInterval: 1 },
+        series: [{ name: d.name, type: "bar", data: d.counts, barCategoryGap: "8%" }]
+      });
+    },
+    // {reps, series: [{name, data}]}: one horizontal stacked bar per rep
+    stacked: function (d) {
+      return Object.assign(base(), {
+        legend: { top: 0 },
+        xAxis: { type: "value" },
+        yAxis: { type: "category", data: d.reps, inverse: true },
+        series: d.series.map(function (s) {
+          return { name: s.name, type: "bar", stack: "score", data: s.data };
+        })
+      });
+    },
+    // {indicators: [{name, max}], series: [{name, data}]}
+    radar: function (d) {
+      var o = base();
+      o.tooltip = Object.assign({ trigger: "item" }, tooltip);
+      o.legend = { top: 0 };
+      o.radar = { indicator: d.indicators, radius: "62%", center: ["50%", "56%"],
+                  axisName: { fontSize: 11 } };
+      o.series = [{ type: "radar", data: d.series.map(function (s) {
+        return { name: s.name, value: s.data };
+      }) }];
+      return o;
+    },
+    // {categories, series: [{name, data}], percent}: vertical bars per category
+    bars: function (d) {
+      return Object.assign(base(), {
+        legend: d.series.length > 1 ? { top: 0 } : undefined,
+        xAxis: { type: "category", data: d.categories,
+                 axisLabel: { interval: 0, rotate: d.categories.length > 5 ? 30 : 0 } },
+        yAxis: { type: "value", axisLabel: d.percent ? { formatter: "{value}%" } : {} },
+        series: d.series.map(function (s) {
+          return { name: s.name, type: "bar", data: s.data };
+        })
+      });
+    }
+  };
+
+  function draw(box) {
+    var source = document.getElementById(box.getAttribute("data-source"));
+    var kind = kinds[box.getAttribute("data-chart")];
+    if (!source || !kind || typeof echarts === "undefined" || box._salescoreChart) { return; }
+    var chart = echarts.init(box, dark() ? "dark" : null, { renderer: "canvas" });
+    chart.setOption(kind(JSON.parse(source.textContent)));
+    box._salescoreChart = chart;
+    live.add(chart);
+  }
+
+  function dispose(root) {
+    root.querySelectorAll("[data-chart]").forEach(function (box) {
+      if (box._salescoreChart) {
+        live.delete(box._salescoreChart);
+        box._salescoreChart.dispose();
+        box._salescoreChart = null;
+      }
+    });
+  }
+
+  function drawAll(root) { root.querySelectorAll("[data-chart]").forEach(draw); }
+
+  function redrawAll() { dispose(document); drawAll(document); }
+
+  window.salescoreDrawCharts = drawAll;
+  document.addEventListener("htmx:beforeSwap", function (e) { dispose(e.detail.target); });
+  document.addEventListener("htmx:afterSettle", function (e) { drawAll(e.detail.target); });
+  window.addEventListener("resize", function () {
+    live.forEach(function (chart) { chart.resize(); });
+  });
+  if (window.matchMedia) {
+    window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", redrawAll);
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { drawAll(document); });
+  } else {
+    drawAll(document);
+  }
+})();
