@@ -21,6 +21,7 @@ from salescore.workspace import Session
 __all__ = ["TREND_PERIODS", "LineView", "Scorecard", "my_scorecard"]
 
 TREND_PERIODS = 12
+RADAR_NAMES = Text("Attainment", "达成率"), Text("Team median", "团队中位数")
 
 
 @dataclass(frozen=True)
@@ -56,10 +57,16 @@ class Scorecard:
     lines: list[LineView]
     trend: dict[str, Any] = field(default_factory=dict)  # periods and scores, for the chart
     trend_texts: list[str] = field(default_factory=list)  # the scores formatted, for the table
+    last_year: str | None = None  # the same period a year before, when it was scored
+    year_change: str | None = None
+    year_change_good: bool | None = None
+    radar: dict[str, Any] = field(default_factory=dict)  # the rep's attainment and the team's
+    radar_rows: list[tuple[str, str, str]] = field(default_factory=list)  # label, rep, team
 
 
 def my_scorecard(session: Session, rep_id: str, locale: str,
                  period: str | None = None) -> Scorecard | None:
+    words_you, words_team = (name.get(locale) for name in RADAR_NAMES)
     """Rep ``rep_id``'s scorecard for ``period`` (else the latest scored one) as ``session``
     sees it; ``None`` when the rep has no stored score yet. :class:`OutOfScope` for a rep the
     session does not reach."""
@@ -77,6 +84,16 @@ def my_scorecard(session: Session, rep_id: str, locale: str,
     change = None if previous is None or previous.score is None or e.score is None \
         else e.score - previous.score
     trend_rows = plan_rows[max(0, index + 1 - TREND_PERIODS):index + 1]
+    shown = calendar.parse(chosen.period)
+    try:
+        year_label = str(calendar.period_of(shown.start.replace(year=shown.start.year - 1),
+                                            shown.grain))
+    except ValueError:  # no 29 February a year before
+        year_label = ""
+    year_ago = next((s for s in plan_rows if s.period == year_label), None)
+    year_change = None if year_ago is None or year_ago.score is None or e.score is None \
+        else e.score - year_ago.score
+    medians = session.team_line_medians(rep_id, chosen.period, chosen.plan)
     currency = session.workspace.settings.organisation.currency
     kpis = session.catalog.kpis
     lines = []
@@ -96,6 +113,19 @@ def my_scorecard(session: Session, rep_id: str, locale: str,
             bar=0.0 if line.attainment is None else max(0.0, min(1.0, line.attainment)),
             points=number(line.points, locale),
             weight=percent(line.weight, locale)))
+    radar_lines = [(line, ln) for line, ln in zip(e.lines, lines, strict=True)
+                   if line.attainment is not None or line.kpi in medians]
+
+    def pct(value: float | None) -> float | None:
+        return None if value is None else round(value * 100, 1)
+
+    radar = {"indicators": [{"name": ln.label, "max": 150} for _, ln in radar_lines],
+             "series": [{"name": words_you, "data": [pct(line.attainment)
+                                                     for line, _ in radar_lines]},
+                        {"name": words_team, "data": [pct(medians.get(line.kpi))
+                                                      for line, _ in radar_lines]}]}
+    radar_rows = [(ln.label, ln.attainment, percent(medians.get(line.kpi), locale))
+                  for line, ln in radar_lines]
     title: Text | None = getattr(found.plan, "title", None)
     return Scorecard(
         rep_id=rep_id, plan=chosen.plan,
@@ -108,4 +138,9 @@ def my_scorecard(session: Session, rep_id: str, locale: str,
         previous_period=previous.period if previous else None, lines=lines,
         trend={"periods": [s.period for s in trend_rows],
                "scores": [s.score for s in trend_rows]},
-        trend_texts=[number(s.score, locale) for s in trend_rows])
+        trend_texts=[number(s.score, locale) for s in trend_rows],
+        last_year=year_ago.period if year_ago else None,
+        year_change=None if year_change is None else signed(number(year_change, locale),
+                                                            year_change),
+        year_change_good=None if not year_change else year_change > 0,
+        radar=radar if len(radar_lines) >= 3 else {}, radar_rows=radar_rows)

@@ -16,6 +16,7 @@ data folder's owner session (``ws.owner()``); the web app opens one session per 
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -342,6 +343,23 @@ class Session:
         rep's trend and period picker are drawn from."""
         self.require_rep(rep_id)
         return [StoredScore.of(r) for r in self.scorecards.rep_stored(rep_id)]
+
+    def team_line_medians(self, rep_id: str, period: str, plan: str) -> dict[str, float]:
+        """The median attainment of each line among the reps scored with ``rep_id``'s team
+        under ``plan`` in ``period`` (the rep included): what a rep's radar compares them
+        with. Only the medians leave the session, never a colleague's own figures."""
+        self.require_rep(rep_id)
+        rows = [r for r in self.scorecards.stored(period, plan, team_reps=True)
+                if r.subject_kind == "rep" and r.period == period and r.status == "ok"]
+        team = next((r.team_id for r in rows if r.subject_id == rep_id), None)
+        values: dict[str, list[float]] = {}
+        for r in rows:
+            if r.team_id != team:
+                continue
+            for line in (r.breakdown or {}).get("lines", []):
+                if line.get("attainment") is not None:
+                    values.setdefault(line["kpi"], []).append(float(line["attainment"]))
+        return {kpi: statistics.median(v) for kpi, v in values.items()}
 
     def team_score_history(self, team_ids: Sequence[str]) -> list[StoredScore]:
         """Every stored score of the teams ``team_ids`` themselves (teams this scope reaches,
