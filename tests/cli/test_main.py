@@ -85,3 +85,31 @@ def test_a_second_writer_gets_a_plain_message(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert "one writing process" in done.stderr
+
+
+def test_a_warehouse_file_cut_in_half_is_said_to_be_damaged_by_every_command(
+        tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    from salescore.workspace import Workspace
+
+    home = tmp_path / "data"
+    with Workspace.init(home) as ws:
+        # Enough rows for the file to hold blocks past its header.
+        ws.owner().import_arrow("teams", pa.table({
+            "team_id": [f"T{i:06d}" for i in range(200_000)],
+            "name": [f"Team {i} of the organisation" for i in range(200_000)]}))
+    file = home / "warehouse.duckdb"
+    whole = file.stat().st_size
+    assert whole > 1_000_000
+    os.truncate(file, whole // 2)
+    for command in (["info"], ["score", "--period", "2026-10"], ["quality"],
+                    ["kpi", "compute", "win_rate", "--period", "2026-Q3"],
+                    ["export", "teams", str(tmp_path / "t.csv")]):
+        result = runner.invoke(app, [*command, "--home", str(home)])
+        assert result.exit_code == 2, (command, result.output)
+        text = " ".join(result.output.split())
+        assert f"The warehouse file {file} is damaged" in text, (command, text)
+        assert f"数据仓库文件 {file} 已损坏" in text
+        assert f"{whole // 2:,} bytes of the {whole:,}" in text
+        assert "Traceback" not in result.output
