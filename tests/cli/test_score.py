@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,8 +45,9 @@ def scored(demo_home: Path) -> str:
 
 
 def _summary(out: str) -> dict[str, list[str]]:
-    return {cells[0]: cells for line in out.splitlines() if line.startswith("│ ")
-            for cells in [[c.strip() for c in line.split("│")[1:-1]]]
+    # Columns are set apart by two spaces or more (one inside a cell).
+    return {cells[0]: cells for line in out.splitlines()
+            for cells in [re.split(r"\s{2,}", line.strip())]
             if cells and cells[0] in ("field-sales", "inside-sales")}
 
 
@@ -66,7 +68,7 @@ def test_score_stores_every_monthly_plan_and_skips_the_quarterly_one(
         cells = summary[plan]
         # plan, version, period, reps, scored, ratings, stored
         assert cells[1:5] == ["v1", "2025-03", str(len(reps)), str(len(ok))]
-        assert cells[6].startswith(f"new {len(plan_rows)} · changed 0 · same 0 · removed 0")
+        assert cells[6] == f"{len(plan_rows)} new/新增"
         assert len(ok) >= 3
 
 
@@ -77,7 +79,7 @@ def test_scoring_again_changes_nothing(demo_home: Path, scored: str) -> None:
                                 "--home", str(demo_home)], env=ENV)
     assert again.exit_code == 0, again.output
     cells = _summary(again.output)["field-sales"]
-    assert cells[6].startswith("new 0 · changed 0 · same ")
+    assert re.fullmatch(r"\d+ same/未变", cells[6])
     assert "inside-sales" not in _summary(again.output)
     with Workspace.open(demo_home) as ws:
         assert [(r.id, r.score, r.computed_at)
