@@ -147,3 +147,44 @@ def test_score_needs_a_period_and_export_a_known_format(demo_home: Path) -> None
                                    str(demo_home)], env=ENV)
     assert unscored.exit_code == 2
     assert "salescore score --period 2024-12" in unscored.stderr
+
+
+def test_the_readmes_first_session_runs_on_the_demo_that_make_demo_builds(
+        demo_home: Path) -> None:
+    from tests.test_readme import ROOT, readme_block
+
+    commands = readme_block("## A first session")
+    assert len(commands) >= 6
+    periods = {c[c.index("--period") + 1] for c in commands if "--period" in c}
+    # The Makefile's demo target and the README speak of the same periods.
+    demo_target = (ROOT / "Makefile").read_text(encoding="utf-8").split("\ndemo:")[1]
+    demo_target = demo_target.split("\n\n")[0]
+    assert set(re.findall(r"--period (\S+)", demo_target)) == {"2026-Q3", "2026-10"}
+    assert periods == {"2026", "2026-Q3", "2026-10"}
+    for command in commands:
+        result = runner.invoke(app, [*command, "--home", str(demo_home)], env=ENV)
+        assert result.exit_code == 0, (command, result.output)
+
+
+def test_the_score_summary_fits_an_80_column_terminal(demo_home: Path) -> None:
+    from rich.cells import cell_len
+
+    wide = console.width
+    console.width = 80
+    try:
+        result = runner.invoke(app, ["score", "--period", "2025-Q1", "--home", str(demo_home)],
+                               env=ENV)
+    finally:
+        console.width = wide
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert max(cell_len(line) for line in lines) <= 80
+    start = next(i for i, line in enumerate(lines) if "Scores / 评分 · 2025-Q1" in line)
+    end = next(i for i in range(start + 1, len(lines)) if lines[i].strip() == "" and i > start + 2)
+    summary = lines[start:end]
+    # Title, a blank line, two header lines, the rule, then one line per plan and period:
+    # field-sales and inside-sales by month (3 each), key-account-management by quarter.
+    rows = summary[5:]
+    assert len(rows) == 7, "\n".join(summary)
+    assert [r.split()[0] for r in rows] == ["field-sales"] * 3 + ["inside-sales"] * 3 + \
+        ["key-account-management"]

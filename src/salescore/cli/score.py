@@ -87,7 +87,7 @@ def _summary(period: str, results: tuple[PlanPeriodScore, ...]) -> Table:
     says only the counts that are not zero."""
     grid = Table(title=f"Scores / 评分 · {period}", box=box.SIMPLE_HEAD, pad_edge=False,
                  padding=(0, 1), collapse_padding=True)
-    for title, justify in (("plan\n方案", "left"), ("version\n版本", "right"),
+    for title, justify in (("plan\n方案", "left"), ("ver.\n版本", "right"),
                            ("period\n期间", "left"), ("reps\n销售", "right"),
                            ("scored\n有得分", "right"), ("ratings\n评级", "left"),
                            ("stored\n保存", "left")):
