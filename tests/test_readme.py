@@ -56,7 +56,8 @@ def test_the_own_data_commands_run_on_the_shipped_sample_files(
     # The one opportunity whose amount says 约5万 is in the rejects file, ready to correct.
     with (tmp_path / "rejects.csv").open(encoding="utf-8-sig", newline="") as f:
         [rejected] = list(csv.DictReader(f))
-    assert (rejected["_row"], rejected["商机编号"], rejected["商机金额"]) == ("6", "SJ-005", "约5万")
+    assert (rejected["_row"], rejected["商机编号"], rejected["商机金额"]) == \
+        ("6", "SJ-005", "约5万")
     rejected["商机金额"] = "50000"
     with (tmp_path / "fixed.csv").open("w", encoding="utf-8-sig", newline="") as f:
         out = csv.DictWriter(f, fieldnames=list(rejected))
