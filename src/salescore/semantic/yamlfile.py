@@ -114,7 +114,7 @@ def _first_alias(text: str, file: str, kind: type[yaml.SafeLoader]) -> Issue | N
             return Issue("yaml-alias", Text(
                 f"YAML aliases are not read (*{name}): write the value out where it is used",
                 f"不读取 YAML 别名（*{name}）：请在使用处直接写出取值"),
-                Location(file, event.start_mark.line + 1))
+                Location(file, event.start_mark.line + 1 if event.start_mark else None))
     return None
 
 
