@@ -180,11 +180,10 @@ def test_the_score_summary_fits_an_80_column_terminal(demo_home: Path) -> None:
     lines = result.output.splitlines()
     assert max(cell_len(line) for line in lines) <= 80
     start = next(i for i, line in enumerate(lines) if "Scores / 评分 · 2025-Q1" in line)
-    end = next(i for i in range(start + 1, len(lines)) if lines[i].strip() == "" and i > start + 2)
-    summary = lines[start:end]
-    # Title, a blank line, two header lines, the rule, then one line per plan and period:
+    rule = next(i for i in range(start, len(lines)) if "────" in lines[i])
+    # Below the header's rule, one line per plan and period (seven: no ranking follows):
     # field-sales and inside-sales by month (3 each), key-account-management by quarter.
-    rows = summary[5:]
-    assert len(rows) == 7, "\n".join(summary)
+    rows = [line for line in lines[rule + 1:] if line.strip()]
+    assert len(rows) == 7, "\n".join(lines[start:])
     assert [r.split()[0] for r in rows] == ["field-sales"] * 3 + ["inside-sales"] * 3 + \
         ["key-account-management"]

@@ -239,7 +239,8 @@ def _write(table: pa.Table, fmt: str, out: Path | None) -> None:
             safe = table.to_pandas()
             for name in table.column_names:
                 if pa.types.is_string(table.schema.field(name).type):
-                    safe[name] = safe[name].map(lambda v: v if v is None else neutralise(v))
+                    safe[name] = safe[name].map(
+                        lambda v: neutralise(v) if isinstance(v, str) else v)
             safe.to_csv(buffer, index=False, lineterminator="\n")
             _emit(buffer.getvalue(), out)
         case "json":

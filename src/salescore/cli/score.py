@@ -86,12 +86,16 @@ def _summary(period: str, results: tuple[PlanPeriodScore, ...]) -> Table:
     """One line per plan and period, narrow enough for an 80-column terminal: what was stored
     says only the counts that are not zero."""
     grid = Table(title=f"Scores / 评分 · {period}", box=box.SIMPLE_HEAD, pad_edge=False,
+                 show_edge=False,
                  padding=(0, 1), collapse_padding=True)
     for title, justify in (("plan\n方案", "left"), ("ver.\n版本", "right"),
                            ("period\n期间", "left"), ("reps\n销售", "right"),
                            ("scored\n有得分", "right"), ("ratings\n评级", "left"),
                            ("stored\n保存", "left")):
         grid.add_column(title, justify=justify)  # type: ignore[arg-type]
+    # A plan's name is what a person looks for: never cut; the counts wrap instead.
+    grid.columns[0].no_wrap = True
+    grid.columns[0].min_width = max((len(r.plan) for r in results), default=4)
     for result in results:
         subjects = result.card.subjects
         ratings = Counter(r for r in subjects["rating"].tolist() if isinstance(r, str))
