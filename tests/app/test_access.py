@@ -273,7 +273,7 @@ def test_import_and_its_rejects(server: Server) -> None:
     assert server.client.get(link).status_code == 401
     rejects = server.client.get(link, headers=server.headers("admin"))
     assert rejects.status_code == 200 and rejects.headers["content-type"].startswith("text/csv")
-    assert "required value missing" in rejects.text and ",3,\"team_id\"" in rejects.text
+    assert "required value missing" in rejects.text and '"teams.csv",3,' in rejects.text
     missing = server.client.get("/api/v1/imports/999999/rejects",
                                 headers=server.headers("admin"))
     assert missing.status_code == 404

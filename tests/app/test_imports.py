@@ -101,8 +101,9 @@ def test_the_rejects_and_messages_name_the_uploaded_file(server: Server, uploade
     assert done["source"] == "deals 2025.csv"
     rejects = server.client.get(done["rejects_url"], headers=server.headers("admin"))
     rows = list(csv.DictReader(io.StringIO(rejects.text.lstrip("\ufeff"))))
-    assert [(r["file"], r["row"], r["column"]) for r in rows] == [("deals 2025.csv", "3",
-                                                                    "team_id")]
+    assert [(r["_file"], r["_row"], r["name"]) for r in rows] == [("deals 2025.csv", "3",
+                                                                    "No id")]
+    assert rows[0]["_problems"] == 'team_id = "": required value missing'
     assert not GENERATED.search(rejects.text)
     empty = server.client.post("/api/v1/imports", data={"table": "teams"},
                                files={"file": (uploaded, "", "text/csv")},

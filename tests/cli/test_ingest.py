@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -51,8 +52,14 @@ def test_import_prints_counts_and_writes_rejects(tmp_path: Path, home: Path) -> 
     assert "abbreviated" not in out and "not a number" in out
     rejects = sorted((home / "rejects").glob("opportunities-*.csv"))
     assert len(rejects) == 1
-    text = rejects[0].read_text(encoding="utf-8-sig")
-    assert "deals.csv,3,stage,stage,Demo" in text.replace('"', "")
+    assert "correct the cells there and import that file again" in " ".join(out.split())
+    with rejects[0].open(encoding="utf-8-sig", newline="") as f:
+        table = list(csv.DictReader(f))
+    assert [(r["_file"], r["_row"], r["_key"]) for r in table] == [("deals.csv", "3", "o2"),
+                                                                  ("deals.csv", "4", "o3")]
+    assert table[0]["_problems"].startswith('stage = "Demo": stage not in the organisation')
+    # The row as the file has it; "-" gets the quote that keeps a spreadsheet from running it.
+    assert (table[0]["stage"], table[0]["amount"], table[0]["channel"]) == ("Demo", "200", "'-")
     with Workspace.open(home) as ws, ws._app.session() as session:
         run = session.scalars(select(ImportRun)).one()
         assert (run.table_name, run.status, run.read_rows, run.inserted, run.updated,
@@ -183,7 +190,8 @@ def test_rejects_go_where_asked(tmp_path: Path, home: Path) -> None:
                     "--rejects", str(target)])
     assert result["rejects_file"] == str(target)
     lines = target.read_text(encoding="utf-8-sig").splitlines()
-    assert len(lines) == 3 and lines[0].startswith('"file","row","column","field","value"')
+    assert len(lines) == 3
+    assert lines[0].startswith('"_file","_row","_key","_problems","_problems_zh","opportunity_id"')
 
 
 def test_the_import_report_shows_the_mappings_warnings(tmp_path: Path, home: Path) -> None:

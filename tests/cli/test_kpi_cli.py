@@ -154,3 +154,16 @@ def test_unknown_kpi_is_a_clean_error(tiny_home: Path) -> None:
     result = runner.invoke(app, ["kpi", "compute", "win_rat", "--home", str(tiny_home)])
     assert result.exit_code == 2
     assert "unknown KPI 'win_rat'; did you mean win_rate" in result.output
+
+
+def test_csv_text_a_spreadsheet_would_run_gets_a_quote(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    with Workspace.init(home, KPIS.settings, overwrite=True) as ws:
+        KPIS.load(ws._warehouse)
+        ws._warehouse.execute_sql(
+            "UPDATE opportunities SET product = '=HYPERLINK(\"http://x\",\"y\")'")
+    out = invoke("kpi", "compute", "opportunities_created", "--by", "product", "--period",
+                 "2025-Q1", "--format", "csv", "--home", str(home))
+    [row] = list(csv.DictReader(io.StringIO(out)))
+    assert row["product"] == "'=HYPERLINK(\"http://x\",\"y\")"
+    assert float(row["opportunities_created"]) > 0  # numbers stay numbers

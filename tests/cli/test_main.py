@@ -63,6 +63,8 @@ def test_demo_then_info_counts_every_table(tmp_path: Path) -> None:
     demo = subprocess.run([*cli, "demo", "--scale", "small", "--seed", "3"], env=env,
                           capture_output=True, text=True, timeout=300)
     assert demo.returncode == 0, demo.stderr
+    # Not a terminal: no progress bar, on either stream.
+    assert "组织架构" not in demo.stderr + demo.stdout and "━" not in demo.stderr
     info = subprocess.run([*cli, "info"], env={**env, "COLUMNS": "200"}, capture_output=True,
                           text=True, timeout=120)
     assert info.returncode == 0, info.stderr
@@ -85,3 +87,55 @@ def test_a_second_writer_gets_a_plain_message(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert "one writing process" in done.stderr
+
+
+def test_a_warehouse_file_cut_in_half_is_said_to_be_damaged_by_every_command(
+        tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    from salescore.workspace import Workspace
+
+    home = tmp_path / "data"
+    with Workspace.init(home) as ws:
+        # Enough rows for the file to hold blocks past its header.
+        ws.owner().import_arrow("teams", pa.table({
+            "team_id": [f"T{i:06d}" for i in range(200_000)],
+            "name": [f"Team {i} of the organisation" for i in range(200_000)]}))
+    file = home / "warehouse.duckdb"
+    whole = file.stat().st_size
+    assert whole > 1_000_000
+    os.truncate(file, whole // 2)
+    for command in (["info"], ["score", "--period", "2026-10"], ["quality"],
+                    ["kpi", "compute", "win_rate", "--period", "2026-Q3"],
+                    ["export", "teams", str(tmp_path / "t.csv")]):
+        result = runner.invoke(app, [*command, "--home", str(home)])
+        assert result.exit_code == 2, (command, result.output)
+        text = " ".join(result.output.split())
+        assert f"The warehouse file {file} is damaged" in text, (command, text)
+        assert f"数据仓库文件 {file} 已损坏" in text
+        assert f"{whole // 2:,} bytes of the {whole:,}" in text
+        assert "Traceback" not in result.output
+
+
+def test_demo_shows_its_progress_on_standard_error_in_a_terminal(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from rich.console import Console
+
+    import salescore.cli.main as main
+
+    screen = io.StringIO()
+    monkeypatch.setattr(main, "err_console", Console(file=screen, force_terminal=True,
+                                                     width=100))
+    monkeypatch.setattr(main, "is_interactive", lambda: True)
+    result = runner.invoke(app, ["demo", "--home", str(tmp_path / "demo")],
+                           env={"SALESCORE_WAREHOUSE_URL": None, "SALESCORE_APP_DB_URL": None})
+    assert result.exit_code == 0, result.output
+    shown = screen.getvalue()
+    # From the start (before the organisation is built) to the log-ins, then cleared.
+    for step in ("organisation / 组织架构", "deals and activities / 商机与活动",
+                 "web log-ins / 网页登录账号"):
+        assert step in shown, shown[-500:]
+    assert "组织架构" not in result.output  # standard output holds only the results
+    assert "Log-ins for the web app" in result.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,8 +45,9 @@ def scored(demo_home: Path) -> str:
 
 
 def _summary(out: str) -> dict[str, list[str]]:
-    return {cells[0]: cells for line in out.splitlines() if line.startswith("│ ")
-            for cells in [[c.strip() for c in line.split("│")[1:-1]]]
+    # Columns are set apart by two spaces or more (one inside a cell).
+    return {cells[0]: cells for line in out.splitlines()
+            for cells in [re.split(r"\s{2,}", line.strip())]
             if cells and cells[0] in ("field-sales", "inside-sales")}
 
 
@@ -66,7 +68,7 @@ def test_score_stores_every_monthly_plan_and_skips_the_quarterly_one(
         cells = summary[plan]
         # plan, version, period, reps, scored, ratings, stored
         assert cells[1:5] == ["v1", "2025-03", str(len(reps)), str(len(ok))]
-        assert cells[6].startswith(f"new {len(plan_rows)} · changed 0 · same 0 · removed 0")
+        assert cells[6] == f"{len(plan_rows)} new/新增"
         assert len(ok) >= 3
 
 
@@ -77,7 +79,7 @@ def test_scoring_again_changes_nothing(demo_home: Path, scored: str) -> None:
                                 "--home", str(demo_home)], env=ENV)
     assert again.exit_code == 0, again.output
     cells = _summary(again.output)["field-sales"]
-    assert cells[6].startswith("new 0 · changed 0 · same ")
+    assert re.fullmatch(r"\d+ same/未变", cells[6])
     assert "inside-sales" not in _summary(again.output)
     with Workspace.open(demo_home) as ws:
         assert [(r.id, r.score, r.computed_at)
@@ -145,3 +147,43 @@ def test_score_needs_a_period_and_export_a_known_format(demo_home: Path) -> None
                                    str(demo_home)], env=ENV)
     assert unscored.exit_code == 2
     assert "salescore score --period 2024-12" in unscored.stderr
+
+
+def test_the_readmes_first_session_runs_on_the_demo_that_make_demo_builds(
+        demo_home: Path) -> None:
+    from tests.test_readme import ROOT, readme_block
+
+    commands = readme_block("## A first session")
+    assert len(commands) >= 6
+    periods = {c[c.index("--period") + 1] for c in commands if "--period" in c}
+    # The Makefile's demo target and the README speak of the same periods.
+    demo_target = (ROOT / "Makefile").read_text(encoding="utf-8").split("\ndemo:")[1]
+    demo_target = demo_target.split("\n\n")[0]
+    assert set(re.findall(r"--period (\S+)", demo_target)) == {"2026-Q3", "2026-10"}
+    assert periods == {"2026", "2026-Q3", "2026-10"}
+    for command in commands:
+        result = runner.invoke(app, [*command, "--home", str(demo_home)], env=ENV)
+        assert result.exit_code == 0, (command, result.output)
+
+
+def test_the_score_summary_fits_an_80_column_terminal(demo_home: Path) -> None:
+    from rich.cells import cell_len
+
+    wide = console.width
+    console.width = 80
+    try:
+        result = runner.invoke(app, ["score", "--period", "2025-Q1", "--home", str(demo_home)],
+                               env=ENV)
+    finally:
+        console.width = wide
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert max(cell_len(line) for line in lines) <= 80
+    start = next(i for i, line in enumerate(lines) if "Scores / 评分 · 2025-Q1" in line)
+    rule = next(i for i in range(start, len(lines)) if "────" in lines[i])
+    # Below the header's rule, one line per plan and period (seven: no ranking follows):
+    # field-sales and inside-sales by month (3 each), key-account-management by quarter.
+    rows = [line for line in lines[rule + 1:] if line.strip()]
+    assert len(rows) == 7, "\n".join(lines[start:])
+    assert [r.split()[0] for r in rows] == ["field-sales"] * 3 + ["inside-sales"] * 3 + \
+        ["key-account-management"]

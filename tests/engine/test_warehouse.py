@@ -128,3 +128,22 @@ def test_redacted_url_parses_back_to_the_same_place(url: str) -> None:
     parsed = WarehouseURL.parse(url)
     assert WarehouseURL.parse(parsed.redacted()) == parsed
     assert parsed.redacted() == url
+
+
+def test_a_warehouse_file_cut_short_does_not_open_and_says_it_is_damaged(tmp_path: Path) -> None:
+    import os
+
+    path = tmp_path / "warehouse.duckdb"
+    with Warehouse.open(str(path)) as wh:
+        wh.create_tables()
+        wh.append("teams", pa.table({"team_id": [f"T{i}" for i in range(100_000)],
+                                     "name": ["x"] * 100_000, "parent_team_id": [None] * 100_000,
+                                     "department": [None] * 100_000,
+                                     "region": [None] * 100_000}))
+    with Warehouse.open(str(path), read_only=True) as wh:  # whole: it opens
+        assert wh.table_info()[0].rows == 100_000
+    for size in (path.stat().st_size // 2, 100):
+        os.truncate(path, size)
+        with pytest.raises(StoreError, match=f"The warehouse file {path} is damaged") as caught:
+            Warehouse.open(str(path), read_only=True)
+        assert caught.value.text.zh.startswith(f"数据仓库文件 {path} 已损坏")

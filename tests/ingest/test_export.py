@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -88,3 +89,42 @@ def test_the_demo_organisation_round_trips_through_csv(tmp_path: Path, duck: War
         result = import_file(duck, settings, declared.name, path)
         assert (result.read_rows, result.unchanged, result.rejected) == (written, written, 0), \
             (declared.name, result.reasons()[:3])
+
+
+# (A tab or carriage return in front is trimmed on import, so it never reaches an export;
+# tests/core/test_spreadsheet.py has those.)
+FORMULAS = ['=HYPERLINK("http://x","y")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)",
+            "'=already quoted", "-", "+86 10 6552 9988"]
+
+
+def test_csv_export_is_safe_to_open_and_reads_back_unchanged(tmp_path: Path,
+                                                             duck: Warehouse) -> None:
+    import_arrow(duck, SHANGHAI, "targets", pa.table({
+        "scope": ["rep"] * len(FORMULAS), "scope_id": [f"r{i}" for i in range(len(FORMULAS))],
+        "period": ["2025-03"] * len(FORMULAS), "kpi": ["revenue_won"] * len(FORMULAS),
+        "value": [-5.5] + [1.0] * (len(FORMULAS) - 1), "set_by": FORMULAS,
+        "reason": ["-12.5"] * len(FORMULAS)}))
+    before = rows(duck, "SELECT * FROM targets ORDER BY scope_id")
+    assert [r[5] for r in before] == FORMULAS
+    path = tmp_path / "targets.csv"
+    export_table(duck, "targets", path)
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    # No cell starts with a formula character: each such text has a quote in front; a number in
+    # a number column, and a text that is a plain number, are left as they are.
+    assert lines[1] == ('"rep","r0","2025-03","revenue_won",-5.5,'
+                        '"\'=HYPERLINK(""http://x"",""y"")","-12.5"')
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        cells = [r["set_by"] for r in csv.DictReader(f)]
+    assert cells == ["'=HYPERLINK(\"http://x\",\"y\")", "'+1+cmd|' /C calc'!A0", "'-2+3",
+                     "'@SUM(A1)", "''=already quoted", "'-", "'+86 10 6552 9988"]
+    result = import_file(duck, SHANGHAI, "targets", path)
+    assert (result.unchanged, result.updated, result.rejected) == (len(FORMULAS), 0, 0), \
+        result.rejects.to_pylist()
+    assert rows(duck, "SELECT * FROM targets ORDER BY scope_id") == before
+    # XLSX keeps writing text: the cell is a string, never a formula.
+    from python_calamine import CalamineWorkbook
+
+    export_table(duck, "targets", tmp_path / "targets.xlsx")
+    sheet = CalamineWorkbook.from_path(str(tmp_path / "targets.xlsx")).get_sheet_by_index(0)
+    data = sheet.to_python()
+    assert data[1][4] == -5.5 and data[1][5] == FORMULAS[0]

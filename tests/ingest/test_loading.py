@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -87,24 +86,6 @@ def test_strict_aborts_on_any_rejected_row(tmp_path: Path, warehouse: Warehouse)
                          write_csv(tmp_path / "c.csv", closed), options=ImportOptions(strict=True))
     assert result.status == "aborted"
     assert rows(warehouse, "SELECT * FROM opportunities ORDER BY 1") == before
-
-
-def test_rejects_file_has_file_row_column_value_reason(tmp_path: Path,
-                                                       warehouse: Warehouse) -> None:
-    path = write_csv(tmp_path / "deals.csv", DEALS + "o5,c1,r1,someday,lead,$ 12k,CNY,\n"
-                                                     "o6,c1,r1,2025-01-01,lead\n")
-    result = import_file(warehouse, OrgSettings(), "opportunities", path)
-    assert counts(result) == (5, 3, 0, 0, 2)
-    out = result.write_rejects(tmp_path / "rejects.csv")
-    with out.open(encoding="utf-8-sig", newline="") as f:
-        table = list(csv.DictReader(f))
-    assert [(r["file"], r["row"], r["column"], r["value"]) for r in table] == [
-        ("deals.csv", "5", "Amount", "$ 12k"), ("deals.csv", "5", "Created At", "someday"),
-        ("deals.csv", "6", "", "o6,c1,r1,2025-01-01,lead")]
-    assert table[0]["reason"] == "abbreviated amounts (k, m, 万) are not guessed"
-    assert table[0]["reason_zh"] == "不猜测缩写金额（k、m、万 等）"
-    assert table[2]["reason"] == "expected 8 fields, found 5"
-    assert result.reasons()[0]["count"] == 1
 
 
 def test_an_amounts_own_currency_is_not_relabelled(tmp_path: Path, warehouse: Warehouse) -> None:

@@ -184,3 +184,41 @@ def test_an_unprintable_character_is_an_issue_at_its_line_not_a_crash() -> None:
     (issue,) = document.issues
     assert str(issue.location) == "plan.yaml:2"
     assert issue.text.en == "not valid YAML: character '\\x07' is not allowed (only printable text)"
+
+
+def _alias_bomb(levels: int = 9, width: int = 9) -> str:
+    """``levels`` lists of ``width`` aliases of the list before: width**levels values once
+    expanded (9 x 9: 387 million), in ten short lines."""
+    lines = ["a0: &a0 [" + ", ".join(["x"] * width) + "]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * width) + "]"
+              for i in range(1, levels)]
+    return "kpis:\n" + "".join(f"  {line}\n" for line in lines)
+
+
+def test_an_alias_bomb_is_refused_at_its_line_in_every_reader_well_under_a_second(
+        tmp_path: Path) -> None:
+    import time
+
+    from salescore.semantic.settings_file import SettingsError, parse_settings
+
+    text = _alias_bomb()
+    catalogue = tmp_path / "bomb.yaml"
+    catalogue.write_text(text, encoding="utf-8")
+    started = time.perf_counter()
+    doc = read_yaml(text, "bomb.yaml")
+    assert doc.data is None
+    assert [(i.rule, str(i.location)) for i in doc.issues] == [("yaml-alias", "bomb.yaml:3")]
+    assert doc.issues[0].message == ("YAML aliases are not read (*a0): write the value out "
+                                     "where it is used")
+    assert doc.issues[0].message_zh == "不读取 YAML 别名（*a0）：请在使用处直接写出取值"
+    # The plan checker, the KPI catalogue, an import mapping and the settings: the same issue.
+    plan = check_plan_text(text, file="plan.yaml")
+    assert [(i.rule, str(i.location)) for i in plan.errors] == [("yaml-alias", "plan.yaml:3")]
+    _, issues = read_files([catalogue])
+    assert [(i.rule, i.location.line if i.location else None) for i in issues] == \
+        [("yaml-alias", 3)]
+    with pytest.raises(IngestError, match=r"map\.yaml:3: YAML aliases are not read"):
+        parse_mapping(text, origin="map.yaml")
+    with pytest.raises(SettingsError, match=r"salescore\.yaml:3: YAML aliases are not read"):
+        parse_settings(text, "salescore.yaml")
+    assert time.perf_counter() - started < 0.5

@@ -193,6 +193,9 @@ def _print_result(result: ImportResult, locale: str) -> None:
                       highlight=False)
     if result.rejects_file:
         console.print(f"Rejected rows written to / 被拒行已写入: {result.rejects_file}",
+                      highlight=False, soft_wrap=True)
+        console.print("  one line per row with its problems: correct the cells there and import "
+                      "that file again / 每行附问题说明：在该文件中修正后可直接再次导入",
                       highlight=False)
 
 

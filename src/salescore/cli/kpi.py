@@ -19,6 +19,7 @@ from rich.table import Table
 
 from salescore.cli.common import HomeOption, console, err_console, fail, open_workspace
 from salescore.core.errors import ConfigError, SalescoreError
+from salescore.core.spreadsheet import neutralise
 from salescore.core.text import is_chinese
 from salescore.workspace import (
     Catalog,
@@ -234,7 +235,13 @@ def _write(table: pa.Table, fmt: str, out: Path | None) -> None:
                 console.print(grid)
         case "csv":
             buffer = io.StringIO()
-            table.to_pandas().to_csv(buffer, index=False, lineterminator="\n")
+            # A name such as =HYPERLINK(...) must not run when the file is opened.
+            safe = table.to_pandas()
+            for name in table.column_names:
+                if pa.types.is_string(table.schema.field(name).type):
+                    safe[name] = safe[name].map(
+                        lambda v: neutralise(v) if isinstance(v, str) else v)
+            safe.to_csv(buffer, index=False, lineterminator="\n")
             _emit(buffer.getvalue(), out)
         case "json":
             rows = [{k: _plain(v) for k, v in row.items()} for row in table.to_pylist()]

@@ -7,10 +7,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
-from salescore.cli.common import HomeOption, console, fail, open_workspace
+from salescore.cli.common import (
+    HomeOption,
+    console,
+    err_console,
+    fail,
+    is_interactive,
+    open_workspace,
+)
 from salescore.cli.kpi import kpi_app
 from salescore.core.errors import SalescoreError
 from salescore.workspace import Locations, Organisation, OrgSettings, Workspace
@@ -88,7 +102,7 @@ def demo(
         raise typer.Exit(2)
     config = DemoConfig(scale=_lit_scale(scale), seed=seed, locale=_lit_locale(locale))
     with _progress() as progress:
-        task = progress.add_task("demo", total=None)
+        task = progress.add_task("organisation / 组织架构", total=None)
 
         def report(stage: str, done: int, total: int) -> None:
             progress.update(task, description=stage, completed=done, total=total)
@@ -104,6 +118,7 @@ def demo(
             fail(exc)
         with ws:
             adopted = ws.owner().load_demo(config, progress=report)
+            progress.update(task, description="web log-ins / 网页登录账号")
             made = demo_logins(ws)
     console.print(f"Plans in force from / 方案生效自 {config.start}: "
                   f"{', '.join(a.plan for a in adopted)}", highlight=False)
@@ -134,8 +149,11 @@ def _lit_locale(value: str) -> Literal["en", "zh_CN"]:
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=console, transient=True)
+    """A progress bar on standard error, while a person watches it (a terminal): the spinner
+    moves between the generator's steps, which are few on the small scale."""
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                    MofNCompleteColumn(), TimeElapsedColumn(), console=err_console,
+                    transient=True, disable=not is_interactive())
 
 
 def _print_counts(counts: dict[str, int], title: str) -> None:

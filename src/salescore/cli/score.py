@@ -24,6 +24,7 @@ from typing import Annotated, Any
 import pandas as pd
 import pyarrow as pa
 import typer
+from rich import box
 from rich.table import Table
 from rich.tree import Tree
 
@@ -82,25 +83,39 @@ def score(
 
 
 def _summary(period: str, results: tuple[PlanPeriodScore, ...]) -> Table:
-    grid = Table(title=f"Scores / 评分 · {period}")
-    for title, justify in (("plan / 方案", "left"), ("version / 版本", "right"),
-                           ("period / 期间", "left"), ("reps / 销售", "right"),
-                           ("scored / 有得分", "right"), ("ratings / 评级", "left"),
-                           ("stored / 保存", "left")):
+    """One line per plan and period, narrow enough for an 80-column terminal: what was stored
+    says only the counts that are not zero."""
+    grid = Table(title=f"Scores / 评分 · {period}", box=box.SIMPLE_HEAD, pad_edge=False,
+                 show_edge=False,
+                 padding=(0, 1), collapse_padding=True)
+    for title, justify in (("plan\n方案", "left"), ("ver.\n版本", "right"),
+                           ("period\n期间", "left"), ("reps\n销售", "right"),
+                           ("scored\n有得分", "right"), ("ratings\n评级", "left"),
+                           ("stored\n保存", "left")):
         grid.add_column(title, justify=justify)  # type: ignore[arg-type]
+    # A plan's name is what a person looks for: never cut; the counts wrap instead.
+    grid.columns[0].no_wrap = True
+    grid.columns[0].min_width = max((len(r.plan) for r in results), default=4)
     for result in results:
         subjects = result.card.subjects
         ratings = Counter(r for r in subjects["rating"].tolist() if isinstance(r, str))
         order = [r.label for r in result.card.plan.ratings]
-        shown = " · ".join(f"{label} {ratings[label]}" for label in order if ratings[label])
-        stored = result.stored
-        saved = "—" if stored is None else (
-            f"new {stored.inserted} · changed {stored.updated} · same {stored.unchanged} · "
-            f"removed {stored.deleted} / 新增 {stored.inserted} · 更新 {stored.updated} · "
-            f"未变 {stored.unchanged} · 删除 {stored.deleted}")
+        shown = " ".join(f"{label}:{ratings[label]}" for label in order if ratings[label])
         grid.add_row(result.plan, f"v{result.version}", result.period, str(len(subjects)),
-                     str(int((subjects["status"] == "ok").sum())), shown or "—", saved)
+                     str(int((subjects["status"] == "ok").sum())), shown or "—",
+                     _stored(result))
     return grid
+
+
+def _stored(result: PlanPeriodScore) -> str:
+    """What storing did, e.g. ``12 new/新增``: the counts that are not zero (``0 same/未变``
+    when all are)."""
+    stored = result.stored
+    if stored is None:
+        return "—"
+    counts = ((stored.inserted, "new/新增"), (stored.updated, "changed/更新"),
+              (stored.unchanged, "same/未变"), (stored.deleted, "removed/删除"))
+    return " · ".join(f"{n} {what}" for n, what in counts if n) or "0 same/未变"
 
 
 def _ranking(result: PlanPeriodScore, top: int) -> Table:

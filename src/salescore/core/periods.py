@@ -98,6 +98,11 @@ class Grain(StrEnum):
         return None
 
     @property
+    def zh(self) -> str:
+        """The grain's name in Chinese, for messages: ``Grain.QUARTER.zh == "季度"``."""
+        return _GRAIN_ZH[self]
+
+    @property
     def is_fiscal(self) -> bool:
         """Whether periods of this grain depend on the fiscal year start month."""
         return self in (Grain.FISCAL_QUARTER, Grain.FISCAL_YEAR)

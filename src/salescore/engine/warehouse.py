@@ -113,6 +113,43 @@ def _locked_error(exc: Exception, path: str) -> StoreLockedError:
     )
 
 
+# What DuckDB says of a file that is not all there, or not what it wrote.
+_DAMAGED = ("Could not read enough bytes", "not a valid DuckDB database file", "Corrupt database",
+            "checksum")
+_HEADER = 3 * 4096  # DuckDB's file header and its two database headers, before the blocks
+
+
+def _damaged_error(path: str, detail: str, detail_zh: str | None = None) -> StoreError:
+    return StoreError(
+        f"The warehouse file {path} is damaged ({detail}); salescore cannot read it. Restore it "
+        "from a backup, or move it away and build it again (salescore init, then import the "
+        "files again; or salescore demo).",
+        message_zh=f"数据仓库文件 {path} 已损坏（{detail_zh or detail}），salescore 无法读取。"
+                   "请从备份恢复；或将其移走后重新建立（salescore init 后重新导入数据文件，"
+                   "或 salescore demo）。")
+
+
+def _check_whole(backend: BaseBackend, path: str) -> None:
+    """A :class:`StoreError` saying the file is damaged when it is shorter than its own header
+    says (cut short by a full disk or an interrupted copy). DuckDB reads blocks only when a
+    query needs them, so such a file opens, and fails in the middle of a command. Not checked
+    while a write-ahead log is beside the file: its blocks may not be in the file yet."""
+    if Path(f"{path}.wal").exists():
+        return
+    try:
+        [(block_size, blocks)] = backend.con.execute(
+            "SELECT block_size, total_blocks FROM pragma_database_size() "
+            "WHERE database_name = current_database()").fetchall()
+        size = Path(path).stat().st_size
+    except (duckdb.Error, OSError, ValueError):
+        return  # nothing to compare: the commands will say what is wrong
+    expected = _HEADER + int(blocks) * int(block_size)
+    if size < expected:
+        backend.disconnect()
+        raise _damaged_error(path, f"{size:,} bytes of the {expected:,} its header describes",
+                             f"文件只有 {size:,} 字节，其文件头记载应为 {expected:,} 字节")
+
+
 class Warehouse:
     """An open warehouse. Use as a context manager, or call :meth:`close`."""
 
@@ -135,8 +172,12 @@ class Warehouse:
                 except duckdb.IOException as exc:
                     if "lock" in str(exc):
                         raise _locked_error(exc, parsed.path) from None
+                    if any(sign in str(exc) for sign in _DAMAGED):
+                        raise _damaged_error(parsed.path, str(exc)) from None
                     raise StoreError(f"cannot open the warehouse {parsed.path}: {exc}",
                                      message_zh=f"无法打开数据仓库 {parsed.path}：{exc}") from None
+                if parsed.path != ":memory:":
+                    _check_whole(backend, parsed.path)
             case "postgres":
                 backend = cls._connect_postgres(parsed)
         return cls(backend, parsed)

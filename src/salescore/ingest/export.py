@@ -2,7 +2,10 @@
 
 Timestamps are written in UTC with an explicit ``Z`` (so that re-importing them does not read
 them in the organisation's time zone), amounts with their two decimals, rows ordered by key.
-CSV is UTF-8 with a byte-order mark, so that Excel shows Chinese correctly.
+CSV is UTF-8 with a byte-order mark, so that Excel shows Chinese correctly; a text that a
+spreadsheet would run as a formula (``=HYPERLINK(...)``) gets a quote in front, which the importer
+takes off again (:mod:`salescore.ingest.formulas`). XLSX cells are written as text, never as
+formulas.
 
 >>> import tempfile, pathlib, pyarrow as pa
 >>> from salescore.engine.warehouse import Warehouse
@@ -30,6 +33,7 @@ import pyarrow.parquet as pq
 from salescore.compile.schema import schema, unbound
 from salescore.engine.runner import Runner
 from salescore.engine.warehouse import Warehouse
+from salescore.ingest.formulas import neutralise_table
 from salescore.ingest.problems import IngestError
 from salescore.model.tables import table
 
@@ -104,9 +108,10 @@ def export_table(source: Runner | Warehouse, name: str, path: Path | str,
     path.parent.mkdir(parents=True, exist_ok=True)
     match fmt:
         case "csv":
-            # Numbers stay unquoted; only timestamps need their zone spelled out.
+            # Numbers stay unquoted (and numbers: a negative amount is no formula); only
+            # timestamps need their zone spelled out; text is made safe to open.
             columns = [_timestamp_text(c.combine_chunks()) if pa.types.is_timestamp(c.type)
-                       else c for c in data.columns]
+                       else c for c in neutralise_table(data).columns]
             with path.open("wb") as out:
                 out.write("\ufeff".encode())
                 pacsv.write_csv(pa.table(dict(zip(data.column_names, columns, strict=True))),

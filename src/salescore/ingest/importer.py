@@ -7,6 +7,13 @@ rows of one source, in one transaction, and that every row that is not loaded is
 ``read_rows == inserted + updated + unchanged + rejected`` (identical repeated rows count as
 unchanged), each rejected row with its row number, column, value and reason in ``rejects``.
 
+The rejects file (:meth:`ImportResult.write_rejects`) is made to be corrected and imported again:
+one line per rejected row with every problem found in it (:data:`REJECT_NOTES`: the file, the
+row, its key, the problems in English and Chinese), then the row's values as the file had them,
+under the file's own column names. The importer leaves the note columns out when it reads such a
+file, so that, once the bad cells are corrected, it imports as it is, with the same options or
+mapping as the first file.
+
 >>> import pyarrow as pa
 >>> from salescore.engine.warehouse import Warehouse
 >>> from salescore.model.org import OrgSettings
@@ -25,7 +32,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, assert_never
 
 import numpy as np
 import pyarrow as pa
@@ -35,7 +42,8 @@ from pydantic import BaseModel, ConfigDict
 
 from salescore.engine.warehouse import Warehouse
 from salescore.ingest.cleaning import Cleaned, DateOrder, as_text, stated_currency
-from salescore.ingest.loading import REJECT_COLUMNS, Orphans, load
+from salescore.ingest.formulas import neutralise_table, restore_table
+from salescore.ingest.loading import REJECT_COLUMNS, Orphans, load, rule_reason
 from salescore.ingest.mapping import MappingSpec
 from salescore.ingest.problems import IngestError, Problem, Reason
 from salescore.ingest.readers import (
@@ -43,6 +51,7 @@ from salescore.ingest.readers import (
     Format,
     ReadOptions,
     SourceTable,
+    format_of,
     read_source,
     source_from_arrow,
 )
@@ -57,7 +66,15 @@ from salescore.ingest.validation import (
     unknown_stage_problem,
 )
 from salescore.model.org import OrgSettings, Pipeline
-from salescore.model.tables import TABLE_NAMES, DataType, Table, table
+from salescore.model.tables import (
+    TABLE_NAMES,
+    DataType,
+    ForbiddenWhen,
+    NotBefore,
+    RequiredWhen,
+    Table,
+    table,
+)
 from salescore.semantic.issues import Issue
 
 Progress = Callable[[str, int, int], None]
@@ -68,6 +85,11 @@ STEPS = ("read", "map", "clean", "validate", "references", "classify", "write", 
 REJECTS_SCHEMA = pa.schema([("file", pa.string()), ("row", pa.int64()), ("column", pa.string()),
                             ("field", pa.string()), ("value", pa.string()),
                             ("reason", pa.string()), ("reason_zh", pa.string())])
+
+REJECT_NOTES = ("_file", "_row", "_key", "_problems", "_problems_zh")
+"""The columns a rejects file adds before the source's own: the file and row the values came
+from, the row's key, and every problem found in the row (English, Chinese). A source that has a
+``_problems`` column is a rejects file: these columns are not read as data."""
 
 
 class ImportOptions(BaseModel):
@@ -122,6 +144,10 @@ class ImportResult:
     warnings: tuple[Issue, ...] = ()
     seconds: float = 0.0
     rejects_file: Path | None = None
+    rejected_rows: pa.Table | None = None
+    """One row per rejected row: :data:`REJECT_NOTES`, then the source's columns as text."""
+    delimiter: str = ","
+    """The delimiter the rejects file is written with: the one the import was told to read."""
 
     @property
     def loaded(self) -> bool:
@@ -139,12 +165,17 @@ class ImportResult:
         return sorted(out, key=lambda g: (-g["count"], min(g["rows"])))
 
     def write_rejects(self, path: Path | str) -> Path:
-        """Write the rejects as CSV (UTF-8 with a BOM, so that Excel shows Chinese)."""
+        """Write the rejected rows (:attr:`rejected_rows`) as CSV, UTF-8 with a BOM (so that
+        Excel shows Chinese), each text that a spreadsheet would run as a formula with a quote
+        in front (which the importer takes off again)."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
+        wide = self.rejected_rows if self.rejected_rows is not None else \
+            _wide_rejects(self.rejects, None, {}, ())
         with path.open("wb") as out:
             out.write("\ufeff".encode())
-            pacsv.write_csv(self.rejects, out)
+            pacsv.write_csv(neutralise_table(wide), out,
+                            pacsv.WriteOptions(delimiter=self.delimiter))
         return path
 
     def with_rejects_file(self, path: Path) -> ImportResult:
@@ -209,18 +240,40 @@ def import_file(warehouse: Warehouse, settings: OrgSettings, table_name: str, pa
     _check_table(table_name)
     src_spec = mapping.source if mapping else None
     read = ReadOptions(
-        format=options.format or (src_spec.format if src_spec else None),
-        encoding=options.encoding or (src_spec.encoding if src_spec else None),
+        format=options.format or _named_format(path) or (src_spec.format if src_spec else None),
+        encoding=None if _has_bom(path) else
+        options.encoding or (src_spec.encoding if src_spec else None),
         delimiter=options.delimiter or (src_spec.delimiter if src_spec else None),
         sheet=options.sheet or (src_spec.sheet if src_spec else None),
     )
     started = time.perf_counter()
     _step(progress, "read")
-    # Not kept in a local: import_source lets go of the file's text once it is mapped.
-    return import_source(warehouse, settings, table_name, read_source(path, read, name=name),
-                         mapping=mapping,
-                         options=options, progress=progress, started=started,
-                         source_label=name or str(path))
+    # Not kept in a local: import_source lets go of the file's text once it is read.
+    result = import_source(warehouse, settings, table_name, read_source(path, read, name=name),
+                           mapping=mapping,
+                           options=options, progress=progress, started=started,
+                           source_label=name or str(path))
+    told = read.delimiter.replace("\\t", "\t") if read.delimiter else ","
+    return replace(result, delimiter=told) if len(told) == 1 else result
+
+
+def _named_format(path: Path | str) -> Format | None:
+    """The format the file's suffix names, if it names one: a mapping written for an Excel
+    export still reads the CSV rejects file of that export."""
+    try:
+        return format_of(Path(path))
+    except IngestError:
+        return None
+
+
+def _has_bom(path: Path | str) -> bool:
+    """Whether the file starts with a UTF-8 byte-order mark, which says its encoding for sure
+    (salescore's rejects files and exports do), whatever the mapping expects."""
+    try:
+        with Path(path).open("rb") as f:
+            return f.read(3) == b"\xef\xbb\xbf"
+    except OSError:
+        return False
 
 
 def import_arrow(warehouse: Warehouse, settings: OrgSettings, table_name: str, data: Any, *,
@@ -260,8 +313,11 @@ def import_source(warehouse: Warehouse, settings: OrgSettings, table_name: str,
     declared = table(table_name)
     notes: list[Reason] = []
     _step(progress, "map")
+    source = _without_notes(source)
     mapped = _map(source, declared, settings, mapping, options, notes)
-    del source  # the mapped columns are all that is needed from here: free the rest
+    # The file's own values are kept for the rejects file: its rows are known only once loaded.
+    original = source.data
+    del source
     _step(progress, "clean")
     cleaned = _clean(declared, mapped, _clean_context(settings, mapping, options))
     _step(progress, "validate")
@@ -272,6 +328,9 @@ def import_source(warehouse: Warehouse, settings: OrgSettings, table_name: str,
     good, rejects, collapsed = _good_rows(declared, cleaned, problems, mapped, notes)
     del cleaned  # the good rows are all that is loaded
     loaded = _load(warehouse, declared, good, mapped, rejects, options, progress, notes)
+    key = [mapped.columns[k] for k in declared.key if k in mapped.columns]
+    wide = _wide_rejects(loaded.rejects, original, {c.name: c.raw for c in key}, mapped.rows)
+    del original
     return ImportResult(
         table=table_name, source=source_label or mapped.file,
         mapping=mapping.origin if mapping else None, status=loaded.status,
@@ -281,7 +340,57 @@ def import_source(warehouse: Warehouse, settings: OrgSettings, table_name: str,
         unknown_stages=stages.unknown, added_stages=stages.added,
         pipeline=stages.pipeline if stages.added and loaded.status == "loaded" else None,
         orphans=loaded.orphans, ignored_columns=mapped.ignored, notes=tuple(notes),
-        warnings=mapping.warnings if mapping else (), seconds=time.perf_counter() - started)
+        warnings=mapping.warnings if mapping else (), seconds=time.perf_counter() - started,
+        rejected_rows=wide)
+
+
+def _without_notes(source: SourceTable) -> SourceTable:
+    """``source`` without a rejects file's note columns (:data:`REJECT_NOTES`), and, from a CSV
+    file, with the quote that salescore puts before a would-be formula taken off again
+    (:mod:`~salescore.ingest.formulas`)."""
+    data = source.data
+    if "_problems" in data.column_names:
+        data = data.drop_columns([c for c in REJECT_NOTES if c in data.column_names])
+    if source.format == "csv":
+        data = restore_table(data)
+    return replace(source, data=data) if data is not source.data else source
+
+
+def _wide_rejects(rejects: pa.Table, original: pa.Table | None, key: dict[str, pa.Array],
+                  rows: pa.Array | tuple[()]) -> pa.Table:
+    """One row per rejected row: the file, the row number, the key, every problem (en, zh),
+    then the row's values in ``original`` (the source as read), as text. A record that could not
+    be read at all has no values: its problem quotes it."""
+    numbers = pc.unique(rejects.column("row").combine_chunks()).sort() if rejects.num_rows \
+        else pa.array([], pa.int64())
+    problems: dict[int, list[str]] = {}
+    problems_zh: dict[int, list[str]] = {}
+    files: dict[int, str] = {}
+    for r in rejects.to_pylist():
+        where = f'{r["column"]} = "{r["value"]}"' if r["column"] else f'"{r["value"]}"'
+        problems.setdefault(r["row"], []).append(f"{where}: {r['reason']}")
+        problems_zh.setdefault(r["row"], []).append(f"{where}：{r['reason_zh']}")
+        files.setdefault(r["row"], r["file"])
+    listed = numbers.to_pylist()
+    data: dict[str, pa.Array] = {
+        "_file": pa.array([files[n] for n in listed], pa.string()),
+        "_row": numbers,
+        "_key": pa.nulls(len(listed), pa.string()),
+        "_problems": pa.array([" | ".join(problems[n]) for n in listed], pa.string()),
+        "_problems_zh": pa.array([" | ".join(problems_zh[n]) for n in listed], pa.string()),
+    }
+    if key and len(rows):
+        at = pc.index_in(numbers, value_set=rows)
+        parts = [pc.take(as_text(raw), at) for raw in key.values()]
+        data["_key"] = pc.binary_join_element_wise(*parts, " | ", null_handling="replace",
+                                                   null_replacement="") \
+            if len(parts) > 1 else parts[0]
+    if original is not None:
+        at = pc.index_in(numbers, value_set=original.column(ROW).combine_chunks())
+        for name in original.column_names:
+            if name != ROW and name not in data:
+                data[name] = pc.take(as_text(original.column(name)), at)
+    return pa.table(data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,11 +485,14 @@ def _good_rows(declared: Table, cleaned: dict[str, Cleaned], problems: dict[str,
     rejects found so far (the reader's first); how many identical repeats were collapsed."""
     rejects = [mapped.read_rejects]
     bad = np.zeros(len(mapped.rows), dtype=bool)
+    for found in problems.values():
+        for p in found:
+            bad |= p.mask.to_numpy(zero_copy_only=False)
+    for name, found in _rules_of_rejected(declared, cleaned, problems, bad).items():
+        problems[name] = problems.get(name, []) + found
     for name, found in problems.items():
         col = mapped.columns[name]
         rejects += _rejects_of(mapped.file, mapped.rows, found, col.source, name, col.raw)
-        for p in found:
-            bad |= p.mask.to_numpy(zero_copy_only=False)
     provided = [c.name for c in declared.columns if c.name in cleaned]
     good = pa.table({name: cleaned[name].values for name in provided} | {ROW: mapped.rows})
     if bad.any():
@@ -388,6 +500,56 @@ def _good_rows(declared: Table, cleaned: dict[str, Cleaned], problems: dict[str,
     good, collapsed = _without_repeated_keys(good, declared, mapped.columns, mapped.file,
                                              rejects, notes)
     return good, rejects, collapsed
+
+
+def _rules_of_rejected(declared: Table, cleaned: dict[str, Cleaned],
+                       problems: dict[str, list[Problem]], bad: np.ndarray
+                       ) -> dict[str, list[Problem]]:
+    """The row rules (``closed_at`` not before ``created_at``...) that the rows already rejected
+    break, on the file's own values, so that a rejects file lists every problem of a row at
+    once; the rows that pass are checked when loaded, against the stored rows too. A rule is
+    checked on a row only where its columns' values are good."""
+    if not bad.any():
+        return {}
+    ok: dict[str, np.ndarray] = {}
+    for name, found in problems.items():
+        good = np.ones(len(bad), dtype=bool)
+        for p in found:
+            good &= ~p.mask.to_numpy(zero_copy_only=False)
+        ok[name] = good
+    out: dict[str, list[Problem]] = {}
+    for rule in declared.rules:
+        match rule:
+            case NotBefore(earlier=earlier, later=later):
+                used, column = (later, earlier), later
+            case RequiredWhen(column=column, when_column=when) | \
+                    ForbiddenWhen(column=column, when_column=when):
+                used = (when, column)
+            case _:
+                assert_never(rule)
+        if not all(c in cleaned for c in used):
+            continue
+        first, second = (cleaned[c].values for c in used)
+        match rule:
+            case NotBefore():
+                try:
+                    fails = pc.less(first, second)
+                except pa.ArrowNotImplementedError:  # types the file cannot compare: at load
+                    continue
+            case RequiredWhen(values=values):
+                fails = pc.and_(pc.is_in(first, pa.array(values)), pc.is_null(second))
+            case ForbiddenWhen(values=values):
+                fails = pc.and_(pc.is_in(first, pa.array(values)), pc.is_valid(second))
+        where = bad & pc.fill_null(fails, False).to_numpy(zero_copy_only=False)
+        for c in used:
+            where &= ok.get(c, True)
+        grouped: dict[tuple[str, str], np.ndarray] = {}
+        for i in np.flatnonzero(where).tolist():
+            _, _, en, zh = rule_reason(rule, (first[i].as_py(), second[i].as_py()))
+            grouped.setdefault((en, zh), np.zeros(len(bad), dtype=bool))[i] = True
+        out.setdefault(column, []).extend(Problem(pa.array(mask), Reason(en, zh))
+                                          for (en, zh), mask in grouped.items())
+    return out
 
 
 @dataclass(frozen=True, slots=True)

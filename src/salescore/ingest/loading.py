@@ -153,7 +153,7 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _rule_reason(rule: RowRule, values: tuple[object, ...]) -> tuple[str, str, str, str]:
+def rule_reason(rule: RowRule, values: tuple[object, ...]) -> tuple[str, str, str, str]:
     """(column, value, reason en, reason zh) of a failed rule, from the merged values."""
     match rule:
         case NotBefore(earlier=earlier, later=later):
@@ -204,7 +204,7 @@ def load(warehouse: Warehouse, declared: Table, data: pa.Table, *, labels: dict[
                 found = warehouse.execute_sql(
                     f"SELECT s.{ROW}, {_shown(rule, sql)} FROM {sql.joined()} WHERE {predicate}")
                 for row, *values in found:
-                    column, value, en, zh = _rule_reason(rule, tuple(values))
+                    column, value, en, zh = rule_reason(rule, tuple(values))
                     rejects.append((int(row), labels.get(column, column), column, value, en, zh))
                 if found:
                     failing.append(predicate)

@@ -4,8 +4,9 @@
 rank_in_team, rank_in_company, coverage, individual_score, team_score, credit``, then for each KPI
 of the plans (in plan order) ``<kpi>.value``, ``<kpi>.target``, ``<kpi>.points`` and
 ``<kpi>.contribution``. ``lines``: the same key columns and every field of each line. CSV holds
-the ``scores`` table; XLSX holds both, one sheet each. Column names are the same words as
-everywhere else (docs/scorecards.md), in both files.
+the ``scores`` table, its text made safe to open in a spreadsheet (a would-be formula gets a quote
+in front: :mod:`salescore.ingest.formulas`); XLSX holds both, one sheet each, text as text.
+Column names are the same words as everywhere else (docs/scorecards.md), in both files.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from salescore.appstore.models import Score
+from salescore.ingest.formulas import neutralise_table
 from salescore.scorecards.records import LINE_FIELDS
 
 __all__ = ["EXPORT_FORMATS", "ExportFormat", "export_scores", "score_tables"]
@@ -99,7 +101,7 @@ def export_scores(rows: Sequence[Score], path: Path | str, fmt: ExportFormat) ->
     target.parent.mkdir(parents=True, exist_ok=True)
     match fmt:
         case "csv":
-            pa_csv.write_csv(scores, target)
+            pa_csv.write_csv(neutralise_table(scores), target)
         case "xlsx":
             _write_xlsx(target, {"scores": scores, "lines": lines})
         case _:

@@ -266,10 +266,12 @@ class Scorecards:
                                               (version.version, documents[version.id], []))
                     entry[2].append(candidate)
         if fitting == 0:
-            scored = ", ".join(sorted({d.grain.value for d in documents.values()}))
+            grains_in = sorted({d.grain for d in documents.values()})
+            scored = ", ".join(g.value for g in grains_in)
+            scored_zh = "、".join(g.zh for g in grains_in)
             return groups, [Skipped(name, str(period), Text(
                 f"{name} scores whole periods of {scored}; {period} holds none",
-                f"{name} 按 {scored} 评分；{period} 不包含完整的此类周期"))]
+                f"{name} 按完整的{scored_zh}评分；{period} 不包含完整的{scored_zh}"))]
         if not uncovered:
             return groups, []
         if len(uncovered) == 1 and uncovered[0] == period:
@@ -297,8 +299,8 @@ class Scorecards:
             raise PeriodError(
                 f"plan {draft.name} scores {draft.grain.value}s; {chosen} is a "
                 f"{chosen.grain.value}",
-                message_zh=f"方案 {draft.name} 按 {draft.grain.value} 评分；{chosen} 是 "
-                f"{chosen.grain.value}")
+                message_zh=f"方案 {draft.name} 按{draft.grain.zh}评分；{chosen} 是"
+                f"{chosen.grain.zh}")
         name = against or draft.name
         with self.app.session() as session:
             version = version_in_force(session, name, chosen)
@@ -314,8 +316,8 @@ class Scorecards:
             raise ConfigError(
                 f"{name} scores {baseline.grain.value}s and the draft {draft.grain.value}s: "
                 "they cannot be compared period by period",
-                message_zh=f"{name} 按 {baseline.grain.value} 评分，草稿按 "
-                f"{draft.grain.value} 评分：无法逐期比较")
+                message_zh=f"{name} 按{baseline.grain.zh}评分，草稿按"
+                f"{draft.grain.zh}评分：无法逐期比较")
         mode: Subjects = subjects or ("own" if name == draft.name else "baseline")
         roster = self.roster()
         before = self.compute(baseline, [chosen], roster=roster)[0]
@@ -355,8 +357,8 @@ class Scorecards:
                 raise PeriodError(
                     f"plan {name} scores {document.grain.value}s; {chosen} is a "
                     f"{chosen.grain.value}",
-                    message_zh=f"方案 {name} 按 {document.grain.value} 评分；{chosen} 是 "
-                    f"{chosen.grain.value}")
+                    message_zh=f"方案 {name} 按{document.grain.zh}评分；{chosen} 是"
+                    f"{chosen.grain.zh}")
             card = self.compute(document, [chosen])[0]
             if rep_id not in set(card.subjects["rep_id"]):
                 raise ConfigError(

@@ -5,8 +5,10 @@ the settings file): PyYAML's compose step keeps every node's ``start_mark``, so
 :func:`read_yaml` walks the node tree beside the constructed data and records the 1-based line
 of every key path (``("lines", 1, "weight")``) in a :class:`LineMap`. Problems come back as
 :class:`~salescore.semantic.issues.Issue` with file:line, never raised: invalid YAML (at the line
-where the parser stopped) and a key written twice in one mapping (which PyYAML would silently
-resolve to the second). :func:`schema_issues` turns a Pydantic ``ValidationError`` into issues at
+where the parser stopped), a key written twice in one mapping (which PyYAML would silently
+resolve to the second) and an alias (``*name``): aliases are refused before anything is built,
+since a few lines of nested aliases expand to billions of values (an "alias bomb") and no
+salescore file needs them. :func:`schema_issues` turns a Pydantic ``ValidationError`` into issues at
 the lines of the keys it names.
 
 >>> doc = read_yaml("name: tiny\\nlines:\\n  - kpi: a\\n    kpi: b\\n", "p.yaml")
@@ -86,12 +88,34 @@ _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def read_yaml(text: str, file: str) -> YamlDocument:
-    """Parse one YAML document from ``text``; ``file`` names it in every issue."""
+    """Parse one YAML document from ``text``; ``file`` names it in every issue. A document
+    with an alias is not read: its data is ``None`` and the issue names the alias's line.
+
+    >>> [issue] = read_yaml("a: &x [1, 2]\\nb: *x\\n", "p.yaml").issues
+    >>> str(issue.location), issue.text.en
+    ('p.yaml:2', 'YAML aliases are not read (*x): write the value out where it is used')
+    """
     try:
+        alias = _first_alias(text, file, _LOADER) if "*" in text else None
+        if alias is not None:
+            return YamlDocument(None, LineMap(file, {}), [alias])
         return _read_yaml(text, file, _LOADER)
     except yaml.YAMLError:
         # Invalid YAML is told in the pure-Python parser's words, the same wherever it runs.
         return _read_yaml(text, file, yaml.SafeLoader)
+
+
+def _first_alias(text: str, file: str, kind: type[yaml.SafeLoader]) -> Issue | None:
+    """The issue for the first alias of ``text``, from the parser's events (which do not
+    expand aliases, so this takes as long as reading the text once)."""
+    for event in yaml.parse(text, Loader=kind):
+        if isinstance(event, yaml.AliasEvent):
+            name = event.anchor
+            return Issue("yaml-alias", Text(
+                f"YAML aliases are not read (*{name}): write the value out where it is used",
+                f"不读取 YAML 别名（*{name}）：请在使用处直接写出取值"),
+                Location(file, event.start_mark.line + 1 if event.start_mark else None))
+    return None
 
 
 def _read_yaml(text: str, file: str, kind: type[yaml.SafeLoader]) -> YamlDocument:

@@ -453,8 +453,8 @@ def score_period(
     if period.grain != plan.grain:
         raise ScoringInputError(
             f"plan {plan.name} scores {plan.grain.value}s; {period} is a {period.grain.value}",
-            message_zh=f"方案 {plan.name} 按 {plan.grain.value} 评分；{period} 是 "
-            f"{period.grain.value}",
+            message_zh=f"方案 {plan.name} 按{plan.grain.zh}评分；{period} 是"
+            f"{period.grain.zh}",
         )
     lines = plan.lines
     kpis = plan.kpis()
