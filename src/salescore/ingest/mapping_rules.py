@@ -5,15 +5,17 @@ Each rule is a :class:`~salescore.semantic.rules.Rule` over a parsed
 :func:`~salescore.ingest.mapping.parse_mapping` turns into file:line.
 
 >>> from salescore.ingest.mapping import parse_mapping
->>> parse_mapping('''
+>>> from salescore.ingest.problems import IngestError
+>>> try:
+...     parse_mapping('''
 ... table: reps
 ... columns:
 ...   rep_id: Agent
 ...   team_id: {lookup: {in: teams, match: Agent, take: Office}}
 ... ''', origin="reps.yaml")
-Traceback (most recent call last):
-...
-salescore.ingest.problems.IngestError: reps.yaml:5: columns.team_id.lookup.in: 'teams' is not a file declared under lookups (none is)
+... except IngestError as exc:
+...     print(exc.message)
+reps.yaml:5: columns.team_id.lookup.in: 'teams' is not a file declared under lookups (none is)
 """
 
 from __future__ import annotations

@@ -22,7 +22,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as default_field
 from string import Formatter
 
 import numpy as np
@@ -68,7 +69,7 @@ class Mapped:
     rows: pa.Array
     ignored: tuple[str, ...]
     skipped: tuple[int, ...] = ()
-    notes: tuple[Reason, ...] = field(default=())
+    notes: tuple[Reason, ...] = ()
 
 
 def _folded(name: str) -> str:
@@ -143,7 +144,7 @@ class _Context:
     nulls: list[str]
     today: dt.date
     lookups: dict[str, _LookupFile]
-    notes: list[Reason] = field(default_factory=list)
+    notes: list[Reason] = default_field(default_factory=list)
 
 
 def _skip_rows(source: SourceTable, context: _Context) -> tuple[SourceTable, tuple[int, ...]]:
