@@ -21,7 +21,9 @@ unchanged), each rejected row with its row number, column, value and reason in `
 
 from __future__ import annotations
 
+import datetime as dt
 import time
+import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -310,7 +312,9 @@ def _map(source: SourceTable, declared: Table, settings: OrgSettings,
     """The canonical columns ``source`` provides, with the organisation's currency where it has
     none (noted, as are skipped title rows). :class:`IngestError` when a required column is
     missing and the table's rule cannot derive it from the columns there are."""
-    mapped = apply_mapping(source, declared.name, mapping, options.null_values)
+    # A mapping's "today" is the organisation's day, wherever the import runs.
+    today = dt.datetime.now(zoneinfo.ZoneInfo(settings.organisation.timezone)).date()
+    mapped = apply_mapping(source, declared.name, mapping, options.null_values, today=today)
     columns = dict(mapped.columns)
     defaulted = "currency" in declared.column_names and "currency" not in columns
     if defaulted:
