@@ -233,7 +233,7 @@ class ColumnSpec(_Spec):
     template: str | None = None
     constant: str | None = None
     lookup: LookupSpec | None = None
-    cases: tuple[CaseSpec, ...] | None = Field(default=None, min_length=1)
+    cases: tuple[CaseSpec, ...] | None = None
     split: SplitSpec | None = None
     values: dict[str, str | None] | None = None
     unmapped: Unmapped = "keep"
@@ -284,6 +284,8 @@ class ColumnSpec(_Spec):
         if len(given) != 1:
             raise ValueError("give exactly one of from, coalesce, template, constant, lookup, "
                              "cases")
+        if self.cases is not None and not self.cases:
+            raise ValueError("cases lists at least one case: - {when: {...}, then: value}")
         if self.template is not None and not self.template_fields():
             raise ValueError("a template names at least one column, e.g. \"{First} {Last}\"")
         return self

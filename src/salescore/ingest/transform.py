@@ -545,7 +545,8 @@ def _add_days(source: SourceTable, context: _Context, name: str, col: ColumnSpec
     micros = pc.add(moments.values.cast(pa.int64()),
                     pc.cast(pc.round(pc.multiply(days, 86_400_000_000.0)), pa.int64()))
     moved = micros.cast(pa.timestamp("us"))
-    text = pc.strftime(moved, format="%Y-%m-%dT%H:%M:%S")
+    text = pc.replace_substring_regex(pc.strftime(moved, format="%Y-%m-%dT%H:%M:%S"),
+                                      r"\.0+$", "")
     text = pc.if_else(marked, pc.binary_join_element_wise(text, "Z", ""), text)
     # A date that did not parse keeps its text, so that cleaning rejects it with its reason.
     out = pc.if_else(pc.is_valid(moments.values), text, as_text(raw))
