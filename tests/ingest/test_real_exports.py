@@ -5,6 +5,8 @@ with prospects and its sales-team sheet, an order book, a call-centre survey she
 marketing-funnel report with title rows and a "Grand Total" footer), maps it with YAML only,
 and checks the stored rows value by value.
 """
+# The files' header lines are written as the exports write them, however long.
+# ruff: noqa: E501
 
 from __future__ import annotations
 
