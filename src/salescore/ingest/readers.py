@@ -321,7 +321,10 @@ def _csv_layout(name: str, body: bytes, options: ReadOptions) -> tuple[str, int]
     """The delimiter, and how many lines above the header to skip: ``header_row - 1`` when
     given, else the title lines found above the header (none, mostly)."""
     head = body.split(b"\n", _HEAD_ROWS)[:_HEAD_ROWS]
-    delimiter = options.delimiter or _sniff_delimiter(head[0].decode("utf-8", errors="replace"))
+    given = options.header_row
+    lines = body.split(b"\n", given) if given else head
+    header = lines[given - 1] if given and len(lines) >= given else head[0]
+    delimiter = options.delimiter or _sniff_delimiter(header.decode("utf-8", errors="replace"))
     if delimiter == "\\t":
         delimiter = "\t"
     if len(delimiter) != 1:
