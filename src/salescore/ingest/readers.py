@@ -331,12 +331,12 @@ def _csv_layout(name: str, body: bytes, options: ReadOptions) -> tuple[str, int]
         raise IngestError(f"the delimiter must be one character, not {delimiter!r}",
                           message_zh=f"分隔符必须是单个字符，而不是 {delimiter!r}")
     if options.header_row is not None:
-        lines = body.count(b"\n") + 1
-        if options.header_row > lines:
+        count = body.count(b"\n") + 1
+        if options.header_row > count:
             raise IngestError(f"header row {options.header_row} is below the end of {name} "
-                              f"({lines} lines)",
+                              f"({count} lines)",
                               message_zh=f"表头行 {options.header_row} 超出 {name} 的行数"
-                                         f"（共 {lines} 行）")
+                                         f"（共 {count} 行）")
         return delimiter, options.header_row - 1
     skip = _header_index([_fields(line, delimiter) for line in head]) or 0
     if skip == 0 and options.delimiter is None and head[0].strip() \
