@@ -320,9 +320,9 @@ def _fields(line: bytes, delimiter: str) -> list[str]:
 def _csv_layout(name: str, body: bytes, options: ReadOptions) -> tuple[str, int]:
     """The delimiter, and how many lines above the header to skip: ``header_row - 1`` when
     given, else the title lines found above the header (none, mostly)."""
-    head = body.split(b"\n", _HEAD_ROWS)[:_HEAD_ROWS]
+    head = _first_lines(body, _HEAD_ROWS)
     given = options.header_row
-    lines = body.split(b"\n", given) if given else head
+    lines = _first_lines(body, given) if given else head
     header = lines[given - 1] if given and len(lines) >= given else head[0]
     delimiter = options.delimiter or _sniff_delimiter(header.decode("utf-8", errors="replace"))
     if delimiter == "\\t":
@@ -345,6 +345,20 @@ def _csv_layout(name: str, body: bytes, options: ReadOptions) -> tuple[str, int]
         delimiter = _consistent_delimiter(head)
         skip = _header_index([_fields(line, delimiter) for line in head]) or 0
     return delimiter, skip
+
+
+def _first_lines(body: bytes, n: int) -> list[bytes]:
+    """The first ``n`` lines of ``body``, without copying the rest of a large file."""
+    lines: list[bytes] = []
+    start = 0
+    while len(lines) < n:
+        end = body.find(b"\n", start)
+        if end < 0:
+            lines.append(body[start:])
+            break
+        lines.append(body[start:end])
+        start = end + 1
+    return lines
 
 
 def _consistent_delimiter(lines: Sequence[bytes]) -> str:
