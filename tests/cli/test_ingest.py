@@ -215,3 +215,26 @@ def test_the_import_report_shows_the_mappings_warnings(tmp_path: Path, home: Pat
                        "columns: {team_id: Team, name: Name}\n", encoding="utf-8")
     shown = runner.invoke(app, args)
     assert shown.exit_code == 0 and "warning" not in shown.output, shown.output
+
+
+def test_import_all_loads_every_table_of_a_mapping_in_order(tmp_path: Path, home: Path) -> None:
+    sheet = tmp_path / "team.csv"
+    sheet.write_text("Agent,Office\nr1,East\nr2,East\nr3,West\n", encoding="utf-8")
+    mapping = tmp_path / "team.yaml"
+    mapping.write_text("tables:\n"
+                       "  reps:\n"
+                       "    columns: {rep_id: Agent, name: Agent, team_id: Office,\n"
+                       "              active: {constant: 'yes'}}\n"
+                       "  teams:\n"
+                       "    columns: {team_id: Office, name: Office}\n", encoding="utf-8")
+    result = runner.invoke(app, ["import", "all", str(sheet), "--mapping", str(mapping),
+                                 "--home", str(home), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    # Teams first, so that the reps' teams are there when reps load: no orphans.
+    assert [(r["table"], r["inserted"], r["unchanged"], r["orphans"])
+            for r in json.loads(result.stdout)] == [("teams", 2, 1, {}), ("reps", 3, 0, {})]
+    alone = tmp_path / "one.yaml"
+    alone.write_text("columns: {team_id: Office, name: Office}\n", encoding="utf-8")
+    result = runner.invoke(app, ["import", "all", str(sheet), "--mapping", str(alone),
+                                 "--home", str(home)])
+    assert result.exit_code == 2 and "needs a mapping that names its tables" in result.output

@@ -107,7 +107,7 @@ def test_without_a_mapping_canonical_headers_load_as_they_are() -> None:
     ("columns:\n  created_at:\n    from: A\n    format: '%d/%q'\n",
      r"m.yaml:4: columns.created_at.format: unsupported directive '%q'"),
     ("table: teams\ncolumns:\n  team_id: A\n  colour: B\n",
-     r"m.yaml:4: teams has no column 'colour'; its columns: team_id, name"),
+     r"m.yaml:4: columns.colour: teams has no column 'colour'; its columns: team_id, name"),
     ("columns: [1, 2\n", r"m.yaml:\d: not valid YAML"),
     ("columns:\n  closed_at: {from: A, default_time: '25:00'}\n",
      r"m.yaml:2: columns.closed_at.default_time: String should match pattern"),

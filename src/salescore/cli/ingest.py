@@ -60,8 +60,9 @@ def _null_values(given: list[str] | None) -> tuple[str, ...]:
 
 
 def import_command(
-    table: Annotated[str, typer.Argument(help=f"Canonical table / 目标表: {', '.join(TABLE_NAMES)}",
-                                         show_default=False)],
+    table: Annotated[str, typer.Argument(
+        help=f"Canonical table / 目标表: {', '.join(TABLE_NAMES)}; or all: every table the "
+             "mapping maps / 或 all：映射中的全部表", show_default=False)],
     file: Annotated[Path, typer.Argument(help="csv, tsv, xlsx, xls, parquet, json, ndjson",
                                          show_default=False)],
     mapping: Annotated[Path | None, typer.Option(
@@ -75,6 +76,9 @@ def import_command(
     ] = None,
     delimiter: Annotated[str | None, typer.Option(
         "--delimiter", help="CSV delimiter (default: detected) / 分隔符")] = None,
+    header_row: Annotated[int | None, typer.Option(
+        "--header-row", help="Row of the column names, from 1 (default: found below any title "
+                             "rows) / 表头所在行（默认自动识别）")] = None,
     null_values: Annotated[list[str] | None, typer.Option(
         "--null-values", help="Values that mean empty, e.g. 'NULL,N/A,-' / 表示空值的取值")] = None,
     date_order: Annotated[str | None, typer.Option(
@@ -106,13 +110,24 @@ def import_command(
         try:
             options = ImportOptions.model_validate({
                 "sheet": sheet, "encoding": encoding, "delimiter": delimiter,
-                "null_values": _null_values(null_values), "date_order": date_order,
+                "header_row": header_row, "null_values": _null_values(null_values),
+                "date_order": date_order,
                 "timezone": timezone, "strict": strict, "strict_refs": strict_refs,
                 "add_stages": add_stages})
         except ValueError as exc:
             raise IngestError(str(exc)) from None
         large = file.is_file() and file.stat().st_size >= _LARGE_FILE
-        if large and is_interactive() and fmt == "table":
+        if table == "all":
+            results = ws.owner().import_tables(file, mapping=mapping, preset=preset,
+                                               options=options, rejects=rejects)
+            if fmt == "json":
+                sys.stdout.write(json.dumps([_result_dict(r) for r in results],
+                                            ensure_ascii=False, indent=2) + "\n")
+            else:
+                for each in results:
+                    _print_result(each, ws.locale)
+            result = next((r for r in results if not r.loaded), results[-1])
+        elif large and is_interactive() and fmt == "table":
             with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                           console=err_console, transient=True) as bar:
                 task = bar.add_task("import", total=len(IMPORT_STEPS))
@@ -125,10 +140,12 @@ def import_command(
         else:
             result = ws.owner().import_file(table, file, mapping=mapping, preset=preset,
                                     options=options, rejects=rejects)
-        if fmt == "json":
-            sys.stdout.write(json.dumps(_result_dict(result), ensure_ascii=False, indent=2) + "\n")
-        else:
-            _print_result(result, ws.locale)
+        if table != "all":
+            if fmt == "json":
+                sys.stdout.write(json.dumps(_result_dict(result), ensure_ascii=False, indent=2)
+                                 + "\n")
+            else:
+                _print_result(result, ws.locale)
     if not result.loaded:
         raise typer.Exit(EXIT_ABORTED)
 
@@ -138,7 +155,8 @@ def _result_dict(result: ImportResult) -> dict[str, Any]:
         "table": result.table, "source": result.source, "mapping": result.mapping,
         "status": result.status, "read": result.read_rows, "inserted": result.inserted,
         "updated": result.updated, "unchanged": result.unchanged, "rejected": result.rejected,
-        "collapsed": result.collapsed, "unknown_stages": result.unknown_stages,
+        "collapsed": result.collapsed, "skipped": result.skipped,
+        "unknown_stages": result.unknown_stages,
         "added_stages": list(result.added_stages),
         "orphans": {o.column: o.rows for o in result.orphans},
         "ignored_columns": list(result.ignored_columns),
@@ -161,7 +179,8 @@ def _print_result(result: ImportResult, locale: str) -> None:
     for label, value in (("read / 读取", result.read_rows), ("inserted / 新增", result.inserted),
                          ("updated / 更新", result.updated),
                          ("unchanged / 未变", result.unchanged),
-                         ("rejected / 拒绝", result.rejected)):
+                         ("rejected / 拒绝", result.rejected),
+                         *((("skipped / 跳过", result.skipped),) if result.skipped else ())):
         style = "red" if label.startswith("rejected") and value else ""
         grid.add_row(label, f"[{style}]{value:,}[/]" if style else f"{value:,}")
     console.print(grid)

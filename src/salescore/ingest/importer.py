@@ -28,7 +28,9 @@ mapping as the first file.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
+import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -38,13 +40,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from salescore.engine.warehouse import Warehouse
 from salescore.ingest.cleaning import Cleaned, DateOrder, as_text, stated_currency
 from salescore.ingest.formulas import neutralise_table, restore_table
 from salescore.ingest.loading import REJECT_COLUMNS, Orphans, load, rule_reason
-from salescore.ingest.mapping import MappingSpec
+from salescore.ingest.mapping import MappingSpec, RepeatedKeys
 from salescore.ingest.problems import IngestError, Problem, Reason
 from salescore.ingest.readers import (
     ROW,
@@ -107,6 +109,7 @@ class ImportOptions(BaseModel):
     sheet: str | None = None
     encoding: str | None = None
     delimiter: str | None = None
+    header_row: int | None = Field(default=None, ge=1)
     null_values: tuple[str, ...] = ()
     date_order: DateOrder | None = None
     timezone: str | None = None
@@ -121,7 +124,9 @@ class ImportResult:
 
     ``notes`` are what the import did to the data unasked (a currency assumed, title rows
     skipped); ``warnings`` what the mapping file should change but that did not stop it being
-    used (an old spelling), each at file:line.
+    used (an old spelling), each at file:line. ``skipped`` rows are the ones the mapping's
+    ``skip_rows`` left out (a report's total line): ``read_rows == inserted + updated +
+    unchanged + rejected + skipped``.
     """
 
     table: str
@@ -148,6 +153,7 @@ class ImportResult:
     """One row per rejected row: :data:`REJECT_NOTES`, then the source's columns as text."""
     delimiter: str = ","
     """The delimiter the rejects file is written with: the one the import was told to read."""
+    skipped: int = 0
 
     @property
     def loaded(self) -> bool:
@@ -245,6 +251,7 @@ def import_file(warehouse: Warehouse, settings: OrgSettings, table_name: str, pa
         options.encoding or (src_spec.encoding if src_spec else None),
         delimiter=options.delimiter or (src_spec.delimiter if src_spec else None),
         sheet=options.sheet or (src_spec.sheet if src_spec else None),
+        header_row=options.header_row or (src_spec.header_row if src_spec else None),
     )
     started = time.perf_counter()
     _step(progress, "read")
@@ -341,7 +348,7 @@ def import_source(warehouse: Warehouse, settings: OrgSettings, table_name: str,
         pipeline=stages.pipeline if stages.added and loaded.status == "loaded" else None,
         orphans=loaded.orphans, ignored_columns=mapped.ignored, notes=tuple(notes),
         warnings=mapping.warnings if mapping else (), seconds=time.perf_counter() - started,
-        rejected_rows=wide)
+        rejected_rows=wide, skipped=mapped.skipped)
 
 
 def _without_notes(source: SourceTable) -> SourceTable:
@@ -404,6 +411,8 @@ class _Mapped:
     columns: dict[str, MappedColumn]
     ignored: tuple[str, ...]
     currency_defaulted: bool
+    skipped: int = 0
+    repeated_keys: RepeatedKeys = "reject"
 
 
 def _map(source: SourceTable, declared: Table, settings: OrgSettings,
@@ -411,7 +420,9 @@ def _map(source: SourceTable, declared: Table, settings: OrgSettings,
     """The canonical columns ``source`` provides, with the organisation's currency where it has
     none (noted, as are skipped title rows). :class:`IngestError` when a required column is
     missing and the table's rule cannot derive it from the columns there are."""
-    mapped = apply_mapping(source, declared.name, mapping, options.null_values)
+    # A mapping's "today" is the organisation's day, wherever the import runs.
+    today = dt.datetime.now(zoneinfo.ZoneInfo(settings.organisation.timezone)).date()
+    mapped = apply_mapping(source, declared.name, mapping, options.null_values, today=today)
     columns = dict(mapped.columns)
     defaulted = "currency" in declared.column_names and "currency" not in columns
     if defaulted:
@@ -428,13 +439,21 @@ def _map(source: SourceTable, declared: Table, settings: OrgSettings,
         shown_zh = "；".join(f"第 {row} 行：{text}" for row, text in source.titles)
         notes.append(Reason(f"rows above the header skipped as a title ({shown})",
                             f"表头上方的标题行已跳过（{shown_zh}）"))
+    if mapped.skipped:
+        shown = ", ".join(map(str, mapped.skipped[:5])) + (", …" if len(mapped.skipped) > 5
+                                                           else "")
+        notes.append(Reason(f"{len(mapped.skipped)} row(s) skipped by the mapping's skip_rows "
+                            f"(rows {shown})",
+                            f"{len(mapped.skipped)} 行按映射的 skip_rows 跳过（第 {shown} 行）"))
+    notes.extend(mapped.notes)
     derivable = {name for name, basis in table_rule(declared.name).derives.items()
                  if basis in columns}
     if any(c.required and c.name not in columns and c.name not in derivable
            for c in declared.columns):
         raise _missing_columns(declared, set(columns), source, mapping)
     return _Mapped(source.name, source.read_rows, _read_rejects(source), mapped.rows, columns,
-                   mapped.ignored, defaulted)
+                   mapped.ignored, defaulted, len(mapped.skipped),
+                   mapping.for_table(declared.name).repeated_keys if mapping else "reject")
 
 
 def _read_rejects(source: SourceTable) -> pa.Table:
@@ -497,9 +516,30 @@ def _good_rows(declared: Table, cleaned: dict[str, Cleaned], problems: dict[str,
     good = pa.table({name: cleaned[name].values for name in provided} | {ROW: mapped.rows})
     if bad.any():
         good = good.filter(pa.array(~bad))
+    good, kept_one = _one_per_key(good, declared, mapped.repeated_keys, notes)
     good, collapsed = _without_repeated_keys(good, declared, mapped.columns, mapped.file,
                                              rejects, notes)
-    return good, rejects, collapsed
+    return good, rejects, collapsed + kept_one
+
+
+def _one_per_key(good: pa.Table, declared: Table, keep: RepeatedKeys, notes: list[Reason]
+                 ) -> tuple[pa.Table, int]:
+    """With ``repeated_keys: first`` (or ``last``), the first (last) good row of each key, for
+    a sheet at a finer grain than the table (a customer on each of its deals); how many rows
+    that left out."""
+    if keep == "reject" or not good.num_rows:
+        return good, 0
+    how = "min" if keep == "first" else "max"
+    chosen = good.group_by(list(declared.key)).aggregate([(ROW, how)]).column(f"{ROW}_{how}")
+    if len(chosen) == good.num_rows:
+        return good, 0
+    dropped = good.num_rows - len(chosen)
+    notes.append(Reason(
+        f"{dropped} row(s) repeat the key of an earlier row: the {keep} row of each key is "
+        "kept (repeated_keys)",
+        f"{dropped} 行与其他行主键相同：每个主键保留{'第一' if keep == 'first' else '最后一'}行"
+        "（repeated_keys）"))
+    return good.filter(pc.is_in(good.column(ROW), value_set=chosen)), dropped
 
 
 def _rules_of_rejected(declared: Table, cleaned: dict[str, Cleaned],

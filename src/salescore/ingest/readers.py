@@ -62,16 +62,20 @@ _SUFFIXES: dict[str, Format] = {
 }
 _CHUNK = 50_000
 _MAX_SHOWN = 500  # characters of a bad line kept in the rejects file
+_HEAD_ROWS = 30  # rows looked at to find the header below title rows
 
 
 @dataclass(frozen=True, slots=True)
 class ReadOptions:
-    """How to read a file; ``None`` means detect (encoding, delimiter) or take the first sheet."""
+    """How to read a file; ``None`` means detect (encoding, delimiter, the header row below any
+    title rows) or take the first sheet. ``header_row`` is the row of the column names, from 1
+    (the line in a CSV file, the sheet row in Excel); rows above it are titles."""
 
     format: Format | None = None
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | None = None
+    header_row: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,15 +200,20 @@ def _utf8_bytes(name: str, raw: bytes, encoding: str, check: bool) -> bytes:
     return text.lstrip("\ufeff").encode("utf-8")
 
 
-def _sniff_delimiter(header: str) -> str:
-    """The delimiter the header line uses most, outside quotes: comma, semicolon, tab or pipe."""
+def _sniff_counts(line: str) -> dict[str, int]:
     counts = dict.fromkeys(",;\t|", 0)
     quoted = False
-    for ch in header:
+    for ch in line:
         if ch == '"':
             quoted = not quoted
         elif not quoted and ch in counts:
             counts[ch] += 1
+    return counts
+
+
+def _sniff_delimiter(header: str) -> str:
+    """The delimiter the header line uses most, outside quotes: comma, semicolon, tab or pipe."""
+    counts = _sniff_counts(header)
     best = max(counts, key=lambda c: counts[c])
     return best if counts[best] else ","
 
@@ -259,14 +268,19 @@ def _read_csv(path: Path, name: str, options: ReadOptions) -> SourceTable:
     body = _utf8_bytes(name, raw, encoding, check=False).rstrip(b"\r\n")
     if not body.strip():
         raise IngestError(f"{name} is empty", message_zh=f"{name} 是空文件")
+    delimiter, skip = _csv_layout(name, body, options)
+    titles: tuple[tuple[int, str], ...] = ()
+    if skip:
+        lines = body.split(b"\n", skip)
+        titles = tuple((i + 1, text) for i, line in enumerate(lines[:skip])
+                       if (text := " ".join(f.strip() for f in _fields(line, delimiter)
+                                            if f.strip())))
+        body = lines[skip] if len(lines) > skip else b""
+        if not body.strip():
+            raise IngestError(f"{name} has nothing below its header row {skip + 1}",
+                              message_zh=f"{name} 第 {skip + 1} 行表头之下没有数据")
     first = body.split(b"\n", 1)[0].rstrip(b"\r")
     first_text = first.decode("utf-8", errors="replace")
-    delimiter = options.delimiter or _sniff_delimiter(first_text)
-    if delimiter == "\\t":
-        delimiter = "\t"
-    if len(delimiter) != 1:
-        raise IngestError(f"the delimiter must be one character, not {delimiter!r}",
-                          message_zh=f"分隔符必须是单个字符，而不是 {delimiter!r}")
     fast = (delimiter.isascii() and first.strip() != b"" and first.count(b'"') % 2 == 0
             and b"\n\n" not in body and b"\n\r\n" not in body
             and _quotes_well_formed(body, delimiter))
@@ -275,13 +289,92 @@ def _read_csv(path: Path, name: str, options: ReadOptions) -> SourceTable:
         names = _unique_names(header)
         table = _fast_csv(body, names, delimiter)
         if table is not None:
-            return SourceTable(name, "csv", table, encoding=encoding)
+            return SourceTable(name, "csv", _moved(table, skip), encoding=encoding,
+                               titles=titles)
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise _decode_error(name, body, encoding, exc) from None
     table, rejects = _careful_csv(text, delimiter)
-    return SourceTable(name, "csv", table, rejects, encoding=encoding)
+    return SourceTable(name, "csv", _moved(table, skip), _moved(rejects, skip, "row"),
+                       encoding=encoding, titles=titles)
+
+
+def _moved(table: pa.Table, lines: int, column: str = ROW) -> pa.Table:
+    """Row numbers counted from the file's first line, when reading began ``lines`` below it."""
+    if not lines:
+        return table
+    at = table.schema.get_field_index(column)
+    return table.set_column(at, column, pc.add(table.column(column), lines))
+
+
+def _fields(line: bytes, delimiter: str) -> list[str]:
+    """One line's fields (a title or a header; a quoted line break is not expected there)."""
+    text = line.rstrip(b"\r").decode("utf-8", errors="replace")
+    try:
+        return next(csv.reader([text], delimiter=delimiter), [])
+    except csv.Error:
+        return [text]
+
+
+def _csv_layout(name: str, body: bytes, options: ReadOptions) -> tuple[str, int]:
+    """The delimiter, and how many lines above the header to skip: ``header_row - 1`` when
+    given, else the title lines found above the header (none, mostly)."""
+    head = _first_lines(body, _HEAD_ROWS)
+    given = options.header_row
+    lines = _first_lines(body, given) if given else head
+    header = lines[given - 1] if given and len(lines) >= given else head[0]
+    delimiter = options.delimiter or _sniff_delimiter(header.decode("utf-8", errors="replace"))
+    if delimiter == "\\t":
+        delimiter = "\t"
+    if len(delimiter) != 1:
+        raise IngestError(f"the delimiter must be one character, not {delimiter!r}",
+                          message_zh=f"分隔符必须是单个字符，而不是 {delimiter!r}")
+    if options.header_row is not None:
+        count = body.count(b"\n") + 1
+        if options.header_row > count:
+            raise IngestError(f"header row {options.header_row} is below the end of {name} "
+                              f"({count} lines)",
+                              message_zh=f"表头行 {options.header_row} 超出 {name} 的行数"
+                                         f"（共 {count} 行）")
+        return delimiter, options.header_row - 1
+    skip = _header_index([_fields(line, delimiter) for line in head]) or 0
+    if skip == 0 and options.delimiter is None and head[0].strip() \
+            and len(_fields(head[0], delimiter)) == 1:
+        # A title line has no delimiter to sniff: take the one the lines below agree on.
+        delimiter = _consistent_delimiter(head)
+        skip = _header_index([_fields(line, delimiter) for line in head]) or 0
+    return delimiter, skip
+
+
+def _first_lines(body: bytes, n: int) -> list[bytes]:
+    """The first ``n`` lines of ``body``, without copying the rest of a large file."""
+    lines: list[bytes] = []
+    start = 0
+    while len(lines) < n:
+        end = body.find(b"\n", start)
+        if end < 0:
+            lines.append(body[start:])
+            break
+        lines.append(body[start:end])
+        start = end + 1
+    return lines
+
+
+def _consistent_delimiter(lines: Sequence[bytes]) -> str:
+    """The delimiter that the most lines use equally often (a table's lines have the same
+    number of fields; titles and free text do not)."""
+    best, score = ",", (0, 0)
+    for candidate in ",;\t|":
+        counts = [_sniff_counts(line.decode("utf-8", errors="replace"))[candidate]
+                  for line in lines]
+        used = [c for c in counts if c]
+        if not used:
+            continue
+        mode = max(set(used), key=used.count)
+        if (used.count(mode), mode) > score:
+            best, score = candidate, (used.count(mode), mode)
+    return best
 
 
 def _fast_csv(body: bytes, names: list[str], delimiter: str) -> pa.Table | None:
@@ -459,22 +552,34 @@ def cell_text(value: object) -> str | None:
             return str(value)
 
 
-def _header_row(rows: Sequence[Sequence[object]]) -> int | None:
-    """The header's index: the first non-empty row, unless it is a title. Exports put a title
-    (often merged across the table) and an export date above the header, each filling one cell.
-    Up to two such rows are skipped when a row of text headers filling several cells follows,
-    itself followed by a row filling several cells; the reader names what it skipped."""
-    filled = [sum(1 for c in r if cell_text(c)) for r in rows[:20]]
+def _header_index(rows: Sequence[Sequence[object]]) -> int | None:
+    """The header's index: the first non-empty row, unless it is a title. Exports put a report
+    title (often merged across the table), an export date, filters used, each filling a cell
+    or two, above the header. Rows filling one or two cells are skipped as titles when a row of
+    text headers follows that fills at least half as many cells as the widest row (and more
+    than the titles), itself followed by a row filling several cells; at most two title rows
+    above a narrow table (a header of two cells), at most eight above a wider one. The reader
+    names what it skipped."""
+    filled = [sum(1 for c in r if cell_text(c) and str(cell_text(c)).strip())
+              for r in rows[:_HEAD_ROWS]]
     first = next((i for i, f in enumerate(filled) if f), None)
     if first is None:
         return _first_filled(rows)
-    if filled[first] > 1:
+    wide = max(2, -(-max(filled) // 2))
+    if filled[first] >= wide or filled[first] > 2:
         return first
-    wide = [i for i in range(first + 1, len(filled)) if filled[i] > 1]
-    if len(wide) < 2 or sum(1 for f in filled[first:wide[0]] if f) > 2 \
-            or not all(isinstance(c, str) for c in rows[wide[0]] if cell_text(c)):
-        return first
-    return wide[0]
+    for at in range(first + 1, len(filled)):
+        if filled[at] <= 2 and filled[at] < wide:
+            continue
+        if filled[at] < wide:
+            break
+        above = sum(1 for f in filled[first:at] if f)
+        after = next((f for f in filled[at + 1:] if f), 0)
+        texts = all(isinstance(c, str) for c in rows[at] if cell_text(c))
+        if after > 1 and texts and above <= (2 if filled[at] < 3 else 8):
+            return at
+        break
+    return first
 
 
 def _first_filled(rows: Sequence[Sequence[object]]) -> int | None:
@@ -502,10 +607,15 @@ def _read_excel(path: Path, name: str, options: ReadOptions) -> SourceTable:
                           message_zh=f"{name} 中没有工作表 {chosen!r}；"
                                      f"现有工作表：{', '.join(names)}")
     rows = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
-    header_at = _header_row(rows)
+    header_at = _header_index(rows) if options.header_row is None else options.header_row - 1
     if header_at is None:
         raise IngestError(f"sheet {sheet_name!r} of {name} is empty",
                           message_zh=f"{name} 的工作表 {sheet_name!r} 为空")
+    if header_at >= len(rows):
+        raise IngestError(f"header row {header_at + 1} is below the end of sheet "
+                          f"{sheet_name!r} of {name} ({len(rows)} rows)",
+                          message_zh=f"表头行 {header_at + 1} 超出 {name} 的工作表 "
+                                     f"{sheet_name!r}（共 {len(rows)} 行）")
     titles = tuple((i + 1, " ".join(t for c in rows[i] if (t := cell_text(c))))
                    for i in range(header_at) if any(cell_text(c) for c in rows[i]))
     width = max(len(r) for r in rows)

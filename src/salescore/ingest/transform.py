@@ -1,9 +1,10 @@
 """Applying a mapping: a source table's columns become raw canonical columns, still as found.
 
 Everything a mapping says is done here, column-wise, except the type cleaning that follows it:
-picking the source columns, null tokens, ``split``, ``values``, ``when`` and ``default``. With no
-mapping, the source's columns whose headers are canonical names (ignoring case, spaces and
-hyphens) are taken as they are.
+the rows it skips, picking the source columns, look-ups into second files, ``cases``, null
+tokens, ``split``, ``values``, ``when``, ``default`` and ``add_days``. With no mapping, the
+source's columns whose headers are canonical names (ignoring case, spaces and hyphens) are
+taken as they are.
 
 >>> import pyarrow as pa
 >>> from salescore.ingest.readers import source_from_arrow
@@ -18,19 +19,29 @@ hyphens) are taken as they are.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import field as default_field
 from string import Formatter
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from salescore.ingest.cleaning import as_text, blank_to_null, clean_text
-from salescore.ingest.mapping import ColumnSpec, MappingSpec, parse_mapping
+from salescore.ingest.cleaning import (
+    DateOptions,
+    as_text,
+    blank_to_null,
+    clean_text,
+    to_date,
+    to_float,
+    to_timestamp,
+)
+from salescore.ingest.mapping import ColumnSpec, MappingSpec, WhenSpec, parse_mapping
 from salescore.ingest.problems import IngestError, Problem, Reason
-from salescore.ingest.readers import ROW, SourceTable
+from salescore.ingest.readers import ROW, ReadOptions, SourceTable, read_source
 from salescore.model.tables import table
 
 __all__ = ["Mapped", "MappedColumn", "apply_mapping", "parse_mapping"]
@@ -50,11 +61,15 @@ class MappedColumn:
 
 @dataclass(frozen=True, slots=True)
 class Mapped:
-    """The canonical columns a source provides, its row numbers, and what it left unused."""
+    """The canonical columns a source provides, its row numbers, and what it left unused;
+    the rows the mapping's ``skip_rows`` skipped, and what mapping did unasked (``notes``:
+    values a look-up did not find)."""
 
     columns: dict[str, MappedColumn]
     rows: pa.Array
     ignored: tuple[str, ...]
+    skipped: tuple[int, ...] = ()
+    notes: tuple[Reason, ...] = ()
 
 
 def _folded(name: str) -> str:
@@ -78,16 +93,19 @@ def _raw(source: SourceTable, name: str, null_values: Sequence[str]) -> pa.Array
 
 
 def apply_mapping(source: SourceTable, table_name: str, spec: MappingSpec | None,
-                  null_values: Sequence[str] = ()) -> Mapped:
-    """The canonical columns of ``table_name`` that ``source`` provides through ``spec``.
+                  null_values: Sequence[str] = (), *, today: dt.date | None = None) -> Mapped:
+    """The canonical columns of ``table_name`` that ``source`` provides through ``spec`` (for a
+    mapping of several tables, its section for ``table_name``).
 
+    Rows that ``skip_rows`` matches are left out (their numbers in ``skipped``). ``today`` is
+    the day that ``before: today`` and ``after: today`` compare with (default: the computer's).
     :class:`IngestError` (naming the mapping file and line) when the mapping names a column the
-    source does not have, or maps to a column the table does not declare.
+    source or a lookup file does not have, or maps to a column the table does not declare.
     """
     declared = table(table_name)
-    rows = source.data.column(ROW).combine_chunks()
     nulls = list(null_values) + (list(spec.source.null_values) if spec else [])
     if spec is None:
+        rows = source.data.column(ROW).combine_chunks()
         columns: dict[str, MappedColumn] = {}
         used: set[str] = set()
         for column in declared.column_names:
@@ -97,19 +115,53 @@ def apply_mapping(source: SourceTable, table_name: str, spec: MappingSpec | None
                 columns[column] = MappedColumn(column, _raw(source, found, nulls), found)
         ignored = tuple(c for c in source.columns if c not in used)
         return Mapped(columns, rows, ignored)
+    spec = spec.for_table(table_name)
     if spec.table is not None and spec.table != table_name:
         raise IngestError(
             f"this mapping is for table {spec.table!r}, not {table_name!r}",
             message_zh=f"该映射用于表 {spec.table!r}，而不是 {table_name!r}",
             location=spec.location("table"))
     spec.check_columns(table_name)
-    mapped = {name: _map_column(source, spec, name, column_spec, nulls)
+    context = _Context(spec, nulls, today or dt.date.today(), {})
+    source, skipped = _skip_rows(source, context)
+    rows = source.data.column(ROW).combine_chunks()
+    mapped = {name: _map_column(source, context, name, column_spec)
               for name, column_spec in spec.columns.items()
               if not _absent(source, column_spec)}
     used = {s for c in spec.columns.values() for s in c.source_columns()
             if _lookup(source, s) is not None}
     used = {_lookup(source, s) or s for s in used}
-    return Mapped(mapped, rows, tuple(c for c in source.columns if c not in used))
+    return Mapped(mapped, rows, tuple(c for c in source.columns if c not in used), skipped,
+                  tuple(context.notes))
+
+
+@dataclass(slots=True)
+class _Context:
+    """What mapping one source needs beyond a column's spec: the mapping, the null tokens, the
+    day ``today`` means, the lookup files read so far (each once) and the notes made."""
+
+    spec: MappingSpec
+    nulls: list[str]
+    today: dt.date
+    lookups: dict[str, _LookupFile]
+    notes: list[Reason] = default_field(default_factory=list)
+
+
+def _skip_rows(source: SourceTable, context: _Context) -> tuple[SourceTable, tuple[int, ...]]:
+    """``source`` without the rows that any of the mapping's ``skip_rows`` tests matches."""
+    spec = context.spec
+    if not spec.skip_rows:
+        return source, ()
+    n = source.data.num_rows
+    skip = pa.array(np.zeros(n, dtype=bool))
+    for i, when in enumerate(spec.skip_rows):
+        skip = pc.or_(skip, _test(source, context, when, ("skip_rows", i)))
+    if not skip.true_count:
+        return source, ()
+    rows = source.data.column(ROW).combine_chunks().filter(skip).to_pylist()
+    kept = source.data.filter(pc.invert(skip))
+    return SourceTable(source.name, source.format, kept, source.rejects, source.encoding,
+                       source.sheet, source.titles), tuple(rows)
 
 
 def _absent(source: SourceTable, col: ColumnSpec) -> bool:
@@ -117,12 +169,17 @@ def _absent(source: SourceTable, col: ColumnSpec) -> bool:
     out, so that a stored value is kept and a table default (the currency) applies."""
     if not col.optional or col.default is not None or col.constant is not None:
         return False
-    reads = [col.from_] if col.from_ else list(col.coalesce or col.template_fields())
+    if col.lookup is not None:
+        reads = [col.lookup.match]
+    elif col.cases is not None:
+        reads = [c for case in col.cases for c in case.when.source_columns()]
+    else:
+        reads = [col.from_] if col.from_ else list(col.coalesce or col.template_fields())
     return all(_lookup(source, c) is None for c in reads)
 
 
 def _missing(source: SourceTable, spec: MappingSpec, name: str, missing: str,
-             *where: str) -> IngestError:
+             *where: str | int) -> IngestError:
     shown = ", ".join(source.columns)
     return IngestError(
         f"column {missing!r} (for {name}) is not in {source.name}; its columns: {shown}",
@@ -130,18 +187,20 @@ def _missing(source: SourceTable, spec: MappingSpec, name: str, missing: str,
         location=spec.location("columns", name, *where))
 
 
-def _map_column(source: SourceTable, spec: MappingSpec, name: str, col: ColumnSpec,
-                nulls: list[str]) -> MappedColumn:
+def _map_column(source: SourceTable, context: _Context, name: str, col: ColumnSpec,
+                where: tuple[str | int, ...] = ()) -> MappedColumn:
     n = source.data.num_rows
+    spec, nulls = context.spec, context.nulls
 
-    def need(column: str, *where: str) -> str | None:
+    def need(column: str, *at: str) -> str | None:
         found = _lookup(source, column)
         if found is None and not col.optional:
-            raise _missing(source, spec, name, column, *where)
+            raise _missing(source, spec, name, column, *where, *at)
         return found
 
     label = name
     raw: pa.Array
+    problems: list[Problem] = []
     if col.from_ is not None:
         found = need(col.from_, "from")
         label = found or col.from_
@@ -157,9 +216,20 @@ def _map_column(source: SourceTable, spec: MappingSpec, name: str, col: ColumnSp
         raw = pc.coalesce(*parts) if parts else pa.nulls(n, pa.string())
     elif col.template is not None:
         raw = _template(source, spec, name, col, nulls)
+    elif col.lookup is not None:
+        raw, label, found_problems = _looked_up(source, context, name, col, where)
+        problems += found_problems
+    elif col.cases is not None:
+        raw = pa.nulls(n, pa.string())
+        for i, case in enumerate(col.cases):
+            hit = _test(source, context, case.when, ("columns", name, *where, "cases", i,
+                                                    "when"))
+            raw = pc.if_else(pc.and_(hit, pc.is_null(raw)), pa.scalar(case.then, pa.string()),
+                             raw)
+        label = " / ".join(dict.fromkeys(c for case in col.cases
+                                         for c in case.when.source_columns())) or name
     else:
         raw = pa.array(np.full(n, col.constant, dtype=object), pa.string())
-    problems: list[Problem] = []
     if col.split is not None:
         raw = _split(as_text(raw), col.split.separator, col.split.index)
     if col.values is not None:
@@ -176,17 +246,20 @@ def _map_column(source: SourceTable, spec: MappingSpec, name: str, col: ColumnSp
             case "keep":
                 pass
     if col.when is not None:
-        found = need(col.when.column, "when", "column")
-        keep = _condition(_raw(source, found, nulls) if found else pa.nulls(n, pa.string()),
-                          col)
+        keep = _test(source, context, col.when, ("columns", name, *where, "when"),
+                     optional=col.optional)
         raw = pc.if_else(keep, raw, pa.scalar(None, raw.type))
     if col.otherwise is not None:
-        other = _map_column(source, spec, name, col.otherwise, nulls)
+        other = _map_column(source, context, name, col.otherwise, (*where, "otherwise"))
         problems += other.problems
         raw = pc.coalesce(as_text(raw), as_text(other.raw)) if raw.type != other.raw.type \
             else pc.coalesce(raw, other.raw)
     if col.default is not None:
         raw = pc.fill_null(as_text(raw), col.default)
+    if col.add_days is not None:
+        raw, col, days_problems, days_label = _add_days(source, context, name, col, raw, where)
+        problems += days_problems
+        label = f"{label} + {days_label}"
     return MappedColumn(name, raw, label, col, tuple(problems))
 
 
@@ -253,16 +326,239 @@ def _value_map(text: pa.Array, values: dict[str, str | None]) -> tuple[pa.Array,
     return mapped, unmapped
 
 
-def _condition(column: pa.Array, col: ColumnSpec) -> pa.BooleanArray:
-    assert col.when is not None
-    when = col.when
-    text = pc.utf8_lower(clean_text(as_text(column), identifier=True).values)
+def _test(source: SourceTable, context: _Context, when: WhenSpec, where: tuple[str | int, ...],
+          *, optional: bool = False) -> pa.BooleanArray:
+    """Where ``when`` holds (never null). A test of a column the source lacks is an
+    :class:`IngestError` at ``where``, unless ``optional`` (then it never holds)."""
+    n = source.data.num_rows
+    if when.all is not None or when.any is not None:
+        parts = when.all if when.all is not None else when.any
+        assert parts is not None
+        combine = pc.and_ if when.all is not None else pc.or_
+        held = pa.array(np.full(n, when.all is not None, dtype=bool))
+        kind = "all" if when.all is not None else "any"
+        for i, part in enumerate(parts):
+            held = combine(held, _test(source, context, part, (*where, kind, i),
+                                       optional=optional))
+        return held
+    assert when.column is not None
+    found = _lookup(source, when.column)
+    if found is None:
+        if optional:
+            return pa.array(np.zeros(n, dtype=bool))
+        shown = ", ".join(source.columns)
+        raise IngestError(
+            f"column {when.column!r} is not in {source.name}; its columns: {shown}",
+            message_zh=f"{source.name} 中没有列 {when.column!r}；现有列：{shown}",
+            location=context.spec.location(*where, "column"))
+    column = _raw(source, found, context.nulls)
+    if when.empty is not None:
+        empty = pc.is_null(column)
+        return empty if when.empty else pc.invert(empty)
+    if when.before is not None or when.after is not None:
+        return _on_days(column, context, when)
+    if when.above is not None or when.below is not None:
+        number = to_float(column, context.spec.decimal_separator).values
+        held = pc.is_valid(number)
+        if when.above is not None:
+            held = pc.and_(held, pc.greater(number, when.above))
+        if when.below is not None:
+            held = pc.and_(held, pc.less(number, when.below))
+        return pc.fill_null(held, False)
+    text = clean_text(as_text(column), identifier=True).values
     if when.matches is not None:
-        hit = pc.match_substring_regex(clean_text(as_text(column), identifier=True).values,
-                                       when.matches)
-        return pc.fill_null(hit, False)
+        return pc.fill_null(pc.match_substring_regex(text, when.matches), False)
     listed = when.in_ if when.in_ is not None else when.not_in
     assert listed is not None
-    hit = pc.fill_null(pc.is_in(text, value_set=pa.array([v.casefold() for v in listed],
-                                                        pa.string())), False)
+    hit = pc.fill_null(pc.is_in(pc.utf8_lower(text),
+                                value_set=pa.array([v.casefold() for v in listed],
+                                                   pa.string())), False)
     return hit if when.in_ is not None else pc.invert(hit)
+
+
+def _day(value: str, today: dt.date) -> dt.date:
+    return today if value == "today" else dt.date.fromisoformat(value)
+
+
+def _on_days(column: pa.Array, context: _Context, when: WhenSpec) -> pa.BooleanArray:
+    """Where the column, read as a date, is before and/or after the days ``when`` names."""
+    spec = context.spec
+    days = to_date(column, DateOptions(order=spec.date_order, formats=when.format)).values
+    held = pc.is_valid(days)
+    if when.before is not None:
+        held = pc.and_(held, pc.less(days, pa.scalar(_day(when.before, context.today))))
+    if when.after is not None:
+        held = pc.and_(held, pc.greater(days, pa.scalar(_day(when.after, context.today))))
+    return pc.fill_null(held, False)
+
+
+@dataclass(frozen=True, slots=True)
+class _LookupFile:
+    """A lookup file as read: its keys (trimmed), the row each key is on, and the keys that
+    more than one row holds (row numbers), which match nothing."""
+
+    source: SourceTable
+    keys: pa.Array
+    folded: pa.Array
+    at: pa.Array
+    repeated: dict[str, list[int]]
+
+
+def _lookup_file(context: _Context, name: str) -> _LookupFile:
+    if name in context.lookups:
+        return context.lookups[name]
+    spec = context.spec
+    declared = spec.lookups[name]
+    path = spec.lookup_path(name)
+    if not path.is_file():
+        raise IngestError(f"lookup file {name!r} not found: {path}",
+                          message_zh=f"找不到查找文件 {name!r}：{path}",
+                          location=spec.location("lookups", name, "file"))
+    found = read_source(path, ReadOptions(format=declared.format, encoding=declared.encoding,
+                                          delimiter=declared.delimiter, sheet=declared.sheet,
+                                          header_row=declared.header_row))
+    key_column = _lookup(found, declared.key)
+    if key_column is None:
+        shown = ", ".join(found.columns)
+        raise IngestError(
+            f"lookup file {found.name} has no column {declared.key!r}; its columns: {shown}",
+            message_zh=f"查找文件 {found.name} 中没有列 {declared.key!r}；现有列：{shown}",
+            location=spec.location("lookups", name, "key"))
+    keys = clean_text(as_text(_raw(found, key_column, context.nulls)), identifier=True).values
+    rows = found.data.column(ROW).to_pylist()
+    first: dict[str, int] = {}
+    seen: dict[str, list[int]] = {}
+    for i, key in enumerate(keys.to_pylist()):
+        if key is None:
+            continue
+        first.setdefault(key, i)
+        seen.setdefault(key, []).append(rows[i])
+    repeated = {k: v for k, v in seen.items() if len(v) > 1}
+    unique = pa.array(list(first), pa.string())
+    loaded = _LookupFile(found, unique, pc.utf8_lower(unique),
+                         pa.array(list(first.values()), pa.int64()), repeated)
+    context.lookups[name] = loaded
+    return loaded
+
+
+def _looked_up(source: SourceTable, context: _Context, name: str, col: ColumnSpec,
+               where: tuple[str | int, ...]) -> tuple[pa.Array, str, list[Problem]]:
+    """The ``take`` column of the lookup file's row whose key is this row's ``match`` value
+    (exactly, else ignoring case); empty where there is none (noted). A key that several rows
+    of the lookup file hold with different values is a problem of the rows that ask for it."""
+    lookup = col.lookup
+    assert lookup is not None
+    spec = context.spec
+    n = source.data.num_rows
+    found = _lookup(source, lookup.match)
+    if found is None:
+        if col.optional:
+            return pa.nulls(n, pa.string()), name, []
+        raise _missing(source, spec, name, lookup.match, *where, "lookup", "match")
+    file = _lookup_file(context, lookup.file)
+    take = _lookup(file.source, lookup.take)
+    if take is None:
+        shown = ", ".join(file.source.columns)
+        raise IngestError(
+            f"lookup file {file.source.name} has no column {lookup.take!r} (for {name}); its "
+            f"columns: {shown}",
+            message_zh=f"查找文件 {file.source.name} 中没有列 {lookup.take!r}（用于 {name}）；"
+                       f"现有列：{shown}",
+            location=spec.location("columns", name, *where, "lookup", "take"))
+    wanted = clean_text(as_text(_raw(source, found, context.nulls)), identifier=True).values
+    index = pc.index_in(wanted, value_set=file.keys)
+    index = pc.coalesce(index, pc.index_in(pc.utf8_lower(wanted), value_set=file.folded))
+    values = _raw(file.source, take, context.nulls)
+    raw = pc.take(values, pc.take(file.at, index))
+    problems: list[Problem] = []
+    clashing = _clashing_keys(file, values)
+    if clashing:
+        hit = pc.fill_null(pc.is_in(index, value_set=pa.array(sorted(clashing), pa.int32())),
+                           False)
+        if hit.true_count:
+            rows = "; ".join(f"{file.keys[i].as_py()}: rows {', '.join(map(str, r))}"
+                             for i, r in list(clashing.items())[:3])
+            problems.append(Problem(hit, Reason(
+                f"the lookup file {file.source.name} gives this {lookup.match} more than one "
+                f"{lookup.take} ({rows})",
+                f"查找文件 {file.source.name} 中该 {lookup.match} 对应多个不同的 "
+                f"{lookup.take}（{rows}）")))
+            raw = pc.if_else(hit, pa.scalar(None, raw.type), raw)
+    unmatched = pc.and_(pc.is_valid(wanted), pc.is_null(index))
+    if unmatched.true_count:
+        examples = pc.unique(wanted.filter(unmatched)).to_pylist()[:3]
+        context.notes.append(Reason(
+            f"{unmatched.true_count} row(s) whose {found} is not in {file.source.name} (e.g. "
+            f"{', '.join(examples)}): {name} left empty",
+            f"{unmatched.true_count} 行的 {found} 不在 {file.source.name} 中（如 "
+            f"{', '.join(examples)}）：{name} 留空"))
+    return raw, f"{found} → {file.source.name}:{take}", problems
+
+
+def _clashing_keys(file: _LookupFile, values: pa.Array) -> dict[int, list[int]]:
+    """The keys (by index) that rows of the lookup file give different values, with the rows."""
+    if not file.repeated:
+        return {}
+    rows = file.source.data.column(ROW).to_pylist()
+    row_at = {r: i for i, r in enumerate(rows)}
+    text = as_text(values).to_pylist()
+    position = {k: i for i, k in enumerate(file.keys.to_pylist())}
+    out: dict[int, list[int]] = {}
+    for key, at in file.repeated.items():
+        if len({text[row_at[r]] for r in at}) > 1:
+            out[position[key]] = at
+    return out
+
+
+def _add_days(source: SourceTable, context: _Context, name: str, col: ColumnSpec,
+              raw: pa.Array, where: tuple[str | int, ...]
+              ) -> tuple[pa.Array, ColumnSpec, list[Problem], str]:
+    """``raw`` read as a date or time (with the column's formats) and moved by ``add_days``,
+    as ISO text: the zone is applied afterwards, so a day is a day of the local calendar.
+    Returns the moved values, the spec cleaning goes on with (the formats used up), the
+    problems of the days column and its label."""
+    days_spec = col.add_days
+    assert days_spec is not None
+    spec = context.spec
+    n = len(raw)
+    problems: list[Problem] = []
+    if days_spec.column is not None:
+        found = _lookup(source, days_spec.column)
+        if found is None:
+            raise _missing(source, spec, name, days_spec.column, *where, "add_days")
+        days_raw = _raw(source, found, context.nulls)
+        parsed = to_float(days_raw, spec.decimal_separator)
+        days = parsed.values
+        bad = parsed.bad()
+        if bad.true_count:
+            problems.append(Problem(bad, Reason(
+                f"{found} is not a number of days", f"{found} 不是天数")))
+        label = found
+    else:
+        days = pa.array(np.full(n, days_spec.days, dtype=np.float64))
+        label = f"{days_spec.days:g} days"
+    options = DateOptions(order=col.date_order or spec.date_order, formats=col.format,
+                          default_time=col.default_seconds())
+    # Read as UTC so that a naive time stays as written; one with an offset is marked Z.
+    moments = to_timestamp(raw, options)
+    marked = _has_offset(raw)
+    micros = pc.add(moments.values.cast(pa.int64()),
+                    pc.cast(pc.round(pc.multiply(days, 86_400_000_000.0)), pa.int64()))
+    moved = micros.cast(pa.timestamp("us"))
+    text = pc.replace_substring_regex(pc.strftime(moved, format="%Y-%m-%dT%H:%M:%S"),
+                                      r"\.0+$", "")
+    text = pc.if_else(marked, pc.binary_join_element_wise(text, "Z", ""), text)
+    # A date that did not parse keeps its text, so that cleaning rejects it with its reason.
+    out = pc.if_else(pc.is_valid(moments.values), text, as_text(raw))
+    out = pc.if_else(pc.and_(pc.is_valid(moments.values), pc.is_null(days)),
+                     pa.scalar(None, pa.string()), out)
+    rest = col.model_copy(update={"format": (), "date_order": None, "default_time": None,
+                                  "add_days": None})
+    return out, rest, problems, label
+
+
+def _has_offset(raw: pa.Array) -> pa.BooleanArray:
+    if pa.types.is_timestamp(raw.type):
+        return pa.array(np.full(len(raw), raw.type.tz is not None, dtype=bool))
+    text = pc.utf8_trim_whitespace(as_text(raw))
+    return pc.fill_null(pc.match_substring_regex(text, r"(Z|[+-]\d\d:?\d\d)$"), False)

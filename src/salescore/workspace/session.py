@@ -445,6 +445,35 @@ class Session:
             lambda: import_file(ws._warehouse, ws.settings, table, path, mapping=spec,
                                 options=options, name=source, progress=progress))
 
+    def import_tables(self, path: Path | str, *,
+                      mapping: MappingSpec | Path | str | None = None,
+                      preset: str | None = None, options: ImportOptions | None = None,
+                      rejects: Path | str | None = None, actor: str = "cli",
+                      progress: Progress | None = None) -> list[ImportResult]:
+        """Import one file into every table its mapping maps (``tables:``, one sheet feeding
+        several tables), in the order the tables are declared (teams, reps, customers,
+        opportunities...), so that the references of each are loaded before it. Each table is
+        its own run, as :meth:`import_file` makes it, and a run that aborts (``strict``)
+        stops the rest; ``rejects`` is then a file name that
+        each table's rejects are written beside, with the table's name added
+        (``rejects-customers.csv``). :class:`IngestError` for a mapping of no named table."""
+        spec = _mapping_spec(mapping, preset)
+        names = spec.table_names if spec is not None else ()
+        if spec is None or not names:
+            raise IngestError(
+                "importing every table of a mapping needs a mapping that names its tables "
+                "(table: or tables:)",
+                message_zh="导入映射中的全部表需要一个写明表名（table: 或 tables:）的映射")
+        target = Path(rejects) if rejects is not None else None
+        results: list[ImportResult] = []
+        for name in names:
+            each = target.with_name(f"{target.stem}-{name}{target.suffix}") if target else None
+            results.append(self.import_file(name, path, mapping=spec, options=options,
+                                            rejects=each, actor=actor, progress=progress))
+            if not results[-1].loaded:
+                break  # --strict aborted it: the tables after it would reference what is not there
+        return results
+
     def import_run(self, run_id: int) -> ImportRecord | None:
         """The import run ``run_id`` (``None`` when there is none). Imports are the writable
         scope's: others get an :class:`AccessError`."""
