@@ -66,7 +66,7 @@ def parts(html: str) -> list[dict[str, object]]:
             "value": _one(body, r'<dd class="part-value">([^<]*)'),
             "total": _one(body, r'<dd class="rows-total">([^<]*)'),
             "adds_up": 'class="adds-up good"' in body,
-            "rows": re.findall(r"<tr><td>([^<]*)</td>", rows[0]) if rows else [],
+            "rows": re.findall(r"<tr><td[^>]*>([^<]*)</td>", rows[0]) if rows else [],
             "caption": _one(body, r"<caption>([^<]*)") if rows else "",
             "links": [unescape(h) for h in re.findall(r'<a href="([^"]+)"', body)],
         })
@@ -101,7 +101,7 @@ def test_a_sum_adds_up_to_the_figure(site: Server, role: str, by: str, subject: 
     (part,) = parts(html)
     assert part == {"value": value, "total": value, "adds_up": True, "rows": records,
                     "caption": f"Rows 1–{len(records)} of {len(records)}", "links": []}
-    assert f"Total of its {len(records)} rows" in html
+    assert f"Total of its rows ({len(records)})" in html
     assert _one(html, r'<code id="arithmetic">([^<]*)') == \
         f"revenue_won = {value.removeprefix('CN¥').replace(',', '').removesuffix('.00')}"
     assert "2025-Q1 (Jan 1, 2025 – Mar 31, 2025)" in html and 'id="as-of"' in html
@@ -195,7 +195,7 @@ def test_in_chinese(site: Server) -> None:
     html = drilled(site, "sibling_manager", kpi="revenue_won", by="rep", subject="r1",
                    period="2025-Q1")
     assert 'lang="zh-CN"' in html
-    for words in ("明细追溯", "赢单金额", "计算过程", "该输入的值", "其 2 行合计",
+    for words in ("明细追溯", "赢单金额", "计算过程", "该输入的值", "各行合计（2 行）",
                   "是：各行合计等于该值", "数据截至", "返回指标分析"):
         assert words in html
     assert parts(html)[0]["value"] == "¥400.00"
