@@ -102,8 +102,7 @@ def test_a_sum_adds_up_to_the_figure(site: Server, role: str, by: str, subject: 
     assert part == {"value": value, "total": value, "adds_up": True, "rows": records,
                     "caption": f"Rows 1–{len(records)} of {len(records)}", "links": []}
     assert f"Total of its rows ({len(records)})" in html
-    assert _one(html, r'<code id="arithmetic">([^<]*)') == \
-        f"revenue_won = {value.removeprefix('CN¥').replace(',', '').removesuffix('.00')}"
+    assert _one(html, r'<code id="arithmetic">([^<]*)') == f"revenue_won = {value}"
     assert "2025-Q1 (Jan 1, 2025 – Mar 31, 2025)" in html and 'id="as-of"' in html
 
 
@@ -128,11 +127,31 @@ def test_a_ratio_shows_its_formula_with_the_numbers_in(site: Server) -> None:
     html = drilled(site, "rep", kpi="win_rate", by="rep", subject="r1", period="2025-Q1")
     assert _one(html, r'id="figure">([^<]*)') == "66.7%"
     assert _one(html, r'<code id="arithmetic">([^<]*)') == \
-        "deals_won / deals_closed = 2 / 3 = 0.666667"
+        "deals_won / deals_closed = 2 / 3 = 66.7%"
     won, closed = parts(html)
     assert (won["value"], won["total"], won["rows"]) == ("2", "2", ["o1", "o2"])
     assert (closed["value"], closed["total"], closed["rows"]) == ("3", "3", ["o1", "o3", "o2"])
     assert "Deals won" in html  # a part named after a KPI reads its label
+
+
+def test_a_conversion_and_a_retention_add_up_by_distinct_items(site: Server) -> None:
+    # r1's opportunities entering "lead" in 2025-Q1: o1, o2, o3, o4; all but o3 went on.
+    html = drilled(site, "rep", kpi="stage_conversion", by="rep", subject="r1",
+                   period="2025-Q1", stage="lead")
+    assert _one(html, r'id="figure">([^<]*)') == "75%"
+    entered, went_on = parts(html)
+    assert (entered["value"], entered["total"], entered["adds_up"]) == ("4", "4", True)
+    assert (went_on["value"], went_on["total"], went_on["adds_up"]) == ("3", "3", True)
+    assert went_on["rows"] == ["o1", "o2", "o4"]
+    # r1's buying customers: c1 and c2 before 2025-Q1 (d1, d2), c1 again in it (d3, d5).
+    html = drilled(site, "rep", kpi="customer_retention_rate", by="rep", subject="r1",
+                   period="2025-Q1")
+    assert _one(html, r'id="figure">([^<]*)') == "50%"
+    previous, kept = parts(html)
+    assert (previous["value"], previous["total"], kept["value"], kept["total"]) == \
+        ("2", "2", "1", "1")
+    assert _one(html, r'<code id="arithmetic">([^<]*)') == (
+        "buying_customers (kept) / buying_customers (previous period) = 1 / 2 = 50%")
 
 
 @pytest.mark.parametrize(("role", "by", "subject"), [

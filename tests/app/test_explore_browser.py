@@ -14,19 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.app import test_pages_browser as pages
 from tests.app.conftest import PASSWORD
-from tests.app.test_pages_browser import (  # noqa: F401  (browser, shots, site: fixtures)
-    VIEWPORTS,
-    _check_page,
-    _has_cjk_font,
-    _watch,
-    browser,
-    shots,
-    site,
-    sync_api,
-)
+from tests.app.test_pages_browser import VIEWPORTS, _check_page, _has_cjk_font, _watch, sync_api
 
 pytestmark = pytest.mark.slow
+
+# The fixtures of the sign-in pages' browser test: the server, Chromium, the screenshots' folder.
+site = pages.site
+browser = pages.browser
+shots = pages.shots
 
 # language -> the manager signed in (mia: T2, English; sam: T1, Chinese) and the words
 WORDS: dict[str, dict[str, str]] = {

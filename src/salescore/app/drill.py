@@ -45,7 +45,7 @@ from salescore.app.explorer import (
 from salescore.workspace import KpiExplanation, Session
 
 __all__ = ["KNOWN_PARAMS", "PAGE_SIZE", "DrillQuery", "Drilled", "PartView", "drill",
-           "rows_total"]
+           "rows_total", "worked_out"]
 
 PAGE_SIZE = 50
 KNOWN_PARAMS = frozenset({"kpi", "by", "subject", "period", "stage", "part", "page"})
@@ -136,7 +136,7 @@ class Drilled:
     value: float | int | None
     value_text: str
     formula: str
-    arithmetic: str
+    arithmetic: str  # the formula with the numbers put in, formatted for the locale
     parts: tuple[PartView, ...]
     filters: tuple[tuple[str, str], ...]  # (label, value) as shown
     explorer_href: str
@@ -235,6 +235,23 @@ def _part_unit(kind: str, measure: Any, kpi_unit: str, single: bool, money_sourc
     return kpi_unit if single else "number"
 
 
+def worked_out(formula: str, values: Mapping[str, str], result: str) -> str:
+    """The formula with each input's value put in, formatted as the page shows it.
+
+    >>> worked_out("deals_won / deals_closed", {"deals_won": "2", "deals_closed": "3"}, "66.7%")
+    'deals_won / deals_closed = 2 / 3 = 66.7%'
+    >>> worked_out("revenue_won", {"revenue_won": "¥400.00"}, "¥400.00")
+    'revenue_won = ¥400.00'
+    """
+    if formula in values:
+        return f"{formula} = {result}"
+    names = sorted(values, key=len, reverse=True)
+    if not names:
+        return f"{formula} = {result}"
+    pattern = re.compile("|".join(re.escape(n) for n in names))
+    return f"{formula} = {pattern.sub(lambda m: values[m.group(0)], formula)} = {result}"
+
+
 def drill(session: Session, query: DrillQuery, locale: str, now: datetime | None = None
           ) -> Drilled:
     """The drill-down page for ``query`` as ``session`` sees it. :class:`OutOfScope` for a
@@ -292,13 +309,15 @@ def drill(session: Session, query: DrillQuery, locale: str, now: datetime | None
         elif key in ("breakdown", "view_by"):
             value = dimension_label(value, locale)
         shown_filters.append((filter_words.get(key, key), value))
+    value_text = kpi_text(e.value, unit, currency, locale)
     return Drilled(
         query=query, label=kpi.label.get(locale) + (f" [{query.stage}]" if query.stage else ""),
         subject_kind=dimension_label(query.by, locale),
         subject=subject_name(session, query.by, None if query.by == "company" else query.subject,
                              locale),
         period=period_text(session, query.period, locale), value=e.value,
-        value_text=kpi_text(e.value, unit, currency, locale), formula=e.formula,
-        arithmetic=e.arithmetic, parts=tuple(parts), filters=tuple(shown_filters),
+        value_text=value_text, formula=e.formula,
+        arithmetic=worked_out(e.formula, {p.name: p.value_text for p in parts}, value_text),
+        parts=tuple(parts), filters=tuple(shown_filters),
         explorer_href=query.explorer_href(),
         as_of=as_of_text(session, now or datetime.now().astimezone(), locale))

@@ -88,8 +88,6 @@ def kpi_text(value: float | int | None, unit: str, currency: str, locale: str) -
             return format_currency(value, currency, locale=where)
         case "ratio":
             return format_percent(value, "#,##0.#%", locale=where)
-        case "count":
-            return format_decimal(value, "#,##0.##", locale=where)
         case _:
             return format_decimal(value, "#,##0.##", locale=where)
 
@@ -306,7 +304,7 @@ def drill_href(query: ExplorerQuery, subject: str | None, period: str, output: s
     return "/drill?" + urlencode(params)
 
 
-def _names(session: Session, by: str, locale: str) -> dict[str, str]:
+def _names(session: Session, by: str) -> dict[str, str]:
     match by:
         case "rep":
             return {str(r["rep_id"]): str(r.get("name") or r["rep_id"]) for r in session.reps()}
@@ -327,7 +325,7 @@ def subject_name(session: Session, by: str, subject: str | None, locale: str,
     if subject == "":
         _ = translator(locale)
         return _("(unknown)")
-    known = names if names is not None else _names(session, by, locale)
+    known = names if names is not None else _names(session, by)
     name = known.get(subject)
     return f"{name} ({subject})" if name and name != subject else subject
 
@@ -344,7 +342,7 @@ def explore(session: Session, query: ExplorerQuery, locale: str,
     result = session.kpi_result([query.kpi], by=query.engine_by, period=query.period,
                                 grain=query.grain)
     key = result.subject
-    names = _names(session, query.engine_by, locale)
+    names = _names(session, query.engine_by)
     rows: list[Row] = []
     for record in result.table.to_pylist():
         raw = None if key is None else record[key]
