@@ -202,8 +202,8 @@ async def change_password(request: Request,
     words = translator(locale)
     if not current or new != confirm:
         return render(request, "password.html", locale, status=422, caller=caller,
-                      error=words("The two new passwords differ." if current else
-                                  "The current password is wrong."))
+                      error=words("The two new passwords differ.") if current else
+                      words("The current password is wrong."))
     state = app_state(request)
     web = caller.web
     try:
