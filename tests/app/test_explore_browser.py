@@ -77,7 +77,7 @@ def test_explore_then_drill(site: str, browser: Any, shots: Path, language: str,
         page.locator("#login").fill(words["user"])
         page.locator("#password").fill(PASSWORD)
         page.locator("form button[type=submit]").last.click()
-        page.wait_for_url(f"{site}/")
+        page.wait_for_url(f"{site}/team")
         page.goto(f"{site}/explore?kpi=revenue_won&by=rep&period=2025-Q1")
         _chart_drawn(page, width)
         check(words["title"], (words["kpi"], words["by"], words["period"],
