@@ -443,7 +443,8 @@ def to_money(array: pa.Array, decimal_separator: str = ".") -> Cleaned:
     decimals (a spreadsheet's 0.1 + 0.2); a value is rejected only when it is not a number or
     too large to keep.
 
-    >>> [str(v) for v in to_money(pa.array(["1170.375", "0.12345", "1,170.375"])).values.to_pylist()]
+    >>> money = to_money(pa.array(["1170.375", "0.12345", "1,170.375"])).values
+    >>> [str(v) for v in money.to_pylist()]
     ['1170.3750', '0.1234', '1170.3750']
     """
     array = _plain(array)

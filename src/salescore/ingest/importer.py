@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict
 
 from salescore.engine.warehouse import Warehouse
 from salescore.ingest.cleaning import Cleaned, DateOrder, as_text, stated_currency
+from salescore.ingest.currency import Unconverted, unconverted_amounts, unconverted_warning
 from salescore.ingest.loading import REJECT_COLUMNS, Orphans, load
 from salescore.ingest.mapping import MappingSpec
 from salescore.ingest.problems import IngestError, Problem, Reason
@@ -122,6 +123,8 @@ class ImportResult:
     warnings: tuple[Issue, ...] = ()
     seconds: float = 0.0
     rejects_file: Path | None = None
+    unconverted: Unconverted = ()
+    unconverted_warning: Reason | None = None  # amounts loaded that cannot be converted
 
     @property
     def loaded(self) -> bool:
@@ -272,6 +275,10 @@ def import_source(warehouse: Warehouse, settings: OrgSettings, table_name: str,
     good, rejects, collapsed = _good_rows(declared, cleaned, problems, mapped, notes)
     del cleaned  # the good rows are all that is loaded
     loaded = _load(warehouse, declared, good, mapped, rejects, options, progress, notes)
+    reporting = settings.organisation.currency
+    unconverted = unconverted_amounts(warehouse, declared, good, reporting,
+                                      loaded.rejects.column("row").to_pylist()) \
+        if loaded.status == "loaded" else ()
     return ImportResult(
         table=table_name, source=source_label or mapped.file,
         mapping=mapping.origin if mapping else None, status=loaded.status,
@@ -281,7 +288,9 @@ def import_source(warehouse: Warehouse, settings: OrgSettings, table_name: str,
         unknown_stages=stages.unknown, added_stages=stages.added,
         pipeline=stages.pipeline if stages.added and loaded.status == "loaded" else None,
         orphans=loaded.orphans, ignored_columns=mapped.ignored, notes=tuple(notes),
-        warnings=mapping.warnings if mapping else (), seconds=time.perf_counter() - started)
+        warnings=mapping.warnings if mapping else (), seconds=time.perf_counter() - started,
+        unconverted=unconverted,
+        unconverted_warning=unconverted_warning(unconverted, reporting) if unconverted else None)
 
 
 @dataclass(frozen=True, slots=True)
