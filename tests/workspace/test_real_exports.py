@@ -61,7 +61,7 @@ def test_an_amount_of_1170_375_reads_back_exactly(ws: Workspace, tmp_path: Path)
     rows = _by_rep(ws, ["revenue_won", "avg_deal_size"])
     assert rows["r1"]["revenue_won"] == 1170.375
     assert str(rows["r1"]["revenue_won"]) == "1170.375"
-    assert rows["r2"]["revenue_won"] == 0.3  # exactly the float nearest 0.3, not 0.30000000000000004
+    assert rows["r2"]["revenue_won"] == 0.3  # the float nearest 0.3, not 0.30000000000000004
 
 
 def test_a_pipeline_export_with_open_deals_lacking_amount_or_customer_loads_every_row(
