@@ -83,9 +83,10 @@ CASES = [
         # r3 has no rows: counts and sums 0, ratios and averages NULL.
         ("r3", "2025-Q1"): {"revenue_won": 0, "deals_won": 0, "win_rate": NULL,
                             "avg_deal_size": NULL, "lead_to_win_rate": NULL},
-        # r4: o9 won Feb 1 local (150); o10 is EUR without a rate: left out of money KPIs.
-        ("r4", "2025-Q1"): {"revenue_won": 150, "pipeline_created": 150,
-                            "opportunities_created": 2, "open_pipeline": 0},
+        # r4: o9 won Feb 1 local (150); o10 (open, 120 EUR) has no rate: the money KPIs it is
+        # in are unknown (NULL), not 150 or 0; it still counts as an opportunity created.
+        ("r4", "2025-Q1"): {"revenue_won": 150, "pipeline_created": NULL,
+                            "opportunities_created": 2, "open_pipeline": NULL},
     }),
     Case("time-zone-quarter", ("deals_won", "revenue_won"), "rep", "2025", {
         ("r1", "2025-Q1"): {"deals_won": 2}, ("r1", "2025-Q2"): {"deals_won": 1,
@@ -315,9 +316,18 @@ def test_every_subject_and_period_has_a_row(wh: BaseBackend) -> None:
     assert keys == {(f"r{i}", f"2025-0{m}") for i in range(1, 7) for m in (1, 2, 3)}
 
 
-def test_foreign_currency_without_rate_is_noticed(wh: BaseBackend) -> None:
-    result = compute_kpis(wh, ["open_pipeline"], by="rep", period="2025-Q1", settings=SHANGHAI)
-    assert any("EUR" in n.message and "left out" in n.message for n in result.notices)
+def test_foreign_currency_without_rate_is_null_with_its_reason(wh: BaseBackend) -> None:
+    result = compute_kpis(wh, ["open_pipeline", "deals_won"], by="rep", period="2025-Q1",
+                          settings=SHANGHAI)
+    rows = {r["rep_id"]: r for r in result.table.to_pylist()}
+    assert rows["r4"]["open_pipeline"] is None  # o10: 120 EUR, no EUR rate
+    assert rows["r1"]["open_pipeline"] == 600 and rows["r3"]["open_pipeline"] == 0
+    assert set(result.reasons) == {"open_pipeline"}  # deals_won is no money
+    reason = result.reasons["open_pipeline"]
+    assert "EUR (1 rows)" in reason.message and "salescore import fx_rates" in reason.message
+    assert "salescore settings set currency EUR" in reason.message
+    assert "EUR（1 行）" in reason.message_zh
+    assert reason in result.notices
 
 
 def test_dimension_a_source_lacks_is_null_and_noticed(wh: BaseBackend) -> None:

@@ -147,3 +147,28 @@ def test_a_warehouse_file_cut_short_does_not_open_and_says_it_is_damaged(tmp_pat
         with pytest.raises(StoreError, match=f"The warehouse file {path} is damaged") as caught:
             Warehouse.open(str(path), read_only=True)
         assert caught.value.text.zh.startswith(f"数据仓库文件 {path} 已损坏")
+
+
+def test_a_warehouse_of_the_older_declaration_is_upgraded_rows_kept(warehouse: Warehouse
+                                                                    ) -> None:
+    """DECIMAL(18, 2) and NOT NULL amount/customer (before unknown values and 4 decimals):
+    create_tables brings the table up to date and keeps its rows."""
+    warehouse.execute_sql("DROP TABLE opportunities")
+    warehouse.execute_sql(
+        "CREATE TABLE opportunities (opportunity_id VARCHAR NOT NULL, customer_id VARCHAR NOT "
+        "NULL, owner_rep_id VARCHAR NOT NULL, product VARCHAR, channel VARCHAR, created_at "
+        "TIMESTAMP NOT NULL, stage VARCHAR NOT NULL, status VARCHAR NOT NULL, amount "
+        "DECIMAL(18, 2) NOT NULL CHECK (amount >= 0), currency VARCHAR NOT NULL, "
+        "expected_close_date DATE, closed_at TIMESTAMP, lost_reason VARCHAR, "
+        "PRIMARY KEY (opportunity_id))")
+    warehouse.execute_sql("INSERT INTO opportunities (opportunity_id, customer_id, owner_rep_id, "
+                          "created_at, stage, status, amount, currency) VALUES ('o1', 'c1', "
+                          "'r1', '2025-01-01', 'lead', 'open', 12.5, 'CNY')")
+    warehouse.create_tables()
+    warehouse.create_tables()  # a second time changes nothing
+    warehouse.execute_sql("INSERT INTO opportunities (opportunity_id, owner_rep_id, created_at, "
+                          "stage, status, amount) VALUES ('o2', 'r1', '2025-01-02', 'lead', "
+                          "'open', NULL), ('o3', 'r1', '2025-01-02', 'lead', 'open', 1170.375)")
+    rows = warehouse.execute_sql("SELECT opportunity_id, amount FROM opportunities ORDER BY 1")
+    assert [(k, None if a is None else str(a)) for k, a in rows] == [
+        ("o1", "12.5000"), ("o2", None), ("o3", "1170.3750")]

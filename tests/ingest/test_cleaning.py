@@ -92,8 +92,6 @@ def test_money_in_common_forms(text: str, expected: str) -> None:
     ("$ 12k", "abbreviated amounts (k, m, 万) are not guessed"),
     ("1.2万", "abbreviated amounts (k, m, 万) are not guessed"),
     ("3M", "abbreviated amounts (k, m, 万) are not guessed"),
-    ("1.234", "more than 2 decimal places"),
-    ("12.345", "more than 2 decimal places"),
     ("1,23,4", "thousands separators in the wrong places"),
     ("12,34.5", "thousands separators in the wrong places"),
     ("about 100", "not a number"),
@@ -108,13 +106,28 @@ def test_money_that_is_rejected_not_guessed(text: str, reason: str) -> None:
 
 def test_money_with_a_declared_decimal_comma() -> None:
     cleaned = to_money(pa.array(["1,234", "1.234", "1.234,5"]), ",")
-    assert cleaned.values.to_pylist() == [None, Decimal("1234.00"), Decimal("1234.50")]
-    assert reasons(cleaned) == {"more than 2 decimal places": [0]}
+    assert cleaned.values.to_pylist() == [Decimal("1.234"), Decimal("1234"), Decimal("1234.5")]
+    assert cleaned.problems == ()
 
 
-def test_money_from_typed_numbers_rounds_to_cents() -> None:
-    cleaned = to_money(pa.array([0.1 + 0.2, 1234.5, None]))
-    assert cleaned.values.to_pylist() == [Decimal("0.30"), Decimal("1234.50"), None]
+@pytest.mark.parametrize(("text", "expected"), [
+    ("1170.375", "1170.375"), ("12.345", "12.345"), ("0.0001", "0.0001"),
+    ("¥1,170.375", "1170.375"), ("USD 99.9999", "99.9999"), ("1.170,375 €", "1170.375"),
+    # Beyond the 4 decimals kept, half to even: a computed unit price, not a reason to reject.
+    ("0.12345", "0.1234"), ("0.12355", "0.1236"), ("2.000049", "2.0000"),
+    ("12345678901234.5", "12345678901234.5"),
+])
+def test_money_is_kept_exactly_to_four_decimals(text: str, expected: str) -> None:
+    cleaned = to_money(pa.array([text]))
+    assert cleaned.problems == ()
+    [value] = cleaned.values.to_pylist()
+    assert value == Decimal(expected) and value.as_tuple().exponent == -4
+
+
+def test_money_from_typed_numbers_rounds_to_four_decimals() -> None:
+    cleaned = to_money(pa.array([0.1 + 0.2, 1234.5, 1170.375, 2.00004, None]))
+    assert cleaned.values.to_pylist() == [Decimal("0.3"), Decimal("1234.5"),
+                                          Decimal("1170.375"), Decimal("2"), None]
 
 
 def test_parse_number_reports_a_reason() -> None:

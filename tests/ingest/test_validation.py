@@ -171,7 +171,7 @@ def test_missing_required_columns_make_the_file_unusable(tmp_path: Path,
 
     path = write_csv(tmp_path / "deals.csv", "Deal,Value\nx,1\n")
     with pytest.raises(IngestError, match="deals.csv has no column for required "
-                                          "opportunity_id, customer_id, owner_rep_id"):
+                                          "opportunity_id, owner_rep_id, created_at, stage"):
         import_file(warehouse, OrgSettings(), "opportunities", path)
     assert rows(warehouse, "SELECT count(*) FROM opportunities") == [(0,)]
 

@@ -153,6 +153,10 @@ class KpiValues(Page[KpiValueRow]):
     by: str
     kpis: list[str]
     notices: list[str]
+    reasons: dict[str, str] = Field(
+        default_factory=dict,
+        description="Why a KPI's value is null where it is, when that is not for want of data "
+                    "(amounts that cannot be converted to the reporting currency): null, not 0")
 
 
 class ExplainPartOut(_Out):
@@ -174,6 +178,8 @@ class KpiExplanationOut(_Out):
     formula: str
     arithmetic: str
     parts: list[ExplainPartOut]
+    reason: str | None = Field(default=None, description="Why `value` is null, when that is "
+                               "not for want of data (amounts that cannot be converted)")
 
 
 # -- scores ------------------------------------------------------------------------------------
@@ -205,7 +211,9 @@ class LineOut(_Out):
     direction: str
     method: str
     target_source: str | None
-    status: str
+    status: str = Field(description="ok, no_data (the KPI's inputs are all unknown or absent: "
+                                    "`value` is null, not 0) or no_target")
+    status_text: str = Field(default="", description="`status` in the caller's language")
     value: float | None
     target: float | None
     attainment: float | None
@@ -404,6 +412,7 @@ class TeamOut(_Out):
 class ColumnQualityOut(_Out):
     name: str
     filled: int
+    unknown: int = Field(description="Rows where the value is unknown (NULL)")
     completeness: float
     required: bool
 
@@ -463,6 +472,12 @@ class ImportOut(_Out):
     notes: list[str]
     reasons: list[RejectReasonOut]
     rejects_url: str | None
+    unconverted: dict[str, int] = Field(
+        default_factory=dict,
+        description="Amounts loaded that cannot be converted to the reporting currency, by "
+                    "currency (`` for none): money KPIs over them are null until rates exist")
+    warnings: list[str] = Field(default_factory=list,
+                                description="What the caller should act on, with the fix")
 
 
 class ImportRunOut(_Out):

@@ -162,7 +162,9 @@ def _result_dict(result: ImportResult) -> dict[str, Any]:
         "ignored_columns": list(result.ignored_columns),
         "rejects_file": str(result.rejects_file) if result.rejects_file else None,
         "reasons": result.reasons(), "notes": [n.en for n in result.notes],
-        "warnings": [str(w) for w in result.warnings],
+        "warnings": [str(w) for w in result.warnings] + (
+            [result.unconverted_warning.en] if result.unconverted_warning else []),
+        "unconverted": {code or "": n for code, n in result.unconverted},
         "seconds": round(result.seconds, 3),
     }
 
@@ -203,6 +205,10 @@ def _print_result(result: ImportResult, locale: str) -> None:
                           f"{len(reasons) - _MAX_REASONS} 种原因")
     for note in result.notes:
         console.print(f"· {note.get(locale)}", highlight=False)
+    if result.unconverted_warning is not None:
+        console.print(f"[yellow]warning / 警告:[/] "
+                      f"{escape(result.unconverted_warning.get(locale))}",
+                      highlight=False, soft_wrap=True)
     for warning in result.warnings:
         # Escaped: the rule id in brackets ([deprecated-spelling]) is text, not Rich markup.
         console.print(f"[yellow]warning / 警告:[/] {escape(warning.localized(locale))}",
@@ -280,6 +286,18 @@ def _print_quality(report: QualityReport, locale: str) -> None:
                      f"{sum(t.orphans.values()):,}",
                      "" if t.newest is None else f"{t.newest:%Y-%m-%d %H:%M}")
     console.print(grid)
+    unknown = [(t.name, c) for t in report.tables for c in t.columns if c.unknown]
+    if unknown:
+        table = Table(title="Unknown values (loaded as unknown, left out of sums) / "
+                            "未知值（按未知载入，不计入合计）", title_justify="left")
+        table.add_column("table / 表")
+        table.add_column("column / 列")
+        table.add_column("unknown / 未知", justify="right")
+        table.add_column("of rows / 占比", justify="right")
+        for name, c in unknown:
+            rows = report.table(name).rows
+            table.add_row(name, c.name, f"{c.unknown:,}", _percent(c.unknown / rows))
+        console.print(table)
     issues = [(t.name, i) for t in report.tables for i in t.issues]
     if issues:
         table = Table(title="Issues / 问题", title_justify="left")

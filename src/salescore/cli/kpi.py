@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from salescore.cli.common import HomeOption, console, err_console, fail, open_workspace
@@ -205,9 +206,15 @@ def compute(
             if isinstance(exc, SalescoreError):
                 raise
             raise ConfigError(str(exc)) from None
+        explained = set(result.reasons.values())
         for notice in result.notices:
-            err_console.print(f"[yellow]note / 提示:[/] {notice.localized(ws.locale)}",
-                              highlight=False)
+            if notice not in explained:
+                err_console.print(f"[yellow]note / 提示:[/] {notice.localized(ws.locale)}",
+                                  highlight=False)
+        for output, reason in result.reasons.items():
+            # Null, not 0: each money KPI that is unknown somewhere says why, once.
+            err_console.print(f"[yellow]{output} — (null / 空):[/] {reason.localized(ws.locale)}",
+                              highlight=False, soft_wrap=True)
         _write(result.table, fmt, out)
 
 
@@ -293,6 +300,9 @@ def explain(
         console.print(f"[bold]{e.output}[/] · {grain} {e.subject} · {e.period} = [bold]{shown}"
                       "[/]", highlight=False)
         console.print(f"  {e.arithmetic}", highlight=False, markup=False)
+        if e.reason is not None:
+            console.print(f"  [yellow]{escape(e.reason.localized(ws.locale))}[/]",
+                          highlight=False, soft_wrap=True)
         for part in e.parts:
             value = "NULL" if part.value is None else f"{part.value:g}"
             console.print(f"\n[bold]{part.name}[/] = {value}", highlight=False)

@@ -27,7 +27,13 @@ from salescore.cli.common import (
 )
 from salescore.cli.kpi import kpi_app
 from salescore.core.errors import SalescoreError
-from salescore.workspace import Locations, Organisation, OrgSettings, Workspace
+from salescore.workspace import (
+    Locations,
+    Organisation,
+    OrgSettings,
+    Workspace,
+    currency_for_locale,
+)
 
 if TYPE_CHECKING:
     from salescore.workspace.demo import DemoLogin
@@ -47,15 +53,21 @@ def init(
     home: HomeOption = None,
     name: Annotated[str | None, typer.Option(help="Organisation name / 组织名称")] = None,
     timezone: Annotated[str, typer.Option(help="IANA time zone / 时区")] = "UTC",
-    currency: Annotated[str, typer.Option(help="Reporting currency / 报告币种")] = "CNY",
+    currency: Annotated[str | None, typer.Option(
+        help="Reporting currency (default: from --locale, zh_CN → CNY, en → USD) / "
+             "报告币种（默认按界面语言：zh_CN → CNY，en → USD）",
+        show_default=False)] = None,
     fiscal_start: Annotated[int, typer.Option(help="Fiscal year's first month / 财年起始月")] = 1,
     locale: Annotated[str, typer.Option(help="en or zh_CN / 界面语言")] = "en",
     force: Annotated[bool, typer.Option(help="Overwrite existing settings / 覆盖已有设置")] = False,
 ) -> None:
     """Create the data folder with settings, warehouse and app store. 初始化数据目录。"""
+    assumed = currency is None
+    currency = currency or currency_for_locale(locale)
     try:
         organisation = Organisation.model_validate({
-            "name": name or Organisation().name, "timezone": timezone, "currency": currency,
+            "name": name or Organisation().name, "timezone": timezone,
+            "currency": currency.upper(),
             "fiscal_year_start_month": fiscal_start, "locale": locale,
         })
     except ValueError as exc:
@@ -68,6 +80,11 @@ def init(
             warehouse, app_store = ws.describe_stores()
             console.print(f"  warehouse / 仓库:  {warehouse}")
             console.print(f"  app store / 应用库: {app_store}")
+            shown = ws.settings.organisation.currency
+            if assumed:
+                console.print(f"  currency / 币种:   {shown} (from the locale {locale}; change "
+                              f"with `salescore settings set currency EUR` / 按界面语言设定，"
+                              "可用 settings set currency 修改)", highlight=False)
     except SalescoreError as exc:
         fail(exc)
 
@@ -189,6 +206,7 @@ from salescore.cli.ingest import register as register_ingest  # noqa: E402
 from salescore.cli.plan import plan_app  # noqa: E402
 from salescore.cli.score import score_app  # noqa: E402
 from salescore.cli.serve import serve  # noqa: E402
+from salescore.cli.settings import settings_app  # noqa: E402
 from salescore.cli.user import user_app  # noqa: E402
 
 register_ingest(app)
@@ -196,6 +214,7 @@ app.add_typer(plan_app, name="plan")
 app.add_typer(score_app, name="score")
 app.command("serve")(serve)
 app.add_typer(user_app, name="user")
+app.add_typer(settings_app, name="settings")
 
 
 def main() -> None:

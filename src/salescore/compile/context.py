@@ -98,7 +98,9 @@ class CompileContext:
     amount is in the reporting currency (no conversion is compiled); otherwise the known rates.
     ``zone_first``/``zone_last`` bound the days whose time zone offsets the query knows exactly.
     ``subjects`` keeps only those subject keys. ``stable_names`` names in-memory tables by their
-    content (for SQL snapshots) instead of uniquely per compile.
+    content (for SQL snapshots) instead of uniquely per compile. ``unconvertible``: the amounts
+    (rows by currency, ``None`` for none) that no rate in ``fx`` converts, as the warehouse
+    told.
     """
 
     calendar: Calendar
@@ -112,6 +114,7 @@ class CompileContext:
     zone_last: date | None = None
     subjects: tuple[str, ...] | None = None
     stable_names: bool = False
+    unconvertible: tuple[tuple[str | None, int], ...] = ()
 
     @property
     def zone_range(self) -> tuple[date, date]:

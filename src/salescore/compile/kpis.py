@@ -10,6 +10,14 @@ evaluated there: ratios divide sums at the requested grain, and a division by ze
 
 Missing values: a count or sum of a subject with no rows in a period is 0; an average, median,
 minimum, maximum or any ratio is NULL (there is nothing to average, or the denominator is 0).
+An unknown value (NULL) is left out of sums and averages, never read as 0; the row still counts
+in counts and conversions.
+
+Money is summed exactly (as decimals, to 4 places) and becomes a float only once aggregated.
+Where amounts may be in another currency than the reporting one, each is converted with the
+rate of its day; a money aggregate over any amount that cannot be converted (no rate that day,
+or no currency) is NULL, not the sum of the rest, and :attr:`CompiledKpis.unconvertible` names
+the outputs that read one.
 
 >>> from salescore.semantic.catalog import shipped_catalog
 >>> from salescore.compile.context import CompileContext, buckets_for
@@ -41,6 +49,7 @@ from salescore.compile.rows import FAR_FUTURE, SourceRows, nullable
 from salescore.compile.schema import unbound
 from salescore.core.errors import ConfigError
 from salescore.core.periods import Grain, Period
+from salescore.model.tables import MONEY_SCALE
 from salescore.semantic.catalog import Catalog
 from salescore.semantic.columns import resolve
 from salescore.semantic.expression import ARITHMETIC, Binary, Expr, Negate, Number, Ref
@@ -103,6 +112,9 @@ class CompiledKpis:
     missing: tuple[str, ...] = ()
     passes: int = 0
     notes: tuple[str, ...] = field(default_factory=tuple)
+    unconvertible: tuple[str, ...] = ()
+    """Outputs over money that may be in a currency the context has no rate for: NULL where
+    any such amount is among their rows."""
 
     def sql(self, dialect: str = "duckdb") -> str:
         """The SQL text of the query in ``dialect`` (duckdb, postgres, pyspark, trino, ...)."""
@@ -149,9 +161,24 @@ class _Compiler:
         self.by = by
         self.ctx = ctx
         self.count_columns = plan.count_columns()
+        self.converted = self._converted_measures()
         self.days = self._day_table()
         self.periods = self._period_table()
         self.passes = 0
+
+    def _converted_measures(self) -> frozenset[str]:
+        """Measure columns aggregating money that may need converting: each gets a companion
+        count of the amounts that could not be (``<column>__unconverted``)."""
+        if self.ctx.fx is None:
+            return frozenset()
+        out = set()
+        for u in self.plan.measures:
+            src = self.catalog.source(u.source)
+            m = u.measure
+            if src.currency and m.column and not m.agg.is_count and \
+                    resolve(src, m.column).is_money:
+                out.add(u.column)
+        return frozenset(out)
 
     # -- small tables ---------------------------------------------------------------------------
     def _day_table(self) -> ibis.Table:
@@ -248,13 +275,17 @@ class _Compiler:
         missing = tuple(o.name for o in self.plan.outputs
                         if _refs(o.formula) - present and _sources_of(o, self.plan) &
                         missing_sources)
+        unconvertible = tuple(o.name for o in self.plan.outputs
+                              if _refs(o.formula) & self.converted & present)
         return CompiledKpis(expr, self.plan, self.by, tuple(values), subject, missing,
-                            self.passes)
+                            self.passes, unconvertible=unconvertible)
 
     def _column_types(self) -> dict[str, dt.DataType]:
         types: dict[str, dt.DataType] = {}
         for u in self.plan.measures:
             types[u.column] = dt.int64 if u.column in self.count_columns else dt.float64
+            if u.column in self.converted:
+                types[_unconverted(u.column)] = dt.int64
         for c in self.plan.conversions:
             types[c.numerator] = types[c.denominator] = dt.int64
         for p in self.plan.pops:
@@ -309,7 +340,12 @@ class _Compiler:
                 if name not in present:
                     return ibis.null(types.get(name, dt.float64))
                 col = t[name]
-                return col.fill_null(0) if name in self.plan.fill_zero else col
+                value = col.fill_null(0) if name in self.plan.fill_zero else col
+                if name in self.converted:
+                    # Not the sum of the amounts that could be converted: unknown.
+                    return ibis.cases((t[_unconverted(name)].fill_null(0) > 0,
+                                       ibis.null(value.type())), else_=value)
+                return value
             case Negate(operand=inner):
                 return -self._evaluate(inner, t, present, types)
             case Binary(op=op, left=left, right=right):
@@ -478,16 +514,35 @@ class _Compiler:
         j = t.left_join(fx, [t[rows.name(src.currency)] == fx["currency"], t[DAY] == fx["day"]])
         return j.select(*t.columns, __rate=fx["rate"])
 
-    def _value(self, rows: SourceRows, t: ibis.Table, column: str) -> ir.Value:
-        """A numeric column as float64, money converted to the reporting currency."""
+    def _value(self, rows: SourceRows, t: ibis.Table, column: str, *, exact: bool = False
+               ) -> ir.Value:
+        """A numeric column as float64, money converted to the reporting currency; with
+        ``exact``, money stays a decimal (to be summed exactly), a converted amount rounded to
+        the money scale."""
         src = rows.source
         col = t[rows.name(column)]
-        if resolve(src, column).is_money and src.currency is not None and \
-                self.ctx.fx is not None:
+        money = resolve(src, column).is_money
+        if money and src.currency is not None and self.ctx.fx is not None:
             same = t[rows.name(src.currency)] == self.ctx.currency
-            return ibis.cases((same, col.cast("float64")),
-                              else_=col.cast("float64") * t["__rate"])
+            converted = col.cast("float64") * t["__rate"]
+            if exact:
+                return ibis.cases((same, col.cast(_EXACT)), else_=converted.cast(_EXACT))
+            return ibis.cases((same, col.cast("float64")), else_=converted)
+        if money and exact:
+            return col.cast(_EXACT)
         return col.cast("float64") if col.type().is_numeric() else col
+
+    def _unconverted(self, rows: SourceRows, t: ibis.Table, u: MeasureUse) -> ir.Value:
+        """How many amounts of measure ``u`` could not be converted: known, but without a
+        currency, or in another one with no rate on their day."""
+        src = rows.source
+        m = u.measure
+        assert m.column is not None and src.currency is not None
+        amount = t[rows.name(m.column)]
+        same = (t[rows.name(src.currency)] == self.ctx.currency).fill_null(False)
+        lost = amount.notnull() & ~same & t["__rate"].isnull()
+        where = all_of(m.filters, rows.col, self.ctx.pipeline)
+        return t.count(where=lost if where is None else where & lost)
 
     def _aggregate(self, rows: SourceRows, placement: Placement, uses: Sequence[MeasureUse]
                    ) -> ibis.Table:
@@ -496,6 +551,8 @@ class _Compiler:
         placed = self._subjects(rows, placed)
         view = SourceRows(rows.source, placed)
         aggs = {u.column: self._measure_agg(view, placed, u) for u in uses}
+        aggs |= {_unconverted(u.column): self._unconverted(view, placed, u) for u in uses
+                 if u.column in self.converted}
         self.passes += 1
         return placed.group_by([SUBJECT, PERIOD]).aggregate(**aggs)
 
@@ -555,7 +612,8 @@ class _Compiler:
             case Agg.COUNT | Agg.COUNT_DISTINCT:
                 raise AssertionError("counted above")
             case Agg.SUM:
-                return value.sum(where=where)
+                # Money adds up exactly; it becomes a float once summed (in _combine).
+                return self._value(view, t, m.column, exact=True).sum(where=where)
             case Agg.AVG:
                 return value.mean(where=where)
             case Agg.MEDIAN:
@@ -648,6 +706,10 @@ class _Compiler:
                 if m.column is not None:
                     keep["value"] = placed[view.name(m.column)] if m.agg.is_count else \
                         self._value(view, placed, m.column)
+                if use.column in self.converted and m.column is not None:
+                    # An amount that could not be converted: known, but its value is null.
+                    keep["unconverted"] = placed[view.name(m.column)].notnull() & \
+                        keep["value"].isnull()
             case ConversionUse(kpi=k):
                 placed = placed.filter(placed[PERIOD] == 0)
                 keep[k.time] = placed[view.name(k.time)]
@@ -660,6 +722,14 @@ class _Compiler:
                 keep["item"] = placed[view.name(m.column)]
                 keep["which"] = ibis.cases((placed[PERIOD] == 0, "current"), else_="previous")
         return placed.select(**keep).order_by("local_day")
+
+
+_EXACT = dt.Decimal(38, MONEY_SCALE)
+
+
+def _unconverted(column: str) -> str:
+    """The companion column counting a money measure's amounts that could not be converted."""
+    return f"{column}__unconverted"
 
 
 def _placement(src: Source, u: MeasureUse) -> Placement:

@@ -3,7 +3,7 @@
 >>> schema("surveys")["csat"]
 Int64(nullable=True)
 >>> unbound("opportunities").amount.type()
-Decimal(precision=18, scale=2, nullable=False)
+Decimal(precision=18, scale=4, nullable=True)
 """
 
 from __future__ import annotations

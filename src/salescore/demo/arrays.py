@@ -6,7 +6,7 @@ column is one ``uint8`` matrix of digits handed to Arrow as a buffer.
 >>> ids("R", np.array([1, 42]), 5).to_pylist()
 ['R00001', 'R00042']
 >>> money(np.array([123456, -50])).to_pylist()
-[Decimal('1234.56'), Decimal('-0.50')]
+[Decimal('1234.5600'), Decimal('-0.5000')]
 >>> arrow_schema("fx_rates").names
 ['currency', 'day', 'rate']
 """
@@ -105,10 +105,11 @@ def dates(epoch_days: npt.NDArray[np.int64], valid: Bool | None = None) -> pa.Ar
 
 
 def money(cents: npt.NDArray[np.int64]) -> pa.Array:
-    """Integer cents as ``decimal128(18, 2)`` (two's complement, little endian, 16 bytes)."""
+    """Integer cents as the money type, ``decimal128(18, 4)`` (two's complement, little endian,
+    16 bytes: the unscaled value is cents × 10² at 4 decimals)."""
     n = len(cents)
     words = np.empty((n, 2), dtype=np.int64)
-    words[:, 0] = cents
+    words[:, 0] = cents * 10 ** (MONEY_SCALE - 2)
     words[:, 1] = np.where(cents < 0, -1, 0)
     return pa.Array.from_buffers(pa.decimal128(MONEY_PRECISION, MONEY_SCALE), n,
                                  [None, pa.py_buffer(words.tobytes())])

@@ -16,13 +16,15 @@ CREATE TABLE IF NOT EXISTS fx_rates (currency TEXT NOT NULL,
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import assert_never
 
 import sqlglot
 
 from salescore.model.tables import MONEY_PRECISION, MONEY_SCALE, Column, DataType, Table, table
 
-__all__ = ["create_table_sql", "sql_type", "table"]
+__all__ = ["ExistingColumn", "create_table_sql", "upgrade_table_sql", "sql_type", "stale_columns",
+           "table"]
 
 
 def sql_type(column: Column) -> str:
@@ -78,3 +80,53 @@ def create_table_sql(declared: Table, dialect: str = "duckdb") -> str:
     if dialect == "duckdb":
         return statement
     return sqlglot.transpile(statement, read="duckdb", write=dialect)[0]
+
+
+ExistingColumn = tuple[bool, int | None]
+"""A column as a warehouse has it: whether it takes NULL, and its decimal scale (if any)."""
+
+
+def stale_columns(declared: Table, existing: Mapping[str, ExistingColumn]) -> list[str]:
+    """The columns of an existing table that an older declaration made differently: NOT NULL
+    where a value may now be unknown, or money with fewer decimals than it now keeps.
+
+    >>> stale_columns(table("opportunities"), {"amount": (False, 2), "opportunity_id": (False,
+    ...               None)})
+    ['amount']
+    """
+    out = []
+    for c in declared.columns:
+        if c.name not in existing:
+            continue
+        nullable, scale = existing[c.name]
+        loosened = not nullable and not c.required and c.name not in declared.key
+        narrower = c.type is DataType.DECIMAL and scale is not None and scale < MONEY_SCALE
+        if loosened or narrower:
+            out.append(c.name)
+    return out
+
+
+def upgrade_table_sql(declared: Table, stale: Sequence[str], dialect: str = "duckdb"
+                      ) -> list[str]:
+    """The statements that bring ``stale`` columns of ``declared`` to what is declared now,
+    rows kept: on DuckDB a copy of the table (it cannot change the type of a column that has
+    a CHECK constraint), elsewhere one ``ALTER`` per change.
+
+    >>> upgrade_table_sql(table("surveys"), ["customer_id"], "postgres")
+    ['ALTER TABLE surveys ALTER COLUMN customer_id DROP NOT NULL']
+    """
+    if dialect == "duckdb":
+        old = f"{declared.name}__old"
+        columns = ", ".join(declared.column_names)
+        return [f"ALTER TABLE {declared.name} RENAME TO {old}",
+                create_table_sql(declared, dialect),
+                f"INSERT INTO {declared.name} ({columns}) SELECT {columns} FROM {old}",
+                f"DROP TABLE {old}"]
+    out = []
+    for name in stale:
+        c = declared.column(name)
+        if not c.required and name not in declared.key:
+            out.append(f"ALTER TABLE {declared.name} ALTER COLUMN {name} DROP NOT NULL")
+        if c.type is DataType.DECIMAL:
+            out.append(f"ALTER TABLE {declared.name} ALTER COLUMN {name} TYPE {sql_type(c)}")
+    return out

@@ -24,7 +24,7 @@ import pyarrow.compute
 
 from salescore.compile.kpis import explain_rows
 from salescore.core.errors import ConfigError
-from salescore.engine.kpis import KpiEngine, KpiRequest
+from salescore.engine.kpis import KpiEngine, KpiRequest, Notice
 from salescore.semantic.expression import ARITHMETIC, Binary, Expr, Negate, Number, Ref
 from salescore.semantic.kpi_plan import ConversionUse, MeasureUse, Output, PopUse, QueryPlan
 from salescore.semantic.specs import Agg, Filter, Op
@@ -39,6 +39,7 @@ class ExplainPart:
     description_zh: str
     value: float | int | None
     rows: pa.Table
+    unconverted: int = 0  # amounts among ``rows`` that cannot be converted: the value is null
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class Explanation:
     formula: str
     arithmetic: str
     parts: tuple[ExplainPart, ...]
+    reason: Notice | None = None  # why the value is null, where that is not for want of data
 
 
 def _filters_text(filters: tuple[Filter, ...]) -> str:
@@ -105,10 +107,13 @@ def _parts(use: MeasureUse | ConversionUse | PopUse, rows: pa.Table, stages: tup
                                                    else "by period label")
             where = _filters_text(m.filters)
             text = f"{how} where {where}, {when}" if where else f"{how}, {when}"
+            unconverted = sum(1 for v in rows.column("unconverted").to_pylist() if v) \
+                if "unconverted" in rows.column_names else 0
+            value = None if unconverted else _aggregate(m.agg, rows)
             return [(use.column, ExplainPart(_display(use.column, stages), text,
                                              text.replace(" where ", " 条件 ")
                                              .replace(" by ", " 按 "),
-                                             _aggregate(m.agg, rows), rows))]
+                                             value, rows, unconverted))]
         case ConversionUse(kpi=k):
             items = rows.column("item").to_pylist()
             reached = rows.column("reached").to_pylist()
@@ -207,7 +212,8 @@ def explain_kpis(engine: KpiEngine, names: Sequence[str], *, subject: str, perio
         used = output.formula.names()
         parts = tuple(p for c, p in parts_by_column.items() if c in used)
         inputs = {c: p.value for c, p in parts_by_column.items() if c in used}
-        value = _value(output.formula, inputs, plan.fill_zero)
+        unknown = frozenset(c for c, p in parts_by_column.items() if c in used and p.unconverted)
+        value = _value(output.formula, inputs, plan.fill_zero - unknown)
         formula = _text(output.formula, None, stages)
         shown = "NULL" if value is None else f"{value:g}"
         arithmetic = formula if isinstance(output.formula, Ref) else \
@@ -215,7 +221,8 @@ def explain_kpis(engine: KpiEngine, names: Sequence[str], *, subject: str, perio
         out[name] = Explanation(kpi=name, output=output.name, by=by, subject=subject,
                                 period=label, value=value,
                                 formula=formula, arithmetic=f"{arithmetic} = {shown}",
-                                parts=parts)
+                                parts=parts,
+                                reason=engine.unconvertible(ctx) if unknown else None)
     return out
 
 

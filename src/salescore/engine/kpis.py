@@ -17,7 +17,7 @@ the warehouse's backend (DuckDB, PostgreSQL, or any Ibis backend holding the can
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -93,7 +93,9 @@ class Notice:
 @dataclass(frozen=True)
 class KpiResult:
     """A computed KPI table: subject column (unless the company), ``period``, one column per
-    output; plus what was run and anything to note."""
+    output; plus what was run and anything to note. ``reasons``: why an output's value is
+    null where it is and is not simply without data (amounts that cannot be converted to
+    the reporting currency), for each output that has such a null."""
 
     table: pa.Table
     request: KpiRequest
@@ -104,6 +106,7 @@ class KpiResult:
     passes: int = 0
     seconds: float = 0.0
     sql: str = ""
+    reasons: dict[str, Notice] = field(default_factory=dict)
 
     def to_pandas(self) -> Any:
         return self.table.to_pandas()
@@ -155,12 +158,12 @@ class KpiEngine:
                 shown = ", ".join(sorted(bad)[:5])
                 notices.append(Notice(f"target periods not understood and left out: {shown}",
                                       f"无法识别的目标周期（已忽略）：{shown}"))
-        fx = self._fx(plan, sources, notices)
+        fx, lacking = self._fx(plan, notices)
         ctx = CompileContext(
             calendar=cal, buckets=buckets, pipeline=self.settings.pipeline,
             currency=self.settings.organisation.currency, membership=membership,
             target_periods=spans, fx=fx, zone_first=zone_first, zone_last=zone_last,
-            subjects=request.subjects,
+            subjects=request.subjects, unconvertible=lacking,
         )
         return ctx, notices
 
@@ -194,14 +197,27 @@ class KpiEngine:
         """Run ``request``; one query for the KPIs (plus the small context queries)."""
         started = time.perf_counter()
         before = self.runner.queries
-        compiled, notices = self.compile(request)
+        plan, ctx, notices = self.prepare(request)
+        compiled = self.compile_in(request, ctx, notices)
         table = self.runner.run(compiled.expr)
+        reasons: dict[str, Notice] = {}
+        unconvertible = self.unconvertible(ctx)
+        if unconvertible is not None:
+            reasons = {name: unconvertible for name in compiled.unconvertible
+                       if table.column(name).null_count}
         return KpiResult(
             table=table, request=request, outputs=compiled.outputs, subject=compiled.subject,
             notices=tuple(notices), queries=self.runner.queries - before,
             passes=compiled.passes,
-            seconds=time.perf_counter() - started,
+            seconds=time.perf_counter() - started, reasons=reasons,
         )
+
+    def unconvertible(self, ctx: CompileContext) -> Notice | None:
+        """Why a money KPI is null in ``ctx`` where amounts cannot be converted to the
+        reporting currency, with the commands that fix it (``None`` when all can be)."""
+        if ctx.fx is None or not ctx.unconvertible:
+            return None
+        return unconvertible_reason(ctx.currency, dict(ctx.unconvertible))
 
     # -- context queries ---------------------------------------------------------------------
     def _data_range(self, sources: Sequence[Source]) -> tuple[date | None, date | None]:
@@ -256,35 +272,83 @@ class KpiEngine:
                 spans.append((label, p.start, p.end))
         return tuple(sorted(set(spans))), bad
 
-    def _fx(self, plan: QueryPlan, sources: Sequence[Source], notices: list[Notice]
-            ) -> tuple[FxRate, ...] | None:
-        money_tables: set[tuple[str, str]] = set()
+    def _fx(self, plan: QueryPlan, notices: list[Notice]
+            ) -> tuple[tuple[FxRate, ...] | None, tuple[tuple[str | None, int], ...]]:
+        """The rates to compile with (``None``: every amount is in the reporting currency), and
+        the amounts by currency (``None``: no currency) that no rate converts: in a currency
+        with no rate at all, or dated before its first rate."""
+        money: dict[tuple[str, str, str], set[str]] = {}
         for u in plan.measures:
             src = self.catalog.source(u.source)
-            if src.currency and u.measure.column and resolve(src, u.measure.column).is_money:
-                money_tables.add((src.table, src.currency))
-        if not money_tables:
-            return None
+            m = u.measure
+            if not (src.currency and m.column and resolve(src, m.column).is_money) or \
+                    "." in m.column or "." in src.currency:
+                continue
+            times = money.setdefault((src.table, m.column, src.currency), set())
+            if m.time and "." not in m.time:
+                times.add(m.time)
+        if not money:
+            return None, ()
         reporting = self.settings.organisation.currency
-        foreign: set[str] = set()
-        for table_name, column in sorted(money_tables):
+        foreign: dict[str | None, tuple[int, date | None]] = {}
+        for (table_name, column, currency), times in sorted(money.items()):
             tbl = unbound(table_name)
-            rows = self._scalar_rows(tbl.select(c=tbl[column]).distinct())
-            foreign |= {r["c"] for r in rows if r["c"] and r["c"] != reporting}
+            known = tbl.filter(tbl[column].notnull()
+                               & (tbl[currency].isnull() | (tbl[currency] != reporting)))
+            firsts = {f"t{i}": known[t].min() for i, t in enumerate(sorted(times))}
+            for r in self._scalar_rows(known.group_by(c=known[currency]).aggregate(
+                    n=known.count(), **firsts)):
+                days = [_as_date(v) for k, v in r.items() if k in firsts and v is not None]
+                n, first = foreign.get(r["c"], (0, None))
+                foreign[r["c"]] = (n + int(r["n"]), min([*days, *([first] if first else [])],
+                                                        default=None))
         if not foreign:
-            return None
+            return None, ()
         fx = unbound("fx_rates")
         rates = [FxRate(r["currency"], r["day"], float(r["rate"]))
                  for r in self._scalar_rows(fx.select("currency", "day", "rate"))]
-        have = {r.currency for r in rates}
-        lacking = sorted(foreign - have)
+        first_rate: dict[str, date] = {}
+        for rate in rates:
+            first_rate[rate.currency] = min(rate.day, first_rate.get(rate.currency, rate.day))
+        lacking = tuple(sorted(
+            ((code, n) for code, (n, first) in foreign.items()
+             if code is None or code not in first_rate
+             or (first is not None and first < first_rate[code])),
+            key=lambda kv: (-kv[1], str(kv[0]))))
         if lacking:
-            shown = ", ".join(lacking)
-            notices.append(Notice(
-                f"no exchange rate to {reporting} for {shown}: those amounts are left out of "
-                "money KPIs (add rows to fx_rates)",
-                f"缺少 {shown} 到 {reporting} 的汇率：这些金额未计入金额类指标（请补充 fx_rates）"))
-        return tuple(rates)
+            notices.append(unconvertible_reason(reporting, dict(lacking)))
+        return tuple(rates), lacking
+
+
+def unconvertible_reason(reporting: str, lacking: Mapping[str | None, int]) -> Notice:
+    """Why money KPIs are null over amounts that cannot be converted to ``reporting`` (rows
+    by currency, ``None`` for amounts without one), and the commands that fix it.
+
+    >>> print(unconvertible_reason("CNY", {"USD": 12}).message)  # doctest: +NORMALIZE_WHITESPACE
+    null, not 0, where amounts cannot be converted to CNY: USD (12 rows) without an exchange
+    rate on their day. Import rates with `salescore import fx_rates RATES.csv` (columns
+    currency, day, rate), or report in USD with `salescore settings set currency USD`
+    """
+    shown = ", ".join(f"{code or '(no currency)'} ({n:,} rows)"
+                      for code, n in sorted(lacking.items(), key=lambda kv: (-kv[1], str(kv[0]))))
+    shown_zh = "、".join(f"{code or '（无币种）'}（{n:,} 行）"
+                        for code, n in sorted(lacking.items(),
+                                              key=lambda kv: (-kv[1], str(kv[0]))))
+    codes = [c for c in lacking if c is not None]
+    switch = switch_zh = ""
+    if len(codes) == 1:
+        switch = f", or report in {codes[0]} with `salescore settings set currency {codes[0]}`"
+        switch_zh = f"；或用 `salescore settings set currency {codes[0]}` 改以 {codes[0]} 报告"
+    return Notice(
+        f"null, not 0, where amounts cannot be converted to {reporting}: {shown} without an "
+        f"exchange rate on their day. Import rates with `salescore import fx_rates RATES.csv` "
+        f"(columns currency, day, rate){switch}",
+        f"无法折算为 {reporting} 的金额使指标为空（而非 0）：{shown_zh} 在其日期没有汇率。"
+        f"请用 `salescore import fx_rates 汇率.csv` 导入汇率（列 currency、day、rate）{switch_zh}")
+
+
+def _as_date(value: datetime | date) -> date:
+    return value.date() if isinstance(value, datetime) else value
 
 
 def _naive(value: datetime | date) -> datetime | date:

@@ -29,7 +29,12 @@ from ibis.backends import BaseBackend
 
 from salescore.compile.schema import schema
 from salescore.core.errors import StoreError, StoreLockedError
-from salescore.engine.ddl import create_table_sql
+from salescore.engine.ddl import (
+    ExistingColumn,
+    create_table_sql,
+    stale_columns,
+    upgrade_table_sql,
+)
 from salescore.model.tables import TABLES, table
 
 Dialect = Literal["duckdb", "postgres"]
@@ -216,9 +221,28 @@ class Warehouse:
 
     # -- schema -------------------------------------------------------------------------------
     def create_tables(self) -> None:
-        """Create every canonical table that does not exist yet (idempotent)."""
+        """Create every canonical table that does not exist yet, and bring one made by an
+        older declaration up to date, rows kept (idempotent)."""
         for declared in TABLES:
             self.execute_sql(create_table_sql(declared, self.dialect))
+        self._upgrade_tables()
+
+    def _upgrade_tables(self) -> None:
+        rows = self.execute_sql(
+            "SELECT table_name, column_name, is_nullable, numeric_scale "
+            "FROM information_schema.columns WHERE table_schema = current_schema()")
+        existing: dict[str, dict[str, ExistingColumn]] = {}
+        for name, column, nullable, scale in rows:
+            existing.setdefault(str(name), {})[str(column)] = (
+                str(nullable).upper() == "YES", None if scale is None else int(scale))
+        stale = [(t, stale_columns(t, existing.get(t.name, {}))) for t in TABLES]
+        if not any(columns for _, columns in stale):
+            return
+        with self.transaction():
+            for declared, columns in stale:
+                if columns:
+                    for statement in upgrade_table_sql(declared, columns, self.dialect):
+                        self.execute_sql(statement)
 
     def table(self, name: str) -> ibis.Table:
         """The bound Ibis table for canonical table ``name``."""

@@ -12,8 +12,8 @@ What each cleaner accepts (a value outside these is rejected with its reason, ne
   full-width letters and digits made half-width (and full-width punctuation in identifiers);
 - e-mail: lower case, ``mailto:`` and ``Name <...>`` removed, then checked;
 - phone: spaces, dashes, dots and brackets removed, ``00`` made ``+``;
-- money: ``¥1,234.50``, ``1.234,50 €``, ``(1,234.50)``, ``CNY 1 234,5``; ``$ 12k`` and
-  ``1.2万`` are rejected; more than two decimals is rejected unless they are zeros;
+- money: ``¥1,234.50``, ``1.234,50 €``, ``(1,234.50)``, ``CNY 1 234,5``, ``1170.375``, kept
+  exactly to 4 decimals (more are rounded half to even); ``$ 12k`` and ``1.2万`` are rejected;
 - dates and timestamps: ``2025-03-01``, ``2025/3/1 9:05``, ``2025年3月1日``,
   ``01/03/2025`` with a declared day/month order, ``1 Mar 2025``, ``Mar 1, 2025``, Excel serial
   numbers, and ISO 8601 with ``Z`` or an offset;
@@ -21,7 +21,7 @@ What each cleaner accepts (a value outside these is rejected with its reason, ne
 
 >>> c = to_money(pa.array(["¥1,234.50", "1.234,50 €", "$ 12k", None]))
 >>> [str(v) if v is not None else None for v in c.values.to_pylist()]
-['1234.50', '1234.50', None, None]
+['1234.5000', '1234.5000', None, None]
 >>> [p.reason.en for p in c.problems]
 ['abbreviated amounts (k, m, 万) are not guessed']
 >>> to_timestamp(pa.array(["2025年3月1日 9:05"]), DateOptions(timezone="Asia/Shanghai")
@@ -34,7 +34,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Literal
 
 import numpy as np
@@ -42,12 +43,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from salescore.ingest.problems import Problem, Reason
-from salescore.model.tables import MONEY_PRECISION, MONEY_SCALE
+from salescore.model.tables import EARLIEST_DAY, LATEST_DAY, MONEY_PRECISION, MONEY_SCALE
 
 DateOrder = Literal["ymd", "dmy", "mdy"]
 MONEY = pa.decimal128(MONEY_PRECISION, MONEY_SCALE)
 TIMESTAMP = pa.timestamp("us")
 _MONEY_LIMIT = Decimal(10) ** (MONEY_PRECISION - MONEY_SCALE)
+_MONEY_STEP = Decimal(1).scaleb(-MONEY_SCALE)  # 0.0001
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,7 +291,6 @@ _R_NOT_NUMBER = Reason("not a number", "不是数字")
 _R_ABBREVIATED = Reason("abbreviated amounts (k, m, 万) are not guessed",
                         "不猜测缩写金额（k、m、万 等）")
 _R_GROUPING = Reason("thousands separators in the wrong places", "千位分隔符位置不对")
-_R_DECIMALS = Reason("more than 2 decimal places", "小数超过 2 位")
 _R_TOO_LARGE = Reason("too large", "数值过大")
 _R_NOT_WHOLE = Reason("not a whole number", "不是整数")
 
@@ -428,18 +429,24 @@ def _money_value(decimal_separator: str) -> Callable[[str], object]:
         value = parse_number(text, decimal_separator)
         if isinstance(value, Reason):
             return value
-        if value != value.quantize(Decimal("0.01")):
-            return _R_DECIMALS
         if abs(value) >= _MONEY_LIMIT:
             return _R_TOO_LARGE
-        return value.quantize(Decimal("0.01"))
+        # Exact to the money scale; a fifth decimal (a computed unit price) rounds half to even.
+        return value.quantize(_MONEY_STEP, rounding=ROUND_HALF_EVEN)
 
     return parse
 
 
 def to_money(array: pa.Array, decimal_separator: str = ".") -> Cleaned:
-    """A DECIMAL(18, 2) amount; see :func:`parse_number` for the forms read. Numbers from a
-    typed source are rounded to cents (a spreadsheet's 0.1 + 0.2)."""
+    """A DECIMAL(18, 4) amount, exact (``1170.375`` stays ``1170.375``); see
+    :func:`parse_number` for the forms read. Numbers from a typed source are rounded to 4
+    decimals (a spreadsheet's 0.1 + 0.2); a value is rejected only when it is not a number or
+    too large to keep.
+
+    >>> money = to_money(pa.array(["1170.375", "0.12345", "1,170.375"])).values
+    >>> [str(v) for v in money.to_pylist()]
+    ['1170.3750', '0.1234', '1170.3750']
+    """
     array = _plain(array)
     if pa.types.is_floating(array.type) or pa.types.is_integer(array.type) \
             or pa.types.is_decimal(array.type):
@@ -451,11 +458,11 @@ def to_money(array: pa.Array, decimal_separator: str = ".") -> Cleaned:
         return Cleaned(pc.round(safe, ndigits=MONEY_SCALE).cast(MONEY, safe=False),
                        _problem(too_large, _R_TOO_LARGE.en, _R_TOO_LARGE.zh))
     if decimal_separator == ".":
-        fast = r"^-?\d{1,16}(\.\d{1,2})?$"
-        grouped = (r"^(?:[¥￥$€£]|CNY|RMB|USD|EUR) ?-?\d{1,3}(?:,\d{3}){0,4}(?:\.\d{1,2})?$|"
-                   r"^-?\d{1,3}(?:,\d{3}){1,4}(?:\.\d{1,2})?$")
+        fast = r"^-?\d{1,14}(\.\d{1,4})?$"
+        grouped = (r"^(?:[¥￥$€£]|CNY|RMB|USD|EUR) ?-?\d{1,3}(?:,\d{3}){0,3}(?:\.\d{1,4})?$|"
+                   r"^-?\d{1,3}(?:,\d{3}){1,3}(?:\.\d{1,4})?$")
     else:
-        fast, grouped = r"^-?\d{1,16}$", None
+        fast, grouped = r"^-?\d{1,14}$", None
     return _numeric(array, fast, MONEY, _money_value(decimal_separator), grouped)
 
 
@@ -575,6 +582,11 @@ _EXCEL_EPOCH_DAYS = -25569  # 1899-12-30 in days since 1970-01-01
 _US_PER_DAY = 86_400_000_000
 
 _R_NOT_DATE = Reason("not a date or time", "不是日期或时间")
+_R_OUT_OF_RANGE = Reason(
+    f"out of range: a date must fall between {EARLIEST_DAY} and {LATEST_DAY}",
+    f"超出范围：日期须在 {EARLIEST_DAY} 至 {LATEST_DAY} 之间")
+_FIRST_US = (EARLIEST_DAY.toordinal() - date(1970, 1, 1).toordinal()) * 86_400_000_000
+_END_US = (LATEST_DAY.toordinal() + 1 - date(1970, 1, 1).toordinal()) * 86_400_000_000
 _R_BAD_DAY = Reason("no such day", "日期不存在")
 _R_AMBIGUOUS = Reason(
     "day/month order unknown: set date_order (dmy or mdy) in the mapping or --date-order",
@@ -812,10 +824,12 @@ def _parse_datetimes(array: pa.Array, options: DateOptions) -> _Moments:
         take(np.flatnonzero(todo), _parse_struct(pc.extract_regex(subset, pattern),
                                                  options.order))
     unparsed = ~done
-    bad = unparsed | invalid | ambiguous
+    read = done & ~invalid & ~ambiguous & pc.is_valid(text).to_numpy(zero_copy_only=False)
+    far = read & ((micros < _FIRST_US) | (micros >= _END_US))
+    bad = unparsed | invalid | ambiguous | far
     problems: list[Problem] = []
     for mask, reason in ((unparsed, _R_NOT_DATE), (invalid & ~ambiguous, _R_BAD_DAY),
-                         (ambiguous, _R_AMBIGUOUS)):
+                         (ambiguous, _R_AMBIGUOUS), (far, _R_OUT_OF_RANGE)):
         if mask.any():
             problems.append(Problem(pa.array(mask), reason))
     null = ~pc.is_valid(text).to_numpy(zero_copy_only=False) | bad
@@ -837,15 +851,33 @@ def to_timestamp(array: pa.Array, options: DateOptions | None = None) -> Cleaned
     array = _plain(array)
     if pa.types.is_timestamp(array.type):
         if array.type.tz is not None:
-            return Cleaned(array.cast(pa.timestamp("us", "UTC")).cast(TIMESTAMP))
-        return Cleaned(_local_to_utc(array.cast(TIMESTAMP), options.timezone))
+            return _in_range(array.cast(pa.timestamp("us", "UTC")).cast(TIMESTAMP))
+        return _in_range(_local_to_utc(array.cast(TIMESTAMP), options.timezone))
     if pa.types.is_date(array.type):
-        return Cleaned(_local_to_utc(array.cast(TIMESTAMP), options.timezone))
+        days = _in_range(array)
+        return Cleaned(_local_to_utc(days.values.cast(TIMESTAMP), options.timezone),
+                       days.problems)
     moments = _parse_datetimes(array, options)
     converted = _local_to_utc(moments.micros.cast(TIMESTAMP), options.timezone)
     shifted = pc.subtract(moments.micros, pc.multiply(moments.offset_minutes, 60_000_000))
     return Cleaned(pc.if_else(moments.has_offset, shifted.cast(TIMESTAMP), converted),
                    moments.problems)
+
+
+def _in_range(values: pa.Array, problems: tuple[Problem, ...] = ()) -> Cleaned:
+    """Typed dates or timestamps (a Parquet or Arrow source) with those outside
+    :data:`~salescore.model.tables.EARLIEST_DAY`..``LATEST_DAY`` rejected as out of range."""
+    if pa.types.is_date(values.type):
+        micros = values.cast(pa.date32()).cast(pa.int32()).cast(pa.int64())
+        micros = pc.multiply(micros, _US_PER_DAY)
+    else:
+        micros = values.cast(pa.timestamp("us")).cast(pa.int64())
+    far = pc.fill_null(pc.or_(pc.less(micros, _FIRST_US), pc.greater_equal(micros, _END_US)),
+                       False)
+    if not far.true_count:
+        return Cleaned(values, problems)
+    return Cleaned(pc.if_else(far, pa.scalar(None, values.type), values),
+                   problems + (Problem(far, _R_OUT_OF_RANGE),))
 
 
 def _local_to_utc(naive: pa.Array, timezone: str) -> pa.Array:
@@ -865,10 +897,14 @@ def to_date(array: pa.Array, options: DateOptions | None = None) -> Cleaned:
     options = options or DateOptions()
     array = _plain(array)
     if pa.types.is_date(array.type):
-        return Cleaned(array.cast(pa.date32()))
+        return _in_range(array.cast(pa.date32()))
     if pa.types.is_timestamp(array.type):
-        return Cleaned(array.cast(pa.date32()))
+        return _in_range(array.cast(pa.date32()))
     moments = _parse_datetimes(array, DateOptions(options.order, options.timezone,
                                                   options.formats))
-    days = pc.floor(pc.divide(moments.micros.cast(pa.float64()), float(_US_PER_DAY)))
-    return Cleaned(days.cast(pa.int32()).cast(pa.date32()), moments.problems)
+    # Whole days in integers: a far date's microseconds do not fit a float exactly.
+    micros = pc.fill_null(moments.micros, 0).to_numpy(zero_copy_only=False)
+    valid = pc.is_valid(moments.micros).to_numpy(zero_copy_only=False)
+    days = np.floor_divide(micros, _US_PER_DAY)
+    return Cleaned(pa.array(days.astype(np.int32), pa.int32(), mask=~valid).cast(pa.date32()),
+                   moments.problems)

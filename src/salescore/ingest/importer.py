@@ -44,6 +44,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from salescore.engine.warehouse import Warehouse
 from salescore.ingest.cleaning import Cleaned, DateOrder, as_text, stated_currency
+from salescore.ingest.currency import Unconverted, unconverted_amounts, unconverted_warning
 from salescore.ingest.formulas import neutralise_table, restore_table
 from salescore.ingest.loading import REJECT_COLUMNS, Orphans, load, rule_reason
 from salescore.ingest.mapping import MappingSpec, RepeatedKeys
@@ -154,6 +155,8 @@ class ImportResult:
     delimiter: str = ","
     """The delimiter the rejects file is written with: the one the import was told to read."""
     skipped: int = 0
+    unconverted: Unconverted = ()
+    unconverted_warning: Reason | None = None  # amounts loaded that cannot be converted
 
     @property
     def loaded(self) -> bool:
@@ -338,6 +341,10 @@ def import_source(warehouse: Warehouse, settings: OrgSettings, table_name: str,
     key = [mapped.columns[k] for k in declared.key if k in mapped.columns]
     wide = _wide_rejects(loaded.rejects, original, {c.name: c.raw for c in key}, mapped.rows)
     del original
+    reporting = settings.organisation.currency
+    unconverted = unconverted_amounts(warehouse, declared, good, reporting,
+                                      loaded.rejects.column("row").to_pylist()) \
+        if loaded.status == "loaded" else ()
     return ImportResult(
         table=table_name, source=source_label or mapped.file,
         mapping=mapping.origin if mapping else None, status=loaded.status,
@@ -348,7 +355,8 @@ def import_source(warehouse: Warehouse, settings: OrgSettings, table_name: str,
         pipeline=stages.pipeline if stages.added and loaded.status == "loaded" else None,
         orphans=loaded.orphans, ignored_columns=mapped.ignored, notes=tuple(notes),
         warnings=mapping.warnings if mapping else (), seconds=time.perf_counter() - started,
-        rejected_rows=wide, skipped=mapped.skipped)
+        rejected_rows=wide, skipped=mapped.skipped, unconverted=unconverted,
+        unconverted_warning=unconverted_warning(unconverted, reporting) if unconverted else None)
 
 
 def _without_notes(source: SourceTable) -> SourceTable:

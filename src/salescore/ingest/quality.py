@@ -3,7 +3,8 @@
 Every number is computed in the warehouse with the same SQL on DuckDB and PostgreSQL, from the
 table declarations and the organisation's settings:
 
-- completeness: the share of rows with a value, per column;
+- completeness: the share of rows with a value, and the rows whose value is unknown (NULL), per
+  column (an open deal's amount, a call survey's customer: loaded as unknown, counted here);
 - validity: rows that break a declared rule (required, allowed values, ranges, row rules), name a
   stage the pipeline does not know, or whose status contradicts their stage;
 - duplicates: rows beyond the first for a repeated key, and customers whose names are the same
@@ -52,12 +53,13 @@ MAX_DUPLICATE_GROUPS = 50
 
 @dataclass(frozen=True, slots=True)
 class ColumnQuality:
-    """How many rows have a value in one column."""
+    """How many rows have a value in one column, and how many an unknown one (NULL)."""
 
     name: str
     filled: int
     completeness: float
     required: bool
+    unknown: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,7 +218,8 @@ def _table_quality(warehouse: Warehouse, declared: Table, settings: OrgSettings
         f"SELECT count(*), {', '.join(f'count({c})' for c in declared.column_names)} "
         f"FROM {name}")[0]
     rows = int(counts[0])
-    columns = tuple(ColumnQuality(c.name, int(f), (int(f) / rows) if rows else 1.0, c.required)
+    columns = tuple(ColumnQuality(c.name, int(f), (int(f) / rows) if rows else 1.0, c.required,
+                                  rows - int(f))
                     for c, f in zip(declared.columns, counts[1:], strict=True))
     checks = _checks(declared, settings)
     found = _count_predicates(warehouse, name, [p for _, p, _ in checks])
@@ -256,16 +259,21 @@ def _table_quality(warehouse: Warehouse, declared: Table, settings: OrgSettings
     if declared.column_names.count("currency") and any(
             c.type == DataType.DECIMAL for c in declared.columns):
         currency = settings.organisation.currency
+        amounts = " OR ".join(f"t.{c.name} IS NOT NULL" for c in declared.columns
+                              if c.type == DataType.DECIMAL)
         foreign = warehouse.execute_sql(
-            f"SELECT t.currency, count(*) FROM {name} t WHERE t.currency <> {_quote(currency)} "
-            "AND NOT EXISTS (SELECT 1 FROM fx_rates f WHERE f.currency = t.currency) "
+            f"SELECT t.currency, count(*) FROM {name} t WHERE ({amounts}) AND (t.currency IS NULL "
+            f"OR t.currency <> {_quote(currency)} "
+            "AND NOT EXISTS (SELECT 1 FROM fx_rates f WHERE f.currency = t.currency)) "
             "GROUP BY t.currency ORDER BY count(*) DESC, t.currency")
         total = sum(int(n) for _, n in foreign)
         if total:
             issues.append(Issue("no_fx_rate", "warning", total,
-                                Text(f"amounts in another currency than {currency} with no "
-                                     "exchange rate", f"非 {currency} 金额且没有汇率"),
-                                tuple(f"{cur} ({n})" for cur, n in foreign)))
+                                Text(f"amounts that cannot be converted to {currency} (no "
+                                     "exchange rate, or no currency): money KPIs over them "
+                                     "are null", f"无法折算为 {currency} 的金额（无汇率或无币种）："
+                                     "相关金额指标为空"),
+                                tuple(f"{cur or '(none / 无)'} ({n})" for cur, n in foreign)))
     newest = oldest = None
     if declared.time_column:
         oldest, newest = warehouse.execute_sql(

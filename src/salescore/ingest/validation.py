@@ -51,7 +51,7 @@ from salescore.ingest.cleaning import (
 from salescore.ingest.problems import Problem, Reason
 from salescore.ingest.transform import MappedColumn
 from salescore.model.org import Pipeline
-from salescore.model.tables import Column, DataType, Table
+from salescore.model.tables import MONEY_SCALE, Column, DataType, Table
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +135,7 @@ def _scaled(cleaned: Cleaned, column: Column, factor: float) -> Cleaned:
         case DataType.INTEGER:
             return Cleaned(pc.round(scaled).cast(pa.int64()), cleaned.problems)
         case DataType.DECIMAL:
-            return Cleaned(pc.round(scaled, ndigits=2).cast(values.type, safe=False),
+            return Cleaned(pc.round(scaled, ndigits=MONEY_SCALE).cast(values.type, safe=False),
                            cleaned.problems)
         case _:
             return Cleaned(scaled, cleaned.problems)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 
 
@@ -24,14 +25,21 @@ class DataType(StrEnum):
     STRING = "string"
     INTEGER = "integer"
     FLOAT = "float"
-    DECIMAL = "decimal"  # money: DECIMAL(18, 2), always beside a currency column
+    DECIMAL = "decimal"  # money: DECIMAL(18, 4), exact, always beside a currency column
     BOOLEAN = "boolean"
     DATE = "date"
     TIMESTAMP = "timestamp"  # UTC, without a zone attached
 
 
 MONEY_PRECISION = 18
-MONEY_SCALE = 2
+MONEY_SCALE = 4
+"""Money is kept exactly to 4 decimal places (a unit price after a discount, a converted
+amount); it is rounded only where it is shown."""
+
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2199, 12, 31)
+"""The days a date or timestamp may fall on: anything outside (a hire date of 2999-12-31, a
+placeholder for "never") is rejected at import with its reason, never stored."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +52,11 @@ class Reference:
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    """One column: its type, whether it must be present, and what values it may hold."""
+    """One column: its type, whether it must be present, and what values it may hold.
+
+    ``required`` is what a record cannot exist without (its key, the subject it belongs to,
+    its timestamp); every other column may be unknown (NULL): loaded as such, counted in the
+    quality report, and left out of sums and averages, never read as 0."""
 
     name: str
     type: DataType
@@ -168,8 +180,8 @@ def _ref(name: str, table: str, column: str, en: str, zh: str, required: bool = 
                   doc_zh=zh)
 
 
-def _currency() -> Column:
-    return Column("currency", S, required=True, doc_en="ISO 4217 code, e.g. CNY, EUR",
+def _currency(required: bool = True) -> Column:
+    return Column("currency", S, required=required, doc_en="ISO 4217 code, e.g. CNY, EUR",
                   doc_zh="ISO 4217 币种代码，如 CNY、EUR")
 
 
@@ -195,7 +207,7 @@ TABLES: tuple[Table, ...] = (
             _key("rep_id", "Sales rep id", "销售代表编号"),
             Column("name", S, required=True, doc_en="Full name", doc_zh="姓名"),
             Column("email", S, doc_en="E-mail address", doc_zh="电子邮箱"),
-            _ref("team_id", "teams", "team_id", "Team", "所属团队", required=True),
+            _ref("team_id", "teams", "team_id", "Team (may be unknown)", "所属团队（可为空）"),
             _ref("manager_rep_id", "reps", "rep_id", "Manager (a rep id)", "直属上级"),
             Column("title", S, doc_en="Job title", doc_zh="职位"),
             Column("hire_date", D, doc_en="Date of hire", doc_zh="入职日期"),
@@ -232,7 +244,8 @@ TABLES: tuple[Table, ...] = (
         "opportunities",
         (
             _key("opportunity_id", "Opportunity id", "商机编号"),
-            _ref("customer_id", "customers", "customer_id", "Customer", "客户", required=True),
+            _ref("customer_id", "customers", "customer_id",
+                 "Customer (may be unknown while the deal is engaged)", "客户（跟进中可为空）"),
             _ref("owner_rep_id", "reps", "rep_id", "Owner rep", "负责人", required=True),
             Column("product", S, doc_en="Product or product line", doc_zh="产品"),
             Column("channel", S, doc_en="Channel the deal came from", doc_zh="商机来源渠道"),
@@ -243,8 +256,9 @@ TABLES: tuple[Table, ...] = (
             Column("status", S, required=True, allowed=OPPORTUNITY_STATUSES,
                    doc_en="open, won or lost",
                    doc_zh="状态：open（进行中）、won（赢单）、lost（输单）"),
-            Column("amount", M, required=True, minimum=0, doc_en="Deal amount", doc_zh="金额"),
-            _currency(),
+            Column("amount", M, minimum=0, doc_en="Deal amount (may be unknown while open)",
+                   doc_zh="金额（进行中可为空）"),
+            _currency(required=False),
             Column("expected_close_date", D, doc_en="Expected close date", doc_zh="预计成交日期"),
             Column("closed_at", T, doc_en="Closed (UTC); set when won or lost",
                    doc_zh="关闭时间（UTC）；赢单或输单时填写"),
@@ -322,7 +336,9 @@ TABLES: tuple[Table, ...] = (
         "surveys",
         (
             _key("survey_id", "Survey id", "问卷编号"),
-            _ref("customer_id", "customers", "customer_id", "Customer", "客户", required=True),
+            _ref("customer_id", "customers", "customer_id",
+                 "Customer (may be unknown, e.g. a survey answered on a call)",
+                 "客户（可为空，如电话回访问卷）"),
             _ref("rep_id", "reps", "rep_id", "Rep rated", "被评价销售", required=True),
             Column("answered_at", T, required=True, doc_en="Answered (UTC)",
                    doc_zh="回答时间（UTC）"),

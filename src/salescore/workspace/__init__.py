@@ -65,6 +65,12 @@ from salescore.workspace.catalogs import (
     plan_check,
 )
 from salescore.workspace.session import Session, StoredScore
+from salescore.workspace.settings import (
+    SETTING_KEYS,
+    apply_setting,
+    currency_for_locale,
+    setting_values,
+)
 from salescore.workspace.workspace import (
     APP_DB_ENV,
     DEFAULT_HOME,
@@ -80,6 +86,7 @@ __all__ = [
     "EXPORT_FORMATS",
     "HOME_ENV",
     "IMPORT_STEPS",
+    "SETTING_KEYS",
     "TABLE_EXPORT_FORMATS",
     "TABLE_NAMES",
     "UNSET",
@@ -123,11 +130,14 @@ __all__ = [
     "WebLogin",
     "WhatIf",
     "Workspace",
+    "apply_setting",
     "catalog_check",
+    "currency_for_locale",
     "home_settings",
     "kpi_docs",
     "kpi_folder",
     "kpi_sql",
     "offline_catalog",
+    "setting_values",
     "plan_check",
 ]

@@ -63,6 +63,7 @@ from salescore.scorecards import (
     WhatIf,
 )
 from salescore.semantic.catalog import Catalog
+from salescore.workspace.settings import apply_setting, setting_values
 
 if TYPE_CHECKING:
     from salescore.demo import DemoConfig
@@ -373,6 +374,24 @@ class Session:
         """Upsert one row of the targets table and audit it (``target.set``)."""
         return self.scorecards.set_target(scope, scope_id, period, kpi, value, actor=actor,
                                           reason=reason)
+
+    # -- the organisation's settings ------------------------------------------------------------
+    def change_setting(self, key: str, value: str, *, actor: str = "cli") -> tuple[str, str]:
+        """Set one of the organisation's settings (:data:`SETTING_KEYS`: currency, time zone,
+        fiscal start, stages, ...), validated, written to ``salescore.yaml`` and audited
+        (``settings.set``, the value before and after); the value (before, after). Settings are
+        the writable everything-scope's: others get an :class:`AccessError`."""
+        self.scope.require_everything("changing the settings", "修改设置")
+        self.scope.require_writes("changing the settings", "修改设置")
+        ws = self.workspace
+        before = setting_values(ws.settings).get(key, "")
+        changed = apply_setting(ws.settings, key, value)
+        after = setting_values(changed)[key]
+        ws.save_settings(changed)
+        with ws._app.session() as session:
+            record_audit(session, actor=actor, action="settings.set", entity="settings",
+                         entity_id=key, before={key: before}, after={key: after})
+        return before, after
 
     # -- tables, imports, exports, data quality ----------------------------------------------
     def table_info(self) -> list[TableInfo]:

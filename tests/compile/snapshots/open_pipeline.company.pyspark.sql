@@ -17,12 +17,14 @@ FROM (
       MAX(`t11`.`m__open_pipeline`) AS `m__open_pipeline`
     FROM (
       SELECT
-        *
+        `t10`.`__subject`,
+        `t10`.`__period`,
+        CAST(`t10`.`m__open_pipeline` AS DOUBLE) AS `m__open_pipeline`
       FROM (
         SELECT
           `t9`.`__subject`,
           `t9`.`__period`,
-          SUM(CAST(`t9`.`amount` AS DOUBLE)) AS `m__open_pipeline`
+          SUM(CAST(`t9`.`amount` AS DECIMAL(38, 4))) AS `m__open_pipeline`
         FROM (
           SELECT
             `t8`.`opportunity_id`,

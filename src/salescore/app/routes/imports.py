@@ -104,7 +104,9 @@ def import_upload(
         reasons=[RejectReasonOut(column=g["column"], field=g["field"],
                                  reason=g["reason_zh"] if zh else g["reason"],
                                  count=g["count"], rows=g["rows"]) for g in r.reasons()],
-        rejects_url=_rejects_url(done.run_id) if r.rejects_file else None)
+        rejects_url=_rejects_url(done.run_id) if r.rejects_file else None,
+        unconverted={code or "": n for code, n in r.unconverted},
+        warnings=[r.unconverted_warning.get(locale)] if r.unconverted_warning else [])
 
 
 @router.get("", response_model=Page[ImportRunOut], summary="The import runs, newest first")

@@ -72,7 +72,8 @@ def values(session: SessionDep, locale: LocaleDep,
             for row in result.table.to_pylist()]
     items, next_cursor = paginate(rows, limit=limit, cursor=cursor, list_name="kpi-values")
     return KpiValues(items=items, next_cursor=next_cursor, by=by, kpis=list(result.outputs),
-                     notices=[n.localized(locale) for n in result.notices])
+                     notices=[n.localized(locale) for n in result.notices],
+                     reasons={k: n.localized(locale) for k, n in result.reasons.items()})
 
 
 def explanation_out(e: KpiExplanation, locale: str, rows: int) -> KpiExplanationOut:
@@ -81,6 +82,7 @@ def explanation_out(e: KpiExplanation, locale: str, rows: int) -> KpiExplanation
     return KpiExplanationOut(
         kpi=e.kpi, by=e.by, subject=e.subject, period=e.period, value=plain(e.value),
         formula=e.formula, arithmetic=e.arithmetic,
+        reason=e.reason.localized(locale) if e.reason is not None else None,
         parts=[ExplainPartOut(
             name=p.name, description=p.description_zh if zh else p.description,
             value=plain(p.value), row_count=p.rows.num_rows,

@@ -44,7 +44,7 @@ def quality(session: SessionDep, locale: LocaleDep,
             name=t.name, rows=t.rows, invalid_rows=t.invalid_rows, validity=t.validity,
             duplicate_keys=t.duplicate_keys, orphans=dict(t.orphans), oldest=t.oldest,
             newest=t.newest,
-            columns=[ColumnQualityOut(name=c.name, filled=c.filled,
+            columns=[ColumnQualityOut(name=c.name, filled=c.filled, unknown=c.unknown,
                                       completeness=c.completeness, required=c.required)
                      for c in t.columns],
             issues=[QualityIssueOut(check=i.check, severity=i.severity, rows=i.rows,

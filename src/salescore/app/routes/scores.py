@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
@@ -75,6 +76,7 @@ def explanation(session: SessionDep, locale: LocaleDep,
             individual_share=e.individual_share, team_score=e.team_score,
             team_share=e.team_share, team_part=e.team_part, credit=e.credit,
             rank_in_team=e.rank_in_team, rank_in_company=e.rank_in_company,
-            lines=[LineOut.model_validate(line, from_attributes=True) for line in e.lines]),
+            lines=[LineOut.model_validate(
+                {**asdict(line), "status_text": line.status_text(locale)}) for line in e.lines]),
         credit_kpis=list(found.credit_kpis),
         records={kpi: explanation_out(x, locale, rows) for kpi, x in found.records.items()})

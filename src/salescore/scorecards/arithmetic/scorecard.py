@@ -199,6 +199,17 @@ class LineExplanation:
     effective_weight: float | None
     contribution: float | None
 
+    def status_text(self, locale: str = "en") -> str:
+        """The line's status as a person reads it: ``no data`` (``无数据``) where the KPI's
+        inputs are all unknown or absent, ``no target``, or ``ok``.
+
+        >>> LineExplanation("csat_avg", "higher", "linear", None, "no_data", None, None, None,
+        ...                 None, 1.0, None, None).status_text("zh_CN")
+        '无数据'
+        """
+        words = _ZH_WORDS if is_chinese(locale) else _EN_WORDS
+        return words.get(self.status, self.status)
+
 
 @dataclass(frozen=True)
 class Explanation:
@@ -270,6 +281,7 @@ _EN_WORDS = {
     "credit": "collaboration credit → {credit}",
     "no_data": "no data",
     "no_target": "no target",
+    "ok": "ok",
 }
 _ZH_WORDS = {
     "head": "得分 {score}（评级 {rating}）",
@@ -283,6 +295,7 @@ _ZH_WORDS = {
     "credit": "协作加分 → {credit}",
     "no_data": "无数据",
     "no_target": "无目标",
+    "ok": "正常",
 }
 
 
