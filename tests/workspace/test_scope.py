@@ -196,7 +196,8 @@ def test_a_reps_leaderboard_shows_colleagues_rank_and_rating_alone(ws: Workspace
     assert board[("team", "T1")] == every[("team", "T1")]
     for colleague in TEAM_T1 - {"r1"}:
         row, full = board[("rep", colleague)], every[("rep", colleague)]
-        assert row == full | {"score": None, "coverage": None, "shown": "rank_and_rating"}
+        assert row == full | {"score": None, "coverage": None, "shown": "rank_and_rating",
+                              "breakdown": None}
         assert full["shown"] == "all" and full["rating"] is not None
     ranks = sorted((board[("rep", r)]["rank_team"], r) for r in TEAM_T1)
     assert [rank for rank, _ in ranks] == [1, 2, 3]
