@@ -16,9 +16,9 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from salescore.app.filters import PeriodChoice, resolve_period
+from salescore.app.filters import PeriodChoice, relative_choices, resolve_period
 from salescore.app.formatting import kpi_value
-from salescore.core.periods import Grain
+from salescore.core.periods import RELATIVE_PERIODS, Grain
 from salescore.workspace import Session
 
 __all__ = ["BREAKDOWNS", "COMPANY_KPIS", "CompanyView", "company_view"]
@@ -69,11 +69,7 @@ def _drill(kpi: str, by: str, subject: str, period: str) -> str:
 def _choices(session: Session, today: date, words: Callable[..., str]) -> list[PeriodChoice]:
     """This and last month, quarter and year, then the last eight quarters and twelve months."""
     calendar = session.workspace.settings.calendar
-    names = {"this-month": words("This month"), "last-month": words("Last month"),
-             "this-quarter": words("This quarter"), "last-quarter": words("Last quarter"),
-             "this-year": words("This year"), "last-year": words("Last year")}
-    out = [PeriodChoice(token, f"{name} ({calendar.relative(token, today)})")
-           for token, name in names.items()]
+    out = relative_choices(calendar, RELATIVE_PERIODS, today, words)
     fiscal = calendar.fiscal_year_start_month != 1
     quarter = calendar.period_of(today, Grain.FISCAL_QUARTER if fiscal else Grain.QUARTER)
     month = calendar.period_of(today, Grain.MONTH)

@@ -8,7 +8,8 @@ next visit (:mod:`salescore.app.filters`).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -22,7 +23,9 @@ from salescore.app.my_scorecard import my_scorecard
 from salescore.app.pages import render, safe_next, signed_in, to_login, translator
 from salescore.app.problems import CsrfFailed
 from salescore.app.team_page import team_view
+from salescore.core.access import Principal
 from salescore.core.scope import AccessError, OutOfScope
+from salescore.workspace import Session
 
 __all__ = ["router"]
 
@@ -32,6 +35,7 @@ Param = Annotated[str | None, Query(max_length=80)]
 TEAM_KEYS = ("team", "plan", "period")
 COMPANY_KEYS = ("by", "team", "period")
 MANAGING = ("manager", "executive", "admin")
+T = TypeVar("T")
 
 
 def _not_found(request: Request, caller: Caller, message: str) -> Response:
@@ -44,42 +48,65 @@ def _forbidden_page(request: Request, caller: Caller) -> Response:
     return _not_found(request, caller, words("This page is not part of what your role sees."))
 
 
+Read = Callable[[Session, Principal, Callable[..., str]], T]
+
+
+async def _read(request: Request, caller: Caller, read: Read[T]) -> T | Response:
+    """``read(session, principal, words)`` on the caller's session, one request at a time
+    (see ``deps.session``), in their language; the not-found page when their account reaches
+    nothing or ``read`` asks for something out of their reach."""
+    p = caller.principal
+    state = app_state(request)
+    try:
+        scope = p.scope()
+    except AccessError as exc:
+        return _not_found(request, caller, exc.localized(p.locale))
+    words = translator(p.locale)
+    try:
+        async with state.lock:
+            return await run_in_threadpool(
+                lambda: read(state.workspace.session(scope), p, words))
+    except OutOfScope as exc:
+        return _not_found(request, caller, exc.localized(p.locale))
+
+
+async def _dashboard(request: Request, page: str, keys: tuple[str, ...],
+                     read: Read[tuple[Any, str | None]]) -> Response:
+    """A managing role's page ``page`` (template ``<page>.html``): back to its last filters
+    when none are asked, else the view ``read`` gives (with a ``period``, or ``None``) and
+    "data as of", the filters asked kept for the next visit."""
+    caller = await signed_in(request)
+    if caller is None:
+        return to_login(request)
+    if caller.principal.role not in MANAGING:
+        return _forbidden_page(request, caller)
+    back = recall(request, page, keys)
+    if back is not None:
+        return back
+    found = await _read(request, caller, read)
+    if isinstance(found, Response):
+        return found
+    view, as_of = found
+    response = render(request, f"{page}.html", caller.principal.locale, caller=caller,
+                      view=view, as_of=as_of, shown_period=view.period if view else None)
+    keep(request, response, page, keys)
+    return response
+
+
 @router.get("/team", response_class=HTMLResponse)
 async def team_page(request: Request, team: Param = None, plan: Param = None,
                     period: Param = None) -> Response:
     """The team page for a manager (their team and the teams under it), an executive or an
     admin (any team)."""
-    caller = await signed_in(request)
-    if caller is None:
-        return to_login(request)
-    p = caller.principal
-    if p.role not in MANAGING:
-        return _forbidden_page(request, caller)
-    back = recall(request, "team", TEAM_KEYS)
-    if back is not None:
-        return back
-    state = app_state(request)
-    words = translator(p.locale)
-    try:
-        scope = p.scope()
-    except AccessError as exc:
-        return _not_found(request, caller, exc.localized(p.locale))
+    today = app_state(request).today()
 
-    def build() -> tuple[Any, str | None]:
-        session = state.workspace.session(scope)
-        view = team_view(session, p.locale, words, state.today(), own_team=p.team_id,
-                         team=team, plan=plan, period=period)
+    def read(session: Session, p: Principal, words: Callable[..., str]
+             ) -> tuple[Any, str | None]:
+        view = team_view(session, p.locale, words, today, own_team=p.team_id, team=team,
+                         plan=plan, period=period)
         return view, as_of_text(session, p.locale)
 
-    try:
-        async with state.lock:
-            view, as_of = await run_in_threadpool(build)
-    except OutOfScope as exc:
-        return _not_found(request, caller, exc.localized(p.locale))
-    response = render(request, "team.html", p.locale, caller=caller, view=view,
-                      as_of=as_of, shown_period=view.period if view else None)
-    keep(request, response, "team", TEAM_KEYS)
-    return response
+    return await _dashboard(request, "team", TEAM_KEYS, read)
 
 
 @router.get("/company", response_class=HTMLResponse)
@@ -87,37 +114,14 @@ async def company_page(request: Request, by: Param = None, team: Param = None,
                        period: Param = None) -> Response:
     """The company page for an executive or an admin (everything) or a manager (their part
     of the company)."""
-    caller = await signed_in(request)
-    if caller is None:
-        return to_login(request)
-    p = caller.principal
-    if p.role not in MANAGING:
-        return _forbidden_page(request, caller)
-    back = recall(request, "company", COMPANY_KEYS)
-    if back is not None:
-        return back
-    state = app_state(request)
-    words = translator(p.locale)
-    try:
-        scope = p.scope()
-    except AccessError as exc:
-        return _not_found(request, caller, exc.localized(p.locale))
+    today = app_state(request).today()
 
-    def build() -> tuple[Any, str | None]:
-        session = state.workspace.session(scope)
-        view = company_view(session, p.locale, words, state.today(), by=by, team=team,
-                            period=period)
+    def read(session: Session, p: Principal, words: Callable[..., str]
+             ) -> tuple[Any, str | None]:
+        view = company_view(session, p.locale, words, today, by=by, team=team, period=period)
         return view, as_of_text(session, p.locale)
 
-    try:
-        async with state.lock:
-            view, as_of = await run_in_threadpool(build)
-    except OutOfScope as exc:
-        return _not_found(request, caller, exc.localized(p.locale))
-    response = render(request, "company.html", p.locale, caller=caller, view=view,
-                      as_of=as_of, shown_period=view.period)
-    keep(request, response, "company", COMPANY_KEYS)
-    return response
+    return await _dashboard(request, "company", COMPANY_KEYS, read)
 
 
 @router.get("/reps/{rep_id}", response_class=HTMLResponse)
@@ -127,28 +131,21 @@ async def rep_page(request: Request, rep_id: str, period: Param = None) -> Respo
     caller = await signed_in(request)
     if caller is None:
         return to_login(request)
-    p = caller.principal
-    if p.role not in MANAGING:
+    if caller.principal.role not in MANAGING:
         return RedirectResponse("/", status_code=303)
-    state = app_state(request)
-    try:
-        scope = p.scope()
-    except AccessError as exc:
-        return _not_found(request, caller, exc.localized(p.locale))
 
-    def build() -> tuple[Any, str, str | None]:
-        session = state.workspace.session(scope)
+    def read(session: Session, p: Principal, words: Callable[..., str]
+             ) -> tuple[Any, str, str | None]:
         card = my_scorecard(session, rep_id, p.locale, period)
         name = next((r["name"] for r in session.reps() if r["rep_id"] == rep_id), rep_id)
         return card, name or rep_id, as_of_text(session, p.locale)
 
-    try:
-        async with state.lock:
-            card, name, as_of = await run_in_threadpool(build)
-    except OutOfScope as exc:
-        return _not_found(request, caller, exc.localized(p.locale))
-    return render(request, "my_scorecard.html", p.locale, caller=caller, card=card,
-                  rep_name=name, rep_id=rep_id, as_of=as_of,
+    found = await _read(request, caller, read)
+    if isinstance(found, Response):
+        return found
+    card, name, as_of = found
+    return render(request, "my_scorecard.html", caller.principal.locale, caller=caller,
+                  card=card, rep_name=name, rep_id=rep_id, as_of=as_of,
                   shown_period=card.period if card else None)
 
 

@@ -24,7 +24,7 @@ from salescore.core.errors import PeriodError
 from salescore.core.periods import Calendar, Grain, Period
 
 __all__ = ["THEME_COOKIE", "THEMES", "PeriodChoice", "keep", "period_choices", "recall",
-           "resolve_period", "theme_of"]
+           "relative_choices", "resolve_period", "theme_of"]
 
 THEME_COOKIE = "salescore_theme"
 Theme = Literal["light", "dark", "system"]
@@ -102,18 +102,22 @@ def resolve_period(calendar: Calendar, asked: str | None, today: date) -> Period
         return None
 
 
+def relative_choices(calendar: Calendar, tokens: Sequence[str], today: date,
+                     words: Callable[..., str]) -> list[PeriodChoice]:
+    """The relative choices ``tokens`` (of :data:`RELATIVE_PERIODS`) named in the reader's
+    language, each with the label of the period it names on ``today``."""
+    names = {"this-month": words("This month"), "last-month": words("Last month"),
+             "this-quarter": words("This quarter"), "last-quarter": words("Last quarter"),
+             "this-year": words("This year"), "last-year": words("Last year")}
+    return [PeriodChoice(token, f"{names[token]} ({calendar.relative(token, today)})")
+            for token in tokens]
+
+
 def period_choices(calendar: Calendar, grain: Grain, stored: Sequence[str], today: date,
                    words: Callable[..., str]) -> list[PeriodChoice]:
     """The picker's options: this and the last period of ``grain`` (named, with their label),
     then every period in ``stored``, latest first."""
-    out: list[PeriodChoice] = []
     tokens = _relative_tokens(grain)
-    if tokens is not None:
-        names = {"this-month": words("This month"), "last-month": words("Last month"),
-                 "this-quarter": words("This quarter"), "last-quarter": words("Last quarter"),
-                 "this-year": words("This year"), "last-year": words("Last year")}
-        for token in tokens:
-            label = str(calendar.relative(token, today))
-            out.append(PeriodChoice(token, f"{names[token]} ({label})"))
+    out = relative_choices(calendar, tokens, today, words) if tokens else []
     out.extend(PeriodChoice(p, p) for p in stored)
     return out

@@ -223,11 +223,10 @@ def team_view(session: Session, locale: str, words: Callable[..., str], today: d
                 {"name": words("Credit"), "data": [
                     (s.breakdown or {}).get("credit") for s in now_rows]}]},
     }
-    plan_titles = {s.plan: s.plan for s in history}
     return TeamView(
         team_id=chosen_team, team_name=names.get(chosen_team, chosen_team),
         teams=[(t["team_id"], names[t["team_id"]]) for t in teams],
-        plan=chosen_plan, plans=sorted(plan_titles.items()), period=chosen_period,
+        plan=chosen_plan, plans=[(name, name) for name in sorted(latest)], period=chosen_period,
         asked_period=period if period and wanted is not None and str(wanted) == chosen_period
         else chosen_period,
         periods=period_choices(calendar, grain, stored_periods, today, words),

@@ -389,19 +389,20 @@ class LookupFileSpec(_Spec):
 RepeatedKeys = Literal["reject", "first", "last"]
 
 
-class TableMappingSpec(_Spec):
-    """One table that a sheet feeds, under ``tables``: its columns, the rows it skips, and what
-    to do with rows that repeat a key (a customer on every one of its deals)."""
+class _TableRows(_Spec):
+    """What a whole mapping and each table under its ``tables`` both say of the rows: those it
+    skips, what to do with rows that repeat a key; and how their ``columns`` are written (a
+    bare string is ``from:`` that source column)."""
 
-    description: Text | None = None
     skip_rows: tuple[WhenSpec, ...] = ()
     repeated_keys: RepeatedKeys = "reject"
-    columns: dict[str, ColumnSpec]
 
-    @field_validator("columns", mode="before")
+    @field_validator("columns", mode="before", check_fields=False)
     @classmethod
     def _shorthand(cls, value: object) -> object:
-        return _column_shorthand(value)
+        if isinstance(value, dict):
+            return {k: ({"from": v} if isinstance(v, str) else v) for k, v in value.items()}
+        return value
 
     @field_validator("skip_rows", mode="before")
     @classmethod
@@ -409,13 +410,15 @@ class TableMappingSpec(_Spec):
         return [value] if isinstance(value, dict) else value
 
 
-def _column_shorthand(value: object) -> object:
-    if isinstance(value, dict):
-        return {k: ({"from": v} if isinstance(v, str) else v) for k, v in value.items()}
-    return value
+class TableMappingSpec(_TableRows):
+    """One table that a sheet feeds, under ``tables``: its columns, the rows it skips, and what
+    to do with rows that repeat a key (a customer on every one of its deals)."""
+
+    description: Text | None = None
+    columns: dict[str, ColumnSpec]
 
 
-class MappingSpec(_Spec):
+class MappingSpec(_TableRows):
     """A whole mapping: the target table, how to read the source, and one spec per column.
 
     A sheet that feeds several tables lists them under ``tables`` instead (each with its
@@ -431,8 +434,6 @@ class MappingSpec(_Spec):
     date_order: DateOrder | None = None
     decimal_separator: Literal[".", ","] = "."
     lookups: dict[str, LookupFileSpec] = {}
-    skip_rows: tuple[WhenSpec, ...] = ()
-    repeated_keys: RepeatedKeys = "reject"
     columns: dict[str, ColumnSpec] = {}
     tables: dict[str, TableMappingSpec] | None = None
 
@@ -446,16 +447,6 @@ class MappingSpec(_Spec):
     @classmethod
     def _old_description(cls, data: object) -> object:
         return respell(data, ("description",))[0] if isinstance(data, dict) else data
-
-    @field_validator("columns", mode="before")
-    @classmethod
-    def _shorthand(cls, value: object) -> object:
-        return _column_shorthand(value)
-
-    @field_validator("skip_rows", mode="before")
-    @classmethod
-    def _conditions(cls, value: object) -> object:
-        return [value] if isinstance(value, dict) else value
 
     @field_validator("table")
     @classmethod
@@ -561,9 +552,20 @@ class MappingSpec(_Spec):
         return Location(self._origin, self.line_of(*path))
 
 
+def _spec_classes() -> list[type[_Spec]]:
+    """Every spec class, however far below :class:`_Spec`."""
+    found: list[type[_Spec]] = []
+    todo = list(_Spec.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        found.append(cls)
+        todo.extend(cls.__subclasses__())
+    return found
+
+
 def _unknown_key(key: str) -> Text:
     """A typo's message in English and Chinese, with the nearest key a mapping knows."""
-    known = sorted({f.alias or name for cls in _Spec.__subclasses__()
+    known = sorted({f.alias or name for cls in _spec_classes()
                     for name, f in cls.model_fields.items()})
     close = difflib.get_close_matches(key, known, n=3)
     # Swapped letters (form → from) are the commonest typo: they win over a longer near match.
