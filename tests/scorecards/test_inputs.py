@@ -71,8 +71,11 @@ def test_complete_values_adds_members_the_engine_left_out() -> None:
     assert done["rep_id"].tolist() == ["r1", "r2", "r1"]
     assert done["period"].tolist() == ["2025-03", "2025-03", "2025-02"]
     # r2 has no row: counts and sums 0, the ratio missing; r9 (not a member) is dropped.
+    # r1's deals_won came back unknown (the engine fills its own zeros, so a null it returns
+    # is unknown, e.g. amounts that cannot be converted): it stays unknown, never 0.
     assert done["revenue_won"].tolist() == [120.0, 0.0, 0.0]
-    assert done["deals_won"].tolist() == [0.0, 0.0, 0.0]
+    assert np.isnan(done["deals_won"].iloc[0])
+    assert done["deals_won"].tolist()[1:] == [0.0, 0.0]
     assert np.isnan(done["win_rate"].to_numpy()[1:]).all()
     assert done["win_rate"].iloc[0] == 0.5
 

@@ -371,7 +371,8 @@ def explore(session: Session, query: ExplorerQuery, locale: str,
         query=query, label=label, description=kpi.description.get(locale), unit=unit,
         subject_header=what, outputs=outputs, rows=tuple(rows), chart=chart,
         chart_label=aria, chart_note=note,
-        notices=tuple(n.localized(locale) for n in result.notices),
+        notices=tuple(dict.fromkeys(n.localized(locale) for n in (
+            *result.notices, *result.reasons.values()))),
         period=period_text(session, query.period, locale),
         as_of=as_of_text(session, now or datetime.now().astimezone(), locale),
         currency=currency)

@@ -105,7 +105,9 @@ def my_scorecard(session: Session, rep_id: str, locale: str,
         lower = line.direction == "lower"
         lines.append(LineView(
             kpi=line.kpi, label=label,
-            value=kpi_value(line.value, unit, currency, locale),
+            # A line whose inputs are all unknown says so rather than showing a dash.
+            value=kpi_value(line.value, unit, currency, locale) if line.value is not None
+            else line.status_text(locale),
             target=kpi_value(line.target, unit, currency, locale),
             gap="—" if gap is None else signed(kpi_value(gap, unit, currency, locale), gap),
             gap_good=None if gap is None or gap == 0 else (gap < 0) == lower,

@@ -236,14 +236,16 @@ class PeriodValues:
     def rows(self, label: str, subjects: Sequence[str]) -> pd.DataFrame:
         """Exactly ``subjects``' rows of period ``label``: ``key``, ``period`` and the KPIs.
 
-        A subject the engine returned no row for gets one; its additive KPIs (and any additive
-        value left empty) are 0, the others missing.
+        A subject the engine returned no row for gets one; its additive KPIs are 0 (nothing
+        happened), the others missing. A value the engine returned as unknown stays unknown
+        (amounts that cannot be converted, or that are all unknown): never a silent 0.
         """
         frame = self._by_period.get(label, self._empty)
         out = frame.reindex(pd.Index(list(subjects), name=self.key, dtype=object))
+        absent = ~out.index.isin(frame.index)
         for name in self.kpis:
             if name in self.additive:
-                out[name] = out[name].fillna(0.0)
+                out.loc[absent, name] = 0.0
         out = out.reset_index()
         out.insert(1, "period", label)
         return out
