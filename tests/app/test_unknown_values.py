@@ -54,5 +54,6 @@ def test_the_scorecard_line_says_no_data(site: Server, username: str, words: str
 def test_the_explorer_says_why_the_revenue_is_unknown(site: Server, username: str,
                                                       words: str) -> None:
     html = _get(site, username, "/explore", kpi="revenue_won", by="rep", period="2025-Q1")
-    notices = [part.split("</p>", 1)[0] for part in html.split('<p class="notice" role="note">')[1:]]
+    parts = html.split('<p class="notice" role="note">')[1:]
+    notices = [part.split("</p>", 1)[0] for part in parts]
     assert any(words in n for n in notices), notices
