@@ -245,7 +245,7 @@ columns:
 def test_an_upload_with_a_mapping_file(site: Server) -> None:
     token = _as(site, "ada")
     answer = _upload(site, token, "reps", "staff.csv",
-                     "Code,Full name,Squad\nm1,Mona,T1\nm2,Max,T2\n".encode(),
+                     b"Code,Full name,Squad\nm1,Mona,T1\nm2,Max,T2\n",
                      mapping=MAPPING)
     assert answer.status_code == 200, answer.text
     [run] = _result_ids(answer.text)
