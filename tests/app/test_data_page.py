@@ -269,6 +269,19 @@ def test_every_table_a_mapping_names_and_a_preset_with_a_mapping_refused(site: S
     assert _counts(answer.text, run)["inserted"] == "1"
 
 
+def test_an_unusable_file_is_told_and_listed_as_failed(site: Server) -> None:
+    token = _as(site, "ada")
+    answer = _upload(site, token, "customers", "no dates.csv", b"customer_id,name\nq1,Q\n")
+    assert answer.status_code == 422
+    error = _text(answer.text.split('id="import-error">')[1].split("</p>")[0])
+    assert "no dates.csv has no column for required created_at of customers" in error
+    assert _result_ids(answer.text) == []
+    row = re.search(r'<tr data-run="\d+">(.*?)</tr>', answer.text, re.S)  # the newest run
+    assert row is not None and "no dates.csv" in row.group(1)
+    assert '<td data-label="Status" class="bad"' in row.group(1) and ">Failed<" in row.group(1)
+    assert "q1" not in _rows(site, "customers", "customer_id")
+
+
 def test_unconvertible_currencies_are_warned_with_counts_per_currency(site: Server) -> None:
     token = _as(site, "ada")
     csv = (b"opportunity_id,customer_id,owner_rep_id,created_at,stage,amount,currency\n"

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal, assert_never, cast
 
 from babel.dates import format_date, format_datetime
 from fastapi import APIRouter, Request
@@ -188,6 +188,8 @@ def _status_text(status: Status, words: Words) -> str:
             return words("Problem")
         case "none":
             return words("Not applicable")
+        case _:
+            assert_never(status)
 
 
 def _run_status(status: str, words: Words) -> str:
@@ -376,7 +378,23 @@ def _table_view(t: dict[str, Any], groups: Sequence[dict[str, Any]], in_groups: 
 
 def quality_view(report: dict[str, Any], kept: bool, today: date, zone: tzinfo, locale: str,
                  words: Words) -> QualityView:
-    """The quality report (as :meth:`QualityReport.to_dict` writes it) in plain words."""
+    """The quality report (as :meth:`QualityReport.to_dict` writes it) in plain words.
+
+    >>> from datetime import UTC
+    >>> from salescore.app.pages import translator
+    >>> report = {"created_at": "2025-05-06T08:00:00Z", "tables": [{
+    ...     "name": "teams", "rows": 2, "invalid_rows": 0, "validity": 1.0,
+    ...     "duplicate_keys": 0, "orphans": {}, "newest": None, "oldest": None, "issues": [],
+    ...     "columns": [{"name": "team_id", "filled": 2, "unknown": 0, "completeness": 1.0,
+    ...                  "required": True},
+    ...                 {"name": "region", "filled": 1, "unknown": 1, "completeness": 0.5,
+    ...                  "required": False}]}]}
+    >>> view = quality_view(report, True, date(2025, 5, 6), UTC, "zh_CN", translator("zh_CN"))
+    >>> [(c.label, c.status_text, c.summary) for c in view.tables[0].checks][:2]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('完整性', '良好', '75% 的值已填写；1 个未知值按未知保留，不计入合计与平均。'),
+     ('有效性', '良好', '所有行均符合规则（有效率 100%）。')]
+    """
     created = _parse_time(report.get("created_at"))
     groups = report.get("likely_duplicate_customers") or []
     tables = [t for t in report.get("tables", []) if int(t["rows"])]
@@ -431,6 +449,8 @@ async def _page(request: Request, caller: Caller, state: AppState,
             view = await run_in_threadpool(lambda: build(state.workspace.session(scope)))
     except AccessError:
         return _forbidden_page(request, caller)
+    if view.error and status == 200:
+        status = 422  # the import could not be made: the page says why
     return render(request, "data.html", p.locale, status=status, caller=caller, view=view,
                   as_of=view.as_of, shown_period=None)
 
