@@ -343,7 +343,7 @@ def test_the_quality_report_in_plain_words(small: Server) -> None:
     _as(small, "ada")
     page = small.client.get("/data").text
     computed = _text(page.split('id="quality-computed">')[1].split("</p>")[0])
-    assert computed.startswith("Computed now (") and "not kept until recomputed" in computed
+    assert computed.startswith("Computed ")
     assert computed.endswith("2 tables need a look.")
     customers = _card(page, "customers")
     assert customers == {

@@ -137,7 +137,6 @@ class TableView:
 @dataclass(frozen=True, slots=True)
 class QualityView:
     computed_at: str
-    kept: bool
     tables: tuple[TableView, ...]
     empty: tuple[str, ...]
     attention: int
@@ -376,7 +375,7 @@ def _table_view(t: dict[str, Any], groups: Sequence[dict[str, Any]], in_groups: 
             completeness=percent(float(c["completeness"]), locale, 1)) for c in columns))
 
 
-def quality_view(report: dict[str, Any], kept: bool, today: date, zone: tzinfo, locale: str,
+def quality_view(report: dict[str, Any], today: date, zone: tzinfo, locale: str,
                  words: Words) -> QualityView:
     """The quality report (as :meth:`QualityReport.to_dict` writes it) in plain words.
 
@@ -389,7 +388,7 @@ def quality_view(report: dict[str, Any], kept: bool, today: date, zone: tzinfo, 
     ...                  "required": True},
     ...                 {"name": "region", "filled": 1, "unknown": 1, "completeness": 0.5,
     ...                  "required": False}]}]}
-    >>> view = quality_view(report, True, date(2025, 5, 6), UTC, "zh_CN", translator("zh_CN"))
+    >>> view = quality_view(report, date(2025, 5, 6), UTC, "zh_CN", translator("zh_CN"))
     >>> [(c.label, c.status_text, c.summary) for c in view.tables[0].checks][:2]
     ... # doctest: +NORMALIZE_WHITESPACE
     [('完整性', '良好', '75% 的值已填写；1 个未知值按未知保留，不计入合计与平均。'),
@@ -402,7 +401,7 @@ def quality_view(report: dict[str, Any], kept: bool, today: date, zone: tzinfo, 
     views = tuple(_table_view(t, groups, in_groups, today, zone, locale, words)
                   for t in tables)
     return QualityView(
-        computed_at=_moment(created, zone, locale) if created else "—", kept=kept,
+        computed_at=_moment(created, zone, locale) if created else "—",
         tables=views,
         empty=tuple(t["name"] for t in report.get("tables", []) if not int(t["rows"])),
         attention=sum(1 for v in views if v.status != "good"))
@@ -422,19 +421,20 @@ def _preset_choices(session: Session, locale: str) -> tuple[Choice, ...]:
 def data_view(session: Session, locale: str, words: Words, today: date, *,
               before: int | None = None) -> DataView:
     """The page for ``session``: past imports (older than run ``before``, where given), the
-    newest kept quality report (else one computed now, not kept). :class:`AccessError` for a
+    newest kept quality report (else one computed now and kept). :class:`AccessError` for a
     scope that may not import."""
     runs = session.import_runs(limit=PAGE_SIZE + 1, before_id=before)
     zone = session.workspace.settings.calendar.zone
     shown = runs[:PAGE_SIZE]
-    kept = session.saved_quality()
-    report = kept if kept is not None else session.quality().to_dict()
+    # The report is kept after each import that loads and on Recompute; never kept yet (a
+    # warehouse filled otherwise), it is computed once and kept, not on every view.
+    report = session.saved_quality() or session.quality(save=True).to_dict()
     return DataView(
         tables=TABLE_NAMES, presets=_preset_choices(session, locale),
         runs=tuple(_run_view(r, zone, locale, words) for r in shown),
         older_href=f"/data?before={shown[-1].id}#imports" if len(runs) > PAGE_SIZE else None,
         newest_href="/data#imports" if before is not None else None,
-        quality=quality_view(report, kept is not None, today, zone, locale, words),
+        quality=quality_view(report, today, zone, locale, words),
         as_of=as_of_text(session, locale))
 
 

@@ -20,7 +20,7 @@ import statistics
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -608,11 +608,7 @@ class Session:
         """The shipped mapping presets, by name, each with the tables it feeds and what it
         reads. Imports are the writable scope's: others get an :class:`AccessError`."""
         self.scope.require_writes("importing", "导入")
-        found = []
-        for name in preset_names():
-            spec = load_preset(name)
-            found.append(ImportPreset(name, spec.table_names, spec.description))
-        return found
+        return list(_shipped_presets())
 
     def saved_quality(self) -> dict[str, Any] | None:
         """The newest data-quality report kept in the app store (after an import that loaded,
@@ -645,3 +641,10 @@ class ImportPreset:
     name: str
     tables: tuple[str, ...]
     description: Text | None
+
+
+@cache
+def _shipped_presets() -> tuple[ImportPreset, ...]:
+    """The shipped presets, read once: they are package data and do not change."""
+    return tuple(ImportPreset(name, spec.table_names, spec.description)
+                 for name, spec in ((n, load_preset(n)) for n in preset_names()))
