@@ -35,6 +35,7 @@ from fastapi.staticfiles import StaticFiles
 
 from salescore.app.cache import ResponseCache
 from salescore.app.dashboards import router as dashboards_router
+from salescore.app.data_page import router as data_router
 from salescore.app.deps import AppState
 from salescore.app.explore_pages import router as explore_router
 from salescore.app.pages import router as pages_router
@@ -121,6 +122,7 @@ def create_app(home: Path | str | None = None, *, settings: AppSettings | None =
     app.include_router(pages_router)
     app.include_router(dashboards_router)
     app.include_router(explore_router)
+    app.include_router(data_router)
     app.mount("/static", StaticFiles(directory=str(files("salescore.app").joinpath("static"))),
               name="static")
     app.add_middleware(Hardening, max_body=chosen.max_upload_bytes)

@@ -1,13 +1,14 @@
-"""Reading the import runs back: the newest first, a page at a time."""
+"""Reading the import runs back (the newest first, a page at a time), and the newest
+data-quality report kept."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from salescore.appstore.models import ImportRun
+from salescore.appstore.models import ImportRun, QualityReport
 
-__all__ = ["import_runs"]
+__all__ = ["import_runs", "newest_quality_report"]
 
 
 def import_runs(session: Session, *, limit: int = 100, before_id: int | None = None,
@@ -23,3 +24,9 @@ def import_runs(session: Session, *, limit: int = 100, before_id: int | None = N
     if status is not None:
         query = query.where(ImportRun.status == status)
     return list(session.scalars(query))
+
+
+def newest_quality_report(session: Session) -> QualityReport | None:
+    """The quality report kept last (after an import or on demand), or ``None``."""
+    return session.scalars(select(QualityReport).order_by(QualityReport.id.desc()).limit(1)
+                           ).first()

@@ -20,12 +20,12 @@ import statistics
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from salescore.appstore.audit import last_change, record_audit
-from salescore.appstore.imports import import_runs
+from salescore.appstore.imports import import_runs, newest_quality_report
 from salescore.appstore.models import ImportRun, Score
 from salescore.appstore.models import QualityReport as StoredQualityReport
 from salescore.appstore.timestamps import utcnow
@@ -33,6 +33,7 @@ from salescore.compile.schema import unbound
 from salescore.core.errors import SalescoreError
 from salescore.core.periods import Grain
 from salescore.core.scope import OutOfScope, Scope
+from salescore.core.text import Text
 from salescore.engine.explain import Explanation, explain_kpi
 from salescore.engine.kpis import KpiEngine, KpiRequest, KpiResult
 from salescore.engine.runner import Reach, Runner
@@ -48,6 +49,7 @@ from salescore.ingest import (
     import_file,
     load_mapping,
     load_preset,
+    preset_names,
     quality_report,
 )
 from salescore.ingest.export import ExportFormat
@@ -69,7 +71,7 @@ if TYPE_CHECKING:
     from salescore.demo import DemoConfig
     from salescore.workspace.workspace import Workspace
 
-__all__ = ["ImportRecord", "RecordedImport", "Session", "StoredScore"]
+__all__ = ["ImportPreset", "ImportRecord", "RecordedImport", "Session", "StoredScore"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -476,6 +478,19 @@ class Session:
         stops the rest; ``rejects`` is then a file name that
         each table's rejects are written beside, with the table's name added
         (``rejects-customers.csv``). :class:`IngestError` for a mapping of no named table."""
+        return [done.result for done in self.import_tables_recorded(
+            path, mapping=mapping, preset=preset, options=options, rejects=rejects,
+            actor=actor, progress=progress)]
+
+    def import_tables_recorded(self, path: Path | str, *,
+                               mapping: MappingSpec | Path | str | None = None,
+                               preset: str | None = None, options: ImportOptions | None = None,
+                               rejects: Path | str | None = None, actor: str = "api",
+                               source: str | None = None, progress: Progress | None = None
+                               ) -> list[RecordedImport]:
+        """As :meth:`import_tables`, each table's result with the id of its run (as
+        :meth:`import_recorded` gives it; ``source`` as there)."""
+        self.scope.require_writes("importing", "导入")
         spec = _mapping_spec(mapping, preset)
         names = spec.table_names if spec is not None else ()
         if spec is None or not names:
@@ -484,14 +499,15 @@ class Session:
                 "(table: or tables:)",
                 message_zh="导入映射中的全部表需要一个写明表名（table: 或 tables:）的映射")
         target = Path(rejects) if rejects is not None else None
-        results: list[ImportResult] = []
+        done: list[RecordedImport] = []
         for name in names:
             each = target.with_name(f"{target.stem}-{name}{target.suffix}") if target else None
-            results.append(self.import_file(name, path, mapping=spec, options=options,
-                                            rejects=each, actor=actor, progress=progress))
-            if not results[-1].loaded:
+            done.append(self.import_recorded(name, path, mapping=spec, options=options,
+                                             rejects=each, actor=actor, source=source,
+                                             progress=progress))
+            if not done[-1].result.loaded:
                 break  # --strict aborted it: the tables after it would reference what is not there
-        return results
+        return done
 
     def import_run(self, run_id: int) -> ImportRecord | None:
         """The import run ``run_id`` (``None`` when there is none). Imports are the writable
@@ -587,6 +603,22 @@ class Session:
                 session.add(StoredQualityReport(report=report.to_dict()))
         return report
 
+    # -- the Data page: presets to import with, the last quality report kept -----------------
+    def import_presets(self) -> list[ImportPreset]:
+        """The shipped mapping presets, by name, each with the tables it feeds and what it
+        reads. Imports are the writable scope's: others get an :class:`AccessError`."""
+        self.scope.require_writes("importing", "导入")
+        return list(_shipped_presets())
+
+    def saved_quality(self) -> dict[str, Any] | None:
+        """The newest data-quality report kept in the app store (after an import that loaded,
+        or :meth:`quality` with ``save``), as :meth:`QualityReport.to_dict` writes it; ``None``
+        when none was kept. The whole organisation's, as :meth:`quality`."""
+        self.scope.require_everything("the data-quality report", "数据质量报告")
+        with self.workspace._app.session() as session:
+            newest = newest_quality_report(session)
+            return dict(newest.report) if newest is not None else None
+
 
 def _mapping_spec(mapping: MappingSpec | Path | str | None, preset: str | None
                   ) -> MappingSpec | None:
@@ -599,3 +631,20 @@ def _mapping_spec(mapping: MappingSpec | Path | str | None, preset: str | None
     if mapping is None or isinstance(mapping, MappingSpec):
         return mapping
     return load_mapping(mapping)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportPreset:
+    """A shipped mapping preset: its name, the tables it feeds (none named: any) and what it
+    reads, in both languages."""
+
+    name: str
+    tables: tuple[str, ...]
+    description: Text | None
+
+
+@cache
+def _shipped_presets() -> tuple[ImportPreset, ...]:
+    """The shipped presets, read once: they are package data and do not change."""
+    return tuple(ImportPreset(name, spec.table_names, spec.description)
+                 for name, spec in ((n, load_preset(n)) for n in preset_names()))
