@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,6 +31,7 @@ from salescore.workspace import (
     WebLogin,
     Workspace,
 )
+from salescore.workspace.accounts import _Memo
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 ANN_PASSWORD = "ann's long password"
@@ -548,3 +550,33 @@ def test_workspace_offers_accounts_on_its_app_store(tmp_path: Path) -> None:
     with Workspace.open(tmp_path / "data") as ws:
         login = ws.accounts.log_in("ann", ANN_PASSWORD, address=HOME)
         assert ws.accounts.web_session(login.session_id) == login
+
+
+def test_a_caller_is_remembered_briefly_and_forgotten_on_any_change(
+        store: AppStore, clock: Clock) -> None:
+    """Two servers on one app store: each remembers whom a token or a session acts for for a
+    moment; a change through one forgets at once there, and reaches the other when its memory
+    lapses (here 0.2 s of real time instead of 5 s)."""
+    here = Accounts(store, clock=clock, memo=_Memo(seconds=0.2))
+    there = Accounts(store, clock=clock, memo=_Memo(seconds=0.2))
+    cli = here.owner()
+    here.add_user(cli, username="bob", password=BOB_PASSWORD, role="rep", rep_id="R1")
+    info, secret = here.issue_token(cli, "bob", "script")
+    login = here.log_in("bob", BOB_PASSWORD, address=HOME)
+    seen_there = there.principal_for_token(secret)
+    assert seen_there is not None and seen_there.role == "rep"
+    assert there.web_session(login.session_id) is not None
+
+    here.update_user(cli, "bob", role="manager", team_id="T1")  # ends bob's web sessions
+    here.revoke_token(cli, info.token_id)
+    assert here.principal_for_token(secret) is None  # at once where it was changed
+    assert here.web_session(login.session_id) is None
+    remembered = there.principal_for_token(secret)  # still the rep, for a moment
+    assert remembered is not None and remembered.role == "rep"
+    assert there.web_session(login.session_id) is not None
+    time.sleep(0.25)
+    assert there.principal_for_token(secret) is None
+    assert there.web_session(login.session_id) is None
+    # The memory holds digests of the secrets, never the secrets themselves.
+    assert not any(secret in str(key) or login.session_id in str(key)
+                   for key in there._memo._kept)

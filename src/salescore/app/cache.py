@@ -34,9 +34,13 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
+from salescore.app.deps import Caller, CallerDep, app_state
+from salescore.core.scope import Scope
+
 __all__ = ["ResponseCache", "cached"]
 
 _REQUEST = "_cached_request"
+_CALLER = "_cached_caller"
 
 
 class ResponseCache:
@@ -77,8 +81,7 @@ class ResponseCache:
             self._kept.clear()
 
 
-def _key(request: Request, session: Any) -> Hashable:
-    scope = session.scope
+def _key(request: Request, scope: Scope) -> Hashable:
     locale = getattr(request.state, "locale", "")
     return (scope.kind, scope.subject, scope.read_only, locale, request.url.path,
             tuple(sorted(request.query_params.multi_items())))
@@ -86,26 +89,38 @@ def _key(request: Request, session: Any) -> Hashable:
 
 def cached(endpoint: Callable[..., BaseModel]) -> Callable[..., Awaitable[Response]]:
     """Keep the JSON answers of the read route ``endpoint`` (which takes the caller's
-    ``session`` and returns a Pydantic model) in the app's :class:`ResponseCache`."""
+    ``session`` and returns a Pydantic model) in the app's :class:`ResponseCache`.
+
+    A kept answer is given without the workspace: no session is opened and the lock that lets
+    one request at a time use the workspace is not waited for, so that many callers reading
+    what is kept are not queued behind one that computes. Only an answer not kept takes the
+    lock (as the ``session`` dependency does) and a worker thread for ``endpoint``."""
     # Evaluated here, in the endpoint's module: FastAPI reads the wrapper's signature.
     signature = inspect.signature(endpoint, eval_str=True)
     assert "session" in signature.parameters, f"{endpoint.__name__} takes no session"
 
     @functools.wraps(endpoint)
     async def wrapper(*args: Any, **kwargs: Any) -> Response:
-        # Async, so that a kept answer is given without a worker thread; the endpoint itself
-        # runs in one, as FastAPI runs any sync route.
         request: Request = kwargs.pop(_REQUEST)
-        cache: ResponseCache = request.app.state.salescore.cache
-        key = _key(request, kwargs["session"])
-        body = cache.get(key)
+        found: Caller = kwargs.pop(_CALLER)
+        state = app_state(request)
+        scope = found.principal.scope()
+        key = _key(request, scope)
+        body = state.cache.get(key)
         if body is None:
-            answer = await run_in_threadpool(endpoint, *args, **kwargs)
+            async with state.lock:
+                session = state.workspace.session(scope)
+                answer = await run_in_threadpool(
+                    functools.partial(endpoint, *args, session=session, **kwargs))
             body = answer.model_dump_json().encode()
-            cache.put(key, body)
+            state.cache.put(key, body)
         return Response(body, media_type="application/json")
 
-    extra = inspect.Parameter(_REQUEST, inspect.Parameter.KEYWORD_ONLY, annotation=Request)
+    params = [p for name, p in signature.parameters.items() if name != "session"]
+    params.insert(0, inspect.Parameter(_CALLER, inspect.Parameter.KEYWORD_ONLY,
+                                       annotation=CallerDep))
+    params.append(inspect.Parameter(_REQUEST, inspect.Parameter.KEYWORD_ONLY,
+                                    annotation=Request))
     wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
-        parameters=[*signature.parameters.values(), extra])
+        parameters=sorted(params, key=lambda p: p.kind))
     return wrapper

@@ -18,19 +18,21 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import anyio
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from salescore.app.cache import ResponseCache
 from salescore.app.problems import CsrfFailed, NotAuthenticated, request_locale
 from salescore.app.settings import AppSettings
 from salescore.core.access import Principal
 from salescore.core.text import Text
 from salescore.workspace import Session, Workspace
 from salescore.workspace.accounts import Accounts, WebLogin
+
+if TYPE_CHECKING:
+    from salescore.app.cache import ResponseCache
 
 __all__ = [
     "CSRF_FIELD",

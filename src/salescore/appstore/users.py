@@ -472,6 +472,14 @@ def user_for_token(session: Session, secret: str, *, now: datetime | None = None
     Records the use in ``last_used_at`` (at most once a minute per token, to spare the database
     a write on every call).
     """
+    token = usable_token(session, secret, now=now)
+    return None if token is None else token.user
+
+
+def usable_token(session: Session, secret: str, *, now: datetime | None = None
+                 ) -> ApiToken | None:
+    """The unexpired, unrevoked token with this secret whose user is active, or ``None``; its
+    use recorded as :func:`user_for_token` says."""
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(secret)))
     now = now or utcnow()
     if token is None or not token.usable_at(now) or not token.user.active:
@@ -479,4 +487,4 @@ def user_for_token(session: Session, secret: str, *, now: datetime | None = None
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         token.last_used_at = now
         session.flush()
-    return token.user
+    return token
