@@ -27,7 +27,7 @@ g2     rb1   lead 2024-12-20, qualified 01-05, won 01-25           won     2024-
 g3     rb2   lead 03-20, qualified 03-28                           open    03-20
 g4     rb2   lead 04-02                                            open    04-02
 g5     rb2   —                                                     won     02-01 → 02-20 (19 d)
-g6     rb2   —                                                     lost    03-01, closed 02-27: unknown
+g6     rb2   —                                                     lost    03-01 → 02-27: unknown
 =====  ====  ====================================================  ======  ==============
 
 Channels: d3, d4 and d5 came from ``partner``, every other deal from ``web``. Customers: cu1

@@ -13,7 +13,6 @@ Reached (furthest step, skipped stages passed through):
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from tests.analytics.funnel_org import FUNNEL, PERIOD
