@@ -91,6 +91,17 @@
       }) }];
       return o;
     },
+    // {name, steps: [{name, value}]}: a funnel, widest first, in the order given
+    funnel: function (d) {
+      var o = base();
+      o.tooltip = Object.assign({ trigger: "item", formatter: "{b}: {c}" }, tooltip);
+      o.series = [{ name: d.name, type: "funnel", sort: "none", gap: 2, minSize: "12%",
+                    left: "4%", width: "92%", top: 8, bottom: 8, data: d.steps,
+                    label: { show: true, position: "inside", formatter: "{b}: {c}",
+                             color: "#fff", textBorderColor: "rgba(0,0,0,0.55)",
+                             textBorderWidth: 2, overflow: "truncate" } }];
+      return o;
+    },
     // {categories, series: [{name, data}], percent}: vertical bars per category
     bars: function (d) {
       return Object.assign(base(), {
