@@ -217,7 +217,7 @@ def funnel_view(session: Session, principal: Principal, words: Callable[..., str
         "funnel": {"name": words("Deals"),
                    "steps": [{"name": labels[s.stage], "value": s.reached}
                              for s in report.funnel.steps]},
-        "cycle": {"categories": cycle.bins, "series": [
+        "cycle": {"categories": cycle.bins, "integer": True, "series": [
             {"name": words("Won"), "data": cycle.won.bins},
             {"name": words("Lost"), "data": cycle.lost.bins}]},
         "stages": {"categories": [cycle_labels[s.stage] for s in cycle.stages], "series": [
