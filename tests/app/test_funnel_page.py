@@ -156,7 +156,7 @@ def test_the_company_cycle_and_an_unknown_cycle(site: Site) -> None:
     assert won and lost
     assert re.findall(r'<td class="num">([^<]*)</td>', won.group(1)) == ["7", "35", "35.3"]
     assert re.findall(r'<td class="num">([^<]*)</td>', lost.group(1)) == ["6", "23", "27"]
-    assert "1 closed deals have no known cycle and are left out." in html
+    assert "Closed deals without a known cycle (left out): 1." in html
 
 
 def test_out_of_reach_subjects_are_not_found(site: Site) -> None:
@@ -189,6 +189,7 @@ def test_each_step_drills_to_deals_that_add_up(site: Site) -> None:
         page = client.get(link.replace("&amp;", "&")).text
         assert set(_deal_ids(page)) == expected
         assert f"{len(expected)} deals in all, the {len(expected)} that the funnel counts" in page
+        assert page.count("CN¥100.00") == len(expected)  # each deal's amount, in its currency
 
 
 def test_the_deals_are_paged_on_the_server(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:

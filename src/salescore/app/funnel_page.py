@@ -28,7 +28,7 @@ from starlette.concurrency import run_in_threadpool
 
 from salescore.app.deps import Caller, app_state
 from salescore.app.filters import PeriodChoice, keep, recall, relative_choices, resolve_period
-from salescore.app.formatting import MISSING, as_of_text, number, percent
+from salescore.app.formatting import MISSING, as_of_text, kpi_value, number, percent
 from salescore.app.pages import render, signed_in, to_login, translator
 from salescore.app.problems import status_of
 from salescore.core.access import Principal
@@ -294,8 +294,8 @@ def deals_view(session: Session, principal: Principal, words: Callable[..., str]
     rows = [{
         "id": r["opportunity_id"], "owner": reps.get(r["owner_rep_id"], r["owner_rep_id"]),
         "status": statuses.get(r["status"], r["status"]),
-        "amount": MISSING if r["amount"] is None else
-        f"{number(float(r['amount']), locale, 2)} {r['currency'] or currency}",
+        "amount": kpi_value(None if r["amount"] is None else float(r["amount"]), "money",
+                            r["currency"] or currency, locale),
         "channel": r["channel"] or MISSING, "product": r["product"] or MISSING,
         "segment": r["segment"] or MISSING,
         "entered": r["first_entered_at"].date().isoformat()} for r in found]
