@@ -107,6 +107,12 @@ def test_split_by_channel_and_segment_keeps_unknown_unknown(ws: Workspace) -> No
     by_segment = dict(ws.owner().funnel(period=PERIOD, rep="ra1", by="segment").by_value)
     assert set(by_segment) == {"SMB", "ENT", None}  # d5 has no customer: segment unknown
     assert _reached(by_segment[None]) == [1, 0, 0, 0]
+    owner = ws.owner()
+    unknown, n = owner.funnel_deals(period=PERIOD, stage="lead", rep="ra1", by="segment")
+    assert n == 1 and [r["opportunity_id"] for r in unknown] == ["d5"]
+    partner, n = owner.funnel_deals(period=PERIOD, stage="qualified", rep="ra1", by="channel",
+                                    value="partner")
+    assert n == 1 and [r["opportunity_id"] for r in partner] == ["d4"]
 
 
 def test_the_deals_behind_a_step_add_up_and_are_paged(ws: Workspace) -> None:

@@ -192,6 +192,26 @@ def test_each_step_drills_to_deals_that_add_up(site: Site) -> None:
         assert page.count("CN¥100.00") == len(expected)  # each deal's amount, in its currency
 
 
+def test_each_count_of_the_split_drills_to_deals_that_add_up(site: Site) -> None:
+    client = site.as_("manager_a")
+    html = client.get("/funnel?subject=team:TA&period=2025-Q1&by=segment").text
+    table = re.search(r'<table class="grid split">(.*?)</table>', html, re.S)
+    assert table
+    rows = re.findall(r'<tr><th scope="row">([^<]*)</th>(.*?)</tr>', table.group(1), re.S)
+    # TA's cohort: d1 d3 SMB, d2 d4 ENT, every other deal without a customer (unknown)
+    assert [name for name, _ in rows] == ["ENT", "SMB", "未知"]
+    seen: dict[str, set[str]] = {}
+    for name, cells in rows:
+        for link, count in re.findall(r'<a href="([^"]+)">(\d+)</a>', cells):
+            page = client.get(link.replace("&amp;", "&")).text
+            ids = set(_deal_ids(page))
+            assert len(ids) == int(count), (name, link)
+            if "stage=lead" in link:
+                seen[name] = ids
+    assert seen == {"ENT": {"d2", "d4"}, "SMB": {"d1", "d3"},
+                    "未知": {"d5", "e1", "e2", "e3", "e4", "f1", "f2"}}
+
+
 def test_the_deals_are_paged_on_the_server(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(funnel_page, "DEALS_PAGE_SIZE", 5)
     client = site.as_("executive")
@@ -264,6 +284,9 @@ def test_api_deals_and_cycle(site: Site) -> None:
         if cursor is None:
             break
     assert ids == ["d1", "d2", "d3", "d4", "d5"]
+    partner = site.api("rep", "funnel/deals", period="2025-Q1", stage="lead", by="channel",
+                       value="partner").json()
+    assert [d["opportunity_id"] for d in partner["items"]] == ["d3", "d4", "d5"]
     manager = site.api("manager", "funnel/deals", period="2025-Q1", stage="qualified").json()
     assert [d["opportunity_id"] for d in manager["items"]] == ["g1", "g3"]
     cycle = site.api("manager", "cycle", period="2025-Q1").json()

@@ -128,9 +128,17 @@ def funnel_counts(deals: ibis.Table, steps: int, *, by: str | None = None) -> ib
     return deals.group_by(by).aggregate(**measures).order_by(by)
 
 
-def deals_at(deals: ibis.Table, step: int) -> ibis.Table:
-    """The deals behind step ``step``'s count: those that reached it, by first entry then id."""
-    return deals.filter(deals.reached >= step).order_by(["first_entered_at", "opportunity_id"])
+def deals_at(deals: ibis.Table, step: int, *, by: str | None = None,
+             value: str | None = None) -> ibis.Table:
+    """The deals behind step ``step``'s count: those that reached it, by first entry then id;
+    with ``by``, only those whose ``by`` is ``value`` (unknown when ``value`` is ``None``), the
+    deals behind that row of :func:`funnel_counts` split ``by``."""
+    kept = deals.filter(deals.reached >= step)
+    if by is not None:
+        if by not in BREAKDOWNS:
+            raise ValueError(f"a funnel is split by one of {', '.join(BREAKDOWNS)}, not {by!r}")
+        kept = kept.filter(kept[by].isnull() if value is None else kept[by] == value)
+    return kept.order_by(["first_entered_at", "opportunity_id"])
 
 
 @dataclass(frozen=True)

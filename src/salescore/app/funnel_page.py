@@ -69,7 +69,7 @@ class StepRow:
 @dataclass(frozen=True)
 class SplitRow:
     value: str
-    counts: list[int]
+    counts: list[tuple[int, str]]  # per step: the count and the link to its deals
     win_rate: str
 
 
@@ -162,8 +162,15 @@ def _who(subject: str) -> dict[str, str | None]:
     return {"rep": ident if kind == "rep" else None, "team": ident if kind == "team" else None}
 
 
-def deals_href(subject: str, period: str, stage: str, page: int | None = None) -> str:
+def deals_href(subject: str, period: str, stage: str, page: int | None = None, *,
+               by: str | None = None, value: str | None = None) -> str:
+    """The deals behind ``stage``'s count (of the split's row ``value`` where ``by`` is given;
+    no ``value`` stands for the row of unknown values)."""
     params = {"subject": subject, "period": period, "stage": stage}
+    if by is not None:
+        params["by"] = by
+        if value is not None:
+            params["value"] = value
     if page and page > 1:
         params["page"] = str(page)
     return "/funnel/deals?" + urlencode(params)
@@ -210,7 +217,9 @@ def funnel_view(session: Session, principal: Principal, words: Callable[..., str
         else MISSING, bottleneck=b is not None and b.stage == s.stage)
         for s in report.funnel.steps]
     split = [SplitRow(words("unknown") if value is None else str(value),
-                      [s.reached for s in f.steps], percent(f.win_rate, locale, 1))
+                      [(s.reached, deals_href(chosen, label, s.stage, by=split_by,
+                                              value=None if value is None else str(value)))
+                       for s in f.steps], percent(f.win_rate, locale, 1))
              for value, f in report.by_value]
     cycle_labels = {k: v.get(lang) for k, v in cycle.labels.items()}
     charts = {
@@ -260,6 +269,7 @@ class DealsView:
     period: str
     stage: str
     stage_label: str
+    split: str | None  # the split's row, in words ("Channel: web")
     count: int  # the step's count on the funnel
     total: int  # the deals listed on all pages
     rows: list[dict[str, str]]
@@ -273,21 +283,33 @@ class DealsView:
 
 
 def deals_view(session: Session, principal: Principal, words: Callable[..., str], *,
-               subject: str, period: str, stage: str, page: int) -> DealsView:
-    """One page of the deals behind ``stage``'s count of ``subject``'s funnel in ``period``."""
+               subject: str, period: str, stage: str, page: int, by: str | None = None,
+               value: str | None = None) -> DealsView:
+    """One page of the deals behind ``stage``'s count of ``subject``'s funnel in ``period``
+    (of the split's row ``value`` where ``by`` is given: unknown when ``value`` is None)."""
     choices = dict(subject_choices(session, principal, words))
     if subject not in choices:
         raise OutOfScope(f"{subject} is not a subject you can open",
                          message_zh=f"{subject} 不在可查看的范围内")
     locale = principal.locale
-    report: FunnelReport = session.funnel(period=period, **_who(subject))
+    split_by = by if by in BREAKDOWNS else None
+    report: FunnelReport = session.funnel(period=period, by=split_by, **_who(subject))
     if stage not in report.stages:
         raise OutOfScope(f"the funnel has no step {stage}", message_zh=f"漏斗中没有阶段 {stage}")
-    count = report.funnel.step(stage).reached
+    if split_by is None:
+        count = report.funnel.step(stage).reached
+        split = None
+    else:
+        rows_of = {None if v is None else str(v): f for v, f in report.by_value}
+        count = rows_of[value].step(stage).reached if value in rows_of else 0
+        names = {"channel": words("Channel"), "product": words("Product"),
+                 "segment": words("Segment")}
+        split = f"{names[split_by]}: {words('unknown') if value is None else value}"
     pages = max(1, -(-count // DEALS_PAGE_SIZE))
     page = min(max(page, 1), pages)
-    found, total = session.funnel_deals(period=period, stage=stage, offset=(
-        page - 1) * DEALS_PAGE_SIZE, limit=DEALS_PAGE_SIZE, **_who(subject))
+    found, total = session.funnel_deals(
+        period=period, stage=stage, by=split_by, value=value,
+        offset=(page - 1) * DEALS_PAGE_SIZE, limit=DEALS_PAGE_SIZE, **_who(subject))
     reps = {r["rep_id"]: r["name"] or r["rep_id"] for r in session.reps()}
     statuses = {"open": words("open"), "won": words("won"), "lost": words("lost")}
     currency = session.workspace.settings.organisation.currency
@@ -303,11 +325,14 @@ def deals_view(session: Session, principal: Principal, words: Callable[..., str]
     lang = "zh_CN" if locale == "zh_CN" else "en"
     return DealsView(
         subject=subject, subject_name=choices[subject], period=period, stage=stage,
-        stage_label=report.labels[stage].get(lang), count=count, total=total, rows=rows,
+        stage_label=report.labels[stage].get(lang), split=split, count=count, total=total,
+        rows=rows,
         page=page, pages=pages, first=first, last=first + len(rows) - 1 if rows else 0,
         back="/funnel?" + urlencode({"subject": subject, "period": period}),
-        previous_href=deals_href(subject, period, stage, page - 1) if page > 1 else None,
-        next_href=deals_href(subject, period, stage, page + 1) if page < pages else None)
+        previous_href=deals_href(subject, period, stage, page - 1, by=split_by, value=value)
+        if page > 1 else None,
+        next_href=deals_href(subject, period, stage, page + 1, by=split_by, value=value)
+        if page < pages else None)
 
 
 async def _read(request: Request, caller: Caller,
@@ -358,7 +383,10 @@ async def funnel_page(request: Request, subject: Param = None, period: Param = N
 async def funnel_deals_page(request: Request, subject: Annotated[str, Query(max_length=80)],
                             period: Annotated[str, Query(max_length=40)],
                             stage: Annotated[str, Query(max_length=80)],
-                            page: Annotated[int, Query(ge=1, le=100000)] = 1) -> Response:
+                            page: Annotated[int, Query(ge=1, le=100000)] = 1,
+                            by: Param = None,
+                            value: Annotated[str | None, Query(max_length=200)] = None
+                            ) -> Response:
     """The deals behind one step of the funnel, :data:`DEALS_PAGE_SIZE` a page; the list adds
     up to the step's count."""
     caller = await signed_in(request)
@@ -368,7 +396,7 @@ async def funnel_deals_page(request: Request, subject: Annotated[str, Query(max_
     def read(session: Session, p: Principal, words: Callable[..., str]
              ) -> tuple[DealsView, str | None]:
         return (deals_view(session, p, words, subject=subject, period=period, stage=stage,
-                           page=page), as_of_text(session, p.locale))
+                           page=page, by=by, value=value), as_of_text(session, p.locale))
 
     found = await _read(request, caller, read)
     if isinstance(found, Response):

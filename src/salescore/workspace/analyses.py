@@ -233,10 +233,14 @@ def funnel_report(session: Session, *, period: str, rep: str | None = None,
 
 
 def funnel_deals(session: Session, *, period: str, stage: str, rep: str | None = None,
-                 team: str | None = None, offset: int = 0, limit: int = 50
-                 ) -> tuple[list[dict[str, Any]], int]:
+                 team: str | None = None, by: str | None = None, value: str | None = None,
+                 offset: int = 0, limit: int = 50) -> tuple[list[dict[str, Any]], int]:
     """The deals behind one step's count (``stage``: a step's name), ``limit`` of them from
-    ``offset`` (by first stage entry, then id), and how many there are in all."""
+    ``offset`` (by first stage entry, then id), and how many there are in all; with ``by``,
+    those of the split's row ``value`` alone (``None``: where it is unknown)."""
+    if by is not None and by not in BREAKDOWNS:
+        raise AnalysisError(f"a funnel is split by {', '.join(BREAKDOWNS)}, not {by!r}",
+                            message_zh=f"漏斗只能按 {', '.join(BREAKDOWNS)} 拆分，而不是 {by!r}")
     settings = session.workspace.settings
     calendar = settings.calendar
     start, end = calendar.utc_bounds(calendar.parse(period))
@@ -246,7 +250,8 @@ def funnel_deals(session: Session, *, period: str, stage: str, rep: str | None =
         raise AnalysisError(f"the funnel has no step {stage!r} (its steps: {', '.join(names)})",
                             message_zh=f"漏斗中没有阶段 {stage!r}（可用：{', '.join(names)}）")
     subject = _subject(session, rep, team)
-    behind = deals_at(cohort(pipeline, start, end, reps=subject.reps), names.index(stage))
+    behind = deals_at(cohort(pipeline, start, end, reps=subject.reps), names.index(stage),
+                      by=by, value=value)
     total = session.runner.rows(behind.aggregate(n=behind.count()))[0]["n"]
     rows = session.runner.rows(behind.limit(limit, offset=offset))
     return rows, int(total or 0)

@@ -597,12 +597,13 @@ class Session:
         return funnel_report(self, period=period, rep=rep, team=team, by=by)
 
     def funnel_deals(self, *, period: str, stage: str, rep: str | None = None,
-                     team: str | None = None, offset: int = 0, limit: int = 50
-                     ) -> tuple[list[dict[str, Any]], int]:
-        """The deals behind one step of :meth:`funnel` (a page of them) and their number."""
+                     team: str | None = None, by: str | None = None, value: str | None = None,
+                     offset: int = 0, limit: int = 50) -> tuple[list[dict[str, Any]], int]:
+        """The deals behind one step of :meth:`funnel` (a page of them; of one row of its
+        split ``by`` where given) and their number."""
         from salescore.workspace.analyses import funnel_deals
-        return funnel_deals(self, period=period, stage=stage, rep=rep, team=team,
-                            offset=offset, limit=limit)
+        return funnel_deals(self, period=period, stage=stage, rep=rep, team=team, by=by,
+                            value=value, offset=offset, limit=limit)
 
     def cycle(self, *, period: str, rep: str | None = None, team: str | None = None) -> Any:
         """The cycle of the deals closed in ``period`` and the days in each stage: a

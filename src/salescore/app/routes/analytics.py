@@ -178,14 +178,18 @@ def funnel(session: SessionDep, locale: LocaleDep, period: PeriodQuery, rep: Rep
 @cached
 def funnel_deals(session: SessionDep, period: PeriodQuery,
                  stage: Annotated[str, Query(min_length=1, max_length=80)],
-                 rep: RepQuery = None, team: TeamQuery = None, limit: LimitQuery = 100,
-                 cursor: CursorQuery = None) -> FunnelDealsOut:
+                 rep: RepQuery = None, team: TeamQuery = None,
+                 by: Annotated[Literal["channel", "product", "segment"] | None, Query(
+                     description="Only the deals of one row of the split by this")] = None,
+                 value: Annotated[str | None, Query(
+                     max_length=200, description="The row's value (none: unknown)")] = None,
+                 limit: LimitQuery = 100, cursor: CursorQuery = None) -> FunnelDealsOut:
     start = decode_cursor(cursor, "funnel-deals") if cursor else 0
     if not isinstance(start, int):
         decode_cursor("", "funnel-deals")  # a 422 like any bad cursor
         raise AssertionError
     rows, total = session.funnel_deals(period=period, stage=stage, rep=rep, team=team,
-                                       offset=start, limit=limit)
+                                       by=by, value=value, offset=start, limit=limit)
     end = start + limit
     return FunnelDealsOut(total=total, items=[DealOut(**{
         k: plain(r.get(k)) for k in DealOut.model_fields}) for r in rows],
