@@ -202,6 +202,7 @@ def _when(value: object) -> str:
     return "" if value is None else str(value)[:19]
 
 
+from salescore.cli.analyze import register as register_analyze  # noqa: E402
 from salescore.cli.ingest import register as register_ingest  # noqa: E402
 from salescore.cli.plan import plan_app  # noqa: E402
 from salescore.cli.score import score_app  # noqa: E402
@@ -215,6 +216,7 @@ app.add_typer(score_app, name="score")
 app.command("serve")(serve)
 app.add_typer(user_app, name="user")
 app.add_typer(settings_app, name="settings")
+register_analyze(app)
 
 
 def main() -> None:

@@ -618,6 +618,29 @@ class Session:
         with self.workspace._app.session() as session:
             newest = newest_quality_report(session)
             return dict(newest.report) if newest is not None else None
+    # -- analyses: the funnel and the sales cycle (issue 11; workspace/analyses.py) -----------
+    def funnel(self, *, period: str, rep: str | None = None, team: str | None = None,
+               by: str | None = None) -> Any:
+        """The funnel of ``rep``, ``team`` or the company in ``period`` with its bottleneck
+        against the peers (their pooled counts alone leave the session): a
+        :class:`~salescore.workspace.analyses.FunnelReport`."""
+        from salescore.workspace.analyses import funnel_report
+        return funnel_report(self, period=period, rep=rep, team=team, by=by)
+
+    def funnel_deals(self, *, period: str, stage: str, rep: str | None = None,
+                     team: str | None = None, by: str | None = None, value: str | None = None,
+                     offset: int = 0, limit: int = 50) -> tuple[list[dict[str, Any]], int]:
+        """The deals behind one step of :meth:`funnel` (a page of them; of one row of its
+        split ``by`` where given) and their number."""
+        from salescore.workspace.analyses import funnel_deals
+        return funnel_deals(self, period=period, stage=stage, rep=rep, team=team, by=by,
+                            value=value, offset=offset, limit=limit)
+
+    def cycle(self, *, period: str, rep: str | None = None, team: str | None = None) -> Any:
+        """The cycle of the deals closed in ``period`` and the days in each stage: a
+        :class:`~salescore.workspace.analyses.CycleReport`."""
+        from salescore.workspace.analyses import cycle_report
+        return cycle_report(self, period=period, rep=rep, team=team)
 
 
 def _mapping_spec(mapping: MappingSpec | Path | str | None, preset: str | None

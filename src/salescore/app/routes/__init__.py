@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from salescore.app.routes import analytics as analytics_routes
 from salescore.app.routes import (
     audit,
     imports,
@@ -16,6 +17,7 @@ from salescore.app.routes import (
 )
 
 API_ROUTERS = (me.router, kpis.router, scores.router, plans.router, targets.router,
-               org.router, quality.router, imports.router, users.router, audit.router)
+               org.router, quality.router, imports.router, users.router, audit.router,
+               analytics_routes.router)
 
 __all__ = ["API_ROUTERS"]

@@ -91,13 +91,25 @@
       }) }];
       return o;
     },
-    // {categories, series: [{name, data}], percent}: vertical bars per category
+    // {name, steps: [{name, value}]}: a funnel, widest first, in the order given
+    funnel: function (d) {
+      var o = base();
+      o.tooltip = Object.assign({ trigger: "item", formatter: "{b}: {c}" }, tooltip);
+      o.series = [{ name: d.name, type: "funnel", sort: "none", gap: 2, minSize: "12%",
+                    left: "4%", width: "92%", top: 8, bottom: 8, data: d.steps,
+                    label: { show: true, position: "inside", formatter: "{b}: {c}",
+                             color: "#fff", textBorderColor: "rgba(0,0,0,0.55)",
+                             textBorderWidth: 2, overflow: "truncate" } }];
+      return o;
+    },
+    // {categories, series: [{name, data}], percent, integer}: vertical bars per category
     bars: function (d) {
       return Object.assign(base(), {
         legend: d.series.length > 1 ? { top: 0 } : undefined,
         xAxis: { type: "category", data: d.categories,
                  axisLabel: { interval: 0, rotate: d.categories.length > 5 ? 30 : 0 } },
-        yAxis: { type: "value", axisLabel: d.percent ? { formatter: "{value}%" } : {} },
+        yAxis: { type: "value", minInterval: d.integer ? 1 : 0,
+                 axisLabel: d.percent ? { formatter: "{value}%" } : {} },
         series: d.series.map(function (s) {
           return { name: s.name, type: "bar", data: s.data };
         })

@@ -1,0 +1,113 @@
+"""Benchmark the funnel and the sales cycle (issue 11, analyses 1 and 2) on a demo workspace.
+
+    PYTHONPATH=src .venv/bin/python bench/bench_analytics.py [--scale small|medium|large]
+        [--home DIR] [--period 2026-Q3] [--repeat 5]
+
+Builds the demo organisation into ``--home`` (reused when it is already there), then, for the
+company (the owner's session), the team with the most reps (a manager's session) and one rep
+(the rep's own session, peers pooled), times :meth:`Session.funnel` and :meth:`Session.cycle`:
+**cold** is the first call in a freshly opened workspace (the reach and the roster read too),
+**warm** the median of ``--repeat`` more. Goal (issue 11): each analysis within 5 s cold on the
+medium demo. The results replace that scale's section of ``bench/results/analytics.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from benchlib import machine, update_section
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results" / "analytics.md"
+HEADER = """# Funnel and cycle benchmark / 漏斗与周期基准
+
+`bench/bench_analytics.py` times the funnel (with its bottleneck against the pooled peers) and
+the sales cycle (bins, medians, days in each stage) for the company, the largest team and one
+rep, each through the session of that scope, cold (first call in a newly opened workspace) and
+warm. Goal (issue 11): within 5 s cold on the medium demo.
+`bench/bench_analytics.py` 分别在公司、最大团队和一名销售的会话中，测量销售漏斗（含相对同级的瓶颈）
+与销售周期的耗时：冷启动（新打开工作区后的首次调用）与热调用。目标：medium 规模下冷启动 5 秒以内。
+"""
+
+
+def _time(call: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
+    started = time.perf_counter()
+    result = call()
+    cold = time.perf_counter() - started
+    runs = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        call()
+        runs.append(time.perf_counter() - started)
+    return cold, statistics.median(runs), result
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", default="medium", choices=("small", "medium", "large"))
+    parser.add_argument("--home", type=Path, default=None)
+    parser.add_argument("--period", default="2026-Q3")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args(argv)
+
+    import duckdb
+
+    from salescore.core.scope import Scope
+    from salescore.demo import DemoConfig, demo_settings
+    from salescore.workspace import Workspace
+
+    home = args.home or Path(f"/tmp/salescore-bench-analytics-{args.scale}")
+    config = DemoConfig(scale=args.scale, seed=42)
+    if not (home / "warehouse.duckdb").exists():
+        print(f"building the {args.scale} demo in {home} …", file=sys.stderr)
+        with Workspace.init(home, demo_settings(config), overwrite=True) as ws:
+            ws.owner().load_demo(config)
+    with Workspace.open(home, read_only=True) as ws:
+        reps = ws.owner().reps()
+    sizes = Counter(r["team_id"] for r in reps)
+    team = max(sorted(sizes), key=lambda t: sizes[t])
+    rep = sorted(r["rep_id"] for r in reps if r["team_id"] == team)[-1]
+
+    rows = []
+    for who, scope, subject in (("company", Scope.everything(), {}),
+                                (f"team {team} ({sizes[team]} reps)", Scope.team(team),
+                                 {"team": team}),
+                                (f"rep {rep}", Scope.rep(rep), {"rep": rep})):
+        for name in ("funnel", "cycle"):
+            with Workspace.open(home, read_only=True) as ws:
+                session = ws.session(scope)
+                method = getattr(session, name)
+                cold, warm, result = _time(lambda m=method, s=subject: m(period=args.period, **s),
+                                           args.repeat)
+                queries = session.runner.queries
+            figure = (f"{result.funnel.deals} deals" if name == "funnel"
+                      else f"{result.won.deals} won, {result.lost.deals} lost")
+            rows.append((who, name, cold, warm, queries, figure))
+            print(f"{who:28} {name:7} cold {cold:6.3f} s  warm {warm:6.3f} s  {figure}",
+                  file=sys.stderr)
+
+    info = machine({"duckdb": duckdb.__version__})
+    lines = [f"<!-- scale:{args.scale} -->", f"## {args.scale}", "",
+             f"- date / 日期: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+             f"- data / 数据: demo `{args.scale}`, seed 42, period {args.period}",
+             *(f"- {k}: {v}" for k, v in info.items()), "",
+             "| subject / 对象 | analysis / 分析 | cold / 冷启动 | warm, median / 热调用中位数 "
+             "| queries / 查询数 | what / 内容 |",
+             "|---|---|---:|---:|---:|---|"]
+    lines += [f"| {who} | {name} | {cold:.3f} s | {warm:.3f} s | {queries} | {figure} |"
+              for who, name, cold, warm, queries, figure in rows]
+    lines += [f"<!-- /scale:{args.scale} -->", ""]
+    update_section(RESULTS, HEADER, args.scale, "\n".join(lines))
+    print(f"written: {RESULTS}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

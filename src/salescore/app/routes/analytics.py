@@ -1,0 +1,204 @@
+"""Analyses: the funnel (with its bottleneck and the deals behind each step) and the sales
+cycle, for a rep, a team (with its subtree) or the company, within the caller's scope.
+
+Which deals count: the funnel follows the deals whose first stage entry falls in the period
+(the entry cohort); the cycle the deals won or lost in the period. The peers a bottleneck is
+found against are given as pooled counts alone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from salescore.app.cache import cached
+from salescore.app.deps import LocaleDep, SessionDep
+from salescore.app.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
+from salescore.app.problems import PROBLEM_RESPONSES
+from salescore.app.schemas import TextOut, plain
+from salescore.workspace.analyses import CycleReport, CycleStats, Funnel, FunnelReport
+
+router = APIRouter(prefix="/analytics", tags=["analytics"], responses=PROBLEM_RESPONSES)
+
+PeriodQuery = Annotated[str, Query(min_length=1, max_length=40,
+                                   description="2025-03, 2025-Q1, FY2025, a..b, …")]
+RepQuery = Annotated[str | None, Query(max_length=80, description="a rep's id")]
+TeamQuery = Annotated[str | None, Query(max_length=80,
+                                        description="a team's id (with its subtree)")]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class FunnelStepOut(_Out):
+    stage: str
+    label: TextOut
+    reached: int = Field(description="Deals that entered this stage or a later one")
+    went_on: int | None = Field(description="Of those, the deals that reached the next step")
+    conversion: float | None
+    drop_off: float | None
+    dropped: int | None
+    lost: int = Field(description="Deals whose furthest step this is, lost")
+    still_open: int = Field(description="Deals whose furthest step this is, still open")
+
+
+class FunnelOut(_Out):
+    deals: int
+    reps: int
+    win_rate: float | None
+    steps: list[FunnelStepOut]
+
+
+class BottleneckOut(_Out):
+    stage: str
+    next_stage: str
+    reached: int
+    conversion: float
+    peer_conversion: float
+    shortfall: float = Field(description="Deals the peers' rate would have taken on")
+
+
+class BreakdownOut(_Out):
+    value: str | None
+    funnel: FunnelOut
+
+
+class FunnelReportOut(_Out):
+    period: str
+    subject_kind: Literal["rep", "team", "company"]
+    subject_id: str | None
+    funnel: FunnelOut
+    peers: FunnelOut | None = Field(description="The peers' pooled funnel (no one's own)")
+    peers_kind: Literal["team", "company"] | None
+    bottleneck: BottleneckOut | None
+    bottleneck_text: str
+    breakdown: str | None
+    by_value: list[BreakdownOut]
+
+
+class DealOut(_Out):
+    opportunity_id: str
+    owner_rep_id: str
+    status: str
+    amount: float | None
+    currency: str | None
+    channel: str | None
+    product: str | None
+    segment: str | None
+    first_entered_at: datetime
+
+
+class FunnelDealsOut(_Out):
+    total: int
+    items: list[DealOut]
+    next_cursor: str | None
+
+
+class CycleStatsOut(_Out):
+    status: str
+    deals: int
+    known: int
+    unknown: int
+    median_days: float | None
+    mean_days: float | None
+    bins: list[int]
+
+
+class StageDaysOut(_Out):
+    stage: str
+    label: TextOut
+    entries: int
+    median_days: float | None
+    mean_days: float | None
+
+
+class CycleReportOut(_Out):
+    period: str
+    subject_kind: Literal["rep", "team", "company"]
+    subject_id: str | None
+    bins: list[str]
+    won: CycleStatsOut
+    lost: CycleStatsOut
+    stages: list[StageDaysOut]
+
+
+def _funnel_out(f: Funnel, report: FunnelReport) -> FunnelOut:
+    return FunnelOut(deals=f.deals, reps=f.reps, win_rate=f.win_rate, steps=[FunnelStepOut(
+        stage=s.stage, label=TextOut.of(report.labels[s.stage]), reached=s.reached,
+        went_on=s.went_on, conversion=s.conversion, drop_off=s.drop_off, dropped=s.dropped,
+        lost=s.lost, still_open=s.still_open) for s in f.steps])
+
+
+def funnel_out(report: FunnelReport, locale: str) -> FunnelReportOut:
+    b = report.bottleneck
+    return FunnelReportOut(
+        period=report.period, subject_kind=report.subject_kind, subject_id=report.subject_id,
+        funnel=_funnel_out(report.funnel, report),
+        peers=_funnel_out(report.peers, report) if report.peers else None,
+        peers_kind=report.peers_kind,
+        bottleneck=None if b is None else BottleneckOut(
+            stage=b.stage, next_stage=b.next_stage, reached=b.reached, conversion=b.conversion,
+            peer_conversion=b.peer_conversion, shortfall=b.shortfall),
+        bottleneck_text=report.words.get(locale), breakdown=report.breakdown,
+        by_value=[BreakdownOut(value=v, funnel=_funnel_out(f, report))
+                  for v, f in report.by_value])
+
+
+def _stats(s: CycleStats) -> CycleStatsOut:
+    return CycleStatsOut(status=s.status, deals=s.deals, known=s.known, unknown=s.unknown,
+                         median_days=s.median_days, mean_days=s.mean_days, bins=s.bins)
+
+
+def cycle_out(report: CycleReport) -> CycleReportOut:
+    return CycleReportOut(
+        period=report.period, subject_kind=report.subject_kind, subject_id=report.subject_id,
+        bins=report.bins, won=_stats(report.won), lost=_stats(report.lost),
+        stages=[StageDaysOut(stage=s.stage, label=TextOut.of(report.labels[s.stage]),
+                             entries=s.entries, median_days=s.median_days,
+                             mean_days=s.mean_days) for s in report.stages])
+
+
+@router.get("/funnel", response_model=FunnelReportOut,
+            summary="The funnel of a rep, a team or the company, with its bottleneck")
+@cached
+def funnel(session: SessionDep, locale: LocaleDep, period: PeriodQuery, rep: RepQuery = None,
+           team: TeamQuery = None,
+           by: Annotated[Literal["channel", "product", "segment"] | None, Query(
+               description="Split the funnel by the deal's channel, product or segment")] = None
+           ) -> FunnelReportOut:
+    return funnel_out(session.funnel(period=period, rep=rep, team=team, by=by), locale)
+
+
+@router.get("/funnel/deals", response_model=FunnelDealsOut,
+            summary="The deals behind one step of the funnel (they add up to its count)")
+@cached
+def funnel_deals(session: SessionDep, period: PeriodQuery,
+                 stage: Annotated[str, Query(min_length=1, max_length=80)],
+                 rep: RepQuery = None, team: TeamQuery = None,
+                 by: Annotated[Literal["channel", "product", "segment"] | None, Query(
+                     description="Only the deals of one row of the split by this")] = None,
+                 value: Annotated[str | None, Query(
+                     max_length=200, description="The row's value (none: unknown)")] = None,
+                 limit: LimitQuery = 100, cursor: CursorQuery = None) -> FunnelDealsOut:
+    start = decode_cursor(cursor, "funnel-deals") if cursor else 0
+    if not isinstance(start, int):
+        decode_cursor("", "funnel-deals")  # a 422 like any bad cursor
+        raise AssertionError
+    rows, total = session.funnel_deals(period=period, stage=stage, rep=rep, team=team,
+                                       by=by, value=value, offset=start, limit=limit)
+    end = start + limit
+    return FunnelDealsOut(total=total, items=[DealOut(**{
+        k: plain(r.get(k)) for k in DealOut.model_fields}) for r in rows],
+        next_cursor=encode_cursor("funnel-deals", end) if end < total else None)
+
+
+@router.get("/cycle", response_model=CycleReportOut,
+            summary="Cycle lengths of the deals closed in a period, and days in each stage")
+@cached
+def cycle(session: SessionDep, period: PeriodQuery, rep: RepQuery = None,
+          team: TeamQuery = None) -> CycleReportOut:
+    return cycle_out(session.cycle(period=period, rep=rep, team=team))

@@ -1,0 +1,238 @@
+"""``salescore analyze``: the analyses of the organisation's data, through the workspace.
+
+``salescore analyze funnel --rep R --period 2025-Q1`` (or ``--team T``, or neither for the
+company) prints each step of the funnel with its conversion and drop-off, the peers' rate and
+the bottleneck in words; ``salescore analyze cycle`` the cycle lengths of the deals closed in
+the period and the days spent in each stage. ``--format csv|json`` writes the same figures
+for a spreadsheet or a program; an unknown figure is empty in CSV and null in JSON, never 0.
+
+Registered in :mod:`salescore.cli.main` with ``register(app)``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from salescore.cli.common import HomeOption, console, err_console, open_workspace
+from salescore.core.spreadsheet import neutralise
+from salescore.core.text import is_chinese
+from salescore.workspace.analyses import CycleReport, FunnelReport
+
+__all__ = ["analyze_app", "register"]
+
+analyze_app = typer.Typer(
+    help="Analyses: funnel and sales cycle. 分析：销售漏斗与销售周期。",
+    no_args_is_help=True,
+)
+
+FORMATS = ("table", "csv", "json")
+MISSING = "—"
+
+RepOption = Annotated[str | None, typer.Option("--rep", help="A rep's id / 销售编号")]
+TeamOption = Annotated[str | None, typer.Option(
+    "--team", help="A team's id, with the teams under it / 团队编号（含下属团队）")]
+PeriodOption = Annotated[str, typer.Option(
+    "--period", help="2025-Q1, 2025-03, FY2025, a..b / 期间")]
+FormatOption = Annotated[str, typer.Option("--format", help="table | csv | json")]
+LangOption = Annotated[str | None, typer.Option(
+    "--lang", help="en or zh_CN (default: the organisation's) / 语言")]
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``analyze`` to the top-level command."""
+    app.add_typer(analyze_app, name="analyze")
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        err_console.print(f"[red]--format is one of {', '.join(FORMATS)} / "
+                          f"--format 取值：{', '.join(FORMATS)}[/]")
+        raise typer.Exit(2)
+
+
+def _pct(value: float | None) -> str:
+    return MISSING if value is None else f"{value * 100:.1f}%"
+
+
+def _days(value: float | None) -> str:
+    return MISSING if value is None else f"{value:.1f}"
+
+
+def _csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else neutralise(v) if isinstance(v, str) else v
+                         for v in row])
+    return buffer.getvalue()
+
+
+def _subject_words(kind: str, subject: str | None, zh: bool) -> str:
+    match kind:
+        case "rep":
+            return f"销售 {subject}" if zh else f"rep {subject}"
+        case "team":
+            return f"团队 {subject}" if zh else f"team {subject}"
+        case _:
+            return "公司" if zh else "the company"
+
+
+FUNNEL_COLUMNS = ("stage", "reached", "went_on", "conversion", "drop_off", "dropped", "lost",
+                  "still_open", "peer_conversion")
+
+
+def _funnel_rows(report: FunnelReport) -> list[list[Any]]:
+    peers = {s.stage: s for s in report.peers.steps} if report.peers else {}
+    return [[s.stage, s.reached, s.went_on, s.conversion, s.drop_off, s.dropped, s.lost,
+             s.still_open, peers[s.stage].conversion if s.stage in peers else None]
+            for s in report.funnel.steps]
+
+
+@analyze_app.command()
+def funnel(period: PeriodOption, rep: RepOption = None, team: TeamOption = None,
+           by: Annotated[str | None, typer.Option(
+               "--by", help="Split by channel, product or segment / 按渠道、产品或客户分层拆分")
+           ] = None,
+           fmt: FormatOption = "table", lang: LangOption = None, home: HomeOption = None
+           ) -> None:
+    """The funnel: deals that entered the pipeline in the period, stage by stage, with the
+    bottleneck against the peers.
+    销售漏斗：本期进入销售流程的商机逐阶段的转化与流失，以及相对同级的瓶颈。
+
+    CSV columns: stage, reached, went_on, conversion, drop_off, dropped, lost, still_open,
+    peer_conversion (fractions: 0.25, not 25 %); with --by, the value first.
+    """
+    _check_format(fmt)
+    with open_workspace(home, read_only=True) as ws:
+        report = ws.owner().funnel(period=period, rep=rep, team=team, by=by)
+        zh = is_chinese(lang or ws.locale)
+    rows = _funnel_rows(report)
+    match fmt:
+        case "json":
+            typer.echo(json.dumps(_funnel_json(report), ensure_ascii=False, indent=1))
+        case "csv":
+            if report.breakdown is not None:
+                split = [[value, s.stage, s.reached, s.went_on, s.conversion, s.drop_off,
+                          s.dropped, s.lost, s.still_open, None]
+                         for value, f in report.by_value for s in f.steps]
+                typer.echo(_csv((report.breakdown, *FUNNEL_COLUMNS), split), nl=False)
+            else:
+                typer.echo(_csv(FUNNEL_COLUMNS, rows), nl=False)
+        case _:
+            title = (f"漏斗：{_subject_words(report.subject_kind, report.subject_id, True)}，"
+                     f"{report.period}（{report.funnel.deals} 个商机）") if zh else \
+                (f"Funnel of {_subject_words(report.subject_kind, report.subject_id, False)}, "
+                 f"{report.period} ({report.funnel.deals} deals)")
+            grid = Table(title=title)
+            heads = ("阶段", "到达", "推进", "转化率", "流失率", "流失", "输单", "仍在进行",
+                     "同级转化率") if zh else (
+                "Stage", "Reached", "Went on", "Conversion", "Drop-off", "Dropped", "Lost",
+                "Still open", "Peers' conversion")
+            for i, head in enumerate(heads):
+                grid.add_column(head, justify="left" if i == 0 else "right")
+            for r in rows:
+                label = report.labels[r[0]].get("zh_CN" if zh else "en")
+                grid.add_row(label, str(r[1]), MISSING if r[2] is None else str(r[2]),
+                             _pct(r[3]), _pct(r[4]), MISSING if r[5] is None else str(r[5]),
+                             str(r[6]), str(r[7]), _pct(r[8]))
+            console.print(grid)
+            console.print(report.words.get("zh_CN" if zh else "en"), highlight=False)
+
+
+def _funnel_json(report: FunnelReport) -> dict[str, Any]:
+    def steps(rows: Sequence[Any]) -> list[dict[str, Any]]:
+        return [{"stage": s.stage, "reached": s.reached, "went_on": s.went_on,
+                 "conversion": s.conversion, "drop_off": s.drop_off, "dropped": s.dropped,
+                 "lost": s.lost, "still_open": s.still_open} for s in rows]
+
+    b = report.bottleneck
+    return {
+        "period": report.period, "subject_kind": report.subject_kind,
+        "subject_id": report.subject_id, "deals": report.funnel.deals,
+        "steps": steps(report.funnel.steps),
+        "peers": steps(report.peers.steps) if report.peers else None,
+        "peers_kind": report.peers_kind,
+        "bottleneck": None if b is None else {
+            "stage": b.stage, "next_stage": b.next_stage, "conversion": b.conversion,
+            "peer_conversion": b.peer_conversion, "shortfall": b.shortfall},
+        "bottleneck_text": {"en": report.words.en, "zh": report.words.zh},
+        "breakdown": report.breakdown,
+        "by_value": [{"value": v, "deals": f.deals, "steps": steps(f.steps)}
+                     for v, f in report.by_value],
+    }
+
+
+@analyze_app.command()
+def cycle(period: PeriodOption, rep: RepOption = None, team: TeamOption = None,
+          fmt: FormatOption = "table", lang: LangOption = None, home: HomeOption = None
+          ) -> None:
+    """The sales cycle of the deals won or lost in the period, and the days in each stage.
+    销售周期：本期赢单与输单商机的周期长度分布，以及各阶段停留天数。
+
+    CSV columns: section (won, lost or stage), name (a bin or a stage), deals (per bin, or the
+    stage entries), median_days, mean_days.
+    """
+    _check_format(fmt)
+    with open_workspace(home, read_only=True) as ws:
+        report = ws.owner().cycle(period=period, rep=rep, team=team)
+        zh = is_chinese(lang or ws.locale)
+    match fmt:
+        case "json":
+            typer.echo(json.dumps(_cycle_json(report), ensure_ascii=False, indent=1))
+        case "csv":
+            rows: list[list[Any]] = []
+            for stats in (report.won, report.lost):
+                rows.append([stats.status, "all", stats.deals, stats.median_days,
+                             stats.mean_days])
+                rows.append([stats.status, "unknown", stats.unknown, None, None])
+                rows += [[stats.status, name, n, None, None]
+                         for name, n in zip(report.bins, stats.bins, strict=True)]
+            rows += [["stage", s.stage, s.entries, s.median_days, s.mean_days]
+                     for s in report.stages]
+            typer.echo(_csv(("section", "name", "deals", "median_days", "mean_days"), rows),
+                       nl=False)
+        case _:
+            who = _subject_words(report.subject_kind, report.subject_id, zh)
+            grid = Table(title=f"销售周期：{who}，{report.period}（天）" if zh
+                         else f"Sales cycle of {who}, {report.period} (days)")
+            heads = ("周期（天）", "赢单", "输单") if zh else ("Cycle (days)", "Won", "Lost")
+            for i, head in enumerate(heads):
+                grid.add_column(head, justify="left" if i == 0 else "right")
+            for name, w, lo in zip(report.bins, report.won.bins, report.lost.bins, strict=True):
+                grid.add_row(name, str(w), str(lo))
+            grid.add_row("未知" if zh else "unknown", str(report.won.unknown),
+                         str(report.lost.unknown))
+            grid.add_row("中位数" if zh else "median", _days(report.won.median_days),
+                         _days(report.lost.median_days))
+            grid.add_row("平均" if zh else "mean", _days(report.won.mean_days),
+                         _days(report.lost.mean_days))
+            console.print(grid)
+            stages = Table(title="各阶段停留天数" if zh else "Days in each stage")
+            for i, head in enumerate(("阶段", "次数", "中位数", "平均") if zh else
+                                     ("Stage", "Entries", "Median", "Mean")):
+                stages.add_column(head, justify="left" if i == 0 else "right")
+            for s in report.stages:
+                stages.add_row(report.labels[s.stage].get("zh_CN" if zh else "en"),
+                               str(s.entries), _days(s.median_days), _days(s.mean_days))
+            console.print(stages)
+
+
+def _cycle_json(report: CycleReport) -> dict[str, Any]:
+    def stats(s: Any) -> dict[str, Any]:
+        return {"deals": s.deals, "known": s.known, "unknown": s.unknown,
+                "median_days": s.median_days, "mean_days": s.mean_days,
+                "bins": dict(zip(report.bins, s.bins, strict=True))}
+
+    return {"period": report.period, "subject_kind": report.subject_kind,
+            "subject_id": report.subject_id, "won": stats(report.won),
+            "lost": stats(report.lost),
+            "stages": [{"stage": s.stage, "entries": s.entries, "median_days": s.median_days,
+                        "mean_days": s.mean_days} for s in report.stages]}
