@@ -30,7 +30,7 @@ def wide_console() -> Iterator[None]:
 @pytest.fixture(scope="module")
 def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("score-demo")
-    result = runner.invoke(app, ["demo", "--home", str(home)], env=ENV)
+    result = runner.invoke(app, ["demo", "--home", str(home), "--end", "2026-10-31"], env=ENV)
     assert result.exit_code == 0, result.output
     return home
 
