@@ -83,3 +83,25 @@ def test_an_unknown_word_names_the_relative_words_in_both_languages(home: Path) 
     for text in ("cannot read period 'next-month'", "无法识别期间", "this-month, last-month, "
                  "this-quarter, last-quarter, this-year, last-year"):
         assert text in result.output
+
+
+def test_a_period_in_progress_is_scored_and_one_not_begun_is_not(home: Path) -> None:
+    """On 1 April 2025 (Shanghai) scoring 2025 scores Q1 and Q2, which began today, and says
+    that Q3 and Q4 have not begun; nothing is stored for them."""
+    result = runner.invoke(app, ["score", "--period", "this-year", "--home", str(home)],
+                           env=ENV, terminal_width=200)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())  # as one line, however the console wrapped it
+    assert "tiny: 2025-Q3 … 2025-Q4 (2) has not begun (today is 2025-04-01); nothing to score " \
+        "yet" in said
+    with Workspace.open(home, read_only=True) as ws:
+        stored = {s.period for s in ws.owner().stored_scores("2025")}
+    assert stored == {"2025-Q1", "2025-Q2"}
+    ahead = runner.invoke(app, ["score", "--period", "2025-Q3", "--home", str(home)], env=ENV,
+                          terminal_width=200)
+    assert ahead.exit_code == 1
+    assert "tiny: 2025-Q3 has not begun (today is 2025-04-01)" in " ".join(ahead.output.split())
+    with Workspace.open(home, read_only=True) as ws:  # the note in Chinese too
+        run = ws.owner().score("2025-Q3", store=False)
+    assert not run.results
+    assert [n.text.zh for n in run.skipped] == ["tiny：2025-Q3 尚未开始（今天是 2025-04-01），暂无可评分"]
