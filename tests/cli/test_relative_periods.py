@@ -104,4 +104,5 @@ def test_a_period_in_progress_is_scored_and_one_not_begun_is_not(home: Path) -> 
     with Workspace.open(home, read_only=True) as ws:  # the note in Chinese too
         run = ws.owner().score("2025-Q3", store=False)
     assert not run.results
-    assert [n.text.zh for n in run.skipped] == ["tiny：2025-Q3 尚未开始（今天是 2025-04-01），暂无可评分"]
+    assert [n.text.zh for n in run.skipped] == [
+        "tiny：2025-Q3 尚未开始（今天是 2025-04-01），暂无可评分"]
