@@ -23,13 +23,18 @@ $(VENV)/.installed-dev: $(BIN)/python pyproject.toml
 venv: $(VENV)/.installed
 venv-dev: $(VENV)/.installed-dev
 
+# The demo's data runs up to yesterday, so this month and this quarter are in progress; the
+# periods below are relative (this-month, last-quarter, ...) and follow the calendar. Last year
+# and this year are scored for the trends and comparisons, then this month is shown.
 demo: venv
 	$(BIN)/salescore demo --home $(HOME_DIR) --scale small --seed 42
 	$(BIN)/salescore info --home $(HOME_DIR)
 	$(BIN)/salescore kpi compute revenue_won,win_rate,csat_avg,avg_sales_cycle_days --by team \
-		--period 2026-Q3 --home $(HOME_DIR)
-	$(BIN)/salescore score --period 2026-10 --top 5 --home $(HOME_DIR)
-	$(BIN)/salescore demo --logins --period 2026-10 --home $(HOME_DIR)
+		--period last-quarter --home $(HOME_DIR)
+	$(BIN)/salescore score --period last-year --home $(HOME_DIR) >/dev/null
+	$(BIN)/salescore score --period this-year --home $(HOME_DIR) >/dev/null
+	$(BIN)/salescore score --period this-month --top 5 --home $(HOME_DIR)
+	$(BIN)/salescore demo --logins --period this-month --home $(HOME_DIR)
 	@echo "Serving the web app on http://127.0.0.1:8000 (sign in with a log-in above; Ctrl-C stops) / 网页服务已启动"
 	$(BIN)/salescore serve --host 127.0.0.1 --port 8000 --home $(HOME_DIR)
 

@@ -28,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -108,13 +108,16 @@ def _prepare(scale: str, seed: int, base: Path, trees: dict[str, Path]) -> tuple
     reads an app store at its own migration. The rep and month to explain."""
     from salescore.demo import DemoConfig
 
-    config = DemoConfig(scale=scale, seed=seed)  # type: ignore[arg-type]
+    config = DemoConfig(scale=scale, seed=seed, end=date(2026, 10, 31))  # type: ignore[arg-type]
     period = f"{config.end.year}-{config.end.month - 1:02d}" if config.end.month > 1 else \
         f"{config.end.year - 1}-12"
     for name, src in trees.items():
         home = base / name
         if not (home / "warehouse.duckdb").exists():
-            _salescore(src, "demo", "--scale", scale, "--seed", str(seed), "--home", str(home))
+            # the tree before --end ended its demo on 2026-10-31 always
+            end = ("--end", "2026-10-31") if name == "now" else ()
+            _salescore(src, "demo", "--scale", scale, "--seed", str(seed), *end, "--home",
+                       str(home))
             _salescore(src, "score", "--period", period, "--home", str(home))
     from salescore.workspace import Workspace
 

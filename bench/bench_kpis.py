@@ -72,7 +72,7 @@ TABLES = ["teams", "reps", "customers", "opportunities", "stage_changes", "activ
 def config_of(scale: str) -> Any:
     from salescore.demo import DemoConfig
 
-    return DemoConfig(scale=scale)  # type: ignore[arg-type]
+    return DemoConfig(scale=scale, end=date(2026, 10, 31))  # type: ignore[arg-type]
 
 
 def zone(scale: str) -> str:

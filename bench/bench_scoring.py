@@ -32,7 +32,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +111,7 @@ def run(scale: str, parquet: Path | None, plan_name: str, repeat: int, seed: int
     from salescore.semantic.plan_loader import load_shipped_plans
     from salescore.workspace import Workspace
 
-    config = DemoConfig(scale=scale, seed=seed)  # type: ignore[arg-type]
+    config = DemoConfig(scale=scale, seed=seed, end=date(2026, 10, 31))  # type: ignore[arg-type]
     home = keep or Path(tempfile.mkdtemp(prefix="salescore-bench-scoring-"))
     reuse = keep is not None and (keep / "warehouse.duckdb").exists()
     os.environ.pop("SALESCORE_WAREHOUSE_URL", None)

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -26,7 +27,7 @@ GRAINS = ["rep", "team", "company", *shipped_catalog().dimensions()]
 @pytest.fixture(scope="module")
 def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("kpi-demo")
-    config = DemoConfig(scale="small", seed=42)
+    config = DemoConfig(scale="small", seed=42, end=date(2026, 10, 31))
     with Workspace.init(home, demo_settings(config), overwrite=True) as ws:
         with ws._warehouse.transaction():
             for name, chunk in generate(config):

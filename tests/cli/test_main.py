@@ -60,7 +60,8 @@ def test_demo_then_info_counts_every_table(tmp_path: Path) -> None:
     env.pop("SALESCORE_WAREHOUSE_URL", None)
     env.pop("SALESCORE_APP_DB_URL", None)
     cli = [sys.executable, "-m", "salescore.cli.main"]
-    demo = subprocess.run([*cli, "demo", "--scale", "small", "--seed", "3"], env=env,
+    demo = subprocess.run([*cli, "demo", "--scale", "small", "--seed", "3",
+                           "--end", "2026-10-31"], env=env,
                           capture_output=True, text=True, timeout=300)
     assert demo.returncode == 0, demo.stderr
     # Not a terminal: no progress bar, on either stream.
@@ -129,7 +130,7 @@ def test_demo_shows_its_progress_on_standard_error_in_a_terminal(
     monkeypatch.setattr(main, "err_console", Console(file=screen, force_terminal=True,
                                                      width=100))
     monkeypatch.setattr(main, "is_interactive", lambda: True)
-    result = runner.invoke(app, ["demo", "--home", str(tmp_path / "demo")],
+    result = runner.invoke(app, ["demo", "--home", str(tmp_path / "demo"), "--end", "2026-10-31"],
                            env={"SALESCORE_WAREHOUSE_URL": None, "SALESCORE_APP_DB_URL": None})
     assert result.exit_code == 0, result.output
     shown = screen.getvalue()

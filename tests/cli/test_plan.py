@@ -118,7 +118,7 @@ def test_adopt_refuses_a_bad_date_or_an_invalid_plan(tmp_path: Path) -> None:
 def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``salescore demo`` (small): the data, and the shipped plans adopted from its first day."""
     home = tmp_path_factory.mktemp("plan-demo")
-    result = runner.invoke(app, ["demo", "--home", str(home)], env=ENV)
+    result = runner.invoke(app, ["demo", "--home", str(home), "--end", "2026-10-31"], env=ENV)
     assert result.exit_code == 0, result.output
     assert "field-sales, inside-sales, key-account-management" in result.stdout
     return home

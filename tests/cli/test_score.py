@@ -30,7 +30,7 @@ def wide_console() -> Iterator[None]:
 @pytest.fixture(scope="module")
 def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("score-demo")
-    result = runner.invoke(app, ["demo", "--home", str(home)], env=ENV)
+    result = runner.invoke(app, ["demo", "--home", str(home), "--end", "2026-10-31"], env=ENV)
     assert result.exit_code == 0, result.output
     return home
 
@@ -153,17 +153,34 @@ def test_the_readmes_first_session_runs_on_the_demo_that_make_demo_builds(
         demo_home: Path) -> None:
     from tests.test_readme import ROOT, readme_block
 
+    from salescore.core.periods import RELATIVE_PERIODS
+
     commands = readme_block("## A first session")
-    assert len(commands) >= 6
+    assert len(commands) >= 7
+    # The walk-through builds the demo as this module's fixture does: data up to 2026-10-31,
+    # so that the periods it names hold what it says on any day.
+    assert commands[0] == ["demo", "--end", "2026-10-31"]
     periods = {c[c.index("--period") + 1] for c in commands if "--period" in c}
-    # The Makefile's demo target and the README speak of the same periods.
+    assert periods == {"2026", "2026-Q3", "2026-10", "last-quarter"}
+    # `make demo` builds the data up to yesterday: its demo target names only relative periods
     demo_target = (ROOT / "Makefile").read_text(encoding="utf-8").split("\ndemo:")[1]
     demo_target = demo_target.split("\n\n")[0]
-    assert set(re.findall(r"--period (\S+)", demo_target)) == {"2026-Q3", "2026-10"}
-    assert periods == {"2026", "2026-Q3", "2026-10"}
-    for command in commands:
+    assert "--end" not in demo_target
+    assert set(re.findall(r"--period (\S+)", demo_target)) == {
+        "last-quarter", "last-year", "this-year", "this-month"} <= set(RELATIVE_PERIODS)
+    for command in commands[1:]:
         result = runner.invoke(app, [*command, "--home", str(demo_home)], env=ENV)
         assert result.exit_code == 0, (command, result.output)
+    with Workspace.open(demo_home, read_only=True) as ws:
+        session = ws.owner()
+        [activities] = [t for t in session.table_info() if t.name == "activities"]
+        assert activities.last is not None
+        # 2026-10 is the last month of the data
+        assert ws.calendar.local_date(activities.last).isoformat() == "2026-10-31"
+        # R00008 is a field rep, scored monthly
+        [score] = [s for s in session.stored_scores("2026-10", subject_kind="rep")
+                   if s.subject_id == "R00008"]
+        assert (score.plan, score.period) == ("field-sales", "2026-10")
 
 
 def test_the_score_summary_fits_an_80_column_terminal(demo_home: Path) -> None:

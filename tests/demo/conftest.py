@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pyarrow as pa
 import pytest
 
 from salescore.demo import DemoConfig, DemoData, collect, generate, rep_traits
 
-EN = DemoConfig(scale="small", seed=42, locale="en")
-ZH = DemoConfig(scale="small", seed=42, locale="zh_CN")
+END = date(2026, 10, 31)  # a fixed end: the same rows on any day (the default is yesterday)
+EN = DemoConfig(scale="small", seed=42, locale="en", end=END)
+ZH = DemoConfig(scale="small", seed=42, locale="zh_CN", end=END)
 
 
 @pytest.fixture(scope="session")

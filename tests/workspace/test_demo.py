@@ -4,6 +4,7 @@ each able to sign in with the password shown, and new passwords when they are ma
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from salescore.workspace.demo import DemoConfig, demo_logins, demo_settings
 @pytest.fixture(scope="module")
 def ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     home: Path = tmp_path_factory.mktemp("demo")
-    config = DemoConfig(scale="small", seed=7)
+    config = DemoConfig(scale="small", seed=7, end=date(2026, 10, 31))
     with Workspace.init(home, demo_settings(config), overwrite=True) as workspace:
         workspace.owner().load_demo(config)
         yield workspace

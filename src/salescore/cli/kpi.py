@@ -174,7 +174,8 @@ def compute(
                                          "指标名（逗号分隔），或 all")],
     by: Annotated[str, typer.Option(help="rep | team | company | a dimension (product, "
                                     "channel, region, segment, industry, ...)")] = "rep",
-    period: Annotated[str, typer.Option(help="2025-Q1, 2025-03, FY2025, a..b, or all")] = "all",
+    period: Annotated[str, typer.Option(help="2025-Q1, 2025-03, FY2025, a..b, "
+                                               "this-month, last-quarter, … or all")] = "all",
     grain: Annotated[str | None, typer.Option(help="Split the period: day|week|month|quarter|"
                                               "year|fiscal_quarter|fiscal_year")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table | csv | json | parquet")] = "table",

@@ -104,11 +104,26 @@ def demo(
         help="With --logins: the rep's log-in is one scored in this period / "
         "销售账号选在该期间有评分者",
         show_default=False)] = None,
+    end: Annotated[str | None, typer.Option(
+        help="Last day of the data, YYYY-MM-DD (default: yesterday in the organisation's time "
+        "zone; a fixed day gives the same data on any day) / 数据截止日期（默认：组织时区的昨天；"
+        "指定日期则每次生成相同数据）",
+        show_default=False)] = None,
 ) -> None:
     """Generate a realistic demo organisation, with a web log-in for each role.
     生成演示组织数据，并为每种角色生成网页登录账号。"""
-    from salescore.workspace.demo import DemoConfig, demo_logins, demo_settings, write_parquet
+    from salescore.workspace.demo import (
+        DemoConfig,
+        demo_logins,
+        demo_settings,
+        parse_end,
+        write_parquet,
+    )
 
+    if logins and end is not None:
+        err_console.print("[red]--end is for building a demo, not with --logins / "
+                          "--end 用于生成演示数据，不能与 --logins 同用[/]")
+        raise typer.Exit(2)
     if logins:
         with open_workspace(home) as ws:
             _print_logins(demo_logins(ws, period=period))
@@ -117,7 +132,11 @@ def demo(
     if scale not in ("small", "medium", "large") or locale not in ("en", "zh_CN"):
         console.print("[red]--scale is small|medium|large and --locale en|zh_CN[/]")
         raise typer.Exit(2)
-    config = DemoConfig(scale=_lit_scale(scale), seed=seed, locale=_lit_locale(locale))
+    try:
+        config = DemoConfig(scale=_lit_scale(scale), seed=seed, locale=_lit_locale(locale),
+                            end=None if end is None else parse_end(end))  # type: ignore[arg-type]
+    except SalescoreError as exc:
+        fail(exc)
     with _progress() as progress:
         task = progress.add_task("organisation / 组织架构", total=None)
 
@@ -137,6 +156,7 @@ def demo(
             adopted = ws.owner().load_demo(config, progress=report)
             progress.update(task, description="web log-ins / 网页登录账号")
             made = demo_logins(ws)
+    console.print(f"Data from / 数据自 {config.start} to / 至 {config.end}", highlight=False)
     console.print(f"Plans in force from / 方案生效自 {config.start}: "
                   f"{', '.join(a.plan for a in adopted)}", highlight=False)
     console.print(f"Demo organisation written to / 演示数据已写入 {Locations.resolve(home).home}")

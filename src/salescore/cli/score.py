@@ -50,7 +50,8 @@ score_app = typer.Typer(
 def score(
     ctx: typer.Context,
     period: Annotated[str | None, typer.Option(
-        help="Period to score: 2025-03, 2025-Q1, 2025 (every plan period in it) / 评分期间",
+        help="Period to score: 2025-03, 2025-Q1, 2025 (every plan period in it), this-month, "
+             "last-quarter, … / 评分期间",
         show_default=False)] = None,
     plan: Annotated[str | None, typer.Option(help="Only this plan / 只评该方案",
                                              show_default=False)] = None,

@@ -550,9 +550,27 @@ class Calendar:
         """The local day of an instant (naive = UTC); a date is returned as it is."""
         return local_date(ts, self.zone)
 
-    def parse(self, text: str) -> Period:
-        """:func:`parse_period` with this calendar's fiscal year."""
-        return parse_period(text, fiscal_year_start_month=self.fiscal_year_start_month)
+    def parse(self, text: str, today: date | None = None) -> Period:
+        """:func:`parse_period` with this calendar's fiscal year; a relative word of
+        :data:`RELATIVE_PERIODS` (``this-month``, ``last-quarter``, ...) names its period on
+        local day ``today`` (default :meth:`today`), so that every command and call that takes
+        a period takes those words too, and "this quarter" rolls over by itself.
+
+        >>> str(Calendar().parse("Last-Quarter", today=date(2026, 12, 7)))
+        '2026-Q3'
+        """
+        if isinstance(text, str) and text.strip().lower() in RELATIVE_PERIODS:
+            return self.relative(text, self.today() if today is None else today)
+        try:
+            return parse_period(text, fiscal_year_start_month=self.fiscal_year_start_month)
+        except PeriodError as err:
+            words = ", ".join(RELATIVE_PERIODS)
+            raise PeriodError(f"{err.message}, or one of {words}",
+                              message_zh=f"{err.message_zh}，或 {words}") from None
+
+    def today(self) -> date:
+        """Today's local date in this calendar's time zone (what relative words count from)."""
+        return self.local_date(_utc_now())
 
     def period_of(self, ts: datetime | date, grain: Grain) -> Period:
         """The period of ``grain`` holding ``ts``; a datetime counts on its local date."""
@@ -606,6 +624,11 @@ class Calendar:
         """
         zone = self.zone
         return _utc_midnight(period.start, zone), _utc_midnight(_shift(period.end, 1), zone)
+
+
+def _utc_now() -> datetime:
+    """The clock, in one place (tests replace it to fix "today")."""
+    return datetime.now(UTC)
 
 
 def _utc_midnight(d: date, zone: ZoneInfo) -> datetime:

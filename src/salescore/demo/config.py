@@ -1,8 +1,14 @@
 """What to generate: the scale, the seed, the locale and the window the data covers.
 
->>> c = DemoConfig()
+The window ends on ``end``, by default yesterday in the organisation's time zone, so that this
+month and this quarter are periods in progress, as people see them; pass ``end`` for the same
+rows on any day.
+
+>>> c = DemoConfig(end=date(2026, 10, 31))
 >>> c.start, c.end
 (datetime.date(2024, 11, 1), datetime.date(2026, 10, 31))
+>>> DemoConfig(end=date(2026, 12, 6)).start  # 23 whole months and six days of December
+datetime.date(2025, 1, 1)
 >>> c.spec.reps, c.spec.opportunities
 (50, 10000)
 """
@@ -10,11 +16,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Literal, assert_never
+from zoneinfo import ZoneInfo
 
 from salescore.core.errors import ConfigError
-from salescore.demo.vocab import Locale
+from salescore.demo.vocab import Locale, vocabulary
 
 Scale = Literal["small", "medium", "large"]
 REFERENCE_MONTHS = 24  # the sizes below are for a 24-month window; other windows scale linearly
@@ -58,17 +65,55 @@ def _add_months(day: date, months: int) -> date:
     raise AssertionError("unreachable")
 
 
+FIRST_END = date(2000, 1, 31)
+LAST_END = date(2099, 12, 31)
+
+
+def _utc_now() -> datetime:
+    """The clock, read only for the default end (tests replace it to fix "today")."""
+    return datetime.now(UTC)
+
+
+def yesterday(timezone: str, now: datetime | None = None) -> date:
+    """The local day before ``now`` (default: the clock) in ``timezone``: the default end.
+
+    >>> at = datetime(2026, 12, 6, 20, 0, tzinfo=UTC)  # 04:00 on the 7th in Shanghai
+    >>> yesterday("Asia/Shanghai", at), yesterday("Europe/Berlin", at)
+    (datetime.date(2026, 12, 6), datetime.date(2026, 12, 5))
+    """
+    moment = _utc_now() if now is None else now
+    return moment.astimezone(ZoneInfo(timezone)).date() - timedelta(days=1)
+
+
+def parse_end(text: str) -> date:
+    """The end date a person wrote (``YYYY-MM-DD``), or :class:`ConfigError` in both languages.
+
+    >>> parse_end(" 2026-10-31 ")
+    datetime.date(2026, 10, 31)
+    """
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ConfigError(
+            f"the demo's end {text!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-10-31",
+            message_zh=f"演示数据的截止日期 {text!r} 不是日期：请写成 YYYY-MM-DD，例如 2026-10-31",
+        ) from None
+
+
 @dataclass(frozen=True)
 class DemoConfig:
-    """One demo organisation: same config, same rows (nothing depends on the wall clock).
+    """One demo organisation: same config, same rows.
 
-    The data covers ``months`` whole months of local days ending with ``end`` (inclusive).
+    The data covers the ``months`` calendar months up to ``end``'s month, from the first day of
+    the first to ``end`` (inclusive), so the last month may be in progress. Without ``end`` it
+    is yesterday in the organisation's time zone (:func:`yesterday`), read once, when the config
+    is made: the one thing that depends on the wall clock, and the config then holds the date.
     """
 
     scale: Scale = "small"
     seed: int = 42
     locale: Locale = "en"
-    end: date = date(2026, 10, 31)
+    end: date = None  # type: ignore[assignment]  # None: yesterday, set in __post_init__
     months: int = 24
 
     def __post_init__(self) -> None:
@@ -84,11 +129,29 @@ class DemoConfig:
         if self.seed < 0:
             raise ConfigError(f"demo seed must be >= 0, not {self.seed}",
                               message_zh=f"随机种子须大于等于 0，而不是 {self.seed}")
+        if self.end is None:
+            object.__setattr__(self, "end", yesterday(vocabulary(self.locale).timezone))
+        if not isinstance(self.end, date) or isinstance(self.end, datetime) \
+                or not FIRST_END <= self.end <= LAST_END:
+            raise ConfigError(
+                f"the demo's end must be a date from {FIRST_END} to {LAST_END}, not {self.end}",
+                message_zh=f"演示数据的截止日期须在 {FIRST_END} 到 {LAST_END} 之间，"
+                           f"而不是 {self.end}")
 
     @property
     def start(self) -> date:
-        """The first local day the data covers."""
-        return _add_months(self.end + timedelta(days=1), -self.months)
+        """The first local day the data covers: the first of a month."""
+        return _add_months(self.end.replace(day=1), 1 - self.months)
+
+    @property
+    def days(self) -> int:
+        """The local days the data covers."""
+        return (self.end - self.start).days + 1
+
+    @property
+    def today(self) -> date:
+        """The day after the data: the demo's "today", whose month and quarter have targets."""
+        return self.end + timedelta(days=1)
 
     @property
     def spec(self) -> ScaleSpec:
@@ -96,5 +159,7 @@ class DemoConfig:
 
     @property
     def volume(self) -> float:
-        """How much bigger than the nominal 24-month sizes this window is."""
-        return self.months / REFERENCE_MONTHS
+        """How much bigger than the nominal 24-month sizes this window is (a last month in
+        progress counts for the share of its days that the window holds)."""
+        whole = (_add_months(self.start, self.months) - self.start).days
+        return self.months / REFERENCE_MONTHS * (self.days / whole)

@@ -5,18 +5,23 @@ Rep targets are ``revenue_won`` per month and ``deals_won`` per quarter; team ta
 rep's expectation follows their hidden skill and diligence (a manager knows last year's numbers)
 and, for a new hire, the first cycle without closes and the ramp of their odds; it is spread
 evenly over the rep's active days (plans are flat; deals open seasonally but close a cycle later),
-times a stretch of U(1.0, 1.2) per rep.
+times a stretch of U(1.0, 1.2) per rep. The month and the quarter of the demo's "today" (the
+day after the data) have their targets too, for the whole period, as a plan sets them.
 
 >>> from salescore.demo.config import DemoConfig
 >>> from salescore.demo.people import build_org
->>> t = targets_table(build_org(DemoConfig()))
+>>> t = targets_table(build_org(DemoConfig(end=date(2026, 12, 6))))
 >>> sorted(set(t.column("kpi").to_pylist()))
 ['deals_won', 'revenue_won']
+>>> periods = set(t.column("period").to_pylist())  # the month and quarter in progress too
+>>> sorted(periods)[:2], "2026-12" in periods, sorted(periods)[-1]
+(['2025-01', '2025-02'], True, '2026-Q4')
 """
 
 from __future__ import annotations
 
 import math
+from datetime import date
 
 import numpy as np
 import numpy.typing as npt
@@ -24,6 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from salescore.demo import arrays
+from salescore.demo.clock import NEVER
 from salescore.demo.deals import money_unit
 from salescore.demo.params import (
     AMOUNT_SIGMA,
@@ -81,21 +87,28 @@ def targets_table(org: Org) -> pa.Table:
     rng = np.random.default_rng([org.config.seed, STREAM_TARGETS])
     clock = org.clock
     words = org.words
-    starts = clock.month_starts()
-    n_months = len(starts) - 1
-    m_start, m_stop = starts[:-1], starts[1:]
-    labels, years, months = [], [], []
-    for m in range(n_months):
-        y, mo = divmod(clock.start.year * 12 + clock.start.month - 1 + m, 12)
+    # Whole calendar months from the window's first (the first of a month) through the
+    # quarter of the demo's "today", the day after the data: today's month and quarter are
+    # planned like any other, so a period in progress has its targets for the whole period.
+    first, today = clock.start, org.config.today
+    planned = (today.year - first.year) * 12 + today.month - first.month + 1
+    n_months = planned + (3 - today.month % 3) % 3
+    labels, years, months, starts = [], [], [], []
+    for m in range(n_months + 1):
+        y, mo = divmod(first.year * 12 + first.month - 1 + m, 12)
+        starts.append((date(y, mo + 1, 1) - first).days)
         labels.append(f"{y:04d}-{mo + 1:02d}")
         years.append(y)
         months.append(mo + 1)
+    m_start = np.array(starts[:-1], dtype=np.int64)
+    m_stop = np.array(starts[1:], dtype=np.int64)
 
     sellers = org.sellers
     p_win, revenue, cycle = _expectations(org)
     stretch = rng.uniform(*TARGET_STRETCH, org.n_reps)
     lo = np.maximum(org.active_from[sellers, None], m_start[None, :])
-    hi = np.minimum(org.active_to[sellers, None], m_stop[None, :])
+    stays = np.where(org.leave_t == NEVER, m_stop[-1], org.active_to)  # beyond the window too
+    hi = np.minimum(stays[sellers, None], m_stop[None, :])
     active = np.maximum(hi - lo, 0)  # (sellers, months)
     # plans are flat over the year: deals open seasonally but close a cycle later
     opened = org.deal_rate * org.deal_weight()[sellers, None] * active
@@ -129,7 +142,7 @@ def targets_table(org: Org) -> pa.Table:
         rows_set_by.extend(set_by.tolist())
         rows_year.extend([year] * len(who))
 
-    for m in range(n_months):  # one step per month: all sellers at once
+    for m in range(planned):  # one step per month: all sellers at once
         ok = has_month[:, m] & (monthly_revenue[:, m] > 0)
         add("rep", sellers[ok], labels[m], "revenue_won", monthly_revenue[ok, m],
             org.rep_manager[sellers[ok]], years[m])

@@ -244,10 +244,13 @@ class Scorecards:
     def _versions_for(self, name: str, period: Period
                       ) -> tuple[dict[int, tuple[int, Plan, list[Period]]], list[Skipped]]:
         """The periods within ``period`` that each adopted version of ``name`` governs, and a
-        note for what cannot be scored (no period of the plan's grain fits, or some have no
-        version in force)."""
+        note for what cannot be scored (no period of the plan's grain fits, some have no
+        version in force, or some have not begun: a period in progress is scored, what it
+        holds so far against its whole target, one that starts after today is not)."""
         groups: dict[int, tuple[int, Plan, list[Period]]] = {}
         uncovered: list[Period] = []
+        ahead: list[Period] = []
+        today = self.calendar.today()
         with self.app.session() as session:
             versions = adopted_versions(session, name)
             documents = {v.id: self._stored_plan(v) for v in versions}
@@ -256,6 +259,9 @@ class Scorecards:
             for grain in grains:
                 for candidate in self._periods(period, grain):
                     fitting += 1
+                    if candidate.start > today:
+                        ahead.append(candidate)
+                        continue
                     version = version_in_force(session, name, candidate)
                     if version is None:
                         uncovered.append(candidate)
@@ -272,14 +278,21 @@ class Scorecards:
             return groups, [Skipped(name, str(period), Text(
                 f"{name} scores whole periods of {scored}; {period} holds none",
                 f"{name} 按完整的{scored_zh}评分；{period} 不包含完整的{scored_zh}"))]
+        notes = []
+        if ahead:
+            where = f"{ahead[0]} … {ahead[-1]} ({len(ahead)})" if len(ahead) > 1 \
+                else str(ahead[0])
+            notes.append(Skipped(name, str(period), Text(
+                f"{name}: {where} has not begun (today is {today}); nothing to score yet",
+                f"{name}：{where} 尚未开始（今天是 {today}），暂无可评分")))
         if not uncovered:
-            return groups, []
+            return groups, notes
         if len(uncovered) == 1 and uncovered[0] == period:
             where = str(period)
         else:
             where = f"{uncovered[0]} … {uncovered[-1]} ({len(uncovered)})" \
                 if len(uncovered) > 1 else str(uncovered[0])
-        return groups, [Skipped(name, str(period), Text(
+        return groups, [*notes, Skipped(name, str(period), Text(
             f"no version of {name} is in force in {where}", f"{where} 没有生效的 {name} 方案版本"))]
 
     # -- what-if -----------------------------------------------------------------------------

@@ -17,11 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from salescore.core.access import Role
 from salescore.demo import DemoConfig, demo_settings, write_parquet
+from salescore.demo.config import parse_end
 
 if TYPE_CHECKING:
     from salescore.workspace.workspace import Workspace
 
-__all__ = ["DemoConfig", "DemoLogin", "demo_logins", "demo_settings", "write_parquet"]
+__all__ = ["DemoConfig", "DemoLogin", "demo_logins", "demo_settings", "parse_end",
+           "write_parquet"]
 
 
 @dataclass(frozen=True)
