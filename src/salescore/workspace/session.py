@@ -37,21 +37,6 @@ from salescore.engine.explain import Explanation, explain_kpi
 from salescore.engine.kpis import KpiEngine, KpiRequest, KpiResult
 from salescore.engine.runner import Reach, Runner
 from salescore.engine.warehouse import TableInfo
-from salescore.ingest import (
-    ImportOptions,
-    ImportResult,
-    MappingSpec,
-    Progress,
-    QualityReport,
-    export_table,
-    import_arrow,
-    import_file,
-    load_mapping,
-    load_preset,
-    quality_report,
-)
-from salescore.ingest.export import ExportFormat
-from salescore.ingest.problems import IngestError
 from salescore.model.tables import TABLES
 from salescore.scorecards import (
     Adoption,
@@ -67,6 +52,8 @@ from salescore.workspace.settings import apply_setting, setting_values
 
 if TYPE_CHECKING:
     from salescore.demo import DemoConfig
+    from salescore.ingest import ImportOptions, ImportResult, MappingSpec, Progress, QualityReport
+    from salescore.ingest.export import ExportFormat
     from salescore.workspace.workspace import Workspace
 
 __all__ = ["ImportRecord", "RecordedImport", "Session", "StoredScore"]
@@ -456,6 +443,8 @@ class Session:
         :meth:`import_run` reads back). ``source`` is the file's name as the run records it and
         as its rejects (their ``file`` column) and messages show it (default: the path), e.g.
         the name an uploaded file had, which is stored under a generated one."""
+        from salescore.ingest import import_file  # the ingest package when importing only
+
         self.scope.require_writes("importing", "导入")
         spec = _mapping_spec(mapping, preset)
         ws = self.workspace
@@ -476,6 +465,8 @@ class Session:
         stops the rest; ``rejects`` is then a file name that
         each table's rejects are written beside, with the table's name added
         (``rejects-customers.csv``). :class:`IngestError` for a mapping of no named table."""
+        from salescore.ingest import IngestError
+
         spec = _mapping_spec(mapping, preset)
         names = spec.table_names if spec is not None else ()
         if spec is None or not names:
@@ -518,6 +509,8 @@ class Session:
                      rejects: Path | str | None = None, actor: str = "api",
                      progress: Progress | None = None) -> ImportResult:
         """Import an Arrow table or a pandas DataFrame, as :meth:`import_file` does a file."""
+        from salescore.ingest import import_arrow
+
         self.scope.require_writes("importing", "导入")
         spec = _mapping_spec(mapping, preset)
         ws = self.workspace
@@ -529,6 +522,8 @@ class Session:
     def _recorded_import(self, table: str, source: str, spec: MappingSpec | None,
                          rejects: Path | str | None, actor: str,
                          run: Callable[[], ImportResult]) -> RecordedImport:
+        from salescore.ingest import quality_report
+
         ws = self.workspace
         started = utcnow()
         try:
@@ -573,12 +568,16 @@ class Session:
     def export(self, table: str, path: Path | str, fmt: ExportFormat | None = None) -> int:
         """Write canonical ``table`` to ``path`` (csv, xlsx, parquet, json, ndjson): the rows
         the scope reaches; the number written. The file imports back with zero changes."""
+        from salescore.ingest import export_table
+
         return export_table(self.runner, table, path, fmt)
 
     def quality(self, tables: Sequence[str] | None = None, *, save: bool = False
                 ) -> QualityReport:
         """The data quality report now (the whole organisation); with ``save``, kept in the
         app store too."""
+        from salescore.ingest import quality_report
+
         self.scope.require_everything("the data-quality report", "数据质量报告")
         ws = self.workspace
         report = quality_report(ws._warehouse, ws.settings, tables)
@@ -591,6 +590,8 @@ class Session:
 def _mapping_spec(mapping: MappingSpec | Path | str | None, preset: str | None
                   ) -> MappingSpec | None:
     """The mapping to import with: a spec, a mapping file, or a shipped preset (not both)."""
+    from salescore.ingest import IngestError, MappingSpec, load_mapping, load_preset
+
     if mapping is not None and preset is not None:
         raise IngestError("give a mapping file or a preset, not both",
                           message_zh="请只指定映射文件或预设之一")
