@@ -1,7 +1,8 @@
 """Benchmark ``salescore score show``: one rep's score explained down to the records, now against
 the code before the one-pass explanation (issue 8), on the same data folder.
 
-    git worktree add /tmp/salescore-before f406808~1      # the code before, once
+    mkdir /tmp/salescore-before                             # the code before, once
+    git archive f406808~1 | tar -x -C /tmp/salescore-before
     PYTHONPATH=src .venv/bin/python bench/bench_explain.py --before /tmp/salescore-before
     ... --scale small | medium (default) ... --home DIR (keep the two data folders; reused)
 
@@ -11,7 +12,10 @@ explain a stored score from an app store at their own migration. Then, for each 
 (``before``: its ``src``; ``now``: this checkout's), after one warm-up:
 
 * **command**: ``salescore score show --rep R --period P`` as a new process, ``--repeat`` times
-  (Python start-up and imports included: what a person waits for);
+  (Python start-up and imports included: what a person waits for), its wall time and the CPU
+  time the process used (user + system: less swayed than the wall time when other work shares
+  the machine);
+* **start-up**: ``salescore --help`` the same way (what every command pays before it starts);
 * **explain call**: the explanation alone in one process, ``--repeat`` times, with the number of
   warehouse queries it ran (counted by the runner where the tree has one).
 
@@ -23,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -78,16 +83,19 @@ def _env(src: Path) -> dict[str, str]:
     return env
 
 
-def _command(src: Path, home: Path, rep: str, period: str, repeat: int) -> list[float]:
-    args = [sys.executable, "-c", "from salescore.cli.main import app; app()", "score", "show",
-            "--rep", rep, "--period", period, "--home", str(home)]
-    subprocess.run(args, env=_env(src), check=True, capture_output=True)  # warm-up
-    seconds = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        subprocess.run(args, env=_env(src), check=True, capture_output=True)
-        seconds.append(time.perf_counter() - started)
-    return seconds
+def _cli(src: Path, *args: str) -> tuple[float, float]:
+    """``salescore ARGS`` run once with the code of ``src``: its wall and CPU seconds."""
+    argv = [sys.executable, "-c", "from salescore.cli.main import app; app()", *args]
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run(argv, env=_env(src), check=True, capture_output=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - used.ru_utime) + (after.ru_stime - used.ru_stime)
+
+
+def _show_args(home: Path, rep: str, period: str) -> tuple[str, ...]:
+    return ("score", "show", "--rep", rep, "--period", period, "--home", str(home))
 
 
 def _call(src: Path, home: Path, rep: str, period: str, repeat: int) -> dict[str, Any]:
@@ -140,15 +148,30 @@ def main() -> None:
     base = args.home or Path(tempfile.mkdtemp(prefix="salescore-bench-explain-"))
     trees = {"before": args.before / "src", "now": ROOT / "src"}
     rep, period = _prepare(args.scale, args.seed, base, trees)
+    load_before = os.getloadavg()
+    for k, src in trees.items():  # warm-up: the files in the page cache, bytecode compiled
+        _cli(src, *_show_args(base / k, rep, period))
+        _cli(src, "--help")
     # Interleaved, so that a change in the machine's load falls on both alike.
     commands: dict[str, list[float]] = {k: [] for k in trees}
+    cpu: dict[str, list[float]] = {k: [] for k in trees}
+    helps: dict[str, list[float]] = {k: [] for k in trees}
+    help_cpu: dict[str, list[float]] = {k: [] for k in trees}
     for _ in range(args.repeat):
         for k, src in trees.items():
-            commands[k] += _command(src, base / k, rep, period, 1)
+            wall, used = _cli(src, *_show_args(base / k, rep, period))
+            commands[k].append(wall)
+            cpu[k].append(used)
+            wall, used = _cli(src, "--help")
+            helps[k].append(wall)
+            help_cpu[k].append(used)
     calls = {k: _call(src, base / k, rep, period, args.repeat) for k, src in trees.items()}
     import duckdb
 
     med = {k: statistics.median(v) for k, v in commands.items()}
+    cpu_med = {k: statistics.median(v) for k, v in cpu.items()}
+    help_med = {k: statistics.median(v) for k, v in helps.items()}
+    help_cpu_med = {k: statistics.median(v) for k, v in help_cpu.items()}
     call_med = {k: statistics.median(v["seconds"]) for k, v in calls.items()}
     assert calls["before"]["score"] == calls["now"]["score"], "both explain the same score"
     facts = machine({"duckdb": duckdb.__version__})
@@ -160,15 +183,26 @@ def main() -> None:
         f"- data / 数据: demo `{args.scale}`, seed {args.seed}; `score show --rep {rep} "
         f"--period {period}` (plan field-sales, {calls['now']['kpis']} KPIs, stored score "
         f"{calls['now']['score']:.2f})",
-        f"- before / 改进前: `{args.before}` (git worktree of the commit before issue 8)",
+        f"- before / 改进前: `{args.before}` (`git archive` of the commit before issue 8)",
         *(f"- {k}: {v}" for k, v in facts.items()),
-        f"- load average at the end (1, 5, 15 min) / 结束时负载: "
-        f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}",
+        f"- load average at the start and at the end (1, 5, 15 min) / 开始与结束时负载: "
+        f"{', '.join(f'{x:.2f}' for x in load_before)}; "
+        f"{', '.join(f'{x:.2f}' for x in os.getloadavg())} (the machine is shared: the "
+        f"CPU time is the steadier figure / 机器为共享，CPU 时间更稳定)",
         "",
         "| run / 运行 | before / 改进前 | now / 当前 | ratio / 倍数 |",
         "|---|---:|---:|---:|",
         f"| `score show` command, median of {args.repeat} / 命令 | {med['before']:.2f} s | "
         f"**{med['now']:.2f} s** | **{med['before'] / med['now']:.1f}×** |",
+        f"| `score show` command, CPU time (user + system), median of {args.repeat} / 命令 CPU "
+        f"时间 | {cpu_med['before']:.2f} s | **{cpu_med['now']:.2f} s** | "
+        f"**{cpu_med['before'] / cpu_med['now']:.1f}×** |",
+        f"| `salescore --help` start-up, median of {args.repeat} / 启动 | "
+        f"{help_med['before']:.2f} s | **{help_med['now']:.2f} s** | "
+        f"**{help_med['before'] / help_med['now']:.1f}×** |",
+        f"| `salescore --help` start-up, CPU time, median of {args.repeat} / 启动 CPU 时间 | "
+        f"{help_cpu_med['before']:.2f} s | **{help_cpu_med['now']:.2f} s** | "
+        f"**{help_cpu_med['before'] / help_cpu_med['now']:.1f}×** |",
         f"| explanation call, median of {args.repeat} / 解释调用 | "
         f"{call_med['before']:.3f} s | **{call_med['now']:.3f} s** | "
         f"**{call_med['before'] / call_med['now']:.1f}×** |",
@@ -177,6 +211,8 @@ def main() -> None:
         "",
         "- command runs (s) / 各次: before " + ", ".join(f"{s:.2f}" for s in commands["before"])
         + "; now " + ", ".join(f"{s:.2f}" for s in commands["now"]),
+        "- command CPU (s) / 各次 CPU: before " + ", ".join(f"{s:.2f}" for s in cpu["before"])
+        + "; now " + ", ".join(f"{s:.2f}" for s in cpu["now"]),
         f"<!-- /scale:{args.scale} -->",
         "",
     ]

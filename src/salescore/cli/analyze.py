@@ -15,7 +15,7 @@ import csv
 import io
 import json
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -23,7 +23,9 @@ from rich.table import Table
 from salescore.cli.common import HomeOption, console, err_console, open_workspace
 from salescore.core.spreadsheet import neutralise
 from salescore.core.text import is_chinese
-from salescore.workspace.analyses import CycleReport, FunnelReport
+
+if TYPE_CHECKING:
+    from salescore.workspace.analyses import CycleReport, FunnelReport
 
 __all__ = ["analyze_app", "register"]
 

@@ -6,14 +6,16 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from salescore.core.errors import SalescoreError
-from salescore.workspace import Workspace
+
+if TYPE_CHECKING:
+    from salescore.workspace import Workspace
 
 console = Console()
 err_console = Console(stderr=True)
@@ -45,6 +47,8 @@ def fail(error: SalescoreError, locale: str = "en", code: int = EXIT_USAGE) -> N
 def open_workspace(home: Path | None, *, read_only: bool = False) -> Iterator[Workspace]:
     """Open the workspace for a command; a :class:`SalescoreError` becomes a clean exit 2.
     What the settings file should change (an old spelling) is told on stderr first."""
+    from salescore.workspace import Workspace  # here: a command that needs no data imports none
+
     try:
         ws = Workspace.open(home, read_only=read_only)
     except SalescoreError as exc:
@@ -62,3 +66,10 @@ def open_workspace(home: Path | None, *, read_only: bool = False) -> Iterator[Wo
 
 def is_interactive() -> bool:
     return sys.stderr.isatty()
+
+
+def is_pandas_na(value: object) -> bool:
+    """Whether ``value`` is pandas' missing value ``pd.NA`` (which exists only once pandas is
+    loaded, so a command that reads no DataFrame never imports pandas to ask)."""
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and value is pandas.NA

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 from rich.console import JustifyMethod
@@ -29,14 +29,11 @@ from salescore.cli.common import (
     open_workspace,
 )
 from salescore.core.text import is_chinese
-from salescore.workspace import (
-    IMPORT_STEPS,
-    TABLE_NAMES,
-    ImportOptions,
-    ImportResult,
-    IngestError,
-    QualityReport,
-)
+from salescore.workspace import TABLE_NAMES
+
+# A command imports what it uses when it runs (``salescore --help`` imports none of it).
+if TYPE_CHECKING:
+    from salescore.workspace import ImportResult, QualityReport
 
 _LARGE_FILE = 4 << 20  # bytes; smaller files import faster than a progress bar draws
 _MAX_REASONS = 12
@@ -45,6 +42,8 @@ OutputFormat = Literal["table", "json"]
 
 
 def _output(value: str) -> OutputFormat:
+    from salescore.workspace import IngestError
+
     if value not in ("table", "json"):
         raise IngestError(f"--format is table or json, not {value!r}",
                           message_zh=f"--format 只能是 table 或 json，而不是 {value!r}")
@@ -102,6 +101,8 @@ def import_command(
     home: HomeOption = None,
 ) -> None:
     """Import a file into a canonical table: map, clean, validate, upsert. 导入数据文件。"""
+    from salescore.workspace import IMPORT_STEPS, ImportOptions, IngestError
+
     with open_workspace(home) as ws:
         fmt = _output(output)
         if date_order not in (None, "ymd", "dmy", "mdy"):
@@ -231,6 +232,8 @@ def export_command(
     home: HomeOption = None,
 ) -> None:
     """Export a canonical table to a file that re-imports unchanged. 导出数据表。"""
+    from salescore.workspace import IngestError
+
     if table not in TABLE_NAMES:
         fail(IngestError(f"unknown table {table!r}; tables: {', '.join(TABLE_NAMES)}",
                          message_zh=f"未知的表 {table!r}；可用的表：{', '.join(TABLE_NAMES)}"),
@@ -250,6 +253,8 @@ def quality_command(
     home: HomeOption = None,
 ) -> None:
     """Data quality: completeness, validity, duplicates, orphans, freshness. 数据质量报告。"""
+    from salescore.workspace import IngestError
+
     unknown = [t for t in tables or [] if t not in TABLE_NAMES]
     if unknown:
         fail(IngestError(f"unknown table {', '.join(unknown)}; tables: {', '.join(TABLE_NAMES)}",

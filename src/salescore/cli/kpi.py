@@ -10,10 +10,8 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import typer
 from rich.markup import escape
 from rich.table import Table
@@ -22,22 +20,12 @@ from salescore.cli.common import HomeOption, console, err_console, fail, open_wo
 from salescore.core.errors import ConfigError, SalescoreError
 from salescore.core.spreadsheet import neutralise
 from salescore.core.text import is_chinese
-from salescore.workspace import (
-    Catalog,
-    ConversionKpi,
-    DerivedKpi,
-    Group,
-    Kpi,
-    OrgSettings,
-    PeriodOverPeriodKpi,
-    RatioKpi,
-    SimpleKpi,
-    catalog_check,
-    home_settings,
-    kpi_docs,
-    kpi_sql,
-    offline_catalog,
-)
+
+# A command imports what it uses when it runs (``salescore --help`` imports none of it).
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from salescore.workspace import Catalog, Kpi, OrgSettings
 
 kpi_app = typer.Typer(
     help="KPIs: list, show, compute, explain. 指标：列出、查看、计算、解释。",
@@ -71,6 +59,8 @@ def list_kpis(
     lang: Annotated[str | None, typer.Option(help="en | zh")] = None,
 ) -> None:
     """Every KPI of the catalogue, by group. 按分组列出全部指标。"""
+    from salescore.workspace import Group, home_settings, offline_catalog
+
     try:
         settings = home_settings(home)
         cat = offline_catalog(home, catalog, settings)
@@ -103,6 +93,8 @@ def show(
     sql: Annotated[bool, typer.Option("--sql/--no-sql", help="Print the compiled SQL")] = True,
 ) -> None:
     """A KPI's definition in both languages and its compiled SQL. 查看指标定义与编译后的 SQL。"""
+    from salescore.workspace import home_settings, kpi_sql, offline_catalog
+
     if dialect not in DIALECTS:
         err_console.print(f"[red]--dialect is one of {', '.join(DIALECTS)}[/]")
         raise typer.Exit(2)
@@ -135,6 +127,14 @@ def show(
 
 
 def _definition_lines(cat: Catalog, kpi: Kpi) -> list[str]:
+    from salescore.workspace import (
+        ConversionKpi,
+        DerivedKpi,
+        PeriodOverPeriodKpi,
+        RatioKpi,
+        SimpleKpi,
+    )
+
     def measure(name: str) -> str:
         m = cat.measure(name)
         parts = [f"{m.agg.value}({m.column or '*'}) of {m.source}"]
@@ -226,6 +226,9 @@ def _plain(value: Any) -> Any:
 
 
 def _write(table: pa.Table, fmt: str, out: Path | None) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     match fmt:
         case "table":
             grid = Table()
@@ -342,6 +345,8 @@ def _who(rep: str | None, team: str | None, by: str | None, subject: str | None
 def check(home: HomeOption = None, catalog: CatalogOption = None) -> None:
     """Validate the catalogue (shipped + yours) and list every problem with file:line.
     校验指标目录并列出每个问题的文件与行号。"""
+    from salescore.workspace import catalog_check, home_settings
+
     try:
         settings = home_settings(home)
     except SalescoreError as exc:
@@ -361,6 +366,8 @@ def docs(
     out: Annotated[Path, typer.Option(help="Where to write / 输出文件")] = Path("docs/kpis.md"),
 ) -> None:
     """Write the KPI reference (en and zh-CN) from the shipped catalogue. 生成指标文档。"""
+    from salescore.workspace import kpi_docs
+
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(kpi_docs(), encoding="utf-8")
     console.print(f"wrote / 已写入 {out}")

@@ -27,13 +27,6 @@ from salescore.cli.common import (
 )
 from salescore.cli.kpi import kpi_app
 from salescore.core.errors import SalescoreError
-from salescore.workspace import (
-    Locations,
-    Organisation,
-    OrgSettings,
-    Workspace,
-    currency_for_locale,
-)
 
 if TYPE_CHECKING:
     from salescore.workspace.demo import DemoLogin
@@ -62,6 +55,8 @@ def init(
     force: Annotated[bool, typer.Option(help="Overwrite existing settings / 覆盖已有设置")] = False,
 ) -> None:
     """Create the data folder with settings, warehouse and app store. 初始化数据目录。"""
+    from salescore.workspace import Organisation, OrgSettings, Workspace, currency_for_locale
+
     assumed = currency is None
     currency = currency or currency_for_locale(locale)
     try:
@@ -112,6 +107,7 @@ def demo(
 ) -> None:
     """Generate a realistic demo organisation, with a web log-in for each role.
     生成演示组织数据，并为每种角色生成网页登录账号。"""
+    from salescore.workspace import Locations, Workspace
     from salescore.workspace.demo import (
         DemoConfig,
         demo_logins,

@@ -14,23 +14,25 @@ import getpass
 import math
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from salescore.cli.common import HomeOption, console, err_console, fail, open_workspace
-from salescore.core.errors import ConfigError, SalescoreError
-from salescore.workspace import (
-    PlanCheck,
-    PlanValidationError,
-    Scorecards,
-    home_settings,
-    offline_catalog,
-    plan_check,
+from salescore.cli.common import (
+    HomeOption,
+    console,
+    err_console,
+    fail,
+    is_pandas_na,
+    open_workspace,
 )
+from salescore.core.errors import ConfigError, SalescoreError
+
+# A command imports what it uses when it runs (``salescore --help`` imports none of it).
+if TYPE_CHECKING:
+    from salescore.workspace import PlanCheck, Scorecards
 
 plan_app = typer.Typer(
     help="Scorecard plans: validate, adopt, list, what-if. 评分方案：校验、采用、列出、模拟。",
@@ -85,6 +87,8 @@ def _require_valid(cards: Scorecards, file: Path, locale: str) -> None:
 def validate(file: FileArgument, home: HomeOption = None, catalog: CatalogOption = None
              ) -> None:
     """Check a plan document and list every problem with file:line. 校验方案并列出每个问题。"""
+    from salescore.workspace import home_settings, offline_catalog, plan_check
+
     try:
         settings = home_settings(home)
         cat = offline_catalog(home, catalog, settings)
@@ -120,6 +124,8 @@ def adopt(
     catalog: CatalogOption = None,
 ) -> None:
     """Adopt a plan document from a date (audited). 自某日起采用方案（记入审计日志）。"""
+    from salescore.workspace import PlanValidationError
+
     when: date | None = None
     if effective is not None:
         try:
@@ -186,7 +192,7 @@ def _num(x: Any, digits: int = 1) -> str:
 
 
 def _rank(x: Any) -> str:
-    if x is None or x is pd.NA:
+    if x is None or is_pandas_na(x):
         return "—"
     try:
         return str(int(x))

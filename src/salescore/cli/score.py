@@ -19,26 +19,28 @@ import math
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
-import pyarrow as pa
 import typer
 from rich import box
 from rich.table import Table
 from rich.tree import Tree
 
-from salescore.cli.common import HomeOption, console, err_console, open_workspace
+from salescore.cli.common import HomeOption, console, err_console, is_pandas_na, open_workspace
 from salescore.cli.plan import CatalogOption
 from salescore.core.text import is_chinese
-from salescore.workspace import (
-    EXPORT_FORMATS,
-    Catalog,
-    KpiExplanation,
-    LineExplanation,
-    PlanPeriodScore,
-    ScoreExplanation,
-)
+
+# A command imports what it uses when it runs (``salescore --help`` imports none of it).
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from salescore.workspace import (
+        Catalog,
+        KpiExplanation,
+        LineExplanation,
+        PlanPeriodScore,
+        ScoreExplanation,
+    )
 
 score_app = typer.Typer(
     help="Scores: compute and store, explain, export. 评分：计算并保存、解释、导出。",
@@ -140,7 +142,7 @@ def _ranking(result: PlanPeriodScore, top: int) -> Table:
 
 
 def _missing(x: Any) -> bool:
-    return x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x))
+    return x is None or is_pandas_na(x) or (isinstance(x, float) and math.isnan(x))
 
 
 def _int(x: Any) -> str:
@@ -285,6 +287,8 @@ def export(
     home: HomeOption = None,
 ) -> None:
     """Write stored scores to CSV or Excel (scores and lines sheets). 导出已保存的评分。"""
+    from salescore.workspace import EXPORT_FORMATS
+
     if fmt not in EXPORT_FORMATS:
         err_console.print(f"[red]--format is one of {', '.join(EXPORT_FORMATS)} / "
                           "--format 只能是 csv 或 xlsx[/]")

@@ -18,8 +18,6 @@ import typer
 
 from salescore.cli.common import HomeOption, console, fail, open_workspace
 from salescore.core.errors import ConfigError
-from salescore.workspace import HOME_ENV, Locations
-from salescore.workspace.server import remove_server_record, write_server_record
 
 APP_FACTORY = "salescore.app:create_app_from_env"
 
@@ -40,6 +38,9 @@ def serve(
     """Serve the web app and REST API (/api/v1, docs at /api/v1/docs).
     启动网页与 REST API 服务。"""
     import uvicorn
+
+    from salescore.workspace import HOME_ENV, Locations
+    from salescore.workspace.server import remove_server_record, write_server_record
 
     locations = Locations.resolve(home)
     on_duckdb = not locations.warehouse_url.startswith(("postgres://", "postgresql"))

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -27,7 +27,10 @@ from rich.table import Table
 from salescore.cli.common import HomeOption, console, err_console, fail
 from salescore.core.access import ROLES
 from salescore.core.errors import SalescoreError
-from salescore.workspace import Accounts, TokenInfo, UserInfo, home_settings
+
+# A command imports what it uses when it runs (``salescore --help`` imports none of it).
+if TYPE_CHECKING:
+    from salescore.workspace import Accounts, TokenInfo, UserInfo
 
 user_app = typer.Typer(
     help="Users and API tokens: add, list, roles, passwords, tokens. "
@@ -51,6 +54,8 @@ PasswordStdinOption = Annotated[bool, typer.Option(
 def _accounts(home: Path | None) -> Iterator[Accounts]:
     """The data folder's accounts; a :class:`SalescoreError` is printed in the organisation's
     language and exits 2."""
+    from salescore.workspace import Accounts, home_settings
+
     try:
         locale = home_settings(home).organisation.locale
         accounts = Accounts.open(home)

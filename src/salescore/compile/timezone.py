@@ -16,6 +16,7 @@ worked out in Python and compiled into plain arithmetic: ``ts + offset`` for a f
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import ibis
@@ -31,6 +32,13 @@ def _offset(zone: ZoneInfo, instant: datetime) -> int:
 def offsets(zone: ZoneInfo, first: date, last: date) -> list[tuple[datetime | None, int]]:
     """The zone's UTC offsets (seconds) over ``first..last``: ``[(None, o0), (t1, o1), ...]``
     means offset ``o0`` before the naive-UTC instant ``t1``, ``o1`` from then on, and so on."""
+    return list(_offsets(zone, first, last))
+
+
+@lru_cache(maxsize=64)
+def _offsets(zone: ZoneInfo, first: date, last: date) -> tuple[tuple[datetime | None, int], ...]:
+    """:func:`offsets`, worked out once per zone and range (every source and input of a query
+    asks for the same; a walk over the days of the data's range is not free)."""
     out: list[tuple[datetime | None, int]] = []
     day = datetime.combine(first, datetime.min.time())
     end = datetime.combine(last, datetime.min.time()) + timedelta(days=1)
@@ -53,7 +61,7 @@ def offsets(zone: ZoneInfo, first: date, last: date) -> list[tuple[datetime | No
             out.append((hi, off))
             current = off
         day = nxt
-    return out
+    return tuple(out)
 
 
 def _shift(ts: ir.TimestampValue, seconds: int) -> ir.DateValue:

@@ -19,7 +19,6 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from salescore.appstore.models import Score
-from salescore.ingest.formulas import neutralise_table
 from salescore.scorecards.records import LINE_FIELDS
 
 __all__ = ["EXPORT_FORMATS", "ExportFormat", "export_scores", "score_tables"]
@@ -101,6 +100,10 @@ def export_scores(rows: Sequence[Score], path: Path | str, fmt: ExportFormat) ->
     target.parent.mkdir(parents=True, exist_ok=True)
     match fmt:
         case "csv":
+            # Here, not above: importing it loads the whole ingest package, which reading or
+            # explaining a score does not need.
+            from salescore.ingest.formulas import neutralise_table
+
             pa_csv.write_csv(neutralise_table(scores), target)
         case "xlsx":
             _write_xlsx(target, {"scores": scores, "lines": lines})

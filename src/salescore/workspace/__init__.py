@@ -4,81 +4,168 @@ a scope), and the names their callers need (results, options, errors), so that a
 
 >>> import tempfile
 >>> from salescore.core.scope import Scope
+>>> from salescore.workspace import Workspace
 >>> with tempfile.TemporaryDirectory() as d, Workspace.init(d) as ws:
 ...     ws.session(Scope.rep("R1")).kpis(["deals_won"], by="company", period="2025-Q1")
 Traceback (most recent call last):
 ...
 salescore.core.scope.AccessError: there is no rep 'R1' to scope to
+
+Each name is imported on first use (:func:`__getattr__`), so that a command imports only what it
+uses: ``salescore --help`` needs none of the engine, and ``salescore settings show`` none of Ibis.
 """
 
 from __future__ import annotations
 
-from salescore.engine.explain import Explanation as KpiExplanation
-from salescore.engine.kpis import KpiResult
-from salescore.engine.runner import Reach
-from salescore.engine.warehouse import TableInfo
-from salescore.ingest import ImportOptions, ImportResult, QualityReport
-from salescore.ingest.export import EXPORT_FORMATS as TABLE_EXPORT_FORMATS
-from salescore.ingest.importer import STEPS as IMPORT_STEPS
-from salescore.ingest.problems import IngestError
-from salescore.model.org import Organisation, OrgSettings
-from salescore.model.tables import TABLE_NAMES
-from salescore.scorecards import (
-    EXPORT_FORMATS,
-    PlanPeriodScore,
-    Scorecards,
-    ScoreExplanation,
-    ScoreRun,
-    WhatIf,
-)
-from salescore.scorecards.arithmetic import LineExplanation
-from salescore.semantic.catalog import Catalog
-from salescore.semantic.plan_loader import PlanCheck, PlanValidationError
-from salescore.semantic.specs import (
-    ConversionKpi,
-    DerivedKpi,
-    Group,
-    Kpi,
-    PeriodOverPeriodKpi,
-    RatioKpi,
-    SimpleKpi,
-)
-from salescore.workspace.accounts import (
-    UNSET,
-    AccountNotFound,
-    Accounts,
-    AuditInfo,
-    LoginFailed,
-    LoginThrottled,
-    TokenInfo,
-    UserError,
-    UserInfo,
-    WebLogin,
-)
-from salescore.workspace.catalogs import (
-    catalog_check,
-    home_settings,
-    kpi_docs,
-    kpi_folder,
-    kpi_sql,
-    offline_catalog,
-    plan_check,
-)
-from salescore.workspace.session import Session, StoredScore
-from salescore.workspace.settings import (
-    SETTING_KEYS,
-    apply_setting,
-    currency_for_locale,
-    setting_values,
-)
-from salescore.workspace.workspace import (
-    APP_DB_ENV,
-    DEFAULT_HOME,
-    HOME_ENV,
-    WAREHOUSE_ENV,
-    Locations,
-    Workspace,
-)
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the same names, for type checkers and the import contracts
+    from salescore.engine.explain import Explanation as KpiExplanation
+    from salescore.engine.kpis import KpiResult
+    from salescore.engine.runner import Reach
+    from salescore.engine.warehouse import TableInfo
+    from salescore.ingest import ImportOptions, ImportResult, QualityReport
+    from salescore.ingest.export import EXPORT_FORMATS as TABLE_EXPORT_FORMATS
+    from salescore.ingest.importer import STEPS as IMPORT_STEPS
+    from salescore.ingest.problems import IngestError
+    from salescore.model.org import Organisation, OrgSettings
+    from salescore.model.tables import TABLE_NAMES
+    from salescore.scorecards import (
+        EXPORT_FORMATS,
+        PlanPeriodScore,
+        Scorecards,
+        ScoreExplanation,
+        ScoreRun,
+        WhatIf,
+    )
+    from salescore.scorecards.arithmetic import LineExplanation
+    from salescore.semantic.catalog import Catalog
+    from salescore.semantic.plan_loader import PlanCheck, PlanValidationError
+    from salescore.semantic.specs import (
+        ConversionKpi,
+        DerivedKpi,
+        Group,
+        Kpi,
+        PeriodOverPeriodKpi,
+        RatioKpi,
+        SimpleKpi,
+    )
+    from salescore.workspace.accounts import (
+        UNSET,
+        AccountNotFound,
+        Accounts,
+        AuditInfo,
+        LoginFailed,
+        LoginThrottled,
+        TokenInfo,
+        UserError,
+        UserInfo,
+        WebLogin,
+    )
+    from salescore.workspace.catalogs import (
+        catalog_check,
+        home_settings,
+        kpi_docs,
+        kpi_folder,
+        kpi_sql,
+        offline_catalog,
+        plan_check,
+    )
+    from salescore.workspace.session import Session, StoredScore
+    from salescore.workspace.settings import (
+        SETTING_KEYS,
+        apply_setting,
+        currency_for_locale,
+        setting_values,
+    )
+    from salescore.workspace.workspace import (
+        APP_DB_ENV,
+        DEFAULT_HOME,
+        HOME_ENV,
+        WAREHOUSE_ENV,
+        Locations,
+        Workspace,
+    )
+
+# name -> (module, attribute): where each name above lives, imported when first asked for.
+_WHERE: dict[str, tuple[str, str]] = {
+    "APP_DB_ENV": ("salescore.workspace.workspace", "APP_DB_ENV"),
+    "AccountNotFound": ("salescore.workspace.accounts", "AccountNotFound"),
+    "Accounts": ("salescore.workspace.accounts", "Accounts"),
+    "AuditInfo": ("salescore.workspace.accounts", "AuditInfo"),
+    "Catalog": ("salescore.semantic.catalog", "Catalog"),
+    "ConversionKpi": ("salescore.semantic.specs", "ConversionKpi"),
+    "DEFAULT_HOME": ("salescore.workspace.workspace", "DEFAULT_HOME"),
+    "DerivedKpi": ("salescore.semantic.specs", "DerivedKpi"),
+    "EXPORT_FORMATS": ("salescore.scorecards", "EXPORT_FORMATS"),
+    "Group": ("salescore.semantic.specs", "Group"),
+    "HOME_ENV": ("salescore.workspace.workspace", "HOME_ENV"),
+    "IMPORT_STEPS": ("salescore.ingest.importer", "STEPS"),
+    "ImportOptions": ("salescore.ingest", "ImportOptions"),
+    "ImportResult": ("salescore.ingest", "ImportResult"),
+    "IngestError": ("salescore.ingest.problems", "IngestError"),
+    "Kpi": ("salescore.semantic.specs", "Kpi"),
+    "KpiExplanation": ("salescore.engine.explain", "Explanation"),
+    "KpiResult": ("salescore.engine.kpis", "KpiResult"),
+    "LineExplanation": ("salescore.scorecards.arithmetic", "LineExplanation"),
+    "Locations": ("salescore.workspace.workspace", "Locations"),
+    "LoginFailed": ("salescore.workspace.accounts", "LoginFailed"),
+    "LoginThrottled": ("salescore.workspace.accounts", "LoginThrottled"),
+    "OrgSettings": ("salescore.model.org", "OrgSettings"),
+    "Organisation": ("salescore.model.org", "Organisation"),
+    "PeriodOverPeriodKpi": ("salescore.semantic.specs", "PeriodOverPeriodKpi"),
+    "PlanCheck": ("salescore.semantic.plan_loader", "PlanCheck"),
+    "PlanPeriodScore": ("salescore.scorecards", "PlanPeriodScore"),
+    "PlanValidationError": ("salescore.semantic.plan_loader", "PlanValidationError"),
+    "QualityReport": ("salescore.ingest", "QualityReport"),
+    "RatioKpi": ("salescore.semantic.specs", "RatioKpi"),
+    "Reach": ("salescore.engine.runner", "Reach"),
+    "SETTING_KEYS": ("salescore.workspace.settings", "SETTING_KEYS"),
+    "ScoreExplanation": ("salescore.scorecards", "ScoreExplanation"),
+    "ScoreRun": ("salescore.scorecards", "ScoreRun"),
+    "Scorecards": ("salescore.scorecards", "Scorecards"),
+    "Session": ("salescore.workspace.session", "Session"),
+    "SimpleKpi": ("salescore.semantic.specs", "SimpleKpi"),
+    "StoredScore": ("salescore.workspace.session", "StoredScore"),
+    "TABLE_EXPORT_FORMATS": ("salescore.ingest.export", "EXPORT_FORMATS"),
+    "TABLE_NAMES": ("salescore.model.tables", "TABLE_NAMES"),
+    "TableInfo": ("salescore.engine.warehouse", "TableInfo"),
+    "TokenInfo": ("salescore.workspace.accounts", "TokenInfo"),
+    "UNSET": ("salescore.workspace.accounts", "UNSET"),
+    "UserError": ("salescore.workspace.accounts", "UserError"),
+    "UserInfo": ("salescore.workspace.accounts", "UserInfo"),
+    "WAREHOUSE_ENV": ("salescore.workspace.workspace", "WAREHOUSE_ENV"),
+    "WebLogin": ("salescore.workspace.accounts", "WebLogin"),
+    "WhatIf": ("salescore.scorecards", "WhatIf"),
+    "Workspace": ("salescore.workspace.workspace", "Workspace"),
+    "apply_setting": ("salescore.workspace.settings", "apply_setting"),
+    "catalog_check": ("salescore.workspace.catalogs", "catalog_check"),
+    "currency_for_locale": ("salescore.workspace.settings", "currency_for_locale"),
+    "home_settings": ("salescore.workspace.catalogs", "home_settings"),
+    "kpi_docs": ("salescore.workspace.catalogs", "kpi_docs"),
+    "kpi_folder": ("salescore.workspace.catalogs", "kpi_folder"),
+    "kpi_sql": ("salescore.workspace.catalogs", "kpi_sql"),
+    "offline_catalog": ("salescore.workspace.catalogs", "offline_catalog"),
+    "plan_check": ("salescore.workspace.catalogs", "plan_check"),
+    "setting_values": ("salescore.workspace.settings", "setting_values"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """``salescore.workspace.<name>``: imported from its module on first use, then kept."""
+    try:
+        module, attr = _WHERE[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(import_module(module), attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))
+
 
 __all__ = [
     "APP_DB_ENV",

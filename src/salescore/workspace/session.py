@@ -38,22 +38,6 @@ from salescore.engine.explain import Explanation, explain_kpi
 from salescore.engine.kpis import KpiEngine, KpiRequest, KpiResult
 from salescore.engine.runner import Reach, Runner
 from salescore.engine.warehouse import TableInfo
-from salescore.ingest import (
-    ImportOptions,
-    ImportResult,
-    MappingSpec,
-    Progress,
-    QualityReport,
-    export_table,
-    import_arrow,
-    import_file,
-    load_mapping,
-    load_preset,
-    preset_names,
-    quality_report,
-)
-from salescore.ingest.export import ExportFormat
-from salescore.ingest.problems import IngestError
 from salescore.model.tables import TABLES
 from salescore.scorecards import (
     Adoption,
@@ -69,6 +53,8 @@ from salescore.workspace.settings import apply_setting, setting_values
 
 if TYPE_CHECKING:
     from salescore.demo import DemoConfig
+    from salescore.ingest import ImportOptions, ImportResult, MappingSpec, Progress, QualityReport
+    from salescore.ingest.export import ExportFormat
     from salescore.workspace.workspace import Workspace
 
 __all__ = ["ImportPreset", "ImportRecord", "RecordedImport", "Session", "StoredScore"]
@@ -458,6 +444,8 @@ class Session:
         :meth:`import_run` reads back). ``source`` is the file's name as the run records it and
         as its rejects (their ``file`` column) and messages show it (default: the path), e.g.
         the name an uploaded file had, which is stored under a generated one."""
+        from salescore.ingest import import_file  # the ingest package when importing only
+
         self.scope.require_writes("importing", "导入")
         spec = _mapping_spec(mapping, preset)
         ws = self.workspace
@@ -490,6 +478,8 @@ class Session:
                                ) -> list[RecordedImport]:
         """As :meth:`import_tables`, each table's result with the id of its run (as
         :meth:`import_recorded` gives it; ``source`` as there)."""
+        from salescore.ingest import IngestError
+
         self.scope.require_writes("importing", "导入")
         spec = _mapping_spec(mapping, preset)
         names = spec.table_names if spec is not None else ()
@@ -534,6 +524,8 @@ class Session:
                      rejects: Path | str | None = None, actor: str = "api",
                      progress: Progress | None = None) -> ImportResult:
         """Import an Arrow table or a pandas DataFrame, as :meth:`import_file` does a file."""
+        from salescore.ingest import import_arrow
+
         self.scope.require_writes("importing", "导入")
         spec = _mapping_spec(mapping, preset)
         ws = self.workspace
@@ -545,6 +537,8 @@ class Session:
     def _recorded_import(self, table: str, source: str, spec: MappingSpec | None,
                          rejects: Path | str | None, actor: str,
                          run: Callable[[], ImportResult]) -> RecordedImport:
+        from salescore.ingest import quality_report
+
         ws = self.workspace
         started = utcnow()
         try:
@@ -589,12 +583,16 @@ class Session:
     def export(self, table: str, path: Path | str, fmt: ExportFormat | None = None) -> int:
         """Write canonical ``table`` to ``path`` (csv, xlsx, parquet, json, ndjson): the rows
         the scope reaches; the number written. The file imports back with zero changes."""
+        from salescore.ingest import export_table
+
         return export_table(self.runner, table, path, fmt)
 
     def quality(self, tables: Sequence[str] | None = None, *, save: bool = False
                 ) -> QualityReport:
         """The data quality report now (the whole organisation); with ``save``, kept in the
         app store too."""
+        from salescore.ingest import quality_report
+
         self.scope.require_everything("the data-quality report", "数据质量报告")
         ws = self.workspace
         report = quality_report(ws._warehouse, ws.settings, tables)
@@ -646,6 +644,8 @@ class Session:
 def _mapping_spec(mapping: MappingSpec | Path | str | None, preset: str | None
                   ) -> MappingSpec | None:
     """The mapping to import with: a spec, a mapping file, or a shipped preset (not both)."""
+    from salescore.ingest import IngestError, MappingSpec, load_mapping, load_preset
+
     if mapping is not None and preset is not None:
         raise IngestError("give a mapping file or a preset, not both",
                           message_zh="请只指定映射文件或预设之一")
@@ -669,5 +669,7 @@ class ImportPreset:
 @cache
 def _shipped_presets() -> tuple[ImportPreset, ...]:
     """The shipped presets, read once: they are package data and do not change."""
+    from salescore.ingest import load_preset, preset_names
+
     return tuple(ImportPreset(name, spec.table_names, spec.description)
                  for name, spec in ((n, load_preset(n)) for n in preset_names()))

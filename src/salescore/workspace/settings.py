@@ -6,6 +6,7 @@ fiscal month outside 1-12, a pipeline without a won or a lost stage are refused,
 key and the value), then written to ``salescore.yaml`` and kept in the audit log (``settings.set``
 with the value before and after).
 
+>>> from salescore.model.org import OrgSettings
 >>> apply_setting(OrgSettings(), "currency", "usd").organisation.currency
 'USD'
 >>> [s.name for s in apply_setting(OrgSettings(), "stages", "new, won:won, lost:lost")
@@ -19,12 +20,14 @@ salescore.core.errors.ConfigError: fiscal_start: 13 is not a month (1-12)
 
 from __future__ import annotations
 
-from typing import Any
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from salescore.core.errors import ConfigError
-from salescore.model.org import Organisation, OrgSettings, Pipeline, Stage
+
+# Pydantic and the settings' models when a value is checked: ``salescore --help`` lists the
+# keys below without them.
+if TYPE_CHECKING:
+    from salescore.model.org import OrgSettings, Pipeline
 
 SETTING_KEYS: dict[str, tuple[str, str]] = {
     "name": ("organisation name", "组织名称"),
@@ -57,6 +60,10 @@ def _refused(key: str, value: str, why: str, why_zh: str | None = None) -> Confi
 
 
 def _stages(value: str, pipeline: Pipeline) -> Pipeline:
+    from pydantic import ValidationError
+
+    from salescore.model.org import Pipeline, Stage
+
     known = {s.name: s for s in pipeline.stages}
     stages: list[Stage] = []
     for item in (part.strip() for part in value.split(",")):
@@ -96,6 +103,10 @@ def apply_setting(settings: OrgSettings, key: str, value: str) -> OrgSettings:
             raise _refused(key, value, f"{value} is not a month (1-12)",
                            f"{value} 不是月份（1-12）")
         typed = int(value)
+    from pydantic import ValidationError
+
+    from salescore.model.org import Organisation
+
     data = settings.organisation.model_dump() | {_ORGANISATION_FIELDS[key]: typed}
     try:
         organisation = Organisation.model_validate(data)
