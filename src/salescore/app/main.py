@@ -38,6 +38,7 @@ from salescore.app.dashboards import router as dashboards_router
 from salescore.app.deps import AppState
 from salescore.app.explore_pages import router as explore_router
 from salescore.app.pages import router as pages_router
+from salescore.app.plans_page import router as plans_router
 from salescore.app.problems import install_problem_handlers
 from salescore.app.routes import API_ROUTERS
 from salescore.app.security import Hardening, Redactor
@@ -121,6 +122,7 @@ def create_app(home: Path | str | None = None, *, settings: AppSettings | None =
     app.include_router(pages_router)
     app.include_router(dashboards_router)
     app.include_router(explore_router)
+    app.include_router(plans_router)
     app.mount("/static", StaticFiles(directory=str(files("salescore.app").joinpath("static"))),
               name="static")
     app.add_middleware(Hardening, max_body=chosen.max_upload_bytes)

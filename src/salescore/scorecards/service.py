@@ -28,7 +28,7 @@ from pathlib import Path
 
 from salescore.appstore.models import PlanVersion as StoredVersion
 from salescore.appstore.models import Score, SubjectKind
-from salescore.appstore.scores import read_scores, store_scores
+from salescore.appstore.scores import all_plan_versions, read_scores, store_scores
 from salescore.appstore.store import AppStore
 from salescore.core.errors import ConfigError, PeriodError
 from salescore.core.periods import Calendar, Grain, Period
@@ -166,6 +166,17 @@ class Scorecards:
         """Every stored version of every plan."""
         with self.app.session() as session:
             return plan_versions(session)
+
+    def version_plan(self, name: str, version: int) -> Plan:
+        """The document of version ``version`` of plan ``name``, read as a plan (its lines,
+        targets, ratings); :class:`ConfigError` when there is no such version."""
+        with self.app.session() as session:
+            found = next((v for v in all_plan_versions(session)
+                          if v.plan.name == name and v.version == version), None)
+            if found is None:
+                raise ConfigError(f"there is no version {version} of plan {name!r}",
+                                  message_zh=f"方案 {name!r} 没有第 {version} 版")
+            return self._stored_plan(found)
 
     def _plan_names(self, wanted: str | None) -> list[str]:
         names = sorted({info.plan for info in self.versions() if info.status == "adopted"})
