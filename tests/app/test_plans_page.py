@@ -27,10 +27,9 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
-from tests.app.conftest import USERS, Server, csrf_in, served, sign_in
+from tests.app.conftest import USERS, Server, served, sign_in
 from tests.tiny_org import KPIS, TINY_PLAN
 
 from salescore.app import AppSettings
