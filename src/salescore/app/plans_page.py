@@ -365,9 +365,11 @@ def plans_view(session: Session, locale: str, words: Words, today: date, *,
             value=kpi_value(value, unit, currency, locale), raw_value=value,
             set_by=str(t.get("set_by") or MISSING), reason=str(t.get("reason") or ""),
             editable=scope.sets_targets))
+    plan_list = plan_cards(session, locale, words, today)
     if form is None:
+        line_kpis = [line.kpi for card in plan_list for line in card.lines]
         form = TargetForm(period=chosen if chosen not in ("", "all") else "",
-                          kpi=chosen_kpi)
+                          kpi=chosen_kpi or (kpi_names + line_kpis + [""])[0])
         if edit:
             kind, _, rest = edit.partition(":")
             sid, _, rest = rest.partition(":")
@@ -378,7 +380,6 @@ def plans_view(session: Session, locale: str, words: Words, today: date, *,
                 value = _value(found["value"])
                 form = TargetForm(kind=kind, subject_id=sid, period=label, kpi=name,
                                   value="" if value is None else f"{value:g}")
-    plan_list = plan_cards(session, locale, words, today)
     return PlansView(
         plans=plan_list, plan_names=[(c.name, c.title) for c in plan_list],
         can_replay=scope.is_everything,
@@ -450,7 +451,7 @@ def whatif_view(session: Session, locale: str, words: Words, *, document: str, p
             score_before=number(before, locale), score_after=number(after, locale),
             change=MISSING if change is None else signed(number(change, locale), change),
             rating_before=label(r["rating_before"]), rating_after=label(r["rating_after"]),
-            up=None if change is None else change > 0))
+            up=None if not change else change > 0))
     chart = {"rows": before_labels, "cols": after_labels,
              "cells": [[x, y, counts[(b, a)]] for y, b in enumerate(before_labels)
                        for x, a in enumerate(after_labels)],
@@ -528,8 +529,7 @@ async def _page(request: Request, caller: Caller, *, period: str | None, kpi: st
     return render(request, "plans.html", caller.principal.locale, status=status,
                   caller=caller, view=view, as_of=view.as_of, whatif=whatif, draft=draft,
                   replay_period=replay[0], replay_against=replay[1], notice=notice,
-                  error=error, shown_period=view.period if view.period not in ("", "all")
-                  else None)
+                  error=error)
 
 
 @router.get("/plans", response_class=HTMLResponse)
