@@ -35,10 +35,10 @@ shots = pages.shots
 # the words to find)
 PEOPLE: dict[str, dict[str, str]] = {
     "en": {"admin": "ada", "manager": "mia", "rep": "r6", "browser": "en-GB",
-           "title": "Plans and targets", "set": "Target set: r6, revenue_won, 2025-Q2",
+           "title": "Plans and targets", "set": "Target set: r6, Revenue won, 2025-Q2",
            "audit": "Audit log"},
     "zh": {"admin": "ana", "manager": "sam", "rep": "r2", "browser": "zh-CN",
-           "title": "方案与目标", "set": "目标已设定：r2，revenue_won，2025-Q2",
+           "title": "方案与目标", "set": "目标已设定：r2，赢单金额，2025-Q2",
            "audit": "审计日志"},
 }
 

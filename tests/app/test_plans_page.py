@@ -212,7 +212,7 @@ def test_a_manager_sets_their_subtrees_targets_only_and_it_is_audited(site: Serv
         "kpi": "revenue_won", "value": "1,500", "reason": "T2X takes the east"})
     assert done.status_code == 200, done.text
     html = done.text
-    assert "Target set: r6, revenue_won, 2025-Q2: — → 1,500 (T2X takes the east)." in html
+    assert "Target set: r6, Revenue won, 2025-Q2: — → 1,500 (T2X takes the east)." in html
     assert _targets(html) == {("rep", "r6", "2025-Q2")}  # the period just set is shown
     row = re.search(r'data-target="rep:r6:2025-Q2:revenue_won">(.*?)</tr>', html, re.S)
     assert row and "CN¥1,500.00" in row.group(1) and "mia" in row.group(1) \
@@ -254,7 +254,7 @@ def test_an_admin_changes_a_target_and_the_log_says_before_and_after(site: Serve
             "csrf_token": csrf, "kind": "team", "subject_id": "REG", "period": "2025-Q3",
             "kpi": "deals_won", "value": value, "reason": f"region plan {value}"})
         assert done.status_code == 200
-    assert "Target set: REG, deals_won, 2025-Q3: 500 → 600.5 (region plan 600.5)." in done.text
+    assert "Target set: REG, Deals won, 2025-Q3: 500 → 600.5 (region plan 600.5)." in done.text
     audit = site.client.get("/audit", params={"kind": "target", "actor": "ada"}).text
     entries = re.findall(r'<tr data-entry="\d+">(.*?)</tr>', audit, re.S)
     cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>",

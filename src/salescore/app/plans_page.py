@@ -634,12 +634,14 @@ async def set_target(request: Request,
                                        value=value or MISSING))
     actor = caller.principal.username
 
-    def write(session: Session, p: Principal, w: Words) -> Any:
-        return session.set_target(kind, subject_id, period, kpi, amount, actor=actor,
-                                  reason=reason)
+    def write(session: Session, p: Principal, w: Words) -> tuple[Any, str]:
+        change = session.set_target(kind, subject_id, period, kpi, amount, actor=actor,
+                                    reason=reason)
+        spec = session.catalog.kpis.get(kpi)
+        return change, spec.label.get(p.locale) if spec is not None else kpi
 
     try:
-        change = await _with_session(request, caller, write)
+        change, label = await _with_session(request, caller, write)
     except AccessError as exc:
         return _refused(request, caller, exc)
     except SalescoreError as exc:
@@ -649,7 +651,7 @@ async def set_target(request: Request,
         app_state(request).cache.clear()
     before = MISSING if change.before is None else number(change.before, locale, 4)
     notice = words("Target set: %(subject)s, %(kpi)s, %(period)s: %(before)s → %(after)s "
-                   "(%(reason)s).", subject=change.scope_id, kpi=change.kpi,
+                   "(%(reason)s).", subject=change.scope_id, kpi=label,
                    period=change.period, before=before,
                    after=number(change.after, locale, 4), reason=change.reason)
     return await _page(request, caller, period=change.period, kpi=None, notice=notice)
