@@ -685,8 +685,13 @@ async def audit_page(request: Request, actor: Param = None, kind: Param = None,
 
     rows, as_of = await _with_session(request, caller, read)
     more = entries[AUDIT_PAGE - 1].entry_id if len(entries) > AUDIT_PAGE else None
+    words = translator(principal.locale)
+    names = {"target": words("Targets"), "plan": words("Plans"), "user": words("Users"),
+             "api_token": words("API tokens"), "import_run": words("Imports"),
+             "settings": words("Settings"), "warehouse": words("Warehouse")}
     response = render(request, "audit.html", principal.locale, caller=caller, rows=rows,
-                      actor=actor or "", kind=kind or "", kinds=AUDIT_KINDS, more=more,
+                      actor=actor or "", kind=kind or "",
+                      kinds=[(k, names.get(k, k)) for k in AUDIT_KINDS], more=more,
                       paged=before is not None, as_of=as_of)
     keep(request, response, "audit", AUDIT_KEYS)
     return response
