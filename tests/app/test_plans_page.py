@@ -86,7 +86,7 @@ def _movers(html: str) -> list[tuple[str, ...]]:
     for rep, row in re.findall(r'<tr data-rep="([^"]+)">(.*?)</tr>', body, re.S):
         cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>",
                                                                        row)]
-        out.append((rep, *cells[2:]))
+        out.append((rep, *cells[2:5], cells[1]))
     return out
 
 
@@ -160,6 +160,8 @@ def test_an_admin_replays_a_draft_and_sees_the_transitions(site: Server) -> None
     assert _movers(html) == [("r1", "70", "95", "+25", "B → A"),
                              ("r3", "0", "0", "0", "B → C"),
                              ("r5", "0", "0", "0", "B → C")]
+    movers = html.split('<table class="grid movers">', 1)[1].split("</table>", 1)[0]
+    assert movers.count('class="num good">+25<') == 1 and "num bad" not in movers  # 0 is no loss
     # the draft stays in the form, and nothing was stored
     assert "value: 1}" in html
     assert re.findall(r'data-version="(\d+)"', html) == ["1"]
