@@ -266,3 +266,18 @@ def test_an_admin_changes_a_target_and_the_log_says_before_and_after(site: Serve
                          "value: 600.5; set_by: ada; reason: region plan 600.5",
                          "region plan 600.5"]
     assert len(KPIS.rows["targets"]) == len(LOADED)  # the fixture's rows are as listed
+
+
+def test_the_target_filters_live_in_the_url_and_return_until_reset(site: Server) -> None:
+    _as(site, "sibling_manager")
+    client = site.client
+    html = client.get("/plans", params={"period": "2025-Q1", "kpi": "revenue_won"}).text
+    assert _targets(html) == {("rep", "r1", "2025-Q1"), ("rep", "r2", "2025-Q1"),
+                              ("team", "T1", "2025-Q1")}
+    back = client.get("/plans", follow_redirects=False)
+    assert back.status_code == 303
+    assert back.headers["location"] == "/plans?period=2025-Q1&kpi=revenue_won"
+    reset = client.get("/plans", params={"reset": "1"}, follow_redirects=False)
+    assert reset.status_code == 200  # the latest period with targets: 2025-03
+    assert _targets(reset.text) == {("rep", "r1", "2025-03")}
+    assert client.get("/plans", follow_redirects=False).status_code == 200
