@@ -111,9 +111,11 @@ def test_each_role_sees_the_plans_and_exactly_the_targets_in_reach(site: Server,
     if role == "sibling_manager":  # in Chinese, the versions and the lines readable
         assert "方案与目标" in html and "已采用" in html and "目标表" not in html
         assert "固定值：¥1,000.00" in html and "线性，目标的 0% 至 150%" in html
+        assert "得分：个人 100%，团队 0%" in html
     if role == "admin":
         assert "fixed: CN¥1,000.00" in html and "linear, 0% to 150% of target" in html
         assert "Jan 1, 2025" in html  # effective from, for the locale
+        assert "Score: 100% individual, 0% team" in html
 
 
 def test_anonymous_is_sent_to_sign_in(site: Server) -> None:

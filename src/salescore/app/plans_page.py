@@ -86,6 +86,7 @@ class PlanCard:
     shown_version: int | None  # whose lines are listed: the version in force, else the latest
     lines: list[LineRow]
     ratings: list[tuple[str, str, str]]  # label, from (score), title
+    blend: str = ""
 
 
 @dataclass(frozen=True)
@@ -274,7 +275,16 @@ def plan_cards(session: Session, locale: str, words: Words, today: date) -> list
                 adopted_at=moment(v.adopted_at, session, locale), checksum=v.checksum,
                 in_force=in_force is not None and v.version == in_force.version)
                 for v in sorted(mine, key=lambda v: -v.version)],
-            shown_version=shown.version, lines=lines, ratings=ratings))
+            shown_version=shown.version, lines=lines, ratings=ratings,
+            blend=words("Score: %(individual)s individual, %(team)s team, plus up to "
+                        "%(cap)s points for helping colleagues", individual=number(
+                            plan.blend.individual * 100, locale) + "%",
+                        team=number(plan.blend.team * 100, locale) + "%",
+                        cap=number(plan.collaboration.cap, locale))
+            if plan.collaboration is not None else
+            words("Score: %(individual)s individual, %(team)s team", individual=number(
+                plan.blend.individual * 100, locale) + "%", team=number(
+                plan.blend.team * 100, locale) + "%")))
     return cards
 
 
