@@ -87,7 +87,7 @@ def test_the_filters_live_in_the_url_and_return(site: Server) -> None:
     client = site.client
     page = client.get("/audit", params={"kind": "target", "actor": "ada"})
     ids = _entries(page.text)
-    assert ids == _api(site, entity="target")[:AUDIT_PAGE] and len(ids) == AUDIT_PAGE
+    assert ids == _api(site, entity="target", actor="ada")[:AUDIT_PAGE] and len(ids) == AUDIT_PAGE
     texts = re.findall(r"<td[^>]*><code>([^<]+)</code> ([^<]+)</td>", page.text)
     assert set(texts) == {("target.set", "rep:r4:2025-Q4:deals_won")}
     newest = re.search(r'<tr data-entry="\d+">(.*?)</tr>', page.text, re.S)
@@ -109,6 +109,7 @@ def test_the_filters_live_in_the_url_and_return(site: Server) -> None:
     assert _entries(users.text) == _api(site, entity="user")
     assert len(_entries(users.text)) == len(USERS)
     assert not _entries(client.get("/audit", params={"actor": "nobody"}).text)
+    assert not _api(site, actor="nobody") and _api(site, actor="ada", entity="target") == _api(site, entity="target")
     assert client.get("/audit", params={"reset": "1"}, follow_redirects=False).status_code \
         == 200
     assert client.get("/audit", follow_redirects=False).status_code == 200

@@ -74,7 +74,8 @@
                   nameLocation: "middle", nameGap: 26, nameRotate: 90 };
       o.visualMap = { min: 0, max: top, calculable: false, orient: "horizontal",
                       left: "center", bottom: 0, itemHeight: 120, precision: 0,
-                      inRange: { color: ["#f0f3f7", "#1a5fd0"] } };
+                      inRange: { color: dark() ? ["#21262d", "#6ea8fe"]
+                                                : ["#f0f3f7", "#1a5fd0"] } };
       o.series = [{ name: d.name, type: "heatmap", data: d.cells,
                     label: { show: true, fontSize: 12 } }];
       return o;
