@@ -147,7 +147,9 @@ CASES = [
                                               ("2025-Q1", "2025-01", "2025-02", "2025-03")}),
          ids=items(lambda t: (t["scope"], t["scope_id"], t["period"])),
          params={"scope": "rep", "scope_id": "r1"}),
-    Case("set a target", "PUT", "/api/v1/targets", only(ADMIN),
+    Case("set a target", "PUT", "/api/v1/targets",  # an admin, or r1's manager
+         lambda role: (404, None) if role == "manager" else
+         only({"admin", "sibling_manager"})(role),
          ids=lambda body: {(body["before"], body["after"])},
          json={"scope": "rep", "scope_id": "r1", "period": "2025-Q1", "kpi": "revenue_won",
                "value": 800, "reason": "unchanged, for the access test"}),

@@ -40,7 +40,8 @@ def test_one_log_in_per_role_linked_to_the_organisation(ws: Workspace) -> None:
         assert signed.principal.role == login.role
     scope = ws.accounts.log_in("manager", made["manager"].password, address="127.0.0.1"
                                ).principal.scope()
-    assert (scope.kind, scope.subject, scope.read_only) == ("team", region, True)
+    assert (scope.kind, scope.subject, scope.allows_writes, scope.sets_targets) == (
+        "team", region, False, True)
 
 
 def test_making_them_again_gives_new_passwords(ws: Workspace) -> None:

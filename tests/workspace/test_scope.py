@@ -19,7 +19,8 @@ import pytest
 from tests.tiny_org import KPIS, L
 from tests.tiny_org import TINY_PLAN as PLAN
 
-from salescore.core.scope import AccessError, Scope
+from salescore.core.access import Principal
+from salescore.core.scope import AccessError, OutOfScope, Scope
 from salescore.model.org import Privacy
 from salescore.workspace import Session, Workspace
 
@@ -137,6 +138,26 @@ def test_writes_need_the_writable_everything_scope(ws: Workspace, tmp_path: Path
         with pytest.raises(AccessError):
             session.clear_warehouse()
     assert ws.owner().import_file("teams", source).inserted == 1
+
+
+def test_a_manager_sets_the_targets_of_their_subtree_alone(ws: Workspace) -> None:
+    manager = ws.session(Principal(7, "mia", "Mia", "en", "manager", team_id="T2").scope())
+    change = manager.set_target("rep", "r6", "2025-q3", "revenue_won", 300.0, actor="mia",
+                                reason="T2X split")
+    assert (change.period, change.before, change.after) == ("2025-Q3", None, 300.0)
+    assert manager.set_target("team", "T2", "2025-Q3", "deals_won", 4.0, actor="mia",
+                              reason="team goal").after == 4.0
+    for kind, outside in (("rep", "r1"), ("team", "T1"), ("team", "REG")):
+        with pytest.raises(OutOfScope):
+            manager.set_target(kind, outside, "2025-Q3", "revenue_won", 1.0, actor="mia",
+                               reason="not theirs")
+    for scope in (Scope.team("T2"), Scope.rep("r4"), Scope.everything(read_only=True)):
+        with pytest.raises(AccessError):
+            ws.session(scope).set_target("rep", "r4", "2025-Q3", "revenue_won", 1.0,
+                                         actor="x", reason="y")
+    assert {(t["scope_id"], t["kpi"], t["value"], t["set_by"]) for t in
+            ws.owner().targets(period="2025-Q3")} == {("r6", "revenue_won", 300.0, "mia"),
+                                                      ("T2", "deals_won", 4.0, "mia")}
 
 
 def test_whole_organisation_reports_need_everything(ws: Workspace) -> None:

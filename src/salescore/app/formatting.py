@@ -11,16 +11,17 @@ currency: the one place pages format figures, so that the templates only place t
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent
 
 if TYPE_CHECKING:
     from salescore.workspace import Session
 
-__all__ = ["MISSING", "as_of_text", "babel_locale", "kpi_value", "number", "percent", "signed"]
+__all__ = ["MISSING", "as_of_text", "babel_locale", "day", "kpi_value", "moment", "number",
+           "percent", "signed"]
 
 MISSING = "—"
 """What a page shows for a figure that is unknown (never 0)."""
@@ -73,4 +74,20 @@ def as_of_text(session: Session, locale: str) -> str | None:
         return None
     zone = session.workspace.settings.calendar.zone
     return format_datetime(when.astimezone(zone), "medium", tzinfo=zone,
+                           locale=babel_locale(locale))
+
+
+def day(value: date | None, locale: str) -> str:
+    """A calendar day for ``locale`` (``Jan 1, 2025``, ``2025年1月1日``); a dash when missing."""
+    if value is None:
+        return MISSING
+    return format_date(value, "medium", locale=babel_locale(locale))
+
+
+def moment(value: datetime | None, session: Session, locale: str) -> str:
+    """A moment in the organisation's time zone for ``locale``; a dash when missing."""
+    if value is None:
+        return MISSING
+    zone = session.workspace.settings.calendar.zone
+    return format_datetime(value.astimezone(zone), "medium", tzinfo=zone,
                            locale=babel_locale(locale))

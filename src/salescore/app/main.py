@@ -40,6 +40,7 @@ from salescore.app.deps import AppState
 from salescore.app.explore_pages import router as explore_router
 from salescore.app.funnel_page import router as funnel_router
 from salescore.app.pages import router as pages_router
+from salescore.app.plans_page import router as plans_router
 from salescore.app.problems import install_problem_handlers
 from salescore.app.routes import API_ROUTERS
 from salescore.app.security import Hardening, Redactor
@@ -125,6 +126,7 @@ def create_app(home: Path | str | None = None, *, settings: AppSettings | None =
     app.include_router(explore_router)
     app.include_router(data_router)
     app.include_router(funnel_router)
+    app.include_router(plans_router)
     app.mount("/static", StaticFiles(directory=str(files("salescore.app").joinpath("static"))),
               name="static")
     app.add_middleware(Hardening, max_body=chosen.max_upload_bytes)

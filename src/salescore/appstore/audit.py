@@ -89,14 +89,17 @@ def audit_entries(
     limit: int = 50,
     before_id: int | None = None,
     entity: str | None = None,
+    actor: str | None = None,
 ) -> list[AuditEntry]:
-    """The newest ``limit`` audit rows (of ``entity`` if given), newest first; ``before_id``
-    continues a listing after the last row seen."""
+    """The newest ``limit`` audit rows (of ``entity``, by ``actor``, if given), newest first;
+    ``before_id`` continues a listing after the last row seen."""
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(max(0, limit))
     if before_id is not None:
         query = query.where(AuditEntry.id < before_id)
     if entity is not None:
         query = query.where(AuditEntry.entity == entity)
+    if actor is not None:
+        query = query.where(AuditEntry.actor == actor)
     return list(session.scalars(query))
 
 

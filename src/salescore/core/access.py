@@ -4,7 +4,8 @@ The web app and scripts act for a :class:`Principal` (a user of the app store, s
 an API token). Their role decides their :class:`~salescore.core.scope.Scope`, in one place:
 
 * ``rep``: their own records and scores (read only);
-* ``manager``: the whole subtree of their team, sub-teams included (read only);
+* ``manager``: the whole subtree of their team, sub-teams included; they may set its targets
+  and change nothing else;
 * ``executive``: everything, read only;
 * ``admin``: everything, and may change it (imports, scoring, plans, targets, users).
 
@@ -12,7 +13,9 @@ A rep without a linked rep id, or a manager without a team, reaches nothing: ask
 scope is an :class:`AccessError`, not an empty everything.
 
 >>> Principal(1, "ann", "Ann", "en", "manager", team_id="T01").scope()
-Scope(kind='team', subject='T01', read_only=True)
+Scope(kind='team', subject='T01', read_only=False)
+>>> Principal(1, "ann", "Ann", "en", "manager", team_id="T01").scope().allows_writes
+False
 >>> Principal(2, "root", "Root", "en", "admin").scope().allows_writes
 True
 """
@@ -61,7 +64,7 @@ class Principal:
                         "admin links them to one",
                         message_zh=f"{self.username} 是未关联团队的经理："
                         "管理员关联团队前无可见数据")
-                return Scope.team(self.team_id, read_only=True)
+                return Scope.team(self.team_id, read_only=False)
             case "rep":
                 if self.rep_id is None:
                     raise AccessError(

@@ -40,8 +40,10 @@ class OutOfScope(AccessError):
 @dataclass(frozen=True, slots=True)
 class Scope:
     """``everything``; ``team`` (``subject`` is a team id: that team and every team under it);
-    ``rep`` (``subject`` is a rep id). ``read_only`` scopes may not import, score, adopt plans or
-    set targets."""
+    ``rep`` (``subject`` is a rep id). A ``read_only`` scope changes nothing; a writable one
+    may set the targets of the reps and teams it reaches (a rep's scope excepted: nobody sets
+    their own target), and only the writable everything-scope may change what concerns the
+    whole organisation (imports, scoring, plans, settings)."""
 
     kind: ScopeKind
     subject: str | None = None
@@ -74,6 +76,12 @@ class Scope:
         writable scope (imports, scoring, plans and targets concern everyone)."""
         return self.is_everything and not self.read_only
 
+    @property
+    def sets_targets(self) -> bool:
+        """Whether this scope may set targets, of the reps and teams it reaches: the writable
+        everything-scope (an admin's) and a writable team scope (a manager's, their subtree)."""
+        return not self.read_only and self.kind != "rep"
+
     def describe(self, locale: str = "en") -> str:
         """What the scope reaches, in ``locale`` (en or zh-CN)."""
         zh = is_chinese(locale)
@@ -87,6 +95,8 @@ class Scope:
                 text = f"销售 {self.subject} 本人" if zh else f"rep {self.subject} alone"
         if self.read_only:
             text += "（只读）" if zh else " (read only)"
+        elif self.kind == "team":
+            text += "（可设定目标）" if zh else " (targets may be set)"
         return text
 
     def require_writes(self, action: str, action_zh: str) -> None:
@@ -97,6 +107,15 @@ class Scope:
                 f"{action} needs write access to everything; this session sees "
                 f"{self.describe('en')}",
                 message_zh=f"{action_zh}需要对全部数据的写权限；当前会话范围：{self.describe('zh')}")
+
+    def require_target_writes(self) -> None:
+        """Raise :class:`AccessError` unless this scope may set targets (:attr:`sets_targets`);
+        whether the rep or team is within reach is the session's check."""
+        if not self.sets_targets:
+            raise AccessError(
+                f"setting a target needs an admin's or a manager's scope; this session sees "
+                f"{self.describe('en')}",
+                message_zh=f"设定目标需要管理员或经理的权限；当前会话范围：{self.describe('zh')}")
 
     def require_everything(self, action: str, action_zh: str) -> None:
         """Raise :class:`AccessError` unless this scope reaches the whole organisation (work

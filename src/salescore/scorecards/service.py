@@ -28,11 +28,11 @@ from pathlib import Path
 
 from salescore.appstore.models import PlanVersion as StoredVersion
 from salescore.appstore.models import Score, SubjectKind
-from salescore.appstore.scores import read_scores, store_scores
+from salescore.appstore.scores import all_plan_versions, read_scores, store_scores
 from salescore.appstore.store import AppStore
 from salescore.core.errors import ConfigError, PeriodError
 from salescore.core.periods import Calendar, Grain, Period
-from salescore.core.scope import AccessError, Scope
+from salescore.core.scope import AccessError, OutOfScope, Scope
 from salescore.core.text import Text
 from salescore.engine.kpis import KpiEngine
 from salescore.engine.warehouse import Warehouse
@@ -166,6 +166,17 @@ class Scorecards:
         """Every stored version of every plan."""
         with self.app.session() as session:
             return plan_versions(session)
+
+    def version_plan(self, name: str, version: int) -> Plan:
+        """The document of version ``version`` of plan ``name``, read as a plan (its lines,
+        targets, ratings); :class:`ConfigError` when there is no such version."""
+        with self.app.session() as session:
+            found = next((v for v in all_plan_versions(session)
+                          if v.plan.name == name and v.version == version), None)
+            if found is None:
+                raise ConfigError(f"there is no version {version} of plan {name!r}",
+                                  message_zh=f"方案 {name!r} 没有第 {version} 版")
+            return self._stored_plan(found)
 
     def _plan_names(self, wanted: str | None) -> list[str]:
         names = sorted({info.plan for info in self.versions() if info.status == "adopted"})
@@ -480,8 +491,14 @@ class Scorecards:
 
     def set_target(self, scope: str, scope_id: str, period: str, kpi: str, value: float, *,
                    actor: str, reason: str) -> TargetChange:
-        """Upsert one target in the warehouse and audit it (``target.set``, before and after)."""
-        self.scope.require_writes("setting a target", "设定目标")
+        """Upsert one target in the warehouse and audit it (``target.set``, before and after).
+        A manager's scope sets only the targets of the reps and teams it reaches
+        (:class:`OutOfScope` for another)."""
+        self.scope.require_target_writes()
+        reach = self.engine.runner.reach
+        if not (reach.has_rep(scope_id) if scope == "rep" else reach.has_team(scope_id)):
+            raise OutOfScope(f"there is no {scope} {scope_id} within {self.scope.describe('en')}",
+                             message_zh=f"{self.scope.describe('zh')}内没有 {scope_id}")
         return set_target(self.warehouse, self.app, catalog=self.engine.catalog,
                           calendar=self.calendar, scope=scope, scope_id=scope_id,
                           period=period, kpi=kpi, value=value, actor=actor, reason=reason)

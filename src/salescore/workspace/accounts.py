@@ -586,10 +586,11 @@ class Accounts:
 
     # -- the audit log (admins) ------------------------------------------------------------
     def audit(self, actor: Principal, *, limit: int = 50, before_id: int | None = None,
-              entity: str | None = None) -> list[AuditInfo]:
-        """The newest audit rows (of ``entity``: ``user``, ``api_token``, ``plan``, …), newest
-        first; pass the last ``entry_id`` seen as ``before_id`` for the next page."""
+              entity: str | None = None, actor_name: str | None = None) -> list[AuditInfo]:
+        """The newest audit rows (of ``entity``: ``user``, ``api_token``, ``plan``, …; by
+        ``actor_name``), newest first; pass the last ``entry_id`` seen as ``before_id`` for the
+        next page."""
         _require_admin(actor, "reading the audit log", "查看审计日志")
         with self._store.session() as session:
             return [_audit_info(entry) for entry in audit_log.audit_entries(
-                session, limit=limit, before_id=before_id, entity=entity)]
+                session, limit=limit, before_id=before_id, entity=entity, actor=actor_name)]

@@ -49,6 +49,7 @@ from salescore.scorecards import (
     WhatIf,
 )
 from salescore.semantic.catalog import Catalog
+from salescore.semantic.plan import Plan
 from salescore.workspace.settings import apply_setting, setting_values
 
 if TYPE_CHECKING:
@@ -288,6 +289,11 @@ class Session:
     def plans(self) -> list[PlanVersionInfo]:
         """Every stored version of every scorecard plan."""
         return self.scorecards.versions()
+
+    def plan_version(self, name: str, version: int) -> Plan:
+        """Version ``version`` of plan ``name`` as a plan: its lines, targets and ratings (the
+        documents are the organisation's, read by every role, as :meth:`plans`)."""
+        return self.scorecards.version_plan(name, version)
 
     def score(self, period: str, plan: str | None = None, *, store: bool = True) -> ScoreRun:
         """Score every adopted plan (or ``plan``) for ``period``; see :meth:`Scorecards.score`."""

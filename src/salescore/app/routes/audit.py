@@ -19,6 +19,8 @@ def audit(state: StateDep, principal: PrincipalDep,
           entity: Annotated[str | None, Query(max_length=64,
                                               description="user, api_token, plan, target…")]
           = None,
+          actor: Annotated[str | None, Query(max_length=64, description="who made the change")]
+          = None,
           limit: LimitQuery = 50, cursor: CursorQuery = None) -> Page[AuditOut]:
     before = decode_cursor(cursor, "audit") if cursor else None
     if before is not None and not isinstance(before, int):
@@ -26,7 +28,7 @@ def audit(state: StateDep, principal: PrincipalDep,
     # One more than asked for tells whether there is a next page.
     rows = state.accounts.audit(principal, limit=limit + 1,
                                 before_id=before if isinstance(before, int) else None,
-                                entity=entity)
+                                entity=entity, actor_name=actor)
     page = rows[:limit]
     next_cursor = encode_cursor("audit", page[-1].entry_id) if len(rows) > limit else None
     return Page[AuditOut](items=[AuditOut(

@@ -60,6 +60,26 @@
                              } } }];
       return o;
     },
+    // {rows, cols, cells: [[x, y, count]], name, xname, yname}: counts from row to column
+    matrix: function (d) {
+      var o = base();
+      var top = Math.max.apply(null, d.cells.map(function (c) { return c[2]; }).concat([1]));
+      o.tooltip = Object.assign({ trigger: "item", formatter: function (p) {
+        return d.rows[p.value[1]] + " → " + d.cols[p.value[0]] + ": " + p.value[2];
+      } }, tooltip);
+      o.grid = { left: 36, right: 8, top: 44, bottom: 44, containLabel: true };
+      o.xAxis = { type: "category", data: d.cols, name: d.xname, nameLocation: "middle",
+                  nameGap: 26, position: "top" };
+      o.yAxis = { type: "category", data: d.rows, inverse: true, name: d.yname,
+                  nameLocation: "middle", nameGap: 26, nameRotate: 90 };
+      o.visualMap = { min: 0, max: top, calculable: false, orient: "horizontal",
+                      left: "center", bottom: 0, itemHeight: 120, precision: 0,
+                      inRange: { color: dark() ? ["#21262d", "#6ea8fe"]
+                                                : ["#f0f3f7", "#1a5fd0"] } };
+      o.series = [{ name: d.name, type: "heatmap", data: d.cells,
+                    label: { show: true, fontSize: 12 } }];
+      return o;
+    },
     // {bins, counts, name}
     histogram: function (d) {
       return Object.assign(base(), {
