@@ -13,6 +13,8 @@ salescore.core.scope.AccessError: there is no rep 'R1' to scope to
 
 from __future__ import annotations
 
+from salescore.analytics.needs_action import KINDS as ACTION_KINDS
+from salescore.analytics.needs_action import ActionItem, ActionKind, NeedsAction
 from salescore.engine.explain import Explanation as KpiExplanation
 from salescore.engine.kpis import KpiResult
 from salescore.engine.runner import Reach
@@ -81,6 +83,7 @@ from salescore.workspace.workspace import (
 )
 
 __all__ = [
+    "ACTION_KINDS",
     "APP_DB_ENV",
     "DEFAULT_HOME",
     "EXPORT_FORMATS",
@@ -92,6 +95,8 @@ __all__ = [
     "UNSET",
     "WAREHOUSE_ENV",
     "AccountNotFound",
+    "ActionItem",
+    "ActionKind",
     "Accounts",
     "AuditInfo",
     "Catalog",
@@ -106,6 +111,7 @@ __all__ = [
     "KpiResult",
     "LineExplanation",
     "Locations",
+    "NeedsAction",
     "LoginFailed",
     "LoginThrottled",
     "Organisation",

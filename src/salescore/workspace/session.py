@@ -24,6 +24,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from salescore.analytics import needs_action as na
+from salescore.analytics.needs_action import NeedsAction
 from salescore.appstore.audit import last_change, record_audit
 from salescore.appstore.imports import import_runs
 from salescore.appstore.models import ImportRun, Score
@@ -586,6 +588,68 @@ class Session:
             with ws._app.session() as session:
                 session.add(StoredQualityReport(report=report.to_dict()))
         return report
+
+    # -- the records that need action (issue 10) -------------------------------------------
+    def data_last_day(self) -> date | None:
+        """The organisation's last day of data: the local day of the latest activity, stage
+        change, survey, order or opportunity created or closed (``None`` when there is none).
+        Read over the whole organisation, since it is one day and no record: every caller's
+        "as of" is then the same day."""
+        whole = Runner(self.workspace._warehouse.backend, Scope.everything())
+        when = whole.rows(na.last_event())[0]["last_at"]
+        return None if when is None else self.workspace.settings.calendar.local_date(when)
+
+    def needs_action(self, today: date, *, period: str | None = None,
+                     team_id: str | None = None, rep_id: str | None = None) -> NeedsAction:
+        """The records that need action within the scope (of team ``team_id`` with its
+        subtree, or of rep ``rep_id``, alone, when given; :class:`OutOfScope` when the scope
+        does not reach them), as :mod:`salescore.analytics.needs_action` defines them.
+
+        As of ``today`` (the organisation's local day), or of the data's last day
+        (:meth:`data_last_day`) when the data ends earlier: a demo or an import that runs to
+        yesterday would otherwise make every deal a day quieter than it is. Surveys are those
+        of ``period`` (default: the month of the day). The usual stay in a stage is the rep's
+        team's, so a rep's session reads it with their team's reach: what comes back of it is
+        one median per stage, never a colleague's record."""
+        last = self.data_last_day()
+        as_of = min(today, last) if last is not None else today
+        calendar = self.workspace.settings.calendar
+        shown = calendar.parse(period) if period else calendar.period_of(as_of, Grain.MONTH)
+        zone = calendar.zone
+        members: list[str] | None = None
+        if rep_id is not None:
+            self.require_rep(rep_id)
+            members = [rep_id]
+        elif team_id is not None:
+            self.require_team(team_id)
+            teams = self.runner.rows(unbound("teams").select("team_id", "parent_team_id"))
+            tree, todo = set(), [team_id]
+            while todo:
+                current = todo.pop()
+                if current not in tree:
+                    tree.add(current)
+                    todo += [t["team_id"] for t in teams if t["parent_team_id"] == current]
+            members = [r["rep_id"] for r in self.reps() if r["team_id"] in tree]
+
+        def mine(expr: Any, column: str) -> Any:
+            return expr if members is None else expr.filter(expr[column].isin(members))
+
+        if self.scope.kind == "rep":  # the usual of the rep's team: its medians alone
+            teams_of = sorted(self.reach.teams or ())
+            usual_rows = Runner(self.workspace._warehouse.backend, Scope.team(teams_of[0])).run(
+                na.stage_usual(as_of, zone)) if teams_of else na.USUAL_SCHEMA.empty_table()
+        else:
+            usual_rows = self.runner.run(na.stage_usual(as_of, zone))
+        quiet = self.runner.rows(mine(na.no_activity(as_of, zone), "owner_rep_id"))
+        stuck = self.runner.rows(mine(na.stuck_deals(as_of, zone, na.usual_table(usual_rows)),
+                                      "owner_rep_id"))
+        low = self.runner.rows(mine(na.low_surveys(as_of, zone, shown.start, shown.end),
+                                    "rep_id"))
+        return na.NeedsAction(
+            as_of=as_of, period=str(shown), first=shown.start, last=shown.end,
+            no_activity=tuple(na.ActionItem.of("no_activity", r) for r in quiet),
+            stuck=tuple(na.ActionItem.of("stuck", r) for r in stuck),
+            low_surveys=tuple(na.ActionItem.of("low_survey", r) for r in low))
 
 
 def _mapping_spec(mapping: MappingSpec | Path | str | None, preset: str | None
