@@ -7,6 +7,7 @@ from salescore.app.routes import (
     imports,
     kpis,
     me,
+    needs_action,
     org,
     plans,
     quality,
@@ -16,6 +17,7 @@ from salescore.app.routes import (
 )
 
 API_ROUTERS = (me.router, kpis.router, scores.router, plans.router, targets.router,
-               org.router, quality.router, imports.router, users.router, audit.router)
+               org.router, quality.router, imports.router, users.router, audit.router,
+               needs_action.router)
 
 __all__ = ["API_ROUTERS"]
