@@ -205,7 +205,7 @@ def test_the_distribution_panel(site: Site) -> None:
     data = re.search(r'<script type="application/json" id="ratings-data">(.*?)</script>', html)
     assert data is not None
     # every rep of N and NX scored 0 in 2025-Q2 (nothing won): three B ratings
-    assert json.loads(data.group(1)) == {"categories": ["B"],
+    assert json.loads(data.group(1)) == {"categories": ["B"], "integer": True,
                                          "series": [{"name": "Reps", "data": [3]}]}
     assert 'id="show-rating" href="/team?team=N&amp;plan=tiny&amp;period=2025-Q2&amp;' \
         'show=rating#distribution"' in html and 'aria-current="true">Rating' in html

@@ -220,7 +220,7 @@ def team_view(session: Session, locale: str, words: Callable[..., str], today: d
         "heatmap": {"reps": [r.name for r in leaders], "kpis": [label for _, label in kpis],
                     "cells": cells_json, "name": words("Attainment")},
         "distribution": {"bins": bins, "counts": counts, "name": words("Reps")},
-        "ratings": {"categories": [r for r, _ in ratings],
+        "ratings": {"categories": [r for r, _ in ratings], "integer": True,
                     "series": [{"name": words("Reps"), "data": [n for _, n in ratings]}]},
         "trend": {"periods": trend_periods, "series": trend_series},
         "contribution": {

@@ -91,13 +91,14 @@
       }) }];
       return o;
     },
-    // {categories, series: [{name, data}], percent}: vertical bars per category
+    // {categories, series: [{name, data}], percent, integer}: vertical bars per category
     bars: function (d) {
       return Object.assign(base(), {
         legend: d.series.length > 1 ? { top: 0 } : undefined,
         xAxis: { type: "category", data: d.categories,
                  axisLabel: { interval: 0, rotate: d.categories.length > 5 ? 30 : 0 } },
-        yAxis: { type: "value", axisLabel: d.percent ? { formatter: "{value}%" } : {} },
+        yAxis: { type: "value", minInterval: d.integer ? 1 : 0,
+                 axisLabel: d.percent ? { formatter: "{value}%" } : {} },
         series: d.series.map(function (s) {
           return { name: s.name, type: "bar", data: s.data };
         })
