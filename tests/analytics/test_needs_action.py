@@ -122,3 +122,11 @@ def test_surveys_of_another_period(ws: Workspace) -> None:
     may = ws.owner().needs_action(AS_OF, period="2025-05")
     assert [i.record_id for i in may.low_surveys] == ["v5"]
     assert may.low_surveys[0].days == 30
+
+
+def test_the_first_of_each_kind_and_how_many_in_all(ws: Workspace) -> None:
+    found = ws.owner().needs_action(AS_OF, limit=1)
+    assert ids(found) == (["o4"], ["o4"], ["v3"])
+    assert found.counts() == {"no_activity": 4, "stuck": 2, "low_survey": 4}
+    assert ws.session(Scope.rep("x1")).needs_action(AS_OF, limit=3).counts() == {
+        "no_activity": 1, "stuck": 0, "low_survey": 1}

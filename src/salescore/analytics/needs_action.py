@@ -19,9 +19,11 @@ scoped runner, so each caller sees only the records of their scope. Days are who
   The stage was entered at its ``stage_changes`` row (its creation when it has none).
   The usual (:func:`stage_usual`) is the median length, in whole local days, of the finished
   stays in that stage of the team's opportunities (those whose owner's ``team_id`` is the team,
-  sub-teams apart): a stay runs from entering the stage to entering the next one (the next
-  ``entered_at`` of the same opportunity), or to the close when it was the last stage of a
-  won or lost deal; stays still running, or ending after ``as_of``, are left out. A stage with
+  sub-teams apart) that began in the :data:`HISTORY_DAYS` local days up to ``as_of``: a stay
+  runs from entering the stage to entering the next one (the next ``entered_at`` of the same
+  opportunity), or to the close when it was the last stage of a won or lost deal; stays still
+  running, or ending after ``as_of``, are left out. A median flags about half of what stays
+  longer than it, by design: the list shows the longest over first. A stage with
   fewer than :data:`MIN_STAYS` finished stays in a team has no usual, and its deals are never
   listed as stuck (too little history to call anything unusual).
 - **Low satisfaction** (:func:`low_surveys`): surveys answered in ``first .. last`` (local
@@ -37,7 +39,7 @@ scoped runner, so each caller sees only the records of their scope. Days are who
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Literal, assert_never
 from zoneinfo import ZoneInfo
@@ -50,9 +52,9 @@ from salescore.compile.memtables import named_memtable
 from salescore.compile.schema import unbound
 from salescore.compile.timezone import local_day
 
-__all__ = ["KINDS", "LOW_CSAT", "MIN_STAYS", "QUIET_DAYS", "USUAL_SCHEMA", "ActionItem",
-           "ActionKind", "NeedsAction", "last_event", "low_surveys", "no_activity", "stage_usual",
-           "stuck_deals", "usual_table"]
+__all__ = ["HISTORY_DAYS", "KINDS", "LOW_CSAT", "MIN_STAYS", "QUIET_DAYS", "USUAL_SCHEMA",
+           "ActionItem", "ActionKind", "NeedsAction", "last_event",
+           "first", "low_surveys", "no_activity", "stage_usual", "stuck_deals", "usual_table"]
 
 ActionKind = Literal["no_activity", "stuck", "low_survey"]
 KINDS: tuple[ActionKind, ...] = ("no_activity", "stuck", "low_survey")
@@ -64,7 +66,8 @@ MIN_STAYS = 5
 """The finished stays of a stage a team needs before its median is its usual."""
 LOW_CSAT = 3
 """A survey whose satisfaction score is below this needs action."""
-HISTORY_YEARS = 3  # how far back the time zone's offsets are worked out exactly
+HISTORY_DAYS = 365
+"""The usual is the median of the stays that began in this many days up to the day."""
 
 USUAL_SCHEMA = pa.schema([("team_id", pa.string()), ("stage", pa.string()),
                           ("usual_days", pa.float64()), ("stays", pa.int64())])
@@ -84,8 +87,25 @@ def last_event() -> ir.Table:
     return ibis.union(*parts).aggregate(last_at=ibis._.at.max())
 
 
+def _named(listed: ir.Table) -> ir.Table:
+    """``listed`` with its customer's name (``customer_name``, after ``customer_id``), joined
+    last, to the records listed alone: a scoped customers table is costly to join early."""
+    customers = unbound("customers").select(c_id="customer_id", customer_name="name")
+    joined = listed.left_join(customers, listed.customer_id == customers.c_id)
+    columns = list(listed.columns)
+    columns.insert(columns.index("customer_id") + 1, "customer_name")
+    return joined.select(*columns)
+
+
+def _midnight(day: date, zone: ZoneInfo) -> ir.TimestampScalar:
+    """The naive-UTC instant at which local ``day`` begins: comparing raw times against it
+    spares turning every row's time into a local day."""
+    start = datetime.combine(day, time.min, zone).astimezone(UTC).replace(tzinfo=None)
+    return ibis.literal(start, type="timestamp")
+
+
 def _day(ts: ir.TimestampValue, zone: ZoneInfo, as_of: date) -> ir.DateValue:
-    return local_day(ts, zone, as_of - timedelta(days=365 * HISTORY_YEARS), as_of)
+    return local_day(ts, zone, as_of - timedelta(days=HISTORY_DAYS + 31), as_of)
 
 
 def _days(as_of: date, day: ir.DateValue) -> ir.IntegerValue:
@@ -94,18 +114,15 @@ def _days(as_of: date, day: ir.DateValue) -> ir.IntegerValue:
 
 
 def _open_deals(as_of: date, zone: ZoneInfo) -> ir.Table:
-    """Open opportunities that existed on ``as_of``, with their customer's and owner's names
-    and the owner's team."""
+    """Open opportunities that existed on ``as_of``, with their owner's name and team."""
     opp = unbound("opportunities")
-    opp = opp.filter(opp.status == "open", _day(opp.created_at, zone, as_of) <= as_of)
-    customers = unbound("customers").select(c_id="customer_id", customer_name="name")
+    opp = opp.filter(opp.status == "open",
+                     opp.created_at < _midnight(as_of + timedelta(days=1), zone))
     reps = unbound("reps").select(r_id="rep_id", rep_name="name", team_id="team_id")
-    joined = opp.left_join(customers, opp.customer_id == customers.c_id) \
-        .left_join(reps, opp.owner_rep_id == reps.r_id)
+    joined = opp.left_join(reps, opp.owner_rep_id == reps.r_id)
     return joined.select(
-        "opportunity_id", "customer_id", "customer_name", "owner_rep_id", "rep_name",
-        "team_id", "amount", "currency", "stage", "created_at",
-        created_day=_day(joined.created_at, zone, as_of))
+        "opportunity_id", "customer_id", "owner_rep_id", "rep_name", "team_id", "amount",
+        "currency", "stage", "created_at")
 
 
 def no_activity(as_of: date, zone: ZoneInfo, *, days: int = QUIET_DAYS) -> ir.Table:
@@ -113,37 +130,40 @@ def no_activity(as_of: date, zone: ZoneInfo, *, days: int = QUIET_DAYS) -> ir.Ta
     module's text for what a touch is), longest quiet first: their id, customer, owner, amount,
     stage, ``last_touch`` (the day, creation included) and ``days`` since it."""
     deals = _open_deals(as_of, zone)
+    end = _midnight(as_of + timedelta(days=1), zone)
     acts = unbound("activities")
-    acts = acts.mutate(day=_day(acts.occurred_at, zone, as_of))
-    acts = acts.filter(acts.day <= as_of)
-    on_deal = acts.filter(acts.opportunity_id.notnull()).select(
-        t_opp="opportunity_id", t_rep="rep_id", t_day="day")
-    opps = unbound("opportunities").select(
-        c_opp="opportunity_id", c_customer="customer_id", c_rep="owner_rep_id")
+    acts = acts.filter(acts.occurred_at < end)
+    owners = deals.select(o_id="opportunity_id", o_rep="owner_rep_id", o_customer="customer_id")
+    on_deal = acts.join(owners, (acts.opportunity_id == owners.o_id)
+                        & (acts.rep_id == owners.o_rep)).select(t_opp="o_id", t_at="occurred_at")
     general = acts.filter(acts.opportunity_id.isnull(), acts.customer_id.notnull())
-    on_customer = general.join(opps, (general.customer_id == opps.c_customer)
-                               & (general.rep_id == opps.c_rep)) \
-        .select(t_opp="c_opp", t_rep="rep_id", t_day="day")
-    kinds = {"t_opp": "string", "t_rep": "string", "t_day": "date"}
+    on_customer = general.join(owners, (general.customer_id == owners.o_customer)
+                               & (general.rep_id == owners.o_rep)) \
+        .select(t_opp="o_id", t_at="occurred_at")
+    kinds = {"t_opp": "string", "t_at": "timestamp"}
     touches = on_deal.cast(kinds).union(on_customer.cast(kinds))
-    owners = unbound("opportunities").select(o_id="opportunity_id", o_rep="owner_rep_id")
-    own = touches.join(owners, (touches.t_opp == owners.o_id) & (touches.t_rep == owners.o_rep))
-    last = own.group_by("t_opp").aggregate(last_activity=own.t_day.max())
+    last = touches.group_by("t_opp").aggregate(last_at=touches.t_at.max())
     joined = deals.left_join(last, deals.opportunity_id == last.t_opp)
-    quiet_since = ibis.coalesce(joined.last_activity, joined.created_day)
-    out = joined.select(
-        "opportunity_id", "customer_id", "customer_name", "owner_rep_id", "rep_name", "amount",
-        "currency", "stage", "last_activity", last_touch=quiet_since,
-        days=_days(as_of, quiet_since))
-    return out.filter(out.days >= days).order_by([ibis.desc("days"), "opportunity_id"])
+    touched = ibis.coalesce(joined.last_at, joined.created_at)
+    quiet = joined.filter(touched < _midnight(as_of - timedelta(days=days - 1), zone))
+    last_touch = _day(ibis.coalesce(quiet.last_at, quiet.created_at), zone, as_of)
+    out = quiet.select(
+        "opportunity_id", "customer_id", "owner_rep_id", "rep_name", "amount", "currency",
+        "stage", last_activity=_day(quiet.last_at, zone, as_of), last_touch=last_touch,
+        days=_days(as_of, last_touch))
+    return _named(out).order_by([ibis.desc("days"), "opportunity_id"])
 
 
-def stage_usual(as_of: date, zone: ZoneInfo, *, min_stays: int = MIN_STAYS) -> ir.Table:
+def stage_usual(as_of: date, zone: ZoneInfo, *, min_stays: int = MIN_STAYS,
+                history_days: int = HISTORY_DAYS) -> ir.Table:
     """Per team and stage, the usual stay (the median of the finished stays of the team's
-    opportunities, in whole local days, as the module's text says) and the number of stays
-    it is the median of; only stages with at least ``min_stays`` of them. Columns as
-    :data:`USUAL_SCHEMA`."""
+    opportunities that began in the ``history_days`` local days up to ``as_of``, in whole
+    local days, as the module's text says) and the number of stays it is the median of; only
+    stages with at least ``min_stays`` of them. Columns as :data:`USUAL_SCHEMA`."""
     changes = unbound("stage_changes")
+    changes = changes.filter(
+        changes.entered_at >= _midnight(as_of - timedelta(days=history_days - 1), zone),
+        changes.entered_at < _midnight(as_of + timedelta(days=1), zone))
     window = ibis.window(group_by=changes.opportunity_id, order_by=changes.entered_at)
     stays = changes.mutate(next_at=changes.entered_at.lead().over(window))
     opp = unbound("opportunities").select(
@@ -153,15 +173,33 @@ def stage_usual(as_of: date, zone: ZoneInfo, *, min_stays: int = MIN_STAYS) -> i
     joined = joined.join(reps, joined.o_rep == reps.r_id)
     ended = ibis.coalesce(joined.next_at, ibis.cases(
         (joined.o_status.isin(["won", "lost"]), joined.o_closed), else_=ibis.null("timestamp")))
-    done = joined.mutate(
-        start_day=_day(joined.entered_at, zone, as_of),
-        end_day=_day(ended, zone, as_of))
-    done = done.filter(done.end_day.notnull(), done.end_day <= as_of, done.team_id.notnull())
-    done = done.mutate(length=done.end_day.delta(done.start_day, unit="day").cast("int64"))
+    done = joined.mutate(ended=ended)
+    done = done.filter(done.ended.notnull(),
+                       done.ended < _midnight(as_of + timedelta(days=1), zone),
+                       done.team_id.notnull())
+    done = done.mutate(length=_day(done.ended, zone, as_of).delta(
+        _day(done.entered_at, zone, as_of), unit="day").cast("int64"))
     usual = done.group_by(["team_id", "stage"]).aggregate(
         usual_days=done.length.median().cast("float64"), stays=done.length.count())
     usual = usual.filter(usual.stays >= min_stays)
     return usual.select("team_id", "stage", "usual_days", usual.stays.cast("int64"))
+
+
+def first(listed: ir.Table, kind: ActionKind, limit: int) -> ir.Table:
+    """The first ``limit`` records of ``listed`` (the analysis of ``kind``) in its order,
+    each with ``listed_total``, how many there are in all: a page's top of the list and its
+    count in one query."""
+    match kind:
+        case "no_activity":
+            order = [ibis.desc("days"), "opportunity_id"]
+        case "stuck":
+            order = [ibis.desc(ibis._.days - ibis._.usual_days), "opportunity_id"]
+        case "low_survey":
+            order = ["csat", ibis.desc("answered"), "survey_id"]
+        case _:
+            assert_never(kind)
+    counted = listed.mutate(listed_total=ibis._.count().over(ibis.window()))
+    return counted.order_by(order).limit(limit)
 
 
 def usual_table(rows: pa.Table) -> ir.Table:
@@ -177,19 +215,17 @@ def stuck_deals(as_of: date, zone: ZoneInfo, usual: ir.Table) -> ir.Table:
     for that stage in the owner's team, longest over first: their id, customer, owner,
     amount, stage, ``entered`` (the day), ``days`` in the stage and ``usual_days``."""
     deals = _open_deals(as_of, zone)
+    u = usual.select(u_team="team_id", u_stage="stage", usual_days="usual_days")
+    deals = deals.join(u, (deals.team_id == u.u_team) & (deals.stage == u.u_stage))
     changes = unbound("stage_changes").select(s_opp="opportunity_id", s_stage="stage",
                                               s_at="entered_at")
     joined = deals.left_join(changes, (deals.opportunity_id == changes.s_opp)
                              & (deals.stage == changes.s_stage))
-    entered = ibis.coalesce(_day(joined.s_at, zone, as_of), joined.created_day)
+    entered = _day(ibis.coalesce(joined.s_at, joined.created_at), zone, as_of)
     here = joined.select(
-        "opportunity_id", "customer_id", "customer_name", "owner_rep_id", "rep_name",
-        "team_id", "amount", "currency", "stage", entered=entered,
-        days=_days(as_of, entered))
-    u = usual.select(u_team="team_id", u_stage="stage", usual_days="usual_days")
-    out = here.join(u, (here.team_id == u.u_team) & (here.stage == u.u_stage))
-    out = out.select(*[c for c in here.columns if c != "team_id"], "usual_days")
-    out = out.filter(out.days > out.usual_days)
+        "opportunity_id", "customer_id", "owner_rep_id", "rep_name", "amount", "currency",
+        "stage", "usual_days", entered=entered, days=_days(as_of, entered))
+    out = _named(here.filter(here.days > here.usual_days))
     return out.order_by([ibis.desc(out.days - out.usual_days), "opportunity_id"])
 
 
@@ -199,17 +235,16 @@ def low_surveys(as_of: date, zone: ZoneInfo, first: date, last: date, *,
     satisfaction score below ``below``, lowest first: their id, customer, rep rated, csat,
     nps, comment, ``answered`` (the day) and ``days`` since."""
     surveys = unbound("surveys")
+    surveys = surveys.filter(
+        surveys.csat < below, surveys.answered_at >= _midnight(first, zone),
+        surveys.answered_at < _midnight(min(last, as_of) + timedelta(days=1), zone))
     surveys = surveys.mutate(answered=_day(surveys.answered_at, zone, as_of))
-    surveys = surveys.filter(surveys.csat < below, surveys.answered >= first,
-                             surveys.answered <= min(last, as_of))
-    customers = unbound("customers").select(c_id="customer_id", customer_name="name")
     reps = unbound("reps").select(r_id="rep_id", rep_name="name")
-    joined = surveys.left_join(customers, surveys.customer_id == customers.c_id) \
-        .left_join(reps, surveys.rep_id == reps.r_id)
-    out = joined.select("survey_id", "customer_id", "customer_name", "rep_id", "rep_name",
+    joined = surveys.left_join(reps, surveys.rep_id == reps.r_id)
+    out = joined.select("survey_id", "customer_id", "rep_id", "rep_name",
                         "csat", "nps", "comment", "answered",
                         days=_days(as_of, joined.answered))
-    return out.order_by(["csat", ibis.desc("answered"), "survey_id"])
+    return _named(out).order_by(["csat", ibis.desc("answered"), "survey_id"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,7 +294,8 @@ class ActionItem:
 @dataclass(frozen=True, slots=True)
 class NeedsAction:
     """The records that need action as of ``as_of``, surveys of ``period`` (``first`` to
-    ``last``), each kind in the order its analysis gives."""
+    ``last``), each kind in the order its analysis gives: all of them, or the first few of
+    each kind, with how many there are in all (``totals``)."""
 
     as_of: date
     period: str
@@ -268,6 +304,7 @@ class NeedsAction:
     no_activity: tuple[ActionItem, ...]
     stuck: tuple[ActionItem, ...]
     low_surveys: tuple[ActionItem, ...]
+    totals: dict[ActionKind, int] | None = None  # None: every record is listed
 
     def of_kind(self, kind: ActionKind) -> tuple[ActionItem, ...]:
         match kind:
@@ -281,4 +318,7 @@ class NeedsAction:
                 assert_never(kind)
 
     def counts(self) -> dict[ActionKind, int]:
+        """How many records of each kind there are (listed or not)."""
+        if self.totals is not None:
+            return dict(self.totals)
         return {kind: len(self.of_kind(kind)) for kind in KINDS}

@@ -21,7 +21,11 @@ from babel.dates import format_date
 from salescore.app.formatting import MISSING, babel_locale, kpi_value, number
 from salescore.workspace import ACTION_KINDS, ActionItem, ActionKind, NeedsAction, Session
 
-__all__ = ["ActionRow", "ActionSection", "ActionsView", "actions_view", "link", "read_actions"]
+__all__ = ["PAGE_ROWS", "ActionRow", "ActionSection", "ActionsView", "actions_view", "link",
+           "read_actions"]
+
+PAGE_ROWS = 10
+"""The records of each kind a page lists (the most overdue first); the API lists all."""
 
 DRILL_KPI: dict[ActionKind, str] = {"no_activity": "stale_opportunities",
                                     "stuck": "open_pipeline", "low_survey": "csat_avg"}
@@ -57,7 +61,8 @@ class ActionSection:
     kind: ActionKind
     title: str
     explained: str
-    rows: list[ActionRow]
+    rows: list[ActionRow]  # the first PAGE_ROWS
+    total: int  # how many there are in all
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,7 @@ class ActionsView:
 
     @property
     def total(self) -> int:
-        return sum(len(s.rows) for s in self.sections)
+        return sum(s.total for s in self.sections)
 
 
 def _titles(words: Callable[..., str]) -> dict[ActionKind, tuple[str, str]]:
@@ -121,16 +126,19 @@ def actions_view(session: Session, found: NeedsAction, locale: str,
             days=item.days, days_text=words("%(n)s days", n=item.days), detail=detail,
             href=link(item, found))
 
+    totals = found.counts()
     return ActionsView(
         as_of=day(found.as_of), period=found.period,
-        sections=[ActionSection(kind, *titles[kind], [row(i) for i in found.of_kind(kind)])
-                  for kind in ACTION_KINDS])
+        sections=[ActionSection(kind, *titles[kind], [row(i) for i in found.of_kind(kind)],
+                                totals[kind]) for kind in ACTION_KINDS])
 
 
 def read_actions(session: Session, today: date, locale: str, words: Callable[..., str], *,
                  period: str | None = None, team_id: str | None = None,
                  rep_id: str | None = None) -> ActionsView:
     """The records that need action within ``session``'s scope (of ``team_id``'s subtree or
-    of ``rep_id`` where given), as of ``today``, formatted for the page."""
-    found = session.needs_action(today, period=period, team_id=team_id, rep_id=rep_id)
+    of ``rep_id`` where given), as of ``today``, formatted for the page: the first
+    :data:`PAGE_ROWS` of each kind, and how many there are (all of them are in the API)."""
+    found = session.needs_action(today, period=period, team_id=team_id, rep_id=rep_id,
+                                 limit=PAGE_ROWS)
     return actions_view(session, found, locale, words)

@@ -600,10 +600,12 @@ class Session:
         return None if when is None else self.workspace.settings.calendar.local_date(when)
 
     def needs_action(self, today: date, *, period: str | None = None,
-                     team_id: str | None = None, rep_id: str | None = None) -> NeedsAction:
+                     team_id: str | None = None, rep_id: str | None = None,
+                     limit: int | None = None) -> NeedsAction:
         """The records that need action within the scope (of team ``team_id`` with its
         subtree, or of rep ``rep_id``, alone, when given; :class:`OutOfScope` when the scope
-        does not reach them), as :mod:`salescore.analytics.needs_action` defines them.
+        does not reach them), as :mod:`salescore.analytics.needs_action` defines them: all
+        of them, or the first ``limit`` of each kind with the number of each in all.
 
         As of ``today`` (the organisation's local day), or of the data's last day
         (:meth:`data_last_day`) when the data ends earlier: a demo or an import that runs to
@@ -640,16 +642,23 @@ class Session:
                 na.stage_usual(as_of, zone)) if teams_of else na.USUAL_SCHEMA.empty_table()
         else:
             usual_rows = self.runner.run(na.stage_usual(as_of, zone))
-        quiet = self.runner.rows(mine(na.no_activity(as_of, zone), "owner_rep_id"))
-        stuck = self.runner.rows(mine(na.stuck_deals(as_of, zone, na.usual_table(usual_rows)),
-                                      "owner_rep_id"))
-        low = self.runner.rows(mine(na.low_surveys(as_of, zone, shown.start, shown.end),
-                                    "rep_id"))
+        listed = {
+            "no_activity": mine(na.no_activity(as_of, zone), "owner_rep_id"),
+            "stuck": mine(na.stuck_deals(as_of, zone, na.usual_table(usual_rows)),
+                          "owner_rep_id"),
+            "low_survey": mine(na.low_surveys(as_of, zone, shown.start, shown.end), "rep_id")}
+        items: dict[na.ActionKind, tuple[na.ActionItem, ...]] = {}
+        totals: dict[na.ActionKind, int] = {}
+        for kind in na.KINDS:
+            expr = listed[kind] if limit is None else na.first(listed[kind], kind, limit)
+            rows = self.runner.rows(expr)
+            items[kind] = tuple(na.ActionItem.of(kind, r) for r in rows)
+            totals[kind] = int(rows[0]["listed_total"]) if limit is not None and rows \
+                else len(rows)
         return na.NeedsAction(
             as_of=as_of, period=str(shown), first=shown.start, last=shown.end,
-            no_activity=tuple(na.ActionItem.of("no_activity", r) for r in quiet),
-            stuck=tuple(na.ActionItem.of("stuck", r) for r in stuck),
-            low_surveys=tuple(na.ActionItem.of("low_survey", r) for r in low))
+            no_activity=items["no_activity"], stuck=items["stuck"],
+            low_surveys=items["low_survey"], totals=totals)
 
 
 def _mapping_spec(mapping: MappingSpec | Path | str | None, preset: str | None
