@@ -7,7 +7,8 @@ Chromium through Playwright, against uvicorn on loopback, DuckDB), on the organi
   the same after every swap as after the first, the panel's chart is painted, and nothing
   went to the console (no CSP violation: htmx runs with its inline styles and eval off).
 - Home (a rep) and Team (a manager) at 1280 and 375 px, in English and Chinese, with the list:
-  its records, no sideways scroll, the records as cards on a phone; screenshots kept in
+  its records, no sideways scroll, the records as cards on a phone, no serious or critical
+  finding of axe-core; screenshots kept in
   ``tests/app/screenshots/``.
 """
 
@@ -23,6 +24,7 @@ from typing import Any
 import pytest
 import uvicorn
 from tests.app import test_pages_browser as pages
+from tests.app.test_dashboards_browser import _AXE, AXE
 from tests.app.test_needs_action_pages import USERS, build
 from tests.app.test_pages_browser import (
     PASSWORD,
@@ -166,6 +168,7 @@ def test_the_list_on_home_and_team(site: str, browser: Any, shots: Path, journey
     context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
     page = context.new_page()
     seen = _watch(page)
+    page.add_init_script(path=str(AXE))  # through the browser's tools, not the page's CSP
     try:
         _sign_in(page, site, role)
         page.goto(f"{site}{path}")
@@ -182,6 +185,7 @@ def test_the_list_on_home_and_team(site: str, browser: Any, shots: Path, journey
         assert link.get_attribute("href").startswith("/drill?kpi=")
         assert page.evaluate("window.__csp") == []
         assert seen.errors == []
+        assert page.evaluate(_AXE) == []
         page.locator("#needs-action").screenshot(
             path=str(shots / f"actions-{journey}-{viewport}.png"))
         page.screenshot(path=str(shots / f"actions-{journey}-{viewport}-page.png"),
