@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from salescore.app.deps import SessionDep, app_state
 from salescore.app.needs_action_view import link
+from salescore.app.needs_action_view import needs_action as kept_needs_action
 from salescore.app.pagination import CursorQuery, LimitQuery, paginate
 from salescore.app.problems import PROBLEM_RESPONSES
 from salescore.workspace import ACTION_KINDS, ActionKind
@@ -76,8 +77,8 @@ def needs_action(request: Request, session: SessionDep,
                      max_length=64, description="Only this team's, with its subtree")] = None,
                  rep: Short = None, limit: LimitQuery = 100,
                  cursor: CursorQuery = None) -> NeedsActionPage:
-    found = session.needs_action(app_state(request).today(), period=period, team_id=team,
-                                 rep_id=rep)
+    found = kept_needs_action(session, app_state(request).today(), period=period,
+                              team_id=team, rep_id=rep)
     kinds = (kind,) if kind is not None else ACTION_KINDS
     items = [i for k in kinds for i in found.of_kind(k)]
     page, next_cursor = paginate(items, limit=limit, cursor=cursor,
