@@ -120,8 +120,16 @@ def test_a_reps_home_in_chinese(site: Site) -> None:
     status, html = site.page("rep_zh", "/")
     assert status == 200
     assert listed(html) == {"no_activity": ["o6"], "stuck": [], "low_survey": ["v6"]}
-    for text in ("待处理", "14 天无活动", "阶段停滞", "低于 3 分的问卷", "14 天", "暂无记录。"):
+    for text in ("待处理", "14 天无活动", "阶段停滞", "低于 3 分的问卷", "14 天", "暂无记录。",
+                 "¥600.00", "最近接触 2025年6月16日",
+                 "满意度 2 分（满分 5 分），回答于 2025年6月29日"):
         assert text in html, text
+
+
+def test_one_day_is_a_day(site: Site) -> None:
+    html = site.page("manager", "/team", team="NX", period="2025-Q2")[1]
+    row = re.search(r'<tr data-record="v6">(.*?)</tr>', html, re.S)
+    assert row is not None and ">1 day<" in row.group(1)  # answered 06-29, as of 06-30
 
 
 def test_the_team_page_per_role(site: Site) -> None:

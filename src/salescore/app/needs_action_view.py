@@ -156,8 +156,8 @@ def actions_view(session: Session, found: NeedsAction, locale: str,
             amount=MISSING if item.amount is None else kpi_value(
                 float(item.amount), "money", item.currency or currency, locale),
             stage=MISSING if item.stage is None else stages.get(item.stage, item.stage),
-            days=item.days, days_text=words("%(n)s days", n=item.days), detail=detail,
-            href=link(item, found))
+            days=item.days, days_text=words("1 day") if item.days == 1
+            else words("%(n)s days", n=item.days), detail=detail, href=link(item, found))
 
     totals = found.counts()
     return ActionsView(
