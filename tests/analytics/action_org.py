@@ -5,6 +5,7 @@ Time zone UTC; as of 2025-06-30 unless a test says otherwise. Team tree and reps
     N (north): n1, n2
     └── NX: x1
     S (south): s1
+    (no team): z1, who has no records
 
 Open opportunities (owner, customer, stage, entered the stage, amount; touches that count):
 
@@ -84,7 +85,8 @@ TEAMS = [
     {"team_id": "S", "name": "South", "parent_team_id": None},
 ]
 REPS = [{"rep_id": r, "name": name, "team_id": t, "active": True} for r, name, t in [
-    ("n1", "Nina", "N"), ("n2", "Ned", "N"), ("x1", "Xu", "NX"), ("s1", "Sam", "S")]]
+    ("n1", "Nina", "N"), ("n2", "Ned", "N"), ("x1", "Xu", "NX"), ("s1", "Sam", "S"),
+    ("z1", "Zoe", None)]]
 CUSTOMERS = [{"customer_id": c, "name": f"Customer {c}", "owner_rep_id": r,
               "created_at": d(2024, 1, 1)} for c, r in [
     ("c1", "n1"), ("c2", "n1"), ("c3", "n1"), ("c4", "n2"), ("c6", "x1"), ("c8", "s1")]]

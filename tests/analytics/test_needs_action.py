@@ -89,6 +89,7 @@ def test_a_rep_sees_their_own_and_the_teams_usual(ws: Workspace) -> None:
     assert ids(ws.session(Scope.rep("n2")).needs_action(AS_OF)) == (["o4"], ["o4"], ["v3"])
     assert ids(ws.session(Scope.rep("x1")).needs_action(AS_OF)) == (["o6"], [], ["v6"])
     assert ids(ws.session(Scope.rep("s1")).needs_action(AS_OF)) == (["o8"], [], ["v4"])
+    assert ids(ws.session(Scope.rep("z1")).needs_action(AS_OF)) == ([], [], [])  # no team
 
 
 def test_a_manager_sees_their_subtree(ws: Workspace) -> None:

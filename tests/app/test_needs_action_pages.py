@@ -173,6 +173,8 @@ def test_the_api_per_role(site: Site) -> None:
     assert items("admin") == everything
     assert items("manager", team="NX") == [("no_activity", "o6"), ("low_survey", "v6")]
     assert items("manager", kind="stuck") == [("stuck", "o4"), ("stuck", "o1")]
+    assert items("manager", rep="n2") == [("no_activity", "o4"), ("stuck", "o4"),
+                                          ("low_survey", "v3")]
     assert items("rep", period="2025-Q2", kind="low_survey") == [("low_survey", "v5"),
                                                                  ("low_survey", "v1")]
     assert site.api("anonymous")[0] == 401
