@@ -20,6 +20,7 @@ from salescore.app.deps import Caller, app_state, require_csrf
 from salescore.app.filters import THEME_COOKIE, keep, recall
 from salescore.app.formatting import as_of_text
 from salescore.app.my_scorecard import my_scorecard
+from salescore.app.needs_action_view import ActionsView, read_actions
 from salescore.app.pages import render, safe_next, signed_in, to_login, translator
 from salescore.app.problems import CsrfFailed
 from salescore.app.team_page import team_view
@@ -35,6 +36,8 @@ Param = Annotated[str | None, Query(max_length=80)]
 TEAM_KEYS = ("team", "plan", "period")
 COMPANY_KEYS = ("by", "team", "period")
 MANAGING = ("manager", "executive", "admin")
+DISTRIBUTIONS = {"score": "score", "rating": "rating"}
+"""The views of the Team page's distribution panel (``?show=``), by score band or rating."""
 T = TypeVar("T")
 
 
@@ -71,7 +74,7 @@ async def _read(request: Request, caller: Caller, read: Read[T]) -> T | Response
 
 
 async def _dashboard(request: Request, page: str, keys: tuple[str, ...],
-                     read: Read[tuple[Any, str | None]]) -> Response:
+                     read: Read[tuple[Any, ...]]) -> Response:
     """A managing role's page ``page`` (template ``<page>.html``): back to its last filters
     when none are asked, else the view ``read`` gives (with a ``period``, or ``None``) and
     "data as of", the filters asked kept for the next visit."""
@@ -86,27 +89,59 @@ async def _dashboard(request: Request, page: str, keys: tuple[str, ...],
     found = await _read(request, caller, read)
     if isinstance(found, Response):
         return found
-    view, as_of = found
+    view, as_of, *more = found  # more: the page's further sections, by name
     response = render(request, f"{page}.html", caller.principal.locale, caller=caller,
-                      view=view, as_of=as_of, shown_period=view.period if view else None)
+                      view=view, as_of=as_of, shown_period=view.period if view else None,
+                      **(more[0] if more else {}))
     keep(request, response, page, keys)
     return response
 
 
 @router.get("/team", response_class=HTMLResponse)
 async def team_page(request: Request, team: Param = None, plan: Param = None,
-                    period: Param = None) -> Response:
+                    period: Param = None, show: Param = None) -> Response:
     """The team page for a manager (their team and the teams under it), an executive or an
     admin (any team)."""
     today = app_state(request).today()
 
     def read(session: Session, p: Principal, words: Callable[..., str]
-             ) -> tuple[Any, str | None]:
+             ) -> tuple[Any, str | None, dict[str, Any]]:
         view = team_view(session, p.locale, words, today, own_team=p.team_id, team=team,
                          plan=plan, period=period)
-        return view, as_of_text(session, p.locale)
+        actions = read_actions(session, today, p.locale, words,
+                               period=view.period if view else None,
+                               team_id=view.team_id if view else team)
+        return view, as_of_text(session, p.locale), {
+            "actions": actions, "show": DISTRIBUTIONS.get(show or "", "score")}
 
     return await _dashboard(request, "team", TEAM_KEYS, read)
+
+
+@router.get("/team/distribution", response_class=HTMLResponse)
+async def team_distribution(request: Request, team: Param = None, plan: Param = None,
+                            period: Param = None, show: Param = None) -> Response:
+    """The Team page's distribution panel alone (``show``: by score band or by rating), which
+    the page swaps in with htmx; the same panel the page itself renders."""
+    caller = await signed_in(request)
+    if caller is None:
+        return to_login(request)
+    if caller.principal.role not in MANAGING:
+        return _forbidden_page(request, caller)
+    today = app_state(request).today()
+
+    def read(session: Session, p: Principal, words: Callable[..., str]) -> Any:
+        return team_view(session, p.locale, words, today, own_team=p.team_id, team=team,
+                         plan=plan, period=period)
+
+    view = await _read(request, caller, read)
+    if isinstance(view, Response):
+        return view
+    if view is None:
+        return _not_found(request, caller, translator(caller.principal.locale)(
+            "No team score yet: this page fills once a period in which a plan scores this "
+            "team has been scored."))
+    return render(request, "_team_distribution.html", caller.principal.locale, caller=caller,
+                  view=view, show=DISTRIBUTIONS.get(show or "", "score"))
 
 
 @router.get("/company", response_class=HTMLResponse)
@@ -134,19 +169,23 @@ async def rep_page(request: Request, rep_id: str, period: Param = None) -> Respo
     if caller.principal.role not in MANAGING:
         return RedirectResponse("/", status_code=303)
 
+    today = app_state(request).today()
+
     def read(session: Session, p: Principal, words: Callable[..., str]
-             ) -> tuple[Any, str, str | None]:
+             ) -> tuple[Any, str, str | None, ActionsView]:
         card = my_scorecard(session, rep_id, p.locale, period)
         name = next((r["name"] for r in session.reps() if r["rep_id"] == rep_id), rep_id)
-        return card, name or rep_id, as_of_text(session, p.locale)
+        actions = read_actions(session, today, p.locale, words,
+                               period=card.period if card else None, rep_id=rep_id)
+        return card, name or rep_id, as_of_text(session, p.locale), actions
 
     found = await _read(request, caller, read)
     if isinstance(found, Response):
         return found
-    card, name, as_of = found
+    card, name, as_of, actions = found
     return render(request, "my_scorecard.html", caller.principal.locale, caller=caller,
                   card=card, rep_name=name, rep_id=rep_id, as_of=as_of,
-                  shown_period=card.period if card else None)
+                  shown_period=card.period if card else None, actions=actions)
 
 
 @router.post("/preferences")

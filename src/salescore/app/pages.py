@@ -33,6 +33,7 @@ from salescore.app.filters import THEMES, theme_of
 from salescore.app.formatting import as_of_text
 from salescore.app.i18n import catalogue, negotiate, resolve_locale
 from salescore.app.my_scorecard import Scorecard, my_scorecard
+from salescore.app.needs_action_view import ActionsView, read_actions
 from salescore.app.problems import CsrfFailed
 from salescore.core.scope import AccessError
 from salescore.core.text import Text
@@ -260,14 +261,19 @@ async def home(request: Request, period: PeriodParam = None) -> Response:
     state = app_state(request)
     rep_id = p.rep_id
 
-    def build() -> tuple[Scorecard | None, str | None]:
+    today = state.today()
+
+    def build() -> tuple[Scorecard | None, str | None, ActionsView]:
         session = state.workspace.session(scope)
-        return my_scorecard(session, rep_id, p.locale, period), as_of_text(session, p.locale)
+        card = my_scorecard(session, rep_id, p.locale, period)
+        actions = read_actions(session, today, p.locale, translator(p.locale),
+                               period=card.period if card else None, rep_id=rep_id)
+        return card, as_of_text(session, p.locale), actions
 
     async with state.lock:  # one request at a time uses the workspace (see deps.session)
-        card, as_of = await run_in_threadpool(build)
+        card, as_of, actions = await run_in_threadpool(build)
     return render(request, "my_scorecard.html", p.locale, caller=caller, card=card,
-                  as_of=as_of, shown_period=card.period if card else None)
+                  as_of=as_of, shown_period=card.period if card else None, actions=actions)
 
 
 @router.get("/api/v1/docs", response_class=HTMLResponse)

@@ -73,6 +73,7 @@ class TeamView:
     trend_rows: list[tuple[str, list[str]]] = field(default_factory=list)
     trend_teams: list[str] = field(default_factory=list)
     distribution: list[tuple[str, int]] = field(default_factory=list)
+    ratings: list[tuple[str, int]] = field(default_factory=list)  # reps per rating, best first
 
 
 def _subtree(teams: Sequence[Mapping[str, Any]], root: str) -> list[str]:
@@ -197,6 +198,13 @@ def team_view(session: Session, locale: str, words: Callable[..., str], today: d
         counts[min(int(value // BIN_WIDTH), len(counts) - 1)] += 1
     bins = [f"{i * BIN_WIDTH}–{(i + 1) * BIN_WIDTH}" for i in range(len(counts))]
 
+    best: dict[str, tuple[float, int]] = {}  # rating -> (best score in it, reps)
+    for s in now_rows:
+        if s.rating is not None:
+            top_score, n = best.get(s.rating, (float("-inf"), 0))
+            best[s.rating] = (max(top_score, s.score or 0.0), n + 1)
+    ratings = [(r, n) for r, (_, n) in sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))]
+
     trend_periods = list(reversed(stored_periods[index:index + TREND_PERIODS]))
     by_team: dict[str, dict[str, float | None]] = {}
     for s in plan_rows:
@@ -212,6 +220,8 @@ def team_view(session: Session, locale: str, words: Callable[..., str], today: d
         "heatmap": {"reps": [r.name for r in leaders], "kpis": [label for _, label in kpis],
                     "cells": cells_json, "name": words("Attainment")},
         "distribution": {"bins": bins, "counts": counts, "name": words("Reps")},
+        "ratings": {"categories": [r for r, _ in ratings], "integer": True,
+                    "series": [{"name": words("Reps"), "data": [n for _, n in ratings]}]},
         "trend": {"periods": trend_periods, "series": trend_series},
         "contribution": {
             "reps": [r.name for r in leaders],
@@ -235,5 +245,6 @@ def team_view(session: Session, locale: str, words: Callable[..., str], today: d
         else None, leaders=leaders, kpis=kpis, heat=heat,
         median_score=number(median(scores) if scores else None, locale), scored=len(scores),
         charts=charts, trend_rows=trend_rows, trend_teams=[names.get(t, t) for t in trend_teams],
-        distribution=[(b, c) for b, c in zip(bins, counts, strict=True) if c])
+        distribution=[(b, c) for b, c in zip(bins, counts, strict=True) if c],
+        ratings=ratings)
 

@@ -21,6 +21,8 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the same names, for type checkers and the import contracts
+    from salescore.analytics.needs_action import KINDS as ACTION_KINDS
+    from salescore.analytics.needs_action import ActionItem, ActionKind, NeedsAction
     from salescore.engine.explain import Explanation as KpiExplanation
     from salescore.engine.kpis import KpiResult
     from salescore.engine.runner import Reach
@@ -90,6 +92,10 @@ if TYPE_CHECKING:  # the same names, for type checkers and the import contracts
 
 # name -> (module, attribute): where each name above lives, imported when first asked for.
 _WHERE: dict[str, tuple[str, str]] = {
+    "ACTION_KINDS": ("salescore.analytics.needs_action", "KINDS"),
+    "ActionItem": ("salescore.analytics.needs_action", "ActionItem"),
+    "ActionKind": ("salescore.analytics.needs_action", "ActionKind"),
+    "NeedsAction": ("salescore.analytics.needs_action", "NeedsAction"),
     "APP_DB_ENV": ("salescore.workspace.workspace", "APP_DB_ENV"),
     "AccountNotFound": ("salescore.workspace.accounts", "AccountNotFound"),
     "Accounts": ("salescore.workspace.accounts", "Accounts"),
@@ -168,6 +174,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "ACTION_KINDS",
     "APP_DB_ENV",
     "DEFAULT_HOME",
     "EXPORT_FORMATS",
@@ -179,6 +186,8 @@ __all__ = [
     "UNSET",
     "WAREHOUSE_ENV",
     "AccountNotFound",
+    "ActionItem",
+    "ActionKind",
     "Accounts",
     "AuditInfo",
     "Catalog",
@@ -193,6 +202,7 @@ __all__ = [
     "KpiResult",
     "LineExplanation",
     "Locations",
+    "NeedsAction",
     "LoginFailed",
     "LoginThrottled",
     "Organisation",

@@ -53,6 +53,7 @@ from salescore.semantic.plan import Plan
 from salescore.workspace.settings import apply_setting, setting_values
 
 if TYPE_CHECKING:
+    from salescore.analytics.needs_action import NeedsAction
     from salescore.demo import DemoConfig
     from salescore.ingest import ImportOptions, ImportResult, MappingSpec, Progress, QualityReport
     from salescore.ingest.export import ExportFormat
@@ -622,6 +623,7 @@ class Session:
         with self.workspace._app.session() as session:
             newest = newest_quality_report(session)
             return dict(newest.report) if newest is not None else None
+
     # -- analyses: the funnel and the sales cycle (issue 11; workspace/analyses.py) -----------
     def funnel(self, *, period: str, rep: str | None = None, team: str | None = None,
                by: str | None = None) -> Any:
@@ -645,6 +647,81 @@ class Session:
         :class:`~salescore.workspace.analyses.CycleReport`."""
         from salescore.workspace.analyses import cycle_report
         return cycle_report(self, period=period, rep=rep, team=team)
+
+    # -- the records that need action (issue 10) -------------------------------------------
+    def data_last_day(self) -> date | None:
+        """The organisation's last day of data: the local day of the latest activity, stage
+        change, survey, order or opportunity created or closed (``None`` when there is none).
+        Read over the whole organisation, since it is one day and no record: every caller's
+        "as of" is then the same day."""
+        from salescore.analytics import needs_action as na
+
+        whole = Runner(self.workspace._warehouse.backend, Scope.everything())
+        when = whole.rows(na.last_event())[0]["last_at"]
+        return None if when is None else self.workspace.settings.calendar.local_date(when)
+
+    def needs_action(self, today: date, *, period: str | None = None,
+                     team_id: str | None = None, rep_id: str | None = None,
+                     limit: int | None = None) -> NeedsAction:
+        """The records that need action within the scope (of team ``team_id`` with its
+        subtree, or of rep ``rep_id``, alone, when given; :class:`OutOfScope` when the scope
+        does not reach them), as :mod:`salescore.analytics.needs_action` defines them: all
+        of them, or the first ``limit`` of each kind with the number of each in all.
+
+        As of ``today`` (the organisation's local day), or of the data's last day
+        (:meth:`data_last_day`) when the data ends earlier: a demo or an import that runs to
+        yesterday would otherwise make every deal a day quieter than it is. Surveys are those
+        of ``period`` (default: the month of the day). The usual stay in a stage is the rep's
+        team's, so a rep's session reads it with their team's reach: what comes back of it is
+        one median per stage, never a colleague's record."""
+        from salescore.analytics import needs_action as na
+
+        last = self.data_last_day()
+        as_of = min(today, last) if last is not None else today
+        calendar = self.workspace.settings.calendar
+        shown = calendar.parse(period) if period else calendar.period_of(as_of, Grain.MONTH)
+        zone = calendar.zone
+        members: list[str] | None = None
+        if rep_id is not None:
+            self.require_rep(rep_id)
+            members = [rep_id]
+        elif team_id is not None:
+            self.require_team(team_id)
+            teams = self.runner.rows(unbound("teams").select("team_id", "parent_team_id"))
+            tree, todo = set(), [team_id]
+            while todo:
+                current = todo.pop()
+                if current not in tree:
+                    tree.add(current)
+                    todo += [t["team_id"] for t in teams if t["parent_team_id"] == current]
+            members = [r["rep_id"] for r in self.reps() if r["team_id"] in tree]
+
+        def mine(expr: Any, column: str) -> Any:
+            return expr if members is None else expr.filter(expr[column].isin(members))
+
+        if self.scope.kind == "rep":  # the usual of the rep's team: its medians alone
+            teams_of = sorted(self.reach.teams or ())
+            usual_rows = Runner(self.workspace._warehouse.backend, Scope.team(teams_of[0])).run(
+                na.stage_usual(as_of, zone)) if teams_of else na.USUAL_SCHEMA.empty_table()
+        else:
+            usual_rows = self.runner.run(na.stage_usual(as_of, zone))
+        listed = {
+            "no_activity": mine(na.no_activity(as_of, zone), "owner_rep_id"),
+            "stuck": mine(na.stuck_deals(as_of, zone, na.usual_table(usual_rows)),
+                          "owner_rep_id"),
+            "low_survey": mine(na.low_surveys(as_of, zone, shown.start, shown.end), "rep_id")}
+        items: dict[na.ActionKind, tuple[na.ActionItem, ...]] = {}
+        totals: dict[na.ActionKind, int] = {}
+        for kind in na.KINDS:
+            expr = listed[kind] if limit is None else na.first(listed[kind], kind, limit)
+            rows = self.runner.rows(expr)
+            items[kind] = tuple(na.ActionItem.of(kind, r) for r in rows)
+            totals[kind] = int(rows[0]["listed_total"]) if limit is not None and rows \
+                else len(rows)
+        return na.NeedsAction(
+            as_of=as_of, period=str(shown), first=shown.start, last=shown.end,
+            no_activity=items["no_activity"], stuck=items["stuck"],
+            low_surveys=items["low_survey"], totals=totals)
 
 
 def _mapping_spec(mapping: MappingSpec | Path | str | None, preset: str | None
