@@ -41,14 +41,14 @@ DISTRIBUTIONS = {"score": "score", "rating": "rating"}
 T = TypeVar("T")
 
 
-def _not_found(request: Request, caller: Caller, message: str) -> Response:
+def not_found_page(request: Request, caller: Caller, message: str) -> Response:
     return render(request, "not_found.html", caller.principal.locale, status=404,
                   caller=caller, message=message)
 
 
-def _forbidden_page(request: Request, caller: Caller) -> Response:
+def forbidden_page(request: Request, caller: Caller) -> Response:
     words = translator(caller.principal.locale)
-    return _not_found(request, caller, words("This page is not part of what your role sees."))
+    return not_found_page(request, caller, words("This page is not part of what your role sees."))
 
 
 Read = Callable[[Session, Principal, Callable[..., str]], T]
@@ -63,14 +63,14 @@ async def _read(request: Request, caller: Caller, read: Read[T]) -> T | Response
     try:
         scope = p.scope()
     except AccessError as exc:
-        return _not_found(request, caller, exc.localized(p.locale))
+        return not_found_page(request, caller, exc.localized(p.locale))
     words = translator(p.locale)
     try:
         async with state.lock:
             return await run_in_threadpool(
                 lambda: read(state.workspace.session(scope), p, words))
     except OutOfScope as exc:
-        return _not_found(request, caller, exc.localized(p.locale))
+        return not_found_page(request, caller, exc.localized(p.locale))
 
 
 async def _dashboard(request: Request, page: str, keys: tuple[str, ...],
@@ -82,7 +82,7 @@ async def _dashboard(request: Request, page: str, keys: tuple[str, ...],
     if caller is None:
         return to_login(request)
     if caller.principal.role not in MANAGING:
-        return _forbidden_page(request, caller)
+        return forbidden_page(request, caller)
     back = recall(request, page, keys)
     if back is not None:
         return back
@@ -126,7 +126,7 @@ async def team_distribution(request: Request, team: Param = None, plan: Param = 
     if caller is None:
         return to_login(request)
     if caller.principal.role not in MANAGING:
-        return _forbidden_page(request, caller)
+        return forbidden_page(request, caller)
     today = app_state(request).today()
 
     def read(session: Session, p: Principal, words: Callable[..., str]) -> Any:
@@ -137,7 +137,7 @@ async def team_distribution(request: Request, team: Param = None, plan: Param = 
     if isinstance(view, Response):
         return view
     if view is None:
-        return _not_found(request, caller, translator(caller.principal.locale)(
+        return not_found_page(request, caller, translator(caller.principal.locale)(
             "No team score yet: this page fills once a period in which a plan scores this "
             "team has been scored."))
     return render(request, "_team_distribution.html", caller.principal.locale, caller=caller,

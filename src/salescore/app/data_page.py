@@ -27,12 +27,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from salescore.app.dashboards import _forbidden_page
+from salescore.app.dashboards import forbidden_page
 from salescore.app.deps import AppState, Caller, app_state, require_csrf
 from salescore.app.formatting import as_of_text, babel_locale, number, percent
 from salescore.app.pages import render, signed_in, to_login, translator
 from salescore.app.problems import CsrfFailed
-from salescore.app.routes.imports import _clean, _rejects_url, _store
+from salescore.app.routes.imports import rejects_link, store_upload, upload_name
 from salescore.core.errors import SalescoreError
 from salescore.core.scope import AccessError
 from salescore.workspace import TABLE_NAMES, ImportOptions, ImportResult, Session
@@ -246,7 +246,7 @@ def result_view(done: RecordedImport, source: str, locale: str, words: Words) ->
         run_id=done.run_id, table=r.table, source=source, loaded=r.loaded,
         status=_run_status(r.status, words), counts=tuple(counts), problems=problems,
         warnings=tuple(warnings),
-        rejects_href=_rejects_url(done.run_id) if r.rejects_file is not None else None)
+        rejects_href=rejects_link(done.run_id) if r.rejects_file is not None else None)
 
 
 def _run_view(run: ImportRecord, zone: tzinfo, locale: str, words: Words) -> RunView:
@@ -257,7 +257,7 @@ def _run_view(run: ImportRecord, zone: tzinfo, locale: str, words: Words) -> Run
         status=_run_status(run.status, words), failed=run.status != "loaded",
         read=n(run.read_rows), inserted=n(run.inserted), updated=n(run.updated),
         unchanged=n(run.unchanged), rejected=n(run.rejected), message=run.message,
-        rejects_href=_rejects_url(run.id) if run.rejects_file is not None
+        rejects_href=rejects_link(run.id) if run.rejects_file is not None
         and run.rejects_file.is_file() else None)
 
 
@@ -448,7 +448,7 @@ async def _page(request: Request, caller: Caller, state: AppState,
         async with state.lock:
             view = await run_in_threadpool(lambda: build(state.workspace.session(scope)))
     except AccessError:
-        return _forbidden_page(request, caller)
+        return forbidden_page(request, caller)
     if view.error and status == 200:
         status = 422  # the import could not be made: the page says why
     return render(request, "data.html", p.locale, status=status, caller=caller, view=view,
@@ -477,7 +477,7 @@ async def data_page(request: Request) -> Response:
 
 def _upload(value: object) -> FormFile | None:
     """A file field of the form: ``None`` when no file was chosen."""
-    # FastAPI's UploadFile (what the API's _store takes) is Starlette's, re-declared for its
+    # FastAPI's UploadFile (what the API's store_upload takes) is Starlette's, re-declared for its
     # documentation; the form gives Starlette's.
     return cast(FormFile, value) if isinstance(value, UploadFile) and value.filename else None
 
@@ -508,7 +508,7 @@ async def upload(request: Request) -> Response:
         # Refused before anything is written, as the API does: a scope that may not import.
         p.scope().require_writes("importing", "导入")
     except AccessError:
-        return _forbidden_page(request, caller)
+        return forbidden_page(request, caller)
     form = await request.form()
     table = str(form.get("table") or "")
     preset = str(form.get("preset") or "") or None
@@ -536,10 +536,10 @@ async def upload(request: Request) -> Response:
             return view
 
         return await _page(request, caller, state, invalid, status=422)
-    name = _clean(file.filename)
-    stored = await run_in_threadpool(_store, file, state.uploads)
+    name = upload_name(file.filename)
+    stored = await run_in_threadpool(store_upload, file, state.uploads)
     mapping_path = None if mapping is None else \
-        await run_in_threadpool(_store, mapping, state.uploads, ".yaml")
+        await run_in_threadpool(store_upload, mapping, state.uploads, ".yaml")
     rejects = state.workspace.locations.home / "rejects" / f"{table}-{uuid.uuid4().hex}.csv"
 
     def run(session: Session) -> DataView:
@@ -604,7 +604,7 @@ async def recompute_quality(request: Request) -> Response:
             # The same refusal as the page's: only a scope that may import sees the page.
             await run_in_threadpool(lambda: _recompute(state.workspace.session(scope)))
     except AccessError:
-        return _forbidden_page(request, caller)
+        return forbidden_page(request, caller)
     state.cache.clear()
     return RedirectResponse("/data#quality", status_code=303)
 

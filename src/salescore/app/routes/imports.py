@@ -30,7 +30,7 @@ _SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".xlsx", ".xls", ".parquet", ".js
                        ".ndjson", ".jsonl"})
 
 
-def _store(upload: UploadFile, folder: FilePath, default_suffix: str = "") -> FilePath:
+def store_upload(upload: UploadFile, folder: FilePath, default_suffix: str = "") -> FilePath:
     """Write ``upload`` under a generated name in ``folder`` (only its suffix is kept, and only
     a known one, so that the reader can tell the format)."""
     suffix = FilePath(upload.filename or "").suffix.lower()
@@ -43,11 +43,11 @@ def _store(upload: UploadFile, folder: FilePath, default_suffix: str = "") -> Fi
     return target
 
 
-def _rejects_url(run_id: int) -> str:
+def rejects_link(run_id: int) -> str:
     return f"/api/v1/imports/{run_id}/rejects"
 
 
-def _clean(name: str | None) -> str:
+def upload_name(name: str | None) -> str:
     """An uploaded file's name as the import shows it: its last part, printable."""
     base = (name or "upload").replace("\\", "/").rsplit("/", 1)[-1]
     return "".join(ch for ch in base if ch.isprintable())[:200] or "upload"
@@ -81,9 +81,9 @@ def import_upload(
     if mapping is not None and preset:
         raise IngestError("give a mapping file or a preset, not both",
                           message_zh="请只指定映射文件或预设之一")
-    name = _clean(file.filename)
-    stored = _store(file, state.uploads)
-    mapping_path = _store(mapping, state.uploads, ".yaml") if mapping is not None else None
+    name = upload_name(file.filename)
+    stored = store_upload(file, state.uploads)
+    mapping_path = store_upload(mapping, state.uploads, ".yaml") if mapping is not None else None
     rejects = state.workspace.locations.home / "rejects" / f"{table}-{uuid.uuid4().hex}.csv"
     try:
         done = session.import_recorded(table, stored, mapping=mapping_path, preset=preset,
@@ -104,7 +104,7 @@ def import_upload(
         reasons=[RejectReasonOut(column=g["column"], field=g["field"],
                                  reason=g["reason_zh"] if zh else g["reason"],
                                  count=g["count"], rows=g["rows"]) for g in r.reasons()],
-        rejects_url=_rejects_url(done.run_id) if r.rejects_file else None,
+        rejects_url=rejects_link(done.run_id) if r.rejects_file else None,
         unconverted={code or "": n for code, n in r.unconverted},
         warnings=[r.unconverted_warning.get(locale)] if r.unconverted_warning else [])
 
@@ -131,7 +131,7 @@ def import_runs(session: SessionDep,
             actor=run.actor, started_at=run.started_at, finished_at=run.finished_at,
             read_rows=run.read_rows, inserted=run.inserted, updated=run.updated,
             unchanged=run.unchanged, rejected=run.rejected, message=run.message,
-            rejects_url=_rejects_url(run.id) if run.rejects_file is not None
+            rejects_url=rejects_link(run.id) if run.rejects_file is not None
             and run.rejects_file.is_file() else None) for run in page],
         next_cursor=encode_cursor("imports", page[-1].id) if len(runs) > limit else None)
 
