@@ -44,19 +44,21 @@ _CALLER = "_cached_caller"
 
 
 class ResponseCache:
-    """At most ``entries`` answers, each for at most ``seconds`` (0: nothing is kept)."""
+    """At most ``entries`` answers (an API route's JSON, a page's view), each for at most
+    ``seconds`` (0: nothing is kept). What is kept is shared between requests: never changed
+    once put."""
 
     def __init__(self, *, seconds: float, entries: int = 512,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.seconds = seconds
         self.entries = entries
         self._clock = clock
-        self._kept: OrderedDict[Hashable, tuple[float, bytes]] = OrderedDict()
+        self._kept: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
         self._guard = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: Hashable) -> bytes | None:
+    def get(self, key: Hashable) -> Any | None:
         with self._guard:
             found = self._kept.get(key)
             if found is None or self._clock() >= found[0]:
@@ -67,7 +69,7 @@ class ResponseCache:
             self.hits += 1
             return found[1]
 
-    def put(self, key: Hashable, body: bytes) -> None:
+    def put(self, key: Hashable, body: Any) -> None:
         if self.seconds <= 0:
             return
         with self._guard:

@@ -21,7 +21,7 @@ from salescore.app.filters import THEME_COOKIE, keep, recall
 from salescore.app.formatting import as_of_text
 from salescore.app.my_scorecard import my_scorecard
 from salescore.app.needs_action_view import ActionsView, read_actions
-from salescore.app.pages import render, safe_next, signed_in, to_login, translator
+from salescore.app.pages import on_session, render, safe_next, signed_in, to_login, translator
 from salescore.app.problems import CsrfFailed
 from salescore.app.team_page import team_view
 from salescore.core.access import Principal
@@ -55,20 +55,16 @@ Read = Callable[[Session, Principal, Callable[..., str]], T]
 
 
 async def _read(request: Request, caller: Caller, read: Read[T]) -> T | Response:
-    """``read(session, principal, words)`` on the caller's session, one request at a time
-    (see ``deps.session``), in their language; the not-found page when their account reaches
-    nothing or ``read`` asks for something out of their reach."""
+    """``read(session, principal, words)`` on the caller's session (:func:`on_session`, its
+    view kept); the not-found page when their account reaches nothing or ``read`` asks for
+    something out of their reach."""
     p = caller.principal
-    state = app_state(request)
     try:
-        scope = p.scope()
+        p.scope()
     except AccessError as exc:
         return not_found_page(request, caller, exc.localized(p.locale))
-    words = translator(p.locale)
     try:
-        async with state.lock:
-            return await run_in_threadpool(
-                lambda: read(state.workspace.session(scope), p, words))
+        return await on_session(request, caller, read, keep=True)
     except OutOfScope as exc:
         return not_found_page(request, caller, exc.localized(p.locale))
 

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
-from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
 
-from salescore.app.deps import Caller, app_state, authenticate
+from salescore.app.deps import Caller
 from salescore.app.drill import KNOWN_PARAMS, DrillQuery, drill
 from salescore.app.explorer import (
     DEFAULT_KPI,
@@ -29,7 +27,7 @@ from salescore.app.explorer import (
     to_csv,
     to_xlsx,
 )
-from salescore.app.pages import render
+from salescore.app.pages import on_session, render, signed_in, to_login
 from salescore.app.problems import status_of
 from salescore.core.errors import SalescoreError
 from salescore.workspace import Session
@@ -44,22 +42,9 @@ MAX_FILTERS = 12
 T = TypeVar("T")
 
 
-async def _signed_in(request: Request) -> Caller | None:
-    caller = await authenticate(request)
-    return caller if caller is not None and caller.web is not None else None
-
-
-def _to_login(request: Request) -> RedirectResponse:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
-
-
 async def _in_session(request: Request, caller: Caller, work: Callable[[Session], T]) -> T:
-    """``work`` on the caller's session, one request at a time (see ``deps.session``)."""
-    state = app_state(request)
-    scope = caller.principal.scope()
-    async with state.lock:
-        return await run_in_threadpool(lambda: work(state.workspace.session(scope)))
+    """``work`` on the caller's session, its view kept (:func:`on_session`)."""
+    return await on_session(request, caller, lambda session, _p, _w: work(session), keep=True)
 
 
 def _explorer_query(session: Session, kpi: str | None, by: str | None, period: str | None,
@@ -72,9 +57,9 @@ def _explorer_query(session: Session, kpi: str | None, by: str | None, period: s
 
 async def _explore(request: Request, fmt: str, kpi: str | None, by: str | None,
                    period: str | None, grain: str | None, breakdown: str | None) -> Response:
-    caller = await _signed_in(request)
+    caller = await signed_in(request)
     if caller is None:
-        return _to_login(request)
+        return to_login(request)
     locale = caller.principal.locale
 
     def work(session: Session) -> dict[str, Any]:
@@ -144,9 +129,9 @@ async def drill_page(request: Request, kpi: Annotated[str, Query(min_length=1, m
                      by: Short = None, stage: Short = None, part: Short = None,
                      page: Short = None) -> Response:
     """The records behind one figure (:mod:`salescore.app.drill`)."""
-    caller = await _signed_in(request)
+    caller = await signed_in(request)
     if caller is None:
-        return _to_login(request)
+        return to_login(request)
     locale = caller.principal.locale
     filters = tuple((k, v[:100]) for k, v in request.query_params.multi_items()
                     if k not in KNOWN_PARAMS and k != "lang")[:MAX_FILTERS]

@@ -24,12 +24,11 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from salescore.app.deps import Caller, app_state
 from salescore.app.filters import PeriodChoice, keep, recall, relative_choices, resolve_period
 from salescore.app.formatting import MISSING, as_of_text, kpi_value, number, percent
-from salescore.app.pages import render, signed_in, to_login, translator
+from salescore.app.pages import on_session, render, signed_in, to_login
 from salescore.app.problems import status_of
 from salescore.core.access import Principal
 from salescore.core.errors import SalescoreError
@@ -337,16 +336,11 @@ def deals_view(session: Session, principal: Principal, words: Callable[..., str]
 
 async def _read(request: Request, caller: Caller,
                 read: Callable[[Session, Principal, Callable[..., str]], T]) -> T | Response:
-    """``read`` on the caller's session, one request at a time, in their language; the
-    not-found page for what lies out of their reach."""
+    """``read`` on the caller's session, its view kept (:func:`on_session`); the not-found
+    page for what lies out of their reach."""
     p = caller.principal
-    state = app_state(request)
-    words = translator(p.locale)
     try:
-        scope = p.scope()
-        async with state.lock:
-            return await run_in_threadpool(
-                lambda: read(state.workspace.session(scope), p, words))
+        return await on_session(request, caller, read, keep=True)
     except SalescoreError as exc:  # out of reach (404), a period that is none (422), ...
         return render(request, "not_found.html", p.locale, status=status_of(exc), caller=caller,
                       message=exc.localized(p.locale))

@@ -11,9 +11,9 @@ browser's.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from importlib.resources import files
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar, cast
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
@@ -35,8 +35,10 @@ from salescore.app.i18n import catalogue, negotiate, resolve_locale
 from salescore.app.my_scorecard import Scorecard, my_scorecard
 from salescore.app.needs_action_view import ActionsView, read_actions
 from salescore.app.problems import CsrfFailed
+from salescore.core.access import Principal
 from salescore.core.scope import AccessError
 from salescore.core.text import Text
+from salescore.workspace import Session
 from salescore.workspace.accounts import LoginFailed, LoginThrottled, UserError, WebLogin
 
 __all__ = ["LOGIN_CSRF_COOKIE", "render", "router", "safe_next", "signed_in", "templates",
@@ -103,7 +105,9 @@ def safe_next(target: str | None) -> str:
 
 
 def to_login(request: Request) -> RedirectResponse:
-    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+    """To the log-in page, and back to this page with its filters once signed in."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
 
 
 def _login_page(request: Request, state: AppState, locale: str, *, status: int = 200,
@@ -176,6 +180,39 @@ async def log_out(request: Request) -> Response:
 async def signed_in(request: Request) -> Caller | None:
     caller = await authenticate(request)
     return caller if caller is not None and caller.web is not None else None
+
+
+Words = Callable[..., str]
+T = TypeVar("T")
+
+
+async def on_session(request: Request, caller: Caller,
+                     read: Callable[[Session, Principal, Words], T], *, keep: bool = False
+                     ) -> T:
+    """``read(session, principal, words)`` on the caller's session, in their language, one
+    request at a time (the workspace's lock, as ``deps.session`` takes it).
+
+    With ``keep`` (a page's view that depends only on the caller's scope, language, today,
+    the path and the query), what ``read`` returns is kept in the app's cache like an API
+    answer (:mod:`salescore.app.cache`): the next visit with the same question is given it
+    without the workspace, until anything changes through this server or the cache's time
+    runs out. :class:`AccessError` when the caller's account reaches nothing."""
+    state = app_state(request)
+    p = caller.principal
+    scope = p.scope()
+    key: Hashable | None = None
+    if keep:
+        key = ("page", scope, p.locale, state.today(), request.url.path,
+               tuple(sorted(request.query_params.multi_items())))
+        kept = state.cache.get(key)
+        if kept is not None:
+            return cast(T, kept)
+    words = translator(p.locale)
+    async with state.lock:
+        value = await run_in_threadpool(lambda: read(state.workspace.session(scope), p, words))
+    if key is not None:
+        state.cache.put(key, value)
+    return value
 
 
 @router.get("/account/password", response_class=HTMLResponse)
@@ -263,15 +300,14 @@ async def home(request: Request, period: PeriodParam = None) -> Response:
 
     today = state.today()
 
-    def build() -> tuple[Scorecard | None, str | None, ActionsView]:
-        session = state.workspace.session(scope)
+    def read(session: Session, p: Principal, words: Words
+             ) -> tuple[Scorecard | None, str | None, ActionsView]:
         card = my_scorecard(session, rep_id, p.locale, period)
-        actions = read_actions(session, today, p.locale, translator(p.locale),
+        actions = read_actions(session, today, p.locale, words,
                                period=card.period if card else None, rep_id=rep_id)
         return card, as_of_text(session, p.locale), actions
 
-    async with state.lock:  # one request at a time uses the workspace (see deps.session)
-        card, as_of, actions = await run_in_threadpool(build)
+    card, as_of, actions = await on_session(request, caller, read, keep=True)
     return render(request, "my_scorecard.html", p.locale, caller=caller, card=card,
                   as_of=as_of, shown_period=card.period if card else None, actions=actions)
 

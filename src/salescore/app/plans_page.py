@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from salescore.app.deps import Caller, app_state, require_csrf
 from salescore.app.filters import PeriodChoice, keep, recall, relative_choices, resolve_period
 from salescore.app.formatting import MISSING, as_of_text, day, kpi_value, moment, number, signed
-from salescore.app.pages import render, signed_in, to_login, translator
+from salescore.app.pages import on_session, render, signed_in, to_login, translator
 from salescore.app.problems import CsrfFailed
 from salescore.core.access import Principal
 from salescore.core.errors import SalescoreError
@@ -495,18 +495,6 @@ def audit_rows(entries: Sequence[AuditInfo], session: Session, locale: str) -> l
 
 # -- the routes --------------------------------------------------------------------------------
 
-async def _with_session(request: Request, caller: Caller,
-                        read: Callable[[Session, Principal, Words], T]) -> T:
-    """``read`` on the caller's session, one request at a time (see ``deps.session``).
-    :class:`AccessError` when their account reaches nothing."""
-    state = app_state(request)
-    p = caller.principal
-    scope = p.scope()
-    words = translator(p.locale)
-    async with state.lock:
-        return await run_in_threadpool(lambda: read(state.workspace.session(scope), p, words))
-
-
 def _refused(request: Request, caller: Caller, exc: AccessError | None = None) -> Response:
     """The page a role gets for what it may not see or do: the one ``/team`` gives a rep
     (404), or, for an action refused on something within reach, the reason (403)."""
@@ -533,7 +521,7 @@ async def _page(request: Request, caller: Caller, *, period: str | None, kpi: st
                           form=form, edit=edit)
 
     try:
-        view = await _with_session(request, caller, read)
+        view = await on_session(request, caller, read, keep=request.method == "GET")
     except AccessError as exc:
         return _refused(request, caller, exc)
     return render(request, "plans.html", caller.principal.locale, status=status,
@@ -608,7 +596,7 @@ async def run_whatif(request: Request,
                            against=against or None)
 
     try:
-        result = await _with_session(request, caller, replay)
+        result = await on_session(request, caller, replay)
     except AccessError as exc:
         return _refused(request, caller, exc)
     failed = bool(result.problems or result.error)
@@ -651,7 +639,7 @@ async def set_target(request: Request,
         return change, spec.label.get(p.locale) if spec is not None else kpi
 
     try:
-        change, label = await _with_session(request, caller, write)
+        change, label = await on_session(request, caller, write)
     except AccessError as exc:
         return _refused(request, caller, exc)
     except SalescoreError as exc:
@@ -693,7 +681,7 @@ async def audit_page(request: Request, actor: Param = None, kind: Param = None,
         return audit_rows(entries[:AUDIT_PAGE], session, p.locale), as_of_text(session,
                                                                               p.locale)
 
-    rows, as_of = await _with_session(request, caller, read)
+    rows, as_of = await on_session(request, caller, read)
     more = entries[AUDIT_PAGE - 1].entry_id if len(entries) > AUDIT_PAGE else None
     words = translator(principal.locale)
     names = {"target": words("Targets"), "plan": words("Plans"), "user": words("Users"),
