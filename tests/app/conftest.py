@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -130,3 +131,28 @@ def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> str:
                          follow_redirects=False)
     assert answer.status_code == 303, answer.text
     return csrf_in(client.get("/account/password").text)
+
+
+SHOTS = Path(__file__).parent / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium through Playwright, once per module (``tests/app/browser.py``, whose
+    import skips a module where Chromium or playwright is missing)."""
+    from tests.app.browser import chromium
+
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture(scope="module")
+def shots(request: pytest.FixtureRequest) -> Path:
+    """The screenshots' folder, named on the terminal (past pytest's capture) to be looked at."""
+    SHOTS.mkdir(exist_ok=True)
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    terminal = request.config.pluginmanager.get_plugin("terminalreporter")
+    if capture is not None and terminal is not None:
+        with capture.global_and_fixture_disabled():
+            terminal.write_line(f"\nscreenshots of the pages: {SHOTS}/")
+    return SHOTS

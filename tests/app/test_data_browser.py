@@ -6,7 +6,8 @@ report; at 1280 and 375 px, in English and Chinese, with no sideways scroll, not
 elsewhere, no console error or CSP violation, and no serious or critical finding of axe-core.
 Screenshots go to ``tests/app/screenshots/data-*.png``.
 
-The server, the browser and the watch are those of ``test_pages_browser.py``.
+The server is that of ``test_pages_browser.py``; the browser and the checks are in
+``tests/app/browser.py``.
 """
 
 from __future__ import annotations
@@ -15,15 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.app import test_dashboards_browser as dashboards
 from tests.app import test_pages_browser as pages
-from tests.app.test_pages_browser import VIEWPORTS, _has_cjk_font, _watch, sync_api
+from tests.app.browser import VIEWPORTS, check_page, expect, need_cjk_font, new_page, sign_in
 
 pytestmark = pytest.mark.slow
 
 site = pages.site
-browser = pages.browser
-shots = pages.shots
 
 # language -> (the header's choice, the page's words)
 LANGUAGES: dict[str, tuple[str, dict[str, str]]] = {
@@ -40,23 +38,18 @@ LANGUAGES: dict[str, tuple[str, dict[str, str]]] = {
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_an_admin_uploads_a_file_and_sees_its_counts(site: str, browser: Any, shots: Path,
                                                      language: str, viewport: str) -> None:
-    if language == "zh" and not _has_cjk_font():
-        pytest.skip("no font with Chinese glyphs (fonts-noto-cjk): run `make browser`")
+    if language == "zh":
+        need_cjk_font()
     choice, words = LANGUAGES[language]
-    width, height = VIEWPORTS[viewport]
-    context = browser.new_context(viewport={"width": width, "height": height},
-                                  locale="zh-CN" if language == "zh" else "en-GB")
-    page = context.new_page()
-    seen = _watch(page)
-    page.add_init_script(path=str(dashboards.AXE))  # through the browser's tools, not the CSP
-    expect = sync_api.expect
+    width = VIEWPORTS[viewport][0]
     key = f"b{language}{viewport}"
     csv = (f"customer_id,name,region,channel,owner_rep_id,created_at\n"
            f"{key}1,Browser one,North,web,r1,2025-04-01\n"
            f"{key}2,Browser two,North,web,r2,2025-04-02\n"
            f"{key}3,Browser three,North,web,r1,someday\n").encode()
-    try:
-        dashboards._sign_in(page, site, "ada")
+    locale = "zh-CN" if language == "zh" else "en-GB"
+    with new_page(browser, VIEWPORTS[viewport], locale, axe=True) as (page, seen):
+        sign_in(page, site, "ada")
         page.goto(f"{site}/data")
         page.select_option("#pref-lang", choice)  # the admin's language, from the header
         page.locator("form.prefs button").click()
@@ -78,11 +71,5 @@ def test_an_admin_uploads_a_file_and_sees_its_counts(site: str, browser: Any, sh
         expect(result.locator("a.rejects")).to_have_text(words["rejects"])
         expect(page.locator("#quality-title")).to_have_text(words["quality"])
         expect(page.locator("table.runs tbody tr").first).to_contain_text(f"customers-{key}.csv")
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
-        assert page.evaluate("window.__csp") == []
-        assert seen.errors == []
-        assert all(url.startswith(site) for url in seen.requests), seen.requests
-        assert page.evaluate(dashboards._AXE) == []
+        check_page(page, seen, site, width, axe=True)
         page.screenshot(path=str(shots / f"data-{language}-{viewport}.png"), full_page=True)
-    finally:
-        context.close()

@@ -4,7 +4,8 @@ English and Chinese: the chart is drawn (its canvas has pixels), a value of the 
 drill-down, whose rows add up to the value clicked; nothing loads from elsewhere, no console
 error or CSP violation, no sideways scroll. Screenshots go to ``tests/app/screenshots/``.
 
-The server, the browser and the checks are those of ``test_pages_browser.py``.
+The server is that of ``test_pages_browser.py``; the browser and the checks are in
+``tests/app/browser.py``.
 """
 
 from __future__ import annotations
@@ -15,15 +16,20 @@ from typing import Any
 
 import pytest
 from tests.app import test_pages_browser as pages
-from tests.app.conftest import PASSWORD
-from tests.app.test_pages_browser import VIEWPORTS, _check_page, _has_cjk_font, _watch, sync_api
+from tests.app.browser import (
+    VIEWPORTS,
+    check_page,
+    expect,
+    need_cjk_font,
+    new_page,
+    painted,
+    sign_in,
+)
 
 pytestmark = pytest.mark.slow
 
-# The fixtures of the sign-in pages' browser test: the server, Chromium, the screenshots' folder.
+# The server of the sign-in pages' browser test.
 site = pages.site
-browser = pages.browser
-shots = pages.shots
 
 # language -> the manager signed in (mia: T2, English; sam: T1, Chinese) and the words
 WORDS: dict[str, dict[str, str]] = {
@@ -37,54 +43,42 @@ WORDS: dict[str, dict[str, str]] = {
            "line": "赢单金额（按销售，每月，2025-Q1）的折线图"},
 }
 
-_PAINTED = """(selector) => {
-    const c = document.querySelector(selector);
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let n = 0; for (let i = 3; i < d.length; i += 4) { if (d[i]) n++; } return n; }"""
-
-
 def _chart_drawn(page: Any, width: int) -> None:
     canvas = page.locator("#explore-chart canvas")
-    sync_api.expect(canvas).to_have_count(1)
+    expect(canvas).to_have_count(1)
     box = canvas.bounding_box()
     assert box["width"] > 200 and box["height"] > 150
     assert box["x"] + box["width"] <= width
-    assert page.evaluate(_PAINTED, "#explore-chart canvas") > 1000
+    drawn = painted(page, "#explore-chart canvas")
+    assert len(drawn) == 1 and drawn[0] > 1000, drawn
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 @pytest.mark.parametrize("language", WORDS)
 def test_explore_then_drill(site: str, browser: Any, shots: Path, language: str,
                             viewport: str) -> None:
-    if language == "zh" and not _has_cjk_font():
-        pytest.skip("no font with Chinese glyphs (fonts-noto-cjk): run `make browser`")
+    if language == "zh":
+        need_cjk_font()
     words = WORDS[language]
-    width, height = VIEWPORTS[viewport]
-    context = browser.new_context(viewport={"width": width, "height": height},
-                                  locale=words["browser"])
-    page = context.new_page()
-    seen = _watch(page)
+    width = VIEWPORTS[viewport][0]
+    with new_page(browser, VIEWPORTS[viewport], words["browser"]) as (page, seen):
 
-    def shot(name: str) -> None:
-        page.screenshot(path=str(shots / f"{name}-{language}-{viewport}.png"), full_page=True)
+        def shot(name: str) -> None:
+            page.screenshot(path=str(shots / f"{name}-{language}-{viewport}.png"),
+                            full_page=True)
 
-    def check(title: str, labels: tuple[str, ...] = ()) -> None:
-        _check_page(page, seen, site, width, html_lang=words["html_lang"], title=title,
-                    heading=title, labels=labels)
+        def check(title: str, labels: tuple[str, ...] = ()) -> None:
+            check_page(page, seen, site, width, html_lang=words["html_lang"], title=title,
+                       heading=title, labels=labels, card=True)
 
-    try:
-        page.goto(f"{site}/login")
-        page.locator("#login").fill(words["user"])
-        page.locator("#password").fill(PASSWORD)
-        page.locator("form button[type=submit]").last.click()
-        page.wait_for_url(f"{site}/team")
+        sign_in(page, site, words["user"], lands_on="/team")
         page.goto(f"{site}/explore?kpi=revenue_won&by=rep&period=2025-Q1")
         _chart_drawn(page, width)
         check(words["title"], (words["kpi"], words["by"], words["period"],
                                words["breakdown"]))
         first = page.locator("#explore-table tbody tr").first
-        sync_api.expect(first.locator("th")).to_have_text(words["first"])
-        sync_api.expect(first.locator("td a")).to_have_text(words["value"])
+        expect(first.locator("th")).to_have_text(words["first"])
+        expect(first.locator("td a")).to_have_text(words["value"])
         shot("explore-bar")
 
         # Over time: the form's choice, kept in the URL, draws a line.
@@ -102,13 +96,11 @@ def test_explore_then_drill(site: str, browser: Any, shots: Path, language: str,
         page.locator("#explore-table tbody tr").first.locator("td a").click()
         page.wait_for_url(re.compile(r"/drill\?"))
         check(words["drill"])
-        sync_api.expect(page.locator("#figure")).to_have_text(words["value"])
-        sync_api.expect(page.locator(".part-value")).to_have_text(words["value"])
-        sync_api.expect(page.locator(".rows-total")).to_have_text(words["value"])
-        sync_api.expect(page.locator(".adds-up.good")).to_have_count(1)
+        expect(page.locator("#figure")).to_have_text(words["value"])
+        expect(page.locator(".part-value")).to_have_text(words["value"])
+        expect(page.locator(".rows-total")).to_have_text(words["value"])
+        expect(page.locator(".adds-up.good")).to_have_count(1)
         shot("drill")
         page.locator("#back").click()
         page.wait_for_url(re.compile(r"/explore\?kpi=revenue_won&by=rep&period=2025-Q1$"))
         assert seen.errors == [] and page.evaluate("window.__csp") == []
-    finally:
-        context.close()

@@ -14,33 +14,28 @@ Chromium through Playwright, against uvicorn on loopback, DuckDB), on the organi
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
-from tests.app import test_pages_browser as pages
-from tests.app.test_dashboards_browser import _AXE, AXE
-from tests.app.test_needs_action_pages import USERS, build
-from tests.app.test_pages_browser import (
-    PASSWORD,
+from tests.app.browser import (
     VIEWPORTS,
-    _free_port,
-    _has_cjk_font,
-    _watch,
-    sync_api,
+    check_page,
+    expect,
+    need_cjk_font,
+    new_page,
+    on_duckdb,
+    painted,
+    serving,
+    sign_in,
 )
+from tests.app.test_needs_action_pages import USERS, build
 
 from salescore.app import AppSettings, create_app
 
 pytestmark = pytest.mark.slow
-
-browser = pages.browser
-shots = pages.shots
 
 SWAPS = 200
 
@@ -48,38 +43,11 @@ SWAPS = 200
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     home = tmp_path_factory.mktemp("actions-browser") / "home"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.delenv("SALESCORE_WAREHOUSE_URL", raising=False)
-        mp.delenv("SALESCORE_APP_DB_URL", raising=False)
+    with on_duckdb():
         build(home)
-        app = create_app(home, settings=AppSettings(today=date(2025, 6, 30)))
-        port = _free_port()
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                               log_level="warning", lifespan="on"))
-        thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not server.started:
-            assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.05)
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            server.should_exit = True
-            thread.join(timeout=10)
+        with serving(create_app(home, settings=AppSettings(today=date(2025, 6, 30)))) as origin:
+            yield origin
 
-
-def _sign_in(page: Any, site: str, role: str) -> None:
-    page.goto(f"{site}/login")
-    page.locator("#login").fill(USERS[role][0])
-    page.locator("#password").fill(PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    page.wait_for_load_state("networkidle")
-
-
-_PAINTED = """(sel) => [...document.querySelectorAll(sel + ' canvas')].map(c => {
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let n = 0; for (let i = 3; i < d.length; i += 4) { if (d[i]) n++; } return n; })"""
 
 # Click the panel's other view n times, each time after the last swap has settled (and its
 # chart been drawn: charts.js listens on the document first); the live charts after each.
@@ -100,14 +68,11 @@ _SWAP = """async (n) => {
 
 def test_swapping_a_panel_200_times_leaves_the_live_charts_unchanged(
         site: str, browser: Any, shots: Path) -> None:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
-    page = context.new_page()
-    seen = _watch(page)
-    try:
-        _sign_in(page, site, "manager")
+    with new_page(browser, (1280, 900), "en-GB") as (page, seen):
+        sign_in(page, site, USERS["manager"][0])
         page.goto(f"{site}/team?period=2025-Q2")
         page.wait_for_load_state("networkidle")
-        sync_api.expect(page.locator("[data-chart] canvas")).to_have_count(4)
+        expect(page.locator("[data-chart] canvas")).to_have_count(4)
         assert page.evaluate("window.salescoreCharts.size") == 4
         live = page.evaluate(_SWAP, SWAPS)
         assert len(live) == SWAPS
@@ -118,22 +83,16 @@ def test_swapping_a_panel_200_times_leaves_the_live_charts_unchanged(
         assert page.locator("#distribution-panel [data-chart]").get_attribute(
             "data-chart") == "histogram"
         assert page.locator("#show-score").get_attribute("aria-current") == "true"
-        painted = page.evaluate(_PAINTED, "#distribution-panel")
-        assert len(painted) == 1 and painted[0] > 500, painted
+        drawn = painted(page, "#distribution-panel canvas")
+        assert len(drawn) == 1 and drawn[0] > 500, drawn
         page.locator("#show-rating").click()
-        sync_api.expect(page.locator("#distribution-panel [data-chart=bars] canvas")) \
-            .to_have_count(1)
+        expect(page.locator("#distribution-panel [data-chart=bars] canvas")).to_have_count(1)
         page.wait_for_load_state("networkidle")
-        painted = page.evaluate(_PAINTED, "#distribution-panel")
-        assert len(painted) == 1 and painted[0] > 500, painted
-        assert page.evaluate("window.salescoreCharts.size") == 4
-        assert page.evaluate("window.__csp") == []
-        assert seen.errors == []
-        assert all(url.startswith(site) for url in seen.requests)
+        drawn = painted(page, "#distribution-panel canvas")
+        assert len(drawn) == 1 and drawn[0] > 500, drawn
+        check_page(page, seen, site, 1280, charts=4)
         page.locator("#distribution").scroll_into_view_if_needed()
         page.screenshot(path=str(shots / "actions-swapped-panel.png"))
-    finally:
-        context.close()
 
 
 # (journey) -> (role, browser locale, path, the lists, words that must show)
@@ -162,33 +121,24 @@ _LISTED = """() => Object.fromEntries([...document.querySelectorAll('section.act
 def test_the_list_on_home_and_team(site: str, browser: Any, shots: Path, journey: str,
                                    viewport: str) -> None:
     role, locale, path, lists, words = JOURNEYS[journey]
-    if locale == "zh-CN" and not _has_cjk_font():
-        pytest.skip("no font with Chinese glyphs (fonts-noto-cjk): run `make browser`")
-    width, height = VIEWPORTS[viewport]
-    context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
-    page = context.new_page()
-    seen = _watch(page)
-    page.add_init_script(path=str(AXE))  # through the browser's tools, not the page's CSP
-    try:
-        _sign_in(page, site, role)
+    if locale == "zh-CN":
+        need_cjk_font()
+    width = VIEWPORTS[viewport][0]
+    with new_page(browser, VIEWPORTS[viewport], locale, axe=True) as (page, seen):
+        sign_in(page, site, USERS[role][0])
         page.goto(f"{site}{path}")
         page.wait_for_load_state("networkidle")
         assert page.evaluate(_LISTED) == lists
         for word in words:
-            sync_api.expect(page.locator("#needs-action")).to_contain_text(word)
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+            expect(page.locator("#needs-action")).to_contain_text(word)
+        check_page(page, seen, site, width, axe=True)
         cell = page.locator("#needs-action tr[data-record] td").first
         shown = cell.evaluate("td => getComputedStyle(td).display")
         # a table on a desktop, cards (each cell a line under its column's name) on a phone
         assert shown == ("flex" if width < 480 else "table-cell"), shown
         link = page.locator("#needs-action tr[data-record] a").first
         assert link.get_attribute("href").startswith("/drill?kpi=")
-        assert page.evaluate("window.__csp") == []
-        assert seen.errors == []
-        assert page.evaluate(_AXE) == []
         page.locator("#needs-action").screenshot(
             path=str(shots / f"actions-{journey}-{viewport}.png"))
         page.screenshot(path=str(shots / f"actions-{journey}-{viewport}-page.png"),
                         full_page=True)
-    finally:
-        context.close()

@@ -9,27 +9,30 @@ Screenshots go to ``tests/app/screenshots/`` (``plans-*``).
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
-from tests.app import test_pages_browser as pages
+from tests.app.browser import (
+    VIEWPORTS,
+    Watch,
+    check_page,
+    expect,
+    need_cjk_font,
+    new_page,
+    on_duckdb,
+    serving,
+    sign_in,
+)
 from tests.app.conftest import PASSWORD, build_home
-from tests.app.test_dashboards_browser import _AXE, _PAINTED, AXE, _sign_in
-from tests.app.test_pages_browser import VIEWPORTS, _free_port, _has_cjk_font, _watch, sync_api
 from tests.app.test_plans_page import DRAFT
 
 from salescore.app import AppSettings, create_app
 from salescore.workspace import Workspace
 
 pytestmark = pytest.mark.slow
-
-browser = pages.browser
-shots = pages.shots
 
 # language -> (admin, manager and the rep of their team whose target they set, browser locale,
 # the words to find)
@@ -48,52 +51,21 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app on the tiny organisation (DuckDB) with a Chinese-speaking admin, served by
     uvicorn in a thread; its origin."""
     home = tmp_path_factory.mktemp("plans-browser") / "home"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.delenv("SALESCORE_WAREHOUSE_URL", raising=False)
-        mp.delenv("SALESCORE_APP_DB_URL", raising=False)
+    with on_duckdb():
         build_home(home)
         with Workspace.open(home) as ws:
             ws.accounts.add_user(ws.accounts.owner(), username="ana", password=PASSWORD,
                                  role="admin", locale="zh_CN", display_name="Ana")
-        app = create_app(home, settings=AppSettings())
-        port = _free_port()
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                               log_level="warning", lifespan="on"))
-        thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not server.started:
-            assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.05)
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            server.should_exit = True
-            thread.join(timeout=10)
+        with serving(create_app(home, settings=AppSettings())) as origin:
+            yield origin
 
 
-def _check(page: Any, seen: Any, site: str, width: int, charts: int) -> None:
-    sync_api.expect(page.locator("[data-chart] canvas")).to_have_count(charts)
-    painted = page.evaluate(_PAINTED)
-    assert len(painted) == charts and all(n > 500 for n in painted), painted
-    assert page.evaluate("window.salescoreCharts ? window.salescoreCharts.size : 0") == charts
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
-    assert page.evaluate("window.__csp") == []
-    assert seen.errors == []
-    assert all(url.startswith(site) for url in seen.requests), seen.requests
-    assert page.evaluate(_AXE) == []
-
-
-def _open(browser: Any, language: str, viewport: str) -> tuple[Any, Any, Any, int]:
-    if language == "zh" and not _has_cjk_font():
-        pytest.skip("no font with Chinese glyphs (fonts-noto-cjk): run `make browser`")
-    width, height = VIEWPORTS[viewport]
-    context = browser.new_context(viewport={"width": width, "height": height},
-                                  locale=PEOPLE[language]["browser"])
-    page = context.new_page()
-    seen = _watch(page)
-    page.add_init_script(path=str(AXE))  # through the browser's tools, not the page's CSP
-    return context, page, seen, width
+def _open(browser: Any, language: str,
+          viewport: str) -> AbstractContextManager[tuple[Any, Watch]]:
+    """A watched page with axe-core, ``viewport`` wide, in ``language``'s browser locale."""
+    if language == "zh":
+        need_cjk_font()
+    return new_page(browser, VIEWPORTS[viewport], PEOPLE[language]["browser"], axe=True)
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
@@ -101,20 +73,20 @@ def _open(browser: Any, language: str, viewport: str) -> tuple[Any, Any, Any, in
 def test_an_admin_runs_a_whatif_and_sees_the_matrix(site: str, browser: Any, shots: Path,
                                                      language: str, viewport: str) -> None:
     people = PEOPLE[language]
-    context, page, seen, width = _open(browser, language, viewport)
-    try:
-        _sign_in(page, site, people["admin"])
+    width = VIEWPORTS[viewport][0]
+    with _open(browser, language, viewport) as (page, seen):
+        sign_in(page, site, people["admin"])
         page.goto(f"{site}/plans")
         page.wait_for_load_state("networkidle")
-        sync_api.expect(page.locator("h1")).to_have_text(people["title"])
-        _check(page, seen, site, width, 0)
+        expect(page.locator("h1")).to_have_text(people["title"])
+        check_page(page, seen, site, width, charts=0, axe=True)
         page.screenshot(path=str(shots / f"plans-admin-{language}-{viewport}.png"),
                         full_page=True)
         page.locator("#document").fill(DRAFT)
         page.locator("#replay-period").fill("2025-Q1")
         page.locator("form.whatif button[type=submit]").click()
         page.wait_for_load_state("networkidle")
-        _check(page, seen, site, width, 1)
+        check_page(page, seen, site, width, charts=1, axe=True)
         assert page.locator("#whatif-changed").inner_text() == "3"
         rows = page.locator("table.matrix tbody tr")
         assert [rows.nth(i).locator("td").all_text_contents() for i in range(2)] == [
@@ -123,8 +95,6 @@ def test_an_admin_runs_a_whatif_and_sees_the_matrix(site: str, browser: Any, sho
         page.locator("#transitions").scroll_into_view_if_needed()
         page.screenshot(path=str(shots / f"plans-whatif-{language}-{viewport}.png"),
                         full_page=True)
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
@@ -133,9 +103,9 @@ def test_a_manager_sets_a_target_and_the_admin_reads_it_in_the_log(
         site: str, browser: Any, shots: Path, language: str, viewport: str) -> None:
     people = PEOPLE[language]
     reason = f"browser {language} {viewport}"
-    context, page, seen, width = _open(browser, language, viewport)
-    try:
-        _sign_in(page, site, people["manager"])
+    width = VIEWPORTS[viewport][0]
+    with _open(browser, language, viewport) as (page, seen):
+        sign_in(page, site, people["manager"])
         page.goto(f"{site}/plans")
         page.wait_for_load_state("networkidle")
         page.select_option("#t-kind", "rep")
@@ -146,20 +116,18 @@ def test_a_manager_sets_a_target_and_the_admin_reads_it_in_the_log(
         page.locator("#t-reason").fill(reason)
         page.locator("form.target-form button[type=submit]").click()
         page.wait_for_load_state("networkidle")
-        sync_api.expect(page.locator("p.ok")).to_contain_text(people["set"])
+        expect(page.locator("p.ok")).to_contain_text(people["set"])
         row = page.locator(f'tr[data-target="rep:{people["rep"]}:2025-Q2:revenue_won"]')
-        sync_api.expect(row).to_contain_text(reason)
-        _check(page, seen, site, width, 0)
+        expect(row).to_contain_text(reason)
+        check_page(page, seen, site, width, charts=0, axe=True)
         page.screenshot(path=str(shots / f"plans-manager-{language}-{viewport}.png"),
                         full_page=True)
         page.context.clear_cookies()
-        _sign_in(page, site, people["admin"])
+        sign_in(page, site, people["admin"])
         page.goto(f"{site}/audit?kind=target")
         page.wait_for_load_state("networkidle")
-        sync_api.expect(page.locator("h1")).to_have_text(people["audit"])
-        sync_api.expect(page.locator("table.audit tbody tr").first).to_contain_text(reason)
-        _check(page, seen, site, width, 0)
+        expect(page.locator("h1")).to_have_text(people["audit"])
+        expect(page.locator("table.audit tbody tr").first).to_contain_text(reason)
+        check_page(page, seen, site, width, charts=0, axe=True)
         page.screenshot(path=str(shots / f"plans-audit-{language}-{viewport}.png"),
                         full_page=True)
-    finally:
-        context.close()
