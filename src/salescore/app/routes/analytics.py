@@ -9,7 +9,7 @@ found against are given as pooled counts alone.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -285,7 +285,7 @@ def retention_out(report: RetentionReport) -> RetentionOut:
 
 
 def rfm_out(report: RfmReport) -> RfmOut:
-    def shares(items: list) -> list[ShareOut]:  # type: ignore[type-arg]
+    def shares(items: list[Any]) -> list[ShareOut]:
         return [ShareOut(key=s.key, label=TextOut.of(s.label), customers=s.customers,
                          revenue=s.revenue, share=s.share) for s in items]
 
