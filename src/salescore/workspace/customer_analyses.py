@@ -156,7 +156,8 @@ def retention_report(session: Session, *, period: str, grain: str = "month",
                      churn_days: int = CHURN_DAYS) -> RetentionReport:
     """The cohorts of ``rep``, ``team`` or the company whose first purchase is in ``period``,
     by ``grain`` (month or quarter), followed to the period's end, within the session's
-    scope."""
+    scope. A month or quarter that the period ends inside is not observed (its cells are
+    ``None``): a part of a quarter would read as customers lost."""
     if grain not in GRAINS:
         raise AnalysisError(f"cohorts are by {' or '.join(GRAINS)}, not {grain!r}",
                             message_zh=f"同期群只能按 {' 或 '.join(GRAINS)} 划分，而不是 {grain!r}")
@@ -169,6 +170,9 @@ def retention_report(session: Session, *, period: str, grain: str = "month",
     summary = session.runner.rows(cohort_summary(start, end, g, zone, first, last,
                                                  reps=subject.reps, churn_days=churn_days))
     final = period_index_of(chosen.end.year, chosen.end.month, g)
+    after = chosen.end + timedelta(days=1)
+    if period_index_of(after.year, after.month, g) == final:
+        final -= 1  # the window ends inside its last month or quarter: that one is not observed
     cells: dict[tuple[int, int], int] = {(int(r["cohort"]), int(r["offset"])): int(r["customers"])
                                          for r in counts}
     cohorts = []
@@ -176,7 +180,7 @@ def retention_report(session: Session, *, period: str, grain: str = "month",
     for row in summary:
         index = int(row["cohort"])
         size = int(row["customers"])
-        span = final - index + 1
+        span = max(final - index + 1, 1)  # a cohort of the unobserved last period: its own
         width = max(width, span)
         retained = [cells.get((index, k), 0) for k in range(span)]
         cohorts.append(Cohort(period=period_name(index, g), customers=size,
