@@ -34,6 +34,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from salescore.app.cache import ResponseCache
+from salescore.app.customers_page import router as customers_router
 from salescore.app.dashboards import router as dashboards_router
 from salescore.app.data_page import router as data_router
 from salescore.app.deps import AppState
@@ -126,6 +127,7 @@ def create_app(home: Path | str | None = None, *, settings: AppSettings | None =
     app.include_router(explore_router)
     app.include_router(data_router)
     app.include_router(funnel_router)
+    app.include_router(customers_router)
     app.include_router(plans_router)
     app.mount("/static", StaticFiles(directory=str(files("salescore.app").joinpath("static"))),
               name="static")

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["analyze_app", "register"]
 
 analyze_app = typer.Typer(
-    help="Analyses: funnel and sales cycle. 分析：销售漏斗与销售周期。",
+    help="Analyses: funnel, sales cycle, retention, RFM. 分析：销售漏斗、销售周期、客户留存、RFM。",
     no_args_is_help=True,
 )
 
@@ -238,3 +238,139 @@ def _cycle_json(report: CycleReport) -> dict[str, Any]:
             "lost": stats(report.lost),
             "stages": [{"stage": s.stage, "entries": s.entries, "median_days": s.median_days,
                         "mean_days": s.mean_days} for s in report.stages]}
+
+
+# -- retention and customer behaviour (issue 11, parts 3 and 4) --------------------------------
+def _retention_json(report: Any) -> dict[str, Any]:
+    return {"period": report.period, "grain": report.grain,
+            "subject_kind": report.subject_kind, "subject_id": report.subject_id,
+            "churn_days": report.churn_days, "customers": report.customers,
+            "repeat_rate": report.repeat_rate, "churn_rate": report.churn_rate,
+            "cohorts": [{"period": c.period, "customers": c.customers, "retained": c.retained,
+                         "shares": c.shares, "repeat_rate": c.repeat_rate,
+                         "churn_rate": c.churn_rate} for c in report.cohorts]}
+
+
+@analyze_app.command()
+def retention(period: PeriodOption, rep: RepOption = None, team: TeamOption = None,
+              grain: Annotated[str, typer.Option(
+                  "--grain", help="month or quarter / 按月或按季度")] = "month",
+              fmt: FormatOption = "table", lang: LangOption = None, home: HomeOption = None
+              ) -> None:
+    """Customer cohorts by first-purchase period and the share of each buying again later,
+    with the repeat-purchase and churn rates.
+    客户同期群：按首次购买期间分组，各组在之后每期再次购买的比例，以及复购率与流失率。
+
+    CSV columns: cohort, customers, repeat_rate, churn_rate, then offset_0, offset_1, … (the
+    share buying in that later period; empty where not yet observed).
+    """
+    _check_format(fmt)
+    with open_workspace(home, read_only=True) as ws:
+        report = ws.owner().retention(period=period, grain=grain, rep=rep, team=team)
+        zh = is_chinese(lang or ws.locale)
+    offsets = [f"offset_{k}" for k in range(report.offsets)]
+    rows = [[c.period, c.customers, c.repeat_rate, c.churn_rate, *c.shares]
+            for c in report.cohorts]
+    match fmt:
+        case "json":
+            typer.echo(json.dumps(_retention_json(report), ensure_ascii=False, indent=1))
+        case "csv":
+            typer.echo(_csv(("cohort", "customers", "repeat_rate", "churn_rate", *offsets),
+                            rows), nl=False)
+        case _:
+            who = _subject_words(report.subject_kind, report.subject_id, zh)
+            grid = Table(title=f"客户留存：{who}，{report.period}（{report.customers} 位新客户）"
+                         if zh else f"Retention of {who}, {report.period} "
+                         f"({report.customers} new customers)")
+            heads = ["同期群", "客户", "复购率", "流失率"] if zh else \
+                ["Cohort", "Customers", "Repeat", "Churn"]
+            heads += [f"+{k}" for k in range(report.offsets)]
+            for i, head in enumerate(heads):
+                grid.add_column(head, justify="left" if i == 0 else "right")
+            for c in report.cohorts:
+                grid.add_row(c.period, str(c.customers), _pct(c.repeat_rate), _pct(c.churn_rate),
+                             *[_pct(s) for s in c.shares])
+            console.print(grid)
+            console.print(
+                f"复购率 {_pct(report.repeat_rate)}；流失率（最近 {report.churn_days} 天无购买）"
+                f"{_pct(report.churn_rate)}" if zh else
+                f"Repeat-purchase rate {_pct(report.repeat_rate)}; churn rate (no purchase in "
+                f"the last {report.churn_days} days) {_pct(report.churn_rate)}",
+                highlight=False)
+
+
+def _rfm_json(report: Any) -> dict[str, Any]:
+    def shares(items: Any) -> list[dict[str, Any]]:
+        return [{"key": s.key, "label": {"en": s.label.en, "zh": s.label.zh},
+                 "customers": s.customers, "revenue": s.revenue, "share": s.share}
+                for s in items]
+
+    return {"period": report.period, "as_of": report.as_of.isoformat(),
+            "subject_kind": report.subject_kind, "subject_id": report.subject_id,
+            "customers": [dict(vars(c)) for c in report.customers],
+            "segments": shares(report.segments), "channels": shares(report.channels),
+            "gaps": report.gaps, "median_gap_days": report.median_gap_days,
+            "mean_gap_days": report.mean_gap_days, "buyers": report.buyers,
+            "pairs": [dict(vars(p)) for p in report.pairs]}
+
+
+@analyze_app.command()
+def rfm(period: PeriodOption, rep: RepOption = None, team: TeamOption = None,
+        top: Annotated[int, typer.Option("--top", help="Product pairs shown / 显示的产品组合数")
+                       ] = 10,
+        fmt: FormatOption = "table", lang: LangOption = None, home: HomeOption = None
+        ) -> None:
+    """RFM segments of the customers who bought in the period, their revenue shares and the
+    channels', the median days between purchases and the products bought together.
+    客户行为：RFM 分群及各群、各渠道的收入占比，购买间隔中位数，以及常被一起购买的产品。
+
+    CSV columns: customer_id, name, channel, recency_days, frequency, monetary, r, f, m,
+    segment (one row per customer).
+    """
+    _check_format(fmt)
+    with open_workspace(home, read_only=True) as ws:
+        report = ws.owner().rfm(period=period, rep=rep, team=team, top=top)
+        zh = is_chinese(lang or ws.locale)
+    lang_key = "zh_CN" if zh else "en"
+    match fmt:
+        case "json":
+            typer.echo(json.dumps(_rfm_json(report), ensure_ascii=False, indent=1))
+        case "csv":
+            typer.echo(_csv(("customer_id", "name", "channel", "recency_days", "frequency",
+                             "monetary", "r", "f", "m", "segment"),
+                            [[c.customer_id, c.name, c.channel, c.recency_days, c.frequency,
+                              c.monetary, c.r, c.f, c.m, c.segment]
+                             for c in report.customers]), nl=False)
+        case _:
+            who = _subject_words(report.subject_kind, report.subject_id, zh)
+            grid = Table(title=f"RFM 分群：{who}，{report.period}" if zh
+                         else f"RFM segments of {who}, {report.period}")
+            for i, head in enumerate(("分群", "客户", "收入", "收入占比") if zh else
+                                     ("Segment", "Customers", "Revenue", "Share")):
+                grid.add_column(head, justify="left" if i == 0 else "right")
+            for s in report.segments:
+                grid.add_row(s.label.get(lang_key), str(s.customers), f"{s.revenue:,.2f}",
+                             _pct(s.share))
+            console.print(grid)
+            channels = Table(title="各渠道收入" if zh else "Revenue by channel")
+            for i, head in enumerate(("渠道", "客户", "收入", "收入占比") if zh else
+                                     ("Channel", "Customers", "Revenue", "Share")):
+                channels.add_column(head, justify="left" if i == 0 else "right")
+            for s in report.channels:
+                channels.add_row(s.label.get(lang_key), str(s.customers), f"{s.revenue:,.2f}",
+                                 _pct(s.share))
+            console.print(channels)
+            pairs = Table(title="产品关联（按提升度）" if zh else "Product affinity (by lift)")
+            for i, head in enumerate(("产品 A", "产品 B", "共同客户", "先 A 后 B", "支持度",
+                                      "置信度", "提升度") if zh else
+                                     ("Product A", "Product B", "Both", "A then B", "Support",
+                                      "Confidence", "Lift")):
+                pairs.add_column(head, justify="left" if i < 2 else "right")
+            for p in report.pairs:
+                pairs.add_row(p.a, p.b, str(p.both), str(p.then), _pct(p.support),
+                              _pct(p.confidence), f"{p.lift:.2f}")
+            console.print(pairs)
+            console.print(
+                f"购买间隔中位数 {_days(report.median_gap_days)} 天（{report.gaps} 个间隔）" if zh
+                else f"Median days between purchases {_days(report.median_gap_days)} "
+                f"({report.gaps} gaps)", highlight=False)

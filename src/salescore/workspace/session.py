@@ -648,6 +648,23 @@ class Session:
         from salescore.workspace.analyses import cycle_report
         return cycle_report(self, period=period, rep=rep, team=team)
 
+    # -- analyses: retention and customer behaviour (issue 11; workspace/customer_analyses.py) -
+    def retention(self, *, period: str, grain: str = "month", rep: str | None = None,
+                  team: str | None = None) -> Any:
+        """The customer cohorts by first purchase in ``period`` (by month or quarter) with
+        their retention, repeat and churn rates: a
+        :class:`~salescore.workspace.customer_analyses.RetentionReport`."""
+        from salescore.workspace.customer_analyses import retention_report
+        return retention_report(self, period=period, grain=grain, rep=rep, team=team)
+
+    def rfm(self, *, period: str, rep: str | None = None, team: str | None = None,
+            top: int = 10) -> Any:
+        """RFM segments, purchase intervals, product affinity and revenue shares of the
+        customers who bought in ``period``: a
+        :class:`~salescore.workspace.customer_analyses.RfmReport`."""
+        from salescore.workspace.customer_analyses import rfm_report
+        return rfm_report(self, period=period, rep=rep, team=team, top=top)
+
     # -- the records that need action (issue 10) -------------------------------------------
     def data_last_day(self) -> date | None:
         """The organisation's last day of data: the local day of the latest activity, stage

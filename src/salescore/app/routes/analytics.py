@@ -9,7 +9,7 @@ found against are given as pooled counts alone.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,6 +20,7 @@ from salescore.app.pagination import CursorQuery, LimitQuery, decode_cursor, enc
 from salescore.app.problems import PROBLEM_RESPONSES
 from salescore.app.schemas import TextOut, plain
 from salescore.workspace.analyses import CycleReport, CycleStats, Funnel, FunnelReport
+from salescore.workspace.customer_analyses import RetentionReport, RfmReport
 
 router = APIRouter(prefix="/analytics", tags=["analytics"], responses=PROBLEM_RESPONSES)
 
@@ -202,3 +203,116 @@ def funnel_deals(session: SessionDep, period: PeriodQuery,
 def cycle(session: SessionDep, period: PeriodQuery, rep: RepQuery = None,
           team: TeamQuery = None) -> CycleReportOut:
     return cycle_out(session.cycle(period=period, rep=rep, team=team))
+
+
+# -- retention and customer behaviour (issue 11, parts 3 and 4) --------------------------------
+class CohortOut(_Out):
+    period: str = Field(description="The period of the cohort's first purchase")
+    customers: int
+    retained: list[int | None] = Field(
+        description="Customers of the cohort buying in each later period (null: not observed)")
+    shares: list[float | None]
+    repeat_rate: float | None = Field(description="Share with two purchases or more")
+    churn_rate: float | None = Field(description="Share with no purchase in the last days")
+
+
+class RetentionOut(_Out):
+    period: str
+    grain: Literal["month", "quarter"]
+    subject_kind: Literal["rep", "team", "company"]
+    subject_id: str | None
+    churn_days: int
+    customers: int
+    repeat_rate: float | None
+    churn_rate: float | None
+    cohorts: list[CohortOut]
+
+
+class CustomerRfmOut(_Out):
+    customer_id: str
+    name: str | None
+    channel: str | None
+    recency_days: int
+    frequency: int
+    monetary: float
+    r: int
+    f: int
+    m: int
+    segment: str
+
+
+class ShareOut(_Out):
+    key: str | None
+    label: TextOut
+    customers: int
+    revenue: float
+    share: float | None
+
+
+class AffinityOut(_Out):
+    a: str
+    b: str
+    both: int = Field(description="Customers who bought both")
+    then: int = Field(description="Of those, who bought a first and b later")
+    support: float
+    confidence: float = Field(description="Of the buyers of a, the share who bought b")
+    lift: float
+
+
+class RfmOut(_Out):
+    period: str
+    as_of: str
+    subject_kind: Literal["rep", "team", "company"]
+    subject_id: str | None
+    customers: list[CustomerRfmOut]
+    segments: list[ShareOut]
+    channels: list[ShareOut]
+    gaps: int
+    median_gap_days: float | None
+    mean_gap_days: float | None
+    buyers: int
+    pairs: list[AffinityOut]
+
+
+def retention_out(report: RetentionReport) -> RetentionOut:
+    return RetentionOut(
+        period=report.period, grain=report.grain, subject_kind=report.subject_kind,
+        subject_id=report.subject_id, churn_days=report.churn_days, customers=report.customers,
+        repeat_rate=report.repeat_rate, churn_rate=report.churn_rate,
+        cohorts=[CohortOut(period=c.period, customers=c.customers, retained=c.retained,
+                           shares=c.shares, repeat_rate=c.repeat_rate, churn_rate=c.churn_rate)
+                 for c in report.cohorts])
+
+
+def rfm_out(report: RfmReport) -> RfmOut:
+    def shares(items: list[Any]) -> list[ShareOut]:
+        return [ShareOut(key=s.key, label=TextOut.of(s.label), customers=s.customers,
+                         revenue=s.revenue, share=s.share) for s in items]
+
+    return RfmOut(
+        period=report.period, as_of=report.as_of.isoformat(), subject_kind=report.subject_kind,
+        subject_id=report.subject_id,
+        customers=[CustomerRfmOut(**vars(c)) for c in report.customers],
+        segments=shares(report.segments), channels=shares(report.channels), gaps=report.gaps,
+        median_gap_days=report.median_gap_days, mean_gap_days=report.mean_gap_days,
+        buyers=report.buyers, pairs=[AffinityOut(**vars(p)) for p in report.pairs])
+
+
+@router.get("/retention", response_model=RetentionOut,
+            summary="Customer cohorts by first purchase and their retention")
+@cached
+def retention(session: SessionDep, period: PeriodQuery, rep: RepQuery = None,
+              team: TeamQuery = None,
+              grain: Annotated[Literal["month", "quarter"], Query(
+                  description="Cohorts by month or by quarter")] = "month") -> RetentionOut:
+    return retention_out(session.retention(period=period, grain=grain, rep=rep, team=team))
+
+
+@router.get("/rfm", response_model=RfmOut,
+            summary="RFM segments, purchase intervals, product affinity and revenue shares")
+@cached
+def rfm(session: SessionDep, period: PeriodQuery, rep: RepQuery = None,
+        team: TeamQuery = None,
+        top: Annotated[int, Query(ge=1, le=100, description="Product pairs kept")] = 10
+        ) -> RfmOut:
+    return rfm_out(session.rfm(period=period, rep=rep, team=team, top=top))

@@ -60,7 +60,8 @@
                              } } }];
       return o;
     },
-    // {rows, cols, cells: [[x, y, count]], name, xname, yname}: counts from row to column
+    // {rows, cols, cells: [[x, y, count]], name, xname, yname, labels}: counts from row to
+    // column; labels false leaves the numbers out of the cells (too many for a phone)
     matrix: function (d) {
       var o = base();
       var top = Math.max.apply(null, d.cells.map(function (c) { return c[2]; }).concat([1]));
@@ -77,7 +78,7 @@
                       inRange: { color: dark() ? ["#21262d", "#6ea8fe"]
                                                 : ["#f0f3f7", "#1a5fd0"] } };
       o.series = [{ name: d.name, type: "heatmap", data: d.cells,
-                    label: { show: true, fontSize: 12 } }];
+                    label: { show: d.labels !== false, fontSize: 12 } }];
       return o;
     },
     // {bins, counts, name}
