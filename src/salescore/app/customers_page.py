@@ -26,7 +26,12 @@ from fastapi.responses import HTMLResponse, Response
 from salescore.app.deps import app_state
 from salescore.app.filters import PeriodChoice, keep, recall, relative_choices, resolve_period
 from salescore.app.formatting import MISSING, as_of_text, kpi_value, number, percent
-from salescore.app.funnel_page import _default_subject, _read, _who, subject_choices
+from salescore.app.funnel_page import (
+    default_subject,
+    read_or_not_found,
+    subject_choices,
+    subject_parts,
+)
 from salescore.app.pages import render, signed_in, to_login
 from salescore.core.access import Principal
 from salescore.core.periods import RELATIVE_PERIODS, Grain
@@ -126,7 +131,7 @@ def customers_view(session: Session, principal: Principal, words: Callable[..., 
     locale = principal.locale
     lang = "zh_CN" if locale == "zh_CN" else "en"
     choices = subject_choices(session, principal, words)
-    chosen = subject if subject is not None else _default_subject(principal, choices)
+    chosen = subject if subject is not None else default_subject(principal, choices)
     if chosen is None:
         return None
     names = dict(choices)
@@ -138,8 +143,8 @@ def customers_view(session: Session, principal: Principal, words: Callable[..., 
     asked = period if wanted is not None and period else DEFAULT_PERIOD
     label = str(wanted or calendar.relative(DEFAULT_PERIOD, today))
     by = "quarter" if grain == "quarter" else "month"
-    kept = session.retention(period=label, grain=by, **_who(chosen))
-    who = _who(chosen)
+    kept = session.retention(period=label, grain=by, **subject_parts(chosen))
+    who = subject_parts(chosen)
     rfm = session.rfm(period=label, rep=who["rep"], team=who["team"])
     currency = session.workspace.settings.organisation.currency
 
@@ -207,7 +212,7 @@ async def customers_page(request: Request, subject: Param = None, period: Param 
         return (customers_view(session, p, words, today, subject=subject, period=period,
                                grain=grain), as_of_text(session, p.locale))
 
-    found = await _read(request, caller, read)
+    found = await read_or_not_found(request, caller, read)
     if isinstance(found, Response):
         return found
     view, as_of = found

@@ -148,7 +148,7 @@ def subject_choices(session: Session, principal: Principal, words: Callable[...,
     return out
 
 
-def _default_subject(principal: Principal, choices: list[tuple[str, str]]) -> str | None:
+def default_subject(principal: Principal, choices: list[tuple[str, str]]) -> str | None:
     keys = [k for k, _ in choices]
     for wanted in (f"rep:{principal.rep_id}", f"team:{principal.team_id}", "company"):
         if wanted in keys:
@@ -156,7 +156,7 @@ def _default_subject(principal: Principal, choices: list[tuple[str, str]]) -> st
     return keys[0] if keys else None
 
 
-def _who(subject: str) -> dict[str, str | None]:
+def subject_parts(subject: str) -> dict[str, str | None]:
     kind, _, ident = subject.partition(":")
     return {"rep": ident if kind == "rep" else None, "team": ident if kind == "team" else None}
 
@@ -187,7 +187,7 @@ def funnel_view(session: Session, principal: Principal, words: Callable[..., str
     of the picker's choices is :class:`OutOfScope`."""
     locale = principal.locale
     choices = subject_choices(session, principal, words)
-    chosen = subject if subject is not None else _default_subject(principal, choices)
+    chosen = subject if subject is not None else default_subject(principal, choices)
     if chosen is None:
         return None
     names = dict(choices)
@@ -199,8 +199,8 @@ def funnel_view(session: Session, principal: Principal, words: Callable[..., str
     asked = period if wanted is not None and period else DEFAULT_PERIOD
     label = str(wanted or calendar.relative(DEFAULT_PERIOD, today))
     split_by = by if by in BREAKDOWNS else None
-    report: FunnelReport = session.funnel(period=label, by=split_by, **_who(chosen))
-    cycle: CycleReport = session.cycle(period=label, **_who(chosen))
+    report: FunnelReport = session.funnel(period=label, by=split_by, **subject_parts(chosen))
+    cycle: CycleReport = session.cycle(period=label, **subject_parts(chosen))
 
     lang = "zh_CN" if locale == "zh_CN" else "en"
     labels = {k: v.get(lang) for k, v in report.labels.items()}
@@ -292,7 +292,7 @@ def deals_view(session: Session, principal: Principal, words: Callable[..., str]
                          message_zh=f"{subject} 不在可查看的范围内")
     locale = principal.locale
     split_by = by if by in BREAKDOWNS else None
-    report: FunnelReport = session.funnel(period=period, by=split_by, **_who(subject))
+    report: FunnelReport = session.funnel(period=period, by=split_by, **subject_parts(subject))
     if stage not in report.stages:
         raise OutOfScope(f"the funnel has no step {stage}", message_zh=f"漏斗中没有阶段 {stage}")
     if split_by is None:
@@ -308,7 +308,7 @@ def deals_view(session: Session, principal: Principal, words: Callable[..., str]
     page = min(max(page, 1), pages)
     found, total = session.funnel_deals(
         period=period, stage=stage, by=split_by, value=value,
-        offset=(page - 1) * DEALS_PAGE_SIZE, limit=DEALS_PAGE_SIZE, **_who(subject))
+        offset=(page - 1) * DEALS_PAGE_SIZE, limit=DEALS_PAGE_SIZE, **subject_parts(subject))
     reps = {r["rep_id"]: r["name"] or r["rep_id"] for r in session.reps()}
     statuses = {"open": words("open"), "won": words("won"), "lost": words("lost")}
     currency = session.workspace.settings.organisation.currency
@@ -334,7 +334,7 @@ def deals_view(session: Session, principal: Principal, words: Callable[..., str]
         if page < pages else None)
 
 
-async def _read(request: Request, caller: Caller,
+async def read_or_not_found(request: Request, caller: Caller,
                 read: Callable[[Session, Principal, Callable[..., str]], T]) -> T | Response:
     """``read`` on the caller's session, its view kept (:func:`on_session`); the not-found
     page for what lies out of their reach."""
@@ -363,7 +363,7 @@ async def funnel_page(request: Request, subject: Param = None, period: Param = N
         return (funnel_view(session, p, words, today, subject=subject, period=period, by=by),
                 as_of_text(session, p.locale))
 
-    found = await _read(request, caller, read)
+    found = await read_or_not_found(request, caller, read)
     if isinstance(found, Response):
         return found
     view, as_of = found
@@ -392,7 +392,7 @@ async def funnel_deals_page(request: Request, subject: Annotated[str, Query(max_
         return (deals_view(session, p, words, subject=subject, period=period, stage=stage,
                            page=page, by=by, value=value), as_of_text(session, p.locale))
 
-    found = await _read(request, caller, read)
+    found = await read_or_not_found(request, caller, read)
     if isinstance(found, Response):
         return found
     view, as_of = found
