@@ -648,6 +648,22 @@ class Session:
         from salescore.workspace.analyses import cycle_report
         return cycle_report(self, period=period, rep=rep, team=team)
 
+    # -- analyses: training impact and market trends (issue 11; workspace/analyses.py) -------
+    def training(self, *, window: int = 6, rep: str | None = None,
+                 team: str | None = None) -> Any:
+        """Each course's and kind's effect on its trainees' win rate and revenue won per month
+        (difference in differences against untrained peers, with a 95 % interval): a
+        :class:`~salescore.workspace.analyses.TrainingReport`."""
+        from salescore.workspace.analyses import training_report
+        return training_report(self, window=window, rep=rep, team=team)
+
+    def trends(self, *, by: str = "segment", months: int = 24) -> Any:
+        """Revenue, deals and win rate per month by ``by``, seasonally adjusted with two years
+        of history, and the fastest-growing and -shrinking: a
+        :class:`~salescore.workspace.analyses.TrendReport`."""
+        from salescore.workspace.analyses import trend_report
+        return trend_report(self, by=by, months=months)
+
     # -- the records that need action (issue 10) -------------------------------------------
     def data_last_day(self) -> date | None:
         """The organisation's last day of data: the local day of the latest activity, stage
