@@ -39,6 +39,9 @@ from salescore.analytics.funnel import (
     funnel_steps,
 )
 from salescore.analytics.training import (
+    CONFIDENCE as TRAINING_CONFIDENCE,
+)
+from salescore.analytics.training import (
     KPIS as TRAINING_KPIS,
 )
 from salescore.analytics.training import (
@@ -75,7 +78,8 @@ __all__ = ["BIN_EDGES", "BREAKDOWNS", "MIN_PEERS", "Bottleneck", "CycleReport", 
            "Funnel", "FunnelReport", "FunnelStep", "StageDays", "SubjectKind", "bin_labels",
            "cycle_report", "funnel_deals", "funnel_report",
            "CourseImpact", "DIMENSIONS", "Effect", "MEASURES", "MIN_TRAINEES", "Series",
-           "TRAINING_KPIS", "TRAINING_MIN_PEERS", "TrainingReport", "TrendReport",
+           "TRAINING_CONFIDENCE", "TRAINING_KPIS", "TRAINING_MIN_PEERS", "TrainingReport",
+           "TrendReport",
            "training_report", "trend_report"]
 
 MIN_PEERS = 2
