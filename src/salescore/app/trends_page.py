@@ -36,11 +36,12 @@ from salescore.workspace.analyses import (
     TrendReport,
 )
 
-__all__ = ["TRENDS_KEYS", "TrendsView", "router", "trends_view"]
+__all__ = ["TRENDS_KEYS", "WINDOWS", "TrendsView", "router", "trends_view"]
 
 router = APIRouter(include_in_schema=False)
 
-TRENDS_KEYS = ("by", "measure", "kpi")
+TRENDS_KEYS = ("by", "measure", "kpi", "window")
+WINDOWS = (1, 3, 6, 9, 12)
 Param = Annotated[str | None, Query(max_length=40)]
 
 
@@ -73,6 +74,7 @@ class TrendsView:
     measures: list[tuple[str, str]]
     kpi: str
     kpis: list[tuple[str, str]]
+    window: int
     months: list[str]
     adjusted: bool
     note: str
@@ -138,10 +140,11 @@ def _rows(impacts: list[CourseImpact], kpi: str, locale: str, words: Callable[..
 
 
 def trends_view(session: Session, principal: Principal, words: Callable[..., str], *,
-                by: str | None = None, measure: str | None = None, kpi: str | None = None
-                ) -> TrendsView:
+                by: str | None = None, measure: str | None = None, kpi: str | None = None,
+                window: str | None = None) -> TrendsView:
     """The page as ``session`` sees it: the trend of ``measure`` (default revenue won) by
-    ``by`` (default segment), and the training effect on ``kpi`` (default win rate)."""
+    ``by`` (default segment), and the training effect on ``kpi`` (default win rate) over
+    ``window`` months before and after (default 6)."""
     locale = principal.locale
     lang = "zh_CN" if locale == "zh_CN" else "en"
     bys, measures, kpis = _names(words)
@@ -149,7 +152,8 @@ def trends_view(session: Session, principal: Principal, words: Callable[..., str
     measure = measure if measure in MEASURES else "revenue_won"
     kpi = kpi if kpi in TRAINING_KPIS else "win_rate"
     trend: TrendReport = session.trends(by=by)
-    training: TrainingReport = session.training()
+    months = int(window) if window in {str(w) for w in WINDOWS} else 6
+    training: TrainingReport = session.training(window=months)
     shown = [s for s in trend.series if s.measure == measure]
     values = [bys["company"] if s.value is None and by == "company"
               else words("unknown") if s.value is None else str(s.value) for s in shown]
@@ -193,7 +197,8 @@ def trends_view(session: Session, principal: Principal, words: Callable[..., str
     }
     return TrendsView(
         by=by, bys=list(bys.items()), measure=measure, measures=list(measures.items()),
-        kpi=kpi, kpis=list(kpis.items()), months=trend.months, adjusted=trend.adjusted,
+        kpi=kpi, kpis=list(kpis.items()), window=months, months=trend.months,
+        adjusted=trend.adjusted,
         note=trend.note.get(lang),
         words=trend.words[measure].get(lang) if measure in trend.words else "",
         values=values, month_rows=month_rows, training_note=training.note.get(lang),
@@ -202,7 +207,7 @@ def trends_view(session: Session, principal: Principal, words: Callable[..., str
 
 @router.get("/trends", response_class=HTMLResponse)
 async def trends_page(request: Request, by: Param = None, measure: Param = None,
-                      kpi: Param = None) -> Response:
+                      kpi: Param = None, window: Param = None) -> Response:
     """The market trends and training impact page, for every signed-in role."""
     caller = await signed_in(request)
     if caller is None:
@@ -218,7 +223,7 @@ async def trends_page(request: Request, by: Param = None, measure: Param = None,
         async with state.lock:
             view, as_of = await run_in_threadpool(lambda: (
                 trends_view(state.workspace.session(scope), p, words, by=by, measure=measure,
-                            kpi=kpi),
+                            kpi=kpi, window=window),
                 as_of_text(state.workspace.session(scope), p.locale)))
     except SalescoreError as exc:
         return render(request, "not_found.html", p.locale, status=status_of(exc), caller=caller,
