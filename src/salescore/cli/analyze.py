@@ -306,7 +306,7 @@ def training(rep: RepOption = None, team: TeamOption = None,
             for r in rows:
                 kind, course, done, kpi, n, _, _, _, _, _, est, low, high = r
                 words = KPI_WORDS[kpi][1 if zh else 0]
-                shown = course or ("（该类型全部课程）" if zh else "(all courses of the kind)")
+                shown = course or ("（全部）" if zh else "(all)")
                 effect = _num(est, kpi) if est is not None else (
                     "数据不足" if zh else "not enough data")
                 interval = MISSING if est is None else f"{_num(low, kpi)} … {_num(high, kpi)}"
