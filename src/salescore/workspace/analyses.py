@@ -374,7 +374,8 @@ def training_report(session: Session, *, window: int = WINDOW_MONTHS,
         raise AnalysisError("the window is 1 to 24 months", message_zh="窗口为 1 到 24 个月")
     subject = _subject(session, rep, team)
     note = Text(
-        f"Difference in differences over {window} months before and after the month of "
+        f"Difference in differences over {window} month{'s' if window != 1 else ''} before "
+        f"and after the month of "
         f"the training, against untrained peers; 95 % confidence interval. Not enough data: "
         f"fewer than {MIN_TRAINEES} trainees with closed deals in both windows, each with at "
         f"least {TRAINING_MIN_PEERS} peers.",

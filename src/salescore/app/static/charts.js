@@ -152,7 +152,8 @@
             d.interval + ": " + d.low[i] + " … " + d.high[i] + unit;
         } }, tooltip);
       o.grid = { left: 8, right: 24, top: 8, bottom: 8, containLabel: true };
-      o.xAxis = { type: "value", axisLabel: d.percent ? { formatter: "{value} pt" } : {} };
+      o.xAxis = { type: "value", axisLabel: { hideOverlap: true,
+                                              formatter: d.percent ? "{value} pt" : "{value}" } };
       o.yAxis = { type: "category", data: d.categories, inverse: true,
                   axisLabel: { width: 150, overflow: "truncate" } };
       o.series = [
