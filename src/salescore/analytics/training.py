@@ -149,9 +149,23 @@ def _mean(values: Iterable[float]) -> float | None:
     return statistics.fmean(got) if got else None
 
 
+Windows = dict[str, tuple["_Window | None", "_Window | None"]]
+
+
+def _windows_at(t: int, by_rep: Mapping[str, Mapping[int, Mapping[str, Any]]], window: int,
+                lag: int, cache: dict[int, Windows]) -> Windows:
+    """Every rep's before- and after-window around month ``t`` (worked out once per ``t``)."""
+    got = cache.get(t)
+    if got is None:
+        got = cache[t] = {rep: (_window(months, t - window, t - 1),
+                                _window(months, t + 1 + lag, t + lag + window))
+                          for rep, months in by_rep.items()}
+    return got
+
+
 def _effects(first_done: Mapping[str, int], by_rep: Mapping[str, Mapping[int, Mapping[str, Any]]],
              done_any: Mapping[str, int], first_month: int, last_month: int, window: int,
-             lag: int, confidence: float) -> list[Effect]:
+             lag: int, confidence: float, cache: dict[int, Windows]) -> list[Effect]:
     out = []
     for kpi in KPIS:
         diffs: list[float] = []
@@ -160,24 +174,25 @@ def _effects(first_done: Mapping[str, int], by_rep: Mapping[str, Mapping[int, Ma
         peers_before: list[float] = []
         peers_after: list[float] = []
         peers_used: set[str] = set()
+        peers_at: dict[int, dict[str, tuple[float, float]]] = {}  # the same for every t
         for rep, t in sorted(first_done.items()):
             if t - window < first_month or t + lag + window > last_month:
                 continue
-            months = by_rep.get(rep, {})
-            b = _window(months, t - window, t - 1)
-            a = _window(months, t + 1 + lag, t + lag + window)
+            around = _windows_at(t, by_rep, window, lag, cache)
+            b, a = around.get(rep, (None, None))
             vb, va = (b.value(kpi) if b else None), (a.value(kpi) if a else None)
             if vb is None or va is None:
                 continue
-            changes: dict[str, tuple[float, float]] = {}
-            for peer, peer_months in by_rep.items():
-                if done_any.get(peer, last_month + lag + window + 1) <= t + lag + window:
-                    continue  # trained (this course or kind) by the end of the after-window
-                pb = _window(peer_months, t - window, t - 1)
-                pa = _window(peer_months, t + 1 + lag, t + lag + window)
-                xb, xa = (pb.value(kpi) if pb else None), (pa.value(kpi) if pa else None)
-                if xb is not None and xa is not None:
-                    changes[peer] = (xb, xa)
+            changes = peers_at.get(t)
+            if changes is None:
+                changes = peers_at[t] = {}
+                end = t + lag + window
+                for peer, (pb, pa) in around.items():
+                    if done_any.get(peer, end + 1) <= end:
+                        continue  # trained (this course or kind) by the end of the after-window
+                    xb, xa = (pb.value(kpi) if pb else None), (pa.value(kpi) if pa else None)
+                    if xb is not None and xa is not None:
+                        changes[peer] = (xb, xa)
             if len(changes) < MIN_PEERS:
                 continue
             pbm = statistics.fmean(x for x, _ in changes.values())
@@ -220,12 +235,13 @@ def training_impacts(trainings: Iterable[Mapping[str, Any]],
                      kinds.setdefault(row["kind"], {})):
             done[rep] = min(done.get(rep, m), m)
     first, last = month_index(first_month), month_index(last_month)
+    cache: dict[int, Windows] = {}
     per_course = [CourseImpact(course=course, kind=kind, trainees=len(done),
                                effects=_effects(done, by_rep, kinds[kind], first, last,
-                                                window, lag, confidence))
+                                                window, lag, confidence, cache))
                   for (kind, course), done in sorted(courses.items())]
     per_kind = [CourseImpact(course=None, kind=kind, trainees=len(done),
                              effects=_effects(done, by_rep, done, first, last, window, lag,
-                                              confidence))
+                                              confidence, cache))
                 for kind, done in sorted(kinds.items())]
     return per_course, per_kind
