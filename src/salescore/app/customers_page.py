@@ -28,11 +28,10 @@ from salescore.app.filters import PeriodChoice, keep, recall, relative_choices, 
 from salescore.app.formatting import MISSING, as_of_text, kpi_value, number, percent
 from salescore.app.funnel_page import (
     default_subject,
-    read_or_not_found,
     subject_choices,
     subject_parts,
 )
-from salescore.app.pages import render, signed_in, to_login
+from salescore.app.pages import read_or_not_found, render, signed_in, to_login
 from salescore.core.access import Principal
 from salescore.core.periods import RELATIVE_PERIODS, Grain
 from salescore.core.scope import OutOfScope

@@ -25,13 +25,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from salescore.app.deps import Caller, app_state
+from salescore.app.deps import app_state
 from salescore.app.filters import PeriodChoice, keep, recall, relative_choices, resolve_period
 from salescore.app.formatting import MISSING, as_of_text, kpi_value, number, percent
-from salescore.app.pages import on_session, render, signed_in, to_login
-from salescore.app.problems import status_of
+from salescore.app.pages import read_or_not_found, render, signed_in, to_login
 from salescore.core.access import Principal
-from salescore.core.errors import SalescoreError
 from salescore.core.periods import RELATIVE_PERIODS, Grain
 from salescore.core.scope import OutOfScope
 from salescore.workspace import Session
@@ -332,18 +330,6 @@ def deals_view(session: Session, principal: Principal, words: Callable[..., str]
         if page > 1 else None,
         next_href=deals_href(subject, period, stage, page + 1, by=split_by, value=value)
         if page < pages else None)
-
-
-async def read_or_not_found(request: Request, caller: Caller,
-                read: Callable[[Session, Principal, Callable[..., str]], T]) -> T | Response:
-    """``read`` on the caller's session, its view kept (:func:`on_session`); the not-found
-    page for what lies out of their reach."""
-    p = caller.principal
-    try:
-        return await on_session(request, caller, read, keep=True)
-    except SalescoreError as exc:  # out of reach (404), a period that is none (422), ...
-        return render(request, "not_found.html", p.locale, status=status_of(exc), caller=caller,
-                      message=exc.localized(p.locale))
 
 
 @router.get("/funnel", response_class=HTMLResponse)

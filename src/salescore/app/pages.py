@@ -34,8 +34,9 @@ from salescore.app.formatting import as_of_text
 from salescore.app.i18n import catalogue, negotiate, resolve_locale
 from salescore.app.my_scorecard import Scorecard, my_scorecard
 from salescore.app.needs_action_view import ActionsView, read_actions
-from salescore.app.problems import CsrfFailed
+from salescore.app.problems import CsrfFailed, status_of
 from salescore.core.access import Principal
+from salescore.core.errors import SalescoreError
 from salescore.core.scope import AccessError
 from salescore.core.text import Text
 from salescore.workspace import Session
@@ -213,6 +214,18 @@ async def on_session(request: Request, caller: Caller,
     if key is not None:
         state.cache.put(key, value)
     return value
+
+
+async def read_or_not_found(request: Request, caller: Caller,
+                            read: Callable[[Session, Principal, Words], T]) -> T | Response:
+    """:func:`on_session` with the view kept; the not-found page (with the status the error
+    calls for: 404 out of reach, 422 a period that is none, …) when ``read`` fails."""
+    p = caller.principal
+    try:
+        return await on_session(request, caller, read, keep=True)
+    except SalescoreError as exc:
+        return render(request, "not_found.html", p.locale, status=status_of(exc), caller=caller,
+                      message=exc.localized(p.locale))
 
 
 @router.get("/account/password", response_class=HTMLResponse)

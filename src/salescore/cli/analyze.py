@@ -25,12 +25,18 @@ from salescore.core.spreadsheet import neutralise
 from salescore.core.text import is_chinese
 
 if TYPE_CHECKING:
-    from salescore.workspace.analyses import CycleReport, FunnelReport
+    from salescore.workspace.analyses import (
+        CycleReport,
+        FunnelReport,
+        TrainingReport,
+        TrendReport,
+    )
 
 __all__ = ["analyze_app", "register"]
 
 analyze_app = typer.Typer(
-    help="Analyses: funnel, sales cycle, retention, RFM. 分析：销售漏斗、销售周期、客户留存、RFM。",
+    help="Analyses: funnel, sales cycle, retention, RFM, training impact, market trends. "
+         "分析：销售漏斗、销售周期、客户留存、RFM、培训效果、市场趋势。",
     no_args_is_help=True,
 )
 
@@ -374,3 +380,130 @@ def rfm(period: PeriodOption, rep: RepOption = None, team: TeamOption = None,
                 f"购买间隔中位数 {_days(report.median_gap_days)} 天（{report.gaps} 个间隔）" if zh
                 else f"Median days between purchases {_days(report.median_gap_days)} "
                 f"({report.gaps} gaps)", highlight=False)
+# -- training impact and market trends (issue 11, parts 8 and 9) ------------------------------
+TRAINING_COLUMNS = ("kind", "course", "completed_by", "kpi", "trainees", "peers", "before",
+                    "after", "peers_before", "peers_after", "effect", "low", "high")
+KPI_WORDS = {"win_rate": ("Win rate", "赢单率"),
+             "lead_to_win_rate": ("Lead-to-win rate", "线索赢单率"),
+             "revenue_won": ("Revenue won / month", "月均赢单收入"),
+             "opportunities_created": ("Deals created", "新建商机数")}
+
+
+def _num(value: float | None, kpi: str) -> str:
+    if value is None:
+        return MISSING
+    return f"{value * 100:+.1f} pt" if kpi.endswith("rate") else f"{value:+,.0f}"
+
+
+def _training_rows(report: TrainingReport) -> list[list[Any]]:
+    return [[c.kind, c.course, c.trainees, e.kpi, e.trainees, e.peers, e.before, e.after,
+             e.peers_before, e.peers_after, e.estimate, e.low, e.high]
+            for c in [*report.courses, *report.kinds] for e in c.effects]
+
+
+@analyze_app.command()
+def training(rep: RepOption = None, team: TeamOption = None,
+             window: Annotated[int, typer.Option(
+                 "--window", help="Months before and after the training / 培训前后的月数")] = 6,
+             fmt: FormatOption = "table", lang: LangOption = None, home: HomeOption = None
+             ) -> None:
+    """Training impact: each course's effect on its trainees' win rate, lead-to-win rate and
+    revenue won per month, against untrained peers (difference in differences, 95 % interval).
+    培训效果：每门课程对受训者赢单率、线索赢单率和月均赢单收入的影响
+    （对比未受训同级的双重差分，95% 置信区间）。
+
+    CSV columns: kind, course (empty: every course of the kind), completed_by, kpi, trainees
+    (counted), peers, before, after, peers_before, peers_after, effect, low, high (empty: not
+    enough data).
+    """
+    _check_format(fmt)
+    with open_workspace(home, read_only=True) as ws:
+        report = ws.owner().training(window=window, rep=rep, team=team)
+        zh = is_chinese(lang or ws.locale)
+    rows = _training_rows(report)
+    match fmt:
+        case "json":
+            typer.echo(json.dumps({
+                "first_month": report.first_month, "last_month": report.last_month,
+                "window": report.window, "note": {"en": report.note.en, "zh": report.note.zh},
+                "effects": [dict(zip(TRAINING_COLUMNS, r, strict=True)) for r in rows]},
+                ensure_ascii=False, indent=1))
+        case "csv":
+            typer.echo(_csv(TRAINING_COLUMNS, rows), nl=False)
+        case _:
+            grid = Table(title="培训效果（双重差分）" if zh else
+                         "Training impact (difference in differences)")
+            heads = ("课程", "类型", "完成人数", "指标", "计入人数", "效果", "95% 区间") if zh \
+                else ("Course", "Kind", "Completed", "KPI", "Counted", "Effect", "95 % interval")
+            for i, head in enumerate(heads):
+                grid.add_column(head, justify="left" if i in (0, 1, 3) else "right")
+            for r in rows:
+                kind, course, done, kpi, n, _, _, _, _, _, est, low, high = r
+                words = KPI_WORDS[kpi][1 if zh else 0]
+                shown = course or ("（全部）" if zh else "(all)")
+                effect = _num(est, kpi) if est is not None else (
+                    "数据不足" if zh else "not enough data")
+                interval = MISSING if est is None else f"{_num(low, kpi)} … {_num(high, kpi)}"
+                grid.add_row(shown, kind, str(done), words, str(n), effect, interval)
+            console.print(grid)
+            console.print(report.note.get("zh_CN" if zh else "en"), highlight=False)
+
+
+@analyze_app.command()
+def trends(by: Annotated[str, typer.Option(
+               "--by", help="company, segment, product, region or channel / "
+                            "按全公司、客户分层、产品、区域或渠道")] = "segment",
+           months: Annotated[int, typer.Option(
+               "--months", help="How many complete months / 完整月份数")] = 24,
+           fmt: FormatOption = "table", lang: LangOption = None, home: HomeOption = None
+           ) -> None:
+    """Market trends: revenue won, deals created and win rate per month, seasonally adjusted
+    with two years of history; the fastest-growing and -shrinking named.
+    市场趋势：每月赢单收入、新建商机数和赢单率，满两年历史时做季节调整；指出增长最快和萎缩最快者。
+
+    CSV columns: value, measure, month, raw, adjusted (empty when not adjusted).
+    """
+    _check_format(fmt)
+    with open_workspace(home, read_only=True) as ws:
+        report = ws.owner().trends(by=by, months=months)
+        zh = is_chinese(lang or ws.locale)
+    rows = [[s.value, s.measure, m, s.raw[i], s.adjusted[i] if s.adjusted else None]
+            for s in report.series for i, m in enumerate(report.months)]
+    match fmt:
+        case "json":
+            typer.echo(json.dumps(_trends_json(report), ensure_ascii=False, indent=1))
+        case "csv":
+            typer.echo(_csv(("value", "measure", "month", "raw", "adjusted"), rows), nl=False)
+        case _:
+            grid = Table(title=(f"市场趋势：按 {report.by}，{report.months[0]}–{report.months[-1]}"
+                                if zh else f"Market trends by {report.by}, "
+                                f"{report.months[0]}–{report.months[-1]}")
+                         if report.months else ("市场趋势" if zh else "Market trends"))
+            heads = ("对象", "指标", "首月", "末月", "变化") if zh else (
+                "Value", "Measure", "First month", "Last month", "Change")
+            for i, head in enumerate(heads):
+                grid.add_column(head, justify="left" if i < 2 else "right")
+            for s in report.series:
+                shown = s.adjusted or s.raw
+                g = MISSING if s.growth is None else (
+                    f"{s.growth * 100:+.1f} pt" if s.measure == "win_rate"
+                    else f"{s.growth * 100:+.0f}%")
+                fmt_v = _pct if s.measure == "win_rate" else (
+                    lambda v: MISSING if v is None else f"{v:,.0f}")
+                grid.add_row(str(s.value if s.value is not None else (
+                    "公司" if zh and report.by == "company" else
+                    "company" if report.by == "company" else MISSING)),
+                    KPI_WORDS[s.measure][1 if zh else 0].replace(" / month", ""),
+                    fmt_v(shown[0]), fmt_v(shown[-1]), g)
+            console.print(grid)
+            console.print(report.note.get("zh_CN" if zh else "en"), highlight=False)
+            for words in report.words.values():
+                console.print(words.get("zh_CN" if zh else "en"), highlight=False)
+
+
+def _trends_json(report: TrendReport) -> dict[str, Any]:
+    return {"by": report.by, "months": report.months, "adjusted": report.adjusted,
+            "note": {"en": report.note.en, "zh": report.note.zh},
+            "words": {m: {"en": t.en, "zh": t.zh} for m, t in report.words.items()},
+            "series": [{"value": s.value, "measure": s.measure, "raw": s.raw,
+                        "adjusted": s.adjusted, "growth": s.growth} for s in report.series]}

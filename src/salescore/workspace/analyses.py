@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from salescore.analytics.cycle import (
@@ -37,6 +38,33 @@ from salescore.analytics.funnel import (
     funnel_of,
     funnel_steps,
 )
+from salescore.analytics.training import (
+    CONFIDENCE as TRAINING_CONFIDENCE,
+)
+from salescore.analytics.training import (
+    KPIS as TRAINING_KPIS,
+)
+from salescore.analytics.training import (
+    MIN_PEERS as TRAINING_MIN_PEERS,
+)
+from salescore.analytics.training import (
+    MIN_TRAINEES,
+    SOURCE_KPIS,
+    WINDOW_MONTHS,
+    CourseImpact,
+    Effect,
+    month_index,
+    month_label,
+    training_impacts,
+)
+from salescore.analytics.trends import (
+    DIMENSIONS,
+    MEASURES,
+    MIN_SEASONAL_MONTHS,
+    Series,
+    series_of,
+    trend_words,
+)
 from salescore.compile.schema import unbound
 from salescore.core.errors import SalescoreError
 from salescore.core.scope import Scope
@@ -48,7 +76,11 @@ if TYPE_CHECKING:
 
 __all__ = ["BIN_EDGES", "BREAKDOWNS", "MIN_PEERS", "Bottleneck", "CycleReport", "CycleStats",
            "Funnel", "FunnelReport", "FunnelStep", "StageDays", "SubjectKind", "bin_labels",
-           "cycle_report", "funnel_deals", "funnel_report"]
+           "cycle_report", "funnel_deals", "funnel_report",
+           "CourseImpact", "DIMENSIONS", "Effect", "MEASURES", "MIN_TRAINEES", "Series",
+           "TRAINING_CONFIDENCE", "TRAINING_KPIS", "TRAINING_MIN_PEERS", "TrainingReport",
+           "TrendReport",
+           "training_report", "trend_report"]
 
 MIN_PEERS = 2
 """How many reps' deals the peers' pooled funnel must hold before it is compared with."""
@@ -291,3 +323,135 @@ def cycle_report(session: Session, *, period: str, rep: str | None = None,
     return CycleReport(period=str(chosen), subject_kind=subject.kind, subject_id=subject.id,
                        bins=bin_labels(), won=stats("won"), lost=stats("lost"), stages=stages,
                        labels=_labels(session, pipeline.stages))
+
+
+# -- training impact and market trends (issue 11, parts 8 and 9) ------------------------------
+def _history(session: Session) -> tuple[int, int] | None:
+    """The complete months of data, as month numbers: from the month of the organisation's
+    first close to the last month whose last day the data reaches (:meth:`data_last_day`).
+    Read over the whole organisation, like that day: two dates, no record."""
+    settings = session.workspace.settings
+    calendar = settings.calendar
+    last_day = session.data_last_day()
+    opps = unbound("opportunities")
+    row = _everyone(session).rows(opps.aggregate(first=opps.closed_at.min()))[0]
+    if last_day is None or row["first"] is None:
+        return None
+    first = calendar.local_date(row["first"])
+    last = month_index(f"{last_day:%Y-%m}")
+    if (last_day + timedelta(days=1)).month == last_day.month:
+        last -= 1  # the last month is still running
+    start = month_index(f"{first:%Y-%m}")
+    return (start, last) if start <= last else None
+
+
+def _month_range(first: int, last: int) -> str:
+    start = month_label(first)
+    end = month_label(last + 1)
+    y, m = int(end[:4]), int(end[5:])
+    return f"{start}-01..{date(y, m, 1) - timedelta(days=1):%Y-%m-%d}"
+
+
+@dataclass(frozen=True)
+class TrainingReport:
+    """Each course's and each kind's impact within the session's scope (trainees: the reps it
+    reaches), over the complete months ``first_month``..``last_month``."""
+
+    first_month: str | None
+    last_month: str | None
+    window: int
+    courses: list[CourseImpact]
+    kinds: list[CourseImpact]
+    note: Text
+
+
+def training_report(session: Session, *, window: int = WINDOW_MONTHS,
+                    team: str | None = None, rep: str | None = None) -> TrainingReport:
+    """The training impact of :mod:`salescore.analytics.training` for ``rep``, ``team`` or
+    everyone the session reaches: the trainings and the KPIs per rep and month (through the
+    KPI engine) of the reps it reaches; the peers are the reps it reaches too."""
+    if window < 1 or window > 24:
+        raise AnalysisError("the window is 1 to 24 months", message_zh="窗口为 1 到 24 个月")
+    subject = _subject(session, rep, team)
+    note = Text(
+        f"Difference in differences over {window} month{'s' if window != 1 else ''} before "
+        f"and after the month of "
+        f"the training, against untrained peers; 95 % confidence interval. Not enough data: "
+        f"fewer than {MIN_TRAINEES} trainees with closed deals in both windows, each with at "
+        f"least {TRAINING_MIN_PEERS} peers.",
+        f"双重差分：培训当月之前与之后各 {window} 个月，对比未受训的同级；95% 置信区间。"
+        f"两个窗口内都有已关闭商机、且各自至少有 {TRAINING_MIN_PEERS} 名同级的受训者"
+        f"少于 {MIN_TRAINEES} 人时，"
+        f"显示数据不足。")
+    history = _history(session)
+    if history is None:
+        return TrainingReport(None, None, window, [], [], note)
+    first, last = history
+    calendar = session.workspace.settings.calendar
+    trainings = unbound("trainings")
+    if subject.reps is not None:
+        trainings = trainings.filter(trainings.rep_id.isin(list(subject.reps)))
+    rows = [{"rep_id": r["rep_id"], "course": r["course"], "kind": r["kind"],
+             "month": f"{calendar.local_date(r['completed_at']):%Y-%m}"}
+            for r in session.runner.rows(trainings.select("rep_id", "course", "kind",
+                                                          "completed_at"))]
+    monthly = session.kpi_result(SOURCE_KPIS, by="rep", period=_month_range(first, last),
+                                 grain="month").table.to_pylist()
+    courses, kinds = training_impacts(rows, monthly, first_month=month_label(first),
+                                      last_month=month_label(last), window=window)
+    return TrainingReport(month_label(first), month_label(last), window, courses, kinds, note)
+
+
+@dataclass(frozen=True)
+class TrendReport:
+    """Monthly series of every measure for ``by`` (the company or one dimension) and, for the
+    words, every dimension; ``adjusted``: whether there were two years to adjust with."""
+
+    months: list[str]
+    by: str
+    series: list[Series]
+    adjusted: bool
+    note: Text
+    words: dict[str, Text]
+
+
+def trend_report(session: Session, *, by: str = "segment", months: int = 24) -> TrendReport:
+    """Revenue won, deals created and win rate per month over the last ``months`` complete
+    months (no more than there are) for the company or each value of ``by``, within the
+    session's scope; the fastest-growing and fastest-shrinking value of any dimension."""
+    if by != "company" and by not in DIMENSIONS:
+        raise AnalysisError(f"a trend is by company, {', '.join(DIMENSIONS)}, not {by!r}",
+                            message_zh=f"趋势只能按 company、{', '.join(DIMENSIONS)} 查看，"
+                                       f"而不是 {by!r}")
+    if months < 2 or months > 120:
+        raise AnalysisError("a trend spans 2 to 120 months", message_zh="趋势跨度为 2 到 120 个月")
+    history = _history(session)
+    if history is None:
+        return TrendReport([], by, [], False, Text("There is no closed deal yet.",
+                                                   "还没有已关闭的商机。"), {})
+    first, last = history
+    first = max(first, last - months + 1)
+    labels = [month_label(m) for m in range(first, last + 1)]
+    span = _month_range(first, last)
+    shown: list[Series] = []
+    every: list[Series] = []
+    for dim in ("company", *DIMENSIONS):
+        rows = session.kpi_result(MEASURES, by=dim, period=span,
+                                  grain="month").table.to_pylist()
+        got = series_of(rows, by=dim, months=labels)
+        every += got
+        if dim == by:
+            shown = got
+    adjusted = len(labels) >= MIN_SEASONAL_MONTHS
+    if adjusted:
+        note = Text(f"Seasonally adjusted with STL (12-month season) over {len(labels)} months; "
+                    "a series with a month without a value is shown raw.",
+                    f"已用 STL（12 个月季节周期）对 {len(labels)} 个月的数据做季节调整；"
+                    "有月份缺值的序列显示原始值。")
+    else:
+        note = Text(f"Only {len(labels)} months of history: seasonal adjustment needs "
+                    f"{MIN_SEASONAL_MONTHS}, so the series are raw.",
+                    f"历史只有 {len(labels)} 个月：季节调整需要 {MIN_SEASONAL_MONTHS} 个月，"
+                    "因此显示原始值。")
+    words = {m: trend_words(every, m, len(labels)) for m in MEASURES}
+    return TrendReport(labels, by, shown, adjusted, note, words)

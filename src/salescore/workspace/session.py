@@ -664,6 +664,21 @@ class Session:
         :class:`~salescore.workspace.customer_analyses.RfmReport`."""
         from salescore.workspace.customer_analyses import rfm_report
         return rfm_report(self, period=period, rep=rep, team=team, top=top)
+    # -- analyses: training impact and market trends (issue 11; workspace/analyses.py) -------
+    def training(self, *, window: int = 6, rep: str | None = None,
+                 team: str | None = None) -> Any:
+        """Each course's and kind's effect on its trainees' win rate and revenue won per month
+        (difference in differences against untrained peers, with a 95 % interval): a
+        :class:`~salescore.workspace.analyses.TrainingReport`."""
+        from salescore.workspace.analyses import training_report
+        return training_report(self, window=window, rep=rep, team=team)
+
+    def trends(self, *, by: str = "segment", months: int = 24) -> Any:
+        """Revenue, deals and win rate per month by ``by``, seasonally adjusted with two years
+        of history, and the fastest-growing and -shrinking: a
+        :class:`~salescore.workspace.analyses.TrendReport`."""
+        from salescore.workspace.analyses import trend_report
+        return trend_report(self, by=by, months=months)
 
     # -- the records that need action (issue 10) -------------------------------------------
     def data_last_day(self) -> date | None:

@@ -19,7 +19,18 @@ from salescore.app.deps import LocaleDep, SessionDep
 from salescore.app.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
 from salescore.app.problems import PROBLEM_RESPONSES
 from salescore.app.schemas import TextOut, plain
-from salescore.workspace.analyses import CycleReport, CycleStats, Funnel, FunnelReport
+from salescore.workspace.analyses import (
+    MIN_TRAINEES,
+    TRAINING_CONFIDENCE,
+    TRAINING_MIN_PEERS,
+    CourseImpact,
+    CycleReport,
+    CycleStats,
+    Funnel,
+    FunnelReport,
+    TrainingReport,
+    TrendReport,
+)
 from salescore.workspace.customer_analyses import RetentionReport, RfmReport
 
 router = APIRouter(prefix="/analytics", tags=["analytics"], responses=PROBLEM_RESPONSES)
@@ -316,3 +327,97 @@ def rfm(session: SessionDep, period: PeriodQuery, rep: RepQuery = None,
         top: Annotated[int, Query(ge=1, le=100, description="Product pairs kept")] = 10
         ) -> RfmOut:
     return rfm_out(session.rfm(period=period, rep=rep, team=team, top=top))
+# -- training impact and market trends (issue 11, parts 8 and 9) ------------------------------
+class EffectOut(_Out):
+    kpi: str
+    trainees: int = Field(description="Trainees counted: data in both windows, enough peers")
+    peers: int = Field(description="Distinct untrained peers they were matched with")
+    before: float | None
+    after: float | None
+    peers_before: float | None
+    peers_after: float | None
+    estimate: float | None = Field(description="Difference in differences; null: not enough "
+                                               "data")
+    low: float | None
+    high: float | None
+
+
+class CourseImpactOut(_Out):
+    course: str | None = Field(description="Null: every course of the kind, pooled")
+    kind: str
+    trainees: int = Field(description="Reps (within the scope) who completed it")
+    effects: list[EffectOut]
+
+
+class TrainingReportOut(_Out):
+    first_month: str | None
+    last_month: str | None
+    window: int
+    confidence: float
+    min_trainees: int
+    min_peers: int
+    courses: list[CourseImpactOut]
+    kinds: list[CourseImpactOut]
+    note: str
+
+
+class SeriesOut(_Out):
+    value: str | None
+    measure: str
+    raw: list[float | None]
+    adjusted: list[float | None] | None
+    growth: float | None
+
+
+class TrendReportOut(_Out):
+    by: str
+    months: list[str]
+    adjusted: bool
+    note: str
+    words: dict[str, str]
+    series: list[SeriesOut]
+
+
+def _impact_out(c: CourseImpact) -> CourseImpactOut:
+    return CourseImpactOut(course=c.course, kind=c.kind, trainees=c.trainees, effects=[
+        EffectOut(kpi=e.kpi, trainees=e.trainees, peers=e.peers, before=e.before,
+                  after=e.after, peers_before=e.peers_before, peers_after=e.peers_after,
+                  estimate=e.estimate, low=e.low, high=e.high) for e in c.effects])
+
+
+def training_out(report: TrainingReport, locale: str) -> TrainingReportOut:
+    return TrainingReportOut(
+        first_month=report.first_month, last_month=report.last_month, window=report.window,
+        confidence=TRAINING_CONFIDENCE, min_trainees=MIN_TRAINEES, min_peers=TRAINING_MIN_PEERS,
+        courses=[_impact_out(c) for c in report.courses],
+        kinds=[_impact_out(c) for c in report.kinds], note=report.note.get(locale))
+
+
+def trends_out(report: TrendReport, locale: str) -> TrendReportOut:
+    return TrendReportOut(
+        by=report.by, months=report.months, adjusted=report.adjusted,
+        note=report.note.get(locale), words={m: t.get(locale) for m, t in report.words.items()},
+        series=[SeriesOut(value=s.value, measure=s.measure, raw=s.raw, adjusted=s.adjusted,
+                          growth=s.growth) for s in report.series])
+
+
+@router.get("/training", response_model=TrainingReportOut,
+            summary="Each course's effect on its trainees' KPIs (difference in differences)")
+@cached
+def training(session: SessionDep, locale: LocaleDep, rep: RepQuery = None,
+             team: TeamQuery = None,
+             window: Annotated[int, Query(ge=1, le=24, description="Months before and after"
+                                          )] = 6) -> TrainingReportOut:
+    return training_out(session.training(window=window, rep=rep, team=team), locale)
+
+
+@router.get("/trends", response_model=TrendReportOut,
+            summary="Revenue, deals and win rate by month, seasonally adjusted")
+@cached
+def trends(session: SessionDep, locale: LocaleDep,
+           by: Annotated[Literal["company", "segment", "product", "region", "channel"], Query(
+               description="Whose series: the company's or each value of a dimension")
+           ] = "segment",
+           months: Annotated[int, Query(ge=2, le=120, description="Complete months")] = 24
+           ) -> TrendReportOut:
+    return trends_out(session.trends(by=by, months=months), locale)

@@ -123,6 +123,59 @@
                              textBorderWidth: 2, overflow: "truncate" } }];
       return o;
     },
+    // {periods, series: [{name, data, dashed}], percent}: lines over months, dashed ones
+    // (raw beside their adjusted) thinner; the axis need not start at 0
+    lines: function (d) {
+      return Object.assign(base(), {
+        legend: { top: 0, type: "scroll" },
+        grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
+        xAxis: { type: "category", data: d.periods },
+        yAxis: { type: "value", scale: true,
+                 axisLabel: d.percent ? { formatter: "{value}%" } : {} },
+        series: d.series.map(function (s) {
+          return { name: s.name, type: "line", data: s.data, connectNulls: false,
+                   symbolSize: s.dashed ? 3 : 5,
+                   lineStyle: s.dashed ? { type: "dashed", width: 1, opacity: 0.7 }
+                                       : { width: 2 } };
+        })
+      });
+    },
+    // {categories, values, low, high, name, interval, percent}: one horizontal bar per
+    // category with a whisker from low to high (a custom series)
+    interval: function (d) {
+      var o = base();
+      var ink = dark() ? "#e6edf3" : "#1f2328";
+      o.tooltip = Object.assign({ trigger: "axis", axisPointer: { type: "shadow" },
+        formatter: function (ps) {
+          var i = ps[0].dataIndex;
+          var unit = d.percent ? " pt" : "";
+          return d.categories[i] + "<br>" + d.name + ": " + d.values[i] + unit + "<br>" +
+            d.interval + ": " + d.low[i] + " … " + d.high[i] + unit;
+        } }, tooltip);
+      o.grid = { left: 8, right: 24, top: 8, bottom: 8, containLabel: true };
+      o.xAxis = { type: "value", axisLabel: { hideOverlap: true,
+                                              formatter: d.percent ? "{value} pt" : "{value}" } };
+      o.yAxis = { type: "category", data: d.categories, inverse: true,
+                  axisLabel: { width: 150, overflow: "truncate" } };
+      o.series = [
+        { name: d.name, type: "bar", data: d.values, barMaxWidth: 18 },
+        { name: d.interval, type: "custom", z: 5,
+          data: d.categories.map(function (_, i) { return [i, d.low[i], d.high[i]]; }),
+          encode: { y: 0, x: [1, 2] },
+          renderItem: function (params, api) {
+            var lo = api.coord([api.value(1), api.value(0)]);
+            var hi = api.coord([api.value(2), api.value(0)]);
+            var h = api.size([0, 1])[1] * 0.3;
+            var style = { stroke: ink, lineWidth: 1.5 };
+            return { type: "group", children: [
+              { type: "line", shape: { x1: lo[0], y1: lo[1], x2: hi[0], y2: hi[1] }, style: style },
+              { type: "line", shape: { x1: lo[0], y1: lo[1] - h, x2: lo[0], y2: lo[1] + h },
+                style: style },
+              { type: "line", shape: { x1: hi[0], y1: hi[1] - h, x2: hi[0], y2: hi[1] + h },
+                style: style }] };
+          } }];
+      return o;
+    },
     // {categories, series: [{name, data}], percent, integer}: vertical bars per category
     bars: function (d) {
       return Object.assign(base(), {
