@@ -111,11 +111,15 @@ def cached(endpoint: Callable[..., BaseModel]) -> Callable[..., Awaitable[Respon
         body = state.cache.get(key)
         if body is None:
             async with state.lock:
-                session = state.workspace.session(scope)
-                answer = await run_in_threadpool(
-                    functools.partial(endpoint, *args, session=session, **kwargs))
-            body = answer.model_dump_json().encode()
-            state.cache.put(key, body)
+                # Asked again once the lock is ours: when a kept answer lapses under load,
+                # the requests queued behind the first are given what it computed.
+                body = state.cache.get(key)
+                if body is None:
+                    session = state.workspace.session(scope)
+                    answer = await run_in_threadpool(
+                        functools.partial(endpoint, *args, session=session, **kwargs))
+                    body = answer.model_dump_json().encode()
+                    state.cache.put(key, body)
         return Response(body, media_type="application/json")
 
     params = [p for name, p in signature.parameters.items() if name != "session"]

@@ -20,6 +20,7 @@ stylesheet and the vendored Swagger UI.
 from __future__ import annotations
 
 import atexit
+import gc
 import logging
 import logging.handlers
 import os
@@ -107,6 +108,10 @@ def create_app(home: Path | str | None = None, *, settings: AppSettings | None =
         workspace = Workspace.open(home)
         app.state.salescore = AppState(workspace, chosen, anyio.Lock(),
                                        ResponseCache(seconds=chosen.cache_seconds))
+        # What was built at start (the libraries, the catalogue) lives as long as the server:
+        # kept out of the collector's full passes, which would otherwise walk it again and
+        # again under load and stall every request meanwhile.
+        gc.freeze()
         try:
             yield
         finally:

@@ -210,9 +210,13 @@ async def on_session(request: Request, caller: Caller,
             return cast(T, kept)
     words = translator(p.locale)
     async with state.lock:
+        if key is not None:  # asked again: the requests queued behind one get its answer
+            kept = state.cache.get(key)
+            if kept is not None:
+                return cast(T, kept)
         value = await run_in_threadpool(lambda: read(state.workspace.session(scope), p, words))
-    if key is not None:
-        state.cache.put(key, value)
+        if key is not None:
+            state.cache.put(key, value)
     return value
 
 

@@ -124,6 +124,8 @@ def _make_engine(url: URL) -> Engine:
     engine = create_engine(url, **kwargs)
     if url.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+        if _sqlite_file(url) is not None:
+            event.listen(engine, "connect", _write_ahead)
     return engine
 
 
@@ -131,6 +133,15 @@ def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     # SQLite ignores foreign keys (and so ON DELETE CASCADE) unless asked, per connection.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _write_ahead(dbapi_connection: Any, _record: Any) -> None:
+    # A server reads the store on many threads while a sign-in or a token's last use writes:
+    # in WAL mode readers and the one writer do not wait for each other (in the default mode a
+    # write waits for every reader, up to the busy timeout, and stalls its request).
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 

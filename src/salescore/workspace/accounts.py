@@ -214,6 +214,16 @@ class _Memo:
         self.entries = entries
         self._kept: dict[tuple[str, str], tuple[float, datetime, datetime | None, Any]] = {}
         self._guard = threading.Lock()
+        self._looking: dict[tuple[str, str], threading.Lock] = {}
+
+    def looking_up(self, key: tuple[str, str]) -> threading.Lock:
+        """The lock that one look-up of ``key`` holds, so that the many requests of a busy
+        client whose memory has just lapsed wait for that one look-up instead of all reading
+        (and all recording the use in) the store at once."""
+        with self._guard:
+            if len(self._looking) >= self.entries:
+                self._looking.clear()
+            return self._looking.setdefault(key, threading.Lock())
 
     @staticmethod
     def key(kind: str, secret: str) -> tuple[str, str]:
@@ -387,12 +397,16 @@ class Accounts:
         kept: WebLogin | None = self._memo.get(key, now)
         if kept is not None:
             return kept
-        with self._store.session() as session:
-            web = websessions.live_session(session, session_id, now=now, idle=idle)
-            found = None if web is None else self._web_login(web, session_id, idle)
-        if found is not None:
-            self._memo.put(key, found, now, found.expires_at)
-        return found
+        with self._memo.looking_up(key):
+            kept = self._memo.get(key, now)
+            if kept is not None:
+                return kept
+            with self._store.session() as session:
+                web = websessions.live_session(session, session_id, now=now, idle=idle)
+                found = None if web is None else self._web_login(web, session_id, idle)
+            if found is not None:
+                self._memo.put(key, found, now, found.expires_at)
+            return found
 
     @_forgets
     def log_out(self, session_id: str) -> None:
@@ -449,13 +463,17 @@ class Accounts:
         kept: Principal | None = self._memo.get(key, now)
         if kept is not None:
             return kept
-        with self._store.session() as session:
-            token = users.usable_token(session, secret, now=now)
-            if token is None:
-                return None
-            found, expires = _principal(token.user), token.expires_at
-        self._memo.put(key, found, now, expires)
-        return found
+        with self._memo.looking_up(key):
+            kept = self._memo.get(key, now)
+            if kept is not None:
+                return kept
+            with self._store.session() as session:
+                token = users.usable_token(session, secret, now=now)
+                if token is None:
+                    return None
+                found, expires = _principal(token.user), token.expires_at
+            self._memo.put(key, found, now, expires)
+            return found
 
     # -- users (admins) --------------------------------------------------------------------
     def _find(self, session: StoreSession, username: str) -> User:
