@@ -4,7 +4,7 @@ change made through the server, and by age."""
 from __future__ import annotations
 
 import pytest
-from tests.app.conftest import Server
+from tests.app.conftest import Server, shown, sign_in
 
 from salescore.app.cache import ResponseCache
 
@@ -62,3 +62,25 @@ def test_answers_age_out() -> None:
     off = ResponseCache(seconds=0)
     off.put("a", b"1")
     assert off.get("a") is None
+
+
+def test_a_pages_view_is_kept_per_scope_until_a_change(server: Server) -> None:
+    """The Team page's view is worked out once for a manager's scope and question; the same
+    visit again is given it (the page itself is rendered anew: its CSRF token is the
+    session's), and any change through the server drops it."""
+    cache = server.client.app.state.salescore.cache  # type: ignore[attr-defined]
+    cache.clear()
+    client = server.client
+    client.cookies.clear()
+    sign_in(client, server.username("manager"))
+    first = client.get("/team", params={"period": "2025-Q1"})
+    hits = cache.hits
+    again = client.get("/team", params={"period": "2025-Q1"})
+    assert first.status_code == again.status_code == 200
+    assert cache.hits == hits + 1
+    assert shown(again.text) == shown(first.text)
+    other = client.get("/team", params={"period": "2025-Q2"})  # another question: computed
+    assert other.status_code == 200 and cache.hits == hits + 1
+    cache.clear()  # what every change through the server does
+    client.get("/team", params={"period": "2025-Q1"})
+    assert cache.hits == hits + 1

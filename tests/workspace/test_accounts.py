@@ -580,3 +580,40 @@ def test_a_caller_is_remembered_briefly_and_forgotten_on_any_change(
     # The memory holds digests of the secrets, never the secrets themselves.
     assert not any(secret in str(key) or login.session_id in str(key)
                    for key in there._memo._kept)
+
+
+def test_many_requests_of_one_client_read_the_store_once(
+        store: AppStore, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A busy script's 20 requests arriving together after its memory lapsed: one look-up of
+    its token in the store, the others wait for it (not 20 reads, each recording the use)."""
+    import threading
+
+    from salescore.appstore import users as users_module
+
+    accounts = Accounts(store, clock=clock)
+    cli = accounts.owner()
+    accounts.add_user(cli, username="bob", password=BOB_PASSWORD, role="rep", rep_id="R1")
+    _, secret = accounts.issue_token(cli, "bob", "script")
+    looked = []
+    real = users_module.usable_token
+
+    def counted(*args: object, **kwargs: object) -> object:
+        looked.append(1)
+        time.sleep(0.05)  # a slow store, so that the others arrive while it is read
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(users_module, "usable_token", counted)
+    start = threading.Barrier(20)
+    found: list[object] = []
+
+    def call() -> None:
+        start.wait()
+        found.append(accounts.principal_for_token(secret))
+
+    threads = [threading.Thread(target=call) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(looked) == 1
+    assert len(found) == 20 and all(getattr(p, "username", None) == "bob" for p in found)
