@@ -27,7 +27,7 @@ venv-dev: $(VENV)/.installed-dev
 # periods below are relative (this-month, last-quarter, ...) and follow the calendar. Last year
 # and this year are scored for the trends and comparisons, then this month is shown.
 demo: venv
-	$(BIN)/salescore demo --home $(HOME_DIR) --scale small --seed 42
+	$(BIN)/salescore demo --home $(HOME_DIR) --scale small --seed 42 --logins-later
 	$(BIN)/salescore info --home $(HOME_DIR)
 	$(BIN)/salescore kpi compute revenue_won,win_rate,csat_avg,avg_sales_cycle_days --by team \
 		--period last-quarter --home $(HOME_DIR)

@@ -61,9 +61,10 @@ def test_demo_then_info_counts_every_table(tmp_path: Path) -> None:
     env.pop("SALESCORE_APP_DB_URL", None)
     cli = [sys.executable, "-m", "salescore.cli.main"]
     demo = subprocess.run([*cli, "demo", "--scale", "small", "--seed", "3",
-                           "--end", "2026-10-31"], env=env,
+                           "--end", "2026-10-31", "--logins-later"], env=env,
                           capture_output=True, text=True, timeout=300)
     assert demo.returncode == 0, demo.stderr
+    assert "Log-ins" not in demo.stdout  # made and shown once, at the end (no stale passwords)
     # Not a terminal: no progress bar, on either stream.
     assert "组织架构" not in demo.stderr + demo.stdout and "━" not in demo.stderr
     info = subprocess.run([*cli, "info"], env={**env, "COLUMNS": "200"}, capture_output=True,
@@ -76,6 +77,12 @@ def test_demo_then_info_counts_every_table(tmp_path: Path) -> None:
             rows[cells[0]] = int(cells[1].replace(",", ""))
     assert set(rows) == {t.name for t in TABLES}
     assert all(count > 0 for name, count in rows.items() if name != "fx_rates"), rows
+    logins = subprocess.run([*cli, "demo", "--logins"], env={**env, "COLUMNS": "200"},
+                            capture_output=True, text=True, timeout=120)
+    assert logins.returncode == 0, logins.stderr
+    shown = [line.split("│")[1].strip() for line in logins.stdout.splitlines()
+             if line.startswith("│")]
+    assert shown == ["admin", "executive", "manager", "rep"]
 
 
 def test_a_second_writer_gets_a_plain_message(tmp_path: Path) -> None:

@@ -95,6 +95,10 @@ def demo(
     logins: Annotated[bool, typer.Option(
         "--logins", help="Only make new web log-ins for the demo already in the folder, and "
         "print them / 仅为已有演示数据重新生成网页登录账号并显示")] = False,
+    later: Annotated[bool, typer.Option(
+        "--logins-later", help="Build without printing log-ins: they are made and shown by "
+        "a later `salescore demo --logins` / 生成数据时不显示登录账号，稍后用 --logins 生成并显示"
+    )] = False,
     period: Annotated[str | None, typer.Option(
         help="With --logins: the rep's log-in is one scored in this period / "
         "销售账号选在该期间有评分者",
@@ -150,13 +154,16 @@ def demo(
             fail(exc)
         with ws:
             adopted = ws.owner().load_demo(config, progress=report)
-            progress.update(task, description="web log-ins / 网页登录账号")
-            made = demo_logins(ws)
+            made = []
+            if not later:
+                progress.update(task, description="web log-ins / 网页登录账号")
+                made = demo_logins(ws)
     console.print(f"Data from / 数据自 {config.start} to / 至 {config.end}", highlight=False)
     console.print(f"Plans in force from / 方案生效自 {config.start}: "
                   f"{', '.join(a.plan for a in adopted)}", highlight=False)
     console.print(f"Demo organisation written to / 演示数据已写入 {Locations.resolve(home).home}")
-    _print_logins(made)
+    if made:
+        _print_logins(made)
 
 
 def _print_logins(made: Sequence[DemoLogin]) -> None:
