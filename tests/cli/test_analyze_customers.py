@@ -79,3 +79,18 @@ def test_bad_input(home: Path) -> None:
     assert "month or quarter" in out
     assert "--format is one of" in invoke(home, "rfm", "--period", "2025", "--format", "xml",
                                           code=2)
+
+
+def test_a_wide_retention_table_is_cut_by_whole_columns_never_by_letters(home: Path) -> None:
+    """Twelve months after the first purchase do not fit a terminal: the table shows the
+    first periods whole (no cell cut to "…") and says where the rest are."""
+    from salescore.cli.common import console
+
+    out = invoke(home, "retention", "--period", "2025", "--grain", "month")
+    fits = max(1, min(12, (console.width - 42) // 9))
+    assert "…" not in out
+    heads = next(line for line in out.splitlines() if "Cohort" in line)
+    assert [h for h in heads.replace("┃", "│").split("│") if h.strip().startswith("+")] \
+        and f"+{fits - 1}" in heads and f"+{fits}" not in heads.split(f"+{fits - 1}")[1]
+    if fits < 12:
+        assert f"The first {fits} of 12 periods" in out

@@ -290,13 +290,21 @@ def retention(period: PeriodOption, rep: RepOption = None, team: TeamOption = No
                          f"({report.customers} new customers)")
             heads = ["同期群", "客户", "复购率", "流失率"] if zh else \
                 ["Cohort", "Customers", "Repeat", "Churn"]
-            heads += [f"+{k}" for k in range(report.offsets)]
+            # As many periods after the first purchase as the terminal holds whole (up to 9
+            # characters each beside the 4 first columns); the rest are in --format csv.
+            fits = max(1, min(report.offsets, (console.width - 42) // 9))
+            heads += [f"+{k}" for k in range(fits)]
             for i, head in enumerate(heads):
-                grid.add_column(head, justify="left" if i == 0 else "right")
+                grid.add_column(head, justify="left" if i == 0 else "right", no_wrap=True)
             for c in report.cohorts:
                 grid.add_row(c.period, str(c.customers), _pct(c.repeat_rate), _pct(c.churn_rate),
-                             *[_pct(s) for s in c.shares])
+                             *[_pct(s) for s in c.shares[:fits]])
             console.print(grid)
+            if fits < report.offsets:
+                console.print(
+                    f"显示购买后前 {fits} 个期间（共 {report.offsets} 个）；全部请用 --format csv"
+                    if zh else f"The first {fits} of {report.offsets} periods after the first "
+                    "purchase are shown; --format csv has them all", highlight=False)
             console.print(
                 f"复购率 {_pct(report.repeat_rate)}；流失率（最近 {report.churn_days} 天无购买）"
                 f"{_pct(report.churn_rate)}" if zh else
