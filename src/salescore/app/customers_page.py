@@ -24,14 +24,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from salescore.app.deps import app_state
-from salescore.app.filters import PeriodChoice, keep, recall, relative_choices, resolve_period
+from salescore.app.filters import PeriodChoice, relative_choices, resolve_period
 from salescore.app.formatting import MISSING, as_of_text, kpi_value, number, percent
 from salescore.app.funnel_page import (
     default_subject,
     subject_choices,
     subject_parts,
 )
-from salescore.app.pages import read_or_not_found, render, signed_in, to_login
+from salescore.app.pages import filtered_page
 from salescore.core.access import Principal
 from salescore.core.periods import RELATIVE_PERIODS, Grain
 from salescore.core.scope import OutOfScope
@@ -198,12 +198,6 @@ def customers_view(session: Session, principal: Principal, words: Callable[..., 
 async def customers_page(request: Request, subject: Param = None, period: Param = None,
                          grain: Param = None) -> Response:
     """The customers page, for every signed-in role within their scope."""
-    caller = await signed_in(request)
-    if caller is None:
-        return to_login(request)
-    back = recall(request, "customers", CUSTOMERS_KEYS)
-    if back is not None:
-        return back
     today = app_state(request).today()
 
     def read(session: Session, p: Principal, words: Callable[..., str]
@@ -211,12 +205,4 @@ async def customers_page(request: Request, subject: Param = None, period: Param 
         return (customers_view(session, p, words, today, subject=subject, period=period,
                                grain=grain), as_of_text(session, p.locale))
 
-    found = await read_or_not_found(request, caller, read)
-    if isinstance(found, Response):
-        return found
-    view, as_of = found
-    response = render(request, "customers.html", caller.principal.locale, caller=caller,
-                      view=view, as_of=as_of, shown_period=view.period if view else None,
-                      missing=MISSING)
-    keep(request, response, "customers", CUSTOMERS_KEYS)
-    return response
+    return await filtered_page(request, "customers", CUSTOMERS_KEYS, read, missing=MISSING)

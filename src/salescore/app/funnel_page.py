@@ -26,9 +26,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from salescore.app.deps import app_state
-from salescore.app.filters import PeriodChoice, keep, recall, relative_choices, resolve_period
+from salescore.app.filters import PeriodChoice, relative_choices, resolve_period
 from salescore.app.formatting import MISSING, as_of_text, kpi_value, number, percent
-from salescore.app.pages import read_or_not_found, render, signed_in, to_login
+from salescore.app.pages import filtered_page, read_or_not_found, render, signed_in, to_login
 from salescore.core.access import Principal
 from salescore.core.periods import RELATIVE_PERIODS, Grain
 from salescore.core.scope import OutOfScope
@@ -336,12 +336,6 @@ def deals_view(session: Session, principal: Principal, words: Callable[..., str]
 async def funnel_page(request: Request, subject: Param = None, period: Param = None,
                       by: Param = None) -> Response:
     """The funnel and cycle page, for every signed-in role within their scope."""
-    caller = await signed_in(request)
-    if caller is None:
-        return to_login(request)
-    back = recall(request, "funnel", FUNNEL_KEYS)
-    if back is not None:
-        return back
     today = app_state(request).today()
 
     def read(session: Session, p: Principal, words: Callable[..., str]
@@ -349,14 +343,7 @@ async def funnel_page(request: Request, subject: Param = None, period: Param = N
         return (funnel_view(session, p, words, today, subject=subject, period=period, by=by),
                 as_of_text(session, p.locale))
 
-    found = await read_or_not_found(request, caller, read)
-    if isinstance(found, Response):
-        return found
-    view, as_of = found
-    response = render(request, "funnel.html", caller.principal.locale, caller=caller,
-                      view=view, as_of=as_of, shown_period=view.period if view else None)
-    keep(request, response, "funnel", FUNNEL_KEYS)
-    return response
+    return await filtered_page(request, "funnel", FUNNEL_KEYS, read)
 
 
 @router.get("/funnel/deals", response_class=HTMLResponse)

@@ -29,7 +29,7 @@ from salescore.app.deps import (
     authenticate,
     require_csrf,
 )
-from salescore.app.filters import THEMES, theme_of
+from salescore.app.filters import THEMES, keep, recall, theme_of
 from salescore.app.formatting import as_of_text
 from salescore.app.i18n import catalogue, negotiate, resolve_locale
 from salescore.app.my_scorecard import Scorecard, my_scorecard
@@ -230,6 +230,30 @@ async def read_or_not_found(request: Request, caller: Caller,
     except SalescoreError as exc:
         return render(request, "not_found.html", p.locale, status=status_of(exc), caller=caller,
                       message=exc.localized(p.locale))
+
+
+async def filtered_page(request: Request, page: str, keys: tuple[str, ...],
+                        read: Callable[[Session, Principal, Words], tuple[Any, str | None]],
+                        **extra: Any) -> Response:
+    """A page every signed-in role opens, with filters ``keys`` in its URL: back to the last
+    ones when none are asked (:func:`salescore.app.filters.recall`), else the view and "data
+    as of" that ``read`` gives (:func:`read_or_not_found`) rendered with ``<page>.html`` and
+    ``extra``, and the filters asked kept for the next visit."""
+    caller = await signed_in(request)
+    if caller is None:
+        return to_login(request)
+    back = recall(request, page, keys)
+    if back is not None:
+        return back
+    found = await read_or_not_found(request, caller, read)
+    if isinstance(found, Response):
+        return found
+    view, as_of = found
+    response = render(request, f"{page}.html", caller.principal.locale, caller=caller,
+                      view=view, as_of=as_of,
+                      shown_period=getattr(view, "period", None) if view else None, **extra)
+    keep(request, response, page, keys)
+    return response
 
 
 @router.get("/account/password", response_class=HTMLResponse)

@@ -18,9 +18,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from salescore.app.filters import keep, recall
 from salescore.app.formatting import MISSING, as_of_text, number, percent
-from salescore.app.pages import read_or_not_found, render, signed_in, to_login
+from salescore.app.pages import filtered_page
 from salescore.core.access import Principal
 from salescore.workspace import Session
 from salescore.workspace.analyses import (
@@ -205,22 +204,9 @@ def trends_view(session: Session, principal: Principal, words: Callable[..., str
 async def trends_page(request: Request, by: Param = None, measure: Param = None,
                       kpi: Param = None, window: Param = None) -> Response:
     """The market trends and training impact page, for every signed-in role."""
-    caller = await signed_in(request)
-    if caller is None:
-        return to_login(request)
-    back = recall(request, "trends", TRENDS_KEYS)
-    if back is not None:
-        return back
-    p = caller.principal
 
     def read(session: Session, p: Principal, words: Callable[..., str]) -> tuple[Any, str | None]:
         return (trends_view(session, p, words, by=by, measure=measure, kpi=kpi, window=window),
                 as_of_text(session, p.locale))
 
-    found = await read_or_not_found(request, caller, read)
-    if isinstance(found, Response):
-        return found
-    view, as_of = found
-    response = render(request, "trends.html", p.locale, caller=caller, view=view, as_of=as_of)
-    keep(request, response, "trends", TRENDS_KEYS)
-    return response
+    return await filtered_page(request, "trends", TRENDS_KEYS, read)
