@@ -10,7 +10,7 @@ per role with an API token, and a running app (its lifespan opens the workspace)
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from tests.backends import fresh_warehouse_url
-from tests.tiny_org import KPIS, L
+from tests.tiny_org import KPIS, L, TinyOrg
 from tests.tiny_org import TINY_PLAN as PLAN
 
 from salescore.app import AppSettings, create_app
@@ -165,3 +165,22 @@ def shown(html: str) -> str:
     """``html`` without the session's random CSRF token, so that a test looking for a record
     id (``o6``) is not fooled by a token that happens to contain those letters."""
     return _CSRF_VALUES.sub(r'\1"', html)
+
+
+User = tuple[str, str, str | None, str | None, str]  # username, role, rep, team, locale
+
+
+def org_home(home: Path, org: TinyOrg, users: Iterable[User]) -> dict[str, str]:
+    """A data folder ``home`` holding ``org`` (on the warehouse the environment names) and
+    ``users``, each with the test password; an API token of each, by username."""
+    with Workspace.init(home, org.settings) as ws:
+        org.load(ws._warehouse)
+        cli = ws.accounts.owner()
+        for username, role, rep_id, team_id, locale in users:
+            ws.accounts.add_user(cli, username=username, password=PASSWORD,
+                                 role=role,  # type: ignore[arg-type]
+                                 rep_id=rep_id, team_id=team_id,
+                                 locale=locale,  # type: ignore[arg-type]
+                                 display_name=username.title())
+        return {info.username: ws.accounts.issue_token(cli, info.username, "tests")[1]
+                for info in ws.accounts.users(cli)}

@@ -24,10 +24,9 @@ from tests.app.browser import (
     serving,
     sign_in,
 )
-from tests.app.conftest import PASSWORD
+from tests.app.conftest import org_home
 
 from salescore.app import AppSettings, create_app
-from salescore.workspace import Workspace
 
 pytestmark = pytest.mark.slow
 
@@ -48,15 +47,7 @@ CHARTS = 3
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     home = tmp_path_factory.mktemp("funnel-browser") / "home"
     with on_duckdb():
-        with Workspace.init(home, FUNNEL.settings) as ws:
-            FUNNEL.load(ws._warehouse)
-            cli = ws.accounts.owner()
-            for username, role, rep_id, team_id, locale in USERS:
-                ws.accounts.add_user(cli, username=username, password=PASSWORD,
-                                     role=role,  # type: ignore[arg-type]
-                                     rep_id=rep_id, team_id=team_id,
-                                     locale=locale,  # type: ignore[arg-type]
-                                     display_name=username.title())
+        org_home(home, FUNNEL, USERS)
         with serving(create_app(home, settings=AppSettings(today=date(2025, 3, 20)))) as origin:
             yield origin
 

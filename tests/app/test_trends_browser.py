@@ -25,11 +25,10 @@ from tests.app.browser import (
     serving,
     sign_in,
 )
-from tests.app.conftest import PASSWORD
+from tests.app.conftest import org_home
 from tests.tiny_org import TinyOrg
 
 from salescore.app import AppSettings, create_app
-from salescore.workspace import Workspace
 
 pytestmark = pytest.mark.slow
 
@@ -54,15 +53,7 @@ JOURNEYS: dict[str, tuple[str, str, str, int, str]] = {
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     home = tmp_path_factory.mktemp("trends-browser") / "home"
     with on_duckdb():
-        with Workspace.init(home, BOTH.settings) as ws:
-            BOTH.load(ws._warehouse)
-            cli = ws.accounts.owner()
-            for username, role, rep_id, team_id, locale in USERS:
-                ws.accounts.add_user(cli, username=username, password=PASSWORD,
-                                     role=role,  # type: ignore[arg-type]
-                                     rep_id=rep_id, team_id=team_id,
-                                     locale=locale,  # type: ignore[arg-type]
-                                     display_name=username.title())
+        org_home(home, BOTH, USERS)
         with serving(create_app(home, settings=AppSettings(today=date(2025, 5, 3)))) as origin:
             yield origin
 

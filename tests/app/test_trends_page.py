@@ -20,11 +20,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from tests.analytics.training_org import TRAINING
-from tests.app.conftest import PASSWORD, sign_in
+from tests.app.conftest import org_home, sign_in
 from tests.backends import fresh_warehouse_url
 
 from salescore.app import AppSettings, create_app
-from salescore.workspace import Workspace
 
 USERS: dict[str, tuple[str, str, str | None, str | None, str]] = {
     "rep": ("tia", "rep", "t1", None, "en"),
@@ -61,17 +60,8 @@ def site(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sit
         mp.setenv("SALESCORE_WAREHOUSE_URL", url)
         mp.delenv("SALESCORE_APP_DB_URL", raising=False)
         home = folder / "home"
-        with Workspace.init(home, TRAINING.settings) as ws:
-            TRAINING.load(ws._warehouse)
-            cli = ws.accounts.owner()
-            for username, role, rep_id, team_id, locale in USERS.values():
-                ws.accounts.add_user(cli, username=username, password=PASSWORD,
-                                     role=role,  # type: ignore[arg-type]
-                                     rep_id=rep_id, team_id=team_id,
-                                     locale=locale,  # type: ignore[arg-type]
-                                     display_name=username.title())
-            tokens = {name: ws.accounts.issue_token(cli, USERS[name][0], "tests")[1]
-                      for name in USERS}
+        made = org_home(home, TRAINING, USERS.values())
+        tokens = {name: made[user[0]] for name, user in USERS.items()}
         app = create_app(home, settings=AppSettings(cache_seconds=0, today=date(2025, 5, 3)))
         with TestClient(app, raise_server_exceptions=False) as client:
             yield Site(client, tokens)
