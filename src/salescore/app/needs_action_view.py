@@ -11,10 +11,7 @@ list is as of (so the drilled list holds the deal), a survey to ``csat_avg`` in 
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
@@ -25,7 +22,7 @@ from salescore.app.formatting import MISSING, babel_locale, kpi_value, number
 from salescore.workspace import ACTION_KINDS, ActionItem, ActionKind, NeedsAction, Session
 
 __all__ = ["PAGE_ROWS", "ActionRow", "ActionSection", "ActionsView", "actions_view", "link",
-           "needs_action", "read_actions"]
+           "read_actions"]
 
 PAGE_ROWS = 10
 """The records of each kind a page lists (the most overdue first); the API lists all."""
@@ -33,36 +30,6 @@ PAGE_ROWS = 10
 DRILL_KPI: dict[ActionKind, str] = {"no_activity": "stale_opportunities",
                                     "stuck": "open_pipeline", "low_survey": "csat_avg"}
 """The KPI whose records hold each kind of record."""
-
-
-KEPT_SECONDS = 300.0
-KEPT_ENTRIES = 256
-_kept: OrderedDict[Hashable, tuple[float, NeedsAction]] = OrderedDict()
-_kept_lock = threading.Lock()
-
-
-def needs_action(session: Session, today: date, *, period: str | None = None,
-                 team_id: str | None = None, rep_id: str | None = None,
-                 limit: int | None = None) -> NeedsAction:
-    """:meth:`Session.needs_action`, kept for :data:`KEPT_SECONDS` per data folder, scope,
-    question and the time the data last changed (``data_as_of``: an import or the demo's
-    load), so that the pages opened every morning do not work the lists out again: on a
-    large warehouse each takes seconds."""
-    key = (str(session.workspace.locations.home), session.scope, session.data_as_of(), today,
-           period, team_id, rep_id, limit)
-    now = time.monotonic()
-    with _kept_lock:
-        found = _kept.get(key)
-        if found is not None and found[0] > now:
-            _kept.move_to_end(key)
-            return found[1]
-    answer = session.needs_action(today, period=period, team_id=team_id, rep_id=rep_id,
-                                  limit=limit)
-    with _kept_lock:
-        _kept[key] = (now + KEPT_SECONDS, answer)
-        while len(_kept) > KEPT_ENTRIES:
-            _kept.popitem(last=False)
-    return answer
 
 
 def link(item: ActionItem, found: NeedsAction) -> str:
@@ -172,6 +139,6 @@ def read_actions(session: Session, today: date, locale: str, words: Callable[...
     """The records that need action within ``session``'s scope (of ``team_id``'s subtree or
     of ``rep_id`` where given), as of ``today``, formatted for the page: the first
     :data:`PAGE_ROWS` of each kind, and how many there are (all of them are in the API)."""
-    found = needs_action(session, today, period=period, team_id=team_id, rep_id=rep_id,
-                         limit=PAGE_ROWS)
+    found = session.needs_action(today, period=period, team_id=team_id, rep_id=rep_id,
+                                 limit=PAGE_ROWS)
     return actions_view(session, found, locale, words)

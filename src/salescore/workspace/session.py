@@ -719,14 +719,9 @@ class Session:
             members = [rep_id]
         elif team_id is not None:
             self.require_team(team_id)
-            teams = self.runner.rows(unbound("teams").select("team_id", "parent_team_id"))
-            tree, todo = set(), [team_id]
-            while todo:
-                current = todo.pop()
-                if current not in tree:
-                    tree.add(current)
-                    todo += [t["team_id"] for t in teams if t["parent_team_id"] == current]
-            members = [r["rep_id"] for r in self.reps() if r["team_id"] in tree]
+            # The team's subtree as a team scope reaches it (within this one: required above).
+            subtree = Runner(self.workspace._warehouse.backend, Scope.team(team_id)).reach
+            members = sorted(subtree.reps or ())
 
         def mine(expr: Any, column: str) -> Any:
             return expr if members is None else expr.filter(expr[column].isin(members))

@@ -12,12 +12,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from salescore.app.deps import SessionDep, app_state
+from salescore.app.cache import cached
+from salescore.app.deps import SessionDep, StateDep
 from salescore.app.needs_action_view import link
-from salescore.app.needs_action_view import needs_action as kept_needs_action
 from salescore.app.pagination import CursorQuery, LimitQuery, paginate
 from salescore.app.problems import PROBLEM_RESPONSES
 from salescore.workspace import ACTION_KINDS, ActionKind
@@ -68,7 +68,8 @@ class NeedsActionPage(BaseModel):
 
 
 @router.get("", response_model=NeedsActionPage, summary="Records that need action")
-def needs_action(request: Request, session: SessionDep,
+@cached
+def needs_action(session: SessionDep, state: StateDep,
                  kind: Annotated[ActionKind | None, Query(description="Only this kind")] = None,
                  period: Annotated[str | None, Query(
                      max_length=40, description="The surveys' period (default: the month "
@@ -77,8 +78,8 @@ def needs_action(request: Request, session: SessionDep,
                      max_length=64, description="Only this team's, with its subtree")] = None,
                  rep: Short = None, limit: LimitQuery = 100,
                  cursor: CursorQuery = None) -> NeedsActionPage:
-    found = kept_needs_action(session, app_state(request).today(), period=period,
-                              team_id=team, rep_id=rep)
+    found = session.needs_action(state.today(), period=period, team_id=team,
+                                 rep_id=rep)
     kinds = (kind,) if kind is not None else ACTION_KINDS
     items = [i for k in kinds for i in found.of_kind(k)]
     page, next_cursor = paginate(items, limit=limit, cursor=cursor,
