@@ -15,13 +15,16 @@ from sqlalchemy import CheckConstraint, Column, MetaData, String, inspect, selec
 
 import salescore
 from salescore.appstore import AppStore, Base, User, create_user
+from salescore.appstore.store import HEAD_REVISION
 from salescore.core.errors import StoreError
 
 TABLES_0001 = {"users", "api_tokens", "plans", "plan_versions", "audit_log"}
 TABLES_0002 = {"import_runs", "quality_reports"}
 TABLES_0003 = {"scores"}
 TABLES_0004 = {"web_sessions", "login_attempts"}
-ALL_TABLES = TABLES_0001 | TABLES_0002 | TABLES_0003 | TABLES_0004 | {"alembic_version"}
+TABLES_0005 = {"score_records"}
+ALL_TABLES = (TABLES_0001 | TABLES_0002 | TABLES_0003 | TABLES_0004 | TABLES_0005
+              | {"alembic_version"})
 
 
 def _tables(store: AppStore) -> set[str]:
@@ -47,7 +50,7 @@ def test_upgrade_step_by_step_then_downgrade_to_base(db_url: str) -> None:
         assert _tables(store) == TABLES_0001 | {"alembic_version"}
 
         store.upgrade()
-        assert store.current_revision() == store.head_revision() == "0004"
+        assert store.current_revision() == store.head_revision() == HEAD_REVISION == "0005"
         assert not store.needs_upgrade()
         assert _tables(store) == ALL_TABLES
 
@@ -182,7 +185,7 @@ def test_migrating_to_an_unknown_revision_is_a_store_error(store: AppStore) -> N
     with pytest.raises(StoreError) as caught:
         store.downgrade("0042")
     assert "0042" in caught.value.message
-    assert store.current_revision() == "0004"
+    assert store.current_revision() == HEAD_REVISION
 
 
 _OPEN_WHEN_TOLD = """
@@ -227,5 +230,5 @@ def test_processes_opening_a_new_store_together_migrate_it_once(
     assert [worker.returncode for worker in workers] == [0, 0], outcomes
     with AppStore.open(db_url, migrate=False) as store, store.engine.connect() as connection:
         assert connection.execute(text("SELECT version_num FROM alembic_version")).all() == [
-            ("0004",)
+            (HEAD_REVISION,)
         ]

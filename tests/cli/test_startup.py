@@ -2,7 +2,9 @@
 
 Each check runs in a new Python process, as a person's command does, and looks at
 ``sys.modules`` when it is done: ``salescore --help`` loads none of the engine, the stores or
-their libraries, and ``salescore score show`` nothing of importing, the demo or the analyses.
+their libraries, and ``salescore score show`` nothing of importing, the demo or the analyses,
+and of a stored score no query engine at all (its explanation records were kept when it was
+scored).
 No timing is asserted (the machine may be busy); ``bench/bench_explain.py`` measures.
 """
 
@@ -83,7 +85,8 @@ def test_the_workspace_package_loads_a_name_when_it_is_first_asked_for() -> None
     before, after, opened = (set(x) for x in json.loads(done.stdout))
     assert _under(before, HEAVY + ENGINE) == []
     assert _under(after, HEAVY + ENGINE) == []  # the settings' keys are plain text
-    assert {"ibis", "duckdb", "sqlalchemy"} <= opened  # the workspace opens the stores
+    assert "sqlalchemy" in opened  # the workspace class holds the app store
+    assert _under(opened, ("ibis", "duckdb", "salescore.engine")) == []  # the warehouse: on use
 
 
 def test_every_name_the_workspace_exports_is_there() -> None:
@@ -110,6 +113,9 @@ def test_score_show_loads_nothing_of_importing_the_demo_or_the_analyses(tmp_path
     code, modules = _loaded("score", "show", "--rep", rep, "--period", "2025-03", "--home",
                             str(home))
     assert code == 0
-    assert "salescore.engine.explain" in modules  # it did explain the score
+    assert "salescore.scorecards.kept" in modules  # it explained the score from its records
     assert _under(modules, ("salescore.ingest", "salescore.demo", "salescore.analytics",
                             "salescore.app", "alembic", "openpyxl")) == []
+    # the records were kept when the score was: no query, so no engine and no warehouse
+    assert _under(modules, ("salescore.engine.explain", "salescore.compile", "ibis", "sqlglot",
+                            "duckdb", "pandas")) == []

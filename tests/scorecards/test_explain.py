@@ -104,20 +104,48 @@ def test_export_writes_the_stored_scores(adopted: Scorecards, tmp_path: Path) ->
     assert len(lines) - 1 == 12
 
 
-def test_a_stored_explanation_takes_a_bounded_number_of_queries(adopted: Scorecards) -> None:
+def test_an_explanation_takes_a_bounded_number_of_queries(adopted: Scorecards) -> None:
     """One pass: a fixed few context queries and one per distinct input (the values are worked
     out from the inputs' rows, tests/engine/test_explain.py)."""
-    adopted.score("2025-02")
     runner = adopted.engine.runner
     before = runner.queries
-    explained = adopted.explain("a1", "2025-02")
+    explained = adopted.explain("a1", "2025-02")  # not scored yet: computed from the warehouse
+    assert not explained.stored
     # Plan tiny-sales reads revenue_won and deals_won, both from opportunities: a source with
     # money, so one query for its currencies (all CNY: no rates needed), and one per input (the
-    # revenue sum and the won count): 1 + 2 = 3.
+    # revenue sum and the won count): 1 + 2 = 3 (and 4 for the score itself: the roster, the
+    # plan's KPIs, ...; counted apart below).
     assert set(explained.records) == {"revenue_won", "deals_won"}
-    assert runner.queries - before == 3
+    live = runner.queries - before
+    before = runner.queries
+    adopted.explain("a1", "2025-02", records=False)
+    assert live - (runner.queries - before) == 3
     # The old explanation ran the context three times and the values once per KPI: 2 KPIs ×
     # (3 currency queries + 1 value query + 1 input) = 10.
+
+
+def test_a_stored_score_keeps_its_records_and_explains_without_a_query(
+        adopted: Scorecards) -> None:
+    """Scoring a period keeps each rep's records (in the queries of one explanation for all
+    the reps); a stored score is explained from them, with no warehouse query, equal to what
+    the warehouse says for every rep."""
+    runner = adopted.engine.runner
+    before = runner.queries
+    adopted.score("2025-02", store=False)
+    unstored = runner.queries - before
+    before = runner.queries
+    adopted.score("2025-02")
+    assert runner.queries - before == unstored + 3  # the same 3 as one rep's explanation
+    for rep in ("a1", "a2", "a3", "a4"):
+        before = runner.queries
+        kept = adopted.explain(rep, "2025-02")
+        assert kept.stored and runner.queries == before
+        live = adopted.explain(rep, "2025-02", records=False)
+        from salescore.scorecards.explain import kpi_records
+
+        fresh = kpi_records(adopted.engine, live.plan.kpis(), rep_id=rep, period="2025-02")
+        assert kept.records == fresh, rep
+    assert adopted.explain("a1", "2025-02").records["revenue_won"].value == 150
 
 
 def test_explaining_more_kpis_adds_one_query_per_new_input(local_cards: Scorecards) -> None:

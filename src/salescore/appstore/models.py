@@ -28,6 +28,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -399,3 +400,25 @@ class Score(Base):
             f"Score(plan_version_id={self.plan_version_id!r}, period={self.period!r}, "
             f"{self.subject_kind}={self.subject_id!r}, score={self.score!r})"
         )
+
+
+class ScoreRecords(Base):
+    """The records behind one rep's stored score, as they were when it was scored: for each KPI
+    the plan reads, the engine's explanation with its rows (``payload``: the bytes of
+    :func:`salescore.engine.explained.pack`). Written with the scores of the plan version and
+    period, and replaced with them, so that a stored score is explained from what it was
+    computed from, without the warehouse."""
+
+    __tablename__ = "score_records"
+    __table_args__ = (UniqueConstraint("plan_version_id", "period", "rep_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_version_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id"))
+    period: Mapped[str] = mapped_column(String(NAME))
+    rep_id: Mapped[str] = mapped_column(String(NAME))
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return (f"ScoreRecords(plan_version_id={self.plan_version_id!r}, "
+                f"period={self.period!r}, rep_id={self.rep_id!r})")

@@ -40,6 +40,7 @@ from salescore.appstore.models import (
     Plan,
     PlanVersion,
     Score,
+    ScoreRecords,
     ScoreStatus,
     SubjectKind,
 )
@@ -50,8 +51,10 @@ __all__ = [
     "ScoreRecord",
     "StoreCounts",
     "all_plan_versions",
+    "read_score_records",
     "read_scores",
     "retire_plan_version",
+    "store_score_records",
     "store_scores",
 ]
 
@@ -226,6 +229,30 @@ def _upsert(session: Session) -> Any:
         index_elements=list(_KEY),
         set_={name: statement.excluded[name] for name in (*_CONTENT, "computed_at")},
     )
+
+
+def store_score_records(session: Session, version: PlanVersion, period: str,
+                        payloads: dict[str, bytes]) -> int:
+    """Make the kept records of ``version``'s plan for ``period`` exactly ``payloads`` (packed
+    explanations by rep id): those of the plan's other versions for the period go, as their
+    scores do (:func:`store_scores`). Returns the number of reps written."""
+    versions = [v.id for v in version.plan.versions] or [version.id]
+    session.execute(delete(ScoreRecords).where(ScoreRecords.plan_version_id.in_(versions),
+                                               ScoreRecords.period == period))
+    now = utcnow()
+    session.add_all(ScoreRecords(plan_version_id=version.id, period=period, rep_id=rep,
+                                 payload=payload, computed_at=now)
+                    for rep, payload in payloads.items())
+    return len(payloads)
+
+
+def read_score_records(session: Session, version_id: int, period: str, rep_id: str
+                       ) -> bytes | None:
+    """The records kept with ``rep_id``'s score of plan version ``version_id`` for ``period``
+    (``None`` when that period was scored before records were kept)."""
+    return session.scalar(select(ScoreRecords.payload).where(
+        ScoreRecords.plan_version_id == version_id, ScoreRecords.period == period,
+        ScoreRecords.rep_id == rep_id))
 
 
 def read_scores(

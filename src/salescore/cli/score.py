@@ -270,9 +270,9 @@ def show(
     """A score, its lines and the records behind each KPI, as a tree.
     以树形展示得分、各行及其背后的记录。"""
     with open_workspace(home, read_only=True) as ws:
-        cards = ws.owner(catalog_dir=catalog).scorecards
-        explained = cards.explain(rep, period, plan, records=records)
-        console.print(render_tree(explained, cards.engine.catalog, ws.locale, limit))
+        session = ws.owner(catalog_dir=catalog)
+        explained = session.score_explanation(rep, period, plan, records=records)
+        console.print(render_tree(explained, session.catalog, ws.locale, limit))
 
 
 @score_app.command("export")

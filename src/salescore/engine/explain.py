@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, assert_never
 
 import pyarrow as pa
@@ -24,36 +23,11 @@ import pyarrow.compute
 
 from salescore.compile.kpis import explain_rows
 from salescore.core.errors import ConfigError
-from salescore.engine.kpis import KpiEngine, KpiRequest, Notice
+from salescore.engine.explained import ExplainPart, Explanation
+from salescore.engine.kpis import KpiEngine, KpiRequest
 from salescore.semantic.expression import ARITHMETIC, Binary, Expr, Negate, Number, Ref
 from salescore.semantic.kpi_plan import ConversionUse, MeasureUse, Output, PopUse, QueryPlan
 from salescore.semantic.specs import Agg, Filter, Op
-
-
-@dataclass(frozen=True)
-class ExplainPart:
-    """One input of the KPI: what it aggregates, the value, and the rows it was computed from."""
-
-    name: str
-    description: str
-    description_zh: str
-    value: float | int | None
-    rows: pa.Table
-    unconverted: int = 0  # amounts among ``rows`` that cannot be converted: the value is null
-
-
-@dataclass(frozen=True)
-class Explanation:
-    kpi: str
-    output: str
-    by: str
-    subject: str
-    period: str
-    value: float | int | None
-    formula: str
-    arithmetic: str
-    parts: tuple[ExplainPart, ...]
-    reason: Notice | None = None  # why the value is null, where that is not for want of data
 
 
 def _filters_text(filters: tuple[Filter, ...]) -> str:
@@ -193,37 +167,77 @@ def explain_kpis(engine: KpiEngine, names: Sequence[str], *, subject: str, perio
     value is its formula over the inputs' values, evaluated as the compiled query evaluates
     it. So the queries are bounded by the context's few and the number of distinct inputs.
     """
+    return _explain(engine, names, (subject,), period, by, stage).get(subject, {})
+
+
+def explain_reps(engine: KpiEngine, names: Sequence[str], reps: Sequence[str], *, period: str
+                 ) -> dict[str, dict[str, Explanation]]:
+    """:func:`explain_kpis` for each of ``reps`` at once, in the same few queries as for one:
+    each input's rows are listed for all of them and split by rep. Equal, rep by rep, to
+    explaining each alone (what a scoring run keeps beside its scores)."""
+    return _explain(engine, names, tuple(dict.fromkeys(reps)), period, "rep", None)
+
+
+def _explain(engine: KpiEngine, names: Sequence[str], subjects: tuple[str, ...], period: str,
+             by: str, stage: str | None) -> dict[str, dict[str, Explanation]]:
     wanted = tuple(dict.fromkeys(names))
-    if not wanted:
+    if not wanted or not subjects:
         return {}
-    request = KpiRequest.of(wanted, by=by, period=period, subjects=(subject,))
+    if len(subjects) > 1 and by != "rep":
+        raise ValueError("several subjects are explained at once only by rep")
+    request = KpiRequest.of(wanted, by=by, period=period, subjects=subjects)
     plan, ctx, _ = engine.prepare(request)
     label = str(engine.settings.calendar.parse(period))
     rows_by_use = explain_rows(engine.catalog, wanted, by, ctx)[1]
     stages = engine.settings.pipeline.open_stage_names()
-    parts_by_column: dict[str, ExplainPart] = {}
+    parts_by_subject: dict[str, dict[str, ExplainPart]] = {s: {} for s in subjects}
     for use, expr in rows_by_use:
         rows = engine.runner.run(expr)
-        for column, part in _parts(use, rows, stages):
-            parts_by_column[column] = part
-    out: dict[str, Explanation] = {}
-    for name in wanted:
-        output = _pick(plan, name, stage)
-        used = output.formula.names()
-        parts = tuple(p for c, p in parts_by_column.items() if c in used)
-        inputs = {c: p.value for c, p in parts_by_column.items() if c in used}
-        unknown = frozenset(c for c, p in parts_by_column.items() if c in used and p.unconverted)
-        value = _value(output.formula, inputs, plan.fill_zero - unknown)
-        formula = _text(output.formula, None, stages)
-        shown = "NULL" if value is None else f"{value:g}"
-        arithmetic = formula if isinstance(output.formula, Ref) else \
-            f"{formula} = {_text(output.formula, inputs, stages)}"
-        out[name] = Explanation(kpi=name, output=output.name, by=by, subject=subject,
-                                period=label, value=value,
-                                formula=formula, arithmetic=f"{arithmetic} = {shown}",
-                                parts=parts,
-                                reason=engine.unconvertible(ctx) if unknown else None)
+        for subject, own in _split(rows, subjects):
+            for column, part in _parts(use, own, stages):
+                parts_by_subject[subject][column] = part
+    reason = None
+    out: dict[str, dict[str, Explanation]] = {}
+    for subject, parts_by_column in parts_by_subject.items():
+        explained: dict[str, Explanation] = {}
+        for name in wanted:
+            output = _pick(plan, name, stage)
+            used = output.formula.names()
+            parts = tuple(p for c, p in parts_by_column.items() if c in used)
+            inputs = {c: p.value for c, p in parts_by_column.items() if c in used}
+            unknown = frozenset(c for c, p in parts_by_column.items()
+                                if c in used and p.unconverted)
+            value = _value(output.formula, inputs, plan.fill_zero - unknown)
+            formula = _text(output.formula, None, stages)
+            shown = "NULL" if value is None else f"{value:g}"
+            arithmetic = formula if isinstance(output.formula, Ref) else \
+                f"{formula} = {_text(output.formula, inputs, stages)}"
+            if unknown and reason is None:
+                reason = engine.unconvertible(ctx)
+            explained[name] = Explanation(kpi=name, output=output.name, by=by, subject=subject,
+                                          period=label, value=value, formula=formula,
+                                          arithmetic=f"{arithmetic} = {shown}", parts=parts,
+                                          reason=reason if unknown else None)
+        out[subject] = explained
     return out
+
+
+def _split(rows: pa.Table, subjects: tuple[str, ...]) -> list[tuple[str, pa.Table]]:
+    """``rows`` of each subject (by their ``rep``), in their order; one subject takes them
+    all, as the query listed only theirs."""
+    if len(subjects) == 1:
+        return [(subjects[0], rows)]
+    # A stable sort: within a rep, the rows keep the query's order.
+    ordered = rows.take(pa.compute.sort_indices(rows, [("rep", "ascending")]))
+    reps = ordered.column("rep").to_pylist()
+    spans: dict[str, pa.Table] = {}
+    start = 0
+    for i in range(1, len(reps) + 1):
+        if i == len(reps) or reps[i] != reps[start]:
+            spans[reps[start]] = ordered.slice(start, i - start)
+            start = i
+    # A rep without rows gets an empty table of the same columns, as a query of theirs would.
+    return [(s, spans.get(s, rows.slice(0, 0))) for s in subjects]
 
 
 def _value(expr: Expr, inputs: Mapping[str, float | int | None], fill_zero: frozenset[str]

@@ -40,7 +40,7 @@ from salescore.compile.schema import unbound
 from salescore.compile.timezone import offsets
 from salescore.core.errors import PeriodError
 from salescore.core.periods import Calendar, Grain
-from salescore.core.text import Text
+from salescore.engine.explained import Notice
 from salescore.engine.runner import Runner
 from salescore.engine.warehouse import Warehouse
 from salescore.model.org import OrgSettings
@@ -77,17 +77,6 @@ class KpiRequest:
         return cls(tuple(dict.fromkeys(kpis)), by=by, period=period,
                    grain=Grain(grain) if grain else None,
                    subjects=tuple(subjects) if subjects is not None else None)
-
-
-@dataclass(frozen=True)
-class Notice:
-    """Something the person asking should know about a result (en, zh-CN)."""
-
-    message: str
-    message_zh: str
-
-    def localized(self, locale: str) -> str:
-        return Text(self.message, self.message_zh).get(locale)
 
 
 @dataclass(frozen=True)

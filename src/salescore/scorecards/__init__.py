@@ -10,14 +10,38 @@ warehouse through :mod:`salescore.engine`, plans and scores live in the app stor
 
 from __future__ import annotations
 
-from salescore.scorecards.explain import ScoreExplanation
-from salescore.scorecards.export import EXPORT_FORMATS, ExportFormat, export_scores
-from salescore.scorecards.inputs import Roster, WorkingPeriod, additive_kpis
-from salescore.scorecards.runs import PlanPeriodScore, ScoreRun, Skipped
-from salescore.scorecards.service import Scorecards
-from salescore.scorecards.targets import TargetChange
-from salescore.scorecards.versions import Adoption, PlanVersionInfo
-from salescore.scorecards.whatif import WhatIf
+from typing import TYPE_CHECKING
+
+from salescore.core.lazy import lazy_exports
+
+if TYPE_CHECKING:  # the same names, for type checkers and the import contracts
+    from salescore.scorecards.explain import ScoreExplanation
+    from salescore.scorecards.export import EXPORT_FORMATS, ExportFormat, export_scores
+    from salescore.scorecards.inputs import Roster, WorkingPeriod, additive_kpis
+    from salescore.scorecards.runs import PlanPeriodScore, ScoreRun, Skipped
+    from salescore.scorecards.service import Scorecards
+    from salescore.scorecards.targets import TargetChange
+    from salescore.scorecards.versions import Adoption, PlanVersionInfo
+    from salescore.scorecards.whatif import WhatIf
+
+_WHERE = {
+    "ScoreExplanation": ("salescore.scorecards.explain", "ScoreExplanation"),
+    "EXPORT_FORMATS": ("salescore.scorecards.export", "EXPORT_FORMATS"),
+    "ExportFormat": ("salescore.scorecards.export", "ExportFormat"),
+    "export_scores": ("salescore.scorecards.export", "export_scores"),
+    "Roster": ("salescore.scorecards.inputs", "Roster"),
+    "WorkingPeriod": ("salescore.scorecards.inputs", "WorkingPeriod"),
+    "additive_kpis": ("salescore.scorecards.inputs", "additive_kpis"),
+    "PlanPeriodScore": ("salescore.scorecards.runs", "PlanPeriodScore"),
+    "ScoreRun": ("salescore.scorecards.runs", "ScoreRun"),
+    "Skipped": ("salescore.scorecards.runs", "Skipped"),
+    "Scorecards": ("salescore.scorecards.service", "Scorecards"),
+    "TargetChange": ("salescore.scorecards.targets", "TargetChange"),
+    "Adoption": ("salescore.scorecards.versions", "Adoption"),
+    "PlanVersionInfo": ("salescore.scorecards.versions", "PlanVersionInfo"),
+    "WhatIf": ("salescore.scorecards.whatif", "WhatIf"),
+}
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE, globals())
 
 __all__ = [
     "EXPORT_FORMATS",

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from salescore.engine.explain import Explanation as KpiExplanation
-from salescore.engine.explain import explain_kpis
-from salescore.engine.kpis import KpiEngine
-from salescore.scorecards.arithmetic import Explanation
+from salescore.engine.explained import Explanation as KpiExplanation
+from salescore.scorecards.arithmetic.explanation import Explanation
 from salescore.semantic.plan import Plan
 
-__all__ = ["ScoreExplanation", "kpi_records"]
+if TYPE_CHECKING:  # the query engine, only for computing records (not for showing kept ones)
+    from salescore.engine.kpis import KpiEngine
+
+__all__ = ["ScoreExplanation", "kpi_records", "reps_records"]
 
 
 @dataclass(frozen=True)
@@ -62,4 +64,15 @@ def kpi_records(engine: KpiEngine, kpis: tuple[str, ...], *, rep_id: str, period
                 ) -> dict[str, KpiExplanation]:
     """The engine's explanation of each of ``kpis`` for ``rep_id`` in ``period``, in one pass
     (:func:`salescore.engine.explain.explain_kpis`)."""
+    from salescore.engine.explain import explain_kpis
+
     return explain_kpis(engine, kpis, subject=rep_id, period=period, by="rep")
+
+
+def reps_records(engine: KpiEngine, kpis: tuple[str, ...], *, reps: tuple[str, ...],
+                 period: str) -> dict[str, dict[str, KpiExplanation]]:
+    """:func:`kpi_records` of each of ``reps`` at once (what a scoring run keeps), in the
+    queries of one (:func:`salescore.engine.explain.explain_reps`)."""
+    from salescore.engine.explain import explain_reps
+
+    return explain_reps(engine, kpis, reps, period=period)

@@ -13,14 +13,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from salescore.appstore.models import Score
 from salescore.appstore.scores import ScoreRecord
-from salescore.scorecards.arithmetic import Explanation, LineExplanation, Scorecard
+from salescore.scorecards.arithmetic import Scorecard
+from salescore.scorecards.kept import LINE_FIELDS, explanation_from_row
 
 __all__ = ["explanation_from_row", "score_records"]
 
-LINE_FIELDS = ("kpi", "direction", "method", "target_source", "status", "value", "target",
-               "attainment", "points", "weight", "effective_weight", "contribution")
 
 
 def _value(x: Any) -> Any:
@@ -110,30 +108,3 @@ def score_records(card: Scorecard) -> list[ScoreRecord]:
             },
         ))
     return out
-
-
-def explanation_from_row(row: Score) -> Explanation:
-    """The explanation of a stored score, exactly as it was when it was computed."""
-    parts = row.breakdown or {}
-    lines = tuple(
-        LineExplanation(**{name: line.get(name) for name in LINE_FIELDS})
-        for line in parts.get("lines", [])
-    )
-    return Explanation(
-        subject=row.subject_id,
-        team_id=row.team_id,
-        plan=row.plan_version.plan.name,
-        period=row.period,
-        status=row.status,
-        score=row.score,
-        rating=row.rating,
-        individual_score=parts.get("individual_score"),
-        individual_share=parts.get("individual_share"),
-        team_score=parts.get("team_score"),
-        team_share=parts.get("team_share"),
-        team_part=parts.get("team_part"),
-        credit=parts.get("credit"),
-        rank_in_team=row.rank_team,
-        rank_in_company=row.rank_company,
-        lines=lines,
-    )

@@ -28,17 +28,24 @@ from pathlib import Path
 
 from salescore.appstore.models import PlanVersion as StoredVersion
 from salescore.appstore.models import Score, SubjectKind
-from salescore.appstore.scores import all_plan_versions, read_scores, store_scores
+from salescore.appstore.scores import (
+    all_plan_versions,
+    read_score_records,
+    read_scores,
+    store_score_records,
+    store_scores,
+)
 from salescore.appstore.store import AppStore
 from salescore.core.errors import ConfigError, PeriodError
 from salescore.core.periods import Calendar, Grain, Period
 from salescore.core.scope import AccessError, OutOfScope, Scope
 from salescore.core.text import Text
+from salescore.engine.explained import pack, unpack
 from salescore.engine.kpis import KpiEngine
 from salescore.engine.warehouse import Warehouse
 from salescore.model.org import OrgSettings
 from salescore.scorecards.arithmetic import Scorecard, compare, rating_transitions
-from salescore.scorecards.explain import ScoreExplanation, kpi_records
+from salescore.scorecards.explain import ScoreExplanation, kpi_records, reps_records
 from salescore.scorecards.export import ExportFormat, export_scores
 from salescore.scorecards.inputs import Roster, read_roster
 from salescore.scorecards.records import explanation_from_row, score_records
@@ -242,11 +249,18 @@ class Scorecards:
                 for card in cards:
                     stored = None
                     if store:
+                        # The records behind each rep's score, kept with it (read back by
+                        # explain): the few queries of one explanation for all the reps.
+                        reps = tuple(str(r) for r in card.subjects["rep_id"])
+                        kept = reps_records(self.engine, document.kpis(), reps=reps,
+                                            period=str(card.period))
                         with self.app.session() as session:
                             fresh = session.get(StoredVersion, version_id)
                             assert fresh is not None
                             stored = store_scores(session, fresh, str(card.period),
                                                   score_records(card))
+                            store_score_records(session, fresh, str(card.period),
+                                                {rep: pack(found) for rep, found in kept.items()})
                     results.append(PlanPeriodScore(name, version, version_id, str(card.period),
                                                    card, stored))
         results.sort(key=lambda r: (r.plan, r.card.period.start))
@@ -358,8 +372,10 @@ class Scorecards:
         """``rep_id``'s score for ``period`` down to its lines and, with ``records``, the records
         behind each KPI.
 
-        The stored score is explained when the period has been scored; otherwise it is computed
-        now (and not stored). Without ``plan``, the plan that scores the rep in ``period``
+        The stored score is explained when the period has been scored, with the records kept
+        when it was (read from the app store: no warehouse query, and the records the score was
+        computed from even where data has changed since); otherwise it is computed now (and not
+        stored) from the warehouse. Without ``plan``, the plan that scores the rep in ``period``
         (an error names them when there are several).
         """
         self._require_rep(rep_id)
@@ -376,6 +392,8 @@ class Scorecards:
             rows = read_scores(session, period=str(chosen), plan_version_ids=[version_id],
                                subject_kind="rep", subject_id=rep_id)
             explained = explanation_from_row(rows[0]) if rows else None
+            kept = read_score_records(session, version_id, str(chosen), rep_id) \
+                if rows and records else None
         if explained is None:
             if chosen.grain != document.grain:
                 raise PeriodError(
@@ -392,8 +410,13 @@ class Scorecards:
                     "范围内，或当时不在职")
             explained = card.explain(rep_id)
         credit = document.collaboration.kpis() if document.collaboration else ()
-        found = kpi_records(self.engine, document.kpis(), rep_id=rep_id, period=str(chosen)) \
-            if records else {}
+        if not records:
+            found = {}
+        elif kept is not None:  # as scored: no query
+            found = unpack(kept)
+        else:  # not scored yet, or scored before records were kept
+            found = kpi_records(self.engine, document.kpis(), rep_id=rep_id,
+                                period=str(chosen))
         return ScoreExplanation(explained, document, number, stored=bool(rows),
                                 credit_kpis=credit, records=found)
 

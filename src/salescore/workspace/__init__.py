@@ -17,13 +17,14 @@ uses: ``salescore --help`` needs none of the engine, and ``salescore settings sh
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from salescore.core.lazy import lazy_exports
 
 if TYPE_CHECKING:  # the same names, for type checkers and the import contracts
     from salescore.analytics.needs_action import KINDS as ACTION_KINDS
     from salescore.analytics.needs_action import ActionItem, ActionKind, NeedsAction
-    from salescore.engine.explain import Explanation as KpiExplanation
+    from salescore.engine.explained import Explanation as KpiExplanation
     from salescore.engine.kpis import KpiResult
     from salescore.engine.runner import Reach
     from salescore.engine.warehouse import TableInfo
@@ -112,7 +113,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "ImportResult": ("salescore.ingest", "ImportResult"),
     "IngestError": ("salescore.ingest.problems", "IngestError"),
     "Kpi": ("salescore.semantic.specs", "Kpi"),
-    "KpiExplanation": ("salescore.engine.explain", "Explanation"),
+    "KpiExplanation": ("salescore.engine.explained", "Explanation"),
     "KpiResult": ("salescore.engine.kpis", "KpiResult"),
     "LineExplanation": ("salescore.scorecards.arithmetic", "LineExplanation"),
     "Locations": ("salescore.workspace.workspace", "Locations"),
@@ -150,7 +151,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "currency_for_locale": ("salescore.workspace.settings", "currency_for_locale"),
     "home_settings": ("salescore.workspace.catalogs", "home_settings"),
     "kpi_docs": ("salescore.workspace.catalogs", "kpi_docs"),
-    "kpi_folder": ("salescore.workspace.catalogs", "kpi_folder"),
+    "kpi_folder": ("salescore.workspace.workspace", "kpi_folder"),
     "kpi_sql": ("salescore.workspace.catalogs", "kpi_sql"),
     "offline_catalog": ("salescore.workspace.catalogs", "offline_catalog"),
     "plan_check": ("salescore.workspace.catalogs", "plan_check"),
@@ -158,19 +159,7 @@ _WHERE: dict[str, tuple[str, str]] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """``salescore.workspace.<name>``: imported from its module on first use, then kept."""
-    try:
-        module, attr = _WHERE[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    value = getattr(import_module(module), attr)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_WHERE))
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE, globals())
 
 
 __all__ = [

@@ -20,6 +20,7 @@ from salescore.semantic.kpi_docs import render_docs
 from salescore.semantic.loader import check_catalog, load_catalog
 from salescore.semantic.plan_loader import PlanCheck, check_plan_file
 from salescore.semantic.settings_file import load_settings
+from salescore.workspace.workspace import kpi_folder
 
 __all__ = ["catalog_check", "home_settings", "kpi_docs", "kpi_folder", "kpi_sql",
            "offline_catalog", "plan_check"]
@@ -30,17 +31,6 @@ def home_settings(home: Path | str | None) -> OrgSettings:
     from salescore.workspace.workspace import Locations
 
     return load_settings(Locations.resolve(home).home).settings
-
-
-def kpi_folder(home: Path | str | None, catalog_dir: Path | str | None) -> Path | None:
-    """The organisation's own KPI folder: ``catalog_dir`` if given, else ``<home>/kpis`` when
-    it exists, else none (the shipped catalogue alone)."""
-    from salescore.workspace.workspace import Locations
-
-    if catalog_dir is not None:
-        return Path(catalog_dir)
-    default = Locations.resolve(home).home / "kpis"
-    return default if default.is_dir() else None
 
 
 def offline_catalog(home: Path | str | None, catalog_dir: Path | str | None,

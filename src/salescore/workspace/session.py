@@ -29,37 +29,52 @@ from salescore.appstore.imports import import_runs, newest_quality_report
 from salescore.appstore.models import ImportRun, Score
 from salescore.appstore.models import QualityReport as StoredQualityReport
 from salescore.appstore.timestamps import utcnow
-from salescore.compile.schema import unbound
 from salescore.core.errors import SalescoreError
 from salescore.core.periods import Grain
 from salescore.core.scope import OutOfScope, Scope
 from salescore.core.text import Text
-from salescore.engine.explain import Explanation, explain_kpi
-from salescore.engine.kpis import KpiEngine, KpiRequest, KpiResult
-from salescore.engine.runner import Reach, Runner
-from salescore.engine.warehouse import TableInfo
 from salescore.model.tables import TABLES
-from salescore.scorecards import (
-    Adoption,
-    PlanVersionInfo,
-    Scorecards,
-    ScoreExplanation,
-    ScoreRun,
-    TargetChange,
-    WhatIf,
-)
 from salescore.semantic.catalog import Catalog
 from salescore.semantic.plan import Plan
 from salescore.workspace.settings import apply_setting, setting_values
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the query engine is imported when data is first read (see Workspace)
+    import ibis.expr.types as ir
+
     from salescore.analytics.needs_action import NeedsAction
     from salescore.demo import DemoConfig
+    from salescore.engine.explained import Explanation
+    from salescore.engine.kpis import KpiEngine, KpiResult
+    from salescore.engine.runner import Reach, Runner
+    from salescore.engine.warehouse import TableInfo
     from salescore.ingest import ImportOptions, ImportResult, MappingSpec, Progress, QualityReport
     from salescore.ingest.export import ExportFormat
+    from salescore.scorecards import (
+        Adoption,
+        PlanVersionInfo,
+        Scorecards,
+        ScoreExplanation,
+        ScoreRun,
+        TargetChange,
+        WhatIf,
+    )
     from salescore.workspace.workspace import Workspace
 
 __all__ = ["ImportPreset", "ImportRecord", "RecordedImport", "Session", "StoredScore"]
+
+
+def unbound(name: str) -> ir.Table:
+    """Canonical table ``name`` as an unbound expression (:func:`salescore.compile.schema.unbound`,
+    imported on first use)."""
+    from salescore.compile.schema import unbound as table
+
+    return table(name)
+
+
+def _runner(workspace: Workspace, scope: Scope) -> Runner:
+    from salescore.engine.runner import Runner
+
+    return Runner(workspace._warehouse.backend, scope)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +170,12 @@ class Session:
         self.workspace = workspace
         self.scope = scope
         self.catalog_dir = catalog_dir
-        self.runner = Runner(workspace._warehouse.backend, scope)
+
+    @cached_property
+    def runner(self) -> Runner:
+        """What runs this session's queries, with its scope applied (the warehouse is opened
+        and the query engine imported on the first one)."""
+        return _runner(self.workspace, self.scope)
 
     @property
     def locale(self) -> str:
@@ -231,6 +251,8 @@ class Session:
 
     @cached_property
     def engine(self) -> KpiEngine:
+        from salescore.engine.kpis import KpiEngine
+
         return KpiEngine(self.runner, self.workspace.settings, self.catalog)
 
     # -- KPIs --------------------------------------------------------------------------------
@@ -239,6 +261,8 @@ class Session:
                    ) -> KpiResult:
         """KPIs ``names`` per subject (``by``: rep, team, company or a dimension) and period,
         within the scope, with the notices and the query count."""
+        from salescore.engine.kpis import KpiRequest
+
         request = KpiRequest.of(names, by=by, period=period, grain=grain, subjects=subjects)
         for subject in subjects or ():
             if by == "rep":
@@ -264,6 +288,8 @@ class Session:
             self.require_rep(subject)
         elif by == "team":
             self.require_team(subject)
+        from salescore.engine.explain import explain_kpi
+
         return explain_kpi(self.engine, name, subject=subject, period=period, by=by,
                            stage=stage)
 
@@ -272,6 +298,8 @@ class Session:
     def scorecards(self) -> Scorecards:
         """Plans, scores, what-if, explanations and targets, within the scope."""
         ws = self.workspace
+        from salescore.scorecards import Scorecards
+
         return Scorecards(ws._warehouse, ws._app, self.engine, ws.settings)
 
     def adopt_plan(self, path: Path | str | None = None, *, text: str | None = None,
@@ -308,8 +336,24 @@ class Session:
     def score_explanation(self, rep_id: str, period: str, plan: str | None = None, *,
                           records: bool = True) -> ScoreExplanation:
         """A rep's score → its lines → the records behind each KPI (:class:`OutOfScope` for a
-        rep the scope does not reach)."""
-        self.require_rep(rep_id)
+        rep the scope does not reach).
+
+        A stored score is explained from the app store alone, with the records kept when it
+        was scored (:mod:`salescore.scorecards.kept`: no warehouse query, no query engine);
+        the rest is computed (:meth:`Scorecards.explain`). For the everything-scope, whose
+        reach is every rep, a stored score is itself proof that the rep exists."""
+        from salescore.scorecards.kept import kept_explanation
+
+        everything = self.scope.is_everything
+        if not everything:
+            self.require_rep(rep_id)
+        directions = {name: kpi.direction for name, kpi in self.catalog.kpis.items()}
+        kept = kept_explanation(self.workspace._app, self.workspace.calendar, directions,
+                                rep_id, period, plan, records=records)
+        if kept is not None:
+            return kept
+        if everything:
+            self.require_rep(rep_id)
         return self.scorecards.explain(rep_id, period, plan, records=records)
 
     def stored_scores(self, period: str, plan: str | None = None, *,
@@ -688,7 +732,7 @@ class Session:
         "as of" is then the same day."""
         from salescore.analytics import needs_action as na
 
-        whole = Runner(self.workspace._warehouse.backend, Scope.everything())
+        whole = _runner(self.workspace, Scope.everything())
         when = whole.rows(na.last_event())[0]["last_at"]
         return None if when is None else self.workspace.settings.calendar.local_date(when)
 
@@ -720,7 +764,7 @@ class Session:
         elif team_id is not None:
             self.require_team(team_id)
             # The team's subtree as a team scope reaches it (within this one: required above).
-            subtree = Runner(self.workspace._warehouse.backend, Scope.team(team_id)).reach
+            subtree = _runner(self.workspace, Scope.team(team_id)).reach
             members = sorted(subtree.reps or ())
 
         def mine(expr: Any, column: str) -> Any:
@@ -728,7 +772,7 @@ class Session:
 
         if self.scope.kind == "rep":  # the usual of the rep's team: its medians alone
             teams_of = sorted(self.reach.teams or ())
-            usual_rows = Runner(self.workspace._warehouse.backend, Scope.team(teams_of[0])).run(
+            usual_rows = _runner(self.workspace, Scope.team(teams_of[0])).run(
                 na.stage_usual(as_of, zone)) if teams_of else na.USUAL_SCHEMA.empty_table()
         else:
             usual_rows = self.runner.run(na.stage_usual(as_of, zone))

@@ -18,21 +18,23 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from salescore.appstore.store import AppStore, sqlite_url
 from salescore.core.errors import StoreLockedError
 from salescore.core.periods import Calendar
 from salescore.core.scope import Scope
-from salescore.engine.warehouse import Warehouse
 from salescore.model.org import OrgSettings, Pipeline, settings_path, write_settings
 from salescore.semantic.catalog import Catalog
 from salescore.semantic.issues import Issue
 from salescore.semantic.loader import load_catalog
 from salescore.semantic.settings_file import load_settings
 from salescore.workspace.accounts import Accounts
-from salescore.workspace.catalogs import kpi_folder
 from salescore.workspace.server import server_lock_error
-from salescore.workspace.session import Session
+
+if TYPE_CHECKING:  # the query engine is imported when data is first asked for, not before
+    from salescore.engine.warehouse import Warehouse
+    from salescore.workspace.session import Session
 
 HOME_ENV = "SALESCORE_HOME"
 WAREHOUSE_ENV = "SALESCORE_WAREHOUSE_URL"
@@ -57,12 +59,35 @@ class Locations:
         return cls(folder, warehouse, app_db)
 
 
+def kpi_folder(home: Path | str | None, catalog_dir: Path | str | None) -> Path | None:
+    """The organisation's own KPI folder: ``catalog_dir`` if given, else ``<home>/kpis`` when
+    it exists, else none (the shipped catalogue alone)."""
+    if catalog_dir is not None:
+        return Path(catalog_dir)
+    default = Locations.resolve(home).home / "kpis"
+    return default if default.is_dir() else None
+
+
+def _open_warehouse(locations: Locations, *, read_only: bool) -> Warehouse:
+    from salescore.engine.warehouse import Warehouse
+
+    try:
+        return Warehouse.open(locations.warehouse_url, read_only=read_only)
+    except StoreLockedError as exc:  # told as the server holding it, when one does
+        raise server_lock_error(locations.home, exc) from None
+
+
 class Workspace:
     """An open workspace: settings, warehouse and app store together. ``notes`` are what the
     settings file should change but that does not stop it being used (an old spelling), each
-    at file:line."""
+    at file:line.
 
-    def __init__(self, locations: Locations, settings: OrgSettings, warehouse: Warehouse,
+    The warehouse is opened when a session first reads or writes it (or at once, for a
+    writable workspace, whose tables are created on opening): a command that reads only the
+    app store (a stored score's explanation, users, plans) neither imports the query engine
+    nor waits for the warehouse."""
+
+    def __init__(self, locations: Locations, settings: OrgSettings, warehouse: Warehouse | None,
                  app: AppStore, *, read_only: bool = False, notes: tuple[Issue, ...] = ()
                  ) -> None:
         self.locations = locations
@@ -70,26 +95,31 @@ class Workspace:
         self.notes = notes
         self.read_only = read_only
         # The stores are the sessions' to use: nothing reads them but through a session.
-        self._warehouse = warehouse
+        self._opened_warehouse = warehouse
         self._app = app
         self._catalogs: dict[tuple[str | None, Pipeline], Catalog] = {}
         self.accounts = Accounts(app)  # users, web sessions, API tokens (workspace/accounts.py)
 
+    @property
+    def _warehouse(self) -> Warehouse:
+        if self._opened_warehouse is None:
+            self._opened_warehouse = _open_warehouse(self.locations, read_only=self.read_only)
+        return self._opened_warehouse
+
     @classmethod
     def open(cls, home: Path | str | None = None, *, read_only: bool = False) -> Workspace:
-        """Open an initialised workspace; settings are validated, stores created if missing."""
+        """Open an initialised workspace; settings are validated, stores created if missing
+        (a read-only workspace's warehouse when it is first used)."""
         locations = Locations.resolve(home)
         settings, notes = load_settings(locations.home)
+        warehouse = None if read_only else _open_warehouse(locations, read_only=False)
         try:
-            warehouse = Warehouse.open(locations.warehouse_url, read_only=read_only)
-        except StoreLockedError as exc:  # told as the server holding it, when one does
-            raise server_lock_error(locations.home, exc) from None
-        try:
-            if not read_only:
+            if warehouse is not None:
                 warehouse.create_tables()
             app = AppStore.open(locations.app_db_url)
         except BaseException:
-            warehouse.close()
+            if warehouse is not None:
+                warehouse.close()
             raise
         return cls(locations, settings, warehouse, app, read_only=read_only, notes=notes)
 
@@ -131,6 +161,8 @@ class Workspace:
 
     def session(self, scope: Scope, *, catalog_dir: Path | str | None = None) -> Session:
         """The workspace as a caller with ``scope`` sees it: every read goes through it."""
+        from salescore.workspace.session import Session
+
         return Session(self, scope, catalog_dir=catalog_dir)
 
     def owner(self, *, catalog_dir: Path | str | None = None) -> Session:
@@ -144,7 +176,8 @@ class Workspace:
 
     def close(self) -> None:
         try:
-            self._warehouse.close()
+            if self._opened_warehouse is not None:
+                self._opened_warehouse.close()
         finally:
             self._app.close()
 

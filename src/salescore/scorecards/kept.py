@@ -1,0 +1,86 @@
+"""A stored score explained from the app store alone: its lines from the stored breakdown, the
+records behind each KPI from what the scoring run kept (:mod:`salescore.engine.explained`).
+
+No query engine is imported and no warehouse is read here, so that ``salescore score show``
+answers in the time it takes to read a row; :meth:`Scorecards.explain
+<salescore.scorecards.service.Scorecards.explain>` computes what is not kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from salescore.appstore.models import Score
+from salescore.appstore.scores import read_score_records, read_scores
+from salescore.appstore.store import AppStore
+from salescore.core.periods import Calendar
+from salescore.engine.explained import unpack
+from salescore.scorecards.arithmetic.explanation import Explanation, LineExplanation
+from salescore.scorecards.explain import ScoreExplanation
+from salescore.scorecards.versions import version_in_force
+from salescore.semantic.plan_loader import PlanValidationError, check_plan_text
+from salescore.semantic.specs import Direction
+
+__all__ = ["LINE_FIELDS", "explanation_from_row", "kept_explanation"]
+
+LINE_FIELDS = ("kpi", "direction", "method", "target_source", "status", "value", "target",
+               "attainment", "points", "weight", "effective_weight", "contribution")
+
+
+def kept_explanation(app: AppStore, calendar: Calendar, directions: Mapping[str, Direction],
+                     rep_id: str, period: str, plan: str | None = None, *,
+                     records: bool = True) -> ScoreExplanation | None:
+    """``rep_id``'s stored score for ``period`` (under ``plan``, or the one plan that scored
+    them then) with the records kept when it was scored; ``None`` when there is no such
+    stored score, when several plans scored the rep (the caller names them), or when the
+    records were asked for and the score was stored before records were kept."""
+    parsed = calendar.parse(period)
+    chosen = str(parsed)
+    with app.session() as session:
+        rows = [row for row in read_scores(session, period=chosen, subject_kind="rep",
+                                           subject_id=rep_id)
+                if plan is None or row.plan_version.plan.name == plan]
+        if len(rows) != 1:
+            return None
+        row = rows[0]
+        version = row.plan_version
+        if version_in_force(session, version.plan.name, parsed) is not version:
+            return None  # another version governs the period now: the caller scores it anew
+        kept = read_score_records(session, version.id, chosen, rep_id) if records else None
+        if records and kept is None:
+            return None
+        checked = check_plan_text(version.document, file=f"{version.plan.name} v{version.version}",
+                                  known=dict(directions))
+        if checked.plan is None:
+            raise PlanValidationError(checked.errors)
+        document, number, explained = checked.plan, version.version, explanation_from_row(row)
+    credit = document.collaboration.kpis() if document.collaboration else ()
+    return ScoreExplanation(explained, document, number, stored=True, credit_kpis=credit,
+                            records=unpack(kept) if kept is not None else {})
+
+
+def explanation_from_row(row: Score) -> Explanation:
+    """The explanation of a stored score, exactly as it was when it was computed."""
+    parts = row.breakdown or {}
+    lines = tuple(
+        LineExplanation(**{name: line.get(name) for name in LINE_FIELDS})
+        for line in parts.get("lines", [])
+    )
+    return Explanation(
+        subject=row.subject_id,
+        team_id=row.team_id,
+        plan=row.plan_version.plan.name,
+        period=row.period,
+        status=row.status,
+        score=row.score,
+        rating=row.rating,
+        individual_score=parts.get("individual_score"),
+        individual_share=parts.get("individual_share"),
+        team_score=parts.get("team_score"),
+        team_share=parts.get("team_share"),
+        team_part=parts.get("team_part"),
+        credit=parts.get("credit"),
+        rank_in_team=row.rank_team,
+        rank_in_company=row.rank_company,
+        lines=lines,
+    )
