@@ -7,14 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
 from salescore.cli.common import (
@@ -29,6 +21,8 @@ from salescore.cli.kpi import kpi_app
 from salescore.core.errors import SalescoreError
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from salescore.workspace.demo import DemoLogin
 
 app = typer.Typer(
@@ -191,6 +185,15 @@ def _lit_locale(value: str) -> Literal["en", "zh_CN"]:
 def _progress() -> Progress:
     """A progress bar on standard error, while a person watches it (a terminal): the spinner
     moves between the generator's steps, which are few on the small scale."""
+    from rich.progress import (  # only the demo shows progress
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                     MofNCompleteColumn(), TimeElapsedColumn(), console=err_console,
                     transient=True, disable=not is_interactive())
