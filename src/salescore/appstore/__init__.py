@@ -7,6 +7,7 @@ The warehouse (the canonical facts) is elsewhere: see :mod:`salescore.engine`.
 
 from __future__ import annotations
 
+from salescore.appstore import coaching as coaching  # its tables join Base.metadata
 from salescore.appstore.audit import audit_entries, record_audit
 from salescore.appstore.models import (
     IMPORT_STATUSES,

@@ -1,0 +1,192 @@
+"""The coaching loop's records: feedback and praise, requests for feedback, private notes,
+1:1 check-ins with their cadence and action items.
+
+People are named by username (who wrote, who manages) and reps by their warehouse ``rep_id``
+(whom a record is about). Who may read a record is the workspace's rule
+(:mod:`salescore.workspace.coaching`); this module stores and finds rows, nothing more.
+
+>>> sorted(t for t in Base.metadata.tables if t.startswith(("coaching", "checkin")))
+['checkin_actions', 'checkin_cadences', 'checkins', 'coaching_feedback', 'coaching_requests']
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal, get_args
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from salescore.appstore.models import NAME, Base, _one_of
+from salescore.appstore.timestamps import utcnow
+
+__all__ = [
+    "FEEDBACK_KINDS",
+    "VISIBILITIES",
+    "CheckIn",
+    "CheckInAction",
+    "Cadence",
+    "Feedback",
+    "FeedbackKind",
+    "FeedbackRequest",
+    "Visibility",
+    "feedback_about",
+    "feedback_rows",
+]
+
+FeedbackKind = Literal["feedback", "praise", "note"]
+Visibility = Literal["private", "team", "author"]
+CheckInStatus = Literal["planned", "held", "cancelled"]
+RequestStatus = Literal["open", "answered", "declined"]
+
+FEEDBACK_KINDS: tuple[FeedbackKind, ...] = get_args(FeedbackKind)
+VISIBILITIES: tuple[Visibility, ...] = get_args(Visibility)
+CHECKIN_STATUSES: tuple[CheckInStatus, ...] = get_args(CheckInStatus)
+REQUEST_STATUSES: tuple[RequestStatus, ...] = get_args(RequestStatus)
+
+
+class Feedback(Base):
+    """Feedback or praise to a rep, or a manager's private note on one (``note``, visibility
+    ``author``: read by its author alone). Optionally tied to a score line (``kpi`` with the
+    ``plan`` and ``period`` it was scored in), an opportunity or a KPI alone."""
+
+    __tablename__ = "coaching_feedback"
+    __table_args__ = (
+        CheckConstraint(_one_of("kind", FEEDBACK_KINDS), name="kind"),
+        CheckConstraint(_one_of("visibility", VISIBILITIES), name="visibility"),
+        Index(None, "recipient_rep_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[FeedbackKind] = mapped_column(String(16))
+    visibility: Mapped[Visibility] = mapped_column(String(16))
+    author: Mapped[str] = mapped_column(String(NAME), index=True)
+    author_rep_id: Mapped[str | None] = mapped_column(String(NAME))
+    recipient_rep_id: Mapped[str] = mapped_column(String(NAME))
+    recipient_team_id: Mapped[str | None] = mapped_column(String(NAME))
+    body: Mapped[str] = mapped_column(Text)
+    kpi: Mapped[str | None] = mapped_column(String(NAME))
+    plan: Mapped[str | None] = mapped_column(String(NAME))
+    period: Mapped[str | None] = mapped_column(String(NAME))
+    opportunity_id: Mapped[str | None] = mapped_column(String(NAME))
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("coaching_requests.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FeedbackRequest(Base):
+    """A request for feedback: ``requester`` asks ``asked`` (both usernames) about themselves
+    (rep ``rep_id``), optionally on a KPI; read by the two of them alone."""
+
+    __tablename__ = "coaching_requests"
+    __table_args__ = (CheckConstraint(_one_of("status", REQUEST_STATUSES), name="status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    requester: Mapped[str] = mapped_column(String(NAME), index=True)
+    rep_id: Mapped[str] = mapped_column(String(NAME))
+    asked: Mapped[str] = mapped_column(String(NAME), index=True)
+    question: Mapped[str] = mapped_column(Text)
+    kpi: Mapped[str | None] = mapped_column(String(NAME))
+    status: Mapped[RequestStatus] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Cadence(Base):
+    """How often manager ``manager`` (a username) meets rep ``rep_id`` one to one."""
+
+    __tablename__ = "checkin_cadences"
+    __table_args__ = (UniqueConstraint("manager", "rep_id"),
+                      CheckConstraint("every_days > 0", name="every_days"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    manager: Mapped[str] = mapped_column(String(NAME))
+    rep_id: Mapped[str] = mapped_column(String(NAME))
+    every_days: Mapped[int] = mapped_column(Integer)
+    starts_on: Mapped[date] = mapped_column(Date)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CheckIn(Base):
+    """One 1:1 meeting of a manager and a rep: the shared talking points (pre-filled when it
+    is prepared), the rep's pulse (1-5) and comment, and each side's private note."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", CHECKIN_STATUSES), name="status"),
+        CheckConstraint("pulse IS NULL OR (pulse >= 1 AND pulse <= 5)", name="pulse"),
+        Index(None, "manager", "rep_id", "scheduled_for"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    manager: Mapped[str] = mapped_column(String(NAME))
+    rep_id: Mapped[str] = mapped_column(String(NAME), index=True)
+    scheduled_for: Mapped[date] = mapped_column(Date)
+    status: Mapped[CheckInStatus] = mapped_column(String(16), default="planned")
+    held_at: Mapped[datetime | None] = mapped_column()
+    talking_points: Mapped[dict[str, Any]] = mapped_column()
+    pulse: Mapped[int | None] = mapped_column(Integer)
+    pulse_comment: Mapped[str | None] = mapped_column(Text)
+    manager_note: Mapped[str | None] = mapped_column(Text)
+    rep_note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CheckInAction(Base):
+    """An action item of a manager-rep pair, raised in check-in ``checkin_id``; carried over
+    to each later check-in of the pair until it is done. ``owner`` is ``rep`` or
+    ``manager``."""
+
+    __tablename__ = "checkin_actions"
+    __table_args__ = (CheckConstraint(_one_of("owner", ("rep", "manager")), name="owner"),
+                      Index(None, "manager", "rep_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id", ondelete="CASCADE"))
+    manager: Mapped[str] = mapped_column(String(NAME))
+    rep_id: Mapped[str] = mapped_column(String(NAME))
+    owner: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    due: Mapped[date | None] = mapped_column(Date)
+    created_by: Mapped[str] = mapped_column(String(NAME))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column()
+    done_by: Mapped[str | None] = mapped_column(String(NAME))
+
+
+def feedback_rows(session: Session, *, rep_ids: list[str] | None = None,
+                  author: str | None = None, kinds: tuple[str, ...] = FEEDBACK_KINDS,
+                  limit: int = 500) -> list[Feedback]:
+    """Feedback rows about ``rep_ids`` (any, when ``None``) and/or by ``author``, of
+    ``kinds``, newest first. The caller filters them by audience."""
+    query = select(Feedback).where(Feedback.kind.in_(kinds)).order_by(
+        Feedback.created_at.desc(), Feedback.id.desc()).limit(limit)
+    if rep_ids is not None:
+        query = query.where(Feedback.recipient_rep_id.in_(rep_ids))
+    if author is not None:
+        query = query.where(Feedback.author == author)
+    return list(session.scalars(query))
+
+
+def feedback_about(session: Session, rep_id: str, *, kpi: str | None = None,
+                   period: str | None = None) -> list[Feedback]:
+    """Feedback and praise about ``rep_id`` (tied to ``kpi`` in ``period`` where given),
+    newest first; notes are not among them."""
+    query = select(Feedback).where(Feedback.recipient_rep_id == rep_id,
+                                   Feedback.kind != "note").order_by(Feedback.id.desc())
+    if kpi is not None:
+        query = query.where(Feedback.kpi == kpi)
+    if period is not None:
+        query = query.where(Feedback.period == period)
+    return list(session.scalars(query))
