@@ -190,3 +190,60 @@ def feedback_about(session: Session, rep_id: str, *, kpi: str | None = None,
     if period is not None:
         query = query.where(Feedback.period == period)
     return list(session.scalars(query))
+
+
+def people(session: Session) -> list[tuple[str, str, str, str | None, str | None]]:
+    """Every active user as (username, name, role, rep_id, team_id), by username: whom
+    feedback may be asked of, and who manages whom."""
+    from salescore.appstore.models import User
+
+    rows = session.scalars(select(User).where(User.active.is_(True)).order_by(User.username))
+    return [(u.username, u.name, u.role, u.rep_id, u.team_id) for u in rows]
+
+
+def requests_of(session: Session, username: str) -> list[FeedbackRequest]:
+    """The requests for feedback ``username`` made or was asked, newest first."""
+    return list(session.scalars(select(FeedbackRequest).where(
+        (FeedbackRequest.requester == username) | (FeedbackRequest.asked == username)
+    ).order_by(FeedbackRequest.id.desc())))
+
+
+def checkins_of(session: Session, *, manager: str | None = None, rep_id: str | None = None,
+                limit: int = 200) -> list[CheckIn]:
+    """The check-ins of ``manager`` and/or rep ``rep_id``, latest scheduled first."""
+    query = select(CheckIn).order_by(CheckIn.scheduled_for.desc(), CheckIn.id.desc()
+                                     ).limit(limit)
+    if manager is not None:
+        query = query.where(CheckIn.manager == manager)
+    if rep_id is not None:
+        query = query.where(CheckIn.rep_id == rep_id)
+    return list(session.scalars(query))
+
+
+def cadences_of(session: Session, *, manager: str | None = None, rep_id: str | None = None
+                ) -> list[Cadence]:
+    """The active cadences of ``manager`` and/or rep ``rep_id``."""
+    query = select(Cadence).where(Cadence.active.is_(True)).order_by(Cadence.rep_id)
+    if manager is not None:
+        query = query.where(Cadence.manager == manager)
+    if rep_id is not None:
+        query = query.where(Cadence.rep_id == rep_id)
+    return list(session.scalars(query))
+
+
+def cadence_for(session: Session, manager: str, rep_id: str) -> Cadence | None:
+    return session.scalar(select(Cadence).where(Cadence.manager == manager,
+                                                Cadence.rep_id == rep_id))
+
+
+def actions_of(session: Session, *, manager: str | None = None, rep_id: str | None = None,
+               open_only: bool = False) -> list[CheckInAction]:
+    """The action items of the pairs of ``manager`` and/or ``rep_id``, oldest first."""
+    query = select(CheckInAction).order_by(CheckInAction.id)
+    if manager is not None:
+        query = query.where(CheckInAction.manager == manager)
+    if rep_id is not None:
+        query = query.where(CheckInAction.rep_id == rep_id)
+    if open_only:
+        query = query.where(CheckInAction.done_at.is_(None))
+    return list(session.scalars(query))
