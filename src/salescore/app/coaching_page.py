@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from salescore.app.deps import Caller, app_state, require_csrf
@@ -34,6 +34,7 @@ router = APIRouter(include_in_schema=False)
 Words = Callable[..., str]
 Field = Annotated[str, Form(max_length=4000)]
 Short = Annotated[str, Form(max_length=64)]
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 @dataclass(frozen=True)
@@ -288,7 +289,7 @@ class CheckInView:
 
 
 @router.get("/coaching/checkins/{checkin_id}", response_class=HTMLResponse)
-async def checkin_page(request: Request, checkin_id: int, error: str | None = None
+async def checkin_page(request: Request, checkin_id: RowId, error: str | None = None
                        ) -> Response:
     caller = await _caller(request)
     if isinstance(caller, Response):
@@ -313,14 +314,14 @@ async def checkin_page(request: Request, checkin_id: int, error: str | None = No
                   tomorrow=(today + timedelta(days=7)).isoformat())
 
 
-def _on_checkin(request: Request, checkin_id: int) -> Callable[[Caller, str], Any]:
+def _on_checkin(request: Request, checkin_id: RowId) -> Callable[[Caller, str], Any]:
     async def page(caller: Caller, error: str) -> Response:
         return await checkin_page(request, checkin_id, error=error)
     return page
 
 
 @router.post("/coaching/checkins/{checkin_id}/points", response_class=HTMLResponse)
-async def points(request: Request, checkin_id: int, add: Field = "", csrf_token: Short = ""
+async def points(request: Request, checkin_id: RowId, add: Field = "", csrf_token: Short = ""
                  ) -> Response:
     form = await request.form()
     keep = [str(v) for v in form.getlist("keep")]
@@ -329,7 +330,7 @@ async def points(request: Request, checkin_id: int, add: Field = "", csrf_token:
 
 
 @router.post("/coaching/checkins/{checkin_id}/pulse", response_class=HTMLResponse)
-async def pulse(request: Request, checkin_id: int, pulse: Short = "", comment: Field = "",
+async def pulse(request: Request, checkin_id: RowId, pulse: Short = "", comment: Field = "",
                 csrf_token: Short = "") -> Response:
     def write(session: Session, p: Principal) -> None:
         try:
@@ -342,20 +343,20 @@ async def pulse(request: Request, checkin_id: int, pulse: Short = "", comment: F
 
 
 @router.post("/coaching/checkins/{checkin_id}/note", response_class=HTMLResponse)
-async def note(request: Request, checkin_id: int, text: Field = "", csrf_token: Short = ""
+async def note(request: Request, checkin_id: RowId, text: Field = "", csrf_token: Short = ""
                ) -> Response:
     return await _write(request, lambda s, p: s.coaching.note(p, checkin_id, text),
                         f"/coaching/checkins/{checkin_id}", _on_checkin(request, checkin_id))
 
 
 @router.post("/coaching/checkins/{checkin_id}/held", response_class=HTMLResponse)
-async def held(request: Request, checkin_id: int, csrf_token: Short = "") -> Response:
+async def held(request: Request, checkin_id: RowId, csrf_token: Short = "") -> Response:
     return await _write(request, lambda s, p: s.coaching.hold(p, checkin_id),
                         f"/coaching/checkins/{checkin_id}", _on_checkin(request, checkin_id))
 
 
 @router.post("/coaching/checkins/{checkin_id}/actions", response_class=HTMLResponse)
-async def add_action(request: Request, checkin_id: int, text: Field = "", owner: Short = "rep",
+async def add_action(request: Request, checkin_id: RowId, text: Field = "", owner: Short = "rep",
                      due: Short = "", csrf_token: Short = "") -> Response:
     today = app_state(request).today()
 
@@ -371,7 +372,7 @@ async def add_action(request: Request, checkin_id: int, text: Field = "", owner:
 
 
 @router.post("/coaching/actions/{action_id}/done", response_class=HTMLResponse)
-async def action_done(request: Request, action_id: int, checkin_id: Short = "",
+async def action_done(request: Request, action_id: RowId, checkin_id: Short = "",
                       csrf_token: Short = "") -> Response:
     today = app_state(request).today()
     back = f"/coaching/checkins/{int(checkin_id)}" if checkin_id.isdigit() else "/coaching"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from salescore.app.deps import PrincipalDep, SessionDep, StateDep
@@ -30,6 +30,7 @@ router = APIRouter(tags=["coaching"], responses=PROBLEM_RESPONSES)
 
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
 Id = Annotated[str, Field(min_length=1, max_length=64)]
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 class _Out(BaseModel):
@@ -66,7 +67,7 @@ class FeedbackIn(_In):
     plan: Id | None = None
     period: Annotated[str, Field(max_length=40)] | None = None
     opportunity_id: Id | None = None
-    request_id: int | None = None
+    request_id: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
 
 
 class RequestOut(_Out):
@@ -220,7 +221,7 @@ def give_feedback(session: SessionDep, me: PrincipalDep, body: FeedbackIn) -> Fe
 
 
 @router.get("/feedback/{feedback_id}", response_model=FeedbackOut, summary="One feedback")
-def one_feedback(session: SessionDep, me: PrincipalDep, feedback_id: int) -> FeedbackOut:
+def one_feedback(session: SessionDep, me: PrincipalDep, feedback_id: RowId) -> FeedbackOut:
     return _feedback(session.coaching.feedback_item(me, feedback_id))
 
 
@@ -265,14 +266,14 @@ def flags(session: SessionDep, me: PrincipalDep, state: StateDep) -> FlagsOut:
 
 
 @router.get("/checkins/{checkin_id}", response_model=CheckInOut, summary="One check-in")
-def one_checkin(session: SessionDep, me: PrincipalDep, state: StateDep, checkin_id: int
+def one_checkin(session: SessionDep, me: PrincipalDep, state: StateDep, checkin_id: RowId
                 ) -> CheckInOut:
     return _checkin(session.coaching.checkin(me, checkin_id, today=state.today()))
 
 
 @router.put("/checkins/{checkin_id}/points", response_model=CheckInOut,
             summary="Keep and add talking points (audited)")
-def set_points(session: SessionDep, me: PrincipalDep, state: StateDep, checkin_id: int,
+def set_points(session: SessionDep, me: PrincipalDep, state: StateDep, checkin_id: RowId,
                body: PointsIn) -> CheckInOut:
     session.coaching.set_points(me, checkin_id, list(body.keep), body.add)
     return _checkin(session.coaching.checkin(me, checkin_id, today=state.today()))
@@ -280,7 +281,7 @@ def set_points(session: SessionDep, me: PrincipalDep, state: StateDep, checkin_i
 
 @router.put("/checkins/{checkin_id}/pulse", response_model=CheckInOut,
             summary="The rep's pulse, 1-5, and comment (audited)")
-def set_pulse(session: SessionDep, me: PrincipalDep, state: StateDep, checkin_id: int,
+def set_pulse(session: SessionDep, me: PrincipalDep, state: StateDep, checkin_id: RowId,
               body: PulseIn) -> CheckInOut:
     session.coaching.pulse(me, checkin_id, body.pulse, body.comment)
     return _checkin(session.coaching.checkin(me, checkin_id, today=state.today()))
@@ -288,7 +289,7 @@ def set_pulse(session: SessionDep, me: PrincipalDep, state: StateDep, checkin_id
 
 @router.put("/checkins/{checkin_id}/note", response_model=CheckInOut,
             summary="The caller's private note on the check-in (audited without its text)")
-def set_note(session: SessionDep, me: PrincipalDep, state: StateDep, checkin_id: int,
+def set_note(session: SessionDep, me: PrincipalDep, state: StateDep, checkin_id: RowId,
              body: NoteIn) -> CheckInOut:
     session.coaching.note(me, checkin_id, body.text)
     return _checkin(session.coaching.checkin(me, checkin_id, today=state.today()))
@@ -296,7 +297,7 @@ def set_note(session: SessionDep, me: PrincipalDep, state: StateDep, checkin_id:
 
 @router.post("/checkins/{checkin_id}/held", response_model=CheckInOut,
              summary="Mark the check-in held (its manager; audited)")
-def hold(session: SessionDep, me: PrincipalDep, state: StateDep, checkin_id: int
+def hold(session: SessionDep, me: PrincipalDep, state: StateDep, checkin_id: RowId
          ) -> CheckInOut:
     session.coaching.hold(me, checkin_id)
     return _checkin(session.coaching.checkin(me, checkin_id, today=state.today()))
@@ -304,7 +305,7 @@ def hold(session: SessionDep, me: PrincipalDep, state: StateDep, checkin_id: int
 
 @router.post("/checkins/{checkin_id}/actions", response_model=ActionOut, status_code=201,
              summary="Add an action item (audited)")
-def add_action(session: SessionDep, me: PrincipalDep, state: StateDep, checkin_id: int,
+def add_action(session: SessionDep, me: PrincipalDep, state: StateDep, checkin_id: RowId,
                body: ActionIn) -> ActionOut:
     return _action(session.coaching.add_action(me, checkin_id, body.text, owner=body.owner,
                                                 due=body.due, today=state.today()))
@@ -312,6 +313,6 @@ def add_action(session: SessionDep, me: PrincipalDep, state: StateDep, checkin_i
 
 @router.post("/checkin-actions/{action_id}/done", response_model=ActionOut,
              summary="Mark an action item done (audited)")
-def close_action(session: SessionDep, me: PrincipalDep, state: StateDep, action_id: int
+def close_action(session: SessionDep, me: PrincipalDep, state: StateDep, action_id: RowId
                  ) -> ActionOut:
     return _action(session.coaching.close_action(me, action_id, today=state.today()))
