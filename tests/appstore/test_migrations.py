@@ -24,7 +24,7 @@ TABLES_0003 = {"scores"}
 TABLES_0004 = {"web_sessions", "login_attempts"}
 TABLES_0005 = {"score_records"}
 TABLES_0006 = {"coaching_requests", "coaching_feedback", "checkin_cadences", "checkins",
-               "checkin_actions"}
+               "checkin_actions", "review_cycles", "review_answers", "coaching_kudos"}
 ALL_TABLES = (TABLES_0001 | TABLES_0002 | TABLES_0003 | TABLES_0004 | TABLES_0005 | TABLES_0006
               | {"alembic_version"})
 

@@ -6,7 +6,9 @@ People are named by username (who wrote, who manages) and reps by their warehous
 (:mod:`salescore.workspace.coaching`); this module stores and finds rows, nothing more.
 
 >>> sorted(t for t in Base.metadata.tables if t.startswith(("coaching", "checkin")))
-['checkin_actions', 'checkin_cadences', 'checkins', 'coaching_feedback', 'coaching_requests']
+['checkin_actions', 'checkin_cadences', 'checkins', 'coaching_feedback', 'coaching_kudos', 'coaching_requests']
+>>> sorted(t for t in Base.metadata.tables if t.startswith("review"))
+['review_answers', 'review_cycles']
 """
 
 from __future__ import annotations
@@ -32,7 +34,9 @@ from salescore.appstore.models import NAME, Base, _one_of
 from salescore.appstore.timestamps import utcnow
 
 __all__ = [
+    "ASSIST_KINDS",
     "FEEDBACK_KINDS",
+    "REVIEW_KINDS",
     "VISIBILITIES",
     "CheckIn",
     "CheckInAction",
@@ -40,6 +44,9 @@ __all__ = [
     "Feedback",
     "FeedbackKind",
     "FeedbackRequest",
+    "Kudos",
+    "ReviewAnswer",
+    "ReviewCycle",
     "Visibility",
     "feedback_about",
     "feedback_rows",
@@ -49,11 +56,17 @@ FeedbackKind = Literal["feedback", "praise", "note"]
 Visibility = Literal["private", "team", "author"]
 CheckInStatus = Literal["planned", "held", "cancelled"]
 RequestStatus = Literal["open", "answered", "declined"]
+ReviewKind = Literal["self", "peer", "manager", "upward"]
+CycleStatus = Literal["open", "closed"]
+AssistKind = Literal["referral", "joint_visit", "knowledge_share", "handover"]
 
 FEEDBACK_KINDS: tuple[FeedbackKind, ...] = get_args(FeedbackKind)
 VISIBILITIES: tuple[Visibility, ...] = get_args(Visibility)
 CHECKIN_STATUSES: tuple[CheckInStatus, ...] = get_args(CheckInStatus)
 REQUEST_STATUSES: tuple[RequestStatus, ...] = get_args(RequestStatus)
+REVIEW_KINDS: tuple[ReviewKind, ...] = get_args(ReviewKind)
+CYCLE_STATUSES: tuple[CycleStatus, ...] = get_args(CycleStatus)
+ASSIST_KINDS: tuple[AssistKind, ...] = get_args(AssistKind)
 
 
 class Feedback(Base):
@@ -163,6 +176,79 @@ class CheckInAction(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     done_at: Mapped[datetime | None] = mapped_column()
     done_by: Mapped[str | None] = mapped_column(String(NAME))
+
+
+class ReviewCycle(Base):
+    """A 360 review cycle about ``period``: who reviews whom (self, peer, manager, upward) in
+    team ``team_id``'s subtree (the whole organisation when ``None``), open until closed."""
+
+    __tablename__ = "review_cycles"
+    __table_args__ = (CheckConstraint(_one_of("status", CYCLE_STATUSES), name="status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    period: Mapped[str] = mapped_column(String(NAME))
+    team_id: Mapped[str | None] = mapped_column(String(NAME))
+    kinds: Mapped[str] = mapped_column(String(NAME))  # comma-separated REVIEW_KINDS
+    status: Mapped[CycleStatus] = mapped_column(String(16), default="open")
+    created_by: Mapped[str] = mapped_column(String(NAME))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReviewAnswer(Base):
+    """One review to give in a cycle: ``reviewer`` (a username) on the rep ``reviewee_rep_id``
+    (or, upward, on manager ``reviewee``), and once answered its collaboration and
+    communication (1-5) and comment. ``review_id`` is the ``peer_reviews`` row the answer
+    landed as in the warehouse (``None`` for a self review, or where a side is no rep)."""
+
+    __tablename__ = "review_answers"
+    __table_args__ = (
+        CheckConstraint(_one_of("kind", REVIEW_KINDS), name="kind"),
+        CheckConstraint("collaboration IS NULL OR (collaboration >= 1 AND collaboration <= 5)",
+                        name="collaboration"),
+        CheckConstraint("communication IS NULL OR (communication >= 1 AND communication <= 5)",
+                        name="communication"),
+        Index(None, "cycle_id"),
+        Index(None, "reviewee_rep_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("review_cycles.id", ondelete="CASCADE"))
+    kind: Mapped[ReviewKind] = mapped_column(String(16))
+    reviewer: Mapped[str] = mapped_column(String(NAME), index=True)
+    reviewer_rep_id: Mapped[str | None] = mapped_column(String(NAME))
+    reviewee: Mapped[str | None] = mapped_column(String(NAME))
+    reviewee_rep_id: Mapped[str | None] = mapped_column(String(NAME))
+    collaboration: Mapped[int | None] = mapped_column(Integer)
+    communication: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column()
+    review_id: Mapped[str | None] = mapped_column(String(NAME))
+
+
+class Kudos(Base):
+    """Recognition of an assist: ``author`` thanks rep ``helper_rep_id`` for helping rep
+    ``helped_rep_id`` (a referral, a joint visit, shared knowledge, a handover). It created
+    the ``assists`` row ``assist_id`` in the warehouse, or ``confirmed`` one already there."""
+
+    __tablename__ = "coaching_kudos"
+    __table_args__ = (CheckConstraint(_one_of("kind", ASSIST_KINDS), name="kind"),
+                      Index(None, "created_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    author: Mapped[str] = mapped_column(String(NAME), index=True)
+    author_rep_id: Mapped[str | None] = mapped_column(String(NAME))
+    helper_rep_id: Mapped[str] = mapped_column(String(NAME))
+    helped_rep_id: Mapped[str] = mapped_column(String(NAME))
+    helper_team_id: Mapped[str | None] = mapped_column(String(NAME))
+    helped_team_id: Mapped[str | None] = mapped_column(String(NAME))
+    kind: Mapped[AssistKind] = mapped_column(String(16))
+    opportunity_id: Mapped[str | None] = mapped_column(String(NAME))
+    body: Mapped[str] = mapped_column(Text)
+    assist_id: Mapped[str | None] = mapped_column(String(NAME))
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    occurred_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 def feedback_rows(session: Session, *, rep_ids: list[str] | None = None,

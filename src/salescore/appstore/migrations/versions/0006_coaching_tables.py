@@ -1,4 +1,5 @@
-"""The coaching loop: feedback, requests for feedback, notes, 1:1 check-ins and actions.
+"""The coaching loop: feedback, requests for feedback, notes, 1:1 check-ins and actions, 360
+review cycles and their answers, and kudos for assists.
 
 Revision ID: 0006
 Revises: 0005
@@ -128,9 +129,79 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_checkin_actions_manager_rep_id"), "checkin_actions",
                     ["manager", "rep_id"])
+    op.create_table(
+        "review_cycles",
+        _id(),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("period", sa.String(NAME), nullable=False),
+        sa.Column("team_id", sa.String(NAME), nullable=True),
+        sa.Column("kinds", sa.String(NAME), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("created_by", sa.String(NAME), nullable=False),
+        sa.Column("created_at", UTC_TIMESTAMP, nullable=False),
+        sa.CheckConstraint("status IN ('open', 'closed')", name=op.f("ck_review_cycles_status")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_review_cycles")),
+    )
+    op.create_table(
+        "review_answers",
+        _id(),
+        sa.Column("cycle_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("reviewer", sa.String(NAME), nullable=False),
+        sa.Column("reviewer_rep_id", sa.String(NAME), nullable=True),
+        sa.Column("reviewee", sa.String(NAME), nullable=True),
+        sa.Column("reviewee_rep_id", sa.String(NAME), nullable=True),
+        sa.Column("collaboration", sa.Integer(), nullable=True),
+        sa.Column("communication", sa.Integer(), nullable=True),
+        sa.Column("comment", sa.Text(), nullable=True),
+        sa.Column("answered_at", UTC_TIMESTAMP, nullable=True),
+        sa.Column("review_id", sa.String(NAME), nullable=True),
+        sa.CheckConstraint("kind IN ('self', 'peer', 'manager', 'upward')",
+                           name=op.f("ck_review_answers_kind")),
+        sa.CheckConstraint(
+            "collaboration IS NULL OR (collaboration >= 1 AND collaboration <= 5)",
+            name=op.f("ck_review_answers_collaboration")),
+        sa.CheckConstraint(
+            "communication IS NULL OR (communication >= 1 AND communication <= 5)",
+            name=op.f("ck_review_answers_communication")),
+        sa.ForeignKeyConstraint(["cycle_id"], ["review_cycles.id"],
+                                name=op.f("fk_review_answers_cycle_id_review_cycles"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_review_answers")),
+    )
+    op.create_index(op.f("ix_review_answers_reviewer"), "review_answers", ["reviewer"])
+    op.create_index(op.f("ix_review_answers_cycle_id"), "review_answers", ["cycle_id"])
+    op.create_index(op.f("ix_review_answers_reviewee_rep_id"), "review_answers",
+                    ["reviewee_rep_id"])
+    op.create_table(
+        "coaching_kudos",
+        _id(),
+        sa.Column("author", sa.String(NAME), nullable=False),
+        sa.Column("author_rep_id", sa.String(NAME), nullable=True),
+        sa.Column("helper_rep_id", sa.String(NAME), nullable=False),
+        sa.Column("helped_rep_id", sa.String(NAME), nullable=False),
+        sa.Column("helper_team_id", sa.String(NAME), nullable=True),
+        sa.Column("helped_team_id", sa.String(NAME), nullable=True),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("opportunity_id", sa.String(NAME), nullable=True),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("assist_id", sa.String(NAME), nullable=True),
+        sa.Column("confirmed", sa.Boolean(), nullable=False),
+        sa.Column("occurred_on", sa.Date(), nullable=False),
+        sa.Column("created_at", UTC_TIMESTAMP, nullable=False),
+        sa.CheckConstraint(
+            "kind IN ('referral', 'joint_visit', 'knowledge_share', 'handover')",
+            name=op.f("ck_coaching_kudos_kind")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_coaching_kudos")),
+    )
+    op.create_index(op.f("ix_coaching_kudos_author"), "coaching_kudos", ["author"])
+    op.create_index(op.f("ix_coaching_kudos_created_at"), "coaching_kudos", ["created_at"])
 
 
 def downgrade() -> None:
+    op.drop_table("coaching_kudos")
+    op.drop_table("review_answers")
+    op.drop_table("review_cycles")
     op.drop_table("checkin_actions")
     op.drop_table("checkins")
     op.drop_table("checkin_cadences")
