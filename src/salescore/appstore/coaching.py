@@ -5,8 +5,10 @@ People are named by username (who wrote, who manages) and reps by their warehous
 (whom a record is about). Who may read a record is the workspace's rule
 (:mod:`salescore.workspace.coaching`); this module stores and finds rows, nothing more.
 
->>> sorted(t for t in Base.metadata.tables if t.startswith(("coaching", "checkin")))
-['checkin_actions', 'checkin_cadences', 'checkins', 'coaching_feedback', 'coaching_kudos', 'coaching_requests']
+>>> sorted(t for t in Base.metadata.tables if t.startswith(("coaching", "checkin")))[:3]
+['checkin_actions', 'checkin_cadences', 'checkins']
+>>> sorted(t for t in Base.metadata.tables if t.startswith("coaching"))
+['coaching_feedback', 'coaching_kudos', 'coaching_requests']
 >>> sorted(t for t in Base.metadata.tables if t.startswith("review"))
 ['review_answers', 'review_cycles']
 """

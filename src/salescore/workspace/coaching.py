@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from salescore.appstore import coaching as store
@@ -41,6 +42,9 @@ from salescore.core.errors import SalescoreError
 from salescore.core.scope import AccessError, OutOfScope, Scope
 
 if TYPE_CHECKING:
+    from salescore.workspace.coaching_adoption import Adoption
+    from salescore.workspace.coaching_kudos import KudosWall
+    from salescore.workspace.coaching_reviews import Reviews
     from salescore.workspace.session import Session
 
 __all__ = ["ActionItem", "CheckInInfo", "Coaching", "CoachingError", "FeedbackItem",
@@ -239,6 +243,47 @@ class Coaching:
         if me.role == "rep":
             return row.recipient_team_id is not None and row.recipient_team_id in who.team_ids
         return self.session.reach.has_rep(row.recipient_rep_id)
+
+    def _land(self, table: str, rows: list[dict[str, Any]], *, actor: str) -> None:
+        """Write ``rows`` into canonical ``table`` through the workspace's import, as a file
+        of them would be (the owner's session: recorded, audited as ``import.run``, checked,
+        upserted by key, roll-ups kept); all or nothing. Times are naive UTC."""
+        import pyarrow as pa
+
+        from salescore.ingest import ImportOptions
+
+        result = self.session.workspace.owner().import_arrow(
+            table, pa.Table.from_pylist(rows), actor=actor, name=f"coaching:{table}",
+            options=ImportOptions(strict=True, strict_refs=True, timezone="UTC"))
+        if not result.loaded or result.rejected:
+            why = "; ".join(f"{r['column']}: {r['reason']}" for r in result.reasons()) or \
+                result.status
+            why_zh = "；".join(f"{r['column']}：{r['reason_zh']}" for r in result.reasons()) \
+                or result.status
+            raise CoachingError(f"the {table} row was not accepted ({why})",
+                                message_zh=f"{table} 记录未被接受（{why_zh}）")
+
+    # -- review cycles, kudos and adoption (workspace/coaching_*.py) ------------------------
+    @cached_property
+    def reviews(self) -> Reviews:
+        """360 and peer review cycles (:mod:`salescore.workspace.coaching_reviews`)."""
+        from salescore.workspace.coaching_reviews import Reviews
+
+        return Reviews(self)
+
+    @cached_property
+    def kudos(self) -> KudosWall:
+        """Kudos for assists and the team wall (:mod:`salescore.workspace.coaching_kudos`)."""
+        from salescore.workspace.coaching_kudos import KudosWall
+
+        return KudosWall(self)
+
+    def adoption(self, me: Principal, period: str) -> Adoption:
+        """How each team uses the coaching loop in ``period`` against the one before (the
+        admin's and the executive's; :mod:`salescore.workspace.coaching_adoption`)."""
+        from salescore.workspace.coaching_adoption import adoption
+
+        return adoption(self, me, period)
 
     def _may_address(self, who: _Who, rep_id: str) -> None:
         """Raise unless ``me`` may give feedback to ``rep_id``: a rep to the reps of their
