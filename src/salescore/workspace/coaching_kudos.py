@@ -6,7 +6,8 @@ handover. It creates the ``assists`` row (``kudos-<random>``) that rewards the h
 the plans' collaboration credits (``assist_points``, ``cross_team_assists``), through the
 workspace's import as a file would (:meth:`Coaching._land`), with the points of
 :data:`KUDOS_POINTS` on local noon of the day it names; or, given an ``assist_id`` already
-in the warehouse (from the CRM), it confirms that row and adds nothing, so that no assist is counted twice.
+in the warehouse (from the CRM), it confirms that row and adds nothing,
+so that no assist is counted twice.
 
 Who reads a kudos: its author; the reps of the helper's and of the helped rep's teams; and
 everyone whose scope reaches either rep. The wall is those kudos and the praise public to the
