@@ -25,6 +25,7 @@ from salescore.workspace.coaching import (
     Flags,
     RequestItem,
 )
+from salescore.workspace.coaching_reviews import QUESTIONS, CycleInfo
 
 router = APIRouter(tags=["coaching"], responses=PROBLEM_RESPONSES)
 
@@ -316,3 +317,216 @@ def add_action(session: SessionDep, me: PrincipalDep, state: StateDep, checkin_i
 def close_action(session: SessionDep, me: PrincipalDep, state: StateDep, action_id: RowId
                  ) -> ActionOut:
     return _action(session.coaching.close_action(me, action_id, today=state.today()))
+
+
+# -- 360 review cycles ------------------------------------------------------------------------
+
+class CycleIn(_In):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    period: Annotated[str, Field(min_length=1, max_length=40)]
+    team_id: Id | None = Field(None, description="A manager's own team by default; an "
+                               "admin's whole organisation")
+    kinds: list[Literal["self", "peer", "manager", "upward"]] | None = Field(
+        None, min_length=1, description="Default: all four")
+
+
+class CycleOut(_Out):
+    id: int
+    name: str
+    period: str
+    team_id: str | None
+    kinds: list[str]
+    status: str
+    created_by: str
+    created_at: datetime
+    reviews: int
+    answered: int
+
+
+class ReviewOut(_Out):
+    id: int
+    cycle_id: int
+    period: str
+    kind: str
+    reviewer: str | None = Field(description="None where it is not the caller's to know (an "
+                                 "upward review, read by the manager reviewed)")
+    reviewee: str | None
+    reviewee_rep_id: str | None
+    collaboration: int | None
+    communication: int | None
+    comment: str | None
+    answered_at: datetime | None
+    review_id: str | None = Field(description="The peer_reviews row it landed as, if any")
+    mine: bool
+
+
+class AnswerIn(_In):
+    collaboration: Annotated[int, Field(ge=1, le=5)]
+    communication: Annotated[int, Field(ge=1, le=5)]
+    comment: Annotated[str, Field(max_length=4000)] = ""
+
+
+class QuestionOut(_Out):
+    key: str
+    en: str
+    zh: str
+
+
+def _cycle_out(info: CycleInfo) -> CycleOut:
+    return CycleOut(id=info.id, name=info.name, period=info.period, team_id=info.team_id,
+                    kinds=list(info.kinds), status=info.status, created_by=info.created_by,
+                    created_at=info.created_at, reviews=info.reviews, answered=info.answered)
+
+
+@router.get("/review-cycles", response_model=list[CycleOut],
+            summary="The review cycles the caller takes part in or oversees")
+def list_cycles(session: SessionDep, me: PrincipalDep) -> list[CycleOut]:
+    return [_cycle_out(c) for c in session.coaching.reviews.cycles(me)]
+
+
+@router.post("/review-cycles", response_model=CycleOut, status_code=201,
+             summary="Open a 360 review cycle (a manager or an admin; audited)")
+def open_cycle(session: SessionDep, me: PrincipalDep, body: CycleIn) -> CycleOut:
+    return _cycle_out(session.coaching.reviews.create_cycle(
+        me, body.name, body.period, team_id=body.team_id,
+        kinds=tuple(body.kinds or ("self", "peer", "manager", "upward"))))
+
+
+@router.post("/review-cycles/{cycle_id}/close", response_model=CycleOut,
+             summary="Close a review cycle (its opener or an admin; audited)")
+def close_cycle(session: SessionDep, me: PrincipalDep, cycle_id: RowId) -> CycleOut:
+    return _cycle_out(session.coaching.reviews.close_cycle(me, cycle_id))
+
+
+@router.get("/review-questions", response_model=list[QuestionOut],
+            summary="The questions every review answers, 1 to 5")
+def review_questions(me: PrincipalDep) -> list[QuestionOut]:
+    return [QuestionOut(key=k, en=en, zh=zh) for k, (en, zh) in QUESTIONS.items()]
+
+
+@router.get("/reviews", response_model=list[ReviewOut],
+            summary="The reviews the caller gives or may read")
+def list_reviews(session: SessionDep, me: PrincipalDep,
+                 cycle_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+                 to_give: bool = False) -> list[ReviewOut]:
+    return [ReviewOut.model_validate(r) for r in session.coaching.reviews.reviews(
+        me, cycle_id=cycle_id, to_give=to_give)]
+
+
+@router.get("/reviews/{review_id}", response_model=ReviewOut, summary="One review")
+def one_review(session: SessionDep, me: PrincipalDep, review_id: RowId) -> ReviewOut:
+    return ReviewOut.model_validate(session.coaching.reviews.review(me, review_id))
+
+
+@router.put("/reviews/{review_id}", response_model=ReviewOut,
+            summary="Answer a review (its reviewer; lands in peer_reviews where it counts)")
+def answer_review(session: SessionDep, me: PrincipalDep, review_id: RowId, body: AnswerIn
+                  ) -> ReviewOut:
+    return ReviewOut.model_validate(session.coaching.reviews.answer(
+        me, review_id, body.collaboration, body.communication, body.comment))
+
+
+# -- kudos and the team wall ------------------------------------------------------------------
+
+class KudosIn(_In):
+    helper_rep_id: Id
+    kind: Literal["referral", "joint_visit", "knowledge_share", "handover"]
+    body: Text
+    helped_rep_id: Id | None = Field(None, description="A manager's or an admin's: the rep "
+                                     "who was helped (a rep gives kudos for their own)")
+    opportunity_id: Id | None = None
+    assist_id: Id | None = Field(None, description="An assists row to confirm instead of "
+                                 "creating one")
+    occurred_on: date | None = None
+
+
+class KudosOut(_Out):
+    id: int
+    author: str
+    helper_rep_id: str
+    helped_rep_id: str
+    kind: str
+    opportunity_id: str | None
+    body: str
+    assist_id: str | None
+    confirmed: bool
+    points: float | None
+    occurred_on: date
+    created_at: datetime
+
+
+class WallOut(_Out):
+    kind: str
+    id: int
+    author: str
+    rep_id: str
+    body: str
+    created_at: datetime
+    helped_rep_id: str | None
+    assist_kind: str | None
+    points: float | None
+    assist_id: str | None
+
+
+@router.post("/kudos", response_model=KudosOut, status_code=201,
+             summary="Thank a colleague for an assist; creates or confirms its assists row")
+def give_kudos(session: SessionDep, me: PrincipalDep, state: StateDep, body: KudosIn
+               ) -> KudosOut:
+    return KudosOut.model_validate(session.coaching.kudos.give(
+        me, body.helper_rep_id, body.kind, body.body, today=state.today(),
+        helped_rep_id=body.helped_rep_id, opportunity_id=body.opportunity_id,
+        assist_id=body.assist_id, occurred_on=body.occurred_on))
+
+
+@router.get("/kudos", response_model=list[KudosOut], summary="The kudos the caller reads")
+def list_kudos(session: SessionDep, me: PrincipalDep, limit: LimitQuery = 100
+               ) -> list[KudosOut]:
+    return [KudosOut.model_validate(k) for k in session.coaching.kudos.recent(me, limit=limit)]
+
+
+@router.get("/kudos/{kudos_id}", response_model=KudosOut, summary="One kudos")
+def one_kudos(session: SessionDep, me: PrincipalDep, kudos_id: RowId) -> KudosOut:
+    return KudosOut.model_validate(session.coaching.kudos.item(me, kudos_id))
+
+
+@router.get("/team-wall", response_model=list[WallOut],
+            summary="Recent kudos and team-wide praise the caller reads")
+def team_wall(session: SessionDep, me: PrincipalDep, limit: LimitQuery = 50) -> list[WallOut]:
+    return [WallOut.model_validate(w) for w in session.coaching.kudos.wall(me, limit=limit)]
+
+
+# -- adoption ---------------------------------------------------------------------------------
+
+class FiguresOut(_Out):
+    planned: int
+    held: int
+    held_rate: float | None
+    given: int
+    received: int
+    actions_closed: int
+
+
+class AdoptionRowOut(_Out):
+    team_id: str | None = Field(description="None: every team together")
+    name: str
+    now: FiguresOut
+    before: FiguresOut
+    change: FiguresOut
+
+
+class AdoptionOut(_Out):
+    period: str
+    previous: str
+    rows: list[AdoptionRowOut]
+
+
+@router.get("/coaching/adoption", response_model=AdoptionOut,
+            summary="Coaching adoption per team against the previous period (admin, executive)")
+def adoption(session: SessionDep, me: PrincipalDep,
+             period: Annotated[str, Query(min_length=1, max_length=40)]) -> AdoptionOut:
+    found = session.coaching.adoption(me, period)
+    return AdoptionOut(period=found.period, previous=found.previous, rows=[
+        AdoptionRowOut(team_id=r.team_id, name=r.name,
+                       now=FiguresOut.model_validate(r.now),
+                       before=FiguresOut.model_validate(r.before),
+                       change=FiguresOut.model_validate(r.change)) for r in found.rows])
