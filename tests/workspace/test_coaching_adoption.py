@@ -50,9 +50,8 @@ def _noon(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
 
 
-@pytest.fixture(scope="module")
-def ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
-    home: Path = tmp_path_factory.mktemp("adoption")
+def build(home: Path) -> None:
+    """The organisation and the coaching records above, in data folder ``home``."""
     with Workspace.init(home, KPIS.settings) as ws:
         KPIS.load(ws._warehouse)
         cli = ws.accounts.owner()
@@ -106,6 +105,13 @@ def ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
                 assert done is not None
                 if day is not None:
                     done.done_at, done.done_by = _noon(day), "sam"
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+    home: Path = tmp_path_factory.mktemp("adoption")
+    build(home)
+    with Workspace.open(home) as ws:
         yield ws
 
 
