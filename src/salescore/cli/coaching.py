@@ -113,15 +113,17 @@ def reviews(
         me = ws.accounts.owner()
         part = ws.session(me.scope()).coaching.reviews
         if cycle is None:
-            rows = [{"id": c.id, "name": c.name, "period": c.period, "team_id": c.team_id,
+            cycles: list[dict[str, Any]] = [
+                {"id": c.id, "name": c.name, "period": c.period, "team_id": c.team_id,
                      "kinds": ",".join(c.kinds), "status": c.status, "reviews": c.reviews,
                      "answered": c.answered, "created_by": c.created_by}
                     for c in part.cycles(me)]
             _emit("Review cycles / 评价周期", ["id", "name", "period", "team_id", "kinds",
                                              "status", "reviews", "answered", "created_by"],
-                  rows, fmt)
+                  cycles, fmt)
             return
-        rows = [{"reviewee": s.reviewee, "kind": s.kind, "answered": s.answered,
+        rows: list[dict[str, Any]] = [
+            {"reviewee": s.reviewee, "kind": s.kind, "answered": s.answered,
                  "collaboration": s.collaboration, "communication": s.communication}
                 for s in part.summary(me, cycle)]
     _emit(f"Review cycle {cycle} / 评价周期 {cycle}",
