@@ -169,7 +169,7 @@ async def rep_page(request: Request, rep_id: str, period: Param = None) -> Respo
 
     def read(session: Session, p: Principal, words: Callable[..., str]
              ) -> tuple[Any, str, str | None, ActionsView]:
-        card = my_scorecard(session, rep_id, p.locale, period)
+        card = my_scorecard(session, rep_id, p.locale, period, me=p)
         name = next((r["name"] for r in session.reps() if r["rep_id"] == rep_id), rep_id)
         actions = read_actions(session, today, p.locale, words,
                                period=card.period if card else None, rep_id=rep_id)

@@ -35,6 +35,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from salescore.app.cache import ResponseCache
+from salescore.app.coaching_page import router as coaching_router
+from salescore.app.coaching_team_page import router as coaching_team_router
 from salescore.app.customers_page import router as customers_router
 from salescore.app.dashboards import router as dashboards_router
 from salescore.app.data_page import router as data_router
@@ -136,6 +138,8 @@ def create_app(home: Path | str | None = None, *, settings: AppSettings | None =
     app.include_router(customers_router)
     app.include_router(trends_router)
     app.include_router(plans_router)
+    app.include_router(coaching_router)
+    app.include_router(coaching_team_router)
     app.mount("/static", StaticFiles(directory=str(files("salescore.app").joinpath("static"))),
               name="static")
     app.add_middleware(Hardening, max_body=chosen.max_upload_bytes)

@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from salescore.app.formatting import kpi_value, number, percent, signed
+from salescore.app.formatting import kpi_value, moment, number, percent, signed
+from salescore.core.access import Principal
 from salescore.core.text import Text
 from salescore.workspace import Session
 
@@ -62,14 +63,18 @@ class Scorecard:
     year_change_good: bool | None = None
     radar: dict[str, Any] = field(default_factory=dict)  # the rep's attainment and the team's
     radar_rows: list[tuple[str, str, str]] = field(default_factory=list)  # label, rep, team
+    # the feedback and praise tied to each line in the period that the viewer reads, by KPI:
+    # (author, kind, text, when)
+    feedback: dict[str, list[tuple[str, str, str, str]]] = field(default_factory=dict)
 
 
 def my_scorecard(session: Session, rep_id: str, locale: str,
-                 period: str | None = None) -> Scorecard | None:
+                 period: str | None = None, me: Principal | None = None) -> Scorecard | None:
     words_you, words_team = (name.get(locale) for name in RADAR_NAMES)
     """Rep ``rep_id``'s scorecard for ``period`` (else the latest scored one) as ``session``
     sees it; ``None`` when the rep has no stored score yet. :class:`OutOfScope` for a rep the
-    session does not reach."""
+    session does not reach. With ``me`` (the viewer), each line carries the feedback tied
+    to it in the period that ``me`` may read."""
     history = [s for s in session.rep_score_history(rep_id) if s.status == "ok"]
     if not history:
         return None
@@ -129,6 +134,15 @@ def my_scorecard(session: Session, rep_id: str, locale: str,
     radar_rows = [(ln.label, ln.attainment, percent(medians.get(line.kpi), locale))
                   for line, ln in radar_lines]
     title: Text | None = getattr(found.plan, "title", None)
+    feedback: dict[str, list[tuple[str, str, str, str]]] = {}
+    if me is not None:
+        kinds = {"feedback": Text("Feedback", "反馈"), "praise": Text("Praise", "表扬")}
+        for f in reversed(session.coaching.feedback(me, rep_id=rep_id, period=chosen.period,
+                                                    kinds=("feedback", "praise"))):
+            if f.kpi is not None:
+                feedback.setdefault(f.kpi, []).append((
+                    f.author, kinds[f.kind].get(locale), f.body,
+                    moment(f.created_at, session, locale)))
     return Scorecard(
         rep_id=rep_id, plan=chosen.plan,
         plan_title=title.get(locale) if title is not None else chosen.plan,
@@ -145,4 +159,5 @@ def my_scorecard(session: Session, rep_id: str, locale: str,
         year_change=None if year_change is None else signed(number(year_change, locale),
                                                             year_change),
         year_change_good=None if not year_change else year_change > 0,
-        radar=radar if len(radar_lines) >= 3 else {}, radar_rows=radar_rows)
+        radar=radar if len(radar_lines) >= 3 else {}, radar_rows=radar_rows,
+        feedback=feedback)

@@ -343,7 +343,7 @@ async def home(request: Request, period: PeriodParam = None) -> Response:
 
     def read(session: Session, p: Principal, words: Words
              ) -> tuple[Scorecard | None, str | None, ActionsView]:
-        card = my_scorecard(session, rep_id, p.locale, period)
+        card = my_scorecard(session, rep_id, p.locale, period, me=p)
         actions = read_actions(session, today, p.locale, words,
                                period=card.period if card else None, rep_id=rep_id)
         return card, as_of_text(session, p.locale), actions

@@ -47,6 +47,7 @@ from salescore.workspace.accounts import (
     LoginThrottled,
     UserError,
 )
+from salescore.workspace.coaching import CoachingError
 
 __all__ = [
     "PROBLEM_JSON",
@@ -79,6 +80,7 @@ STATUSES: tuple[tuple[type[Exception], int], ...] = (
     (PlanValidationError, 422),
     (IngestError, 422),
     (UserError, 422),
+    (CoachingError, 422),
     (ConfigError, 422),
     (SalescoreError, 400),
 )

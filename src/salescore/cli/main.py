@@ -229,6 +229,7 @@ def _when(value: object) -> str:
 
 
 from salescore.cli.analyze import register as register_analyze  # noqa: E402
+from salescore.cli.coaching import coaching_app  # noqa: E402
 from salescore.cli.ingest import register as register_ingest  # noqa: E402
 from salescore.cli.plan import plan_app  # noqa: E402
 from salescore.cli.score import score_app  # noqa: E402
@@ -242,6 +243,7 @@ app.add_typer(score_app, name="score")
 app.command("serve")(serve)
 app.add_typer(user_app, name="user")
 app.add_typer(settings_app, name="settings")
+app.add_typer(coaching_app, name="coaching")
 register_analyze(app)
 
 

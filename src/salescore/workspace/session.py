@@ -58,6 +58,7 @@ if TYPE_CHECKING:  # the query engine is imported when data is first read (see W
         TargetChange,
         WhatIf,
     )
+    from salescore.workspace.coaching import Coaching
     from salescore.workspace.workspace import Workspace
 
 __all__ = ["ImportPreset", "ImportRecord", "RecordedImport", "Session", "StoredScore"]
@@ -413,6 +414,15 @@ class Session:
         """Upsert one row of the targets table and audit it (``target.set``)."""
         return self.scorecards.set_target(scope, scope_id, period, kpi, value, actor=actor,
                                           reason=reason)
+
+    # -- the coaching loop (issue 13; workspace/coaching.py) ---------------------------------
+    @cached_property
+    def coaching(self) -> Coaching:
+        """Feedback, notes and 1:1 check-ins, each read by its audience alone (see
+        :mod:`salescore.workspace.coaching`)."""
+        from salescore.workspace.coaching import Coaching
+
+        return Coaching(self)
 
     # -- the organisation's settings ------------------------------------------------------------
     def change_setting(self, key: str, value: str, *, actor: str = "cli") -> tuple[str, str]:
