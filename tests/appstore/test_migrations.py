@@ -23,8 +23,10 @@ TABLES_0002 = {"import_runs", "quality_reports"}
 TABLES_0003 = {"scores"}
 TABLES_0004 = {"web_sessions", "login_attempts"}
 TABLES_0005 = {"score_records"}
+TABLES_0006 = {"event_versions", "alert_rules", "alert_states", "alerts",
+               "notification_channels", "deliveries"}
 ALL_TABLES = (TABLES_0001 | TABLES_0002 | TABLES_0003 | TABLES_0004 | TABLES_0005
-              | {"alembic_version"})
+              | TABLES_0006 | {"alembic_version"})
 
 
 def _tables(store: AppStore) -> set[str]:
@@ -50,7 +52,7 @@ def test_upgrade_step_by_step_then_downgrade_to_base(db_url: str) -> None:
         assert _tables(store) == TABLES_0001 | {"alembic_version"}
 
         store.upgrade()
-        assert store.current_revision() == store.head_revision() == HEAD_REVISION == "0005"
+        assert store.current_revision() == store.head_revision() == HEAD_REVISION == "0006"
         assert not store.needs_upgrade()
         assert _tables(store) == ALL_TABLES
 

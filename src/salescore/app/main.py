@@ -26,7 +26,7 @@ import logging.handlers
 import os
 import queue
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from importlib.resources import files
 from pathlib import Path
 
@@ -44,6 +44,7 @@ from salescore.app.funnel_page import router as funnel_router
 from salescore.app.pages import router as pages_router
 from salescore.app.plans_page import router as plans_router
 from salescore.app.problems import install_problem_handlers
+from salescore.app.realtime_tasks import start_realtime
 from salescore.app.routes import API_ROUTERS
 from salescore.app.security import Hardening, Redactor
 from salescore.app.settings import AppSettings
@@ -113,7 +114,9 @@ def create_app(home: Path | str | None = None, *, settings: AppSettings | None =
         # again under load and stall every request meanwhile.
         gc.freeze()
         try:
-            yield
+            async with AsyncExitStack() as tasks:
+                await start_realtime(app.state.salescore, tasks)
+                yield
         finally:
             # Here as well as in ``salescore serve``: uvicorn ends a process stopped by SIGTERM
             # by that signal, once the app has shut down, so nothing after it would run.

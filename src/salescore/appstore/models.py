@@ -422,3 +422,8 @@ class ScoreRecords(Base):
     def __repr__(self) -> str:
         return (f"ScoreRecords(plan_version_id={self.plan_version_id!r}, "
                 f"period={self.period!r}, rep_id={self.rep_id!r})")
+
+
+# The real-time feedback tables (issue 14) live in their own module; imported here so that
+# Base.metadata, which the migrations are compared with, holds them.
+from salescore.appstore import realtime_models as _realtime_models  # noqa: E402, F401

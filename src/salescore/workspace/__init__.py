@@ -54,6 +54,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and the import contracts
         RatioKpi,
         SimpleKpi,
     )
+    from salescore.realtime.consumer import EventConsumer
     from salescore.workspace.accounts import (
         UNSET,
         AccountNotFound,
@@ -105,6 +106,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "ConversionKpi": ("salescore.semantic.specs", "ConversionKpi"),
     "DEFAULT_HOME": ("salescore.workspace.workspace", "DEFAULT_HOME"),
     "DerivedKpi": ("salescore.semantic.specs", "DerivedKpi"),
+    "EventConsumer": ("salescore.realtime.consumer", "EventConsumer"),
     "EXPORT_FORMATS": ("salescore.scorecards", "EXPORT_FORMATS"),
     "Group": ("salescore.semantic.specs", "Group"),
     "HOME_ENV": ("salescore.workspace.workspace", "HOME_ENV"),
@@ -182,6 +184,7 @@ __all__ = [
     "Catalog",
     "ConversionKpi",
     "DerivedKpi",
+    "EventConsumer",
     "Group",
     "ImportOptions",
     "ImportResult",

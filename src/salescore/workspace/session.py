@@ -58,6 +58,7 @@ if TYPE_CHECKING:  # the query engine is imported when data is first read (see W
         TargetChange,
         WhatIf,
     )
+    from salescore.workspace.realtime import Realtime
     from salescore.workspace.workspace import Workspace
 
 __all__ = ["ImportPreset", "ImportRecord", "RecordedImport", "Session", "StoredScore"]
@@ -244,6 +245,14 @@ class Session:
             if value is not None:
                 table = table.filter(table[column] == value)
         return self.runner.rows(table.order_by(["scope", "scope_id", "period", "kpi"]))
+
+    @cached_property
+    def realtime(self) -> Realtime:
+        """Events in, alert rules, notifications and reports (issue 14), within the scope:
+        :class:`~salescore.workspace.realtime.Realtime`."""
+        from salescore.workspace.realtime import Realtime
+
+        return Realtime(self)
 
     @cached_property
     def catalog(self) -> Catalog:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from salescore.app.routes import analytics as analytics_routes
 from salescore.app.routes import (
     audit,
+    events,
     imports,
     kpis,
     me,
@@ -19,6 +20,6 @@ from salescore.app.routes import (
 
 API_ROUTERS = (me.router, kpis.router, scores.router, plans.router, targets.router,
                org.router, quality.router, imports.router, users.router, audit.router,
-               analytics_routes.router, needs_action.router)
+               analytics_routes.router, needs_action.router, events.router)
 
 __all__ = ["API_ROUTERS"]
