@@ -39,7 +39,8 @@ def stored_versions(session: Session, table: str, keys: Iterable[str]) -> dict[s
         chunk = wanted[start:start + _CHUNK]
         rows = session.execute(select(EventVersion.record_key, EventVersion.event_at).where(
             EventVersion.table_name == table, EventVersion.record_key.in_(chunk)))
-        out.update({key: at for key, at in rows})
+        for key, at in rows.tuples():  # a Result has keys(): update() would misread it
+            out[key] = at
     return out
 
 

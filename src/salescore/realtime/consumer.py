@@ -104,7 +104,7 @@ class EventConsumer:
             while not stop.is_set():
                 try:
                     msgs = await sub.fetch(self.batch, timeout=self.fetch_wait)
-                except (NatsTimeout, asyncio.TimeoutError):
+                except (TimeoutError, NatsTimeout):
                     continue
                 except Exception as exc:  # the server restarting: wait and fetch again
                     log.warning("fetching events failed: %s", type(exc).__name__)

@@ -55,6 +55,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and the import contracts
         SimpleKpi,
     )
     from salescore.realtime.consumer import EventConsumer
+    from salescore.realtime.rules import RulesError
     from salescore.workspace.accounts import (
         UNSET,
         AccountNotFound,
@@ -107,6 +108,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "DEFAULT_HOME": ("salescore.workspace.workspace", "DEFAULT_HOME"),
     "DerivedKpi": ("salescore.semantic.specs", "DerivedKpi"),
     "EventConsumer": ("salescore.realtime.consumer", "EventConsumer"),
+    "RulesError": ("salescore.realtime.rules", "RulesError"),
     "EXPORT_FORMATS": ("salescore.scorecards", "EXPORT_FORMATS"),
     "Group": ("salescore.semantic.specs", "Group"),
     "HOME_ENV": ("salescore.workspace.workspace", "HOME_ENV"),
@@ -185,6 +187,7 @@ __all__ = [
     "ConversionKpi",
     "DerivedKpi",
     "EventConsumer",
+    "RulesError",
     "Group",
     "ImportOptions",
     "ImportResult",

@@ -27,9 +27,10 @@ from salescore.realtime.events import (
 )
 
 if TYPE_CHECKING:
+    from salescore.realtime.rules import AlertRule
     from salescore.workspace.session import Session
 
-__all__ = ["EventsOutcome", "Realtime"]
+__all__ = ["DeliveryInfo", "DispatchOutcome", "EventsOutcome", "RaisedAlert", "Realtime"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class EventsOutcome:
     duplicate: int = 0
     errors: list[EventError] = field(default_factory=list)
     tables: tuple[str, ...] = ()
+    alerts: int = 0  # alerts raised by the rules checked once the batch was applied
 
     @property
     def rejected(self) -> int:
@@ -62,15 +64,471 @@ class EventsOutcome:
                 "errors": [e.to_dict(locale) for e in self.errors]}
 
 
-class Realtime:
-    """Events, alerts, notifications and reports as ``session`` may use them."""
+# -- alerts and notifications -------------------------------------------------------------------
+MAX_ATTEMPTS = 4
+BACKOFF_SECONDS = 30.0  # after the first failure; doubled after each further one
+_MEASURE = {
+    "below": Text("value", "数值"), "above": Text("value", "数值"),
+    "share_below": Text("share of target", "目标达成率"),
+    "change_below": Text("change on the previous period", "环比变化"),
+    "change_above": Text("change on the previous period", "环比变化"),
+    "pace_below": Text("pace against what the target needs by now", "按时间进度的目标完成度"),
+}
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
+
+@dataclass(frozen=True)
+class RaisedAlert:
+    """An alert as a caller sees it."""
+
+    id: int
+    rule: str
+    subject_kind: str
+    subject_id: str
+    period: str
+    value: float | None
+    threshold: float | None
+    title: Text
+    body: Text
+    link: str
+    raised_at: datetime
+    deliver_after: datetime
+    status: str
+
+
+@dataclass(frozen=True)
+class DeliveryInfo:
+    """One delivery as a caller sees it (a robot's URL and secret are never part of it)."""
+
+    id: int
+    alert_id: int | None
+    channel: str
+    target: str
+    locale: str
+    title: str
+    body: str
+    link: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    sent_at: datetime | None
+    read_at: datetime | None
+
+
+@dataclass(frozen=True)
+class DispatchOutcome:
+    sent: int = 0
+    retrying: int = 0
+    dead: int = 0
+
+
+def _aware(at: datetime) -> datetime:
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
+
+
+def _alert(row: Any) -> RaisedAlert:
+    m = row.message
+    return RaisedAlert(row.id, row.rule_name, row.subject_kind, row.subject_id, row.period,
+                       row.value, row.threshold, Text(m["title_en"], m["title_zh"]),
+                       Text(m["body_en"], m["body_zh"]), row.link, _aware(row.raised_at),
+                       _aware(row.deliver_after), row.status)
+
+
+def _delivery(row: Any) -> DeliveryInfo:
+    return DeliveryInfo(row.id, row.alert_id, row.channel, row.target, row.locale, row.title,
+                        row.body, row.link, row.status, row.attempts,
+                        _aware(row.next_attempt_at), row.last_error,
+                        row.sent_at and _aware(row.sent_at), row.read_at and _aware(row.read_at))
+
+
+class _AlertsMixin:
+    """Alert rules, their evaluation and the deliveries (mixed into :class:`Realtime`)."""
+
+    session: Session
 
     @property
     def _app(self) -> Any:
         return self.session.workspace._app
+
+    @property
+    def base_url(self) -> str:
+        import os
+
+        return os.environ.get("SALESCORE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+    # -- rules ------------------------------------------------------------------------------
+    def _has_rules(self) -> bool:
+        from salescore.appstore.realtime import stored_rules
+
+        with self._app.session() as db:
+            return any(r.enabled for r in stored_rules(db))
+
+    def set_rules(self, text: str, *, file: str = "<alerts>", actor: str = "api"
+                  ) -> tuple[list[str], list[str], list[str]]:
+        """Validate an alert rules document (every problem at file:line:
+        :class:`~salescore.realtime.rules.RulesError`) and make its rules the stored ones;
+        audited. The names added, changed and removed."""
+        from salescore.appstore.realtime import replace_rules
+        from salescore.realtime.rules import parse_rules
+
+        self.session.scope.require_writes("changing alert rules", "修改预警规则")
+        rules = parse_rules(text, file=file, known=self.session.catalog.kpis)
+        with self._app.session() as db:
+            return replace_rules(db, {r.name: r.model_dump(mode="json") for r in rules}, actor)
+
+    def rules(self) -> list[AlertRule]:
+        """The stored alert rules, by name (the organisation's, read by every role)."""
+        from salescore.appstore.realtime import stored_rules
+        from salescore.realtime.rules import AlertRule
+
+        with self._app.session() as db:
+            return [AlertRule.model_validate(row.spec) for row in stored_rules(db)]
+
+    # -- evaluation -------------------------------------------------------------------------
+    def check_alerts(self, now: datetime | None = None) -> list[RaisedAlert]:
+        """Evaluate every enabled rule for every subject now; raise an alert where a rule
+        starts to hold (once per crossing, not within its cool-down), with its deliveries
+        due when its quiet hours end. The alerts raised."""
+        from salescore.appstore.realtime import rule_states
+        from salescore.appstore.realtime_models import Alert, AlertState
+        from salescore.core.periods import Grain
+        from salescore.realtime.conditions import elapsed_share, readings
+
+        self.session.scope.require_everything("checking alert rules", "检查预警规则")
+        now = _aware(now or datetime.now(UTC))
+        calendar = self.session.workspace.settings.calendar
+        local = now.astimezone(calendar.zone)
+        raised: list[RaisedAlert] = []
+        for rule in self.rules():
+            if not rule.enabled:
+                continue
+            period = calendar.period_of(local.date(), Grain(rule.period))
+            values = self._values(rule.kpi, rule.subject, str(period))
+            targets = previous = None
+            if rule.condition.kind in ("share_below", "pace_below"):
+                targets = {t["scope_id"]: float(t["value"]) for t in self.session.targets(
+                    period=str(period), kpi=rule.kpi, scope=rule.subject)}
+            if rule.condition.kind.startswith("change"):
+                previous = self._values(rule.kpi, rule.subject, str(period.previous()))
+            found = readings(rule.condition, values, targets=targets, previous=previous,
+                             elapsed=elapsed_share(period.start, period.end, local))
+            with self._app.session() as db:
+                states = rule_states(db, rule.name)
+                for reading in found:
+                    if reading.holds is None:
+                        continue
+                    state = states.get(reading.subject)
+                    was = state is not None and state.breached
+                    if state is None:
+                        state = AlertState(rule_name=rule.name, subject_id=reading.subject,
+                                           breached=False, changed_at=now)
+                        db.add(state)
+                    if reading.holds == was:
+                        continue
+                    state.breached, state.changed_at = reading.holds, now
+                    if not reading.holds:
+                        continue
+                    last = state.last_raised_at and _aware(state.last_raised_at)
+                    if last is not None and (now - last).total_seconds() < \
+                            rule.cooldown_minutes * 60:
+                        continue
+                    state.last_raised_at = now
+                    title, body = self._words(rule, reading, str(period))
+                    link = self._link(rule, reading.subject, str(period))
+                    alert = Alert(rule_name=rule.name, subject_kind=rule.subject,
+                                  subject_id=reading.subject, period=str(period),
+                                  value=reading.value, threshold=reading.threshold,
+                                  message={"title_en": title.en, "title_zh": title.zh,
+                                           "body_en": body.en, "body_zh": body.zh},
+                                  link=link, raised_at=now,
+                                  deliver_after=_after_quiet(rule, now, calendar.zone),
+                                  status="pending")
+                    db.add(alert)
+                    db.flush()
+                    self._address(db, rule, alert)
+                    raised.append(_alert(alert))
+        return raised
+
+    def _values(self, kpi: str, subject: str, period: str) -> dict[str, float | None]:
+        by = subject if subject != "company" else "company"
+        rows = self.session.kpis([kpi], by=by, period=period).to_pylist()
+        key = {"rep": "rep_id", "team": "team_id"}.get(subject)
+        return {(row[key] if key else "company"): (None if row[kpi] is None else float(row[kpi]))
+                for row in rows}
+
+    def _names(self, subject: str) -> dict[str, str]:
+        if subject == "rep":
+            return {r["rep_id"]: r["name"] or r["rep_id"] for r in self.session.reps()}
+        if subject == "team":
+            return {t["team_id"]: t["name"] or t["team_id"] for t in self.session.teams()}
+        return {}
+
+    def _words(self, rule: AlertRule, reading: Any, period: str) -> tuple[Text, Text]:
+        kpi = self.session.catalog.kpis.get(rule.kpi)
+        label = kpi.label if kpi is not None else Text.same(rule.kpi)
+        who = self._names(rule.subject).get(reading.subject, reading.subject)
+        what = rule.describe()
+        measure = _MEASURE[rule.condition.kind]
+        ratio = rule.condition.kind not in ("below", "above")
+
+        def num(x: float | None) -> str:
+            if x is None:
+                return "—"
+            return f"{x:.0%}" if ratio else f"{x:,.2f}"
+
+        value = "—" if reading.value is None else f"{reading.value:,.2f}"
+        title = Text(f"{what.en}: {who}", f"{what.zh}：{who}")
+        body = Text(
+            f"{label.en} {value} in {period}: {measure.en} {num(reading.measure)} "
+            f"(threshold {num(reading.threshold)})",
+            f"{label.zh} {value}（{period}）：{measure.zh} {num(reading.measure)}"
+            f"（阈值 {num(reading.threshold)}）")
+        return title, body
+
+    def _link(self, rule: AlertRule, subject: str, period: str) -> str:
+        if rule.subject == "company":
+            return f"/api/v1/kpis/values?kpis={rule.kpi}&by=company&period={period}"
+        return (f"/api/v1/kpis/{rule.kpi}/explain?subject={subject}&period={period}"
+                f"&by={rule.subject}")
+
+    def _audience(self, db: Any, rule: AlertRule, subject: str) -> list[Any]:
+        """The users an alert about ``subject`` goes to."""
+        from salescore.appstore.users import list_users
+
+        users = [u for u in list_users(db) if u.active]
+        teams = {t["team_id"]: t for t in self.session.teams()}
+        team_of = None
+        if rule.subject == "rep":
+            team_of = next((r["team_id"] for r in self.session.reps() if r["rep_id"] == subject),
+                           None)
+        elif rule.subject == "team":
+            team_of = subject
+        above: set[str] = set()
+        walk = team_of
+        while walk is not None and walk not in above:
+            above.add(walk)
+            walk = (teams.get(walk) or {}).get("parent_team_id")
+        chosen: dict[str, Any] = {}
+        for who in rule.audience:
+            for user in users:
+                if who == "rep" and rule.subject == "rep" and user.rep_id == subject \
+                        or who == "manager" and user.role == "manager" and user.team_id in above \
+                        or who.startswith("role:") and user.role == who[5:] \
+                        or who.startswith("user:") and user.username == who[5:] \
+                        or who.startswith("team:") and user.team_id == who[5:]:
+                    chosen[user.username] = user
+        return list(chosen.values())
+
+    def _address(self, db: Any, rule: AlertRule, alert: Any) -> None:
+        """The deliveries of ``alert``: each channel, each person of the audience in their
+        language (a group robot once, in its own language)."""
+        from salescore.appstore.realtime import find_channel
+        from salescore.appstore.realtime_models import Delivery
+
+        m = alert.message
+        people = self._audience(db, rule, alert.subject_id)
+
+        def add(channel: str, target: str, locale: str) -> None:
+            zh = locale.lower().startswith("zh")
+            db.add(Delivery(alert_id=alert.id, channel=channel, target=target, locale=locale,
+                            title=m["title_zh" if zh else "title_en"],
+                            body=m["body_zh" if zh else "body_en"],
+                            link=self.base_url + alert.link, status="pending", attempts=0,
+                            next_attempt_at=alert.deliver_after))
+
+        for channel in rule.channels:
+            if channel == "inapp":
+                for user in people:
+                    add("inapp", user.username, user.locale)
+            elif channel == "email":
+                for user in people:
+                    if user.email:
+                        add("email", user.email, user.locale)
+            else:
+                kind, _, name = channel.partition(":")
+                robot = find_channel(db, name)
+                add(kind, name, robot.locale if robot is not None else self.session.locale)
+
+    # -- deliveries -------------------------------------------------------------------------
+    def dispatch(self, now: datetime | None = None) -> DispatchOutcome:
+        """Send every due delivery; a failure is tried again after a back-off (30 s, then
+        doubled), and after the last of :data:`MAX_ATTEMPTS` tries it is dead (the
+        dead-letter list)."""
+        import os
+        from datetime import timedelta
+
+        from salescore.appstore.realtime import due_deliveries, find_channel, settle_alerts
+        from salescore.realtime.notify import (
+            DeliveryFailed,
+            Message,
+            SmtpSettings,
+            post_robot,
+            send_email,
+        )
+        from salescore.realtime.secrets import Vault
+
+        self.session.scope.require_everything("sending notifications", "发送通知")
+        now = _aware(now or datetime.now(UTC))
+        sent = retrying = dead = 0
+        smtp = SmtpSettings.from_env(os.environ)
+        vault: Vault | None = None
+        with self._app.session() as db:
+            due = due_deliveries(db, now)
+            for item in due:
+                try:
+                    message = Message(item.title, item.body, item.link)
+                    match item.channel:
+                        case "inapp":
+                            pass
+                        case "email":
+                            if smtp is None:
+                                raise DeliveryFailed("no mail server is set "
+                                                     "(SALESCORE_SMTP_HOST)")
+                            send_email(smtp, item.target, message)
+                        case "wecom" | "dingtalk" | "feishu":
+                            robot = find_channel(db, item.target)
+                            if robot is None:
+                                raise DeliveryFailed(f"there is no channel {item.target}")
+                            vault = vault or Vault.for_home(self.session.workspace.locations.home)
+                            post_robot(item.channel, vault.decrypt(robot.url_encrypted),
+                                       vault.decrypt(robot.secret_encrypted)
+                                       if robot.secret_encrypted else None, message)
+                except DeliveryFailed as exc:
+                    item.attempts += 1
+                    item.last_error = str(exc)[:500]
+                    if item.attempts >= MAX_ATTEMPTS:
+                        item.status = "dead"
+                        dead += 1
+                    else:
+                        item.next_attempt_at = now + timedelta(
+                            seconds=BACKOFF_SECONDS * 2 ** (item.attempts - 1))
+                        retrying += 1
+                    continue
+                item.attempts += 1
+                item.status, item.sent_at, item.last_error = "sent", now, None
+                sent += 1
+            db.flush()
+            settle_alerts(db, [d.alert_id for d in due if d.alert_id is not None])
+        return DispatchOutcome(sent, retrying, dead)
+
+    def tick(self, now: datetime | None = None) -> DispatchOutcome:
+        """What the schedule runs: the rules checked, then the due deliveries sent."""
+        self.check_alerts(now)
+        return self.dispatch(now)
+
+    def deliveries(self, *, status: str | None = None, channel: str | None = None,
+                   limit: int = 100) -> list[DeliveryInfo]:
+        """Deliveries (the dead-letter list with ``status="dead"``): the admin's."""
+        from salescore.appstore.realtime import deliveries
+
+        self.session.scope.require_writes("the notification deliveries", "通知发送记录")
+        with self._app.session() as db:
+            return [_delivery(d) for d in deliveries(db, status=status, channel=channel,
+                                                      limit=limit)]
+
+    def resend(self, delivery_id: int, *, actor: str = "api") -> DeliveryInfo:
+        """Put a dead (or sent) delivery back in the queue, due now; audited."""
+        from salescore.appstore.audit import record_audit
+        from salescore.appstore.realtime import find_delivery
+        from salescore.core.scope import OutOfScope
+
+        self.session.scope.require_writes("resending a notification", "重新发送通知")
+        with self._app.session() as db:
+            item = find_delivery(db, delivery_id)
+            if item is None:
+                raise OutOfScope(f"there is no delivery {delivery_id}",
+                                 message_zh=f"没有发送记录 {delivery_id}")
+            item.status, item.attempts, item.next_attempt_at = "pending", 0, datetime.now(UTC)
+            record_audit(db, actor=actor, action="alerts.resend", entity="delivery",
+                         entity_id=delivery_id, after={"channel": item.channel})
+            db.flush()
+            return _delivery(item)
+
+    def inbox(self, username: str, *, limit: int = 50) -> list[DeliveryInfo]:
+        """``username``'s in-app notifications, newest first."""
+        from salescore.appstore.realtime import deliveries
+
+        with self._app.session() as db:
+            return [_delivery(d) for d in deliveries(db, status="sent", target=username,
+                                                      channel="inapp", limit=limit)]
+
+    def alerts(self, *, limit: int = 100) -> list[RaisedAlert]:
+        """The newest alerts about the subjects the scope reaches (a company alert: the
+        everything scope's alone)."""
+        from salescore.appstore.realtime import alerts_of
+
+        with self._app.session() as db:
+            rows = alerts_of(db, limit=limit * 4 if not self.session.scope.is_everything
+                             else limit)
+            out = [_alert(r) for r in rows]
+        if self.session.scope.is_everything:
+            return out[:limit]
+        reach = self.session.reach
+        return [a for a in out if a.subject_kind == "rep" and reach.has_rep(a.subject_id)
+                or a.subject_kind == "team" and reach.has_team(a.subject_id)][:limit]
+
+    # -- channels ---------------------------------------------------------------------------
+    def add_channel(self, name: str, kind: str, url: str, *, secret: str | None = None,
+                    locale: str = "zh_CN", actor: str = "api") -> None:
+        """Store (or replace) group robot ``name``: its URL and secret encrypted; audited
+        without them."""
+        from salescore.appstore.audit import record_audit
+        from salescore.appstore.realtime import find_channel
+        from salescore.appstore.realtime_models import NotificationChannel
+        from salescore.core.errors import ConfigError
+        from salescore.realtime.secrets import Vault
+
+        self.session.scope.require_writes("changing notification channels", "修改通知渠道")
+        if kind not in ("wecom", "dingtalk", "feishu"):
+            raise ConfigError(f"a channel is wecom, dingtalk or feishu, not {kind!r}",
+                              message_zh=f"渠道类型应为 wecom、dingtalk 或 feishu，而非 {kind!r}")
+        if not url.startswith(("https://", "http://")):
+            raise ConfigError("a webhook URL starts with https://",
+                              message_zh="Webhook 地址应以 https:// 开头")
+        vault = Vault.for_home(self.session.workspace.locations.home)
+        with self._app.session() as db:
+            row = find_channel(db, name)
+            if row is None:
+                row = NotificationChannel(name=name, kind=kind)
+                db.add(row)
+            row.kind, row.locale = kind, locale  # type: ignore[assignment]
+            row.url_encrypted = vault.encrypt(url)
+            row.secret_encrypted = vault.encrypt(secret) if secret else None
+            record_audit(db, actor=actor, action="alerts.channel", entity="channel",
+                         entity_id=name, after={"kind": kind, "locale": locale,
+                                                "signed": bool(secret)})
+
+    def channels(self) -> list[tuple[str, str, str, bool]]:
+        """The group robots: name, kind, language, whether signed (never the URL)."""
+        from salescore.appstore.realtime import channels
+
+        self.session.scope.require_writes("the notification channels", "通知渠道")
+        with self._app.session() as db:
+            return [(c.name, c.kind, c.locale, c.secret_encrypted is not None)
+                    for c in channels(db)]
+
+
+def _after_quiet(rule: AlertRule, now: datetime, zone: Any) -> datetime:
+    """``now``, or the end of the rule's quiet hours when ``now`` falls in them."""
+    from datetime import timedelta
+
+    quiet = rule.quiet
+    if quiet is None:
+        return now
+    local = now.astimezone(zone)
+    if not quiet.holds(local.time()):
+        return now
+    end = local.replace(hour=quiet.end.hour, minute=quiet.end.minute, second=0, microsecond=0)
+    if end <= local:
+        end += timedelta(days=1)
+    return end.astimezone(UTC)
+
+
+class Realtime(_AlertsMixin):
+    """Events, alerts, notifications and reports as ``session`` may use them."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
 
     # -- events in ----------------------------------------------------------------------------
     def accept_events(self, payload: Any, *, actor: str = "api",
@@ -117,11 +575,12 @@ class Realtime:
             for name, versions in accepted.items():
                 record_versions(db, name, versions)
         errors.sort(key=lambda e: e.index)
+        raised = self.check_alerts(now) if accepted and self._has_rules() else []
         return EventsOutcome(
             received=received, accepted=sum(len(v) for v in accepted.values()),
             superseded=len(plan.superseded), stale=len(plan.stale),
             duplicate=len(plan.duplicate), errors=errors, tables=tuple(sorted(accepted)),
-            **counts)
+            alerts=len(raised), **counts)
 
     def _completed(self, events: list[Event], errors: list[EventError]) -> list[Event]:
         """``events`` with the required columns a partial update leaves out (an opportunity's
