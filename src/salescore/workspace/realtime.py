@@ -185,6 +185,10 @@ class _AlertsMixin:
             return [AlertRule.model_validate(row.spec) for row in stored_rules(db)]
 
     # -- evaluation -------------------------------------------------------------------------
+    def check_alerts_if_any(self, now: datetime | None = None) -> list[RaisedAlert]:
+        """:meth:`check_alerts` when any rule is enabled (what an import calls)."""
+        return self.check_alerts(now) if self._has_rules() else []
+
     def check_alerts(self, now: datetime | None = None) -> list[RaisedAlert]:
         """Evaluate every enabled rule for every subject now; raise an alert where a rule
         starts to hold (once per crossing, not within its cool-down), with its deliveries

@@ -638,6 +638,9 @@ class Session:
                 session.add(StoredQualityReport(import_run_id=record.id,
                                                 report=report.to_dict()))
             run_id = record.id
+        if result.loaded and source != "events" and self.scope.is_everything:
+            # Alert rules are checked after every import (events check once per batch).
+            self.realtime.check_alerts_if_any()
         return RecordedImport(run_id, result)
 
     def export(self, table: str, path: Path | str, fmt: ExportFormat | None = None) -> int:
