@@ -53,10 +53,10 @@ def record_versions(session: Session, table: str, versions: Mapping[str, datetim
     keys = list(versions)
     for start in range(0, len(keys), _CHUNK):
         chunk = keys[start:start + _CHUNK]
-        for row in session.scalars(select(EventVersion).where(
+        for held in session.scalars(select(EventVersion).where(
                 tuple_(EventVersion.table_name, EventVersion.record_key).in_(
                     [(table, k) for k in chunk]))):
-            existing[row.record_key] = row
+            existing[held.record_key] = held
     for key, at in versions.items():
         row = existing.get(key)
         if row is None:

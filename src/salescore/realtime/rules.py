@@ -51,7 +51,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from salescore.core.errors import ConfigError, Location
 from salescore.core.text import Text
 from salescore.semantic.issues import Issue
-from salescore.semantic.yamlfile import read_yaml, read_yaml_file, schema_issues
+from salescore.semantic.yamlfile import YamlDocument, read_yaml, read_yaml_file, schema_issues
 
 __all__ = ["AlertRule", "Condition", "QuietHours", "RuleCheck", "RulesError", "RulesFile",
            "check_rules_file", "check_rules_text", "parse_rules"]
@@ -173,39 +173,38 @@ class RulesError(ConfigError):
         self.issues = issues
 
 
-def _check(doc: tuple[object, object, list[Issue]], known: Mapping[str, object] | None
-           ) -> RuleCheck:
+def _check(doc: YamlDocument, known: Mapping[str, object] | None) -> RuleCheck:
     data, where, issues = doc
     if data is None and issues:
         return RuleCheck(None, tuple(issues))
     if not isinstance(data, Mapping):
         issues.append(Issue("schema", Text("an alert rules document is a mapping with rules:",
                                            "预警规则文件应为包含 rules: 的映射"),
-                            Location(where.file, 1)))  # type: ignore[attr-defined]
+                            Location(where.file, where.line_of(()) or 1)))
         return RuleCheck(None, tuple(issues))
     try:
         parsed = RulesFile.model_validate(data)
     except ValidationError as exc:
-        issues += schema_issues(exc, data, where)  # type: ignore[arg-type]
+        issues += schema_issues(exc, data, where)
         return RuleCheck(None, tuple(sorted(issues, key=lambda i: i.place[1])))
     names: set[str] = set()
     for i, rule in enumerate(parsed.rules):
         if rule.name in names:
             issues.append(Issue("duplicate-rule", Text(f"rule {rule.name} is declared twice",
                                                        f"规则 {rule.name} 重复声明"),
-                                where.locate(("rules", i, "name")),  # type: ignore[attr-defined]
+                                where.locate(("rules", i, "name")),
                                 ("rules", i, "name")))
         names.add(rule.name)
         if known is not None and rule.kpi not in known:
             issues.append(Issue("unknown-kpi", Text(f"there is no KPI {rule.kpi}",
                                                     f"没有指标 {rule.kpi}"),
-                                where.locate(("rules", i, "kpi")),  # type: ignore[attr-defined]
+                                where.locate(("rules", i, "kpi")),
                                 ("rules", i, "kpi")))
         if rule.condition.kind in ("share_below", "pace_below") and rule.subject == "company":
             issues.append(Issue("no-company-target", Text(
                 "targets are set for reps and teams: a share or pace of target needs one",
                 "目标只针对销售或团队设定：按目标比例或进度预警需要 rep 或 team"),
-                where.locate(("rules", i, "subject")),  # type: ignore[attr-defined]
+                where.locate(("rules", i, "subject")),
                 ("rules", i, "subject")))
     ordered = tuple(sorted(issues, key=lambda i: i.place[1]))
     return RuleCheck(None if issues else parsed.rules, ordered)
@@ -215,11 +214,11 @@ def check_rules_text(text: str, *, file: str = "<alerts>",
                      known: Mapping[str, object] | None = None) -> RuleCheck:
     """Check an alert rules document; every problem at file:line (never raises for bad
     input). With ``known`` (the catalogue's KPIs) the KPI names are checked too."""
-    return _check(read_yaml(text, file), known)  # type: ignore[arg-type]
+    return _check(read_yaml(text, file), known)
 
 
 def check_rules_file(path: str, *, known: Mapping[str, object] | None = None) -> RuleCheck:
-    return _check(read_yaml_file(path), known)  # type: ignore[arg-type]
+    return _check(read_yaml_file(path), known)
 
 
 def parse_rules(text: str, *, file: str = "<alerts>",

@@ -34,6 +34,8 @@ if TYPE_CHECKING:  # the same names, for type checkers and the import contracts
     from salescore.ingest.problems import IngestError
     from salescore.model.org import Organisation, OrgSettings
     from salescore.model.tables import TABLE_NAMES
+    from salescore.realtime.consumer import EventConsumer
+    from salescore.realtime.rules import RulesError
     from salescore.scorecards import (
         EXPORT_FORMATS,
         PlanPeriodScore,
@@ -54,8 +56,6 @@ if TYPE_CHECKING:  # the same names, for type checkers and the import contracts
         RatioKpi,
         SimpleKpi,
     )
-    from salescore.realtime.consumer import EventConsumer
-    from salescore.realtime.rules import RulesError
     from salescore.workspace.accounts import (
         UNSET,
         AccountNotFound,

@@ -198,7 +198,7 @@ class _AlertsMixin:
         from salescore.core.periods import Grain
         from salescore.realtime.conditions import elapsed_share, readings
 
-        self.session.scope.require_everything("checking alert rules", "检查预警规则")
+        self.session.scope.require_writes("checking alert rules", "检查预警规则")
         now = _aware(now or datetime.now(UTC))
         calendar = self.session.workspace.settings.calendar
         local = now.astimezone(calendar.zone)
@@ -371,7 +371,7 @@ class _AlertsMixin:
         )
         from salescore.realtime.secrets import Vault
 
-        self.session.scope.require_everything("sending notifications", "发送通知")
+        self.session.scope.require_writes("sending notifications", "发送通知")
         now = _aware(now or datetime.now(UTC))
         sent = retrying = dead = 0
         smtp = SmtpSettings.from_env(os.environ)

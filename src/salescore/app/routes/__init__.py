@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from salescore.app.routes import analytics as analytics_routes
 from salescore.app.routes import (
+    alerts,
     audit,
     events,
     imports,
@@ -17,9 +17,11 @@ from salescore.app.routes import (
     targets,
     users,
 )
+from salescore.app.routes import analytics as analytics_routes
 
 API_ROUTERS = (me.router, kpis.router, scores.router, plans.router, targets.router,
                org.router, quality.router, imports.router, users.router, audit.router,
-               analytics_routes.router, needs_action.router, events.router)
+               analytics_routes.router, needs_action.router, events.router,
+               alerts.router)
 
 __all__ = ["API_ROUTERS"]
