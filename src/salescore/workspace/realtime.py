@@ -27,6 +27,7 @@ from salescore.realtime.events import (
 )
 
 if TYPE_CHECKING:
+    from salescore.realtime.reports import Report
     from salescore.realtime.rules import AlertRule
     from salescore.workspace.session import Session
 
@@ -512,6 +513,164 @@ class _AlertsMixin:
                     for c in channels(db)]
 
 
+REPORT_KPIS = ("revenue_won", "deals_won", "win_rate", "activities", "csat_avg")
+REPORT_FORMATS = ("pdf", "xlsx", "html")
+
+
+class _ReportsMixin:
+    """The rep scorecard, team and executive reports (mixed into :class:`Realtime`)."""
+
+    session: Session
+
+    def report(self, kind: str, *, period: str, subject: str | None = None,
+               locale: str | None = None, kpis: tuple[str, ...] = REPORT_KPIS) -> Report:
+        """Report ``kind`` (``rep``: one rep's KPIs against their targets; ``team``: each rep
+        of the team's subtree; ``executive``: each team and the company) for ``period``, in
+        ``locale`` (default: the organisation's). A rep or team the scope does not reach is
+        :class:`OutOfScope`; the executive report needs the everything scope."""
+        from salescore.core.scope import Scope
+        from salescore.realtime.reports import Chart, Column, Report
+
+        session = self.session
+        locale = locale or session.locale
+        catalog = session.catalog.kpis
+        names = [k for k in kpis if k in catalog]
+        labels = {k: catalog[k].label for k in names}
+        formats = {k: _format_of(str(catalog[k].unit)) for k in names}
+        if kind == "rep":
+            if subject is None:
+                raise _needs_subject("rep")
+            session.require_rep(subject)
+            rep = next(r for r in session.reps() if r["rep_id"] == subject)
+            values = session.kpis(names, by="rep", period=period,
+                                  subjects=[subject]).to_pylist()
+            row = values[0] if values else {}
+            targets = {t["kpi"]: float(t["value"]) for t in session.targets(
+                period=period, scope="rep", scope_id=subject)}
+            rows: list[list[Any]] = []
+            for k in names:
+                value = _num(row.get(k))
+                target = targets.get(k)
+                rows.append([labels[k].get(locale), value, target,
+                             value / target if value is not None and target else None])
+            columns = [Column(Text("KPI", "指标"), "text"), Column(Text("Value", "实际"), "number"),
+                       Column(Text("Target", "目标"), "number"),
+                       Column(Text("Attainment", "达成率"), "percent")]
+            chart = Chart(Text("Attainment by KPI", "各指标达成率"),
+                          [r[0] for r in rows if r[3] is not None],
+                          [r[3] for r in rows if r[3] is not None], "percent")
+            name = rep["name"] or subject
+            title = Text(f"Scorecard: {name}", f"评分卡：{name}")
+        elif kind == "team":
+            if subject is None:
+                raise _needs_subject("team")
+            session.require_team(subject)
+            team = next(t for t in session.teams() if t["team_id"] == subject)
+            members = session.workspace.session(Scope.team(subject)).reps()
+            ids = [m["rep_id"] for m in members]
+            by_rep = {r["rep_id"]: r for r in session.kpis(
+                names, by="rep", period=period, subjects=ids).to_pylist()} if ids else {}
+            rows = [[m["name"] or m["rep_id"], *(_num(by_rep.get(m["rep_id"], {}).get(k))
+                                                 for k in names)] for m in members]
+            columns = [Column(Text("Rep", "销售"), "text"),
+                       *(Column(labels[k], formats[k]) for k in names)]
+            first = names[0]
+            chart = Chart(labels[first], [r[0] for r in rows], [r[1] for r in rows],
+                          formats[first])
+            name = team["name"] or subject
+            title = Text(f"Team report: {name}", f"团队报告：{name}")
+        elif kind == "executive":
+            session.scope.require_everything("the executive report", "管理层报告")
+            teams = session.teams()
+            by_team = {r["team_id"]: r for r in session.kpis(names, by="team",
+                                                              period=period).to_pylist()}
+            company = session.kpis(names, by="company", period=period).to_pylist()
+            rows = [[t["name"] or t["team_id"], *(_num(by_team.get(t["team_id"], {}).get(k))
+                                                  for k in names)] for t in teams]
+            total = company[0] if company else {}
+            rows.append([Text("Company", "公司合计").get(locale),
+                         *(_num(total.get(k)) for k in names)])
+            columns = [Column(Text("Team", "团队"), "text"),
+                       *(Column(labels[k], formats[k]) for k in names)]
+            first = names[0]
+            chart = Chart(labels[first], [r[0] for r in rows[:-1]], [r[1] for r in rows[:-1]],
+                          formats[first])
+            title = Text("Executive report", "管理层报告")
+        else:
+            from salescore.core.errors import ConfigError
+
+            raise ConfigError(f"a report is rep, team or executive, not {kind!r}",
+                              message_zh=f"报告类型应为 rep、team 或 executive，而非 {kind!r}")
+        currency = session.workspace.settings.organisation.currency
+        subtitle = Text(f"Period {period} · amounts in {currency}",
+                        f"期间 {period} · 金额单位 {currency}")
+        return Report(kind, title, subtitle, locale, columns, rows, chart)  # type: ignore[arg-type]
+
+    def render(self, report: Report, format: str) -> bytes:
+        """``report`` as ``pdf``, ``xlsx`` or ``html`` (UTF-8) bytes."""
+        from salescore.realtime.reports import to_html, to_pdf, to_xlsx
+
+        match format:
+            case "pdf":
+                return to_pdf(report)
+            case "xlsx":
+                return to_xlsx(report)
+            case "html":
+                return to_html(report).encode("utf-8")
+        from salescore.core.errors import ConfigError
+
+        raise ConfigError(f"a report is written as pdf, xlsx or html, not {format!r}",
+                          message_zh=f"报告格式应为 pdf、xlsx 或 html，而非 {format!r}")
+
+    def send_scheduled_reports(self, now: datetime | None = None) -> int:
+        """What the schedule sends each morning: the executive report of the current month,
+        kept under ``<home>/reports`` and announced, with a link, in-app and by e-mail to the
+        executives and admins (then sent as any delivery). The deliveries queued."""
+        from salescore.appstore.realtime_models import Delivery
+        from salescore.appstore.users import list_users
+        from salescore.core.periods import Grain
+
+        self.session.scope.require_writes("sending reports", "发送报告")
+        now = _aware(now or datetime.now(UTC))
+        calendar = self.session.workspace.settings.calendar
+        period = str(calendar.period_of(now.astimezone(calendar.zone).date(), Grain.MONTH))
+        folder = self.session.workspace.locations.home / "reports"
+        folder.mkdir(parents=True, exist_ok=True)
+        report = self.report("executive", period=period)
+        (folder / f"executive-{period}.pdf").write_bytes(self.render(report, "pdf"))
+        link = (f"{self.base_url}/api/v1/reports/executive?period={period}&format=pdf")
+        queued = 0
+        with self._app.session() as db:  # type: ignore[attr-defined]
+            for user in list_users(db):
+                if not user.active or user.role not in ("executive", "admin"):
+                    continue
+                zh = user.locale.startswith("zh")
+                title = f"管理层报告 {period}" if zh else f"Executive report {period}"
+                body = "本月管理层报告已生成。" if zh else "This month's executive report is ready."
+                for channel, target in (("inapp", user.username), ("email", user.email)):
+                    if target:
+                        db.add(Delivery(channel=channel, target=target, locale=user.locale,
+                                        title=title, body=body, link=link, status="pending",
+                                        attempts=0, next_attempt_at=now))
+                        queued += 1
+        return queued
+
+
+def _format_of(unit: str) -> Any:
+    return {"money": "money", "ratio": "percent", "count": "count"}.get(unit, "number")
+
+
+def _num(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _needs_subject(kind: str) -> Exception:
+    from salescore.core.errors import ConfigError
+
+    return ConfigError(f"a {kind} report needs its {kind} (--subject)",
+                       message_zh=f"{kind} 报告需要指定对象（--subject）")
+
+
 def _after_quiet(rule: AlertRule, now: datetime, zone: Any) -> datetime:
     """``now``, or the end of the rule's quiet hours when ``now`` falls in them."""
     from datetime import timedelta
@@ -528,7 +687,7 @@ def _after_quiet(rule: AlertRule, now: datetime, zone: Any) -> datetime:
     return end.astimezone(UTC)
 
 
-class Realtime(_AlertsMixin):
+class Realtime(_AlertsMixin, _ReportsMixin):
     """Events, alerts, notifications and reports as ``session`` may use them."""
 
     def __init__(self, session: Session) -> None:
