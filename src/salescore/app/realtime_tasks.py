@@ -65,6 +65,11 @@ def _scheduler(state: AppState) -> Any:
     async def tick() -> None:
         await _locked(state, lambda: state.workspace.owner().realtime.tick())
 
+    async def reports() -> None:
+        await _locked(state, lambda: state.workspace.owner().realtime.send_scheduled_reports())
+
     scheduler.add_job(tick, "interval", minutes=1, id="alerts", max_instances=1,
+                      coalesce=True)
+    scheduler.add_job(reports, "cron", hour=7, minute=0, id="reports", max_instances=1,
                       coalesce=True)
     return scheduler

@@ -13,6 +13,7 @@ from salescore.app.routes import (
     org,
     plans,
     quality,
+    reports,
     scores,
     targets,
     users,
@@ -22,6 +23,6 @@ from salescore.app.routes import analytics as analytics_routes
 API_ROUTERS = (me.router, kpis.router, scores.router, plans.router, targets.router,
                org.router, quality.router, imports.router, users.router, audit.router,
                analytics_routes.router, needs_action.router, events.router,
-               alerts.router)
+               alerts.router, reports.router)
 
 __all__ = ["API_ROUTERS"]
