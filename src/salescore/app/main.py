@@ -34,6 +34,7 @@ import anyio
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from salescore.app.alerts_page import router as alerts_page_router
 from salescore.app.cache import ResponseCache
 from salescore.app.customers_page import router as customers_router
 from salescore.app.dashboards import router as dashboards_router
@@ -139,6 +140,7 @@ def create_app(home: Path | str | None = None, *, settings: AppSettings | None =
     app.include_router(customers_router)
     app.include_router(trends_router)
     app.include_router(plans_router)
+    app.include_router(alerts_page_router)
     app.mount("/static", StaticFiles(directory=str(files("salescore.app").joinpath("static"))),
               name="static")
     app.add_middleware(Hardening, max_body=chosen.max_upload_bytes)

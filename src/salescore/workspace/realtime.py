@@ -123,6 +123,13 @@ class DispatchOutcome:
     dead: int = 0
 
 
+def _base_url() -> str:
+    """Where the links in messages point: ``SALESCORE_BASE_URL`` (default the local server)."""
+    import os
+
+    return os.environ.get("SALESCORE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
 def _aware(at: datetime) -> datetime:
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at
 
@@ -153,9 +160,7 @@ class _AlertsMixin:
 
     @property
     def base_url(self) -> str:
-        import os
-
-        return os.environ.get("SALESCORE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+        return _base_url()
 
     # -- rules ------------------------------------------------------------------------------
     def _has_rules(self) -> bool:
@@ -638,9 +643,9 @@ class _ReportsMixin:
         folder.mkdir(parents=True, exist_ok=True)
         report = self.report("executive", period=period)
         (folder / f"executive-{period}.pdf").write_bytes(self.render(report, "pdf"))
-        link = (f"{self.base_url}/api/v1/reports/executive?period={period}&format=pdf")
+        link = f"{_base_url()}/api/v1/reports/executive?period={period}&format=pdf"
         queued = 0
-        with self._app.session() as db:  # type: ignore[attr-defined]
+        with self.session.workspace._app.session() as db:
             for user in list_users(db):
                 if not user.active or user.role not in ("executive", "admin"):
                     continue
