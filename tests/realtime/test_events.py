@@ -68,3 +68,11 @@ def test_a_partial_update_of_a_record_not_stored_is_an_error(workspace: Workspac
     outcome = workspace.owner().realtime.accept_events([won("zz", "2025-03-25T10:00:00Z")])
     assert outcome.accepted == 0
     assert "not stored" in outcome.errors[0].reason.en
+
+
+def test_the_quality_report_follows_events_on_the_schedule(workspace: Workspace) -> None:
+    rt = workspace.owner().realtime
+    rt.accept_events([won("o4", "2025-03-25T10:00:00+08:00")])
+    assert workspace.owner().saved_quality() is None  # not made for each batch
+    rt.tick()
+    assert workspace.owner().saved_quality() is not None

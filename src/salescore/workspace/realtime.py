@@ -422,9 +422,24 @@ class _AlertsMixin:
         return DispatchOutcome(sent, retrying, dead)
 
     def tick(self, now: datetime | None = None) -> DispatchOutcome:
-        """What the schedule runs: the rules checked, then the due deliveries sent."""
+        """What the schedule runs: the rules checked, the due deliveries sent, and the
+        data-quality report made again when events arrived since the last one (events do not
+        make it each batch)."""
         self.check_alerts(now)
-        return self.dispatch(now)
+        done = self.dispatch(now)
+        if self._events_since_quality():
+            self.session.quality(save=True)
+        return done
+
+    def _events_since_quality(self) -> bool:
+        from salescore.appstore.imports import import_runs, newest_quality_report
+
+        with self._app.session() as db:
+            runs = import_runs(db, limit=1)
+            if not runs or runs[0].source != "events":
+                return False
+            newest = newest_quality_report(db)
+            return newest is None or _aware(newest.created_at) < _aware(runs[0].started_at)
 
     def deliveries(self, *, status: str | None = None, channel: str | None = None,
                    limit: int = 100) -> list[DeliveryInfo]:
@@ -719,7 +734,8 @@ class Realtime(_AlertsMixin, _ReportsMixin):
         accepted: dict[str, dict[str, datetime]] = {}
         for name, members, data in arrow_rows(apply):
             try:
-                result = self.session.import_arrow(name, data, name="events", actor=actor)
+                result = self.session.import_arrow(name, data, name="events", actor=actor,
+                                                   quality=False)
             except IngestError as exc:  # the group cannot be imported at all: each event told
                 errors.extend(EventError(e.index, Text(exc.message, exc.message_zh or
                                                        exc.message)) for e in members)
