@@ -74,12 +74,28 @@ def _event(i: int, tag: str) -> dict[str, object]:
         "amount": "100", "currency": "CNY"}}
 
 
+def _stream(subject: str) -> str:
+    return "BENCH_" + subject.rsplit(".", 1)[-1]
+
+
+async def _drop_stream(subject: str) -> None:
+    import nats
+
+    nc = await nats.connect(NATS_URL)
+    try:
+        await nc.jetstream().delete_stream(_stream(subject))
+    except Exception:  # never made (the HTTP scenario alone)
+        pass
+    finally:
+        await nc.close()
+
+
 def _serve(home: Path, port: int, subject: str) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(
         [sys.executable, "-m", "salescore.cli.main", "serve", "--home", str(home), "--port",
          str(port)],
         env={**os.environ, "PYTHONPATH": str(ROOT / "src"), "SALESCORE_NATS_URL": NATS_URL,
-             "SALESCORE_NATS_SUBJECT": subject},
+             "SALESCORE_NATS_SUBJECT": subject, "SALESCORE_NATS_STREAM": _stream(subject)},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 90
     while True:
@@ -187,8 +203,22 @@ async def _nats(base_url: str, token: str, rate: int, seconds: int, subject: str
 
     headers = {"Authorization": f"Bearer {token}"}
     tag = f"n{uuid.uuid4().hex[:6]}-"
+    from salescore.realtime.consumer import ensure_stream
+
     nc = await nats.connect(NATS_URL)
     js = nc.jetstream()
+    await ensure_stream(js, _stream(subject), subject)
+
+    async def publish(data: bytes) -> None:
+        for attempt in range(5):  # JetStream busy writing: wait for it rather than drop
+            try:
+                await js.publish(subject, data, timeout=10)
+                return
+            except (nats.js.errors.NoStreamResponseError, nats.errors.TimeoutError):
+                if attempt == 4:
+                    raise
+                await asyncio.sleep(0.5)
+
     try:
         async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=60) as client:
             start_count = await _count(client)
@@ -202,7 +232,7 @@ async def _nats(base_url: str, token: str, rate: int, seconds: int, subject: str
             for first in range(0, total, chunk):
                 due = start + first / rate
                 await asyncio.sleep(max(0.0, due - time.monotonic()))
-                acks = [js.publish(subject, json.dumps(_event(first + k, tag)).encode())
+                acks = [publish(json.dumps(_event(first + k, tag)).encode())
                         for k in range(chunk)]
                 stamp = time.monotonic()
                 await asyncio.gather(*acks)
@@ -265,6 +295,7 @@ def main() -> None:
                     _nats(base, token, args.rate, args.seconds, subject))
         finally:
             _stop(server)
+            asyncio.run(_drop_stream(subject))
         side = _server_side(home)
     versions = {"salescore": "this tree"}
     info = machine(versions)

@@ -35,7 +35,8 @@ async def start_realtime(state: AppState, stack: AsyncExitStack) -> None:
             return await _locked(state, lambda: state.workspace.owner().realtime.accept_events(
                 events, actor="nats"))
 
-        consumer = EventConsumer(apply, url=settings.nats_url, subject=settings.nats_subject)
+        consumer = EventConsumer(apply, url=settings.nats_url, subject=settings.nats_subject,
+                                 stream=settings.nats_stream)
         stop = asyncio.Event()
         task = asyncio.create_task(consumer.run(stop))
 

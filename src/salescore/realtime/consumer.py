@@ -48,15 +48,21 @@ def messages_events(data: bytes) -> list[Any]:
 
 async def ensure_stream(js: Any, stream: str = DEFAULT_STREAM,
                         subject: str = DEFAULT_SUBJECT) -> None:
-    """Create the stream of ``subject`` (file storage) unless it exists."""
+    """Create the stream of ``subject`` (file storage) unless it exists; add ``subject`` to
+    an existing stream that does not yet take it."""
     from nats.js.api import StorageType, StreamConfig
     from nats.js.errors import NotFoundError
 
     try:
-        await js.stream_info(stream)
+        info = await js.stream_info(stream)
     except NotFoundError:
         await js.add_stream(StreamConfig(name=stream, subjects=[subject],
                                          storage=StorageType.FILE))
+        return
+    subjects = list(info.config.subjects or [])
+    if subject not in subjects:
+        info.config.subjects = [*subjects, subject]
+        await js.update_stream(info.config)
 
 
 @dataclass
