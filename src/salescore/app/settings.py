@@ -49,7 +49,8 @@ class AppSettings(BaseModel):
         """``SALESCORE_MAX_UPLOAD_MB``, ``SALESCORE_SECURE_COOKIES`` (1/true),
         ``SALESCORE_IDLE_MINUTES``, ``SALESCORE_KEEP_UPLOADS`` (1/true),
         ``SALESCORE_CACHE_SECONDS``, ``SALESCORE_TODAY`` (an ISO date), ``SALESCORE_NATS_URL``,
-        ``SALESCORE_NATS_SUBJECT`` and ``SALESCORE_NATS_STREAM`` (events in), ``SALESCORE_SCHEDULER`` (1/true)."""
+        ``SALESCORE_NATS_SUBJECT`` and ``SALESCORE_NATS_STREAM`` (events in),
+        ``SALESCORE_SCHEDULER`` (1/true)."""
         env = os.environ if environ is None else environ
         data: dict[str, object] = {}
         if env.get("SALESCORE_MAX_UPLOAD_MB"):
