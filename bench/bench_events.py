@@ -297,7 +297,9 @@ def main() -> None:
             _stop(server)
             asyncio.run(_drop_stream(subject))
         side = _server_side(home)
-    versions = {"salescore": "this tree"}
+    versions = {"salescore": "this tree",
+                "load average (1, 5, 15 min) at the end": ", ".join(
+                    f"{x:.1f}" for x in os.getloadavg())}
     info = machine(versions)
     lines.append(f"## Run of {dt.date.today().isoformat()}: {args.rate} events/s for "
                  f"{args.seconds} s each")

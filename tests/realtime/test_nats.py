@@ -38,7 +38,8 @@ def event(opp: str, day: int) -> dict[str, Any]:
                     "closed_at": at, "amount": "10", "currency": "CNY"}}
 
 
-async def _run(ws: Workspace, messages: list[bytes], *, fail_first: bool) -> EventConsumer:
+async def _run(ws: Workspace, messages: list[bytes], *, fail_first: bool,
+               after_commit: bool = False) -> EventConsumer:
     import nats
 
     tag = uuid.uuid4().hex[:8]
@@ -47,10 +48,13 @@ async def _run(ws: Workspace, messages: list[bytes], *, fail_first: bool) -> Eve
 
     async def apply(events: list[Any]) -> Any:
         calls["n"] += 1
-        if fail_first and calls["n"] == 1:
+        if fail_first and calls["n"] == 1 and not after_commit:
             raise RuntimeError("the warehouse went away")
-        return await run_in_threadpool(ws.owner().realtime.accept_events, events,
+        done = await run_in_threadpool(ws.owner().realtime.accept_events, events,
                                        actor="nats")
+        if fail_first and calls["n"] == 1:  # committed, then the process "dies" before acking
+            raise RuntimeError("killed after the commit")
+        return done
 
     consumer = EventConsumer(apply, url=NATS_URL, stream=stream, subject=subject,
                              durable=f"d{tag}", batch=50, fetch_wait=0.2)
@@ -97,3 +101,10 @@ def test_a_failed_batch_is_delivered_again_and_applied_once(workspace: Workspace
     consumer = asyncio.run(_run(workspace, bodies, fail_first=True))
     assert consumer.stats.failures == 1
     assert _r1_march(workspace) == 1 + 3
+
+
+def test_killed_after_the_commit_before_the_ack_counts_once(workspace: Workspace) -> None:
+    bodies = [json.dumps(event(f"k{i}", 10 + i)).encode() for i in range(4)]
+    consumer = asyncio.run(_run(workspace, bodies, fail_first=True, after_commit=True))
+    assert consumer.stats.failures == 1  # the batch came again, found applied: duplicates
+    assert _r1_march(workspace) == 1 + 4

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from salescore.appstore.audit import record_audit
@@ -46,23 +46,22 @@ def stored_versions(session: Session, table: str, keys: Iterable[str]) -> dict[s
 
 def record_versions(session: Session, table: str, versions: Mapping[str, datetime]) -> None:
     """Keep ``versions`` (key -> event time) as the newest of ``table``'s records, where newer
-    than what is kept."""
+    than what is kept. New keys are inserted in one statement (a batch of events is hundreds
+    of them: the ORM's unit of work would cost more than the import)."""
     if not versions:
         return
-    existing: dict[str, EventVersion] = {}
-    keys = list(versions)
-    for start in range(0, len(keys), _CHUNK):
-        chunk = keys[start:start + _CHUNK]
-        for held in session.scalars(select(EventVersion).where(
-                tuple_(EventVersion.table_name, EventVersion.record_key).in_(
-                    [(table, k) for k in chunk]))):
-            existing[held.record_key] = held
-    for key, at in versions.items():
-        row = existing.get(key)
-        if row is None:
-            session.add(EventVersion(table_name=table, record_key=key, event_at=at))
-        elif row.event_at < at:
-            row.event_at = at
+    held = stored_versions(session, table, versions)
+    fresh = [{"table_name": table, "record_key": k, "event_at": at}
+             for k, at in versions.items() if k not in held]
+    newer = [{"k": k, "at": at} for k, at in versions.items() if k in held and held[k] < at]
+    core = EventVersion.__table__
+    assert isinstance(core, Table)
+    if fresh:
+        session.execute(insert(core), fresh)
+    if newer:
+        session.execute(update(core).where(core.c.table_name == table,
+                                           core.c.record_key == bindparam("k"))
+                        .values(event_at=bindparam("at")), newer)
 
 
 # -- alert rules, their state, alerts ---------------------------------------------------------

@@ -80,7 +80,7 @@ class EventConsumer:
 
     def __init__(self, apply: Apply, *, url: str = "nats://127.0.0.1:4222",
                  stream: str = DEFAULT_STREAM, subject: str = DEFAULT_SUBJECT,
-                 durable: str = "salescore", batch: int = 500, fetch_wait: float = 0.5,
+                 durable: str = "salescore", batch: int = 1000, fetch_wait: float = 0.2,
                  ack_wait: float = 30.0) -> None:
         self.apply = apply
         self.url = url
