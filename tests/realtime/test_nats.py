@@ -8,6 +8,7 @@ import asyncio
 import json
 import socket
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -108,3 +109,51 @@ def test_killed_after_the_commit_before_the_ack_counts_once(workspace: Workspace
     consumer = asyncio.run(_run(workspace, bodies, fail_first=True, after_commit=True))
     assert consumer.stats.failures == 1  # the batch came again, found applied: duplicates
     assert _r1_march(workspace) == 1 + 4
+
+
+def test_the_server_consumes_the_stream(tmp_path: Path) -> None:
+    """``SALESCORE_NATS_URL`` set: the server's own consumer applies what is published, and
+    the KPI read through the API includes it a moment later."""
+    import time
+
+    import nats
+    from tests.app.conftest import served
+
+    from salescore.app import AppSettings
+    from salescore.realtime.consumer import ensure_stream
+
+    tag = uuid.uuid4().hex[:8]
+    subject, stream = f"salescore.test.{tag}", f"TEST_{tag}"
+    settings = AppSettings(nats_url=NATS_URL, nats_subject=subject, nats_stream=stream)
+
+    async def publish(bodies: list[bytes]) -> None:
+        nc = await nats.connect(NATS_URL)
+        js = nc.jetstream()
+        await ensure_stream(js, stream, subject)
+        for body in bodies:
+            await js.publish(subject, body)
+        await nc.close()
+
+    async def drop() -> None:
+        nc = await nats.connect(NATS_URL)
+        await nc.jetstream().delete_stream(stream)
+        await nc.close()
+
+    try:
+        with served("duckdb", tmp_path, settings) as server:
+            asyncio.run(publish([json.dumps(event(f"s{i}", 10 + i)).encode()
+                                 for i in range(3)]))
+            deadline = time.monotonic() + 20
+            won = 0
+            while time.monotonic() < deadline:
+                answer = server.client.get("/api/v1/kpis/values", params={
+                    "kpis": "deals_won", "by": "rep", "period": "2025-03"},
+                    headers=server.headers("admin"))
+                won = next(int(r["values"]["deals_won"]) for r in answer.json()["items"]
+                           if r["subject"] == "r1")
+                if won == 1 + 3:
+                    break
+                time.sleep(0.2)
+            assert won == 1 + 3
+    finally:
+        asyncio.run(drop())
