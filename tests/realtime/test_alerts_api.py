@@ -3,14 +3,8 @@ file:line), alerts scoped, the inbox the caller's own, deliveries and channels t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import date
-from pathlib import Path
-
 import pytest
-from tests.app.conftest import Server, served
-
-from salescore.app import AppSettings
+from tests.app.conftest import Server
 
 RULES = """\
 rules:
@@ -20,22 +14,6 @@ rules:
     channels: [inapp]
 """
 ALL = ("anonymous", "rep", "other_rep", "manager", "sibling_manager", "executive", "admin")
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    folder: Path = tmp_path_factory.mktemp("alerts-api")
-    with served("duckdb", folder, AppSettings(today=date(2025, 3, 16))) as app:
-        answer = app.client.put("/api/v1/alerts/rules", json={"yaml": RULES},
-                                headers=app.headers("admin"))
-        assert answer.json() == {"added": ["behind_pace"], "changed": [], "removed": []}
-        # r4 (team T2) falls behind: a target of 5000 for March, checked on the 16th.
-        events = {"events": [{"table": "targets", "row": {
-            "scope": "rep", "scope_id": "r4", "period": "2025-03", "kpi": "revenue_won",
-            "value": "5000"}}]}
-        assert app.client.post("/api/v1/events", json=events,
-                               headers=app.headers("admin")).status_code == 200
-        yield app
 
 
 @pytest.mark.parametrize("role", ALL)

@@ -3,14 +3,8 @@ everyone, the rules form (checked with file:line), the robots and dead letters f
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import date
-from pathlib import Path
-
 import pytest
-from tests.app.conftest import PASSWORD, USERS, Server, csrf_in, served, sign_in
-
-from salescore.app import AppSettings
+from tests.app.conftest import PASSWORD, USERS, Server, csrf_in, sign_in
 
 RULES = """\
 rules:
@@ -21,19 +15,6 @@ rules:
     audience: [rep, manager]
     channels: [inapp]
 """
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    folder: Path = tmp_path_factory.mktemp("alerts-page")
-    with served("duckdb", folder, AppSettings(today=date(2025, 3, 16))) as app:
-        admin = app.headers("admin")
-        app.client.put("/api/v1/alerts/rules", json={"yaml": RULES}, headers=admin)
-        app.client.post("/api/v1/events", json=[{"table": "targets", "row": {
-            "scope": "rep", "scope_id": "r4", "period": "2025-03", "kpi": "revenue_won",
-            "value": "5000"}}], headers=admin)
-        app.client.post("/api/v1/alerts/check", headers=admin)
-        yield app
 
 
 @pytest.mark.parametrize("role", ["other_rep", "manager", "sibling_manager", "admin"])

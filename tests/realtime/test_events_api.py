@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from tests.app.conftest import Server, served
-
-from salescore.app import AppSettings
+from tests.app.conftest import Server
 
 BATCH = {"events": [
     {"table": "opportunities", "at": "2025-03-25T10:00:00+08:00",
      "row": {"opportunity_id": "o4", "stage": "won", "closed_at": "2025-03-25T10:00:00+08:00"}},
     {"table": "opportunities", "row": {"opportunity_id": "o5", "amount": "lots"}},
 ]}
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    folder: Path = tmp_path_factory.mktemp("events-api")
-    with served("duckdb", folder, AppSettings()) as app:
-        yield app
 
 
 @pytest.mark.parametrize(("role", "status"), [

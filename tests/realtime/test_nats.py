@@ -69,12 +69,15 @@ async def _run(ws: Workspace, messages: list[bytes], *, fail_first: bool,
     stop = asyncio.Event()
     task = asyncio.create_task(consumer.run(stop))
     try:
-        for _ in range(100):
+        for _ in range(300):  # up to 30 s on a busy machine
             await asyncio.sleep(0.1)
-            if consumer.stats.messages >= len(messages) - consumer.stats.terminated \
-                    and consumer.stats.terminated + consumer.stats.messages >= len(messages):
+            if consumer.stats.terminated + consumer.stats.messages >= len(messages):
                 break
-        info = await js.consumer_info(stream, f"d{tag}")
+        for _ in range(100):  # the acknowledgements are on their way
+            info = await js.consumer_info(stream, f"d{tag}")
+            if info.num_ack_pending == 0 and info.num_pending == 0:
+                break
+            await asyncio.sleep(0.1)
         assert info.num_ack_pending == 0 and info.num_pending == 0
     finally:
         stop.set()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from python_calamine import CalamineWorkbook
+from tests.app.conftest import Server
 
 from salescore.realtime.reports import rows_as_text
 from salescore.workspace import Workspace
@@ -59,26 +60,21 @@ def test_pdf_html_and_xlsx_hold_the_same_figures(workspace: Workspace, tmp_path:
             assert (g in ("", None) and w is None) or g == pytest.approx(w), (got, want)
 
 
-def test_the_report_route_by_role(tmp_path: Path) -> None:
-    from tests.app.conftest import served
-
-    from salescore.app import AppSettings
-
-    with served("duckdb", tmp_path, AppSettings()) as server:
-        c = server.client
-        for role, kind, subject, status in [
-                ("rep", "rep", "r1", 200), ("rep", "rep", "r4", 404),
-                ("rep", "executive", None, 403),
-                ("manager", "team", "T2", 200), ("manager", "team", "T1", 404),
-                ("executive", "executive", None, 200), ("anonymous", "rep", "r1", 401)]:
-            params = {"period": "2025-03", "format": "xlsx"}
-            if subject:
-                params["subject"] = subject
-            answer = c.get(f"/api/v1/reports/{kind}", params=params, headers=server.headers(role))
-            assert answer.status_code == status, (role, kind, subject, answer.text[:200])
-        pdf = c.get("/api/v1/reports/rep", params={"period": "2025-03", "subject": "r1"},
-                    headers=server.headers("rep"))
-        assert pdf.headers["content-type"] == "application/pdf" and pdf.content[:5] == b"%PDF-"
+def test_the_report_route_by_role(server: Server) -> None:
+    c = server.client
+    for role, kind, subject, status in [
+            ("rep", "rep", "r1", 200), ("rep", "rep", "r4", 404),
+            ("rep", "executive", None, 403),
+            ("manager", "team", "T2", 200), ("manager", "team", "T1", 404),
+            ("executive", "executive", None, 200), ("anonymous", "rep", "r1", 401)]:
+        params = {"period": "2025-03", "format": "xlsx"}
+        if subject:
+            params["subject"] = subject
+        answer = c.get(f"/api/v1/reports/{kind}", params=params, headers=server.headers(role))
+        assert answer.status_code == status, (role, kind, subject, answer.text[:200])
+    pdf = c.get("/api/v1/reports/rep", params={"period": "2025-03", "subject": "r1"},
+                headers=server.headers("rep"))
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.content[:5] == b"%PDF-"
 
 
 def test_salescore_report(workspace: Workspace, tmp_path: Path) -> None:
