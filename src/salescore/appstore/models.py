@@ -8,8 +8,8 @@ on PostgreSQL alike.
 Closed sets (role, locale, plan status, import status) are plain strings in the database, held to
 their values by a CHECK constraint: identical on both backends and easy to extend by a migration.
 
->>> sorted(Base.metadata.tables)[:3]
-['api_tokens', 'audit_log', 'import_runs']
+>>> sorted(Base.metadata.tables)[3:6]
+['api_tokens', 'audit_log', 'deliveries']
 >>> ROLES
 ('rep', 'manager', 'executive', 'admin')
 """
