@@ -45,10 +45,16 @@ lint: venv-dev
 
 # Chromium and CJK fonts for tests/app/test_pages_browser.py, from Debian (Playwright's own
 # browser download is not used). Without root or apt-get it says so and the browser tests skip.
+# fonts-droid-fallback: a TrueType (glyf) CJK font that the PDF reports embed (Noto CJK is CFF,
+# which reportlab cannot embed), with DejaVu Sans for digits and Latin text; poppler-utils:
+# pdftotext for their tests.
 CJK_FONT    := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
-APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk >/dev/null
+PDF_FONT    := /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk \
+	fonts-droid-fallback fonts-dejavu-core poppler-utils >/dev/null
 browser:
-	@if [ -x /usr/bin/chromium ] && [ -e $(CJK_FONT) ]; then :; \
+	@if [ -x /usr/bin/chromium ] && [ -e $(CJK_FONT) ] && [ -e $(PDF_FONT) ] \
+		&& command -v pdftotext >/dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		{ $(APT_INSTALL) || { apt-get update -q >/dev/null && $(APT_INSTALL); }; } \
 		|| echo "apt-get could not install chromium: the browser tests will skip"; \

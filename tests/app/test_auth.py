@@ -13,7 +13,8 @@ from tests.app.conftest import PASSWORD, Server, csrf_in, sign_in
 from salescore.app.deps import SESSION_COOKIE
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
-PATH_VALUES = {"name": "tiny", "username": "ada", "token_id": "999999", "run_id": "1"}
+PATH_VALUES = {"name": "tiny", "username": "ada", "token_id": "999999", "run_id": "1",
+               "delivery_id": "1"}
 
 
 def browser(server: Server, address: str = "testclient") -> TestClient:

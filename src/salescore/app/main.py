@@ -26,7 +26,7 @@ import logging.handlers
 import os
 import queue
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from importlib.resources import files
 from pathlib import Path
 
@@ -34,6 +34,7 @@ import anyio
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from salescore.app.alerts_page import router as alerts_page_router
 from salescore.app.cache import ResponseCache
 from salescore.app.coaching_page import router as coaching_router
 from salescore.app.coaching_team_page import router as coaching_team_router
@@ -46,6 +47,7 @@ from salescore.app.funnel_page import router as funnel_router
 from salescore.app.pages import router as pages_router
 from salescore.app.plans_page import router as plans_router
 from salescore.app.problems import install_problem_handlers
+from salescore.app.realtime_tasks import start_realtime
 from salescore.app.routes import API_ROUTERS
 from salescore.app.security import Hardening, Redactor
 from salescore.app.settings import AppSettings
@@ -115,7 +117,9 @@ def create_app(home: Path | str | None = None, *, settings: AppSettings | None =
         # again under load and stall every request meanwhile.
         gc.freeze()
         try:
-            yield
+            async with AsyncExitStack() as tasks:
+                await start_realtime(app.state.salescore, tasks)
+                yield
         finally:
             # Here as well as in ``salescore serve``: uvicorn ends a process stopped by SIGTERM
             # by that signal, once the app has shut down, so nothing after it would run.
@@ -140,6 +144,7 @@ def create_app(home: Path | str | None = None, *, settings: AppSettings | None =
     app.include_router(plans_router)
     app.include_router(coaching_router)
     app.include_router(coaching_team_router)
+    app.include_router(alerts_page_router)
     app.mount("/static", StaticFiles(directory=str(files("salescore.app").joinpath("static"))),
               name="static")
     app.add_middleware(Hardening, max_body=chosen.max_upload_bytes)

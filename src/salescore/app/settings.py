@@ -39,12 +39,18 @@ class AppSettings(BaseModel):
     uploads_kept: bool = False
     cache_seconds: float = Field(default=60, ge=0)
     today: date | None = None  # the day the pages take as today (tests, reproducible demos)
+    nats_url: str | None = None  # consume events from NATS JetStream (issue 14) when set
+    nats_subject: str = "salescore.events"
+    nats_stream: str = "SALESCORE_EVENTS"
+    scheduler: bool = False  # alert checks, deliveries and reports on a schedule (issue 14)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> AppSettings:
         """``SALESCORE_MAX_UPLOAD_MB``, ``SALESCORE_SECURE_COOKIES`` (1/true),
         ``SALESCORE_IDLE_MINUTES``, ``SALESCORE_KEEP_UPLOADS`` (1/true),
-        ``SALESCORE_CACHE_SECONDS``, ``SALESCORE_TODAY`` (an ISO date)."""
+        ``SALESCORE_CACHE_SECONDS``, ``SALESCORE_TODAY`` (an ISO date), ``SALESCORE_NATS_URL``,
+        ``SALESCORE_NATS_SUBJECT`` and ``SALESCORE_NATS_STREAM`` (events in),
+        ``SALESCORE_SCHEDULER`` (1/true)."""
         env = os.environ if environ is None else environ
         data: dict[str, object] = {}
         if env.get("SALESCORE_MAX_UPLOAD_MB"):
@@ -58,6 +64,14 @@ class AppSettings(BaseModel):
             data["cache_seconds"] = float(env["SALESCORE_CACHE_SECONDS"])
         if env.get("SALESCORE_TODAY"):
             data["today"] = date.fromisoformat(env["SALESCORE_TODAY"])
+        if env.get("SALESCORE_NATS_URL"):
+            data["nats_url"] = env["SALESCORE_NATS_URL"]
+        if env.get("SALESCORE_NATS_SUBJECT"):
+            data["nats_subject"] = env["SALESCORE_NATS_SUBJECT"]
+        if env.get("SALESCORE_NATS_STREAM"):
+            data["nats_stream"] = env["SALESCORE_NATS_STREAM"]
+        if env.get("SALESCORE_SCHEDULER"):
+            data["scheduler"] = env["SALESCORE_SCHEDULER"].lower() in ("1", "true", "yes")
         if env.get("SALESCORE_KEEP_UPLOADS"):
             data["uploads_kept"] = env["SALESCORE_KEEP_UPLOADS"].lower() in ("1", "true", "yes")
         return cls.model_validate(data)

@@ -28,6 +28,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    or_,
     select,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -335,3 +336,63 @@ def actions_of(session: Session, *, manager: str | None = None, rep_id: str | No
     if open_only:
         query = query.where(CheckInAction.done_at.is_(None))
     return list(session.scalars(query))
+
+
+def held_checkins(session: Session) -> list[CheckIn]:
+    """Every check-in that was held."""
+    return list(session.scalars(select(CheckIn).where(CheckIn.status == "held")))
+
+
+def feedback_given(session: Session) -> list[Feedback]:
+    """Every feedback and praise (private notes apart)."""
+    return list(session.scalars(select(Feedback).where(
+        Feedback.kind.in_(("feedback", "praise")))))
+
+
+def closed_actions(session: Session) -> list[CheckInAction]:
+    """Every action item marked done."""
+    return list(session.scalars(select(CheckInAction).where(CheckInAction.done_at.is_not(None))))
+
+
+def recent_kudos(session: Session, limit: int) -> list[Kudos]:
+    """The ``limit`` newest kudos, newest first."""
+    return list(session.scalars(select(Kudos).order_by(Kudos.id.desc()).limit(limit)))
+
+
+def review_cycles(session: Session) -> list[ReviewCycle]:
+    """Every review cycle, newest first."""
+    return list(session.scalars(select(ReviewCycle).order_by(ReviewCycle.id.desc())))
+
+
+def cycles_reviewed_by(session: Session, username: str) -> set[int]:
+    """The cycles in which ``username`` has a review to give (answered or not)."""
+    return set(session.scalars(select(ReviewAnswer.cycle_id).where(
+        ReviewAnswer.reviewer == username)))
+
+
+def answer_times(session: Session, cycle_id: int) -> list[datetime | None]:
+    """When each review of cycle ``cycle_id`` was answered (``None``: not yet)."""
+    return list(session.scalars(select(ReviewAnswer.answered_at).where(
+        ReviewAnswer.cycle_id == cycle_id)))
+
+
+def review_answers(session: Session, *, cycle_id: int | None = None,
+                   to_give_by: str | None = None, about: tuple[str, list[str]] | None = None
+                   ) -> list[tuple[ReviewAnswer, ReviewCycle]]:
+    """Reviews with their cycle, by cycle (newest first) and id: of ``cycle_id``; with
+    ``to_give_by``, only that person's still unanswered in open cycles; with ``about``
+    (username, rep ids), only those given or received by the person or about those reps."""
+    query = select(ReviewAnswer, ReviewCycle).join(
+        ReviewCycle, ReviewCycle.id == ReviewAnswer.cycle_id
+    ).order_by(ReviewAnswer.cycle_id.desc(), ReviewAnswer.id)
+    if cycle_id is not None:
+        query = query.where(ReviewAnswer.cycle_id == cycle_id)
+    if to_give_by is not None:
+        query = query.where(ReviewAnswer.reviewer == to_give_by,
+                            ReviewAnswer.answered_at.is_(None), ReviewCycle.status == "open")
+    elif about is not None:
+        username, reps = about
+        query = query.where(or_(ReviewAnswer.reviewer == username,
+                                ReviewAnswer.reviewee == username,
+                                ReviewAnswer.reviewee_rep_id.in_(reps)))
+    return [(a, c) for a, c in session.execute(query).tuples()]

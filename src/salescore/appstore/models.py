@@ -8,8 +8,8 @@ on PostgreSQL alike.
 Closed sets (role, locale, plan status, import status) are plain strings in the database, held to
 their values by a CHECK constraint: identical on both backends and easy to extend by a migration.
 
->>> sorted(Base.metadata.tables)[:3]
-['api_tokens', 'audit_log', 'import_runs']
+>>> sorted(Base.metadata.tables)[3:6]
+['api_tokens', 'audit_log', 'deliveries']
 >>> ROLES
 ('rep', 'manager', 'executive', 'admin')
 """
@@ -422,3 +422,10 @@ class ScoreRecords(Base):
     def __repr__(self) -> str:
         return (f"ScoreRecords(plan_version_id={self.plan_version_id!r}, "
                 f"period={self.period!r}, rep_id={self.rep_id!r})")
+
+
+# The coaching loop's tables (issue 13) and the real-time feedback tables (issue 14) live in
+# their own modules; imported here so that Base.metadata, which the migrations are compared
+# with, holds them.
+from salescore.appstore import coaching as _coaching  # noqa: E402, F401
+from salescore.appstore import realtime_models as _realtime_models  # noqa: E402, F401

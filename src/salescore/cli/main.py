@@ -18,6 +18,8 @@ from salescore.cli.common import (
     open_workspace,
 )
 from salescore.cli.kpi import kpi_app
+from salescore.cli.realtime import alerts_app, events_app
+from salescore.cli.report import report as report_command
 from salescore.core.errors import SalescoreError
 
 if TYPE_CHECKING:
@@ -33,6 +35,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(kpi_app, name="kpi")
+app.add_typer(events_app, name="events")
+app.add_typer(alerts_app, name="alerts")
+app.command("report")(report_command)
 
 
 @app.command()

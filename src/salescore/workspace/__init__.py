@@ -34,6 +34,8 @@ if TYPE_CHECKING:  # the same names, for type checkers and the import contracts
     from salescore.ingest.problems import IngestError
     from salescore.model.org import Organisation, OrgSettings
     from salescore.model.tables import TABLE_NAMES
+    from salescore.realtime.consumer import EventConsumer
+    from salescore.realtime.rules import RulesError
     from salescore.scorecards import (
         EXPORT_FORMATS,
         PlanPeriodScore,
@@ -105,6 +107,8 @@ _WHERE: dict[str, tuple[str, str]] = {
     "ConversionKpi": ("salescore.semantic.specs", "ConversionKpi"),
     "DEFAULT_HOME": ("salescore.workspace.workspace", "DEFAULT_HOME"),
     "DerivedKpi": ("salescore.semantic.specs", "DerivedKpi"),
+    "EventConsumer": ("salescore.realtime.consumer", "EventConsumer"),
+    "RulesError": ("salescore.realtime.rules", "RulesError"),
     "EXPORT_FORMATS": ("salescore.scorecards", "EXPORT_FORMATS"),
     "Group": ("salescore.semantic.specs", "Group"),
     "HOME_ENV": ("salescore.workspace.workspace", "HOME_ENV"),
@@ -182,6 +186,8 @@ __all__ = [
     "Catalog",
     "ConversionKpi",
     "DerivedKpi",
+    "EventConsumer",
+    "RulesError",
     "Group",
     "ImportOptions",
     "ImportResult",

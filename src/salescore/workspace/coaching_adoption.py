@@ -20,8 +20,6 @@ from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
 from salescore.appstore import coaching as store
 from salescore.core.access import Principal
 from salescore.core.periods import Period
@@ -101,11 +99,9 @@ def adoption(c: Coaching, me: Principal, period: str) -> Adoption:
         manager_team = {name: team for name, _, role, _, team in store.people(db)
                         if role == "manager"}
         cadences = store.cadences_of(db)
-        checkins = list(db.scalars(select(store.CheckIn).where(store.CheckIn.status == "held")))
-        feedback = list(db.scalars(select(store.Feedback).where(
-            store.Feedback.kind.in_(("feedback", "praise")))))
-        actions = list(db.scalars(select(store.CheckInAction).where(
-            store.CheckInAction.done_at.is_not(None))))
+        checkins = store.held_checkins(db)
+        feedback = store.feedback_given(db)
+        actions = store.closed_actions(db)
 
     def count(p: Period) -> dict[str | None, Figures]:
         out: dict[str | None, dict[str, int]] = {}

@@ -21,8 +21,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
-from sqlalchemy import select
-
 from salescore.appstore import coaching as store
 from salescore.appstore.audit import record_audit
 from salescore.core.access import Principal
@@ -190,8 +188,7 @@ class KudosWall:
         """The kudos ``me`` reads, newest first."""
         who = self.c._who(me)
         with self._ws._app.session() as db:
-            rows = db.scalars(select(store.Kudos).order_by(store.Kudos.id.desc()).limit(
-                limit * 10))
+            rows = store.recent_kudos(db, limit * 10)
             return [_kudos(r) for r in rows if self._sees(who, r)][:limit]
 
     def item(self, me: Principal, kudos_id: int) -> KudosItem:

@@ -26,8 +26,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import or_, select
-
 from salescore.appstore import coaching as store
 from salescore.appstore.audit import record_audit
 from salescore.core.access import Principal
@@ -187,18 +185,15 @@ class Reviews:
         self.c._who(me)
         everything = self.c.session.scope.is_everything
         with self._ws._app.session() as db:
-            rows = list(db.scalars(select(store.ReviewCycle).order_by(
-                store.ReviewCycle.id.desc())))
-            mine = set(db.scalars(select(store.ReviewAnswer.cycle_id).where(
-                store.ReviewAnswer.reviewer == me.username)))
+            rows = store.review_cycles(db)
+            mine = store.cycles_reviewed_by(db, me.username)
             out = []
             for row in rows:
                 if not (everything or row.id in mine or row.created_by == me.username or (
                         me.role == "manager" and row.team_id is not None and
                         self.c.session.reach.has_team(row.team_id))):
                     continue
-                answers = list(db.scalars(select(store.ReviewAnswer.answered_at).where(
-                    store.ReviewAnswer.cycle_id == row.id)))
+                answers = store.answer_times(db, row.id)
                 out.append(_cycle(row, len(answers), sum(a is not None for a in answers)))
             return out
 
@@ -248,22 +243,14 @@ class Reviews:
         to answer in open cycles), by cycle and id."""
         who = self.c._who(me)
         with self._ws._app.session() as db:
-            query = select(store.ReviewAnswer, store.ReviewCycle).join(
-                store.ReviewCycle, store.ReviewCycle.id == store.ReviewAnswer.cycle_id
-            ).order_by(store.ReviewAnswer.cycle_id.desc(), store.ReviewAnswer.id)
-            if cycle_id is not None:
-                query = query.where(store.ReviewAnswer.cycle_id == cycle_id)
-            if to_give:
-                query = query.where(store.ReviewAnswer.reviewer == me.username,
-                                    store.ReviewAnswer.answered_at.is_(None),
-                                    store.ReviewCycle.status == "open")
-            elif not self.c.session.scope.is_everything:
-                about = [me.rep_id] if me.role == "rep" and me.rep_id else \
-                    sorted(self.c.session.reach.reps or ()) if me.role == "manager" else []
-                query = query.where(or_(store.ReviewAnswer.reviewer == me.username,
-                                        store.ReviewAnswer.reviewee == me.username,
-                                        store.ReviewAnswer.reviewee_rep_id.in_(about)))
-            return [self._item(who, a, c.period) for a, c in db.execute(query)
+            about = None
+            if not to_give and not self.c.session.scope.is_everything:
+                about = (me.username, [me.rep_id] if me.role == "rep" and me.rep_id else
+                         sorted(self.c.session.reach.reps or ()) if me.role == "manager"
+                         else [])
+            found = store.review_answers(db, cycle_id=cycle_id, about=about,
+                                         to_give_by=me.username if to_give else None)
+            return [self._item(who, a, c.period) for a, c in found
                     if self._sees(who, a)]
 
     def review(self, me: Principal, review: int) -> ReviewItem:

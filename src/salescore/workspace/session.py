@@ -59,6 +59,7 @@ if TYPE_CHECKING:  # the query engine is imported when data is first read (see W
         WhatIf,
     )
     from salescore.workspace.coaching import Coaching
+    from salescore.workspace.realtime import Realtime
     from salescore.workspace.workspace import Workspace
 
 __all__ = ["ImportPreset", "ImportRecord", "RecordedImport", "Session", "StoredScore"]
@@ -245,6 +246,14 @@ class Session:
             if value is not None:
                 table = table.filter(table[column] == value)
         return self.runner.rows(table.order_by(["scope", "scope_id", "period", "kpi"]))
+
+    @cached_property
+    def realtime(self) -> Realtime:
+        """Events in, alert rules, notifications and reports (issue 14), within the scope:
+        :class:`~salescore.workspace.realtime.Realtime`."""
+        from salescore.workspace.realtime import Realtime
+
+        return Realtime(self)
 
     @cached_property
     def catalog(self) -> Catalog:
@@ -583,8 +592,11 @@ class Session:
                      mapping: MappingSpec | Path | str | None = None, preset: str | None = None,
                      options: ImportOptions | None = None, name: str = "(data)",
                      rejects: Path | str | None = None, actor: str = "api",
-                     progress: Progress | None = None) -> ImportResult:
-        """Import an Arrow table or a pandas DataFrame, as :meth:`import_file` does a file."""
+                     progress: Progress | None = None, quality: bool = True) -> ImportResult:
+        """Import an Arrow table or a pandas DataFrame, as :meth:`import_file` does a file.
+        Without ``quality`` the data-quality report is not made again afterwards (events:
+        it reads every table, which a batch of a hundred rows should not wait for; the
+        schedule keeps it fresh, :meth:`Realtime.tick`)."""
         from salescore.ingest import import_arrow
 
         self.scope.require_writes("importing", "导入")
@@ -593,11 +605,13 @@ class Session:
         return self._recorded_import(
             table, name, spec, rejects, actor,
             lambda: import_arrow(ws._warehouse, ws.settings, table, data, mapping=spec,
-                                 options=options, name=name, progress=progress)).result
+                                 options=options, name=name, progress=progress),
+            quality=quality).result
 
     def _recorded_import(self, table: str, source: str, spec: MappingSpec | None,
                          rejects: Path | str | None, actor: str,
-                         run: Callable[[], ImportResult]) -> RecordedImport:
+                         run: Callable[[], ImportResult], *, quality: bool = True
+                         ) -> RecordedImport:
         from salescore.ingest import quality_report
 
         ws = self.workspace
@@ -634,11 +648,14 @@ class Session:
                              "read_rows": result.read_rows, "inserted": result.inserted,
                              "updated": result.updated, "unchanged": result.unchanged,
                              "rejected": result.rejected})
-            if result.loaded:
+            if result.loaded and quality:
                 report = quality_report(ws._warehouse, ws.settings)
                 session.add(StoredQualityReport(import_run_id=record.id,
                                                 report=report.to_dict()))
             run_id = record.id
+        if result.loaded and source != "events" and self.scope.is_everything:
+            # Alert rules are checked after every import (events check once per batch).
+            self.realtime.check_alerts_if_any()
         return RecordedImport(run_id, result)
 
     def export(self, table: str, path: Path | str, fmt: ExportFormat | None = None) -> int:

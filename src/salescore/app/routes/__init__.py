@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from salescore.app.routes import analytics as analytics_routes
 from salescore.app.routes import (
+    alerts,
     audit,
     coaching,
+    events,
     imports,
     kpis,
     me,
@@ -13,13 +14,16 @@ from salescore.app.routes import (
     org,
     plans,
     quality,
+    reports,
     scores,
     targets,
     users,
 )
+from salescore.app.routes import analytics as analytics_routes
 
 API_ROUTERS = (me.router, kpis.router, scores.router, plans.router, targets.router,
                org.router, quality.router, imports.router, users.router, audit.router,
-               analytics_routes.router, needs_action.router, coaching.router)
+               analytics_routes.router, needs_action.router, coaching.router, events.router,
+               alerts.router, reports.router)
 
 __all__ = ["API_ROUTERS"]

@@ -1,0 +1,156 @@
+"""The Alerts page (``/alerts``, issue 14): the caller's in-app notifications and the alerts
+their scope reaches, refreshed without a reload (htmx polls ``/alerts/feed``); for an admin,
+the alert rules to edit (checked with file:line), the group robots (never their URL or secret)
+and the dead-letter list with a button to send each again. In English and Chinese.
+
+Every read goes through the caller's session, whose scope decides what comes back; the forms
+carry the session's CSRF token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from salescore.app.dashboards import forbidden_page
+from salescore.app.deps import app_state, require_csrf
+from salescore.app.pages import render, signed_in, to_login
+from salescore.app.problems import CsrfFailed
+from salescore.core.errors import SalescoreError
+from salescore.core.scope import AccessError
+from salescore.workspace import RulesError, Session
+
+router = APIRouter(include_in_schema=False)
+
+
+@dataclass
+class AlertsView:
+    inbox: list[Any]
+    alerts: list[Any]
+    admin: bool
+    rules_text: str = ""
+    channels: list[tuple[str, str, str, bool]] = field(default_factory=list)
+    dead: list[Any] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    saved: str | None = None
+
+
+def _rules_text(session: Session) -> str:
+    rules = [r.model_dump(mode="json", exclude_defaults=True) for r in session.realtime.rules()]
+    return yaml.safe_dump({"rules": rules}, allow_unicode=True, sort_keys=False) if rules \
+        else "rules: []\n"
+
+
+def alerts_view(session: Session, username: str, admin: bool) -> AlertsView:
+    rt = session.realtime
+    view = AlertsView(inbox=rt.inbox(username), alerts=rt.alerts(limit=50), admin=admin)
+    if admin:
+        view.rules_text = _rules_text(session)
+        view.channels = rt.channels()
+        view.dead = rt.deliveries(status="dead")
+    return view
+
+
+async def _view(request: Request) -> tuple[Any, AlertsView] | Response:
+    caller = await signed_in(request)
+    if caller is None:
+        return to_login(request)
+    state = app_state(request)
+    p = caller.principal
+    try:
+        scope = p.scope()
+        async with state.lock:
+            view = await run_in_threadpool(lambda: alerts_view(
+                state.workspace.session(scope), p.username, p.is_admin))
+    except AccessError:
+        return forbidden_page(request, caller)
+    return caller, view
+
+
+@router.get("/alerts", response_class=HTMLResponse)
+async def alerts_page(request: Request) -> Response:
+    got = await _view(request)
+    if isinstance(got, Response):
+        return got
+    caller, view = got
+    return render(request, "alerts.html", caller.principal.locale, caller=caller, view=view)
+
+
+@router.get("/alerts/feed", response_class=HTMLResponse)
+async def alerts_feed(request: Request) -> Response:
+    """The notifications and alerts alone: what the page polls."""
+    got = await _view(request)
+    if isinstance(got, Response):
+        return got
+    caller, view = got
+    return render(request, "_alerts_feed.html", caller.principal.locale, caller=caller,
+                  view=view)
+
+
+@router.post("/alerts/rules", response_class=HTMLResponse)
+async def save_rules(request: Request) -> Response:
+    caller = await signed_in(request)
+    if caller is None or caller.web is None:
+        return to_login(request)
+    state = app_state(request)
+    p = caller.principal
+    try:
+        await require_csrf(request, caller.web)
+    except CsrfFailed:
+        return forbidden_page(request, caller)
+    text = str((await request.form()).get("rules", ""))
+    scope = p.scope()
+
+    def save(session: Session) -> AlertsView:
+        errors: list[str] = []
+        saved = None
+        try:
+            added, changed, removed = session.realtime.set_rules(text, file="rules.yaml",
+                                                                 actor=p.username)
+            saved = f"+{len(added)} ~{len(changed)} -{len(removed)}"
+        except RulesError as exc:
+            errors = [issue.localized(p.locale) for issue in exc.issues]
+        view = alerts_view(session, p.username, p.is_admin)
+        view.errors, view.saved = errors, saved
+        if errors:
+            view.rules_text = text
+        return view
+
+    try:
+        async with state.lock:
+            view = await run_in_threadpool(lambda: save(state.workspace.session(scope)))
+    except AccessError:
+        return forbidden_page(request, caller)
+    state.cache.clear()
+    return render(request, "alerts.html", p.locale, caller=caller, view=view,
+                  status=422 if view.errors else 200)
+
+
+@router.post("/alerts/deliveries/{delivery_id}/resend")
+async def resend(request: Request, delivery_id: int) -> Response:
+    caller = await signed_in(request)
+    if caller is None or caller.web is None:
+        return to_login(request)
+    state = app_state(request)
+    p = caller.principal
+    try:
+        await require_csrf(request, caller.web)
+        scope = p.scope()
+        async with state.lock:
+            await run_in_threadpool(lambda: _resend(state.workspace.session(scope),
+                                                    delivery_id, p.username))
+    except (CsrfFailed, AccessError):
+        return forbidden_page(request, caller)
+    except SalescoreError:
+        return RedirectResponse("/alerts#dead", status_code=303)
+    return RedirectResponse("/alerts#dead", status_code=303)
+
+
+def _resend(session: Session, delivery_id: int, actor: str) -> None:
+    session.realtime.resend(delivery_id, actor=actor)
+    session.realtime.dispatch()

@@ -1,0 +1,51 @@
+"""The Alerts page for each role, in English and Chinese: the inbox and the scoped alerts for
+everyone, the rules form (checked with file:line), the robots and dead letters for an admin."""
+
+from __future__ import annotations
+
+import pytest
+from tests.app.conftest import PASSWORD, USERS, Server, csrf_in, sign_in
+
+RULES = """\
+rules:
+  - name: behind_pace
+    title: {en: Behind pace, zh: 进度落后}
+    kpi: revenue_won
+    condition: {kind: pace_below, value: 0.7}
+    audience: [rep, manager]
+    channels: [inapp]
+"""
+
+
+@pytest.mark.parametrize("role", ["other_rep", "manager", "sibling_manager", "admin"])
+def test_the_page_for_each_role(server: Server, role: str) -> None:
+    c = server.client
+    c.cookies.clear()
+    sign_in(c, USERS[role][0], PASSWORD)
+    page = c.get("/alerts")
+    assert page.status_code == 200
+    zh = USERS[role][4] == "zh_CN"
+    assert ("预警" if zh else "Alerts") in page.text
+    sees_r4 = role in ("other_rep", "manager", "admin")
+    assert ('data-alert="' in page.text) == sees_r4
+    assert ("Behind pace: R4" in page.text) == (sees_r4 and not zh)
+    if role in ("other_rep", "manager"):  # r4 and T2's manager get it in-app
+        assert "data-delivery" in page.text
+    assert ("Alert rules" in page.text) == (role == "admin")
+    feed = c.get("/alerts/feed")
+    assert feed.status_code == 200 and "<html" not in feed.text
+
+
+def test_bad_rules_from_the_page_are_told_with_file_and_line(server: Server) -> None:
+    c = server.client
+    c.cookies.clear()
+    sign_in(c, USERS["admin"][0], PASSWORD)
+    token = csrf_in(c.get("/alerts").text)
+    answer = c.post("/alerts/rules", data={"csrf_token": token,
+                                           "rules": RULES.replace("kpi: revenue_won",
+                                                                  "kpi: nothing")})
+    assert answer.status_code == 422
+    assert "rules.yaml:4: rules[0].kpi: there is no KPI nothing" in answer.text
+    assert "nothing" in answer.text
+    saved = c.post("/alerts/rules", data={"csrf_token": token, "rules": RULES})
+    assert saved.status_code == 200 and "Rules saved" in saved.text
