@@ -146,7 +146,7 @@ def test_runs_on_the_cluster(on_spark: Org, spark_cluster: StandaloneCluster) ->
 @pytest.mark.parametrize("by", ["rep", "team", "company"])
 def test_whole_catalogue_equals_duckdb(on_spark: Org, on_duckdb: Org, by: str) -> None:
     with on_spark.workspace() as spark, on_duckdb.workspace() as duck:
-        names = [k.name for k in duck.owner().catalog.kpis]
+        names = list(duck.owner().catalog.kpis)
         want = duck.owner().kpi_result(names, by=by, period="2025-Q1", grain="month")
         got = spark.owner().kpi_result(names, by=by, period="2025-Q1", grain="month")
     key = (want.subject, "period") if want.subject else ("period",)
