@@ -123,7 +123,7 @@ def largest_difference(a: Any, b: Any) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--scale", default="small", choices=["tiny", "small", "medium"])
+    parser.add_argument("--scale", default="small", choices=["small", "medium"])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--data", type=Path, default=None)
     parser.add_argument("--note", default="", help="what else ran on the machine")
