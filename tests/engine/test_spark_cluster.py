@@ -186,7 +186,7 @@ def test_scorecards_equal_duckdb(on_spark: Org, on_duckdb: Org) -> None:
     got, want = cards[on_spark.home], cards[on_duckdb.home]
     assert len(want) >= 2 and got == want
     tiny = next(card for plan, _, card in got if plan == "tiny")
-    assert "r1" in json.dumps(tiny)
+    assert "r1" in repr(tiny)  # the tiny plan scored r1 (and the others)
 
 
 def test_analyses_equal_duckdb(on_spark: Org, on_duckdb: Org) -> None:
