@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOME_DIR ?= salescore-data
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint browser bench clean venv venv-dev
+.PHONY: demo test test-cluster lint browser bench clean venv venv-dev
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,12 @@ test: lint browser
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; \
 	exit $$rc
+
+# The Spark standalone cluster test alone (a master and two workers on 127.0.0.1; `make test`
+# runs it too). Java 17+ is needed: without it the test is skipped saying why, or fails with
+# SALESCORE_TEST_SPARK_CLUSTER=required (as .ci/run sets).
+test-cluster: venv-dev
+	$(BIN)/python -m pytest -ra tests/engine/test_spark_cluster.py
 
 bench: venv-dev
 	$(BIN)/python bench/bench_demo.py

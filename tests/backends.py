@@ -102,6 +102,13 @@ def spark_backend() -> BaseBackend:
     return _SPARK[0]
 
 
+def stop_spark_backend() -> None:
+    """Stop the local PySpark session (a test that runs Spark elsewhere, on a cluster, needs the
+    process's one SparkContext); the next :func:`spark_backend` starts it again."""
+    while _SPARK:
+        _SPARK.pop()._session.stop()  # noqa: SLF001
+
+
 def spark_views(tables: Mapping[str, pa.Table]) -> BaseBackend:
     """The PySpark backend with each of ``tables`` as a temporary view of its name."""
     con = spark_backend()

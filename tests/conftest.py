@@ -8,6 +8,7 @@ give it a fresh warehouse there; ``db_url`` gives it a fresh app store. Without
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from tests.backends import (
     fresh_warehouse_url,
     postgres_server,
 )
+from tests.spark_cluster import CLUSTER_ENV, StandaloneCluster, why_not
 
 from salescore.appstore.store import sqlite_url
 from salescore.engine.warehouse import Warehouse
@@ -77,3 +79,27 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return sqlite_url(tmp_path / "data" / "app.sqlite")
     return fresh_app_schema_url(request.getfixturevalue("postgres_database"))
+
+
+@pytest.fixture(scope="session")
+def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StandaloneCluster]:
+    """A Spark standalone cluster on 127.0.0.1 (a master and two one-core workers) for the
+    whole test run, stopped at the end even when a test fails. Where it cannot start (no
+    Java, no PySpark) the tests that ask for it are skipped saying why, or fail when
+    ``SALESCORE_TEST_SPARK_CLUSTER=required`` (``.ci/run`` sets it)."""
+    reason = why_not()
+    if reason:
+        if os.environ.get(CLUSTER_ENV) == "required":
+            pytest.fail(f"the Spark cluster tests cannot run ({CLUSTER_ENV}=required): {reason}")
+        pytest.skip(f"the Spark cluster tests need Java and PySpark: {reason}")
+    from tests.backends import stop_spark_backend
+
+    from salescore.engine.spark import stop_sessions
+
+    stop_spark_backend()  # one SparkContext per process: the cluster's, while it runs
+    cluster = StandaloneCluster(tmp_path_factory.mktemp("spark-cluster"))
+    try:
+        yield cluster.start()
+    finally:
+        stop_sessions()
+        cluster.stop()

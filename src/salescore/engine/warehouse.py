@@ -2,7 +2,9 @@
 
 A warehouse is named by a URL: ``duckdb:///path/warehouse.duckdb`` (or a bare path ending in
 ``.duckdb``), ``duckdb://:memory:``, or ``postgresql://user@host:5432/db`` (a SQLAlchemy-style
-``postgresql+psycopg://`` is accepted too; ``?schema=name`` selects and creates a schema).
+``postgresql+psycopg://`` is accepted too; ``?schema=name`` selects and creates a schema), or a
+Parquet lake queried on Spark, ``spark://HOST:PORT?lake=DIR`` or ``sc://HOST:PORT?lake=DIR``
+(see :mod:`salescore.engine.spark`).
 
 >>> with Warehouse.open("duckdb://:memory:") as wh:
 ...     wh.create_tables()
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import duckdb
@@ -36,6 +38,9 @@ from salescore.engine.ddl import (
     upgrade_table_sql,
 )
 from salescore.model.tables import TABLES, table
+
+if TYPE_CHECKING:
+    from salescore.engine.spark import SparkURL
 
 Dialect = Literal["duckdb", "postgres"]
 
@@ -90,8 +95,10 @@ class WarehouseURL:
                 schema=query.get("schema", [None])[0],
             )
         raise StoreError(
-            f"unsupported warehouse URL {url!r}: use duckdb:///path.duckdb or postgresql://...",
-            message_zh=f"不支持的数据仓库地址 {url!r}：请使用 duckdb:///路径.duckdb 或 postgresql://...",
+            f"unsupported warehouse URL {url!r}: use duckdb:///path.duckdb, postgresql://... "
+            "or spark://host:port?lake=/path",
+            message_zh=f"不支持的数据仓库地址 {url!r}：请使用 duckdb:///路径.duckdb、"
+                       "postgresql://... 或 spark://主机:端口?lake=/路径",
         )
 
     def redacted(self) -> str:
@@ -158,6 +165,8 @@ def _check_whole(backend: BaseBackend, path: str) -> None:
 class Warehouse:
     """An open warehouse. Use as a context manager, or call :meth:`close`."""
 
+    url: WarehouseURL | SparkURL
+
     def __init__(self, backend: BaseBackend, url: WarehouseURL) -> None:
         self.backend = backend
         self.url = url
@@ -166,6 +175,10 @@ class Warehouse:
     @classmethod
     def open(cls, url: str, *, read_only: bool = False) -> Warehouse:
         """Connect to the warehouse at ``url``; a clear :class:`StoreError` when it cannot."""
+        if url.split("://", 1)[0].lower() in ("spark", "sc"):
+            from salescore.engine.spark import SparkWarehouse  # PySpark only when asked for
+
+            return SparkWarehouse.connect(url, read_only=read_only)
         parsed = WarehouseURL.parse(url)
         match parsed.dialect:
             case "duckdb":
