@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 HOME_DIR ?= salescore-data
-PYTEST_ARGS ?=
+# Two workers (the machines have 2 cores), whole files to each: a module's fixtures run once.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 
 .PHONY: demo test test-cluster lint browser bench clean venv venv-dev
 
@@ -61,15 +62,18 @@ browser:
 	else echo "no /usr/bin/chromium and no root apt-get: the browser tests will skip"; fi
 
 test: lint browser
-	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	@$(BIN)/python -m pytest -m "not cluster" $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; \
 	exit $$rc
 
-# The Spark standalone cluster test alone (a master and two workers on 127.0.0.1; `make test`
-# runs it too). Java 17+ is needed: without it the test is skipped saying why, or fails with
-# SALESCORE_TEST_SPARK_CLUSTER=required (as .ci/run sets).
+# The Spark standalone cluster test (a master and two workers on 127.0.0.1), apart from
+# `make test` because it takes minutes; .ci/run runs both. Java 17+ is needed: without it the
+# test is skipped saying why, or fails with SALESCORE_TEST_SPARK_CLUSTER=required (as .ci/run
+# sets). Exit code 5 (nothing collected) fails, as in `make test`.
 test-cluster: venv-dev
-	$(BIN)/python -m pytest -ra tests/engine/test_spark_cluster.py
+	@$(BIN)/python -m pytest -ra -m cluster tests/engine/test_spark_cluster.py; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no cluster test: failing on purpose"; exit 1; fi; \
+	exit $$rc
 
 bench: venv-dev
 	$(BIN)/python bench/bench_demo.py

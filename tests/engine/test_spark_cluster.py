@@ -34,7 +34,7 @@ from salescore.model.tables import TABLES
 from salescore.workspace import Workspace
 from salescore.workspace.workspace import WAREHOUSE_ENV
 
-pytestmark = pytest.mark.spark
+pytestmark = [pytest.mark.spark, pytest.mark.cluster]
 
 EXECUTOR_CONF = ("conf.spark.executor.memory=512m&conf.spark.executor.cores=1"
                  "&conf.spark.cores.max=2&conf.spark.sql.shuffle.partitions=2"
