@@ -89,6 +89,19 @@ class FxRate:
     rate: float
 
 
+@dataclass(frozen=True, slots=True)
+class RollupColumn:
+    """A measure kept in roll-up ``table`` under ``column``; ``fingerprint`` says which
+    measure (its whole definition, filters filled in), ``kind`` how it adds up (``count``,
+    ``sum`` or ``avg``, kept as ``<column>__s`` and ``<column>__n``)."""
+
+    fingerprint: str
+    table: str
+    column: str
+    kind: str
+    dimensions: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class CompileContext:
     """Everything besides the specs that a compiled KPI query depends on.
@@ -115,6 +128,12 @@ class CompileContext:
     subjects: tuple[str, ...] | None = None
     stable_names: bool = False
     unconvertible: tuple[tuple[str | None, int], ...] = ()
+    stored: frozenset[tuple[str, str]] = frozenset()
+    """Computed columns (source, column) whose values are kept in the warehouse
+    (:mod:`salescore.compile.derived`): read there instead of computed."""
+    rollups: tuple[RollupColumn, ...] = ()
+    """Measures kept in daily roll-ups (:mod:`salescore.compile.rollups`): answered from them
+    where the grain allows it."""
 
     @property
     def zone_range(self) -> tuple[date, date]:
