@@ -137,12 +137,13 @@ def rollup_specs(catalog: Catalog, pipeline: Pipeline) -> list[RollupSpec]:
     return out
 
 
-def rollup_rows(spec: RollupSpec, ctx: CompileContext) -> SourceRows:
+def rollup_rows(spec: RollupSpec, ctx: CompileContext, extra: Sequence[str] = ()
+                ) -> SourceRows:
     """The source's rows with what the roll-up needs: the rep, the dimensions, every measure's
     column and filters, and the local day (``__day``) of the time column (rows without one
-    are left out)."""
+    are left out); ``extra`` paths besides."""
     src = spec.source
-    paths = {src.rep, spec.time, *(src.dimensions[d] for d in spec.dimensions)}
+    paths = {*extra, src.rep, spec.time, *(src.dimensions[d] for d in spec.dimensions)}
     for u, _ in spec.measures:
         paths |= {u.measure.column or "", *columns_of(u.measure.filters)} - {""}
     rows = SourceRows.build(src, paths, ctx)
