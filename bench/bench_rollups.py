@@ -1,6 +1,6 @@
 """Whole catalogue from kept derived facts and daily roll-ups, against the raw path and the floor.
 
-    .venv/bin/python bench/bench_rollups.py --scale medium           # writes bench/results/rollups.md
+    .venv/bin/python bench/bench_rollups.py --scale medium  # -> bench/results/rollups.md
 
 In one process, on a copy of the benchmark warehouse (bench_kpis.py's, made if missing):
 rebuild the kept tables (timed), then per method, ``--repeat`` runs, the median counted:

@@ -385,8 +385,11 @@ def docs(
 
 @kpi_app.command("rebuild-rollups")
 def rebuild_rollups(home: HomeOption = None, catalog: CatalogOption = None) -> None:
-    """Rebuild derived facts and daily roll-ups from the canonical rows (imports keep them up
-    to date; needed after changing the time zone or the pipeline). 由原始记录重建派生事实与日汇总表。"""
+    """Rebuild derived facts and daily roll-ups from the canonical rows.
+    由原始记录重建派生事实与日汇总表。
+
+    Imports keep them up to date; rebuild after changing the time zone or the pipeline.
+    """
     with open_workspace(home) as ws:
         session = ws.owner(catalog_dir=catalog)
         derived, rollups = session.rebuild_kept()

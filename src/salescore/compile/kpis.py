@@ -45,8 +45,8 @@ import pyarrow as pa
 from salescore.compile.context import CompileContext, RollupColumn
 from salescore.compile.filters import all_of, columns_of
 from salescore.compile.memtables import named_memtable
-from salescore.compile.rollups import DIM, DIM_VALUE, REP, fingerprint, rollup_table
 from salescore.compile.rollups import DAY as DAY_KEY
+from salescore.compile.rollups import DIM, DIM_VALUE, REP, fingerprint, rollup_table
 from salescore.compile.rows import FAR_FUTURE, SourceRows, nullable
 from salescore.compile.schema import unbound
 from salescore.core.errors import ConfigError

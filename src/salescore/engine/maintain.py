@@ -40,6 +40,7 @@ from salescore.compile.derived import (
     partition_columns,
     storable_columns,
 )
+from salescore.compile.filters import columns_of
 from salescore.compile.rollups import (
     DAY,
     ROW_DAY,
@@ -49,7 +50,6 @@ from salescore.compile.rollups import (
     rollup_rows,
     rollup_specs,
 )
-from salescore.compile.filters import columns_of
 from salescore.compile.rows import SourceRows
 from salescore.compile.schema import schema, unbound
 from salescore.core.periods import Calendar, parse_period
@@ -130,7 +130,6 @@ def read_state(backend: BaseBackend | Warehouse) -> KeptState | None:
         if r["kind"] == "derived":
             src = Source.model_validate(body["source"])
             c = next(c for c in src.columns if c.name == body["column"])
-            assert isinstance(c, TimeToFirst) or partition_columns(c) is not None  # type: ignore[arg-type]
             derived.append((src, c))
         elif r["kind"] == "rollup":
             src = Source.model_validate(body["source"])
@@ -157,10 +156,10 @@ class _Sql:
     def run(self, sql: str) -> list[tuple[Any, ...]]:
         return self.wh.execute_sql(sql)
 
-    def temp(self, name: str, expr: ibis.Expr) -> ibis.Table:
+    def temp(self, name: str, expr: ibis.Table) -> ibis.Table:
         self.run(f"DROP TABLE IF EXISTS {_q(name)}")
         self.run(f"CREATE TEMP TABLE {_q(name)} AS {self.text(expr)}")
-        return ibis.table(expr.schema(), name=name)  # type: ignore[attr-defined]
+        return ibis.table(expr.schema(), name=name)
 
     def insert(self, name: str, expr: ibis.Table) -> None:
         cols = ", ".join(_q(c) for c in expr.columns)
