@@ -12,8 +12,10 @@ import pyarrow as pa
 import pytest
 from tests.tiny_org import KPIS
 
+from salescore.core.scope import Scope
 from salescore.engine.kpis import KpiEngine, KpiRequest
 from salescore.engine.maintain import STATE, read_state, rebuild
+from salescore.engine.runner import Runner
 from salescore.engine.warehouse import Warehouse
 from salescore.ingest import import_arrow
 from salescore.semantic.catalog import shipped_catalog
@@ -141,3 +143,29 @@ def test_failed_import_leaves_rows_facts_and_rollups_as_they_were(wh: Warehouse)
         loading.KeptChanges.after = original  # type: ignore[method-assign]
     assert wh.execute_sql("SELECT count(*) FROM activities")[0][0] == rows_before
     assert kept_tables(wh) == before
+
+
+SCOPES = [Scope.rep("r1"), Scope.team("T2")]
+
+
+@pytest.mark.parametrize("scope", SCOPES, ids=lambda s: f"{s.kind}-{s.subject}")
+@pytest.mark.parametrize("by", ["rep", "team"])
+def test_scoped_session_from_rollups_equals_its_raw_path(wh: Warehouse, scope: Scope,
+                                                         by: str) -> None:
+    """A rep's or manager's session reads the roll-up rows of the reps in its reach, and gets
+    exactly what its own rows give (kept windows read in both, as every scoped query does)."""
+
+    def run(rollups: bool) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
+        engine = KpiEngine(Runner(wh.backend, scope), SETTINGS, CATALOG, use_rollups=rollups)
+        req = KpiRequest.of(list(CATALOG.kpis), by=by, period="2025", grain="month")
+        compiled, _ = engine.compile(req)
+        return engine.compute(req).table.to_pylist(), compiled.from_rollups
+
+    raw, none = run(False)
+    fast, used = run(True)
+    assert none == ()
+    assert "m__activities" in used and "m__deals_won" in used
+    # another rep's team is out of reach: read through the raw rows
+    assert "m__cross_team_assists" not in used
+    assert_same(raw, fast)
+    assert fast

@@ -100,6 +100,10 @@ class RollupColumn:
     column: str
     kind: str
     dimensions: tuple[str, ...]
+    scoped: bool = False
+    """Whether a scoped session may read it at grain rep or team, filtered by the reps in its
+    reach: every row of a rep in reach is visible, and every reference the measure reads goes
+    to rows visible with it (:func:`salescore.compile.rollups.scope_safe`)."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,10 @@ class CompileContext:
     rollups: tuple[RollupColumn, ...] = ()
     """Measures kept in daily roll-ups (:mod:`salescore.compile.rollups`): answered from them
     where the grain allows it."""
+    reach: tuple[str, ...] | None = None
+    """The reps a scoped session reaches (``None``: every rep). Roll-up rows are kept per rep
+    for the whole organisation: a scope reads only its reps' rows, and only the measures marked
+    :attr:`RollupColumn.scoped`, at grain rep or team."""
 
     @property
     def zone_range(self) -> tuple[date, date]:

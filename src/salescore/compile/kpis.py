@@ -386,6 +386,8 @@ class _Compiler:
             return None
         if self.by not in BUILT_IN_GRAINS and self.by not in found.dimensions:
             return None
+        if self.ctx.reach is not None and not (found.scoped and self.by in ("rep", "team")):
+            return None
         return found
 
     def _rollup_parts(self, src: Source, uses: Sequence[tuple[MeasureUse, RollupColumn]]
@@ -406,6 +408,8 @@ class _Compiler:
             r = rollup_table(name, columns)
             dim = self.by if self.by not in BUILT_IN_GRAINS else ""
             r = r.filter((r[DIM] == dim) & (r[DAY_KEY] >= start) & (r[DAY_KEY] <= last))
+            if self.ctx.reach is not None:
+                r = r.filter(r[REP].isin(list(self.ctx.reach)))
             days = self.days
             j = r.join(days, r[DAY_KEY] == days["day"])
             t = j.select(*r.columns, **{PERIOD: days["period"]})

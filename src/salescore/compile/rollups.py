@@ -38,7 +38,7 @@ from salescore.compile.derived import storable
 from salescore.compile.filters import all_of, columns_of
 from salescore.compile.rows import SourceRows
 from salescore.model.org import Pipeline
-from salescore.model.tables import MONEY_SCALE
+from salescore.model.tables import MONEY_SCALE, table
 from salescore.semantic.catalog import Catalog
 from salescore.semantic.columns import resolve
 from salescore.semantic.kpi_plan import MeasureUse, plan_kpis
@@ -83,6 +83,64 @@ def kind_of(src: Source, u: MeasureUse) -> str | None:
             return "avg"
         case _:
             return None
+
+
+def _visible_with(current: str, path: str) -> bool:
+    """Whether, for every visible row of table ``current``, the row that reference ``path``
+    leads to is visible too (a customer of a visible activity; an opportunity of a visible
+    stage change), hop by hop; a plain column always is."""
+    *hops, _ = path.split(".")
+    for fk in hops:
+        ref = table(current).column(fk).references
+        if ref is None:
+            return False
+        owner = table(current).owner
+        target = table(ref.table).owner
+        covered = (owner is not None and owner.via == fk) or target is None or \
+            (target is not None and current in target.referenced_by)
+        if not covered:
+            return False
+        current = ref.table
+    return True
+
+
+def _rep_owned(current: str, path: str) -> bool:
+    """Whether every row whose rep (reached by ``path``) is in a scope is visible to it."""
+    owner = table(current).owner
+    if owner is None:
+        return True
+    if "." not in path:
+        return path in owner.reps
+    fk, rest = path.split(".", 1)
+    ref = table(current).column(fk).references
+    return ref is not None and owner.via == fk and _rep_owned(ref.table, rest)
+
+
+def scope_safe(src: Source, u: MeasureUse) -> bool:
+    """Whether a scoped session may answer measure ``u`` from roll-up rows of the reps in its
+    reach (at grain rep or team) and get what its raw rows give: every row of a rep in reach is
+    visible to it, and every reference the measure reads leads to rows visible with it (a
+    filter on another rep's team would read NULL for a rep out of reach).
+
+    >>> from salescore.semantic.catalog import shipped_catalog
+    >>> from salescore.model.org import Pipeline
+    >>> specs = {s.name: s for s in rollup_specs(shipped_catalog(), Pipeline())}
+    >>> spec = specs["rollup__assists_given__occurred_at"]
+    >>> [(u.column, scope_safe(spec.source, u)) for u, _ in spec.measures][-1]
+    ('m__cross_team_assists', False)
+    """
+    if not _rep_owned(src.table, src.rep):
+        return False
+    computed = {c.name: c for c in src.columns}
+    paths = {u.measure.column or "", u.measure.time or "", *columns_of(u.measure.filters)}
+    for path in paths - {""}:
+        c = computed.get(path)
+        if isinstance(c, Duration):
+            if not (_visible_with(src.table, c.start) and _visible_with(src.table, c.end)):
+                return False
+        elif c is None and not _visible_with(src.table, path):
+            return False
+    return True
 
 
 @dataclass(frozen=True)

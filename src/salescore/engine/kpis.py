@@ -170,17 +170,22 @@ class KpiEngine:
         fx, lacking = self._fx(plan, notices)
         stored: frozenset[tuple[str, str]] = frozenset()
         rollups: tuple[RollupColumn, ...] = ()
+        reach: tuple[str, ...] | None = None
         kept = self.kept()
         if kept is not None:
             stored = kept.stored()
-            # Roll-ups hold every rep's rows: a narrower scope reads the raw rows it may see.
-            if self.use_rollups and self.runner.reach.everything:
+            if self.use_rollups:
                 rollups = kept.rollup_columns()
+                # Roll-ups hold every rep's rows: a narrower scope reads its reps' rows.
+                if not self.runner.reach.everything:
+                    assert self.runner.reach.reps is not None
+                    reach = tuple(sorted(self.runner.reach.reps))
         ctx = CompileContext(
             calendar=cal, buckets=buckets, pipeline=self.settings.pipeline,
             currency=self.settings.organisation.currency, membership=membership,
             target_periods=spans, fx=fx, zone_first=zone_first, zone_last=zone_last,
             subjects=request.subjects, unconvertible=lacking, stored=stored, rollups=rollups,
+            reach=reach,
         )
         return ctx, notices
 

@@ -49,6 +49,7 @@ from salescore.compile.rollups import (
     rollup_aggregate,
     rollup_rows,
     rollup_specs,
+    scope_safe,
 )
 from salescore.compile.rows import SourceRows
 from salescore.compile.schema import schema, unbound
@@ -86,7 +87,8 @@ class KeptState:
         return frozenset((s.name, c.name) for s, c in self.derived)
 
     def rollup_columns(self) -> tuple[RollupColumn, ...]:
-        return tuple(RollupColumn(fingerprint(u), spec.name, u.column, kind, spec.dimensions)
+        return tuple(RollupColumn(fingerprint(u), spec.name, u.column, kind, spec.dimensions,
+                                  scope_safe(spec.source, u))
                      for spec in self.rollups for u, kind in spec.measures)
 
 
