@@ -70,6 +70,53 @@ def _compare(a: Any, b: Any) -> tuple[int, float]:
     return bad, worst
 
 
+CARD = ("revenue_won", "deals_won", "win_rate", "avg_deal_size", "activities", "calls",
+        "meetings", "reply_rate", "avg_response_hours", "pipeline_created", "csat_avg", "nps")
+
+
+def _card(db: Path, scale: str, repeat: int) -> dict[str, Any]:
+    """One team's card through its manager's session: 12 KPIs for the team, this quarter,
+    the previous quarter and the same quarter last year (three requests). Cold: a new
+    connection, session and engine; warm: the same engine again."""
+    import ibis
+
+    from salescore.core.periods import parse_period
+    from salescore.core.scope import Scope
+    from salescore.engine.kpis import KpiEngine, KpiRequest
+    from salescore.engine.runner import Runner
+    from salescore.semantic.catalog import shipped_catalog
+
+    _, end, _ = bk.window(scale)
+    quarter = parse_period(f"{end.year}-Q{(end.month - 1) // 3 + 1}")
+    periods = [str(quarter), str(quarter.previous()),
+               f"{quarter.start.year - 1}-Q{(quarter.start.month - 1) // 3 + 1}"]
+    cat = shipped_catalog()
+    settings = bk._settings(scale)
+    cold: list[float] = []
+    warm: list[float] = []
+    team = used = None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        con = ibis.duckdb.connect(str(db), read_only=True)
+        if team is None:
+            team = con.raw_sql("SELECT team_id FROM reps GROUP BY team_id ORDER BY count(*) "
+                               "DESC, team_id LIMIT 1").fetchall()[0][0]
+        engine = KpiEngine(Runner(con, Scope.team(team)), settings, cat)
+        requests = [KpiRequest(CARD, by="team", period=p, subjects=(team,)) for p in periods]
+        for req in requests:
+            engine.compute(req)
+        cold.append(time.perf_counter() - started)
+        for _ in range(3):
+            started = time.perf_counter()
+            for req in requests:
+                engine.compute(req)
+            warm.append(time.perf_counter() - started)
+        used = len(engine.compile(KpiRequest(CARD, by="team", period=periods[0],
+                                             subjects=(team,)))[0].from_rollups)
+        con.disconnect()
+    return {"team": team, "periods": periods, "cold": cold, "warm": warm, "from_rollups": used}
+
+
 def _kept_digest(wh: Any) -> str:
     from salescore.engine.maintain import STATE
 
@@ -105,7 +152,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--memory-limit", default="4GB")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "rollups.md")
+    parser.add_argument("--skip-derived", action="store_true",
+                        help="leave out the derived-only path (saves a third of the run)")
+    parser.add_argument("--card-only", action="store_true",
+                        help="only the team card, on the warehouse of the last full run")
     args = parser.parse_args()
+    if args.card_only:
+        card = _card(Path(f"/tmp/salescore-bench/{args.scale}-rollups.duckdb"), args.scale,
+                     args.repeat)
+        print(card)
+        return
     data = Path(f"/tmp/salescore-bench/{args.scale}")
     base = Path(f"/tmp/salescore-bench/{args.scale}.duckdb")
     base.parent.mkdir(parents=True, exist_ok=True)
@@ -132,8 +188,10 @@ def main() -> None:
         kept_measures = 0
         for _ in range(args.repeat):
             times["floor_all"].append(_floor(wh))
-            for method, (r, d) in {"raw": (False, False), "derived": (False, True),
-                                   "rollups": (True, True)}.items():
+            methods = {"raw": (False, False), "derived": (False, True), "rollups": (True, True)}
+            if args.skip_derived:
+                del methods["derived"]
+            for method, (r, d) in methods.items():
                 seconds, table, n = _engine(wh, args.scale, rollups=r, derived=d)
                 times[method].append(seconds)
                 tables[method] = table
@@ -141,7 +199,9 @@ def main() -> None:
                     kept_measures = n
                 print(method, f"{seconds:.2f} s", flush=True)
         rows = tables["raw"].num_rows
-        agree = {m: _compare(tables["raw"], tables[m]) for m in ("derived", "rollups")}
+        agree = {m: _compare(tables["raw"], tables[m]) for m in ("derived", "rollups")
+                 if m in tables}
+        load_before = os.getloadavg()
         before = _kept_digest(wh)
         new = _new_activities(wh, 10_000)
         started = time.perf_counter()
@@ -157,9 +217,32 @@ def main() -> None:
         agree_after = _compare(raw_after, fresh)
         counts = {t: wh.execute_sql(f"SELECT count(*) FROM {t}")[0][0]
                   for t in ("opportunities", "activities", "orders", "reps")}
-    med = {m: statistics.median(v) for m, v in times.items()}
+        wh.execute_sql("CHECKPOINT")
+    card = _card(db, args.scale, args.repeat)
+    med = {m: statistics.median(v) for m, v in times.items() if v}
     _report(args, med, times, rows, agree, rebuild_s, state, kept_measures, first, import_s,
             again, reimport_s, unchanged, before != after_first, agree_after, counts)
+    loads = f"{load_before[0]:.1f} after the timed runs, {os.getloadavg()[0]:.1f} at the end"
+    _card_report(args, card, loads)
+
+
+def _card_report(args: argparse.Namespace, card: dict[str, Any], loads: str) -> None:
+    text = (
+        f"Team card ({len(CARD)} KPIs: {', '.join(CARD)}; team {card['team']} through its "
+        f"manager's session; periods {', '.join(card['periods'])}, one request each; "
+        f"{card['from_rollups']} measures from roll-ups): cold (new connection, session and "
+        f"engine) median {statistics.median(card['cold']) * 1000:.0f} ms "
+        f"({', '.join(f'{x * 1000:.0f}' for x in card['cold'])}); warm median "
+        f"{statistics.median(card['warm']) * 1000:.0f} ms "
+        f"({', '.join(f'{x * 1000:.0f}' for x in card['warm'])}). "
+        f"Load average (1 min): {loads}.\n")
+    print(text)
+    body = args.out.read_text(encoding="utf-8")
+    marker = "\n## "
+    first = body.find(marker)
+    second = body.find(marker, first + 1)
+    cut = second if second != -1 else len(body)
+    args.out.write_text(body[:cut].rstrip("\n") + "\n" + text + body[cut:], encoding="utf-8")
 
 
 def _floor(wh: Any) -> float:
@@ -197,6 +280,8 @@ def _report(args: argparse.Namespace, med: dict[str, float], times: dict[str, li
                     ("derived", "windows read from kept derived facts"),
                     ("rollups", f"derived facts + daily roll-ups ({kept_measures} measures "
                                 "from roll-ups)")]:
+        if m not in med:
+            continue
         runs = ", ".join(f"{t:.2f}" for t in times[m])
         lines.append(f"| {m} ({note}) | {med[m]:.2f} | {med[m] / floor:.1f} | "
                      f"{med[m] / med['raw']:.2f} | {runs} |")

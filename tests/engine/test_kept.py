@@ -169,3 +169,17 @@ def test_scoped_session_from_rollups_equals_its_raw_path(wh: Warehouse, scope: S
     assert "m__cross_team_assists" not in used
     assert_same(raw, fast)
     assert fast
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_postgres_keeps_them_too(warehouse_url: str) -> None:
+    """PostgreSQL: rebuild, an import's upkeep in its transaction, the roll-up path."""
+    with Warehouse.open(warehouse_url) as pg:
+        KPIS.load(pg)
+        rebuild(pg, CATALOG, SETTINGS)
+        result = import_arrow(pg, SETTINGS, "activities", NEW_ACTIVITIES)
+        assert result.inserted == 3
+        incremental = kept_tables(pg)
+        assert_same(compute(pg, "rep", fast=False), compute(pg, "rep", fast=True))
+        rebuild(pg, CATALOG, SETTINGS)
+        assert kept_tables(pg) == incremental

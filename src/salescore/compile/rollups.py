@@ -28,6 +28,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import ibis
 import ibis.expr.datatypes as dt
@@ -195,16 +196,23 @@ def rollup_specs(catalog: Catalog, pipeline: Pipeline) -> list[RollupSpec]:
     return out
 
 
-def rollup_rows(spec: RollupSpec, ctx: CompileContext, extra: Sequence[str] = ()
-                ) -> SourceRows:
+def rollup_rows(spec: RollupSpec, ctx: CompileContext, extra: Sequence[str] = (), *,
+                within: tuple[Any, Any] | None = None) -> SourceRows:
     """The source's rows with what the roll-up needs: the rep, the dimensions, every measure's
     column and filters, and the local day (``__day``) of the time column (rows without one
-    are left out); ``extra`` paths besides."""
+    are left out); ``extra`` paths besides. ``within`` (from, until) keeps only the rows whose
+    time is in that half-open range, before any join (an import's days)."""
     src = spec.source
     paths = {*extra, src.rep, spec.time, *(src.dimensions[d] for d in spec.dimensions)}
     for u, _ in spec.measures:
         paths |= {u.measure.column or "", *columns_of(u.measure.filters)} - {""}
-    rows = SourceRows.build(src, paths, ctx)
+
+    def near(rows: SourceRows) -> SourceRows:
+        assert within is not None
+        col = rows.col(spec.time)
+        return SourceRows(src, rows.table.filter((col >= within[0]) & (col < within[1])))
+
+    rows = SourceRows.build(src, paths, ctx, prefilter=near if within is not None else None)
     t = rows.table.filter(rows.col(spec.time).notnull())
     t = t.mutate(**{ROW_DAY: SourceRows(src, t).local_day(spec.time, ctx)})
     return SourceRows(src, t)

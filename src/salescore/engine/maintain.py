@@ -34,6 +34,7 @@ from ibis.backends import BaseBackend
 
 from salescore.compile.context import CompileContext, RollupColumn, buckets_for
 from salescore.compile.derived import (
+    VALUE,
     Storable,
     derived_name,
     derived_rows,
@@ -330,21 +331,32 @@ class KeptChanges:
             else:
                 return None
             fresh = derived_rows(src, c, ctx, keys=keys)
+        # Only the rows whose value changed (or that are new) are written, and only they
+        # reach the roll-ups: a new activity changes its neighbours' reply times, not the
+        # whole history of its rep and customer.
+        fresh = self.sql.temp(temp + "_f", fresh)
         match_keys = " AND ".join(f"k.{_q(k)} = d.{_q(k)}" for k in src.key)
-        self.sql.run(f"DELETE FROM {_q(name)} AS d WHERE EXISTS (SELECT 1 FROM {_q(temp)} k "
-                     f"WHERE {match_keys})" if self.wh.dialect == "duckdb" else
-                     f"DELETE FROM {_q(name)} d WHERE EXISTS (SELECT 1 FROM {_q(temp)} k "
-                     f"WHERE {match_keys})")
-        self.sql.insert(name, fresh)
-        return keys
+        self.sql.run(f"DROP TABLE IF EXISTS {_q(temp + '_c')}")
+        self.sql.run(f"CREATE TEMP TABLE {_q(temp + '_c')} AS SELECT k.* FROM "
+                     f"{_q(temp + '_f')} k WHERE NOT EXISTS (SELECT 1 FROM {_q(name)} d WHERE "
+                     f"{match_keys} AND k.{VALUE} IS NOT DISTINCT FROM d.{VALUE})")
+        changed = ibis.table(fresh.schema(), name=temp + "_c")
+        alias = "AS d" if self.wh.dialect == "duckdb" else "d"
+        self.sql.run(f"DELETE FROM {_q(name)} {alias} WHERE EXISTS (SELECT 1 FROM "
+                     f"{_q(temp + '_c')} k WHERE {match_keys})")
+        self.sql.insert(name, changed)
+        return changed.select(*src.key)
 
     # -- roll-ups ---------------------------------------------------------------------------
     def _rollup(self, spec: RollupSpec, ctx: CompileContext, kept_keys: list[ibis.Table],
                 say: Hook) -> None:
         src = spec.source
         through = self._paths_through(spec)
-        rows = rollup_rows(spec, ctx, through)
-        t = rows.table
+        # Which rows were touched needs only their key, time and references: not the
+        # dimensions and kept facts the roll-up itself reads.
+        rows = SourceRows.build(src, {spec.time, *through}, ctx)
+        t = rows.table.filter(rows.col(spec.time).notnull())
+        rows = SourceRows(src, t)
         hits: list[ibis.BooleanValue] = []
 
         def by_keys(keys: ibis.Table) -> ibis.BooleanValue:
@@ -366,7 +378,8 @@ class KeptChanges:
             cond = hits[0]
             for more in hits[1:]:
                 cond = cond | more
-            day_sets.append(t.filter(cond).select(d=t[ROW_DAY]))
+            hit = SourceRows(src, t.filter(cond))
+            day_sets.append(hit.table.select(d=hit.local_day(spec.time, ctx)))
         if src.table == self.table:
             old = SourceRows(src, self.before_rows.filter(self.before_rows[spec.time].notnull()))
             day_sets.append(old.table.select(d=old.local_day(spec.time, ctx)))
@@ -381,12 +394,13 @@ class KeptChanges:
         quoted = ", ".join(f"DATE '{d.isoformat()}'" for d in days)
         self.sql.run(f"DELETE FROM {_q(spec.name)} WHERE {_q(DAY)} IN ({quoted})")
         lo, hi = ctx.calendar.utc_bounds(parse_period(f"{days[0]}..{days[-1]}"))
-        time_col = t[rows.name(spec.time)]
-        if time_col.type().is_timestamp():
-            near = (time_col >= lo - timedelta(days=1)) & (time_col < hi + timedelta(days=1))
+        if schema(src.table)[spec.time].is_timestamp():
+            within = (lo - timedelta(days=1), hi + timedelta(days=1))
         else:
-            near = (time_col >= days[0]) & (time_col <= days[-1])
-        narrowed = SourceRows(src, t.filter(near & t[ROW_DAY].isin(days)))
+            within = (days[0], days[-1] + timedelta(days=1))
+        rows = rollup_rows(spec, ctx, within=within)
+        t = rows.table
+        narrowed = SourceRows(src, t.filter(t[ROW_DAY].isin(days)))
         materialised = _materialised(self.sql, narrowed)
         self.sql.insert(spec.name, rollup_aggregate(spec, materialised, ctx))
 
