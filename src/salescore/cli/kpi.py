@@ -91,6 +91,9 @@ def show(
     period: Annotated[str | None, typer.Option(help="Period for the SQL (default: this "
                                                "quarter) / SQL 的期间")] = None,
     sql: Annotated[bool, typer.Option("--sql/--no-sql", help="Print the compiled SQL")] = True,
+    plan: Annotated[bool, typer.Option(
+        "--plan", help="Say where each measure is answered from on this warehouse: daily "
+        "roll-ups or raw rows / 显示每个度量取自汇总表还是原始记录")] = False,
 ) -> None:
     """A KPI's definition in both languages and its compiled SQL. 查看指标定义与编译后的 SQL。"""
     from salescore.workspace import home_settings, kpi_sql, offline_catalog
@@ -112,6 +115,13 @@ def show(
     console.print(f"  defined at / 定义位置: {cat.where('kpi', name)}", highlight=False)
     for line in _definition_lines(cat, kpi):
         console.print(f"  {line}", highlight=False, markup=False)
+    if plan:
+        with open_workspace(home, read_only=True) as ws:
+            session = ws.owner(catalog_dir=catalog)
+            console.print(f"\n-- plan by {by} / 查询计划（{by}）", highlight=False, markup=False)
+            for column, where in session.kpi_plan([name], by=by):
+                shown = "roll-up / 汇总表" if where == "rollup" else "raw rows / 原始记录"
+                console.print(f"  {column}: {shown}", highlight=False, markup=False)
     if not sql:
         return
     try:
@@ -371,3 +381,17 @@ def docs(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(kpi_docs(), encoding="utf-8")
     console.print(f"wrote / 已写入 {out}")
+
+
+@kpi_app.command("rebuild-rollups")
+def rebuild_rollups(home: HomeOption = None, catalog: CatalogOption = None) -> None:
+    """Rebuild derived facts and daily roll-ups from the canonical rows.
+    由原始记录重建派生事实与日汇总表。
+
+    Imports keep them up to date; rebuild after changing the time zone or the pipeline.
+    """
+    with open_workspace(home) as ws:
+        session = ws.owner(catalog_dir=catalog)
+        derived, rollups = session.rebuild_kept()
+    console.print(f"Rebuilt / 已重建: {derived} derived facts / 派生事实, "
+                  f"{rollups} roll-ups / 汇总表", highlight=False)

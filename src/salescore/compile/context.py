@@ -89,6 +89,23 @@ class FxRate:
     rate: float
 
 
+@dataclass(frozen=True, slots=True)
+class RollupColumn:
+    """A measure kept in roll-up ``table`` under ``column``; ``fingerprint`` says which
+    measure (its whole definition, filters filled in), ``kind`` how it adds up (``count``,
+    ``sum`` or ``avg``, kept as ``<column>__s`` and ``<column>__n``)."""
+
+    fingerprint: str
+    table: str
+    column: str
+    kind: str
+    dimensions: tuple[str, ...]
+    scoped: bool = False
+    """Whether a scoped session may read it at grain rep or team, filtered by the reps in its
+    reach: every row of a rep in reach is visible, and every reference the measure reads goes
+    to rows visible with it (:func:`salescore.compile.rollups.scope_safe`)."""
+
+
 @dataclass(frozen=True)
 class CompileContext:
     """Everything besides the specs that a compiled KPI query depends on.
@@ -115,6 +132,16 @@ class CompileContext:
     subjects: tuple[str, ...] | None = None
     stable_names: bool = False
     unconvertible: tuple[tuple[str | None, int], ...] = ()
+    stored: frozenset[tuple[str, str]] = frozenset()
+    """Computed columns (source, column) whose values are kept in the warehouse
+    (:mod:`salescore.compile.derived`): read there instead of computed."""
+    rollups: tuple[RollupColumn, ...] = ()
+    """Measures kept in daily roll-ups (:mod:`salescore.compile.rollups`): answered from them
+    where the grain allows it."""
+    reach: tuple[str, ...] | None = None
+    """The reps a scoped session reaches (``None``: every rep). Roll-up rows are kept per rep
+    for the whole organisation: a scope reads only its reps' rows, and only the measures marked
+    :attr:`RollupColumn.scoped`, at grain rep or team."""
 
     @property
     def zone_range(self) -> tuple[date, date]:

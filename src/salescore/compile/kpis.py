@@ -42,9 +42,11 @@ import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from salescore.compile.context import CompileContext
+from salescore.compile.context import CompileContext, RollupColumn
 from salescore.compile.filters import all_of, columns_of
 from salescore.compile.memtables import named_memtable
+from salescore.compile.rollups import DAY as DAY_KEY
+from salescore.compile.rollups import DIM, DIM_VALUE, REP, fingerprint, rollup_table
 from salescore.compile.rows import FAR_FUTURE, SourceRows, nullable
 from salescore.compile.schema import unbound
 from salescore.core.errors import ConfigError
@@ -115,6 +117,8 @@ class CompiledKpis:
     unconvertible: tuple[str, ...] = ()
     """Outputs over money that may be in a currency the context has no rate for: NULL where
     any such amount is among their rows."""
+    from_rollups: tuple[str, ...] = ()
+    """The aggregated measure columns answered from daily roll-ups (the rest: raw rows)."""
 
     def sql(self, dialect: str = "duckdb") -> str:
         """The SQL text of the query in ``dialect`` (duckdb, postgres, pyspark, trino, ...)."""
@@ -165,6 +169,8 @@ class _Compiler:
         self.days = self._day_table()
         self.periods = self._period_table()
         self.passes = 0
+        self._rollups = {r.fingerprint: r for r in ctx.rollups}
+        self.from_rollups: set[str] = set()
 
     def _converted_measures(self) -> frozenset[str]:
         """Measure columns aggregating money that may need converting: each gets a companion
@@ -278,7 +284,9 @@ class _Compiler:
         unconvertible = tuple(o.name for o in self.plan.outputs
                               if _refs(o.formula) & self.converted & present)
         return CompiledKpis(expr, self.plan, self.by, tuple(values), subject, missing,
-                            self.passes, unconvertible=unconvertible)
+                            self.passes, unconvertible=unconvertible,
+                            from_rollups=tuple(u.column for u in self.plan.measures
+                                               if u.column in self.from_rollups))
 
     def _column_types(self) -> dict[str, dt.DataType]:
         types: dict[str, dt.DataType] = {}
@@ -368,8 +376,74 @@ class _Compiler:
             case _:
                 return src.dimensions.get(self.by)
 
+    def kept_in_rollup(self, src: Source, u: MeasureUse) -> RollupColumn | None:
+        """Where measure ``u`` can be answered from a roll-up at this grain (``None``: from
+        the raw rows)."""
+        if not self.ctx.rollups:
+            return None
+        found = self._rollups.get(fingerprint(u))
+        if found is None or u.column in self.converted:
+            return None
+        if self.by not in BUILT_IN_GRAINS and self.by not in found.dimensions:
+            return None
+        if self.ctx.reach is not None and not (found.scoped and self.by in ("rep", "team")):
+            return None
+        return found
+
+    def _rollup_parts(self, src: Source, uses: Sequence[tuple[MeasureUse, RollupColumn]]
+                      ) -> list[ibis.Table]:
+        """Measures answered from roll-ups: one grouped pass per roll-up table over its days."""
+        by_table: dict[str, list[tuple[MeasureUse, RollupColumn]]] = {}
+        for u, kept in uses:
+            by_table.setdefault(kept.table, []).append((u, kept))
+        parts = []
+        start, last = self.ctx.buckets.periods[0].start, self.ctx.buckets.last_day
+        for name, group in by_table.items():
+            columns: list[tuple[str, dt.DataType]] = []
+            for u, kept in group:
+                if kept.kind == "avg":
+                    columns += [(f"{kept.column}__s", dt.float64), (f"{kept.column}__n", dt.int64)]
+                else:
+                    columns.append((kept.column, _kept_type(src, u, kept)))
+            r = rollup_table(name, columns)
+            dim = self.by if self.by not in BUILT_IN_GRAINS else ""
+            r = r.filter((r[DIM] == dim) & (r[DAY_KEY] >= start) & (r[DAY_KEY] <= last))
+            if self.ctx.reach is not None:
+                r = r.filter(r[REP].isin(list(self.ctx.reach)))
+            days = self.days
+            j = r.join(days, r[DAY_KEY] == days["day"])
+            t = j.select(*r.columns, **{PERIOD: days["period"]})
+            match self.by:
+                case "rep":
+                    t = t.mutate(**{SUBJECT: t[REP]})
+                case "team":
+                    m = self._membership()
+                    j2 = t.join(m, t[REP] == m["rep"])
+                    t = j2.select(*t.columns, **{SUBJECT: m["team"]})
+                case "company":
+                    t = t.mutate(**{SUBJECT: ibis.literal(COMPANY)})
+                case _:
+                    t = t.mutate(**{SUBJECT: t[DIM_VALUE]})
+            if self.ctx.subjects is not None and self.by != "company":
+                t = t.filter(t[SUBJECT].isin(list(self.ctx.subjects)))
+            aggs: dict[str, ir.Value] = {}
+            for u, kept in group:
+                if kept.kind == "avg":
+                    total = t[f"{kept.column}__s"].sum()
+                    n = t[f"{kept.column}__n"].sum()
+                    aggs[u.column] = total / n.cast("float64").nullif(0)
+                else:
+                    aggs[u.column] = t[kept.column].sum()
+            self.passes += 1
+            self.from_rollups.update(u.column for u, _ in group)
+            parts.append(t.group_by([SUBJECT, PERIOD]).aggregate(**aggs))
+        return parts
+
     def _source_parts(self, src: Source) -> list[ibis.Table]:
         measures = [u for u in self.plan.measures if u.source == src.name]
+        kept = [(u, k) for u in measures if (k := self.kept_in_rollup(src, u)) is not None]
+        parts_kept = self._rollup_parts(src, kept) if kept else []
+        measures = [u for u in measures if u.column not in self.from_rollups]
         conversions = [u for u in self.plan.conversions if u.source == src.name]
         pops = [u for u in self.plan.pops if u.source == src.name]
         paths: set[str] = set()
@@ -389,6 +463,8 @@ class _Compiler:
         for p in pops:
             paths |= {p.measure.time or "", p.measure.column or ""} - {""}
             paths |= columns_of(p.measure.filters)
+        if not (measures or conversions or pops):
+            return parts_kept
         rows = SourceRows.build(src, paths, self.ctx)
         rows = self._reached(rows, conversions)
         groups: dict[Placement, list[MeasureUse]] = {}
@@ -407,7 +483,7 @@ class _Compiler:
             parts.append(self._aggregate_conversions(rows, time_column, convs))
         for p in pops:
             parts += self._pop(rows, p)
-        return parts
+        return parts_kept + parts
 
     def _reached(self, rows: SourceRows, conversions: Sequence[ConversionUse]) -> SourceRows:
         """``rows`` with each conversion's flag: 1 where the row's item ever reached ``to``.
@@ -725,6 +801,13 @@ class _Compiler:
 
 
 _EXACT = dt.Decimal(38, MONEY_SCALE)
+
+
+def _kept_type(src: Source, u: MeasureUse, kept: RollupColumn) -> dt.DataType:
+    if kept.kind == "count":
+        return dt.int64
+    m = u.measure
+    return _EXACT if m.column and resolve(src, m.column).is_money else dt.float64
 
 
 def _unconverted(column: str) -> str:

@@ -15,7 +15,7 @@ becomes one row per spell. Only the columns asked for are built.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import assert_never
@@ -95,14 +95,19 @@ class SourceRows:
 
     @classmethod
     def build(cls, source: Source, paths: Iterable[str], ctx: CompileContext, *,
-              narrow: tuple[str, Sequence[str]] | None = None) -> SourceRows:
+              narrow: tuple[str, Sequence[str]] | None = None,
+              prefilter: Callable[[SourceRows], SourceRows] | None = None) -> SourceRows:
         """The rows of ``source`` with ``paths`` (and the key and rep) available.
 
         ``narrow`` (a path and its values) says that only those rows are wanted in the end: they
         are kept before the computed columns that look at another table (first touch, related
         counts), so that those are worked out for these rows alone, unless a computed column
         needs the source's other rows too (a window, idle spells), in which case the caller's
-        later filter does it.
+        later filter does it. ``prefilter`` narrows the rows before any computed column (the
+        partitions an import touched).
+
+        A computed column listed in ``ctx.stored`` is read from the table that keeps it
+        (:mod:`salescore.compile.derived`), joined on the key, instead of being computed.
         """
         wanted = set(paths) | set(source.key) | {source.rep}
         computed = {c.name: c for c in source.columns}
@@ -121,12 +126,18 @@ class SourceRows:
         cond = all_of(source.filters, rows.col, ctx.pipeline)
         if cond is not None:
             rows = cls(source, rows.table.filter(cond))
+        if prefilter is not None:
+            rows = prefilter(rows)
         needed = [computed[name] for name in sorted(p for p in wanted if p in computed)]
+        kept = [c for c in needed if (source.name, c.name) in ctx.stored]
+        needed = [c for c in needed if (source.name, c.name) not in ctx.stored]
         alone = spells is None and not any(isinstance(c, TimeToNext | SequenceNumber)
                                            for c in needed)
         if narrow is not None and alone:
             path, values = narrow
             rows = cls(source, rows.table.filter(rows.col(path).isin(list(values))))
+        for c in kept:
+            rows = cls(source, rows._with_kept(c))
         for c in needed:
             if isinstance(c, TimeToFirst | RelatedCount):
                 rows = cls(source, rows._with_joined(c, ctx))
@@ -167,6 +178,20 @@ class SourceRows:
                 return ibis.row_number().over(w) + 1
             case _:
                 assert_never(c)
+
+    def _with_kept(self, c: ComputedColumn) -> ibis.Table:
+        """This source's table with computed column ``c`` read from where it is kept."""
+        from salescore.compile.derived import VALUE, derived_table
+
+        assert isinstance(c, TimeToNext | SequenceNumber | TimeToFirst)
+        t = self.table
+        kept = derived_table(self.source, c)
+        keys = [self.name(k) for k in self.source.key]
+        right = kept.select(**{f"__d_{k}": kept[k] for k in self.source.key},
+                            **{c.name: kept[VALUE]})
+        joined = t.left_join(right, [t[a] == right[f"__d_{k}"]
+                                     for a, k in zip(keys, self.source.key, strict=True)])
+        return joined.select(*t.columns, c.name)
 
     def _with_joined(self, c: TimeToFirst | RelatedCount, ctx: CompileContext) -> ibis.Table:
         """This source's table with computed column ``c``, which looks at another table."""

@@ -30,6 +30,7 @@ from salescore.compile.context import (
     Buckets,
     CompileContext,
     FxRate,
+    RollupColumn,
     all_history,
     buckets_for,
     team_membership,
@@ -41,6 +42,7 @@ from salescore.compile.timezone import offsets
 from salescore.core.errors import PeriodError
 from salescore.core.periods import Calendar, Grain
 from salescore.engine.explained import Notice
+from salescore.engine.maintain import KeptState, read_state
 from salescore.engine.runner import Runner
 from salescore.engine.warehouse import Warehouse
 from salescore.model.org import OrgSettings
@@ -112,8 +114,26 @@ class KpiEngine:
     settings: OrgSettings = field(default_factory=OrgSettings)
     catalog: Catalog = field(default_factory=shipped_catalog)
 
+    use_rollups: bool = True
+    """Answer from daily roll-ups where they are kept and a KPI allows it (``False``: every
+    measure from the raw rows, as the comparison of the two paths needs)."""
+    use_derived: bool = True
+    """Read kept derived facts instead of computing windows (``False``: compute them)."""
+
     def __post_init__(self) -> None:
         self.runner = self.backend if isinstance(self.backend, Runner) else Runner(self.backend)
+        self._kept: tuple[KeptState | None] | None = None
+
+    def kept(self) -> KeptState | None:
+        """What the warehouse keeps beside the canonical tables, when it was built with
+        today's settings (read once per engine)."""
+        if not self.use_derived:
+            return None
+        if self._kept is None:
+            state = read_state(self.runner.backend)
+            self._kept = (state if state is not None and state.matches(self.settings)
+                          else None,)
+        return self._kept[0]
 
     @property
     def calendar(self) -> Calendar:
@@ -148,11 +168,24 @@ class KpiEngine:
                 notices.append(Notice(f"target periods not understood and left out: {shown}",
                                       f"无法识别的目标周期（已忽略）：{shown}"))
         fx, lacking = self._fx(plan, notices)
+        stored: frozenset[tuple[str, str]] = frozenset()
+        rollups: tuple[RollupColumn, ...] = ()
+        reach: tuple[str, ...] | None = None
+        kept = self.kept()
+        if kept is not None:
+            stored = kept.stored()
+            if self.use_rollups:
+                rollups = kept.rollup_columns()
+                # Roll-ups hold every rep's rows: a narrower scope reads its reps' rows.
+                if not self.runner.reach.everything:
+                    assert self.runner.reach.reps is not None
+                    reach = tuple(sorted(self.runner.reach.reps))
         ctx = CompileContext(
             calendar=cal, buckets=buckets, pipeline=self.settings.pipeline,
             currency=self.settings.organisation.currency, membership=membership,
             target_periods=spans, fx=fx, zone_first=zone_first, zone_last=zone_last,
-            subjects=request.subjects, unconvertible=lacking,
+            subjects=request.subjects, unconvertible=lacking, stored=stored, rollups=rollups,
+            reach=reach,
         )
         return ctx, notices
 

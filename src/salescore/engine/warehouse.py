@@ -293,6 +293,9 @@ class Warehouse:
         data = data.select(list(declared.column_names)).cast(target)
         if data.num_rows == 0:
             return 0
+        from salescore.engine.maintain import forget
+
+        forget(self)  # kept facts and roll-ups no longer cover every row
         columns = ", ".join(declared.column_names)
         match self.dialect:
             case "duckdb":

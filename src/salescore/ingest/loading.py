@@ -8,7 +8,9 @@ The rows are first copied into a temporary staging table. Then, inside one trans
 3. with ``strict``, any rejected row (here or earlier) rolls everything back;
 4. each staged row is classified against the stored row with the same key: new, changed (some
    column the file provides IS DISTINCT FROM the stored value, NULL-safe) or unchanged;
-5. changed rows are updated and new rows inserted.
+5. changed rows are updated and new rows inserted;
+6. the derived facts and roll-ups kept beside the tables (:mod:`salescore.engine.maintain`)
+   are recomputed for what the written rows touched.
 
 Only the columns the file provides are written: a file without ``lost_reason`` leaves the stored
 reasons alone. The SQL is the same on DuckDB and PostgreSQL. If the process dies before the
@@ -26,6 +28,7 @@ import pyarrow as pa
 import sqlglot
 
 from salescore.engine.ddl import sql_type
+from salescore.engine.maintain import KeptChanges
 from salescore.engine.warehouse import Warehouse
 from salescore.ingest.readers import ROW
 from salescore.model.tables import ForbiddenWhen, NotBefore, RequiredWhen, RowRule, Table
@@ -243,6 +246,9 @@ def load(warehouse: Warehouse, declared: Table, data: pa.Table, *, labels: dict[
                 f"END), COUNT(*) FROM {sql.joined()}")[0]
             new, changed, total = int(new or 0), int(changed or 0), int(total or 0)
             notify("write")
+            kept = KeptChanges(warehouse, declared.name, sql.stage) if new or changed else None
+            if kept is not None:
+                kept.before()
             if changed:
                 assignments = ", ".join(f"{c} = s.{c}" for c in sql.values)
                 warehouse.execute_sql(
@@ -254,6 +260,9 @@ def load(warehouse: Warehouse, declared: Table, data: pa.Table, *, labels: dict[
                     f"INSERT INTO {sql.target} ({names}) SELECT "
                     f"{', '.join(f's.{c}' for c in provided)} FROM {sql.stage} s WHERE NOT "
                     f"EXISTS (SELECT 1 FROM {sql.target} t WHERE {sql.on})")
+            if kept is not None and kept.active:
+                notify("derive")
+                kept.after()
             notify("commit")
     except _Abort:
         return LoadOutcome(rejects=rejects, orphans=tuple(orphans), aborted=True)

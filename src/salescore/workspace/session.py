@@ -265,6 +265,27 @@ class Session:
 
         return KpiEngine(self.runner, self.workspace.settings, self.catalog)
 
+    # -- kept derived facts and roll-ups ------------------------------------------------------
+    def rebuild_kept(self) -> tuple[int, int]:
+        """Rebuild every derived fact and daily roll-up from the canonical rows (see
+        :mod:`salescore.engine.maintain`); how many derived tables and roll-ups there are."""
+        from salescore.engine.maintain import rebuild
+
+        self.scope.require_writes("rebuilding the roll-ups", "重建汇总表")
+        state = rebuild(self.workspace._warehouse, self.catalog, self.workspace.settings)
+        return len(state.derived), len(state.rollups)
+
+    def kpi_plan(self, names: Sequence[str], *, by: str = "rep") -> list[tuple[str, str]]:
+        """Each measure the KPIs aggregate and where it is answered from at grain ``by``:
+        ``rollup`` (daily roll-ups) or ``raw`` (the canonical rows)."""
+        from salescore.engine.kpis import KpiRequest
+
+        compiled, _ = self.engine.compile(KpiRequest.of(names, by=by, period="this-quarter"))
+        return [(u.column, "rollup" if u.column in compiled.from_rollups else "raw")
+                for u in compiled.plan.measures] + \
+            [(c.numerator, "raw") for c in compiled.plan.conversions] + \
+            [(p.previous, "raw") for p in compiled.plan.pops]
+
     # -- KPIs --------------------------------------------------------------------------------
     def kpi_result(self, names: Sequence[str], *, by: str = "rep", period: str = "all",
                    grain: str | Grain | None = None, subjects: Sequence[str] | None = None
@@ -476,6 +497,7 @@ class Session:
         with warehouse.transaction():
             for name, chunk in generate(config, progress=progress):
                 warehouse.append(name, chunk)
+        self.rebuild_kept()
         with self.workspace._app.session() as session:
             record_audit(session, actor="demo", action="warehouse.load_demo",
                          entity="warehouse", entity_id="demo", after={

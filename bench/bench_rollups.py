@@ -1,0 +1,312 @@
+"""Whole catalogue from kept derived facts and daily roll-ups, against the raw path and the floor.
+
+    .venv/bin/python bench/bench_rollups.py --scale medium  # -> bench/results/rollups.md
+
+In one process, on a copy of the benchmark warehouse (bench_kpis.py's, made if missing):
+rebuild the kept tables (timed), then per method, ``--repeat`` runs, the median counted:
+
+- ``floor_all``: bare scan of every column the whole catalogue reads (bench_kpis.py's);
+- ``raw``: the whole catalogue for every rep and month from the raw rows (windows computed);
+- ``derived``: the same, windows read from the kept derived facts, no roll-ups;
+- ``rollups``: kept derived facts and roll-ups, the engine's default.
+
+Then: the three paths must agree on every rep, month and output (counts and money exactly,
+float averages to the reported relative difference); an import of 10,000 new activities
+(kept tables included) is timed, and a re-import of the same rows must leave every roll-up as
+it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import platform
+import shutil
+import statistics
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+import bench_kpis as bk  # noqa: E402
+
+
+def _engine(wh: Any, scale: str, *, rollups: bool, derived: bool) -> tuple[float, Any, int]:
+    from salescore.core.periods import Grain
+    from salescore.engine.kpis import KpiEngine, KpiRequest
+    from salescore.semantic.catalog import shipped_catalog
+
+    _, _, period = bk.window(scale)
+    cat = shipped_catalog()
+    engine = KpiEngine(wh.backend, bk._settings(scale), cat, use_rollups=rollups,
+                       use_derived=derived)
+    request = KpiRequest(tuple(cat.kpis), by="rep", period=period, grain=Grain.MONTH)
+    started = time.perf_counter()
+    compiled, _ = engine.compile(request)
+    table = wh.backend.to_pyarrow(compiled.expr)
+    return time.perf_counter() - started, table, len(compiled.from_rollups)
+
+
+def _compare(a: Any, b: Any) -> tuple[int, float]:
+    """Cells that differ other than float rounding, and the largest relative float difference."""
+    assert a.num_rows == b.num_rows and a.column_names == b.column_names
+    bad, worst = 0, 0.0
+    for name in a.column_names:
+        for x, y in zip(a.column(name).to_pylist(), b.column(name).to_pylist(), strict=True):
+            if x == y:
+                continue
+            if isinstance(x, float) and isinstance(y, float):
+                rel = abs(x - y) / max(abs(x), abs(y))
+                worst = max(worst, rel)
+                if rel > 1e-9:
+                    bad += 1
+            else:
+                bad += 1
+    return bad, worst
+
+
+CARD = ("revenue_won", "deals_won", "win_rate", "avg_deal_size", "activities", "calls",
+        "meetings", "reply_rate", "avg_response_hours", "pipeline_created", "csat_avg", "nps")
+
+
+def _card(db: Path, scale: str, repeat: int) -> dict[str, Any]:
+    """One team's card through its manager's session: 12 KPIs for the team, this quarter,
+    the previous quarter and the same quarter last year (three requests). Cold: a new
+    connection, session and engine; warm: the same engine again."""
+    import ibis
+
+    from salescore.core.periods import parse_period
+    from salescore.core.scope import Scope
+    from salescore.engine.kpis import KpiEngine, KpiRequest
+    from salescore.engine.runner import Runner
+    from salescore.semantic.catalog import shipped_catalog
+
+    _, end, _ = bk.window(scale)
+    quarter = parse_period(f"{end.year}-Q{(end.month - 1) // 3 + 1}")
+    periods = [str(quarter), str(quarter.previous()),
+               f"{quarter.start.year - 1}-Q{(quarter.start.month - 1) // 3 + 1}"]
+    cat = shipped_catalog()
+    settings = bk._settings(scale)
+    cold: list[float] = []
+    warm: list[float] = []
+    team = used = None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        con = ibis.duckdb.connect(str(db), read_only=True)
+        if team is None:
+            team = con.raw_sql("SELECT team_id FROM reps GROUP BY team_id ORDER BY count(*) "
+                               "DESC, team_id LIMIT 1").fetchall()[0][0]
+        engine = KpiEngine(Runner(con, Scope.team(team)), settings, cat)
+        requests = [KpiRequest(CARD, by="team", period=p, subjects=(team,)) for p in periods]
+        for req in requests:
+            engine.compute(req)
+        cold.append(time.perf_counter() - started)
+        for _ in range(3):
+            started = time.perf_counter()
+            for req in requests:
+                engine.compute(req)
+            warm.append(time.perf_counter() - started)
+        used = len(engine.compile(KpiRequest(CARD, by="team", period=periods[0],
+                                             subjects=(team,)))[0].from_rollups)
+        con.disconnect()
+    return {"team": team, "periods": periods, "cold": cold, "warm": warm, "from_rollups": used}
+
+
+def _kept_digest(wh: Any) -> str:
+    from salescore.engine.maintain import STATE
+
+    h = hashlib.sha256()
+    for (name,) in sorted(wh.execute_sql(f"SELECT name FROM {STATE} WHERE name LIKE 'rollup%'")):
+        for row in wh.execute_sql(f'SELECT * FROM "{name}" ORDER BY ALL'):
+            h.update(repr(row).encode())
+    return h.hexdigest()
+
+
+def _new_activities(wh: Any, n: int) -> Any:
+    import pyarrow as pa
+
+    reps = [r for (r,) in wh.execute_sql("SELECT rep_id FROM reps ORDER BY rep_id")]
+    custs = [c for (c,) in wh.execute_sql(
+        "SELECT customer_id FROM customers ORDER BY customer_id LIMIT 5000")]
+    last = wh.execute_sql("SELECT max(occurred_at) FROM activities")[0][0]
+    kinds = ["call", "email", "meeting", "visit", "message"]
+    return pa.table({
+        "activity_id": [f"bench-new-{i:06d}" for i in range(n)],
+        "rep_id": [reps[i % len(reps)] for i in range(n)],
+        "customer_id": [custs[(i * 7) % len(custs)] for i in range(n)],
+        "kind": [kinds[i % len(kinds)] for i in range(n)],
+        "direction": ["outbound" if i % 3 else "inbound" for i in range(n)],
+        "occurred_at": [last - timedelta(days=(i % 20), minutes=i % 600) for i in range(n)],
+        "duration_s": [60 + i % 900 for i in range(n)],
+    })
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", default="medium", choices=["small", "medium", "large"])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--memory-limit", default="4GB")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "rollups.md")
+    parser.add_argument("--skip-derived", action="store_true",
+                        help="leave out the derived-only path (saves a third of the run)")
+    parser.add_argument("--card-only", action="store_true",
+                        help="only the team card, on the warehouse of the last full run")
+    args = parser.parse_args()
+    if args.card_only:
+        card = _card(Path(f"/tmp/salescore-bench/{args.scale}-rollups.duckdb"), args.scale,
+                     args.repeat)
+        print(card)
+        return
+    data = Path(f"/tmp/salescore-bench/{args.scale}")
+    base = Path(f"/tmp/salescore-bench/{args.scale}.duckdb")
+    base.parent.mkdir(parents=True, exist_ok=True)
+    bk.prepare(args.scale, data, base)
+    db = Path(f"/tmp/salescore-bench/{args.scale}-rollups.duckdb")
+    shutil.copy(base, db)
+    os.environ["SALESCORE_BENCH_MEMORY_LIMIT"] = args.memory_limit
+
+    from salescore.engine.maintain import rebuild
+    from salescore.engine.warehouse import Warehouse
+    from salescore.ingest import import_arrow
+    from salescore.semantic.catalog import shipped_catalog
+
+    settings = bk._settings(args.scale)
+    times: dict[str, list[float]] = {"floor_all": [], "raw": [], "derived": [], "rollups": []}
+    with Warehouse.open(str(db)) as wh:
+        wh.execute_sql(f"SET memory_limit = '{args.memory_limit}'")
+        started = time.perf_counter()
+        state = rebuild(wh, shipped_catalog(), settings)
+        rebuild_s = time.perf_counter() - started
+        print(f"rebuild {rebuild_s:.1f} s", flush=True)
+        wh.execute_sql("CHECKPOINT")
+        tables: dict[str, Any] = {}
+        kept_measures = 0
+        for _ in range(args.repeat):
+            times["floor_all"].append(_floor(wh))
+            methods = {"raw": (False, False), "derived": (False, True), "rollups": (True, True)}
+            if args.skip_derived:
+                del methods["derived"]
+            for method, (r, d) in methods.items():
+                seconds, table, n = _engine(wh, args.scale, rollups=r, derived=d)
+                times[method].append(seconds)
+                tables[method] = table
+                if method == "rollups":
+                    kept_measures = n
+                print(method, f"{seconds:.2f} s", flush=True)
+        rows = tables["raw"].num_rows
+        agree = {m: _compare(tables["raw"], tables[m]) for m in ("derived", "rollups")
+                 if m in tables}
+        load_before = os.getloadavg()
+        before = _kept_digest(wh)
+        new = _new_activities(wh, 10_000)
+        started = time.perf_counter()
+        first = import_arrow(wh, settings, "activities", new)
+        import_s = time.perf_counter() - started
+        after_first = _kept_digest(wh)
+        started = time.perf_counter()
+        again = import_arrow(wh, settings, "activities", new)
+        reimport_s = time.perf_counter() - started
+        unchanged = _kept_digest(wh) == after_first
+        _, fresh, _ = _engine(wh, args.scale, rollups=True, derived=True)
+        _, raw_after, _ = _engine(wh, args.scale, rollups=False, derived=False)
+        agree_after = _compare(raw_after, fresh)
+        counts = {t: wh.execute_sql(f"SELECT count(*) FROM {t}")[0][0]
+                  for t in ("opportunities", "activities", "orders", "reps")}
+        wh.execute_sql("CHECKPOINT")
+    card = _card(db, args.scale, args.repeat)
+    med = {m: statistics.median(v) for m, v in times.items() if v}
+    _report(args, med, times, rows, agree, rebuild_s, state, kept_measures, first, import_s,
+            again, reimport_s, unchanged, before != after_first, agree_after, counts)
+    loads = f"{load_before[0]:.1f} after the timed runs, {os.getloadavg()[0]:.1f} at the end"
+    _card_report(args, card, loads)
+
+
+def _card_report(args: argparse.Namespace, card: dict[str, Any], loads: str) -> None:
+    text = (
+        f"Team card ({len(CARD)} KPIs: {', '.join(CARD)}; team {card['team']} through its "
+        f"manager's session; periods {', '.join(card['periods'])}, one request each; "
+        f"{card['from_rollups']} measures from roll-ups): cold (new connection, session and "
+        f"engine) median {statistics.median(card['cold']) * 1000:.0f} ms "
+        f"({', '.join(f'{x * 1000:.0f}' for x in card['cold'])}); warm median "
+        f"{statistics.median(card['warm']) * 1000:.0f} ms "
+        f"({', '.join(f'{x * 1000:.0f}' for x in card['warm'])}). "
+        f"Load average (1 min): {loads}.\n")
+    print(text)
+    body = args.out.read_text(encoding="utf-8")
+    marker = "\n## "
+    first = body.find(marker)
+    second = body.find(marker, first + 1)
+    cut = second if second != -1 else len(body)
+    args.out.write_text(body[:cut].rstrip("\n") + "\n" + text + body[cut:], encoding="utf-8")
+
+
+def _floor(wh: Any) -> float:
+    started = time.perf_counter()
+    for table, cols in bk.COLUMNS_ALL.items():
+        wh.execute_sql(f"SELECT {', '.join(f'min({c})' for c in cols)} FROM {table}")
+    return time.perf_counter() - started
+
+
+def _report(args: argparse.Namespace, med: dict[str, float], times: dict[str, list[float]],
+            rows: int, agree: dict[str, tuple[int, float]], rebuild_s: float, state: Any,
+            kept_measures: int, first: Any, import_s: float, again: Any, reimport_s: float,
+            unchanged: bool, changed_first: bool, agree_after: tuple[int, float],
+            counts: dict[str, int]) -> None:
+    import duckdb
+
+    floor = med["floor_all"]
+    lines = [
+        f"## {args.scale} — {date.today().isoformat()}",
+        "",
+        f"Command: `.venv/bin/python bench/bench_rollups.py --scale {args.scale} "
+        f"--repeat {args.repeat}` (medians of {args.repeat}; the machine was shared with other "
+        "work, 2 cores).",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, DuckDB memory_limit "
+        f"{args.memory_limit}, Python {platform.python_version()}, DuckDB {duckdb.__version__}.",
+        f"Data: {counts['opportunities']:,} opportunities, {counts['activities']:,} activities, "
+        f"{counts['orders']:,} orders, {counts['reps']:,} reps; whole catalogue, every rep × "
+        f"every month ({rows:,} rows).",
+        "",
+        "| method | median s | × floor_all | × raw | runs |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for m, note in [("floor_all", "bare scan of every column the catalogue reads"),
+                    ("raw", "raw rows, windows computed per query"),
+                    ("derived", "windows read from kept derived facts"),
+                    ("rollups", f"derived facts + daily roll-ups ({kept_measures} measures "
+                                "from roll-ups)")]:
+        if m not in med:
+            continue
+        runs = ", ".join(f"{t:.2f}" for t in times[m])
+        lines.append(f"| {m} ({note}) | {med[m]:.2f} | {med[m] / floor:.1f} | "
+                     f"{med[m] / med['raw']:.2f} | {runs} |")
+    lines += [
+        "",
+        f"Rebuild of every kept table (`salescore kpi rebuild-rollups`): {rebuild_s:.1f} s "
+        f"({len(state.derived)} derived facts, {len(state.rollups)} roll-ups).",
+        "Agreement with the raw path over every rep, month and output: "
+        + "; ".join(f"{m}: {bad} cells differ beyond float rounding, largest relative "
+                    f"difference {worst:.1e}" for m, (bad, worst) in agree.items()) + ".",
+        f"Import of 10,000 new activities (`import_arrow`, kept tables included): "
+        f"{import_s:.2f} s ({first.inserted:,} inserted; roll-ups changed: {changed_first}). "
+        f"Re-import of the same rows: {reimport_s:.2f} s ({again.inserted} inserted, "
+        f"{again.updated} updated); every roll-up unchanged: {unchanged}. After the import, "
+        f"roll-up path vs raw path: {agree_after[0]} cells differ, largest relative "
+        f"difference {agree_after[1]:.1e}.",
+        "",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    head = "# Roll-ups benchmark\n\nRecorded by `bench/bench_rollups.py`; newest first.\n\n"
+    old = args.out.read_text(encoding="utf-8") if args.out.exists() else head
+    body = old[len(head):] if old.startswith(head) else old
+    args.out.write_text(head + text + "\n" + body, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
