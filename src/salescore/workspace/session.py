@@ -724,6 +724,15 @@ class Session:
         from salescore.workspace.analyses import trend_report
         return trend_report(self, by=by, months=months)
 
+    # -- analyses: strengths, communication, balance (issue 11; workspace/rep_analyses.py) --
+    def strengths(self, *, period: str, rep: str | None = None, team: str | None = None,
+                  plan: str | None = None, kpis: Sequence[str] | None = None) -> Any:
+        """Each rep's percentile on every catalogue KPI against the peers under the same
+        plan in ``period``, their strongest and weakest KPIs and the improvement levers
+        scored by the plan: a :class:`~salescore.workspace.rep_analyses.StrengthsReport`."""
+        from salescore.workspace.rep_analyses import strengths_report
+        return strengths_report(self, period=period, rep=rep, team=team, plan=plan, kpis=kpis)
+
     # -- the records that need action (issue 10) -------------------------------------------
     def data_last_day(self) -> date | None:
         """The organisation's last day of data: the local day of the latest activity, stage

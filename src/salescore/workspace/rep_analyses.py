@@ -1,0 +1,261 @@
+"""Strengths and weaknesses, communication effectiveness, team and individual balance, as a
+session reads them (:meth:`Session.strengths`, :meth:`Session.communication`,
+:meth:`Session.balance`; issue 11, parts 5 to 7).
+
+The peers of a rep are the reps scored with them under the same plan version in the period.
+Their values are read over the whole organisation (scores are relative, and so is a
+percentile), but what leaves the session is the caller's own reps' figures, and of the peers
+only counts, medians and percentiles: no colleague's own value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from salescore.analytics.strengths import (
+    MIN_PEERS,
+    KpiStanding,
+    base_kpi,
+    lever_candidates,
+    standings,
+    strongest,
+    weakest,
+)
+from salescore.core.periods import Period
+from salescore.core.scope import Scope
+from salescore.core.text import Text
+from salescore.scorecards.arithmetic import score_period
+from salescore.scorecards.inputs import PeriodValues, additive_kpis, kpi_values, read_targets
+from salescore.scorecards.versions import version_in_force
+from salescore.semantic.plan import Plan
+from salescore.workspace.analyses import AnalysisError, _subject
+
+if TYPE_CHECKING:
+    from salescore.workspace.session import Session
+
+__all__ = ["Lever", "RepStrengths", "StrengthsReport", "kpi_words", "strengths_report"]
+
+
+@dataclass(frozen=True)
+class Lever:
+    """What raising one plan line's KPI to the peers' median would add to the rep's score,
+    scored by the plan itself (``gain``: score points; the rating it would give)."""
+
+    kpi: str
+    value: float | None
+    peer_median: float
+    score: float | None
+    new_score: float | None
+    gain: float
+    rating: str | None
+    new_rating: str | None
+
+
+@dataclass(frozen=True)
+class RepStrengths:
+    rep_id: str
+    team_id: str | None
+    plan: str
+    peers: int
+    score: float | None
+    rating: str | None
+    kpis: list[KpiStanding]
+    strongest: list[KpiStanding]
+    weakest: list[KpiStanding]
+    levers: list[Lever]
+
+
+@dataclass(frozen=True)
+class StrengthsReport:
+    """Every rep the session reaches (or the one asked for) scored in ``period``, with their
+    standings against the peers under the same plan."""
+
+    period: str
+    plans: list[str]
+    reps: list[RepStrengths]
+    labels: dict[str, Text]
+    note: Text
+
+    def rep(self, rep_id: str) -> RepStrengths:
+        return next(r for r in self.reps if r.rep_id == rep_id)
+
+
+def kpi_words(session: Session, columns: Sequence[str]) -> dict[str, Text]:
+    """The name of each KPI column in both languages (a stage's column names its stage)."""
+    kpis = session.catalog.kpis
+    stages = {s.name: (s.label if s.label is not None else Text.same(s.name))
+              for s in session.workspace.settings.pipeline.stages}
+    out = {}
+    for column in columns:
+        spec = kpis.get(base_kpi(column))
+        label = spec.label if spec is not None else Text.same(column)
+        if "[" in column:
+            stage = column.split("[", 1)[1].rstrip("]")
+            words = stages.get(stage, Text.same(stage))
+            label = Text(f"{label.en} ({words.en})", f"{label.zh}（{words.zh}）")
+        out[column] = label
+    return out
+
+
+def _plans_in_force(whole: Session, period: Period, plan: str | None) -> list[Plan]:
+    from salescore.scorecards.versions import adopted_versions
+
+    names = sorted({v.plan for v in whole.plans()}) if plan is None else [plan]
+    out = []
+    with whole.workspace._app.session() as store:
+        found = [(n, version_in_force(store, n, period)) for n in names]
+        if plan is not None and not adopted_versions(store, plan):
+            raise AnalysisError(f"no adopted plan {plan!r}",
+                                message_zh=f"没有已采用的方案 {plan!r}")
+        numbers = [(n, v.version) for n, v in found if v is not None]
+    for name, number in numbers:
+        document = whole.scorecards.version_plan(name, number)
+        if document.grain == period.grain:
+            out.append(document)
+    return out
+
+
+class _Scoring:
+    """One plan's scoring inputs for one period, gathered once; :meth:`score` re-scores with
+    some reps' values changed."""
+
+    def __init__(self, whole: Session, plan: Plan, period: Period, members: pd.DataFrame
+                 ) -> None:
+        engine = whole.engine
+        self.plan, self.period, self.members = plan, period, members
+        kpis = list(plan.kpis())
+        line_kpis = [line.kpi for line in plan.lines]
+        previous = plan.needs_previous()
+        asked = [period, period.previous()] if previous else [period]
+        additive = additive_kpis(engine.catalog, kpis)
+        values = PeriodValues(kpi_values(engine, kpis, by="rep", periods=asked,
+                                         grain=plan.grain), key="rep_id", kpis=kpis,
+                              additive=additive)
+        reps = members["rep_id"].tolist()
+        self.values = values.rows(str(period), reps)
+        calendar = whole.workspace.settings.calendar
+        roster = whole.scorecards.roster()
+        self.previous = values.rows(str(period.previous()),
+                                    roster.worked(reps, period.previous())) if previous else None
+        targets = read_targets(engine.runner, line_kpis, calendar) \
+            if plan.needs_targets() else None
+        self.targets = None if targets is None else targets.get(str(period))
+        self.team_values = self.team_previous = None
+        if plan.needs_team_values():
+            teams = PeriodValues(kpi_values(engine, line_kpis, by="team", periods=asked,
+                                            grain=plan.grain), key="team_id", kpis=line_kpis,
+                                 additive=additive)
+            ids = list(dict.fromkeys(members["team_id"].tolist()))
+            self.team_values = teams.rows(str(period), ids)
+            self.team_previous = teams.rows(str(period.previous()), ids) if previous else None
+        self.directions = whole.scorecards.directions()
+
+    def score(self, changed: dict[tuple[str, str], float] | None = None,
+              plan: Plan | None = None) -> pd.DataFrame:
+        """The subjects' scores (``rep_id, score, rating, individual_score, team_score``)
+        with ``changed`` ((rep, KPI) → value) in place of the values read."""
+        values = self.values
+        if changed:
+            values = values.copy()
+            for (rep, kpi), value in changed.items():
+                values.loc[values["rep_id"] == rep, kpi] = value
+        card = score_period(plan or self.plan, self.period, members=self.members,
+                            values=values, previous=self.previous, targets=self.targets,
+                            directions=self.directions, team_values=self.team_values,
+                            team_previous=self.team_previous)
+        return card.subjects.set_index("rep_id")
+
+
+def _opt(value: Any) -> Any:
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return value
+
+
+def _float(value: Any) -> float | None:
+    value = _opt(value)
+    return None if value is None else float(value)
+
+
+def strengths_report(session: Session, *, period: str, rep: str | None = None,
+                     team: str | None = None, plan: str | None = None,
+                     kpis: Sequence[str] | None = None, levers: bool = True
+                     ) -> StrengthsReport:
+    """Each rep of ``rep``, ``team`` or the session's reach scored in ``period`` (a period of
+    the plan's grain): their percentile on every catalogue KPI (or ``kpis``) against the peers
+    under the same plan, the :data:`TOP` strongest and weakest, and the improvement levers:
+    each plan line on which they are behind the peers' median, re-scored by the plan at that
+    median (largest gain first)."""
+    calendar = session.workspace.settings.calendar
+    chosen = calendar.parse(period)
+    subject = _subject(session, rep, team)
+    wanted = set(subject.reps) if subject.reps is not None else None
+    names = list(kpis) if kpis is not None else sorted(session.catalog.kpis)
+    unknown = [k for k in names if k not in session.catalog.kpis]
+    if unknown:
+        raise AnalysisError(f"unknown KPI {unknown[0]!r}", message_zh=f"未知指标 {unknown[0]!r}")
+    whole = session.workspace.session(Scope.everything())
+    documents = _plans_in_force(whole, chosen, plan)
+    directions = {n: str(k.direction) for n, k in session.catalog.kpis.items()}
+    roster = whole.scorecards.roster() if documents else None
+    table = whole.kpi_result(names, by="rep", period=str(chosen)).table.to_pylist() \
+        if documents else []
+    columns = [c for c in (table[0].keys() if table else []) if c not in ("rep_id", "period")]
+    by_rep = {str(r["rep_id"]): r for r in table}
+    out: list[RepStrengths] = []
+    for document in documents:
+        assert roster is not None
+        members = roster.members(document.applies_to, chosen)
+        peers = members["rep_id"].astype(str).tolist()
+        mine = [r for r in peers if session.reach.has_rep(r)
+                and (wanted is None or r in wanted)]
+        if not mine:
+            continue
+        rows = [by_rep.get(r, {"rep_id": r}) for r in peers]
+        scoring = _Scoring(whole, document, chosen, members)
+        base = scoring.score()
+        team_of = dict(zip(members["rep_id"].astype(str), members["team_id"], strict=True))
+        line_kpis = [line.kpi for line in document.lines]
+        for rep_id in mine:
+            found = standings(rep_id, rows, columns, directions)
+            line_found = standings(rep_id, rows, line_kpis, directions) \
+                if not set(line_kpis) <= set(columns) else found
+            now = base.loc[rep_id]
+            got: list[Lever] = []
+            for s in lever_candidates(line_found, line_kpis) if levers else []:
+                assert s.peer_median is not None
+                new = scoring.score({(rep_id, s.kpi): s.peer_median}).loc[rep_id]
+                before, after = _float(now["score"]), _float(new["score"])
+                gain = (after or 0.0) - (before or 0.0)
+                if gain > 1e-9:
+                    got.append(Lever(s.kpi, s.value, s.peer_median, before, after, gain,
+                                     _opt(now["rating"]), _opt(new["rating"])))
+            got.sort(key=lambda lever: (-lever.gain, lever.kpi))
+            out.append(RepStrengths(
+                rep_id=rep_id, team_id=_opt(team_of.get(rep_id)), plan=document.name,
+                peers=len(peers) - 1, score=_float(now["score"]), rating=_opt(now["rating"]),
+                kpis=found, strongest=strongest(found), weakest=weakest(found), levers=got))
+    if rep is not None and not out:
+        raise AnalysisError(f"no adopted plan scores {rep} in {chosen}",
+                            message_zh=f"{chosen} 没有为 {rep} 评分的已采用方案")
+    out.sort(key=lambda r: r.rep_id)
+    note = Text(
+        f"Percentile among the other reps scored under the same plan in {chosen} (100: better "
+        f"than all of them; the KPI's direction counted), given with at least {MIN_PEERS} "
+        f"peers with a value. Levers: each plan line on which the rep is behind the peers' "
+        f"median, scored again by the plan with the rep at that median.",
+        f"在 {chosen} 同一方案下与其他被评分销售相比的百分位（100：优于所有人；已考虑指标方向），"
+        f"至少 {MIN_PEERS} 名同级有数值时给出。提升杠杆：销售低于同级中位数的方案指标，"
+        f"按方案将该指标提升到中位数后重新评分所增加的分数。")
+    return StrengthsReport(period=str(chosen), plans=[d.name for d in documents], reps=out,
+                           labels=kpi_words(session, columns or list(names)), note=note)
+
