@@ -35,8 +35,10 @@ if TYPE_CHECKING:
 __all__ = ["analyze_app", "register"]
 
 analyze_app = typer.Typer(
-    help="Analyses: funnel, sales cycle, retention, RFM, training impact, market trends. "
-         "分析：销售漏斗、销售周期、客户留存、RFM、培训效果、市场趋势。",
+    help="Analyses: funnel, sales cycle, retention, RFM, strengths, communication, balance, "
+         "training impact, market trends. "
+         "分析：销售漏斗、销售周期、客户留存、RFM、优势与短板、沟通效果、团队与个人平衡、"
+         "培训效果、市场趋势。",
     no_args_is_help=True,
 )
 
@@ -515,3 +517,114 @@ def _trends_json(report: TrendReport) -> dict[str, Any]:
             "words": {m: {"en": t.en, "zh": t.zh} for m, t in report.words.items()},
             "series": [{"value": s.value, "measure": s.measure, "raw": s.raw,
                         "adjusted": s.adjusted, "growth": s.growth} for s in report.series]}
+
+
+# -- strengths and weaknesses (issue 11, part 5) -----------------------------------------------
+STRENGTH_COLUMNS = ("rep_id", "plan", "kpi", "value", "peers", "peer_median", "percentile",
+                    "lever_gain", "lever_score")
+
+
+def _strength_rows(report: Any) -> list[list[Any]]:
+    rows = []
+    for r in report.reps:
+        levers = {lv.kpi: lv for lv in r.levers}
+        for s in r.kpis:
+            lever = levers.get(s.kpi)
+            rows.append([r.rep_id, r.plan, s.kpi, s.value, s.peers, s.peer_median,
+                         s.percentile, lever.gain if lever else None,
+                         lever.new_score if lever else None])
+    return rows
+
+
+def _strengths_json(report: Any) -> dict[str, Any]:
+    def standing(s: Any) -> dict[str, Any]:
+        return {"kpi": s.kpi, "direction": s.direction, "value": s.value, "peers": s.peers,
+                "peer_median": s.peer_median, "percentile": s.percentile}
+
+    return {"period": report.period, "plans": report.plans,
+            "note": {"en": report.note.en, "zh": report.note.zh},
+            "reps": [{"rep_id": r.rep_id, "team_id": r.team_id, "plan": r.plan,
+                      "peers": r.peers, "score": r.score, "rating": r.rating,
+                      "strongest": [s.kpi for s in r.strongest],
+                      "weakest": [s.kpi for s in r.weakest],
+                      "levers": [dict(vars(lv)) for lv in r.levers],
+                      "kpis": [standing(s) for s in r.kpis]} for r in report.reps]}
+
+
+def _pctile(value: float | None) -> str:
+    return MISSING if value is None else f"{value:.0f}"
+
+
+@analyze_app.command()
+def strengths(period: PeriodOption, rep: RepOption = None, team: TeamOption = None,
+              plan: Annotated[str | None, typer.Option(
+                  "--plan", help="Only this plan's reps / 仅此方案的销售")] = None,
+              kpi: Annotated[list[str] | None, typer.Option(
+                  "--kpi", help="Only these KPIs (repeat) / 仅这些指标（可重复）")] = None,
+              fmt: FormatOption = "table", lang: LangOption = None, home: HomeOption = None
+              ) -> None:
+    """Strengths and weaknesses: each rep's percentile on every KPI against the peers under the
+    same plan, the three strongest and weakest, and the improvement levers (what raising a
+    plan line to the peers' median adds to the score, scored by the plan).
+    优势与短板：每位销售在每个指标上相对同一方案同级的百分位、最强与最弱的三项，
+    以及提升杠杆（将方案指标提升到同级中位数后，按方案重新评分所增加的分数）。
+
+    CSV columns: rep_id, plan, kpi, value, peers, peer_median, percentile (0–100; empty:
+    unknown), lever_gain, lever_score (empty: not a lever).
+    """
+    _check_format(fmt)
+    with open_workspace(home, read_only=True) as ws:
+        report = ws.owner().strengths(period=period, rep=rep, team=team, plan=plan,
+                                      kpis=kpi or None)
+        zh = is_chinese(lang or ws.locale)
+    key = "zh_CN" if zh else "en"
+    match fmt:
+        case "json":
+            typer.echo(json.dumps(_strengths_json(report), ensure_ascii=False, indent=1))
+        case "csv":
+            typer.echo(_csv(STRENGTH_COLUMNS, _strength_rows(report)), nl=False)
+        case _:
+            def named(items: Sequence[Any]) -> str:
+                return ("、" if zh else ", ").join(
+                    f"{report.labels[s.kpi].get(key)} {_pctile(s.percentile)}" for s in items)
+
+            grid = Table(title=f"优势与短板，{report.period}" if zh
+                         else f"Strengths and weaknesses, {report.period}")
+            heads = ("销售", "方案", "得分", "最强", "最弱", "首要杠杆") if zh else (
+                "Rep", "Plan", "Score", "Strongest", "Weakest", "Top lever")
+            for i, head in enumerate(heads):
+                grid.add_column(head, justify="right" if i == 2 else "left")
+            for r in report.reps:
+                lever = r.levers[0] if r.levers else None
+                grid.add_row(r.rep_id, r.plan, _days(r.score), named(r.strongest),
+                             named(r.weakest), MISSING if lever is None else
+                             f"{report.labels[lever.kpi].get(key)} +{lever.gain:.1f}")
+            console.print(grid)
+            if rep is not None and report.reps:
+                one = report.reps[0]
+                detail = Table(title=f"{one.rep_id}：各指标百分位" if zh
+                               else f"{one.rep_id}: percentile on each KPI")
+                for i, head in enumerate(("指标", "数值", "同级中位数", "百分位") if zh else
+                                         ("KPI", "Value", "Peers' median", "Percentile")):
+                    detail.add_column(head, justify="left" if i == 0 else "right")
+                for s in sorted(one.kpis, key=lambda s: (s.percentile is None,
+                                                         -(s.percentile or 0), s.kpi)):
+                    detail.add_row(report.labels[s.kpi].get(key), _num2(s.value),
+                                   _num2(s.peer_median), _pctile(s.percentile))
+                console.print(detail)
+                if one.levers:
+                    levers = Table(title="提升杠杆" if zh else "Improvement levers")
+                    for i, head in enumerate(("指标", "现值", "同级中位数", "得分增加", "新得分")
+                                             if zh else ("KPI", "Now", "Peers' median",
+                                                         "Score gain", "New score")):
+                        levers.add_column(head, justify="left" if i == 0 else "right")
+                    for lv in one.levers:
+                        levers.add_row(report.labels[lv.kpi].get(key), _num2(lv.value),
+                                       _num2(lv.peer_median), f"+{lv.gain:.1f}",
+                                       _days(lv.new_score))
+                    console.print(levers)
+            console.print(report.note.get(key), highlight=False)
+
+
+def _num2(value: float | None) -> str:
+    return MISSING if value is None else f"{value:,.2f}"
