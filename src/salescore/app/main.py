@@ -48,6 +48,7 @@ from salescore.app.routes import API_ROUTERS
 from salescore.app.security import Hardening, Redactor
 from salescore.app.settings import AppSettings
 from salescore.app.trends_page import router as trends_router
+from salescore.app.rep_pages import router as rep_pages_router
 from salescore.workspace import HOME_ENV, Workspace
 from salescore.workspace.server import remove_server_record
 
@@ -135,6 +136,7 @@ def create_app(home: Path | str | None = None, *, settings: AppSettings | None =
     app.include_router(funnel_router)
     app.include_router(customers_router)
     app.include_router(trends_router)
+    app.include_router(rep_pages_router)
     app.include_router(plans_router)
     app.mount("/static", StaticFiles(directory=str(files("salescore.app").joinpath("static"))),
               name="static")

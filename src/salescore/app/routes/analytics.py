@@ -421,3 +421,77 @@ def trends(session: SessionDep, locale: LocaleDep,
            months: Annotated[int, Query(ge=2, le=120, description="Complete months")] = 24
            ) -> TrendReportOut:
     return trends_out(session.trends(by=by, months=months), locale)
+
+
+# -- strengths and weaknesses (issue 11, part 5) -----------------------------------------------
+class StandingOut(_Out):
+    kpi: str
+    label: TextOut
+    direction: str
+    value: float | None
+    peers: int = Field(description="Other reps under the same plan with a known value")
+    peer_median: float | None
+    percentile: float | None = Field(description="0–100 (100: better than every peer); null: "
+                                                 "unknown, or too few peers")
+
+
+class LeverOut(_Out):
+    kpi: str
+    label: TextOut
+    value: float | None
+    peer_median: float
+    score: float | None
+    new_score: float | None
+    gain: float = Field(description="Score points the plan gives for reaching the median")
+    rating: str | None
+    new_rating: str | None
+
+
+class RepStrengthsOut(_Out):
+    rep_id: str
+    team_id: str | None
+    plan: str
+    peers: int
+    score: float | None
+    rating: str | None
+    strongest: list[str]
+    weakest: list[str]
+    levers: list[LeverOut]
+    kpis: list[StandingOut]
+
+
+class StrengthsOut(_Out):
+    period: str
+    plans: list[str]
+    note: str
+    reps: list[RepStrengthsOut]
+
+
+def strengths_out(report: Any, locale: str) -> StrengthsOut:
+    def label(kpi: str) -> TextOut:
+        return TextOut.of(report.labels[kpi])
+
+    return StrengthsOut(period=report.period, plans=report.plans,
+                        note=report.note.get(locale), reps=[RepStrengthsOut(
+        rep_id=r.rep_id, team_id=r.team_id, plan=r.plan, peers=r.peers, score=r.score,
+        rating=r.rating, strongest=[s.kpi for s in r.strongest],
+        weakest=[s.kpi for s in r.weakest],
+        levers=[LeverOut(label=label(lv.kpi), **vars(lv)) for lv in r.levers],
+        kpis=[StandingOut(kpi=s.kpi, label=label(s.kpi), direction=s.direction, value=s.value,
+                          peers=s.peers, peer_median=s.peer_median, percentile=s.percentile)
+              for s in r.kpis]) for r in report.reps])
+
+
+@router.get("/strengths", response_model=StrengthsOut,
+            summary="Each rep's percentile per KPI against the peers under the same plan, "
+                    "strongest and weakest, and improvement levers")
+@cached
+def strengths(session: SessionDep, locale: LocaleDep, period: PeriodQuery,
+              rep: RepQuery = None, team: TeamQuery = None,
+              plan: Annotated[str | None, Query(max_length=80,
+                                                description="Only this plan's reps")] = None,
+              kpi: Annotated[list[str] | None, Query(
+                  description="Only these KPIs (default: the catalogue)")] = None
+              ) -> StrengthsOut:
+    return strengths_out(session.strengths(period=period, rep=rep, team=team, plan=plan,
+                                           kpis=kpi or None), locale)
