@@ -44,11 +44,11 @@ from salescore.app.funnel_page import router as funnel_router
 from salescore.app.pages import router as pages_router
 from salescore.app.plans_page import router as plans_router
 from salescore.app.problems import install_problem_handlers
+from salescore.app.rep_pages import router as rep_pages_router
 from salescore.app.routes import API_ROUTERS
 from salescore.app.security import Hardening, Redactor
 from salescore.app.settings import AppSettings
 from salescore.app.trends_page import router as trends_router
-from salescore.app.rep_pages import router as rep_pages_router
 from salescore.workspace import HOME_ENV, Workspace
 from salescore.workspace.server import remove_server_record
 
