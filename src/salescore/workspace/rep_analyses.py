@@ -10,6 +10,7 @@ only counts, medians and percentiles: no colleague's own value.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -37,7 +38,8 @@ from salescore.workspace.analyses import AnalysisError, _subject
 if TYPE_CHECKING:
     from salescore.workspace.session import Session
 
-__all__ = ["Lever", "RepStrengths", "StrengthsReport", "kpi_words", "strengths_report"]
+__all__ = ["CommunicationReport", "Lever", "RepCommunication", "RepStrengths", "StrengthsReport",
+           "communication_report", "kpi_words", "strengths_report"]
 
 
 @dataclass(frozen=True)
@@ -259,3 +261,93 @@ def strengths_report(session: Session, *, period: str, rep: str | None = None,
     return StrengthsReport(period=str(chosen), plans=[d.name for d in documents], reps=out,
                            labels=kpi_words(session, columns or list(names)), note=note)
 
+
+
+# -- communication effectiveness (part 6) ------------------------------------------------------
+COMMUNICATION_KPIS = ("avg_response_hours", "reply_rate", "follow_up_rate")
+"""The catalogue's communication KPIs each rep's row carries (through the KPI engine)."""
+
+MEASURES = ("touches_per_deal", "median_gap_days", *COMMUNICATION_KPIS)
+
+
+@dataclass(frozen=True)
+class RepCommunication:
+    rep_id: str
+    deals: int
+    won: int
+    touches_per_deal: float | None
+    median_gap_days: float | None
+    avg_response_hours: float | None
+    reply_rate: float | None
+    follow_up_rate: float | None
+
+    @property
+    def win_rate(self) -> float | None:
+        return self.won / self.deals if self.deals else None
+
+    def measure(self, name: str) -> float | None:
+        return getattr(self, name)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class CommunicationReport:
+    """Follow-up cadence and communication KPIs of the reps of a subject in ``period``, the
+    win rate of their closed deals by cadence, and each measure's rank correlation with the
+    reps' win rates."""
+
+    period: str
+    subject_kind: str
+    subject_id: str | None
+    reps: list[RepCommunication]
+    touch_bins: list[Any]
+    gap_bins: list[Any]
+    no_gap: Any
+    relations: list[Any]
+    labels: dict[str, Text]
+    note: Text
+
+
+def communication_report(session: Session, *, period: str, rep: str | None = None,
+                         team: str | None = None) -> CommunicationReport:
+    """The communication effectiveness of ``rep``, ``team`` or every rep the session reaches
+    in ``period``: the deals closed in it, their touches, and the catalogue's response time,
+    reply rate and follow-up rate per rep, all within the session's scope."""
+    from salescore.analytics import communication as co
+
+    calendar = session.workspace.settings.calendar
+    chosen = calendar.parse(period)
+    start, end = calendar.utc_bounds(chosen)
+    subject = _subject(session, rep, team)
+    deals_expr = co.closed_deals(start, end, subject.reps)
+    deals = session.runner.rows(deals_expr)
+    touches = session.runner.rows(co.deal_touches(deals_expr))
+    found = co.cadence(deals, touches)
+    kpis = {str(r["rep_id"]): r for r in session.kpi_result(
+        COMMUNICATION_KPIS, by="rep", period=str(chosen)).table.to_pylist()}
+    ids = sorted({d.rep_id for d in found} | {
+        r for r, v in kpis.items() if (subject.reps is None or r in subject.reps)
+        and any(v.get(k) is not None for k in COMMUNICATION_KPIS)})
+    reps = []
+    for rep_id in ids:
+        mine = [d for d in found if d.rep_id == rep_id]
+        gaps = [g for d in mine for g in d.gaps]
+        k = kpis.get(rep_id, {})
+        reps.append(RepCommunication(
+            rep_id=rep_id, deals=len(mine), won=sum(d.won for d in mine),
+            touches_per_deal=sum(d.touches for d in mine) / len(mine) if mine else None,
+            median_gap_days=statistics.median(gaps) if gaps else None,
+            avg_response_hours=_float(k.get("avg_response_hours")),
+            reply_rate=_float(k.get("reply_rate")), follow_up_rate=_float(k.get("follow_up_rate"))))
+    touch_bins, gap_bins, no_gap = co.bins_of(found)
+    relations = [co.relation(m, [(r.measure(m), r.win_rate) for r in reps]) for m in MEASURES]
+    labels = kpi_words(session, COMMUNICATION_KPIS)
+    labels["touches_per_deal"] = Text("Touches per closed deal", "每个已关闭商机的接触次数")
+    labels["median_gap_days"] = Text("Median days between touches", "接触间隔天数中位数")
+    note = Text(
+        f"Deals won or lost in {chosen}; a touch is any activity linked to the deal. Relation: "
+        f"Spearman's rank correlation of each measure with the reps' win rates, given over at "
+        f"least {co.MIN_REPS} reps (a correlation, not a cause).",
+        f"{chosen} 赢单或输单的商机；接触指与该商机关联的任何活动。关系：各指标与销售赢单率的"
+        f"Spearman 等级相关，至少 {co.MIN_REPS} 名销售时给出（相关不等于因果）。")
+    return CommunicationReport(str(chosen), subject.kind, subject.id, reps, touch_bins,
+                               gap_bins, no_gap, relations, labels, note)

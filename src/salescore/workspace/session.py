@@ -733,6 +733,14 @@ class Session:
         from salescore.workspace.rep_analyses import strengths_report
         return strengths_report(self, period=period, rep=rep, team=team, plan=plan, kpis=kpis)
 
+    def communication(self, *, period: str, rep: str | None = None,
+                      team: str | None = None) -> Any:
+        """Follow-up cadence, response time, reply and follow-up rates of the reps of ``rep``,
+        ``team`` or the scope in ``period``, and their relation to the win rate: a
+        :class:`~salescore.workspace.rep_analyses.CommunicationReport`."""
+        from salescore.workspace.rep_analyses import communication_report
+        return communication_report(self, period=period, rep=rep, team=team)
+
     # -- the records that need action (issue 10) -------------------------------------------
     def data_last_day(self) -> date | None:
         """The organisation's last day of data: the local day of the latest activity, stage
