@@ -141,3 +141,47 @@ def test_api_strengths_scope_and_bad_input(site: Site) -> None:
     assert site.api("manager", "strengths", period=PERIOD, team="TA").status_code == 404
     assert site.api("admin", "strengths", period=PERIOD, kpi="nonsense").status_code == 400
     assert site.api("admin", "strengths", period="not a period").status_code == 422
+
+
+# -- communication -----------------------------------------------------------------------------
+@pytest.mark.parametrize("role", list(USERS))
+def test_communication_page_for_each_role(site: Site, role: str) -> None:
+    answer = site.as_(role).get(f"/communication?period={PERIOD}", follow_redirects=False)
+    assert answer.status_code == 200, answer.text
+    html = answer.text
+    subject = {"rep": ["A2"], "manager": ["B1", "B2"]}.get(role, ["A1", "A2", "A3", "B1",
+                                                                   "B2"])
+    assert _rows(html, "communication") == subject
+    assert 'href="/communication" aria-current="page"' in html
+
+
+def test_communication_page_charts_in_numbers(site: Site) -> None:
+    html = site.as_("admin").get(f"/communication?subject=company&period={PERIOD}").text
+    touches = _chart(html, "touches")
+    assert touches["categories"] == ["0", "1–2", "3–5", "6–10", "11+"]
+    assert touches["series"][0]["data"] == [0.0, 33.3, 100.0, 100.0, None]
+    assert _chart(html, "gaps")["series"][0]["data"] == [100.0, None, 100.0, 0.0]
+    assert 'data-chart="bars"' in html and 'role="img"' in html and "0.97" in html
+
+
+def test_communication_page_in_chinese_and_out_of_scope(site: Site) -> None:
+    html = site.as_("manager").get(f"/communication?period={PERIOD}").text
+    assert "沟通效果" in html and "按跟进节奏的赢单率" in html and "数据不足" in html
+    assert site.as_("rep").get(f"/communication?subject=team:TA&period={PERIOD}",
+                               follow_redirects=False).status_code == 404
+
+
+@pytest.mark.parametrize("role", list(USERS))
+def test_api_communication_for_each_role(site: Site, role: str) -> None:
+    answer = site.api(role, "communication", period=PERIOD)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert [r["rep_id"] for r in body["reps"]] == REPS[role]
+    deals = {"rep": 3, "manager": 5}.get(role, 12)
+    assert sum(b["deals"] for b in body["touch_bins"]) == deals
+
+
+def test_api_communication_scope(site: Site) -> None:
+    assert site.api(None, "communication", period=PERIOD).status_code == 401
+    assert site.api("rep", "communication", period=PERIOD, rep="a1").status_code == 404
+    assert site.api("manager", "communication", period=PERIOD, team="TA").status_code == 404

@@ -65,3 +65,17 @@ def test_strengths_json_and_table(home: Path) -> None:
     assert "Improvement levers" in table and "450.00" in table
     zh = invoke(home, "strengths", "--period", PERIOD, "--rep", "a2", *KPIS, "--lang", "zh_CN")
     assert "优势与短板" in zh and "提升杠杆" in zh
+
+
+def test_communication_csv_json_and_table(home: Path) -> None:
+    out = invoke(home, "communication", "--period", PERIOD, "--format", "csv")
+    rows = {r["rep_id"]: r for r in csv.DictReader(io.StringIO(out))}
+    assert (rows["b1"]["deals"], rows["b1"]["won"], rows["b1"]["median_gap_days"]) == (
+        "3", "2", "7.5")
+    assert rows["b2"]["median_gap_days"] == "" and rows["a2"]["avg_response_hours"] == ""
+    body = json.loads(invoke(home, "communication", "--period", PERIOD, "--format", "json"))
+    assert body["no_gap"] == {"label": "—", "deals": 5, "won": 0, "win_rate": 0.0}
+    touches = next(r for r in body["relations"] if r["measure"] == "touches_per_deal")
+    assert touches["rho"] == pytest.approx(0.95 ** 0.5)
+    table = invoke(home, "communication", "--period", PERIOD, "--team", "TA")
+    assert "Communication of team TA, 2025-Q1" in table and "not enough data" in table

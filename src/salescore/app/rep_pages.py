@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from salescore.app.deps import app_state
 from salescore.app.filters import PeriodChoice, resolve_period
-from salescore.app.formatting import MISSING, as_of_text, number
+from salescore.app.formatting import MISSING, as_of_text, number, percent
 from salescore.app.funnel_page import (
     _period_choices,
     default_subject,
@@ -201,3 +201,108 @@ async def strengths_page(request: Request, subject: Param = None, period: Param 
                                rep=rep), as_of_text(session, p.locale))
 
     return await filtered_page(request, "strengths", STRENGTHS_KEYS, read)
+
+
+# -- communication effectiveness -----------------------------------------------------------------
+COMMUNICATION_KEYS = ("subject", "period")
+
+
+@dataclass(frozen=True)
+class CommRow:
+    rep_id: str
+    name: str
+    deals: int
+    win_rate: str
+    touches: str
+    gap: str
+    response: str
+    reply: str
+    follow_up: str
+
+
+@dataclass(frozen=True)
+class BinRow:
+    label: str
+    deals: int
+    won: int
+    win_rate: str
+
+
+@dataclass(frozen=True)
+class RelationRow:
+    label: str
+    reps: int
+    rho: str
+
+
+@dataclass(frozen=True)
+class CommunicationView:
+    picked: PickedPeriod
+    note: str
+    rows: list[CommRow]
+    touch_rows: list[BinRow]
+    gap_rows: list[BinRow]
+    relation_rows: list[RelationRow]
+    charts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def period(self) -> str:
+        return self.picked.period
+
+
+def communication_view(session: Session, principal: Principal, words: Callable[..., str],
+                       today: date, *, subject: str | None = None, period: str | None = None
+                       ) -> CommunicationView | None:
+    """The communication page: the win rate by touches per deal and by days between touches
+    (bars), each rep's cadence and communication KPIs, and their relation to the win rate."""
+    picked = _pick(session, principal, words, today, subject, period)
+    if picked is None:
+        return None
+    locale = principal.locale
+    lang = "zh_CN" if locale == "zh_CN" else "en"
+    report = session.communication(period=picked.period, **subject_parts(picked.subject))
+    names = {r["rep_id"]: r["name"] or r["rep_id"] for r in session.reps()}
+
+    def share(v: float | None) -> str:
+        return percent(v, locale, 1)
+
+    rows = [CommRow(r.rep_id, names.get(r.rep_id, r.rep_id), r.deals, share(r.win_rate),
+                    number(r.touches_per_deal, locale, 1), number(r.median_gap_days, locale, 1),
+                    number(r.avg_response_hours, locale, 1), share(r.reply_rate),
+                    share(r.follow_up_rate)) for r in report.reps]
+    no_gap = report.no_gap
+    touch_rows = [BinRow(b.label, b.deals, b.won, share(b.win_rate)) for b in report.touch_bins]
+    gap_rows = [BinRow(b.label, b.deals, b.won, share(b.win_rate)) for b in report.gap_bins]
+    gap_rows.append(BinRow(words("fewer than two touches"), no_gap.deals, no_gap.won,
+                           share(no_gap.win_rate)))
+
+    def pct(v: float | None) -> float | None:
+        return None if v is None else round(v * 100, 1)
+
+    charts = {
+        "touches": {"categories": [b.label for b in report.touch_bins], "percent": True,
+                    "series": [{"name": words("Win rate"),
+                                "data": [pct(b.win_rate) for b in report.touch_bins]}]},
+        "gaps": {"categories": [b.label for b in report.gap_bins], "percent": True,
+                 "series": [{"name": words("Win rate"),
+                             "data": [pct(b.win_rate) for b in report.gap_bins]}]},
+    }
+    relation_rows = [RelationRow(report.labels[r.measure].get(lang), r.reps,
+                                 words("not enough data") if r.rho is None
+                                 else number(r.rho, locale, 2)) for r in report.relations]
+    return CommunicationView(picked, report.note.get(lang), rows, touch_rows, gap_rows,
+                             relation_rows, charts)
+
+
+@router.get("/communication", response_class=HTMLResponse)
+async def communication_page(request: Request, subject: Param = None,
+                             period: Param = None) -> Response:
+    """The communication effectiveness page, for every signed-in role within their scope."""
+    today = app_state(request).today()
+
+    def read(session: Session, p: Principal, words: Callable[..., str]
+             ) -> tuple[CommunicationView | None, str | None]:
+        return (communication_view(session, p, words, today, subject=subject, period=period),
+                as_of_text(session, p.locale))
+
+    return await filtered_page(request, "communication", COMMUNICATION_KEYS, read)

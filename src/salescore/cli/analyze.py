@@ -628,3 +628,82 @@ def strengths(period: PeriodOption, rep: RepOption = None, team: TeamOption = No
 
 def _num2(value: float | None) -> str:
     return MISSING if value is None else f"{value:,.2f}"
+
+
+# -- communication effectiveness (issue 11, part 6) --------------------------------------------
+COMMUNICATION_COLUMNS = ("rep_id", "deals", "won", "win_rate", "touches_per_deal",
+                         "median_gap_days", "avg_response_hours", "reply_rate",
+                         "follow_up_rate")
+
+
+def _communication_json(report: Any) -> dict[str, Any]:
+    def bins(items: Any) -> list[dict[str, Any]]:
+        return [{"label": b.label, "deals": b.deals, "won": b.won, "win_rate": b.win_rate}
+                for b in items]
+
+    return {"period": report.period, "subject_kind": report.subject_kind,
+            "subject_id": report.subject_id,
+            "note": {"en": report.note.en, "zh": report.note.zh},
+            "reps": [{c: getattr(r, c) for c in COMMUNICATION_COLUMNS} for r in report.reps],
+            "touch_bins": bins(report.touch_bins), "gap_bins": bins(report.gap_bins),
+            "no_gap": bins([report.no_gap])[0],
+            "relations": [dict(vars(r)) for r in report.relations]}
+
+
+@analyze_app.command()
+def communication(period: PeriodOption, rep: RepOption = None, team: TeamOption = None,
+                  fmt: FormatOption = "table", lang: LangOption = None,
+                  home: HomeOption = None) -> None:
+    """Communication effectiveness: touches per closed deal, days between touches, response
+    time, reply and follow-up rates per rep, the win rate by cadence, and each measure's rank
+    correlation with the reps' win rates.
+    沟通效果：每个已关闭商机的接触次数、接触间隔、响应时长、回复率和及时跟进率，
+    按跟进节奏的赢单率，以及各指标与赢单率的等级相关。
+
+    CSV columns: rep_id, deals, won, win_rate, touches_per_deal, median_gap_days,
+    avg_response_hours, reply_rate, follow_up_rate (empty: unknown).
+    """
+    _check_format(fmt)
+    with open_workspace(home, read_only=True) as ws:
+        report = ws.owner().communication(period=period, rep=rep, team=team)
+        zh = is_chinese(lang or ws.locale)
+    key = "zh_CN" if zh else "en"
+    match fmt:
+        case "json":
+            typer.echo(json.dumps(_communication_json(report), ensure_ascii=False, indent=1))
+        case "csv":
+            typer.echo(_csv(COMMUNICATION_COLUMNS, [[getattr(r, c) for c in
+                                                     COMMUNICATION_COLUMNS]
+                                                    for r in report.reps]), nl=False)
+        case _:
+            who = _subject_words(report.subject_kind, report.subject_id, zh)
+            grid = Table(title=f"沟通效果：{who}，{report.period}" if zh
+                         else f"Communication of {who}, {report.period}")
+            heads = ("销售", "已关闭", "赢单率", "接触/单", "间隔天数", "响应小时", "回复率",
+                     "跟进率") if zh else ("Rep", "Closed", "Win rate", "Touches/deal",
+                                           "Gap days", "Response h", "Reply rate",
+                                           "Follow-up")
+            for i, head in enumerate(heads):
+                grid.add_column(head, justify="left" if i == 0 else "right")
+            for r in report.reps:
+                grid.add_row(r.rep_id, str(r.deals), _pct(r.win_rate), _days(r.touches_per_deal),
+                             _days(r.median_gap_days), _days(r.avg_response_hours),
+                             _pct(r.reply_rate), _pct(r.follow_up_rate))
+            console.print(grid)
+            bins = Table(title="按接触次数的赢单率" if zh else "Win rate by touches per deal")
+            for i, head in enumerate(("接触次数", "商机", "赢单", "赢单率") if zh else
+                                     ("Touches", "Deals", "Won", "Win rate")):
+                bins.add_column(head, justify="left" if i == 0 else "right")
+            for b in report.touch_bins:
+                bins.add_row(b.label, str(b.deals), str(b.won), _pct(b.win_rate))
+            console.print(bins)
+            rel = Table(title="与赢单率的等级相关" if zh else "Rank correlation with win rate")
+            for i, head in enumerate(("指标", "销售数", "相关系数") if zh else
+                                     ("Measure", "Reps", "Spearman rho")):
+                rel.add_column(head, justify="left" if i == 0 else "right")
+            for r in report.relations:
+                rel.add_row(report.labels[r.measure].get(key), str(r.reps),
+                            ("数据不足" if zh else "not enough data") if r.rho is None
+                            else f"{r.rho:+.2f}")
+            console.print(rel)
+            console.print(report.note.get(key), highlight=False)

@@ -495,3 +495,67 @@ def strengths(session: SessionDep, locale: LocaleDep, period: PeriodQuery,
               ) -> StrengthsOut:
     return strengths_out(session.strengths(period=period, rep=rep, team=team, plan=plan,
                                            kpis=kpi or None), locale)
+
+
+# -- communication effectiveness (issue 11, part 6) --------------------------------------------
+class RepCommunicationOut(_Out):
+    rep_id: str
+    deals: int = Field(description="Deals won or lost in the period")
+    won: int
+    win_rate: float | None
+    touches_per_deal: float | None
+    median_gap_days: float | None
+    avg_response_hours: float | None
+    reply_rate: float | None
+    follow_up_rate: float | None
+
+
+class CadenceBinOut(_Out):
+    label: str
+    deals: int
+    won: int
+    win_rate: float | None
+
+
+class RelationOut(_Out):
+    measure: str
+    label: TextOut
+    reps: int
+    rho: float | None = Field(description="Spearman's rank correlation with the reps' win "
+                                          "rates; null: not enough reps")
+    p_value: float | None
+
+
+class CommunicationOut(_Out):
+    period: str
+    subject_kind: Literal["rep", "team", "company"]
+    subject_id: str | None
+    note: str
+    reps: list[RepCommunicationOut]
+    touch_bins: list[CadenceBinOut]
+    gap_bins: list[CadenceBinOut]
+    no_gap: CadenceBinOut = Field(description="Deals with fewer than two touches")
+    relations: list[RelationOut]
+
+
+def communication_out(report: Any, locale: str) -> CommunicationOut:
+    def bin_out(b: Any) -> CadenceBinOut:
+        return CadenceBinOut(label=b.label, deals=b.deals, won=b.won, win_rate=b.win_rate)
+
+    return CommunicationOut(
+        period=report.period, subject_kind=report.subject_kind, subject_id=report.subject_id,
+        note=report.note.get(locale),
+        reps=[RepCommunicationOut(win_rate=r.win_rate, **vars(r)) for r in report.reps],
+        touch_bins=[bin_out(b) for b in report.touch_bins],
+        gap_bins=[bin_out(b) for b in report.gap_bins], no_gap=bin_out(report.no_gap),
+        relations=[RelationOut(label=TextOut.of(report.labels[r.measure]), **vars(r))
+                   for r in report.relations])
+
+
+@router.get("/communication", response_model=CommunicationOut,
+            summary="Follow-up cadence, response time and reply rate, and their relation to "
+                    "the win rate")
+@cached
+def communication(session: SessionDep, locale: LocaleDep, period: PeriodQuery,
+                  rep: RepQuery = None, team: TeamQuery = None) -> CommunicationOut:
+    return communication_out(session.communication(period=period, rep=rep, team=team), locale)
