@@ -38,8 +38,8 @@ from salescore.workspace.analyses import AnalysisError, _subject
 if TYPE_CHECKING:
     from salescore.workspace.session import Session
 
-__all__ = ["CommunicationReport", "Lever", "RepCommunication", "RepStrengths", "StrengthsReport",
-           "communication_report", "kpi_words", "strengths_report"]
+__all__ = ["BalanceReport", "CommunicationReport", "Lever", "RepCommunication", "RepStrengths", "StrengthsReport",
+           "balance_report", "communication_report", "kpi_words", "strengths_report"]
 
 
 @dataclass(frozen=True)
@@ -351,3 +351,152 @@ def communication_report(session: Session, *, period: str, rep: str | None = Non
         f"Spearman 等级相关，至少 {co.MIN_REPS} 名销售时给出（相关不等于因果）。")
     return CommunicationReport(str(chosen), subject.kind, subject.id, reps, touch_bins,
                                gap_bins, no_gap, relations, labels, note)
+
+
+# -- team and individual balance (part 7) ------------------------------------------------------
+TEAM_KPIS = ("revenue_won", "team_revenue_share", "assists_given",
+             "assists_received", "cross_team_assists")
+REP_KPIS = ("assists_given", "assist_points", "assists_received", "cross_team_assists")
+
+
+@dataclass(frozen=True)
+class TeamBalance:
+    team_id: str
+    name: str | None
+    revenue_won: float | None
+    assisted_revenue_won: float | None
+    assisted_share: float | None
+    assists_given: int
+    assists_received: int
+    cross_team_given: int
+
+
+@dataclass(frozen=True)
+class RepBalance:
+    rep_id: str
+    team_id: str | None
+    assists_given: int
+    assist_points: float
+    assists_received: int
+    cross_team_given: int
+
+
+@dataclass(frozen=True)
+class BlendSpread:
+    individual: float
+    team: float
+    current: bool
+    scored: int
+    range: float | None
+    stdev: float | None
+
+
+@dataclass(frozen=True)
+class BlendScores:
+    """A plan's blends replayed: the spread of its reps' scores under each, and the reps the
+    session reaches with their score under each (``None``: not scored)."""
+
+    plan: str
+    blends: list[BlendSpread]
+    reps: list[tuple[str, list[float | None]]]
+
+
+@dataclass(frozen=True)
+class BalanceReport:
+    period: str
+    teams: list[TeamBalance]
+    reps: list[RepBalance]
+    flows: list[tuple[str | None, str | None, int]]  # helper's team, helped team, assists
+    plans: list[BlendScores]
+    note: Text
+
+
+def _assisted(row: dict[str, Any]) -> float | None:
+    """The revenue of the assisted deals: the catalogue's share of revenue won as a team
+    times the revenue won (unknown when either is)."""
+    revenue, share = _float(row.get("revenue_won")), _float(row.get("team_revenue_share"))
+    return None if revenue is None or share is None else revenue * share
+
+
+def _int(value: Any) -> int:
+    value = _opt(value)
+    return 0 if value is None else int(value)
+
+
+def balance_report(session: Session, *, period: str, team: str | None = None) -> BalanceReport:
+    """Each team's revenue from assisted deals and assists given, received and across teams,
+    each rep's, who helped which team, and how each plan's individual/team blend spreads the
+    scores of ``period`` (replayed by the plan with each share of :data:`BLENDS`), within the
+    session's scope (``team``: that team's subtree)."""
+    from salescore.analytics.balance import BLENDS, assists_in, blend_spread
+
+    calendar = session.workspace.settings.calendar
+    chosen = calendar.parse(period)
+    start, end = calendar.utc_bounds(chosen)
+    subject = _subject(session, None, team)
+    mine = set(subject.reps) if subject.reps is not None else None
+    teams = session.teams()
+    if subject.kind == "team":
+        from salescore.workspace.analyses import _subtree
+        tree = _subtree(teams, str(subject.id))
+        teams = [t for t in teams if t["team_id"] in tree]
+    names = {t["team_id"]: t.get("name") for t in teams}
+    by_team = {str(r["team_id"]): r for r in session.kpi_result(
+        TEAM_KPIS, by="team", period=str(chosen)).table.to_pylist()}
+    team_rows = [TeamBalance(
+        team_id=t, name=names[t], revenue_won=_float(by_team.get(t, {}).get("revenue_won")),
+        assisted_revenue_won=_assisted(by_team.get(t, {})),
+        assisted_share=_float(by_team.get(t, {}).get("team_revenue_share")),
+        assists_given=_int(by_team.get(t, {}).get("assists_given")),
+        assists_received=_int(by_team.get(t, {}).get("assists_received")),
+        cross_team_given=_int(by_team.get(t, {}).get("cross_team_assists")))
+        for t in sorted(names)]
+    team_of = {r["rep_id"]: r["team_id"] for r in session.reps()}
+    rep_rows = [RepBalance(
+        rep_id=str(r["rep_id"]), team_id=team_of.get(r["rep_id"]),
+        assists_given=_int(r.get("assists_given")),
+        assist_points=_float(r.get("assist_points")) or 0.0,
+        assists_received=_int(r.get("assists_received")),
+        cross_team_given=_int(r.get("cross_team_assists")))
+        for r in session.kpi_result(REP_KPIS, by="rep", period=str(chosen)).table.to_pylist()
+        if mine is None or r["rep_id"] in mine]
+    rep_rows.sort(key=lambda r: r.rep_id)
+    flows: dict[tuple[str | None, str | None], int] = {}
+    for a in session.runner.rows(assists_in(start, end)):
+        if mine is not None and a["helper_rep_id"] not in mine and a["helped_rep_id"] not in mine:
+            continue
+        key = (a["helper_team_id"], a["helped_team_id"])
+        flows[key] = flows.get(key, 0) + 1
+    whole = session.workspace.session(Scope.everything())
+    plans = []
+    roster = whole.scorecards.roster()
+    for document in _plans_in_force(whole, chosen, None):
+        members = roster.members(document.applies_to, chosen)
+        if members.empty:
+            continue
+        scoring = _Scoring(whole, document, chosen, members)
+        current = document.blend.individual
+        shares = sorted({*BLENDS, current}, reverse=True)
+        spreads, by_rep = [], {}
+        for w in shares:
+            blend = document.blend.model_copy(update={"individual": w, "team": 1.0 - w})
+            scores = scoring.score(plan=document.model_copy(update={"blend": blend}))
+            known = [float(v) for v in scores["score"] if _opt(v) is not None]
+            spread, sd = blend_spread(known)
+            spreads.append(BlendSpread(w, round(1.0 - w, 6), abs(w - current) < 1e-9, len(known),
+                                       spread, sd))
+            by_rep[w] = {str(k): _float(v) for k, v in scores["score"].items()}
+        reps = [(r, [by_rep[w].get(r) for w in shares])
+                for r in members["rep_id"].astype(str)
+                if session.reach.has_rep(r) and (mine is None or r in mine)]
+        plans.append(BlendScores(document.name, spreads, sorted(reps)))
+    note = Text(
+        f"{chosen}. Assisted revenue: won deals with at least one assist recorded on them. "
+        "Cross-team: the helper's team is not the helped rep's. Blends: each plan scored "
+        "again by the plan with another individual/team share; the spread is over every rep "
+        "it scores.",
+        f"{chosen}。协同成交金额：至少有一次协助记录的赢单商机。跨团队：协助者与被协助者不在同一团队。"
+        "权重组合：按方案以不同的个人/团队权重重新评分；分布范围覆盖该方案评分的所有销售。")
+    return BalanceReport(str(chosen), team_rows, rep_rows,
+                         sorted(((h, g, n) for (h, g), n in flows.items()),
+                                key=lambda f: (str(f[0]), str(f[1]))), plans, note)

@@ -741,6 +741,13 @@ class Session:
         from salescore.workspace.rep_analyses import communication_report
         return communication_report(self, period=period, rep=rep, team=team)
 
+    def balance(self, *, period: str, team: str | None = None) -> Any:
+        """Revenue from assisted deals, assists given, received and across teams, and how
+        each plan's individual/team blend spreads the scores of ``period``: a
+        :class:`~salescore.workspace.rep_analyses.BalanceReport`."""
+        from salescore.workspace.rep_analyses import balance_report
+        return balance_report(self, period=period, team=team)
+
     # -- the records that need action (issue 10) -------------------------------------------
     def data_last_day(self) -> date | None:
         """The organisation's last day of data: the local day of the latest activity, stage
