@@ -79,3 +79,16 @@ def test_communication_csv_json_and_table(home: Path) -> None:
     assert touches["rho"] == pytest.approx(0.95 ** 0.5)
     table = invoke(home, "communication", "--period", PERIOD, "--team", "TA")
     assert "Communication of team TA, 2025-Q1" in table and "not enough data" in table
+
+
+def test_balance_csv_json_and_table(home: Path) -> None:
+    out = invoke(home, "balance", "--period", PERIOD, "--format", "csv")
+    rows = {(r["section"], r["id"]): r for r in csv.DictReader(io.StringIO(out))}
+    assert float(rows[("team", "TB")]["assisted_share"]) == pytest.approx(6 / 7)
+    assert rows[("rep", "a1")]["assists_received"] == "2"
+    assert rows[("rep", "a1")]["revenue_won"] == ""
+    body = json.loads(invoke(home, "balance", "--period", PERIOD, "--format", "json"))
+    (plan,) = body["plans"]
+    assert [b["range"] for b in plan["blends"]] == [85.0, 68.0, 51.0, 42.5]
+    table = invoke(home, "balance", "--period", PERIOD)
+    assert "Plan pq: individual/team blend" in table and "80%/20%*" in table

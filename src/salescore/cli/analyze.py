@@ -707,3 +707,75 @@ def communication(period: PeriodOption, rep: RepOption = None, team: TeamOption 
                             else f"{r.rho:+.2f}")
             console.print(rel)
             console.print(report.note.get(key), highlight=False)
+
+
+# -- team and individual balance (issue 11, part 7) --------------------------------------------
+BALANCE_COLUMNS = ("section", "id", "revenue_won", "assisted_revenue_won", "assisted_share",
+                   "assists_given", "assists_received", "cross_team_given")
+
+
+def _balance_json(report: Any) -> dict[str, Any]:
+    return {"period": report.period, "note": {"en": report.note.en, "zh": report.note.zh},
+            "teams": [dict(vars(t)) for t in report.teams],
+            "reps": [dict(vars(r)) for r in report.reps],
+            "flows": [{"helper_team_id": h, "helped_team_id": g, "assists": n}
+                      for h, g, n in report.flows],
+            "plans": [{"plan": p.plan, "blends": [dict(vars(b)) for b in p.blends],
+                       "reps": [{"rep_id": r, "scores": s} for r, s in p.reps]}
+                      for p in report.plans]}
+
+
+@analyze_app.command()
+def balance(period: PeriodOption, team: TeamOption = None, fmt: FormatOption = "table",
+            lang: LangOption = None, home: HomeOption = None) -> None:
+    """Team and individual balance: each team's revenue from assisted deals, assists given,
+    received and across teams, and how each plan's individual/team blend spreads the scores
+    (replayed by the plan with other shares: who would gain or lose).
+    团队与个人平衡：各团队协同成交金额占比、提供与获得的协助及跨团队协助，
+    以及各方案个人/团队权重对得分分布的影响（按方案以其他权重重新评分：谁得谁失）。
+
+    CSV columns: section (team or rep), id, revenue_won, assisted_revenue_won, assisted_share,
+    assists_given, assists_received, cross_team_given (empty: unknown or not given for reps).
+    """
+    _check_format(fmt)
+    with open_workspace(home, read_only=True) as ws:
+        report = ws.owner().balance(period=period, team=team)
+        zh = is_chinese(lang or ws.locale)
+    key = "zh_CN" if zh else "en"
+    match fmt:
+        case "json":
+            typer.echo(json.dumps(_balance_json(report), ensure_ascii=False, indent=1))
+        case "csv":
+            rows: list[list[Any]] = [
+                ["team", t.team_id, t.revenue_won, t.assisted_revenue_won, t.assisted_share,
+                 t.assists_given, t.assists_received, t.cross_team_given] for t in report.teams]
+            rows += [["rep", r.rep_id, None, None, None, r.assists_given, r.assists_received,
+                      r.cross_team_given] for r in report.reps]
+            typer.echo(_csv(BALANCE_COLUMNS, rows), nl=False)
+        case _:
+            grid = Table(title=f"团队与个人平衡，{report.period}" if zh
+                         else f"Team and individual balance, {report.period}")
+            for i, head in enumerate(("团队", "赢单收入", "协同成交占比", "提供协助", "获得协助",
+                                      "跨团队协助") if zh else
+                                     ("Team", "Revenue won", "Assisted share", "Given",
+                                      "Received", "Cross-team")):
+                grid.add_column(head, justify="left" if i == 0 else "right")
+            for t in report.teams:
+                grid.add_row(t.team_id, _num2(t.revenue_won), _pct(t.assisted_share),
+                             str(t.assists_given), str(t.assists_received),
+                             str(t.cross_team_given))
+            console.print(grid)
+            for p in report.plans:
+                blends = Table(title=f"方案 {p.plan} 的个人/团队权重" if zh
+                               else f"Plan {p.plan}: individual/team blend")
+                heads = ["销售" if zh else "Rep"] + [
+                    f"{b.individual:.0%}/{b.team:.0%}{'*' if b.current else ''}"
+                    for b in p.blends]
+                for i, head in enumerate(heads):
+                    blends.add_column(head, justify="left" if i == 0 else "right")
+                blends.add_row("极差" if zh else "range", *[_days(b.range) for b in p.blends])
+                blends.add_row("标准差" if zh else "s.d.", *[_days(b.stdev) for b in p.blends])
+                for rep_id, scores in p.reps:
+                    blends.add_row(rep_id, *[_days(s) for s in scores])
+                console.print(blends)
+            console.print(report.note.get(key), highlight=False)
