@@ -185,3 +185,54 @@ def test_api_communication_scope(site: Site) -> None:
     assert site.api(None, "communication", period=PERIOD).status_code == 401
     assert site.api("rep", "communication", period=PERIOD, rep="a1").status_code == 404
     assert site.api("manager", "communication", period=PERIOD, team="TA").status_code == 404
+
+
+# -- balance -----------------------------------------------------------------------------------
+TEAMS = {"rep": ["Team A"], "manager": ["Team B"],
+         "executive": ["Company", "Team A", "Team B"], "admin": ["Company", "Team A", "Team B"]}
+
+
+@pytest.mark.parametrize("role", list(USERS))
+def test_balance_page_for_each_role(site: Site, role: str) -> None:
+    answer = site.as_(role).get(f"/balance?period={PERIOD}", follow_redirects=False)
+    assert answer.status_code == 200, answer.text
+    html = answer.text
+    assert _rows(html, "teams") == TEAMS[role]
+    assert _rows(html, "balance-reps") == [r.upper() for r in REPS[role]]
+    assert 'href="/balance" aria-current="page"' in html
+
+
+def test_balance_page_charts_in_numbers(site: Site) -> None:
+    html = site.as_("admin").get(f"/balance?subject=company&period={PERIOD}").text
+    assert _chart(html, "assisted")["series"][0]["data"] == [64.7, 50.0, 85.7]
+    flows = _chart(html, "flows")
+    assert flows["rows"] == ["Team A", "Team B"]
+    assert sorted(flows["cells"]) == [[0, 0, 2], [0, 1, 1], [1, 0, 1], [1, 1, 1]]
+    blend = _chart(html, "blend0")
+    assert blend["periods"] == ["100/0", "80/20 *", "60/40", "50/50"]
+    assert blend["series"][4]["data"] == [0.0, 8.5, 17.0, 21.2]
+    assert 'data-chart="matrix"' in html and "68.0" in html  # the range now
+
+
+def test_balance_page_in_chinese_and_out_of_scope(site: Site) -> None:
+    html = site.as_("manager").get(f"/balance?period={PERIOD}").text
+    assert "团队与个人平衡" in html and "协同成交金额占比" in html
+    assert _chart(html, "flows")["rows"] == ["Team B", "其他团队"]  # a1's team is not named
+    assert site.as_("manager").get(f"/balance?subject=team:TA&period={PERIOD}",
+                                   follow_redirects=False).status_code == 404
+
+
+@pytest.mark.parametrize("role", list(USERS))
+def test_api_balance_for_each_role(site: Site, role: str) -> None:
+    answer = site.api(role, "balance", period=PERIOD)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert [r["rep_id"] for r in body["reps"]] == REPS[role]
+    (plan,) = body["plans"]
+    assert [r["rep_id"] for r in plan["reps"]] == REPS[role]
+    assert plan["blends"][1]["range"] == pytest.approx(68)
+
+
+def test_api_balance_scope(site: Site) -> None:
+    assert site.api(None, "balance", period=PERIOD).status_code == 401
+    assert site.api("manager", "balance", period=PERIOD, team="TA").status_code == 404

@@ -306,3 +306,103 @@ async def communication_page(request: Request, subject: Param = None,
                 as_of_text(session, p.locale))
 
     return await filtered_page(request, "communication", COMMUNICATION_KEYS, read)
+
+
+# -- team and individual balance -----------------------------------------------------------------
+BALANCE_KEYS = ("subject", "period")
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    name: str
+    revenue: str
+    assisted: str
+    share: str
+    given: int
+    received: int
+    cross: int
+
+
+@dataclass(frozen=True)
+class BlendTable:
+    plan: str
+    heads: list[str]
+    spread: list[str]
+    stdev: list[str]
+    reps: list[tuple[str, list[str]]]
+
+
+@dataclass(frozen=True)
+class BalanceView:
+    picked: PickedPeriod
+    note: str
+    teams: list[TeamRow]
+    reps: list[tuple[str, int, str, int, int]]
+    blends: list[BlendTable]
+    charts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def period(self) -> str:
+        return self.picked.period
+
+
+def balance_view(session: Session, principal: Principal, words: Callable[..., str],
+                 today: date, *, subject: str | None = None, period: str | None = None
+                 ) -> BalanceView | None:
+    """The balance page: each team's assisted share of revenue (bars) and assists, who helped
+    which team (a matrix), each rep's assists, and each plan's blends (a box-like spread per
+    blend as lines of each rep's score)."""
+    picked = _pick(session, principal, words, today, subject, period)
+    if picked is None:
+        return None
+    locale = principal.locale
+    lang = "zh_CN" if locale == "zh_CN" else "en"
+    team = subject_parts(picked.subject)["team"]
+    report = session.balance(period=picked.period, team=team)
+    names = {r["rep_id"]: r["name"] or r["rep_id"] for r in session.reps()}
+    teams = [TeamRow(t.name or t.team_id, number(t.revenue_won, locale, 0),
+                     number(t.assisted_revenue_won, locale, 0),
+                     percent(t.assisted_share, locale, 1), t.assists_given, t.assists_received,
+                     t.cross_team_given) for t in report.teams]
+    reps = [(names.get(r.rep_id, r.rep_id), r.assists_given, number(r.assist_points, locale, 1),
+             r.assists_received, r.cross_team_given) for r in report.reps]
+    other = words("other teams")
+    team_names = {t.team_id: t.name or t.team_id for t in report.teams}
+    sides = sorted({str(team_names.get(h, h) if h else other) for h, _, _ in report.flows}
+                   | {str(team_names.get(g, g) if g else other) for _, g, _ in report.flows})
+    cells = [[sides.index(str(team_names.get(g, g) if g else other)),
+              sides.index(str(team_names.get(h, h) if h else other)), n]
+             for h, g, n in report.flows]
+    blends = []
+    charts: dict[str, Any] = {
+        "assisted": {"categories": [t.name for t in teams], "percent": True, "series": [
+            {"name": words("Assisted share of revenue"),
+             "data": [None if t.assisted_share is None else round(t.assisted_share * 100, 1)
+                      for t in report.teams]}]},
+        "flows": {"rows": sides, "cols": sides, "cells": cells, "name": words("Assists"),
+                  "xname": words("Helped team"), "yname": words("Helper's team")}}
+    for i, p in enumerate(report.plans):
+        heads = [f"{number(b.individual * 100, locale, 0)}/{number(b.team * 100, locale, 0)}"
+                 + (" *" if b.current else "") for b in p.blends]
+        blends.append(BlendTable(
+            p.plan, heads, [number(b.range, locale, 1) for b in p.blends],
+            [number(b.stdev, locale, 1) for b in p.blends],
+            [(names.get(r, r), [number(s, locale, 1) for s in scores]) for r, scores in p.reps]))
+        charts[f"blend{i}"] = {"periods": heads, "series": [
+            {"name": names.get(r, r), "data": [None if s is None else round(s, 1)
+                                               for s in scores]} for r, scores in p.reps]}
+    return BalanceView(picked, report.note.get(lang), teams, reps, blends, charts)
+
+
+@router.get("/balance", response_class=HTMLResponse)
+async def balance_page(request: Request, subject: Param = None, period: Param = None
+                       ) -> Response:
+    """The team and individual balance page, for every signed-in role within their scope."""
+    today = app_state(request).today()
+
+    def read(session: Session, p: Principal, words: Callable[..., str]
+             ) -> tuple[BalanceView | None, str | None]:
+        return (balance_view(session, p, words, today, subject=subject, period=period),
+                as_of_text(session, p.locale))
+
+    return await filtered_page(request, "balance", BALANCE_KEYS, read)

@@ -559,3 +559,80 @@ def communication_out(report: Any, locale: str) -> CommunicationOut:
 def communication(session: SessionDep, locale: LocaleDep, period: PeriodQuery,
                   rep: RepQuery = None, team: TeamQuery = None) -> CommunicationOut:
     return communication_out(session.communication(period=period, rep=rep, team=team), locale)
+
+
+# -- team and individual balance (issue 11, part 7) --------------------------------------------
+class TeamBalanceOut(_Out):
+    team_id: str
+    name: str | None
+    revenue_won: float | None
+    assisted_revenue_won: float | None
+    assisted_share: float | None = Field(description="Share of revenue won from assisted deals")
+    assists_given: int
+    assists_received: int
+    cross_team_given: int
+
+
+class RepBalanceOut(_Out):
+    rep_id: str
+    team_id: str | None
+    assists_given: int
+    assist_points: float
+    assists_received: int
+    cross_team_given: int
+
+
+class FlowOut(_Out):
+    helper_team_id: str | None = Field(description="Null: a team outside your scope")
+    helped_team_id: str | None
+    assists: int
+
+
+class BlendOut(_Out):
+    individual: float
+    team: float
+    current: bool
+    scored: int
+    range: float | None
+    stdev: float | None
+
+
+class BlendRepOut(_Out):
+    rep_id: str
+    scores: list[float | None] = Field(description="The rep's score under each blend, in order")
+
+
+class PlanBlendsOut(_Out):
+    plan: str
+    blends: list[BlendOut]
+    reps: list[BlendRepOut]
+
+
+class BalanceOut(_Out):
+    period: str
+    note: str
+    teams: list[TeamBalanceOut]
+    reps: list[RepBalanceOut]
+    flows: list[FlowOut]
+    plans: list[PlanBlendsOut]
+
+
+def balance_out(report: Any, locale: str) -> BalanceOut:
+    return BalanceOut(
+        period=report.period, note=report.note.get(locale),
+        teams=[TeamBalanceOut(**vars(t)) for t in report.teams],
+        reps=[RepBalanceOut(**vars(r)) for r in report.reps],
+        flows=[FlowOut(helper_team_id=h, helped_team_id=g, assists=n)
+               for h, g, n in report.flows],
+        plans=[PlanBlendsOut(plan=p.plan, blends=[BlendOut(**vars(b)) for b in p.blends],
+                             reps=[BlendRepOut(rep_id=r, scores=s) for r, s in p.reps])
+               for p in report.plans])
+
+
+@router.get("/balance", response_model=BalanceOut,
+            summary="Assisted revenue, assists across teams, and how each plan's "
+                    "individual/team blend spreads scores")
+@cached
+def balance(session: SessionDep, locale: LocaleDep, period: PeriodQuery,
+            team: TeamQuery = None) -> BalanceOut:
+    return balance_out(session.balance(period=period, team=team), locale)
