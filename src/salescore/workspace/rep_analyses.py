@@ -38,8 +38,8 @@ from salescore.workspace.analyses import AnalysisError, _subject
 if TYPE_CHECKING:
     from salescore.workspace.session import Session
 
-__all__ = ["BalanceReport", "CommunicationReport", "Lever", "RepCommunication", "RepStrengths", "StrengthsReport",
-           "balance_report", "communication_report", "kpi_words", "strengths_report"]
+__all__ = ["BalanceReport", "CommunicationReport", "Lever", "RepCommunication", "RepStrengths",
+           "StrengthsReport", "balance_report", "communication_report", "kpi_words", "strengths_report"]
 
 
 @dataclass(frozen=True)
@@ -356,7 +356,8 @@ def communication_report(session: Session, *, period: str, rep: str | None = Non
 # -- team and individual balance (part 7) ------------------------------------------------------
 TEAM_KPIS = ("revenue_won", "team_revenue_share", "assists_given",
              "assists_received", "cross_team_assists")
-REP_KPIS = ("assists_given", "assist_points", "assists_received", "cross_team_assists")
+REP_KPIS = ("assists_given", "assist_points", "assists_received", "cross_team_assists",
+            "peer_collaboration_score")
 
 
 @dataclass(frozen=True)
@@ -379,6 +380,7 @@ class RepBalance:
     assist_points: float
     assists_received: int
     cross_team_given: int
+    peer_collaboration_score: float | None = None
 
 
 @dataclass(frozen=True)
@@ -457,7 +459,8 @@ def balance_report(session: Session, *, period: str, team: str | None = None) ->
         assists_given=_int(r.get("assists_given")),
         assist_points=_float(r.get("assist_points")) or 0.0,
         assists_received=_int(r.get("assists_received")),
-        cross_team_given=_int(r.get("cross_team_assists")))
+        cross_team_given=_int(r.get("cross_team_assists")),
+        peer_collaboration_score=_float(r.get("peer_collaboration_score")))
         for r in session.kpi_result(REP_KPIS, by="rep", period=str(chosen)).table.to_pylist()
         if mine is None or r["rep_id"] in mine]
     rep_rows.sort(key=lambda r: r.rep_id)

@@ -580,6 +580,8 @@ class RepBalanceOut(_Out):
     assist_points: float
     assists_received: int
     cross_team_given: int
+    peer_collaboration_score: float | None = Field(description="Mean collaboration score (1–5) "
+                                                               "the rep received in peer reviews")
 
 
 class FlowOut(_Out):
