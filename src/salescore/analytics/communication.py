@@ -113,11 +113,11 @@ def bins_of(found: Sequence[DealCadence]) -> tuple[list[Bin], list[Bin], Bin]:
         inside = [d for d in found if d.touches >= low and (high is None or d.touches <= high)]
         touches.append(Bin(label, len(inside), sum(d.won for d in inside)))
     gaps = []
-    for i, (label, low, high) in enumerate(GAP_BINS):
-        inside = [d for d in found if d.mean_gap is not None
-                  and (d.mean_gap > low or (i == 0 and d.mean_gap >= low))
-                  and (high is None or d.mean_gap <= high)]
-        gaps.append(Bin(label, len(inside), sum(d.won for d in inside)))
+    for i, (name, above, most) in enumerate(GAP_BINS):
+        within = [d for d in found if d.mean_gap is not None
+                  and (d.mean_gap > above or (i == 0 and d.mean_gap >= above))
+                  and (most is None or d.mean_gap <= most)]
+        gaps.append(Bin(name, len(within), sum(d.won for d in within)))
     none = [d for d in found if d.mean_gap is None]
     return touches, gaps, Bin("—", len(none), sum(d.won for d in none))
 

@@ -39,7 +39,8 @@ if TYPE_CHECKING:
     from salescore.workspace.session import Session
 
 __all__ = ["BalanceReport", "CommunicationReport", "Lever", "RepCommunication", "RepStrengths",
-           "StrengthsReport", "balance_report", "communication_report", "kpi_words", "strengths_report"]
+           "StrengthsReport", "balance_report", "communication_report", "kpi_words",
+           "strengths_report"]
 
 
 @dataclass(frozen=True)
@@ -286,7 +287,8 @@ class RepCommunication:
         return self.won / self.deals if self.deals else None
 
     def measure(self, name: str) -> float | None:
-        return getattr(self, name)  # type: ignore[no-any-return]
+        value: float | None = getattr(self, name)
+        return value
 
 
 @dataclass(frozen=True)
