@@ -50,6 +50,13 @@ LOST_DROP = (0.30, 0.25, 0.20, 0.15, 0.10)
 LOW_SKILL = 0.5
 PROPOSAL_STALL = 0.45
 STALL_STAGE = 3  # proposal
+# E22: a deal quoted at proposal was opened with an estimate of amount x LN(0, ESTIMATE_SIGMA).
+ESTIMATE_SIGMA = 0.3
+# E23: SLIP_SHARE of the deals were first expected SLIP_DAYS (uniform) earlier; when that date
+# passed with the deal open, the rep moved it SLIP_NOTICE_DAYS (uniform) later.
+SLIP_SHARE = 0.4
+SLIP_DAYS = (14, 42)
+SLIP_NOTICE_DAYS = (0, 7)
 LOST_DELAY = (0.5, 1.5)
 STALL_SHARE = 0.3
 STALL_MEDIAN_DAYS = 75.0
