@@ -748,6 +748,16 @@ class Session:
         from salescore.workspace.rep_analyses import balance_report
         return balance_report(self, period=period, team=team)
 
+    # -- analyses: pipeline changes (issue 11, part 10; workspace/pipeline_analyses.py) -----
+    def pipeline_changes(self, *, start: date, end: date, close: str | None = None,
+                         rep: str | None = None, team: str | None = None) -> Any:
+        """How the open pipeline expected to close in ``close`` (default: the quarter of
+        ``end``) moved from the first instant of ``start`` to the last of ``end``, per rep and
+        team: a :class:`~salescore.workspace.pipeline_analyses.PipelineChanges`."""
+        from salescore.workspace.pipeline_analyses import pipeline_changes_report
+        return pipeline_changes_report(self, start=start, end=end, close=close, rep=rep,
+                                       team=team)
+
     # -- the records that need action (issue 10) -------------------------------------------
     def data_last_day(self) -> date | None:
         """The organisation's last day of data: the local day of the latest activity, stage
