@@ -120,3 +120,15 @@ def test_low_skill_sellers_stall_at_proposal(funnels: dict[str, Any],
     assert sample.peers_kind == "team"
     assert sample.words.en.startswith("Most deals are lost between Proposal and Negotiation")
     assert sample.words.zh.startswith("流失最多的环节在“方案报价”到“商务谈判”之间")
+
+
+def test_pipeline_changes_balance_on_the_demo(ws: Workspace) -> None:
+    report = ws.owner().pipeline_changes(start=date(2026, 7, 1), end=date(2026, 9, 30))
+    assert report.close_period == "2026-Q3"
+    total = report.total
+    assert total.balance == 0 and all(r.balance == 0 for r in [*report.reps, *report.teams])
+    assert sum(r.end for r in report.reps) == total.end
+    # every movement happens: estimates quoted (E22), close dates that slip (E23), wins, losses
+    assert all(total.counts[f] > 0 for f in total.counts), total.counts
+    assert total.pushed > 0 and total.up > 0 and total.down > 0
+    assert total.unknown == 0

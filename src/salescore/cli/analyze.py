@@ -779,3 +779,89 @@ def balance(period: PeriodOption, team: TeamOption = None, fmt: FormatOption = "
                     blends.add_row(rep_id, *[_days(s) for s in scores])
                 console.print(blends)
             console.print(report.note.get(key), highlight=False)
+
+
+# -- pipeline changes (issue 11, part 10) -------------------------------------------------------
+PIPELINE_COLUMNS = ("section", "id", "name", "start", "new", "pulled_in", "up", "down",
+                    "pushed", "won", "lost", "end", "deals", "unknown")
+PIPELINE_HEADS = {
+    "en": ("Start", "New", "Pulled in", "Amount up", "Amount down", "Pushed out", "Won", "Lost",
+           "End"),
+    "zh_CN": ("期初", "新增", "提前纳入", "金额增加", "金额减少", "推迟移出", "赢单", "输单",
+              "期末"),
+}
+
+
+def _pipeline_json(report: Any) -> dict[str, Any]:
+    def row(r: Any) -> dict[str, Any]:
+        return {"kind": r.kind, "id": r.id, "name": r.name,
+                **{k: float(v) for k, v in r.amounts().items()},
+                "counts": r.counts, "deals": r.deals, "unknown": r.unknown}
+
+    return {"start": report.start.isoformat(), "end": report.end.isoformat(),
+            "close_from": report.close_from.isoformat(),
+            "close_to": report.close_to.isoformat(), "close_period": report.close_period,
+            "currency": report.currency, "total": row(report.total),
+            "teams": [row(t) for t in report.teams], "reps": [row(r) for r in report.reps]}
+
+
+@analyze_app.command()
+def pipeline(
+    start: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD / 开始日期")],
+    end: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD / 结束日期")],
+    close: Annotated[str | None, typer.Option(
+        "--close", help="Expected close period (default: the quarter of --to) / 预计成交期间")
+    ] = None,
+    rep: RepOption = None, team: TeamOption = None, fmt: FormatOption = "table",
+    lang: LangOption = None, home: HomeOption = None) -> None:
+    """Pipeline changes from the first instant of --from to the last of --to, for the deals
+    expected to close in --close: new, pulled in, amount up and down, pushed out, won, lost,
+    per team and rep; start + new + pulled in + up − down − pushed − won − lost = end.
+    管道变化：从 --from 当天开始到 --to 当天结束，预计在 --close 期间成交的商机：新增、提前纳入、
+    金额增减、推迟移出、赢单、输单，按团队和销售列出；期初 + 新增 + 提前纳入 + 增加 − 减少 −
+    推迟 − 赢单 − 输单 = 期末。
+
+    CSV columns: section (total, team or rep), id, name, start, new, pulled_in, up, down,
+    pushed, won, lost, end (amounts in the reporting currency), deals, unknown (deals that
+    moved with an unknown amount, counted as 0).
+    """
+    from datetime import date
+
+    _check_format(fmt)
+    try:
+        first, last = date.fromisoformat(start), date.fromisoformat(end)
+    except ValueError:
+        err_console.print(f"--from and --to are days written YYYY-MM-DD, not {start!r}, "
+                          f"{end!r} / --from 和 --to 须为 YYYY-MM-DD 格式的日期")
+        raise typer.Exit(2) from None
+    with open_workspace(home, read_only=True) as ws:
+        report = ws.owner().pipeline_changes(start=first, end=last, close=close, rep=rep,
+                                             team=team)
+        zh = is_chinese(lang or ws.locale)
+    match fmt:
+        case "json":
+            typer.echo(json.dumps(_pipeline_json(report), ensure_ascii=False, indent=1))
+        case "csv":
+            rows = [[r.kind, r.id, r.name, *r.amounts().values(), r.deals, r.unknown]
+                    for r in [report.total, *report.teams, *report.reps]]
+            typer.echo(_csv(PIPELINE_COLUMNS, rows), nl=False)
+        case _:
+            heads = PIPELINE_HEADS["zh_CN" if zh else "en"]
+            title = (f"管道变化 {report.start} 至 {report.end}，预计成交 {report.close_period}"
+                     f"（{report.currency}）" if zh else
+                     f"Pipeline changes {report.start} to {report.end}, closing in "
+                     f"{report.close_period} ({report.currency})")
+            grid = Table(title=title)
+            grid.add_column("团队 / 销售" if zh else "Team / rep")
+            for head in heads:
+                grid.add_column(head, justify="right")
+            for r in [report.total, *report.teams, *report.reps]:
+                label = ("合计" if zh else "Total") if r.kind == "total" else (
+                    f"{r.id} {r.name or ''}".strip() if r.kind == "team"
+                    else f"  {r.id} {r.name or ''}".rstrip())
+                grid.add_row(label, *[f"{v:,.0f}" for v in r.amounts().values()])
+            console.print(grid)
+            console.print(
+                "期初 + 新增 + 提前纳入 + 金额增加 − 金额减少 − 推迟移出 − 赢单 − 输单 = 期末"
+                if zh else "start + new + pulled in + up − down − pushed − won − lost = end",
+                highlight=False)
