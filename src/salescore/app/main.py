@@ -44,6 +44,7 @@ from salescore.app.funnel_page import router as funnel_router
 from salescore.app.pages import router as pages_router
 from salescore.app.plans_page import router as plans_router
 from salescore.app.problems import install_problem_handlers
+from salescore.app.pipeline_page import router as pipeline_page_router
 from salescore.app.rep_pages import router as rep_pages_router
 from salescore.app.routes import API_ROUTERS
 from salescore.app.security import Hardening, Redactor
@@ -137,6 +138,7 @@ def create_app(home: Path | str | None = None, *, settings: AppSettings | None =
     app.include_router(customers_router)
     app.include_router(trends_router)
     app.include_router(rep_pages_router)
+    app.include_router(pipeline_page_router)
     app.include_router(plans_router)
     app.mount("/static", StaticFiles(directory=str(files("salescore.app").joinpath("static"))),
               name="static")

@@ -8,7 +8,7 @@ found against are given as pooled counts alone.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -638,3 +638,64 @@ def balance_out(report: Any, locale: str) -> BalanceOut:
 def balance(session: SessionDep, locale: LocaleDep, period: PeriodQuery,
             team: TeamQuery = None) -> BalanceOut:
     return balance_out(session.balance(period=period, team=team), locale)
+
+
+# -- pipeline changes (issue 11, part 10) ----------------------------------------------------
+class PipelineRowOut(_Out):
+    kind: Literal["total", "team", "rep"]
+    id: str | None
+    name: str | None
+    start: float = Field(description="Open pipeline expected to close in the window, at the "
+                                     "first instant of `from` (reporting currency)")
+    new: float = Field(description="Created after the start and in the pipeline at the end")
+    pulled_in: float = Field(description="Older deals whose close date moved into the window "
+                                         "(or that were reopened)")
+    up: float = Field(description="Rise of the amounts of deals in the pipeline at the start")
+    down: float = Field(description="Fall of the amounts of deals in the pipeline at the start")
+    pushed: float = Field(description="Still open at the end, expected to close outside the "
+                                      "window")
+    won: float
+    lost: float
+    end: float = Field(description="start + new + pulled_in + up − down − pushed − won − lost")
+    counts: dict[str, int] = Field(description="Deals per movement")
+    deals: int
+    unknown: int = Field(description="Deals that moved with an unknown amount (counted as 0)")
+
+
+class PipelineChangesOut(_Out):
+    start: str
+    end: str
+    close_from: str
+    close_to: str
+    close_period: str
+    currency: str
+    total: PipelineRowOut
+    teams: list[PipelineRowOut]
+    reps: list[PipelineRowOut]
+
+
+def pipeline_changes_out(report: Any) -> PipelineChangesOut:
+    def row(r: Any) -> PipelineRowOut:
+        return PipelineRowOut(kind=r.kind, id=r.id, name=r.name,
+                              **{k: float(v) for k, v in r.amounts().items()},
+                              counts=r.counts, deals=r.deals, unknown=r.unknown)
+
+    return PipelineChangesOut(
+        start=report.start.isoformat(), end=report.end.isoformat(),
+        close_from=report.close_from.isoformat(), close_to=report.close_to.isoformat(),
+        close_period=report.close_period, currency=report.currency, total=row(report.total),
+        teams=[row(t) for t in report.teams], reps=[row(r) for r in report.reps])
+
+
+@router.get("/pipeline-changes", response_model=PipelineChangesOut,
+            summary="How the pipeline moved between two days: new, pulled in, amount up and "
+                    "down, pushed out, won, lost, per team and rep")
+@cached
+def pipeline_changes(session: SessionDep, start: Annotated[date, Query(alias="from")],
+                     end: Annotated[date, Query(alias="to")],
+                     close: Annotated[str | None, Query(
+                         max_length=40, description="Expected close period (default: the "
+                                                    "quarter of `to`)")] = None,
+                     rep: RepQuery = None, team: TeamQuery = None) -> PipelineChangesOut:
+    return pipeline_changes_out(session.pipeline_changes(start=start, end=end, close=close,
+                                                         rep=rep, team=team))
