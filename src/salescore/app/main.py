@@ -42,9 +42,9 @@ from salescore.app.deps import AppState
 from salescore.app.explore_pages import router as explore_router
 from salescore.app.funnel_page import router as funnel_router
 from salescore.app.pages import router as pages_router
+from salescore.app.pipeline_page import router as pipeline_page_router
 from salescore.app.plans_page import router as plans_router
 from salescore.app.problems import install_problem_handlers
-from salescore.app.pipeline_page import router as pipeline_page_router
 from salescore.app.rep_pages import router as rep_pages_router
 from salescore.app.routes import API_ROUTERS
 from salescore.app.security import Hardening, Redactor
