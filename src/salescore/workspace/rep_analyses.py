@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+import pyarrow as pa
 
 from salescore.analytics.strengths import (
     MIN_PEERS,
@@ -30,10 +31,11 @@ from salescore.core.periods import Period
 from salescore.core.scope import Scope
 from salescore.core.text import Text
 from salescore.scorecards.arithmetic import score_period
-from salescore.scorecards.inputs import PeriodValues, additive_kpis, kpi_values, read_targets
+from salescore.scorecards.inputs import PeriodValues, additive_kpis, read_targets
 from salescore.scorecards.versions import version_in_force
 from salescore.semantic.plan import Plan
 from salescore.workspace.analyses import AnalysisError, _subject
+from salescore.workspace.kpi_memo import kpi_table
 
 if TYPE_CHECKING:
     from salescore.workspace.session import Session
@@ -126,8 +128,8 @@ class _Scoring:
     """One plan's scoring inputs for one period, gathered once; :meth:`score` re-scores with
     some reps' values changed."""
 
-    def __init__(self, whole: Session, plan: Plan, period: Period, members: pd.DataFrame
-                 ) -> None:
+    def __init__(self, whole: Session, plan: Plan, period: Period, members: pd.DataFrame,
+                 rep_values: pa.Table | None = None) -> None:
         engine = whole.engine
         self.plan, self.period, self.members = plan, period, members
         kpis = list(plan.kpis())
@@ -135,9 +137,9 @@ class _Scoring:
         previous = plan.needs_previous()
         asked = [period, period.previous()] if previous else [period]
         additive = additive_kpis(engine.catalog, kpis)
-        values = PeriodValues(kpi_values(engine, kpis, by="rep", periods=asked,
-                                         grain=plan.grain), key="rep_id", kpis=kpis,
-                              additive=additive)
+        if rep_values is None:  # not read with the percentiles' KPIs: one pass of its own
+            rep_values = kpi_table(whole, kpis, by="rep", periods=asked, grain=plan.grain)
+        values = PeriodValues(rep_values, key="rep_id", kpis=kpis, additive=additive)
         reps = members["rep_id"].tolist()
         self.values = values.rows(str(period), reps)
         calendar = whole.workspace.settings.calendar
@@ -149,8 +151,8 @@ class _Scoring:
         self.targets = None if targets is None else targets.get(str(period))
         self.team_values = self.team_previous = None
         if plan.needs_team_values():
-            teams = PeriodValues(kpi_values(engine, line_kpis, by="team", periods=asked,
-                                            grain=plan.grain), key="team_id", kpis=line_kpis,
+            teams = PeriodValues(kpi_table(whole, line_kpis, by="team", periods=asked,
+                                           grain=plan.grain), key="team_id", kpis=line_kpis,
                                  additive=additive)
             ids = list(dict.fromkeys(members["team_id"].tolist()))
             self.team_values = teams.rows(str(period), ids)
@@ -210,9 +212,18 @@ def strengths_report(session: Session, *, period: str, rep: str | None = None,
     documents = _plans_in_force(whole, chosen, plan)
     directions = {n: str(k.direction) for n, k in session.catalog.kpis.items()}
     roster = whole.scorecards.roster() if documents else None
-    table = whole.kpi_result(names, by="rep", period=str(chosen)).table.to_pylist() \
-        if documents else []
-    columns = [c for c in (table[0].keys() if table else []) if c not in ("rep_id", "period")]
+    # One pass per grain: every KPI the percentiles and the plans' lines need, for the period
+    # (and the one before where a plan's targets read it), kept for the next call.
+    needed = list(dict.fromkeys([*names, *(k for d in documents for k in d.kpis())]))
+    asked = [chosen, chosen.previous()] if any(d.needs_previous() for d in documents) \
+        else [chosen]
+    read = kpi_table(whole, needed, by="rep", periods=asked, grain=chosen.grain) \
+        if documents else None
+    table = [] if read is None else [
+        r for r in read.to_pylist() if str(r.get("period")) == str(chosen)]
+    named = set(names)
+    columns = [c for c in (read.column_names if read is not None else [])
+               if c not in ("rep_id", "period") and base_kpi(c) in named]
     by_rep = {str(r["rep_id"]): r for r in table}
     out: list[RepStrengths] = []
     for document in documents:
@@ -224,7 +235,7 @@ def strengths_report(session: Session, *, period: str, rep: str | None = None,
         if not mine:
             continue
         rows = [by_rep.get(r, {"rep_id": r}) for r in peers]
-        scoring = _Scoring(whole, document, chosen, members)
+        scoring = _Scoring(whole, document, chosen, members, read)
         base = scoring.score()
         team_of = dict(zip(members["rep_id"].astype(str), members["team_id"], strict=True))
         line_kpis = [line.kpi for line in document.lines]
