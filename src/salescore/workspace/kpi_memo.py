@@ -1,4 +1,4 @@
-"""KPI tables the analyses read, kept while what they were computed from stands.
+"""KPI tables (and what analyses derive from them) kept while what they came from stands.
 
 An analysis such as strengths reads every catalogue KPI per rep for a period: one engine query,
 but seconds of compiling and running on a large organisation. :func:`kpi_table` keeps the last
@@ -15,8 +15,8 @@ import hashlib
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import pyarrow as pa
 
@@ -28,14 +28,22 @@ if TYPE_CHECKING:
     from salescore.workspace.session import Session
     from salescore.workspace.workspace import Workspace
 
-__all__ = ["KEPT", "forget", "kpi_table"]
+__all__ = ["KEPT", "forget", "kept", "kpi_table", "stamp"]
 
 KEPT = 8
 """How many KPI tables a workspace keeps (the least recently used goes first)."""
 
-_TABLES: weakref.WeakKeyDictionary[Workspace, OrderedDict[tuple[Any, ...], pa.Table]] = (
+T = TypeVar("T")
+
+_TABLES: weakref.WeakKeyDictionary[Workspace, OrderedDict[tuple[Any, ...], Any]] = (
     weakref.WeakKeyDictionary())
 _LOCK = threading.Lock()
+
+
+def stamp(session: Session, kpis: Sequence[str]) -> tuple[Any, ...]:
+    """What a result computed from ``kpis`` through ``session`` depends on, beside the request:
+    the last change of the warehouse, of targets and of settings, and the KPIs' definitions."""
+    return _stamp(session, kpis)
 
 
 def _stamp(session: Session, kpis: Sequence[str]) -> tuple[Any, ...]:
@@ -65,7 +73,7 @@ def kpi_table(session: Session, kpis: Sequence[str], *, by: str, periods: Sequen
         found = kept.get(key)
         if found is not None:
             kept.move_to_end(key)
-            return found
+            return cast(pa.Table, found)
     table = kpi_values(session.engine, kpis, by=by, periods=periods, grain=grain)
     with _LOCK:
         kept = _TABLES.setdefault(workspace, OrderedDict())
@@ -73,6 +81,25 @@ def kpi_table(session: Session, kpis: Sequence[str], *, by: str, periods: Sequen
         while len(kept) > KEPT:
             kept.popitem(last=False)
     return table
+
+
+def kept(session: Session, key: tuple[Any, ...], make: Callable[[], T]) -> T:
+    """What ``make`` gives, kept for ``session``'s workspace under ``key`` (which must name
+    everything the value depends on, :func:`stamp` included) among its :data:`KEPT` last."""
+    workspace = session.workspace
+    key = ("kept", session.scope, *key)
+    with _LOCK:
+        found = _TABLES.setdefault(workspace, OrderedDict()).get(key)
+        if found is not None:
+            _TABLES[workspace].move_to_end(key)
+            return cast(T, found)
+    value = make()
+    with _LOCK:
+        table = _TABLES.setdefault(workspace, OrderedDict())
+        table[key] = value
+        while len(table) > KEPT:
+            table.popitem(last=False)
+    return value
 
 
 def forget(workspace: Workspace) -> None:

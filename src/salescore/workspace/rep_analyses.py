@@ -10,6 +10,7 @@ only counts, medians and percentiles: no colleague's own value.
 
 from __future__ import annotations
 
+import functools
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ from salescore.scorecards.inputs import PeriodValues, additive_kpis, read_target
 from salescore.scorecards.versions import version_in_force
 from salescore.semantic.plan import Plan
 from salescore.workspace.analyses import AnalysisError, _subject
-from salescore.workspace.kpi_memo import kpi_table
+from salescore.workspace.kpi_memo import kept, kpi_table, stamp
 
 if TYPE_CHECKING:
     from salescore.workspace.session import Session
@@ -132,6 +133,7 @@ class _Scoring:
                  rep_values: pa.Table | None = None) -> None:
         engine = whole.engine
         self.plan, self.period, self.members = plan, period, members
+        self._scored: dict[tuple[Any, ...], pd.DataFrame] = {}
         kpis = list(plan.kpis())
         line_kpis = [line.kpi for line in plan.lines]
         previous = plan.needs_previous()
@@ -162,7 +164,17 @@ class _Scoring:
     def score(self, changed: dict[tuple[str, str], float] | None = None,
               plan: Plan | None = None) -> pd.DataFrame:
         """The subjects' scores (``rep_id, score, rating, individual_score, team_score``)
-        with ``changed`` ((rep, KPI) → value) in place of the values read."""
+        with ``changed`` ((rep, KPI) → value) in place of the values read; each answer is kept
+        with this object (a re-scored lever is not scored again while its inputs stand)."""
+        key = (tuple(sorted((changed or {}).items())),
+               None if plan is None else plan.model_dump_json())
+        found = self._scored.get(key)
+        if found is None:
+            found = self._scored[key] = self._score(changed, plan)
+        return found
+
+    def _score(self, changed: dict[tuple[str, str], float] | None,
+               plan: Plan | None) -> pd.DataFrame:
         values = self.values
         if changed:
             values = values.copy()
@@ -235,7 +247,9 @@ def strengths_report(session: Session, *, period: str, rep: str | None = None,
         if not mine:
             continue
         rows = [by_rep.get(r, {"rep_id": r}) for r in peers]
-        scoring = _Scoring(whole, document, chosen, members, read)
+        scoring = kept(whole, ("scoring", document.model_dump_json(), str(chosen),
+                               tuple(members["rep_id"].astype(str)), *stamp(whole, needed)),
+                       functools.partial(_Scoring, whole, document, chosen, members, read))
         base = scoring.score()
         team_of = dict(zip(members["rep_id"].astype(str), members["team_id"], strict=True))
         line_kpis = [line.kpi for line in document.lines]
