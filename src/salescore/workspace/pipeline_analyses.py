@@ -8,6 +8,7 @@ row. The close window defaults to the quarter of the last day.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -96,6 +97,19 @@ def _window(session: Session, end: date, close: str | None) -> Period:
 def pipeline_changes_report(session: Session, *, start: date, end: date,
                             close: str | None = None, rep: str | None = None,
                             team: str | None = None) -> PipelineChanges:
+    """:func:`_pipeline_changes_report`, kept per workspace and scope while the data, targets
+    and settings stand (see :mod:`salescore.workspace.kpi_memo`)."""
+    from salescore.workspace.kpi_memo import kept, stamp
+
+    key = ("pipeline", start, end, close, rep, team, *stamp(session, ()))
+    return kept(session, key, functools.partial(
+        _pipeline_changes_report, session, start=start, end=end, close=close, rep=rep,
+        team=team))
+
+
+def _pipeline_changes_report(session: Session, *, start: date, end: date,
+                             close: str | None = None, rep: str | None = None,
+                             team: str | None = None) -> PipelineChanges:
     """The movements of the pipeline from ``start`` to ``end`` (local days, both included)
     per rep and team within the session's scope (``rep``/``team``: only that rep or that
     team's subtree), for the deals expected to close in period ``close`` (default: the

@@ -207,6 +207,24 @@ def strengths_report(session: Session, *, period: str, rep: str | None = None,
                      team: str | None = None, plan: str | None = None,
                      kpis: Sequence[str] | None = None, levers: bool = True
                      ) -> StrengthsReport:
+    """:func:`_strengths_report`, kept per workspace and scope while the plans in force, the
+    data, targets, settings and the KPIs' definitions stand."""
+    chosen = session.workspace.settings.calendar.parse(period)
+    whole = session.workspace.session(Scope.everything())
+    documents = _plans_in_force(whole, chosen, plan)
+    names = list(kpis) if kpis is not None else sorted(session.catalog.kpis)
+    needed = list(dict.fromkeys([*names, *(k for d in documents for k in d.kpis())]))
+    key = ("strengths", str(chosen), rep, team, plan, tuple(names), levers,
+           tuple(d.model_dump_json() for d in documents), *stamp(whole, needed))
+    return kept(session, key, functools.partial(
+        _strengths_report, session, period=period, rep=rep, team=team, plan=plan, kpis=kpis,
+        levers=levers))
+
+
+def _strengths_report(session: Session, *, period: str, rep: str | None = None,
+                      team: str | None = None, plan: str | None = None,
+                      kpis: Sequence[str] | None = None, levers: bool = True
+                      ) -> StrengthsReport:
     """Each rep of ``rep``, ``team`` or the session's reach scored in ``period`` (a period of
     the plan's grain): their percentile on every catalogue KPI (or ``kpis``) against the peers
     under the same plan, the :data:`TOP` strongest and weakest, and the improvement levers:
@@ -336,6 +354,15 @@ class CommunicationReport:
 
 def communication_report(session: Session, *, period: str, rep: str | None = None,
                          team: str | None = None) -> CommunicationReport:
+    """:func:`_communication_report`, kept per workspace and scope while the data, targets,
+    settings and the communication KPIs' definitions stand."""
+    key = ("communication", period, rep, team, *stamp(session, COMMUNICATION_KPIS))
+    return kept(session, key, functools.partial(_communication_report, session,
+                                                period=period, rep=rep, team=team))
+
+
+def _communication_report(session: Session, *, period: str, rep: str | None = None,
+                          team: str | None = None) -> CommunicationReport:
     """The communication effectiveness of ``rep``, ``team`` or every rep the session reaches
     in ``period``: the deals closed in it, their touches, and the catalogue's response time,
     reply rate and follow-up rate per rep, all within the session's scope."""
