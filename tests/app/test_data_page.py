@@ -381,7 +381,8 @@ def test_the_quality_report_in_plain_words(small: Server) -> None:
                                                              "unknown")
     assert _columns(page, "opportunities")["amount"] == ["2", "1", "66.7%"]
     assert _text(page.split('id="quality-empty">')[1].split("</p>")[0]) == (
-        "No rows yet: stage_changes, activities, orders, surveys, peer_reviews, assists, "
+        "No rows yet: stage_changes, opportunity_history, activities, orders, surveys, "
+        "peer_reviews, assists, "
         "trainings, targets, fx_rates.")
 
 

@@ -8,7 +8,8 @@ from salescore.model.tables import TABLES, DataType, NotBefore, RequiredWhen, ta
 def test_every_design_table_is_declared_once() -> None:
     names = [t.name for t in TABLES]
     assert names == [
-        "teams", "reps", "customers", "opportunities", "stage_changes", "activities", "orders",
+        "teams", "reps", "customers", "opportunities", "stage_changes", "opportunity_history",
+        "activities", "orders",
         "surveys", "peer_reviews", "assists", "trainings", "targets", "fx_rates",
     ]
 

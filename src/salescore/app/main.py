@@ -45,9 +45,11 @@ from salescore.app.deps import AppState
 from salescore.app.explore_pages import router as explore_router
 from salescore.app.funnel_page import router as funnel_router
 from salescore.app.pages import router as pages_router
+from salescore.app.pipeline_page import router as pipeline_page_router
 from salescore.app.plans_page import router as plans_router
 from salescore.app.problems import install_problem_handlers
 from salescore.app.realtime_tasks import start_realtime
+from salescore.app.rep_pages import router as rep_pages_router
 from salescore.app.routes import API_ROUTERS
 from salescore.app.security import Hardening, Redactor
 from salescore.app.settings import AppSettings
@@ -141,6 +143,8 @@ def create_app(home: Path | str | None = None, *, settings: AppSettings | None =
     app.include_router(funnel_router)
     app.include_router(customers_router)
     app.include_router(trends_router)
+    app.include_router(rep_pages_router)
+    app.include_router(pipeline_page_router)
     app.include_router(plans_router)
     app.include_router(coaching_router)
     app.include_router(coaching_team_router)

@@ -35,8 +35,10 @@ if TYPE_CHECKING:
 __all__ = ["analyze_app", "register"]
 
 analyze_app = typer.Typer(
-    help="Analyses: funnel, sales cycle, retention, RFM, training impact, market trends. "
-         "分析：销售漏斗、销售周期、客户留存、RFM、培训效果、市场趋势。",
+    help="Analyses: funnel, sales cycle, retention, RFM, strengths, communication, balance, "
+         "training impact, market trends. "
+         "分析：销售漏斗、销售周期、客户留存、RFM、优势与短板、沟通效果、团队与个人平衡、"
+         "培训效果、市场趋势。",
     no_args_is_help=True,
 )
 
@@ -515,3 +517,351 @@ def _trends_json(report: TrendReport) -> dict[str, Any]:
             "words": {m: {"en": t.en, "zh": t.zh} for m, t in report.words.items()},
             "series": [{"value": s.value, "measure": s.measure, "raw": s.raw,
                         "adjusted": s.adjusted, "growth": s.growth} for s in report.series]}
+
+
+# -- strengths and weaknesses (issue 11, part 5) -----------------------------------------------
+STRENGTH_COLUMNS = ("rep_id", "plan", "kpi", "value", "peers", "peer_median", "percentile",
+                    "lever_gain", "lever_score")
+
+
+def _strength_rows(report: Any) -> list[list[Any]]:
+    rows = []
+    for r in report.reps:
+        levers = {lv.kpi: lv for lv in r.levers}
+        for s in r.kpis:
+            lever = levers.get(s.kpi)
+            rows.append([r.rep_id, r.plan, s.kpi, s.value, s.peers, s.peer_median,
+                         s.percentile, lever.gain if lever else None,
+                         lever.new_score if lever else None])
+    return rows
+
+
+def _strengths_json(report: Any) -> dict[str, Any]:
+    def standing(s: Any) -> dict[str, Any]:
+        return {"kpi": s.kpi, "direction": s.direction, "value": s.value, "peers": s.peers,
+                "peer_median": s.peer_median, "percentile": s.percentile}
+
+    return {"period": report.period, "plans": report.plans,
+            "note": {"en": report.note.en, "zh": report.note.zh},
+            "reps": [{"rep_id": r.rep_id, "team_id": r.team_id, "plan": r.plan,
+                      "peers": r.peers, "score": r.score, "rating": r.rating,
+                      "strongest": [s.kpi for s in r.strongest],
+                      "weakest": [s.kpi for s in r.weakest],
+                      "levers": [dict(vars(lv)) for lv in r.levers],
+                      "kpis": [standing(s) for s in r.kpis]} for r in report.reps]}
+
+
+def _pctile(value: float | None) -> str:
+    return MISSING if value is None else f"{value:.0f}"
+
+
+@analyze_app.command()
+def strengths(period: PeriodOption, rep: RepOption = None, team: TeamOption = None,
+              plan: Annotated[str | None, typer.Option(
+                  "--plan", help="Only this plan's reps / 仅此方案的销售")] = None,
+              kpi: Annotated[list[str] | None, typer.Option(
+                  "--kpi", help="Only these KPIs (repeat) / 仅这些指标（可重复）")] = None,
+              fmt: FormatOption = "table", lang: LangOption = None, home: HomeOption = None
+              ) -> None:
+    """Strengths and weaknesses: each rep's percentile on every KPI against the peers under the
+    same plan, the three strongest and weakest, and the improvement levers (what raising a
+    plan line to the peers' median adds to the score, scored by the plan).
+    优势与短板：每位销售在每个指标上相对同一方案同级的百分位、最强与最弱的三项，
+    以及提升杠杆（将方案指标提升到同级中位数后，按方案重新评分所增加的分数）。
+
+    CSV columns: rep_id, plan, kpi, value, peers, peer_median, percentile (0–100; empty:
+    unknown), lever_gain, lever_score (empty: not a lever).
+    """
+    _check_format(fmt)
+    with open_workspace(home, read_only=True) as ws:
+        report = ws.owner().strengths(period=period, rep=rep, team=team, plan=plan,
+                                      kpis=kpi or None)
+        zh = is_chinese(lang or ws.locale)
+    key = "zh_CN" if zh else "en"
+    match fmt:
+        case "json":
+            typer.echo(json.dumps(_strengths_json(report), ensure_ascii=False, indent=1))
+        case "csv":
+            typer.echo(_csv(STRENGTH_COLUMNS, _strength_rows(report)), nl=False)
+        case _:
+            def named(items: Sequence[Any]) -> str:
+                return ("、" if zh else ", ").join(
+                    f"{report.labels[s.kpi].get(key)} {_pctile(s.percentile)}" for s in items)
+
+            grid = Table(title=f"优势与短板，{report.period}" if zh
+                         else f"Strengths and weaknesses, {report.period}")
+            heads = ("销售", "方案", "得分", "最强", "最弱", "首要杠杆") if zh else (
+                "Rep", "Plan", "Score", "Strongest", "Weakest", "Top lever")
+            for i, head in enumerate(heads):
+                grid.add_column(head, justify="right" if i == 2 else "left")
+            for r in report.reps:
+                lever = r.levers[0] if r.levers else None
+                grid.add_row(r.rep_id, r.plan, _days(r.score), named(r.strongest),
+                             named(r.weakest), MISSING if lever is None else
+                             f"{report.labels[lever.kpi].get(key)} +{lever.gain:.1f}")
+            console.print(grid)
+            if rep is not None and report.reps:
+                one = report.reps[0]
+                detail = Table(title=f"{one.rep_id}：各指标百分位" if zh
+                               else f"{one.rep_id}: percentile on each KPI")
+                for i, head in enumerate(("指标", "数值", "同级中位数", "百分位") if zh else
+                                         ("KPI", "Value", "Peers' median", "Percentile")):
+                    detail.add_column(head, justify="left" if i == 0 else "right")
+                for s in sorted(one.kpis, key=lambda s: (s.percentile is None,
+                                                         -(s.percentile or 0), s.kpi)):
+                    detail.add_row(report.labels[s.kpi].get(key), _num2(s.value),
+                                   _num2(s.peer_median), _pctile(s.percentile))
+                console.print(detail)
+                if one.levers:
+                    levers = Table(title="提升杠杆" if zh else "Improvement levers")
+                    for i, head in enumerate(("指标", "现值", "同级中位数", "得分增加", "新得分")
+                                             if zh else ("KPI", "Now", "Peers' median",
+                                                         "Score gain", "New score")):
+                        levers.add_column(head, justify="left" if i == 0 else "right")
+                    for lv in one.levers:
+                        levers.add_row(report.labels[lv.kpi].get(key), _num2(lv.value),
+                                       _num2(lv.peer_median), f"+{lv.gain:.1f}",
+                                       _days(lv.new_score))
+                    console.print(levers)
+            console.print(report.note.get(key), highlight=False)
+
+
+def _num2(value: float | None) -> str:
+    return MISSING if value is None else f"{value:,.2f}"
+
+
+# -- communication effectiveness (issue 11, part 6) --------------------------------------------
+COMMUNICATION_COLUMNS = ("rep_id", "deals", "won", "win_rate", "touches_per_deal",
+                         "median_gap_days", "avg_response_hours", "reply_rate",
+                         "follow_up_rate")
+
+
+def _communication_json(report: Any) -> dict[str, Any]:
+    def bins(items: Any) -> list[dict[str, Any]]:
+        return [{"label": b.label, "deals": b.deals, "won": b.won, "win_rate": b.win_rate}
+                for b in items]
+
+    return {"period": report.period, "subject_kind": report.subject_kind,
+            "subject_id": report.subject_id,
+            "note": {"en": report.note.en, "zh": report.note.zh},
+            "reps": [{c: getattr(r, c) for c in COMMUNICATION_COLUMNS} for r in report.reps],
+            "touch_bins": bins(report.touch_bins), "gap_bins": bins(report.gap_bins),
+            "no_gap": bins([report.no_gap])[0],
+            "relations": [dict(vars(r)) for r in report.relations]}
+
+
+@analyze_app.command()
+def communication(period: PeriodOption, rep: RepOption = None, team: TeamOption = None,
+                  fmt: FormatOption = "table", lang: LangOption = None,
+                  home: HomeOption = None) -> None:
+    """Communication effectiveness: touches per closed deal, days between touches, response
+    time, reply and follow-up rates per rep, the win rate by cadence, and each measure's rank
+    correlation with the reps' win rates.
+    沟通效果：每个已关闭商机的接触次数、接触间隔、响应时长、回复率和及时跟进率，
+    按跟进节奏的赢单率，以及各指标与赢单率的等级相关。
+
+    CSV columns: rep_id, deals, won, win_rate, touches_per_deal, median_gap_days,
+    avg_response_hours, reply_rate, follow_up_rate (empty: unknown).
+    """
+    _check_format(fmt)
+    with open_workspace(home, read_only=True) as ws:
+        report = ws.owner().communication(period=period, rep=rep, team=team)
+        zh = is_chinese(lang or ws.locale)
+    key = "zh_CN" if zh else "en"
+    match fmt:
+        case "json":
+            typer.echo(json.dumps(_communication_json(report), ensure_ascii=False, indent=1))
+        case "csv":
+            typer.echo(_csv(COMMUNICATION_COLUMNS, [[getattr(r, c) for c in
+                                                     COMMUNICATION_COLUMNS]
+                                                    for r in report.reps]), nl=False)
+        case _:
+            who = _subject_words(report.subject_kind, report.subject_id, zh)
+            grid = Table(title=f"沟通效果：{who}，{report.period}" if zh
+                         else f"Communication of {who}, {report.period}")
+            heads = ("销售", "已关闭", "赢单率", "接触/单", "间隔天数", "响应小时", "回复率",
+                     "跟进率") if zh else ("Rep", "Closed", "Win rate", "Touches/deal",
+                                           "Gap days", "Response h", "Reply rate",
+                                           "Follow-up")
+            for i, head in enumerate(heads):
+                grid.add_column(head, justify="left" if i == 0 else "right")
+            for r in report.reps:
+                grid.add_row(r.rep_id, str(r.deals), _pct(r.win_rate), _days(r.touches_per_deal),
+                             _days(r.median_gap_days), _days(r.avg_response_hours),
+                             _pct(r.reply_rate), _pct(r.follow_up_rate))
+            console.print(grid)
+            bins = Table(title="按接触次数的赢单率" if zh else "Win rate by touches per deal")
+            for i, head in enumerate(("接触次数", "商机", "赢单", "赢单率") if zh else
+                                     ("Touches", "Deals", "Won", "Win rate")):
+                bins.add_column(head, justify="left" if i == 0 else "right")
+            for b in report.touch_bins:
+                bins.add_row(b.label, str(b.deals), str(b.won), _pct(b.win_rate))
+            console.print(bins)
+            rel = Table(title="与赢单率的等级相关" if zh else "Rank correlation with win rate")
+            for i, head in enumerate(("指标", "销售数", "相关系数") if zh else
+                                     ("Measure", "Reps", "Spearman rho")):
+                rel.add_column(head, justify="left" if i == 0 else "right")
+            for r in report.relations:
+                rel.add_row(report.labels[r.measure].get(key), str(r.reps),
+                            ("数据不足" if zh else "not enough data") if r.rho is None
+                            else f"{r.rho:+.2f}")
+            console.print(rel)
+            console.print(report.note.get(key), highlight=False)
+
+
+# -- team and individual balance (issue 11, part 7) --------------------------------------------
+BALANCE_COLUMNS = ("section", "id", "revenue_won", "assisted_revenue_won", "assisted_share",
+                   "assists_given", "assists_received", "cross_team_given")
+
+
+def _balance_json(report: Any) -> dict[str, Any]:
+    return {"period": report.period, "note": {"en": report.note.en, "zh": report.note.zh},
+            "teams": [dict(vars(t)) for t in report.teams],
+            "reps": [dict(vars(r)) for r in report.reps],
+            "flows": [{"helper_team_id": h, "helped_team_id": g, "assists": n}
+                      for h, g, n in report.flows],
+            "plans": [{"plan": p.plan, "blends": [dict(vars(b)) for b in p.blends],
+                       "reps": [{"rep_id": r, "scores": s} for r, s in p.reps]}
+                      for p in report.plans]}
+
+
+@analyze_app.command()
+def balance(period: PeriodOption, team: TeamOption = None, fmt: FormatOption = "table",
+            lang: LangOption = None, home: HomeOption = None) -> None:
+    """Team and individual balance: each team's revenue from assisted deals, assists given,
+    received and across teams, and how each plan's individual/team blend spreads the scores
+    (replayed by the plan with other shares: who would gain or lose).
+    团队与个人平衡：各团队协同成交金额占比、提供与获得的协助及跨团队协助，
+    以及各方案个人/团队权重对得分分布的影响（按方案以其他权重重新评分：谁得谁失）。
+
+    CSV columns: section (team or rep), id, revenue_won, assisted_revenue_won, assisted_share,
+    assists_given, assists_received, cross_team_given (empty: unknown or not given for reps).
+    """
+    _check_format(fmt)
+    with open_workspace(home, read_only=True) as ws:
+        report = ws.owner().balance(period=period, team=team)
+        zh = is_chinese(lang or ws.locale)
+    key = "zh_CN" if zh else "en"
+    match fmt:
+        case "json":
+            typer.echo(json.dumps(_balance_json(report), ensure_ascii=False, indent=1))
+        case "csv":
+            rows: list[list[Any]] = [
+                ["team", t.team_id, t.revenue_won, t.assisted_revenue_won, t.assisted_share,
+                 t.assists_given, t.assists_received, t.cross_team_given] for t in report.teams]
+            rows += [["rep", r.rep_id, None, None, None, r.assists_given, r.assists_received,
+                      r.cross_team_given] for r in report.reps]
+            typer.echo(_csv(BALANCE_COLUMNS, rows), nl=False)
+        case _:
+            grid = Table(title=f"团队与个人平衡，{report.period}" if zh
+                         else f"Team and individual balance, {report.period}")
+            for i, head in enumerate(("团队", "赢单收入", "协同成交占比", "提供协助", "获得协助",
+                                      "跨团队协助") if zh else
+                                     ("Team", "Revenue won", "Assisted share", "Given",
+                                      "Received", "Cross-team")):
+                grid.add_column(head, justify="left" if i == 0 else "right")
+            for t in report.teams:
+                grid.add_row(t.team_id, _num2(t.revenue_won), _pct(t.assisted_share),
+                             str(t.assists_given), str(t.assists_received),
+                             str(t.cross_team_given))
+            console.print(grid)
+            for p in report.plans:
+                blends = Table(title=f"方案 {p.plan} 的个人/团队权重" if zh
+                               else f"Plan {p.plan}: individual/team blend")
+                heads = ["销售" if zh else "Rep"] + [
+                    f"{b.individual:.0%}/{b.team:.0%}{'*' if b.current else ''}"
+                    for b in p.blends]
+                for i, head in enumerate(heads):
+                    blends.add_column(head, justify="left" if i == 0 else "right")
+                blends.add_row("极差" if zh else "range", *[_days(b.range) for b in p.blends])
+                blends.add_row("标准差" if zh else "s.d.", *[_days(b.stdev) for b in p.blends])
+                for rep_id, scores in p.reps:
+                    blends.add_row(rep_id, *[_days(s) for s in scores])
+                console.print(blends)
+            console.print(report.note.get(key), highlight=False)
+
+
+# -- pipeline changes (issue 11, part 10) -------------------------------------------------------
+PIPELINE_COLUMNS = ("section", "id", "name", "start", "new", "pulled_in", "up", "down",
+                    "pushed", "won", "lost", "end", "deals", "unknown")
+PIPELINE_HEADS = {
+    "en": ("Start", "New", "Pulled in", "Amount up", "Amount down", "Pushed out", "Won", "Lost",
+           "End"),
+    "zh_CN": ("期初", "新增", "提前纳入", "金额增加", "金额减少", "推迟移出", "赢单", "输单",
+              "期末"),
+}
+
+
+def _pipeline_json(report: Any) -> dict[str, Any]:
+    def row(r: Any) -> dict[str, Any]:
+        return {"kind": r.kind, "id": r.id, "name": r.name,
+                **{k: float(v) for k, v in r.amounts().items()},
+                "counts": r.counts, "deals": r.deals, "unknown": r.unknown}
+
+    return {"start": report.start.isoformat(), "end": report.end.isoformat(),
+            "close_from": report.close_from.isoformat(),
+            "close_to": report.close_to.isoformat(), "close_period": report.close_period,
+            "currency": report.currency, "total": row(report.total),
+            "teams": [row(t) for t in report.teams], "reps": [row(r) for r in report.reps]}
+
+
+@analyze_app.command()
+def pipeline(
+    start: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD / 开始日期")],
+    end: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD / 结束日期")],
+    close: Annotated[str | None, typer.Option(
+        "--close", help="Expected close period (default: the quarter of --to) / 预计成交期间")
+    ] = None,
+    rep: RepOption = None, team: TeamOption = None, fmt: FormatOption = "table",
+    lang: LangOption = None, home: HomeOption = None) -> None:
+    """Pipeline changes from the first instant of --from to the last of --to, for the deals
+    expected to close in --close: new, pulled in, amount up and down, pushed out, won, lost,
+    per team and rep; start + new + pulled in + up − down − pushed − won − lost = end.
+    管道变化：从 --from 当天开始到 --to 当天结束，预计在 --close 期间成交的商机：新增、提前纳入、
+    金额增减、推迟移出、赢单、输单，按团队和销售列出；期初 + 新增 + 提前纳入 + 增加 − 减少 −
+    推迟 − 赢单 − 输单 = 期末。
+
+    CSV columns: section (total, team or rep), id, name, start, new, pulled_in, up, down,
+    pushed, won, lost, end (amounts in the reporting currency), deals, unknown (deals that
+    moved with an unknown amount, counted as 0).
+    """
+    from datetime import date
+
+    _check_format(fmt)
+    try:
+        first, last = date.fromisoformat(start), date.fromisoformat(end)
+    except ValueError:
+        err_console.print(f"--from and --to are days written YYYY-MM-DD, not {start!r}, "
+                          f"{end!r} / --from 和 --to 须为 YYYY-MM-DD 格式的日期")
+        raise typer.Exit(2) from None
+    with open_workspace(home, read_only=True) as ws:
+        report = ws.owner().pipeline_changes(start=first, end=last, close=close, rep=rep,
+                                             team=team)
+        zh = is_chinese(lang or ws.locale)
+    match fmt:
+        case "json":
+            typer.echo(json.dumps(_pipeline_json(report), ensure_ascii=False, indent=1))
+        case "csv":
+            rows = [[r.kind, r.id, r.name, *r.amounts().values(), r.deals, r.unknown]
+                    for r in [report.total, *report.teams, *report.reps]]
+            typer.echo(_csv(PIPELINE_COLUMNS, rows), nl=False)
+        case _:
+            heads = PIPELINE_HEADS["zh_CN" if zh else "en"]
+            title = (f"管道变化 {report.start} 至 {report.end}，预计成交 {report.close_period}"
+                     f"（{report.currency}）" if zh else
+                     f"Pipeline changes {report.start} to {report.end}, closing in "
+                     f"{report.close_period} ({report.currency})")
+            grid = Table(title=title)
+            grid.add_column("团队 / 销售" if zh else "Team / rep")
+            for head in heads:
+                grid.add_column(head, justify="right")
+            for r in [report.total, *report.teams, *report.reps]:
+                label = ("合计" if zh else "Total") if r.kind == "total" else (
+                    f"{r.id} {r.name or ''}".strip() if r.kind == "team"
+                    else f"  {r.id} {r.name or ''}".rstrip())
+                grid.add_row(label, *[f"{v:,.0f}" for v in r.amounts().values()])
+            console.print(grid)
+            console.print(
+                "期初 + 新增 + 提前纳入 + 金额增加 − 金额减少 − 推迟移出 − 赢单 − 输单 = 期末"
+                if zh else "start + new + pulled in + up − down − pushed − won − lost = end",
+                highlight=False)

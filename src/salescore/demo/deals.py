@@ -36,11 +36,13 @@ from salescore.demo.params import (
     LEGACY_BUYER_SHARE,
     LOST_DELAY,
     LOST_DROP,
+    LOW_SKILL,
     NEW_CUSTOMER_SHARE,
     P_MAX,
     P_MIN,
     PRODUCT_MIX,
     PRODUCTS,
+    PROPOSAL_STALL,
     RAMP_DAYS,
     RAMP_START,
     REFUND_SHARE,
@@ -56,6 +58,7 @@ from salescore.demo.params import (
     STALL_MEDIAN_DAYS,
     STALL_SHARE,
     STALL_SIGMA,
+    STALL_STAGE,
     TEAM_FOCUS,
     TRAINING_UPLIFT,
 )
@@ -150,6 +153,19 @@ def _new_accounts(org: Org, rng: np.random.Generator, rep: I64, t: I64
     hazard = np.asarray(CHURN_MONTHLY)[segment] * (CHURN_SKILL[0] + CHURN_SKILL[1] * org.skill[rep])
     life_end = t + (rng.exponential(1.0, n) / hazard * MONTH_S).astype(np.int64)
     return segment, industry, channel, life_end
+
+
+def _drop_stage(rng: np.random.Generator, skill: F64) -> I64:
+    """The open stage each lost deal drops out of (E9), with a seller below ``LOW_SKILL``
+    stalling at proposal more often (E21). One uniform per deal, compared with each row's
+    cumulative weights as ``Generator.choice`` does, so that a seller at or above
+    ``LOW_SKILL`` draws exactly what ``categorical(rng, LOST_DROP, n)`` would."""
+    weights = np.tile(np.asarray(LOST_DROP, dtype=np.float64), (len(skill), 1))
+    weights[:, STALL_STAGE] += PROPOSAL_STALL * np.clip((LOW_SKILL - skill) / LOW_SKILL, 0, 1)
+    cdf = np.cumsum(weights / weights.sum(axis=1, keepdims=True), axis=1)
+    cdf /= cdf[:, -1:]
+    u = rng.random(len(skill))
+    return np.minimum((cdf <= u[:, None]).sum(axis=1), len(LOST_DROP) - 1).astype(np.int64)
 
 
 def simulate_deals(org: Org, reps: I64, rng: np.random.Generator) -> Deals:
@@ -248,7 +264,7 @@ def simulate_deals(org: Org, reps: I64, rng: np.random.Generator) -> Deals:
     entered = np.empty((n, OPEN_STAGES), dtype=np.int64)
     entered[:, 0] = o_raw
     entered[:, 1:] = o_raw[:, None] + np.cumsum(stage_s[:, :-1], axis=1)
-    drop = categorical(rng, LOST_DROP, n)
+    drop = _drop_stage(rng, skill)
     rows = np.arange(n)
     stall = np.where(rng.random(n) < STALL_SHARE,
                      lognormal_median(rng, STALL_MEDIAN_DAYS, STALL_SIGMA, n) * DAY_S, 0.0)

@@ -32,6 +32,7 @@ from salescore.demo.deals import (
     simulate_orders,
     stage_changes_table,
 )
+from salescore.demo.history import history_table
 from salescore.demo.people import (
     SELLER,
     STREAM_BLOCK,
@@ -115,6 +116,7 @@ def _block(org: Org, index: int, first: int, stop: int, ids: dict[str, int]
         ("customers", customers_table(org, deals, customers, c0)),
         ("opportunities", opportunities_table(org, deals, kept, o0, customer_ids)),
         ("stage_changes", stage_changes_table(deals, kept, o0)),
+        ("opportunity_history", history_table(org, deals, kept, o0)),
         ("activities", activities_table(org, touches, ids["activities"], customer_ids,
                                         opportunity_ids)),
         ("orders", orders_table(org, orders, ids["orders"], customer_ids, opportunity_ids)),

@@ -45,6 +45,18 @@ STAGE_SIGMA = 0.45
 # after U(0.5, 1.5) x that stage's duration; STALL_SHARE of them linger in the stage for another
 # LN(log(STALL_MEDIAN_DAYS), 0.6) days first (a stale pipeline).
 LOST_DROP = (0.30, 0.25, 0.20, 0.15, 0.10)
+# E21: a seller below LOW_SKILL stalls at proposal: their lost deals' proposal weight grows by
+# PROPOSAL_STALL x (LOW_SKILL - skill) / LOW_SKILL (+0.45 at skill 0), the others keep theirs.
+LOW_SKILL = 0.5
+PROPOSAL_STALL = 0.45
+STALL_STAGE = 3  # proposal
+# E22: a deal quoted at proposal was opened with an estimate of amount x LN(0, ESTIMATE_SIGMA).
+ESTIMATE_SIGMA = 0.3
+# E23: SLIP_SHARE of the deals were first expected SLIP_DAYS (uniform) earlier; when that date
+# passed with the deal open, the rep moved it SLIP_NOTICE_DAYS (uniform) later.
+SLIP_SHARE = 0.4
+SLIP_DAYS = (14, 42)
+SLIP_NOTICE_DAYS = (0, 7)
 LOST_DELAY = (0.5, 1.5)
 STALL_SHARE = 0.3
 STALL_MEDIAN_DAYS = 75.0

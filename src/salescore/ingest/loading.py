@@ -30,6 +30,7 @@ import sqlglot
 from salescore.engine.ddl import sql_type
 from salescore.engine.maintain import KeptChanges
 from salescore.engine.warehouse import Warehouse
+from salescore.ingest.history import record_history
 from salescore.ingest.readers import ROW
 from salescore.model.tables import ForbiddenWhen, NotBefore, RequiredWhen, RowRule, Table
 
@@ -260,6 +261,7 @@ def load(warehouse: Warehouse, declared: Table, data: pa.Table, *, labels: dict[
                     f"INSERT INTO {sql.target} ({names}) SELECT "
                     f"{', '.join(f's.{c}' for c in provided)} FROM {sql.stage} s WHERE NOT "
                     f"EXISTS (SELECT 1 FROM {sql.target} t WHERE {sql.on})")
+            record_history(warehouse, declared)
             if kept is not None and kept.active:
                 notify("derive")
                 kept.after()

@@ -291,6 +291,31 @@ TABLES: tuple[Table, ...] = (
         time_column="entered_at",
     ),
     Table(
+        "opportunity_history",
+        (
+            _ref("opportunity_id", "opportunities", "opportunity_id", "Opportunity", "商机",
+                 required=True),
+            Column("valid_from", T, required=True,
+                   doc_en="From when these values held (UTC): the import that saw them",
+                   doc_zh="这些值自何时起有效（UTC）：记录到它们的那次导入"),
+            Column("stage", S, required=True, doc_en="Stage", doc_zh="阶段"),
+            Column("status", S, required=True, allowed=OPPORTUNITY_STATUSES,
+                   doc_en="open, won or lost", doc_zh="状态：open、won、lost"),
+            Column("amount", M, minimum=0, doc_en="Deal amount", doc_zh="金额"),
+            _currency(required=False),
+            Column("expected_close_date", D, doc_en="Expected close date",
+                   doc_zh="预计成交日期"),
+        ),
+        key=("opportunity_id", "valid_from"),
+        owner=Owner(via="opportunity_id"),
+        doc_en="An opportunity's amount, expected close date, stage and status as of each "
+               "change: one row from each import that changed them (the warehouse's "
+               "opportunities row keeps only the current values).",
+        doc_zh="商机的金额、预计成交日期、阶段和状态的每次变化：每次导入发现变化时记一行"
+               "（opportunities 表只保存当前值）。",
+        time_column="valid_from",
+    ),
+    Table(
         "activities",
         (
             _key("activity_id", "Activity id", "活动编号"),

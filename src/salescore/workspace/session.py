@@ -773,6 +773,40 @@ class Session:
         from salescore.workspace.analyses import trend_report
         return trend_report(self, by=by, months=months)
 
+    # -- analyses: strengths, communication, balance (issue 11; workspace/rep_analyses.py) --
+    def strengths(self, *, period: str, rep: str | None = None, team: str | None = None,
+                  plan: str | None = None, kpis: Sequence[str] | None = None) -> Any:
+        """Each rep's percentile on every catalogue KPI against the peers under the same
+        plan in ``period``, their strongest and weakest KPIs and the improvement levers
+        scored by the plan: a :class:`~salescore.workspace.rep_analyses.StrengthsReport`."""
+        from salescore.workspace.rep_analyses import strengths_report
+        return strengths_report(self, period=period, rep=rep, team=team, plan=plan, kpis=kpis)
+
+    def communication(self, *, period: str, rep: str | None = None,
+                      team: str | None = None) -> Any:
+        """Follow-up cadence, response time, reply and follow-up rates of the reps of ``rep``,
+        ``team`` or the scope in ``period``, and their relation to the win rate: a
+        :class:`~salescore.workspace.rep_analyses.CommunicationReport`."""
+        from salescore.workspace.rep_analyses import communication_report
+        return communication_report(self, period=period, rep=rep, team=team)
+
+    def balance(self, *, period: str, team: str | None = None) -> Any:
+        """Revenue from assisted deals, assists given, received and across teams, and how
+        each plan's individual/team blend spreads the scores of ``period``: a
+        :class:`~salescore.workspace.rep_analyses.BalanceReport`."""
+        from salescore.workspace.rep_analyses import balance_report
+        return balance_report(self, period=period, team=team)
+
+    # -- analyses: pipeline changes (issue 11, part 10; workspace/pipeline_analyses.py) -----
+    def pipeline_changes(self, *, start: date, end: date, close: str | None = None,
+                         rep: str | None = None, team: str | None = None) -> Any:
+        """How the open pipeline expected to close in ``close`` (default: the quarter of
+        ``end``) moved from the first instant of ``start`` to the last of ``end``, per rep and
+        team: a :class:`~salescore.workspace.pipeline_analyses.PipelineChanges`."""
+        from salescore.workspace.pipeline_analyses import pipeline_changes_report
+        return pipeline_changes_report(self, start=start, end=end, close=close, rep=rep,
+                                       team=team)
+
     # -- the records that need action (issue 10) -------------------------------------------
     def data_last_day(self) -> date | None:
         """The organisation's last day of data: the local day of the latest activity, stage

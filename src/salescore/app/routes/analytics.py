@@ -8,7 +8,7 @@ found against are given as pooled counts alone.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -421,3 +421,281 @@ def trends(session: SessionDep, locale: LocaleDep,
            months: Annotated[int, Query(ge=2, le=120, description="Complete months")] = 24
            ) -> TrendReportOut:
     return trends_out(session.trends(by=by, months=months), locale)
+
+
+# -- strengths and weaknesses (issue 11, part 5) -----------------------------------------------
+class StandingOut(_Out):
+    kpi: str
+    label: TextOut
+    direction: str
+    value: float | None
+    peers: int = Field(description="Other reps under the same plan with a known value")
+    peer_median: float | None
+    percentile: float | None = Field(description="0–100 (100: better than every peer); null: "
+                                                 "unknown, or too few peers")
+
+
+class LeverOut(_Out):
+    kpi: str
+    label: TextOut
+    value: float | None
+    peer_median: float
+    score: float | None
+    new_score: float | None
+    gain: float = Field(description="Score points the plan gives for reaching the median")
+    rating: str | None
+    new_rating: str | None
+
+
+class RepStrengthsOut(_Out):
+    rep_id: str
+    team_id: str | None
+    plan: str
+    peers: int
+    score: float | None
+    rating: str | None
+    strongest: list[str]
+    weakest: list[str]
+    levers: list[LeverOut]
+    kpis: list[StandingOut]
+
+
+class StrengthsOut(_Out):
+    period: str
+    plans: list[str]
+    note: str
+    reps: list[RepStrengthsOut]
+
+
+def strengths_out(report: Any, locale: str) -> StrengthsOut:
+    def label(kpi: str) -> TextOut:
+        return TextOut.of(report.labels[kpi])
+
+    return StrengthsOut(period=report.period, plans=report.plans,
+                        note=report.note.get(locale), reps=[RepStrengthsOut(
+        rep_id=r.rep_id, team_id=r.team_id, plan=r.plan, peers=r.peers, score=r.score,
+        rating=r.rating, strongest=[s.kpi for s in r.strongest],
+        weakest=[s.kpi for s in r.weakest],
+        levers=[LeverOut(label=label(lv.kpi), **vars(lv)) for lv in r.levers],
+        kpis=[StandingOut(kpi=s.kpi, label=label(s.kpi), direction=s.direction, value=s.value,
+                          peers=s.peers, peer_median=s.peer_median, percentile=s.percentile)
+              for s in r.kpis]) for r in report.reps])
+
+
+@router.get("/strengths", response_model=StrengthsOut,
+            summary="Each rep's percentile per KPI against the peers under the same plan, "
+                    "strongest and weakest, and improvement levers")
+@cached
+def strengths(session: SessionDep, locale: LocaleDep, period: PeriodQuery,
+              rep: RepQuery = None, team: TeamQuery = None,
+              plan: Annotated[str | None, Query(max_length=80,
+                                                description="Only this plan's reps")] = None,
+              kpi: Annotated[list[str] | None, Query(
+                  description="Only these KPIs (default: the catalogue)")] = None
+              ) -> StrengthsOut:
+    return strengths_out(session.strengths(period=period, rep=rep, team=team, plan=plan,
+                                           kpis=kpi or None), locale)
+
+
+# -- communication effectiveness (issue 11, part 6) --------------------------------------------
+class RepCommunicationOut(_Out):
+    rep_id: str
+    deals: int = Field(description="Deals won or lost in the period")
+    won: int
+    win_rate: float | None
+    touches_per_deal: float | None
+    median_gap_days: float | None
+    avg_response_hours: float | None
+    reply_rate: float | None
+    follow_up_rate: float | None
+
+
+class CadenceBinOut(_Out):
+    label: str
+    deals: int
+    won: int
+    win_rate: float | None
+
+
+class RelationOut(_Out):
+    measure: str
+    label: TextOut
+    reps: int
+    rho: float | None = Field(description="Spearman's rank correlation with the reps' win "
+                                          "rates; null: not enough reps")
+    p_value: float | None
+
+
+class CommunicationOut(_Out):
+    period: str
+    subject_kind: Literal["rep", "team", "company"]
+    subject_id: str | None
+    note: str
+    reps: list[RepCommunicationOut]
+    touch_bins: list[CadenceBinOut]
+    gap_bins: list[CadenceBinOut]
+    no_gap: CadenceBinOut = Field(description="Deals with fewer than two touches")
+    relations: list[RelationOut]
+
+
+def communication_out(report: Any, locale: str) -> CommunicationOut:
+    def bin_out(b: Any) -> CadenceBinOut:
+        return CadenceBinOut(label=b.label, deals=b.deals, won=b.won, win_rate=b.win_rate)
+
+    return CommunicationOut(
+        period=report.period, subject_kind=report.subject_kind, subject_id=report.subject_id,
+        note=report.note.get(locale),
+        reps=[RepCommunicationOut(win_rate=r.win_rate, **vars(r)) for r in report.reps],
+        touch_bins=[bin_out(b) for b in report.touch_bins],
+        gap_bins=[bin_out(b) for b in report.gap_bins], no_gap=bin_out(report.no_gap),
+        relations=[RelationOut(label=TextOut.of(report.labels[r.measure]), **vars(r))
+                   for r in report.relations])
+
+
+@router.get("/communication", response_model=CommunicationOut,
+            summary="Follow-up cadence, response time and reply rate, and their relation to "
+                    "the win rate")
+@cached
+def communication(session: SessionDep, locale: LocaleDep, period: PeriodQuery,
+                  rep: RepQuery = None, team: TeamQuery = None) -> CommunicationOut:
+    return communication_out(session.communication(period=period, rep=rep, team=team), locale)
+
+
+# -- team and individual balance (issue 11, part 7) --------------------------------------------
+class TeamBalanceOut(_Out):
+    team_id: str
+    name: str | None
+    revenue_won: float | None
+    assisted_revenue_won: float | None
+    assisted_share: float | None = Field(description="Share of revenue won from assisted deals")
+    assists_given: int
+    assists_received: int
+    cross_team_given: int
+
+
+class RepBalanceOut(_Out):
+    rep_id: str
+    team_id: str | None
+    assists_given: int
+    assist_points: float
+    assists_received: int
+    cross_team_given: int
+    peer_collaboration_score: float | None = Field(description="Mean collaboration score (1–5) "
+                                                               "the rep received in peer reviews")
+
+
+class FlowOut(_Out):
+    helper_team_id: str | None = Field(description="Null: a team outside your scope")
+    helped_team_id: str | None
+    assists: int
+
+
+class BlendOut(_Out):
+    individual: float
+    team: float
+    current: bool
+    scored: int
+    range: float | None
+    stdev: float | None
+
+
+class BlendRepOut(_Out):
+    rep_id: str
+    scores: list[float | None] = Field(description="The rep's score under each blend, in order")
+
+
+class PlanBlendsOut(_Out):
+    plan: str
+    blends: list[BlendOut]
+    reps: list[BlendRepOut]
+
+
+class BalanceOut(_Out):
+    period: str
+    note: str
+    teams: list[TeamBalanceOut]
+    reps: list[RepBalanceOut]
+    flows: list[FlowOut]
+    plans: list[PlanBlendsOut]
+
+
+def balance_out(report: Any, locale: str) -> BalanceOut:
+    return BalanceOut(
+        period=report.period, note=report.note.get(locale),
+        teams=[TeamBalanceOut(**vars(t)) for t in report.teams],
+        reps=[RepBalanceOut(**vars(r)) for r in report.reps],
+        flows=[FlowOut(helper_team_id=h, helped_team_id=g, assists=n)
+               for h, g, n in report.flows],
+        plans=[PlanBlendsOut(plan=p.plan, blends=[BlendOut(**vars(b)) for b in p.blends],
+                             reps=[BlendRepOut(rep_id=r, scores=s) for r, s in p.reps])
+               for p in report.plans])
+
+
+@router.get("/balance", response_model=BalanceOut,
+            summary="Assisted revenue, assists across teams, and how each plan's "
+                    "individual/team blend spreads scores")
+@cached
+def balance(session: SessionDep, locale: LocaleDep, period: PeriodQuery,
+            team: TeamQuery = None) -> BalanceOut:
+    return balance_out(session.balance(period=period, team=team), locale)
+
+
+# -- pipeline changes (issue 11, part 10) ----------------------------------------------------
+class PipelineRowOut(_Out):
+    kind: Literal["total", "team", "rep"]
+    id: str | None
+    name: str | None
+    start: float = Field(description="Open pipeline expected to close in the window, at the "
+                                     "first instant of `from` (reporting currency)")
+    new: float = Field(description="Created after the start and in the pipeline at the end")
+    pulled_in: float = Field(description="Older deals whose close date moved into the window "
+                                         "(or that were reopened)")
+    up: float = Field(description="Rise of the amounts of deals in the pipeline at the start")
+    down: float = Field(description="Fall of the amounts of deals in the pipeline at the start")
+    pushed: float = Field(description="Still open at the end, expected to close outside the "
+                                      "window")
+    won: float
+    lost: float
+    end: float = Field(description="start + new + pulled_in + up − down − pushed − won − lost")
+    counts: dict[str, int] = Field(description="Deals per movement")
+    deals: int
+    unknown: int = Field(description="Deals that moved with an unknown amount (counted as 0)")
+
+
+class PipelineChangesOut(_Out):
+    start: str
+    end: str
+    close_from: str
+    close_to: str
+    close_period: str
+    currency: str
+    total: PipelineRowOut
+    teams: list[PipelineRowOut]
+    reps: list[PipelineRowOut]
+
+
+def pipeline_changes_out(report: Any) -> PipelineChangesOut:
+    def row(r: Any) -> PipelineRowOut:
+        return PipelineRowOut(kind=r.kind, id=r.id, name=r.name,
+                              **{k: float(v) for k, v in r.amounts().items()},
+                              counts=r.counts, deals=r.deals, unknown=r.unknown)
+
+    return PipelineChangesOut(
+        start=report.start.isoformat(), end=report.end.isoformat(),
+        close_from=report.close_from.isoformat(), close_to=report.close_to.isoformat(),
+        close_period=report.close_period, currency=report.currency, total=row(report.total),
+        teams=[row(t) for t in report.teams], reps=[row(r) for r in report.reps])
+
+
+@router.get("/pipeline-changes", response_model=PipelineChangesOut,
+            summary="How the pipeline moved between two days: new, pulled in, amount up and "
+                    "down, pushed out, won, lost, per team and rep")
+@cached
+def pipeline_changes(session: SessionDep, start: Annotated[date, Query(alias="from")],
+                     end: Annotated[date, Query(alias="to")],
+                     close: Annotated[str | None, Query(
+                         max_length=40, description="Expected close period (default: the "
+                                                    "quarter of `to`)")] = None,
+                     rep: RepQuery = None, team: TeamQuery = None) -> PipelineChangesOut:
+    return pipeline_changes_out(session.pipeline_changes(start=start, end=end, close=close,
+                                                         rep=rep, team=team))

@@ -176,6 +176,35 @@
           } }];
       return o;
     },
+    // {steps: [{name, value, kind: total|up|down}], labels: {up, down, total}}: a waterfall,
+    // each movement a floating bar from the running total (an invisible base bar beneath)
+    waterfall: function (d) {
+      var running = 0, floor = [], shown = [];
+      var colour = { total: "#5c7cfa", up: "#2f9e44", down: "#e03131" };
+      d.steps.forEach(function (s) {
+        if (s.kind === "total") { running = s.value; floor.push(0); }
+        else if (s.kind === "up") { floor.push(running); running += s.value; }
+        else { running -= s.value; floor.push(running); }
+        shown.push({ value: s.value, itemStyle: { color: colour[s.kind] },
+                     kind: d.labels[s.kind] });
+      });
+      var o = base();
+      o.tooltip = Object.assign({ trigger: "item", formatter: function (p) {
+        return p.name + " (" + p.data.kind + "): " + p.value.toLocaleString();
+      } }, tooltip);
+      return Object.assign(o, {
+        xAxis: { type: "category", data: d.steps.map(function (s) { return s.name; }),
+                 axisLabel: { interval: 0, rotate: 30 } },
+        yAxis: { type: "value" },
+        series: [
+          { type: "bar", stack: "w", silent: true, data: floor,
+            itemStyle: { color: "transparent", borderColor: "transparent" },
+            tooltip: { show: false } },
+          { type: "bar", stack: "w", data: shown,
+            label: { show: true, position: "top", formatter: function (p) {
+              return Math.round(p.value).toLocaleString(); } } }]
+      });
+    },
     // {categories, series: [{name, data}], percent, integer}: vertical bars per category
     bars: function (d) {
       return Object.assign(base(), {
