@@ -40,8 +40,9 @@ rules:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The app on the tiny organisation (``tests/app/conftest.py``), today 2025-03-16, shared
     by a module's API and page tests (not the whole session's: the app's warehouse URL is in
-    the environment while it runs, and a test of another folder must not see it): rule ``behind_pace`` set, and r4 (team T2) behind it
-    (a March target of 5,000 against 250 won), raised and delivered in-app."""
+    the environment while it runs, and a test of another folder must not see it): rule
+    ``behind_pace`` set, and r4 (team T2) behind it (a March target of 5,000 against 250 won),
+    raised and delivered in-app."""
     folder = tmp_path_factory.mktemp("realtime-app")
     with served("duckdb", folder, AppSettings(today=date(2025, 3, 16))) as app:
         admin = app.headers("admin")
