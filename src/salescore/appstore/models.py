@@ -8,7 +8,7 @@ on PostgreSQL alike.
 Closed sets (role, locale, plan status, import status) are plain strings in the database, held to
 their values by a CHECK constraint: identical on both backends and easy to extend by a migration.
 
->>> sorted(Base.metadata.tables)[3:6]
+>>> sorted(full_metadata().tables)[3:6]
 ['api_tokens', 'audit_log', 'deliveries']
 >>> ROLES
 ('rep', 'manager', 'executive', 'admin')
@@ -17,6 +17,7 @@ their values by a CHECK constraint: identical on both backends and easy to exten
 from __future__ import annotations
 
 from datetime import date, datetime
+from importlib import import_module
 from typing import Any, Literal, get_args
 
 from sqlalchemy import (
@@ -424,8 +425,14 @@ class ScoreRecords(Base):
                 f"period={self.period!r}, rep_id={self.rep_id!r})")
 
 
-# The coaching loop's tables (issue 13) and the real-time feedback tables (issue 14) live in
-# their own modules; imported here so that Base.metadata, which the migrations are compared
-# with, holds them.
-from salescore.appstore import coaching as _coaching  # noqa: E402, F401
-from salescore.appstore import realtime_models as _realtime_models  # noqa: E402, F401
+# Features whose tables live in their own modules: the coaching loop (issue 13) and real-time
+# feedback (issue 14). A command imports them when it uses them (`score show` needs neither);
+# what the migrations build is every table (:func:`full_metadata`).
+FEATURE_MODULES = ("salescore.appstore.coaching", "salescore.appstore.realtime_models")
+
+
+def full_metadata() -> MetaData:
+    """:data:`Base.metadata` with every feature's tables: what the migrations must build."""
+    for module in FEATURE_MODULES:
+        import_module(module)
+    return Base.metadata

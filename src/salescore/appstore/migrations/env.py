@@ -11,9 +11,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, create_engine, pool
 
-from salescore.appstore.models import Base
+from salescore.appstore.models import full_metadata
 
-target_metadata = Base.metadata
+target_metadata = full_metadata()
 
 
 def _configure_and_run(connection: Connection) -> None:
