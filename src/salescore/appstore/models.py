@@ -9,7 +9,7 @@ Closed sets (role, locale, plan status, import status) are plain strings in the 
 their values by a CHECK constraint: identical on both backends and easy to extend by a migration.
 
 >>> sorted(full_metadata().tables)[3:6]
-['api_tokens', 'audit_log', 'deliveries']
+['api_tokens', 'audit_log', 'checkin_actions']
 >>> ROLES
 ('rep', 'manager', 'executive', 'admin')
 """
