@@ -33,7 +33,7 @@ __all__ = ["METHODS", "MIN_MONTHS", "MIN_TRAIN", "ORIGINS", "Accuracy", "SeriesF
 
 SEASON = 12
 MIN_TRAIN = 6  # months a candidate is fitted on, at the least
-ORIGINS = 6  # backtest origins, at most
+ORIGINS = 4  # backtest origins, at most
 MIN_MONTHS = MIN_TRAIN + 3  # three origins at the least
 Z80 = 1.2816  # the 80 % interval
 METHODS = ("seasonal_naive", "naive", "ets", "arima", "theta")

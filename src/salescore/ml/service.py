@@ -1,0 +1,474 @@
+"""The models as one session reaches them: ``session.ml``.
+
+:class:`MlService` holds the session's scoped runner (what the caller may see), a runner over
+the whole organisation (the win model is the organisation's: it learns from every closed deal,
+and only the caller's deals are predicted and shown), the session's KPI engine (the revenue
+series are the ``revenue_won`` KPI, as every page shows it) and the organisation's settings.
+Trained win models are kept per warehouse and cut-off for the life of the process.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from salescore.core.errors import SalescoreError
+from salescore.core.periods import Grain
+from salescore.core.text import Text
+from salescore.engine.kpis import KpiEngine, KpiRequest
+from salescore.engine.runner import Reach, Runner
+from salescore.ml.features import snapshot
+from salescore.ml.forecast import (
+    MIN_MONTHS,
+    SeriesForecast,
+    baseline_forecast,
+    forecast_series,
+    reconcile,
+)
+from salescore.ml.history import History, read_history
+from salescore.ml.win import Reason, WinMetrics, WinModel, evaluate, train
+from salescore.model.org import OrgSettings
+
+__all__ = ["DIMENSIONS", "ForecastNode", "ForecastReport", "MlError", "MlService",
+           "WinPrediction", "WinReport"]
+
+Level = Literal["company", "team", "rep", "product", "channel", "segment", "region"]
+DIMENSIONS = ("product", "channel", "segment", "region")
+PIPELINE_WEIGHTS = (0.3, 0.2)  # the pipeline's share of the combination, months 1 and 2 (fixed)
+KPI = "revenue_won"
+
+
+class MlError(SalescoreError):
+    """A request the models cannot answer (an unknown level, a horizon out of range)."""
+
+
+@dataclass(frozen=True)
+class ForecastNode:
+    """One series: who (level, key, name, parent in the hierarchy), its monthly history, the
+    statistical forecast as chosen per series (``base``), the reconciled point and interval
+    (equal to the base where there is no hierarchy), the weighted pipeline per month (``None``
+    where the level has none) and the combination."""
+
+    level: str
+    key: str | None
+    name: str
+    parent: str | None
+    history: list[float]
+    base: SeriesForecast
+    point: list[float]
+    low: list[float]
+    high: list[float]
+    pipeline: list[float] | None
+    combined: list[float]
+
+
+@dataclass(frozen=True)
+class ForecastReport:
+    as_of: date
+    model: str
+    months: list[str]  # of history
+    ahead: list[str]  # forecast months, the first holding the as-of day
+    by: str
+    nodes: list[ForecastNode]
+    reconciled: bool
+    enough: bool
+    note: Text
+    win_model: str
+
+
+@dataclass(frozen=True)
+class WinPrediction:
+    opportunity_id: str
+    owner_rep_id: str | None
+    customer_id: str | None
+    product: str | None
+    stage: str | None
+    amount: float | None
+    expected_close_date: date | None
+    probability: float | None
+    baseline: float | None
+    reasons: list[Reason]
+
+
+@dataclass(frozen=True)
+class WinReport:
+    as_of: date
+    model: str
+    enough: bool
+    note: Text
+    train_rows: int
+    training_from: datetime | None
+    metrics: WinMetrics | None
+    predictions: list[WinPrediction]
+    total: int
+
+
+_MODELS: dict[tuple[int, datetime], WinModel] = {}
+_LOCK = threading.Lock()
+
+
+def _month_label(d: date) -> str:
+    return f"{d.year:04d}-{d.month:02d}"
+
+
+def _add_months(d: date, n: int) -> date:
+    m = d.month - 1 + n
+    return date(d.year + m // 12, m % 12 + 1, 1)
+
+
+class MlService:
+    """Forecasts and predictions within one session's scope (see the module)."""
+
+    def __init__(self, runner: Runner, everyone: Runner, engine: KpiEngine,
+                 settings: OrgSettings) -> None:
+        self.runner = runner
+        self.everyone = everyone
+        self.engine = engine
+        self.settings = settings
+
+    @property
+    def reach(self) -> Reach:
+        return self.runner.reach
+
+    # -- the cut-off ---------------------------------------------------------------------------
+    def cutoff(self, as_of: date) -> datetime:
+        """The first instant (naive UTC) after local day ``as_of``: what the models see ends
+        there."""
+        cal = self.settings.calendar
+        return cal.utc_bounds(cal.parse(f"{as_of}..{as_of}"))[1]
+
+    def stage_order(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.settings.pipeline.stages)
+
+    def history(self, as_of: date, *, everyone: bool = True) -> History:
+        return read_history(self.everyone if everyone else self.runner, self.cutoff(as_of))
+
+    # -- win probability -----------------------------------------------------------------------
+    def win_model(self, as_of: date, *, history: History | None = None) -> WinModel:
+        """The organisation's win model trained on everything before ``as_of`` ends, with its
+        time-split metrics (kept for the process's life)."""
+        cutoff = self.cutoff(as_of)
+        key = (id(self.everyone.backend), cutoff)
+        with _LOCK:
+            if key in _MODELS:
+                return _MODELS[key]
+            h = history if history is not None else read_history(self.everyone, cutoff)
+            model = train(h, self.stage_order())
+            if model.enough:
+                model.metrics = evaluate(h, self.stage_order())
+            _MODELS[key] = model
+            return model
+
+    def _open(self, as_of: date, history: History, model: WinModel) -> pd.DataFrame:
+        frame = snapshot(history, history.cutoff, self.stage_order())
+        reach = self.reach
+        if not reach.everything:
+            frame = frame[frame["owner_rep_id"].map(
+                lambda r: r is not None and reach.has_rep(r))].reset_index(drop=True)
+        frame["probability"] = model.predict(frame) if len(frame) else []
+        frame["baseline"] = model.baseline(frame) if len(frame) else []
+        return frame
+
+    def win(self, as_of: date, *, rep: str | None = None, reps: list[str] | None = None,
+            limit: int | None = 50, reasons: bool = True) -> WinReport:
+        """The win probability of every open opportunity the scope reaches (of ``reps`` alone
+        where given), the highest expected value (probability x amount) first, the first
+        ``limit`` with their reasons."""
+        history = self.history(as_of)
+        model = self.win_model(as_of, history=history)
+        frame = self._open(as_of, history, model)
+        if reps is not None:
+            frame = frame[frame["owner_rep_id"].isin(reps)].reset_index(drop=True)
+        value = frame["probability"].fillna(0) * frame["amount"].fillna(0)
+        frame = frame.assign(value=value).sort_values(["value", "opportunity_id"],
+                                                      ascending=[False, True])
+        total = len(frame)
+        shown = frame if limit is None else frame.head(limit)
+        shown = shown.reset_index(drop=True)
+        why = model.reasons(shown) if reasons else [[] for _ in range(len(shown))]
+        predictions = [WinPrediction(
+            opportunity_id=str(r["opportunity_id"]), owner_rep_id=_opt(r["owner_rep_id"]),
+            customer_id=_opt(r["customer_id"]), product=_opt(r["product"]),
+            stage=_opt(r["stage"]), amount=_num(r["amount"]),
+            expected_close_date=None if pd.isna(r["expected_close_date"])
+            else pd.Timestamp(r["expected_close_date"]).date(),
+            probability=_num(r["probability"]), baseline=_num(r["baseline"]),
+            reasons=why[i]) for i, r in shown.iterrows()]
+        return WinReport(as_of=as_of, model=model.name, enough=model.enough, note=model.note,
+                         train_rows=model.train_rows, training_from=model.first,
+                         metrics=model.metrics, predictions=predictions, total=total)
+
+    # -- sales forecast ------------------------------------------------------------------------
+    def _months(self, history: History, as_of: date) -> list[date]:
+        """The complete months before the as-of day's month, from the first with a closed
+        deal or an order."""
+        o = history.opportunities
+        firsts = [x for x in (o["closed_at"].min(), history.orders["ordered_at"].min())
+                  if pd.notna(x)]
+        if not firsts:
+            return []
+        first = self.settings.calendar.local_date(min(firsts).to_pydatetime())
+        start = date(first.year, first.month, 1)
+        end = date(as_of.year, as_of.month, 1)
+        out = []
+        while start < end:
+            out.append(start)
+            start = _add_months(start, 1)
+        return out
+
+    def _series(self, by: str, months: list[date]) -> dict[str | None, list[float]]:
+        """Monthly ``revenue_won`` per subject of ``by`` (the scope's), oldest first; an unknown
+        month is 0 revenue won (no deal won)."""
+        if not months:
+            return {}
+        last = _add_months(months[-1], 1) - timedelta(days=1)
+        request = KpiRequest.of([KPI], by=by, period=f"{months[0]}..{last}", grain=Grain.MONTH)
+        rows = self.engine.compute(request).table.to_pylist()
+        labels = {_month_label(m): i for i, m in enumerate(months)}
+        key = None if by == "company" else (f"{by}_id" if by in ("rep", "team") else by)
+        out: dict[str | None, list[float]] = {}
+        for row in rows:
+            subject = None if key is None else row.get(key)
+            series = out.setdefault(subject, [0.0] * len(months))
+            i = labels.get(str(row["period"]))
+            if i is not None and row[KPI] is not None:
+                series[i] = float(row[KPI])
+        return out
+
+    def forecast(self, as_of: date, *, by: str = "team", horizon: int = 3) -> ForecastReport:
+        """Revenue won per month for the ``horizon`` months from the as-of day's on, per
+        ``by`` (rep, team, company, all three, or a dimension), within the scope; see the module docs
+        of :mod:`salescore.ml.forecast`. Reps, teams and the company are one hierarchy,
+        reconciled so that reps add up to their teams and teams to the company."""
+        if by not in ("rep", "team", "company", "all", *DIMENSIONS):
+            raise MlError(f"a forecast is by rep, team, company or {', '.join(DIMENSIONS)}, "
+                          f"not {by!r}",
+                          message_zh=f"预测只能按 rep、team、company 或 {', '.join(DIMENSIONS)}，"
+                                     f"而不是 {by!r}")
+        if not 1 <= horizon <= 12:
+            raise MlError("the horizon is 1 to 12 months", message_zh="预测期为 1 到 12 个月")
+        history = self.history(as_of)
+        model = self.win_model(as_of, history=history)
+        months = self._months(history, as_of)
+        ahead_dates = [_add_months(date(as_of.year, as_of.month, 1), h) for h in range(horizon)]
+        ahead = [_month_label(d) for d in ahead_dates]
+        open_deals = self._open(as_of, history, model)
+        placed = self._place(open_deals, ahead_dates)
+        if by in DIMENSIONS:
+            nodes = self._dimension_nodes(by, months, horizon, placed)
+            reconciled = False
+        else:
+            nodes = self._hierarchy(months, horizon, placed)
+            reconciled = len(nodes) > 1
+            levels = {"rep": ("rep",), "team": ("company", "team"), "company": ("company",),
+                      "all": ("company", "team", "rep")}[by]
+            nodes = [n for n in nodes if n.level in levels]
+        enough = len(months) >= MIN_MONTHS
+        note = _forecast_note(len(months), enough)
+        return ForecastReport(as_of=as_of, model=f"forecast@{as_of}",
+                              months=[_month_label(m) for m in months], ahead=ahead, by=by,
+                              nodes=nodes, reconciled=reconciled, enough=enough, note=note,
+                              win_model=model.name)
+
+    def _place(self, frame: pd.DataFrame, ahead: list[date]) -> pd.DataFrame:
+        """Each open deal's expected value (probability x amount) in the forecast month of its
+        expected close date (an overdue one in the first; one after the horizon or with no
+        amount, probability or date is left out)."""
+        if frame.empty:
+            return frame.assign(month=pd.Series(dtype="int64"), value=pd.Series(dtype=float))
+        first = ahead[0]
+        expected = pd.to_datetime(frame["expected_close_date"])
+        index = (expected.dt.year - first.year) * 12 + (expected.dt.month - first.month)
+        index = index.clip(lower=0)
+        value = frame["probability"] * frame["amount"]
+        out = frame.assign(month=index, value=value)
+        keep = out["month"].notna() & (out["month"] < len(ahead)) & out["value"].notna()
+        out = out[keep].copy()
+        out["month"] = out["month"].astype(int)
+        return out
+
+    def _pipeline(self, placed: pd.DataFrame, horizon: int) -> list[float]:
+        sums = placed.groupby("month")["value"].sum() if len(placed) else pd.Series(dtype=float)
+        return [float(sums.get(h, 0.0)) for h in range(horizon)]
+
+    def _combine(self, point: list[float], pipeline: list[float] | None) -> list[float]:
+        if pipeline is None:
+            return list(point)
+        out = []
+        for h, (p, q) in enumerate(zip(point, pipeline, strict=True)):
+            w = PIPELINE_WEIGHTS[h] if h < len(PIPELINE_WEIGHTS) and q > 0 else 0.0
+            out.append((1 - w) * p + w * q)
+        return out
+
+    def _hierarchy(self, months: list[date], horizon: int, placed: pd.DataFrame
+                   ) -> list[ForecastNode]:
+        reps = {r["rep_id"]: r for r in self.runner.rows(_table("reps"))}
+        teams = {t["team_id"]: t for t in self.runner.rows(_table("teams"))}
+        series = self._series("rep", months) if months else {}
+        rep_ids = sorted(reps)
+        if not rep_ids:
+            return []
+        parent_of = {t: row["parent_team_id"] for t, row in teams.items()}
+
+        def chain(team: str | None) -> list[str]:
+            out: list[str] = []
+            while team is not None and team in teams and team not in out:
+                out.append(team)
+                team = parent_of.get(team)
+            return out
+
+        team_ids = sorted(teams)
+        company = self.reach.everything
+        rows: list[tuple[str, str | None]] = []
+        if company:
+            rows.append(("company", None))
+        rows += [("team", t) for t in team_ids]
+        rows += [("rep", r) for r in rep_ids]
+        summing = np.zeros((len(rows), len(rep_ids)))
+        for j, rep in enumerate(rep_ids):
+            ups = set(chain(reps[rep]["team_id"]))
+            for i, (level, key) in enumerate(rows):
+                if (level == "company") or (level == "rep" and key == rep) or \
+                        (level == "team" and key in ups):
+                    summing[i, j] = 1.0
+        used = summing.sum(axis=1) > 0
+        rows = [r for r, u in zip(rows, used, strict=True) if u]
+        summing = summing[used]
+        zero = [0.0] * len(months)
+        bottom_hist = np.array([series.get(r, zero) for r in rep_ids]).reshape(
+            len(rep_ids), len(months))
+        hist = summing @ bottom_hist
+        bases = [forecast_series(list(h), horizon) for h in hist]
+        points = np.array([b.point for b in bases])
+        fitted = reconcile(points, summing) if len(rows) > 1 else points
+        pipe_by_rep = {rep: self._pipeline(placed[placed["owner_rep_id"] == rep], horizon)
+                       for rep in rep_ids}
+        pipe_bottom = np.array([pipe_by_rep[r] for r in rep_ids])
+        pipes = summing @ pipe_bottom
+        out = []
+        for i, (level, key) in enumerate(rows):
+            base = bases[i]
+            point = [float(v) for v in fitted[i]]
+            shift = [p - b for p, b in zip(point, base.point, strict=True)]
+            low = [max(0.0, lo + s) for lo, s in zip(base.low, shift, strict=True)]
+            high = [hi + s for hi, s in zip(base.high, shift, strict=True)]
+            pipeline = [float(v) for v in pipes[i]]
+            name = ("company" if level == "company" else
+                    str(teams[key]["name"] if level == "team" else reps[key]["name"] or key))
+            parent = None if level == "company" else (
+                reps[key]["team_id"] if level == "rep" else parent_of.get(key))
+            out.append(ForecastNode(level=level, key=key, name=name, parent=parent,
+                                    history=[float(v) for v in hist[i]], base=base, point=point,
+                                    low=low, high=high, pipeline=pipeline,
+                                    combined=self._combine(point, pipeline)))
+        return out
+
+    def _dimension_nodes(self, by: str, months: list[date], horizon: int,
+                         placed: pd.DataFrame) -> list[ForecastNode]:
+        series = self._series(by, months)
+        out = []
+        for key in sorted(series, key=lambda k: (k is None, k or "")):
+            base = forecast_series(series[key], horizon)
+            pipeline = None
+            if by in ("product", "channel"):
+                pipeline = self._pipeline(placed[placed[by] == key] if key is not None
+                                          else placed[placed[by].isna()], horizon) \
+                    if by in placed.columns else None
+            out.append(ForecastNode(level=by, key=key, name=key if key is not None else "—",
+                                    parent=None, history=series[key], base=base,
+                                    point=base.point, low=base.low, high=base.high,
+                                    pipeline=pipeline, combined=self._combine(base.point,
+                                                                              pipeline)))
+        return out
+
+    # -- the honest check: forecasts made months ago against what happened ------------------
+    def holdout(self, as_of: date, *, months: int = 3) -> dict[str, Any]:
+        """Forecasts made ``months`` months before ``as_of``'s month from the history then,
+        scored against the months that followed: WAPE of the chosen methods (reconciled) and
+        of seasonal naive, pooled over the company, the teams and the reps."""
+        start = _add_months(date(as_of.year, as_of.month, 1), -months)
+        then = start - timedelta(days=1)
+        report = self.forecast(then, by="all", horizon=months)
+        all_nodes = report.nodes
+        now = self._months(self.history(as_of), as_of)
+        actual = self._series("rep", now)
+        labels = [_month_label(m) for m in now]
+        want = [labels.index(m) for m in report.ahead if m in labels]
+        chosen_err, naive_err, total = 0.0, 0.0, 0.0
+        per_level: dict[str, list[float]] = {}
+        rep_actual = {k: [v[i] for i in want] for k, v in actual.items() if k is not None}
+        for node in all_nodes:
+            if node.level == "rep":
+                a = rep_actual.get(node.key or "", [0.0] * len(want))
+            else:
+                members = _members(node, all_nodes)
+                a = [sum(rep_actual.get(m, [0.0] * len(want))[h] for m in members)
+                     for h in range(len(want))]
+            p = node.point[:len(want)]
+            n = baseline_forecast(node.history, len(want))[1]
+            e_c = sum(abs(x - y) for x, y in zip(a, p, strict=True))
+            e_n = sum(abs(x - y) for x, y in zip(a, n, strict=True))
+            s = sum(abs(x) for x in a)
+            chosen_err += e_c
+            naive_err += e_n
+            total += s
+            lv = per_level.setdefault(node.level, [0.0, 0.0, 0.0])
+            lv[0] += e_c
+            lv[1] += e_n
+            lv[2] += s
+        return {"from": str(then), "months": report.ahead, "wape": chosen_err / total
+                if total else None, "naive_wape": naive_err / total if total else None,
+                "levels": {k: {"wape": v[0] / v[2] if v[2] else None,
+                               "naive_wape": v[1] / v[2] if v[2] else None}
+                           for k, v in per_level.items()}}
+
+
+def _members(node: ForecastNode, nodes: list[ForecastNode]) -> list[str]:
+    """The reps under ``node`` in ``nodes`` (the company: every rep)."""
+    reps = [n for n in nodes if n.level == "rep"]
+    if node.level == "company":
+        return [n.key for n in reps if n.key]
+    teams = {n.key: n.parent for n in nodes if n.level == "team"}
+
+    def under(team: str | None) -> bool:
+        seen = set()
+        while team is not None and team not in seen:
+            if team == node.key:
+                return True
+            seen.add(team)
+            team = teams.get(team)
+        return False
+
+    return [n.key for n in reps if n.key and under(n.parent)]
+
+
+def _table(name: str) -> Any:
+    from salescore.compile.schema import unbound
+
+    return unbound(name)
+
+
+def _opt(value: Any) -> str | None:
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) \
+        else str(value)
+
+
+def _num(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _forecast_note(n: int, enough: bool) -> Text:
+    if enough:
+        return Text(f"Chosen per series by rolling-origin backtest over {n} months of history "
+                    "against seasonal naive; 80 % intervals from the backtest errors.",
+                    f"基于 {n} 个月历史，按滚动起点回测逐序列选择模型并与季节朴素法对比；"
+                    "80% 区间来自回测误差。")
+    return Text(f"Not enough data: {n} complete months of history, the models need {MIN_MONTHS}. "
+                "Shown: the baseline (the last month repeated).",
+                f"数据不足：仅有 {n} 个完整月份的历史，模型需要 {MIN_MONTHS} 个。"
+                "显示的是基线（重复上月数值）。")
