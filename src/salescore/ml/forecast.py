@@ -155,7 +155,7 @@ def forecast_series(history: Sequence[float], horizon: int,
         p = np.asarray(predicted[name])
         if np.isnan(p).any():
             continue
-        scores[name] = errors(actual, p)
+        scores[name] = errors(actual, [float(v) for v in p])
     base = scores["baseline"]
     chosen = "baseline"
     for name in methods:
@@ -166,10 +166,10 @@ def forecast_series(history: Sequence[float], horizon: int,
         if best is not None and got.wape < best - 1e-12:
             chosen = name
     base_name = baseline_forecast(list(y), horizon)[0]
-    point = _fit(chosen, y, horizon)
-    if np.isnan(point).any():
-        chosen, point = "baseline", _fit("baseline", y, horizon)
-    point = np.clip(point, 0.0, None)
+    fitted = _fit(chosen, y, horizon)
+    if np.isnan(fitted).any():
+        chosen, fitted = "baseline", _fit("baseline", y, horizon)
+    point = [float(v) for v in np.clip(fitted, 0.0, None)]
     err = np.asarray(actual) - np.asarray(predicted[chosen])
     step = np.asarray(steps[chosen])
     pooled = float(np.sqrt(np.mean(err ** 2))) if len(err) else 0.0
@@ -182,7 +182,7 @@ def forecast_series(history: Sequence[float], horizon: int,
     high = [p + Z80 * s for p, s in zip(point, sigma, strict=True)]
     named = {("baseline" if k == "baseline" else k): v for k, v in scores.items()}
     return SeriesForecast(base_name if chosen == "baseline" else chosen,
-                          [float(p) for p in point], low, high, scores[chosen], base, True, n,
+                          point, low, high, scores[chosen], base, True, n,
                           named)
 
 

@@ -242,8 +242,8 @@ class MlService:
 
     def forecast(self, as_of: date, *, by: str = "team", horizon: int = 3) -> ForecastReport:
         """Revenue won per month for the ``horizon`` months from the as-of day's on, per
-        ``by`` (rep, team, company, all three, or a dimension), within the scope; see the module docs
-        of :mod:`salescore.ml.forecast`. Reps, teams and the company are one hierarchy,
+        ``by`` (rep, team, company, all three, or a dimension), within the scope; see
+        :mod:`salescore.ml.forecast`. Reps, teams and the company are one hierarchy,
         reconciled so that reps add up to their teams and teams to the company."""
         if by not in ("rep", "team", "company", "all", *DIMENSIONS):
             raise MlError(f"a forecast is by rep, team, company or {', '.join(DIMENSIONS)}, "

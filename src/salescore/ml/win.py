@@ -142,7 +142,7 @@ class WinModel:
             if c in CATEGORICAL:
                 moved[c] = pd.Categorical([ref] * len(x), categories=self.categories[c])
             else:
-                moved[c] = np.nan if ref is None else float(ref)  # type: ignore[arg-type]
+                moved[c] = np.nan if ref is None else float(ref)
             effects[:, j] = base - self.estimator.predict_proba(moved)[:, 1]  # type: ignore[attr-defined]
         out = []
         for i in range(len(x)):
@@ -166,7 +166,7 @@ def _shown(row: pd.Series, feature: str) -> float | str | None:
 
 def month_starts(first: datetime, last: datetime) -> list[datetime]:
     """The first instant of every month after ``first`` up to ``last`` (inclusive)."""
-    out = []
+    out: list[datetime] = []
     y, m = first.year, first.month
     while True:
         m += 1
@@ -234,8 +234,13 @@ def train(history: History, stage_order: Sequence[str]) -> WinModel:
     n = len(frame)
     won = int(frame["won"].sum()) if n else 0
     first = history.first_day()
-    common = {"cutoff": history.cutoff, "first": first, "stage_order": order, "rates": rates,
-              "overall": overall, "train_rows": n}
+
+    def model(estimator: object | None, reference: dict[str, float | str | None],
+              categories: dict[str, list[str]], note: Text) -> WinModel:
+        return WinModel(cutoff=history.cutoff, first=first, stage_order=order, rates=rates,
+                        overall=overall, estimator=estimator, reference=reference,
+                        categories=categories, train_rows=n, note=note)
+
     if n < MIN_LABELLED or won < MIN_CLASS or n - won < MIN_CLASS:
         note = Text(
             f"Not enough data: {n} labelled snapshots ({won} won); the model needs "
@@ -243,7 +248,7 @@ def train(history: History, stage_order: Sequence[str]) -> WinModel:
             "deals at the same stage.",
             f"数据不足：仅有 {n} 个已知结果的快照（赢单 {won} 个），模型需要 {MIN_LABELLED} 个且"
             f"赢单与丢单各至少 {MIN_CLASS} 个。显示的是历史上同阶段商机的赢单率。")
-        return WinModel(estimator=None, reference={}, categories={}, note=note, **common)
+        return model(None, {}, {}, note)
     categories = {c: sorted(frame[c].dropna().astype(str).unique()) for c in CATEGORICAL}
     reference: dict[str, float | str | None] = {}
     for c in FEATURES:
@@ -255,8 +260,7 @@ def train(history: History, stage_order: Sequence[str]) -> WinModel:
             reference[c] = None if pd.isna(med) else float(med)
     note = Text(f"Gradient boosting on {n} snapshots of deals with a known outcome, calibrated.",
                 f"基于 {n} 个已知结果的商机快照训练的梯度提升模型，已校准。")
-    return WinModel(estimator=_fit(frame, categories), reference=reference,
-                    categories=categories, note=note, **common)
+    return model(_fit(frame, categories), reference, categories, note)
 
 
 def _auc(y: np.ndarray, p: np.ndarray) -> float | None:
