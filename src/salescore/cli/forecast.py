@@ -1,0 +1,244 @@
+"""``salescore forecast`` and ``salescore predict win``: the models, through the workspace.
+
+``salescore forecast --by team`` prints revenue won per month ahead for each team (or rep,
+company, product, channel, segment, region): the method chosen by backtest, its WAPE and MAPE
+beside seasonal naive's, the reconciled forecast with its 80 % interval, the weighted pipeline
+and their combination. ``salescore predict win`` lists the open opportunities with their win
+probability and its top reasons, and the model's AUC, Brier score and reliability table.
+``--format csv|json`` writes the same figures; an unknown figure is empty in CSV and null in
+JSON, never 0. ``--as-of`` moves the cut-off back (default: the data's last day).
+
+Registered in :mod:`salescore.cli.main` with ``register(app)``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from datetime import date
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from salescore.cli.common import HomeOption, console, err_console, open_workspace
+from salescore.core.spreadsheet import neutralise
+from salescore.core.text import is_chinese
+
+__all__ = ["predict_app", "register"]
+
+predict_app = typer.Typer(help="Predictions: win probability of open opportunities. "
+                               "预测：在途商机的赢单概率。", no_args_is_help=True)
+
+FORMATS = ("table", "csv", "json")
+MISSING = "—"
+FormatOption = Annotated[str, typer.Option("--format", help="table | csv | json")]
+LangOption = Annotated[str | None, typer.Option(
+    "--lang", help="en or zh_CN (default: the organisation's) / 语言")]
+AsOfOption = Annotated[str | None, typer.Option(
+    "--as-of", help="The cut-off day, YYYY-MM-DD (default: the data's last day) / 截止日")]
+FORECAST_COLUMNS = ("level", "key", "name", "month", "method", "forecast", "low", "high",
+                    "pipeline", "combined", "wape", "mape", "baseline_wape", "baseline_mape",
+                    "enough")
+WIN_COLUMNS = ("opportunity_id", "owner_rep_id", "customer_id", "product", "stage", "amount",
+               "expected_close_date", "probability", "baseline", "reasons")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``forecast`` and ``predict`` to the top-level command."""
+    app.command("forecast")(forecast)
+    app.add_typer(predict_app, name="predict")
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        err_console.print(f"[red]--format is one of {', '.join(FORMATS)} / "
+                          f"--format 取值：{', '.join(FORMATS)}[/]")
+        raise typer.Exit(2)
+
+
+def _csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else neutralise(v) if isinstance(v, str) else v
+                         for v in row])
+    return buffer.getvalue()
+
+
+def _as_of(session: Any, text: str | None) -> date:
+    if text:
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            err_console.print(f"[red]--as-of is a day, YYYY-MM-DD, not {text!r} / "
+                              "--as-of 应为日期 YYYY-MM-DD[/]")
+            raise typer.Exit(2) from None
+    last = session.data_last_day()
+    return last if last is not None else date.today()
+
+
+def _money(v: float | None) -> str:
+    return MISSING if v is None else f"{v:,.0f}"
+
+
+def _pct(v: float | None) -> str:
+    return MISSING if v is None else f"{v * 100:.1f}%"
+
+
+def _value(v: Any) -> str:
+    return MISSING if v is None else f"{v:,.1f}" if isinstance(v, float) else str(v)
+
+
+def _forecast_rows(report: Any) -> list[list[Any]]:
+    rows = []
+    for n in report.nodes:
+        acc, base = n.base.accuracy, n.base.baseline
+        for h, month in enumerate(report.ahead):
+            rows.append([n.level, n.key, n.name, month, n.base.method, n.point[h], n.low[h],
+                         n.high[h], None if n.pipeline is None else n.pipeline[h],
+                         n.combined[h], acc.wape if acc else None, acc.mape if acc else None,
+                         base.wape if base else None, base.mape if base else None,
+                         n.base.enough])
+    return rows
+
+
+def forecast(by: Annotated[str, typer.Option(
+                 "--by", help="rep, team, company, product, channel, segment or region / "
+                              "按销售、团队、全公司、产品、渠道、客户分层或区域")] = "team",
+             horizon: Annotated[int, typer.Option(
+                 "--horizon", help="Months ahead / 预测月数")] = 3,
+             as_of: AsOfOption = None, fmt: FormatOption = "table", lang: LangOption = None,
+             home: HomeOption = None) -> None:
+    """Sales forecast: revenue won per month ahead, chosen per series by backtest against
+    seasonal naive, with 80 % intervals, the weighted pipeline and their combination.
+    销售预测：未来每月赢单收入，按回测逐序列选模并与季节朴素法对比，
+    含 80% 区间、加权管道及组合预测。
+
+    CSV columns: level, key, name, month, method, forecast, low, high, pipeline, combined,
+    wape, mape, baseline_wape, baseline_mape, enough.
+    """
+    _check_format(fmt)
+    with open_workspace(home, read_only=True) as ws:
+        session = ws.owner()
+        report = session.ml.forecast(_as_of(session, as_of), by=by, horizon=horizon)
+        zh = is_chinese(lang or ws.locale)
+    rows = _forecast_rows(report)
+    match fmt:
+        case "json":
+            typer.echo(json.dumps({
+                "as_of": str(report.as_of), "by": report.by, "months": report.months,
+                "ahead": report.ahead, "reconciled": report.reconciled,
+                "enough": report.enough, "win_model": report.win_model,
+                "note": {"en": report.note.en, "zh": report.note.zh},
+                "rows": [dict(zip(FORECAST_COLUMNS, r, strict=True)) for r in rows]},
+                ensure_ascii=False, indent=1))
+        case "csv":
+            typer.echo(_csv(FORECAST_COLUMNS, rows), nl=False)
+        case _:
+            grid = Table(title=(f"销售预测（截至 {report.as_of}）" if zh
+                                else f"Sales forecast (as of {report.as_of})"))
+            heads = (("对象", "方法", "WAPE", "基线 WAPE", *report.ahead, "管道（首月）",
+                      "组合（首月）") if zh else
+                     ("Who", "Method", "WAPE", "Baseline WAPE", *report.ahead,
+                      "Pipeline (1st)", "Combined (1st)"))
+            for i, head in enumerate(heads):
+                grid.add_column(head, justify="left" if i < 2 else "right")
+            for n in report.nodes:
+                acc, base = n.base.accuracy, n.base.baseline
+                method = n.base.method if n.base.enough else (
+                    f"{n.base.method} (数据不足)" if zh else f"{n.base.method} (not enough data)")
+                cells = [f"{_money(p)} [{_money(lo)}–{_money(hi)}]"
+                         for p, lo, hi in zip(n.point, n.low, n.high, strict=True)]
+                grid.add_row(n.name if n.key is None else f"{n.name} ({n.key})", method,
+                             _pct(acc.wape if acc else None), _pct(base.wape if base else None),
+                             *cells, _money(n.pipeline[0] if n.pipeline else None),
+                             _money(n.combined[0] if n.combined else None))
+            console.print(grid)
+            console.print(report.note.get("zh_CN" if zh else "en"), highlight=False)
+
+
+@predict_app.command()
+def win(rep: Annotated[str | None, typer.Option("--rep", help="A rep's id / 销售编号")] = None,
+        top: Annotated[int, typer.Option("--top", help="How many deals / 显示商机数")] = 20,
+        as_of: AsOfOption = None, fmt: FormatOption = "table", lang: LangOption = None,
+        home: HomeOption = None) -> None:
+    """Win probability of the open opportunities (the highest expected value first), with the
+    top reasons, and the model's AUC, Brier score and reliability on a later held-out period.
+    在途商机的赢单概率（按期望值排序）及主要原因；
+    模型在后期留出数据上的 AUC、Brier 分数与可靠性表。
+
+    CSV columns: opportunity_id, owner_rep_id, customer_id, product, stage, amount,
+    expected_close_date, probability, baseline, reasons.
+    """
+    _check_format(fmt)
+    with open_workspace(home, read_only=True) as ws:
+        session = ws.owner()
+        if rep is not None:
+            session.require_rep(rep)
+        report = session.ml.win(_as_of(session, as_of), reps=[rep] if rep else None,
+                                limit=top)
+        zh = is_chinese(lang or ws.locale)
+    m = report.metrics
+
+    def reasons(p: Any) -> str:
+        return "; ".join(f"{r.feature}={_value(r.value)} ({r.effect * 100:+.0f} pt)"
+                         for r in p.reasons)
+
+    rows = [[p.opportunity_id, p.owner_rep_id, p.customer_id, p.product, p.stage, p.amount,
+             None if p.expected_close_date is None else str(p.expected_close_date),
+             p.probability, p.baseline, reasons(p)] for p in report.predictions]
+    match fmt:
+        case "json":
+            typer.echo(json.dumps({
+                "as_of": str(report.as_of), "model": report.model, "enough": report.enough,
+                "note": {"en": report.note.en, "zh": report.note.zh},
+                "train_rows": report.train_rows, "total": report.total,
+                "metrics": None if m is None else {
+                    "split": str(m.split), "train_rows": m.train_rows, "test_rows": m.test_rows,
+                    "auc": m.auc, "brier": m.brier, "ece": m.ece,
+                    "baseline_auc": m.baseline_auc, "baseline_brier": m.baseline_brier,
+                    "reliability": [{"low": b.low, "high": b.high, "count": b.count,
+                                     "predicted": b.predicted, "observed": b.observed}
+                                    for b in m.reliability]},
+                "predictions": [dict(zip(WIN_COLUMNS, r[:-1], strict=False)) | {
+                    "reasons": [{"feature": x.feature, "value": x.value, "effect": x.effect}
+                                for x in p.reasons]}
+                    for r, p in zip(rows, report.predictions, strict=True)]},
+                ensure_ascii=False, indent=1, default=str))
+        case "csv":
+            typer.echo(_csv(WIN_COLUMNS, rows), nl=False)
+        case _:
+            grid = Table(title=(f"赢单概率（{report.model}，共 {report.total} 个在途商机）" if zh
+                                else f"Win probability ({report.model}, {report.total} open)"))
+            heads = ("商机", "负责人", "阶段", "金额", "预计成交", "概率", "基线", "原因") if zh \
+                else ("Deal", "Owner", "Stage", "Amount", "Expected close", "Probability",
+                      "Baseline", "Reasons")
+            for i, head in enumerate(heads):
+                grid.add_column(head, justify="right" if i in (3, 5, 6) else "left")
+            for p, r in zip(report.predictions, rows, strict=True):
+                grid.add_row(p.opportunity_id, p.owner_rep_id or MISSING, p.stage or MISSING,
+                             _money(p.amount), str(p.expected_close_date or MISSING),
+                             _pct(p.probability), _pct(p.baseline), reasons(p))
+            console.print(grid)
+            console.print(report.note.get("zh_CN" if zh else "en"), highlight=False)
+            if m is not None:
+                console.print(
+                    (f"留出期（{m.split:%Y-%m-%d} 起，{m.test_rows} 个快照）：AUC {m.auc:.3f}"
+                     f"（基线 {m.baseline_auc or 0:.3f}），Brier {m.brier:.3f}，"
+                     f"校准误差 ECE {m.ece:.3f}") if zh else
+                    (f"Held-out later period (from {m.split:%Y-%m-%d}, {m.test_rows} snapshots): "
+                     f"AUC {m.auc:.3f} (baseline {m.baseline_auc or 0:.3f}), "
+                     f"Brier {m.brier:.3f}, calibration error (ECE) {m.ece:.3f}"),
+                    highlight=False)
+                rel = Table(title="可靠性表" if zh else "Reliability")
+                for head in (("区间", "数量", "预测均值", "实际赢单率") if zh
+                             else ("Bin", "Count", "Predicted", "Observed")):
+                    rel.add_column(head, justify="right")
+                for b in m.reliability:
+                    rel.add_row(f"{b.low:.1f}–{b.high:.1f}", str(b.count), _pct(b.predicted),
+                                _pct(b.observed))
+                console.print(rel)
