@@ -1,6 +1,7 @@
 """Statistical forecasts of monthly series, chosen per series by rolling-origin backtest.
 
-Candidates (statsmodels): ETS with a damped additive trend, ARIMA(1,0,0) with a constant, the
+Candidates (statsmodels): ETS with a damped additive trend, ARIMA(1,0,0) with a constant
+(Yule-Walker), the
 Theta method, and the baseline, seasonal naive (the same month a year before; naive, the last
 month, while there is less than a year). Each is refitted at every origin of the backtest (the
 last :data:`ORIGINS` months that leave at least :data:`MIN_TRAIN` months before them) and
@@ -87,7 +88,10 @@ def _ets(y: np.ndarray, horizon: int) -> np.ndarray:
 def _arima(y: np.ndarray, horizon: int) -> np.ndarray:
     from statsmodels.tsa.arima.model import ARIMA
 
-    return np.asarray(ARIMA(y, order=(1, 0, 0), trend="c").fit().forecast(horizon))
+    # Yule-Walker rather than the state-space likelihood: the same AR(1) model, several times
+    # faster to fit, which matters at one fit per series, origin and candidate.
+    return np.asarray(ARIMA(y, order=(1, 0, 0), trend="c").fit(method="yule_walker")
+                      .forecast(horizon))
 
 
 def _theta(y: np.ndarray, horizon: int) -> np.ndarray:

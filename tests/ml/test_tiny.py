@@ -1,0 +1,116 @@
+"""The models on the tiny organisation (one quarter of history): every feature says "not
+enough data" and shows its baseline; forecasts are coherent; the scope is kept; no feature
+uses data after the cut-off.
+
+The organisation (``KPIS`` in ``tests/tiny_org.py``): REG ── T1: r1, r2, r3; T2: r4, r5 ──
+T2X: r6; deals from December 2024 to May 2025, times in Asia/Shanghai.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from tests.tiny_org import KPIS
+
+from salescore.core.scope import Scope
+from salescore.engine.runner import Runner
+from salescore.ml.features import FEATURES, snapshot
+from salescore.ml.history import read_history, truncate
+from salescore.workspace import Workspace
+
+AS_OF = date(2025, 3, 31)
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+    home = tmp_path_factory.mktemp("ml") / "home"
+    with Workspace.init(Path(home), KPIS.settings) as workspace:
+        KPIS.load(workspace._warehouse)
+        yield workspace
+
+
+def test_forecast_with_one_quarter_says_not_enough_data_and_shows_the_baseline(
+        ws: Workspace) -> None:
+    report = ws.owner().ml.forecast(AS_OF, by="all", horizon=2)
+    assert not report.enough
+    assert "Not enough data" in report.note.en and "数据不足" in report.note.zh
+    assert report.ahead == ["2025-03", "2025-04"]
+    assert report.nodes, "every rep, team and the company has a row"
+    for node in report.nodes:
+        assert not node.base.enough and node.base.accuracy is None
+        assert node.base.method == "naive"
+        assert node.base.point == [node.history[-1]] * 2 if node.history else True
+
+
+def test_reps_add_up_to_their_teams_and_the_company(ws: Workspace) -> None:
+    nodes = ws.owner().ml.forecast(AS_OF, by="all", horizon=2).nodes
+    by_key = {(n.level, n.key): n for n in nodes}
+    reps = [n for n in nodes if n.level == "rep"]
+    company = by_key[("company", None)]
+    for h in range(2):
+        assert company.point[h] == pytest.approx(sum(r.point[h] for r in reps))
+        t2 = [r for r in reps if r.key in ("r4", "r5", "r6")]
+        assert by_key[("team", "T2")].point[h] == pytest.approx(sum(r.point[h] for r in t2))
+        assert by_key[("team", "T2X")].point[h] == pytest.approx(by_key[("rep", "r6")].point[h])
+
+
+def test_win_with_one_quarter_says_not_enough_data_and_shows_stage_rates(
+        ws: Workspace) -> None:
+    report = ws.owner().ml.win(AS_OF)
+    assert not report.enough and report.metrics is None
+    assert "Not enough data" in report.note.en and "数据不足" in report.note.zh
+    assert report.model == "win-baseline@2025-03-31"
+    # Open on 31 March 2025 (local): o4, o5, o10, o11 (o5 closes 1 April, o11 on 20 April).
+    assert {p.opportunity_id for p in report.predictions} == {"o4", "o5", "o10", "o11"}
+    for p in report.predictions:
+        assert p.probability == p.baseline
+        assert p.probability is not None and 0 <= p.probability <= 1
+
+
+def test_a_rep_sees_only_their_own_deals_and_series(ws: Workspace) -> None:
+    session = ws.session(Scope.rep("r1"))
+    assert {p.owner_rep_id for p in session.ml.win(AS_OF).predictions} == {"r1"}
+    nodes = session.ml.forecast(AS_OF, by="all", horizon=1).nodes
+    assert {(n.level, n.key) for n in nodes if n.level == "rep"} == {("rep", "r1")}
+    assert all(n.level != "company" for n in nodes)
+    manager = ws.session(Scope.team("T2")).ml.win(AS_OF)
+    assert {p.owner_rep_id for p in manager.predictions} <= {"r4", "r5", "r6"}
+
+
+@pytest.mark.parametrize("at", [datetime(2025, 1, 25), datetime(2025, 2, 16),
+                                datetime(2025, 3, 2)])
+def test_moving_the_cut_off_never_changes_the_features_at_an_instant(
+        ws: Workspace, at: datetime) -> None:
+    """Features at ``at`` from histories cut at ``at``, a week later and at the end of the
+    data (read from the warehouse each time, and truncated in memory) are the same: nothing
+    recorded after ``at`` is used."""
+    runner = Runner(ws._warehouse.backend, Scope.everything())
+    order = [s.name for s in KPIS.settings.pipeline.stages]
+    late = read_history(runner, datetime(2025, 7, 1))
+    frames = [snapshot(read_history(runner, c), at, order)
+              for c in (at, datetime(2025, 3, 9), datetime(2025, 7, 1))]
+    frames.append(snapshot(truncate(late, at), at, order))
+    assert len(frames[0]) > 0
+    first = frames[0].sort_values("opportunity_id").reset_index(drop=True)
+    for other in frames[1:]:
+        pd.testing.assert_frame_equal(
+            first[["opportunity_id", *FEATURES]],
+            other.sort_values("opportunity_id").reset_index(drop=True)[
+                ["opportunity_id", *FEATURES]])
+
+
+def test_a_history_holds_nothing_after_its_cut_off(ws: Workspace) -> None:
+    runner = Runner(ws._warehouse.backend, Scope.everything())
+    cut = datetime(2025, 2, 16)
+    h = read_history(runner, cut)
+    assert (h.opportunities["created_at"] < cut).all()
+    assert (h.opportunities["closed_at"].dropna() < cut).all()
+    assert (h.stage_changes["entered_at"] < cut).all()
+    assert (h.activities["occurred_at"] < cut).all()
+    assert (h.orders["ordered_at"] < cut).all()
+    # o3 (created 1 February, lost 5 March local) is open at the cut-off
+    assert h.opportunities.set_index("opportunity_id").loc["o3", "status"] == "open"
