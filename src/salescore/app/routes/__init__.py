@@ -8,6 +8,7 @@ from salescore.app.routes import (
     imports,
     kpis,
     me,
+    ml,
     needs_action,
     org,
     plans,
@@ -19,6 +20,6 @@ from salescore.app.routes import (
 
 API_ROUTERS = (me.router, kpis.router, scores.router, plans.router, targets.router,
                org.router, quality.router, imports.router, users.router, audit.router,
-               analytics_routes.router, needs_action.router)
+               analytics_routes.router, needs_action.router, ml.router)
 
 __all__ = ["API_ROUTERS"]

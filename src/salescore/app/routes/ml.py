@@ -1,0 +1,176 @@
+"""Forecasts and predictions (issue 12), within the caller's scope: ``/forecast`` (revenue won
+per month ahead per rep, team, company or dimension, with the backtest errors beside seasonal
+naive's) and ``/predict/win`` (win probability of open opportunities, with reasons and the
+model's held-out metrics). A rep gets their own series and deals, a manager their subtree's.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from salescore.app.cache import cached
+from salescore.app.deps import LocaleDep, SessionDep
+from salescore.app.problems import PROBLEM_RESPONSES
+from salescore.workspace import Session
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["forecasts and predictions"], responses=PROBLEM_RESPONSES)
+
+AsOfQuery = Annotated[date | None, Query(description="The cut-off day (default: the data's "
+                                                      "last day)")]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class AccuracyOut(_Out):
+    wape: float | None
+    mape: float | None
+    forecasts: int
+
+
+class SeriesForecastOut(_Out):
+    level: str
+    key: str | None
+    name: str
+    parent: str | None
+    method: str = Field(description="Chosen by backtest; the baseline when not enough data")
+    enough: bool = Field(description="False: not enough history, the baseline is shown")
+    history: list[float]
+    forecast: list[float] = Field(description="Reconciled point per month ahead")
+    low: list[float] = Field(description="80 % interval")
+    high: list[float]
+    pipeline: list[float] | None = Field(description="Weighted pipeline per month ahead")
+    combined: list[float]
+    accuracy: AccuracyOut | None
+    baseline: AccuracyOut | None = Field(description="Seasonal naive's backtest errors")
+
+
+class ForecastOut(_Out):
+    as_of: date
+    by: str
+    months: list[str]
+    ahead: list[str]
+    reconciled: bool
+    enough: bool
+    note: str
+    win_model: str
+    series: list[SeriesForecastOut]
+
+
+class ReasonOut(_Out):
+    feature: str
+    value: float | str | None
+    effect: float = Field(description="How far the probability moves against a typical value")
+
+
+class WinPredictionOut(_Out):
+    opportunity_id: str
+    owner_rep_id: str | None
+    customer_id: str | None
+    product: str | None
+    stage: str | None
+    amount: float | None
+    expected_close_date: date | None
+    probability: float | None
+    baseline: float | None
+    reasons: list[ReasonOut]
+
+
+class ReliabilityOut(_Out):
+    low: float
+    high: float
+    count: int
+    predicted: float | None
+    observed: float | None
+
+
+class WinMetricsOut(_Out):
+    split: str
+    train_rows: int
+    test_rows: int
+    auc: float | None
+    brier: float | None
+    ece: float | None
+    baseline_auc: float | None
+    baseline_brier: float | None
+    reliability: list[ReliabilityOut]
+
+
+class WinOut(_Out):
+    as_of: date
+    model: str
+    enough: bool
+    note: str
+    train_rows: int
+    metrics: WinMetricsOut | None
+    total: int
+    predictions: list[WinPredictionOut]
+
+
+def _as_of(session: Session, as_of: date | None) -> date:
+    if as_of is not None:
+        return as_of
+    last = session.data_last_day()
+    return last if last is not None else date.today()
+
+
+def _acc(a: object) -> AccuracyOut | None:
+    if a is None:
+        return None
+    return AccuracyOut(wape=a.wape, mape=a.mape, forecasts=a.forecasts)  # type: ignore[attr-defined]
+
+
+@router.get("/forecast", response_model=ForecastOut,
+            summary="Revenue won per month ahead, chosen by backtest against seasonal naive")
+@cached
+def forecast(session: SessionDep, locale: LocaleDep,
+             by: Annotated[Literal["rep", "team", "company", "all", "product", "channel",
+                                   "segment", "region"], Query()] = "team",
+             horizon: Annotated[int, Query(ge=1, le=12)] = 3,
+             as_of: AsOfQuery = None) -> ForecastOut:
+    r = session.ml.forecast(_as_of(session, as_of), by=by, horizon=horizon)
+    return ForecastOut(
+        as_of=r.as_of, by=r.by, months=r.months, ahead=r.ahead, reconciled=r.reconciled,
+        enough=r.enough, note=r.note.get(locale), win_model=r.win_model,
+        series=[SeriesForecastOut(
+            level=n.level, key=n.key, name=n.name, parent=n.parent, method=n.base.method,
+            enough=n.base.enough, history=n.history, forecast=n.point, low=n.low, high=n.high,
+            pipeline=n.pipeline, combined=n.combined, accuracy=_acc(n.base.accuracy),
+            baseline=_acc(n.base.baseline)) for n in r.nodes])
+
+
+@router.get("/predict/win", response_model=WinOut,
+            summary="Win probability of open opportunities, with reasons and held-out metrics")
+@cached
+def predict_win(session: SessionDep, locale: LocaleDep,
+                rep: Annotated[str | None, Query(max_length=80)] = None,
+                limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                as_of: AsOfQuery = None) -> WinOut:
+    if rep is not None:
+        session.require_rep(rep)
+    r = session.ml.win(_as_of(session, as_of), reps=[rep] if rep else None, limit=limit)
+    m = r.metrics
+    return WinOut(
+        as_of=r.as_of, model=r.model, enough=r.enough, note=r.note.get(locale),
+        train_rows=r.train_rows, total=r.total,
+        metrics=None if m is None else WinMetricsOut(
+            split=str(m.split), train_rows=m.train_rows, test_rows=m.test_rows, auc=m.auc,
+            brier=m.brier, ece=m.ece, baseline_auc=m.baseline_auc,
+            baseline_brier=m.baseline_brier,
+            reliability=[ReliabilityOut(low=b.low, high=b.high, count=b.count,
+                                        predicted=b.predicted, observed=b.observed)
+                         for b in m.reliability]),
+        predictions=[WinPredictionOut(
+            opportunity_id=p.opportunity_id, owner_rep_id=p.owner_rep_id,
+            customer_id=p.customer_id, product=p.product, stage=p.stage, amount=p.amount,
+            expected_close_date=p.expected_close_date, probability=p.probability,
+            baseline=p.baseline,
+            reasons=[ReasonOut(feature=x.feature, value=x.value, effect=x.effect)
+                     for x in p.reasons]) for p in r.predictions])

@@ -1,0 +1,49 @@
+"""``/api/v1/forecast`` and ``/api/v1/predict/win`` for every role, on the tiny organisation
+(one quarter of history: the baselines are shown, "not enough data" said): status and which
+rows come back."""
+
+from __future__ import annotations
+
+import pytest
+from tests.app.conftest import ALL_REPS, Server
+
+AS_OF = "2025-03-31"
+WIN_OWNERS = {"admin": {"r1", "r4", "r5"}, "executive": {"r1", "r4", "r5"},
+              "manager": {"r4", "r5"}, "sibling_manager": {"r1"}, "rep": {"r1"},
+              "other_rep": {"r4"}}
+
+
+@pytest.mark.parametrize("role", ["anonymous", *WIN_OWNERS])
+def test_win_per_role(server: Server, role: str) -> None:
+    got = server.client.get("/api/v1/predict/win", params={"as_of": AS_OF},
+                            headers=server.headers(role))
+    if role == "anonymous":
+        assert got.status_code == 401
+        return
+    assert got.status_code == 200, got.text
+    body = got.json()
+    assert body["enough"] is False and body["metrics"] is None
+    assert {p["owner_rep_id"] for p in body["predictions"]} == WIN_OWNERS[role]
+    assert all(p["probability"] == p["baseline"] for p in body["predictions"])
+
+
+@pytest.mark.parametrize("role", ["anonymous", "rep", "manager", "admin"])
+def test_forecast_per_role(server: Server, role: str) -> None:
+    got = server.client.get("/api/v1/forecast", params={"as_of": AS_OF, "by": "rep",
+                                                          "horizon": 2},
+                            headers=server.headers(role))
+    if role == "anonymous":
+        assert got.status_code == 401
+        return
+    assert got.status_code == 200, got.text
+    body = got.json()
+    assert body["ahead"] == ["2025-03", "2025-04"] and body["enough"] is False
+    reps = {s["key"] for s in body["series"]}
+    assert reps == {"rep": {"r1"}, "manager": {"r4", "r5", "r6"}, "admin": ALL_REPS}[role]
+    assert all(not s["enough"] and s["accuracy"] is None for s in body["series"])
+
+
+def test_a_rep_cannot_ask_for_another_reps_deals(server: Server) -> None:
+    got = server.client.get("/api/v1/predict/win", params={"as_of": AS_OF, "rep": "r4"},
+                            headers=server.headers("rep"))
+    assert got.status_code in (403, 404)
