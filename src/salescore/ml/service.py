@@ -22,6 +22,18 @@ from salescore.core.periods import Grain
 from salescore.core.text import Text
 from salescore.engine.kpis import KpiEngine, KpiRequest
 from salescore.engine.runner import Reach, Runner
+from salescore.ml.attainment import (
+    AT_RISK,
+    BACKTEST_PERIODS,
+    CHECKPOINTS,
+    FLAG_LINE,
+    MIN_PERIODS,
+    AttainmentBacktest,
+    PeriodWindow,
+    backtest,
+    checkpoint_of,
+    rep_inputs,
+)
 from salescore.ml.features import snapshot
 from salescore.ml.forecast import (
     MIN_MONTHS,
@@ -30,12 +42,12 @@ from salescore.ml.forecast import (
     forecast_series,
     reconcile,
 )
-from salescore.ml.history import History, read_history
+from salescore.ml.history import History, read_history, truncate
 from salescore.ml.win import Reason, WinMetrics, WinModel, evaluate, train
 from salescore.model.org import OrgSettings
 
-__all__ = ["DIMENSIONS", "ForecastNode", "ForecastReport", "MlError", "MlService",
-           "WinPrediction", "WinReport"]
+__all__ = ["DIMENSIONS", "AttainmentReport", "ForecastNode", "ForecastReport", "MlError", "MlService",
+           "RepAttainment", "WinPrediction", "WinReport"]
 
 Level = Literal["company", "team", "rep", "product", "channel", "segment", "region"]
 DIMENSIONS = ("product", "channel", "segment", "region")
@@ -108,7 +120,45 @@ class WinReport:
     total: int
 
 
+@dataclass(frozen=True)
+class RepAttainment:
+    """One rep's expected revenue won at the period's end (``won`` so far, the weighted
+    ``pipeline`` and the ``run`` rate's share, weighted), against ``target``: the expected
+    attainment with its 80 % interval (``None`` without a target or, for the interval, without
+    enough data), the run-rate baseline's attainment, and the at-risk flag."""
+
+    rep_id: str
+    name: str
+    team_id: str | None
+    target: float | None
+    won: float
+    pipeline: float
+    run: float
+    expected: float
+    attainment: float | None
+    low: float | None
+    high: float | None
+    baseline: float | None
+    at_risk: bool | None
+
+
+@dataclass(frozen=True)
+class AttainmentReport:
+    as_of: date
+    period: str
+    grain: str
+    checkpoint: int  # of CHECKPOINTS, the last one passed
+    elapsed: float
+    model: str
+    win_model: str
+    enough: bool
+    note: Text
+    backtest: AttainmentBacktest
+    reps: list[RepAttainment]
+
+
 _MODELS: dict[tuple[int, datetime], WinModel] = {}
+KEPT_MODELS = 32  # win models kept per process (each a few MB)
 _LOCK = threading.Lock()
 
 
@@ -149,20 +199,33 @@ class MlService:
         return read_history(self.everyone if everyone else self.runner, self.cutoff(as_of))
 
     # -- win probability -----------------------------------------------------------------------
-    def win_model(self, as_of: date, *, history: History | None = None) -> WinModel:
-        """The organisation's win model trained on everything before ``as_of`` ends, with its
-        time-split metrics (kept for the process's life)."""
-        cutoff = self.cutoff(as_of)
+    def _model_at(self, cutoff: datetime, history: History) -> WinModel:
+        """The organisation's win model trained on everything before ``cutoff`` (``history``
+        reaches at least that far), kept for the process's life: one training per cut-off,
+        however many requests ask for it."""
         key = (id(self.everyone.backend), cutoff)
         with _LOCK:
             if key in _MODELS:
                 return _MODELS[key]
-            h = history if history is not None else read_history(self.everyone, cutoff)
+            h = history if history.cutoff == cutoff else truncate(history, cutoff)
             model = train(h, self.stage_order())
-            if model.enough:
-                model.metrics = evaluate(h, self.stage_order())
+            while len(_MODELS) >= KEPT_MODELS:
+                _MODELS.pop(next(iter(_MODELS)))
             _MODELS[key] = model
             return model
+
+    def win_model(self, as_of: date, *, history: History | None = None,
+                  metrics: bool = False) -> WinModel:
+        """The organisation's win model trained on everything before ``as_of`` ends (kept for
+        the process's life), with its time-split metrics when ``metrics`` (the model of the
+        split's cut-off is kept too)."""
+        cutoff = self.cutoff(as_of)
+        h = history if history is not None else read_history(self.everyone, cutoff)
+        model = self._model_at(cutoff, h)
+        if metrics and model.enough and model.metrics is None:
+            model.metrics = evaluate(h, self.stage_order(),
+                                     trainer=lambda at: self._model_at(at, h))
+        return model
 
     def _open(self, as_of: date, history: History, model: WinModel) -> pd.DataFrame:
         frame = snapshot(history, history.cutoff, self.stage_order())
@@ -180,7 +243,7 @@ class MlService:
         where given), the highest expected value (probability x amount) first, the first
         ``limit`` with their reasons."""
         history = self.history(as_of)
-        model = self.win_model(as_of, history=history)
+        model = self.win_model(as_of, history=history, metrics=True)
         frame = self._open(as_of, history, model)
         if reps is not None:
             frame = frame[frame["owner_rep_id"].isin(reps)].reset_index(drop=True)
@@ -202,6 +265,105 @@ class MlService:
         return WinReport(as_of=as_of, model=model.name, enough=model.enough, note=model.note,
                          train_rows=model.train_rows, training_from=model.first,
                          metrics=model.metrics, predictions=predictions, total=total)
+
+    # -- attainment ----------------------------------------------------------------------------
+    def _targets(self, grain: Grain) -> dict[str, dict[str, float]]:
+        """The reps' ``revenue_won`` targets per period label of ``grain`` (a quarter without
+        its own target: the sum of its three months' where all three are set)."""
+        t = _table("targets")
+        rows = self.everyone.rows(t.filter((t.scope == "rep") & (t.kpi == KPI))
+                                  .select("scope_id", "period", "value"))
+        out: dict[str, dict[str, float]] = {}
+        months: dict[str, dict[str, list[float]]] = {}
+        cal = self.settings.calendar
+        for r in rows:
+            if r["value"] is None:
+                continue
+            try:
+                period = cal.parse(str(r["period"]))
+            except SalescoreError:
+                continue
+            if period.grain == grain:
+                out.setdefault(period.label, {})[r["scope_id"]] = float(r["value"])
+            elif grain == Grain.QUARTER and period.grain == Grain.MONTH:
+                q = cal.period_of(period.start, Grain.QUARTER).label
+                months.setdefault(q, {}).setdefault(r["scope_id"], []).append(float(r["value"]))
+        for q, reps in months.items():
+            for rep, values in reps.items():
+                if len(values) == 3:
+                    out.setdefault(q, {}).setdefault(rep, sum(values))
+        return out
+
+    def _window(self, period: Any, targets: dict[str, dict[str, float]]) -> PeriodWindow:
+        start, end = self.settings.calendar.utc_bounds(period)
+        return PeriodWindow(period.label, start, end, period.end, targets.get(period.label, {}))
+
+    def attainment(self, as_of: date, *, grain: str = "quarter") -> AttainmentReport:
+        """Each rep's expected attainment of their ``revenue_won`` target at the end of the
+        month or quarter holding ``as_of``, within the scope, with the backtest on the
+        organisation's past periods; see :mod:`salescore.ml.attainment`."""
+        if grain not in ("month", "quarter"):
+            raise MlError(f"attainment is by month or quarter, not {grain!r}",
+                          message_zh=f"达成预测只能按月或季度，而不是 {grain!r}")
+        g = Grain(grain)
+        cal = self.settings.calendar
+        cutoff = self.cutoff(as_of)
+        history = self.history(as_of)
+        order = self.stage_order()
+        targets = self._targets(g)
+        current = cal.period_of(as_of, g)
+        first = history.first_day()
+        windows: list[PeriodWindow] = []
+        p = current.previous()
+        while first is not None and len(windows) < BACKTEST_PERIODS:
+            w = self._window(p, targets)
+            if w.start < first:
+                break
+            if w.targets:
+                windows.insert(0, w)
+            p = p.previous()
+
+        def probabilities(at: datetime, frame: pd.DataFrame) -> np.ndarray:
+            start = self.settings.calendar.utc_bounds(cal.period_of(
+                cal.local_date(at), g))[0]
+            return self._model_at(min(start, cutoff), history).predict(frame)
+
+        test = backtest(history, windows, order, probabilities)
+        window = self._window(current, targets)
+        k = checkpoint_of(window, cutoff)
+        a, b = test.coefficients[k]
+        acc = test.checkpoints[k]
+        inputs = rep_inputs(history, window, cutoff, order, probabilities)
+        names = history.reps.set_index("rep_id")
+        reach = self.reach
+        out = []
+        for rep, row in inputs.iterrows():
+            rep = str(rep)
+            if not reach.has_rep(rep):
+                continue
+            target = window.targets.get(rep)
+            info = names.loc[rep]
+            if target is None and not bool(info["active"]):
+                continue
+            expected = float(row["won"] + a * row["pipeline"] + b * row["run"])
+            base = float(row["won"] + row["run"])
+            att = expected / target if target else None
+            interval = test.enough and acc.reps >= 10
+            out.append(RepAttainment(
+                rep_id=rep, name=str(info["name"] or rep), team_id=_opt(info["team_id"]),
+                target=target, won=float(row["won"]), pipeline=float(row["pipeline"]),
+                run=float(row["run"]), expected=expected, attainment=att,
+                low=max(0.0, att + acc.low) if att is not None and interval else None,
+                high=att + acc.high if att is not None and interval else None,
+                baseline=base / target if target else None,
+                at_risk=None if att is None else att < FLAG_LINE))
+        out.sort(key=lambda r: (r.attainment is None, r.attainment or 0.0, r.rep_id))
+        return AttainmentReport(
+            as_of=as_of, period=current.label, grain=grain, checkpoint=k,
+            elapsed=(cutoff - window.start) / (window.end - window.start),
+            model=f"attainment@{as_of}", win_model=self._model_at(
+                min(window.start, cutoff), history).name,
+            enough=test.enough, note=_attainment_note(test), backtest=test, reps=out)
 
     # -- sales forecast ------------------------------------------------------------------------
     def _months(self, history: History, as_of: date) -> list[date]:
@@ -472,3 +634,25 @@ def _forecast_note(n: int, enough: bool) -> Text:
                 "Shown: the baseline (the last month repeated).",
                 f"数据不足：仅有 {n} 个完整月份的历史，模型需要 {MIN_MONTHS} 个。"
                 "显示的是基线（重复上月数值）。")
+
+
+def _attainment_note(test: AttainmentBacktest) -> Text:
+    if not test.enough:
+        return Text(f"Not enough data: {len(test.periods)} past periods with targets, the "
+                    f"model needs {MIN_PERIODS}. Shown: the baseline (revenue won so far plus "
+                    "the run rate of the last six months for the days left), no interval.",
+                    f"数据不足：仅有 {len(test.periods)} 个有目标的历史周期，模型需要 "
+                    f"{MIN_PERIODS} 个。显示的是基线（已赢单收入加近六个月日均赢单收入乘以剩余"
+                    "天数），无区间。")
+    reliable = test.reliable_from
+    when_en = ("never within the backtest's error bound" if reliable is None else
+               f"from {reliable}/{CHECKPOINTS} of the period on")
+    when_zh = ("回测中始终未达到误差要求" if reliable is None else
+               f"从周期的 {reliable}/{CHECKPOINTS} 起")
+    return Text(f"Won so far plus the weighted pipeline and the run rate, weighted by "
+                f"backtest on {', '.join(test.periods)}; 80 % interval from the backtest "
+                f"errors; at risk: expected below {FLAG_LINE:.0%} (to catch those ending "
+                f"below {AT_RISK:.0%}). Reliable {when_en}.",
+                f"已赢单收入加加权管道与日均赢单收入（权重由 {', '.join(test.periods)} 的回测"
+                f"得出）；80% 区间来自回测误差；预计达成低于 {FLAG_LINE:.0%} 即标记为风险（为捕获"
+                f"最终低于 {AT_RISK:.0%} 的销售）。可靠性：{when_zh}。")
