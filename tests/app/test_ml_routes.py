@@ -47,3 +47,23 @@ def test_a_rep_cannot_ask_for_another_reps_deals(server: Server) -> None:
     got = server.client.get("/api/v1/predict/win", params={"as_of": AS_OF, "rep": "r4"},
                             headers=server.headers("rep"))
     assert got.status_code in (403, 404)
+
+
+ATTAINMENT_REPS = {"admin": ALL_REPS, "manager": {"r4", "r5", "r6"}, "rep": {"r1"}}
+
+
+@pytest.mark.parametrize("role", ["anonymous", *ATTAINMENT_REPS])
+def test_attainment_per_role(server: Server, role: str) -> None:
+    got = server.client.get("/api/v1/predict/attainment", params={"as_of": AS_OF},
+                            headers=server.headers(role))
+    if role == "anonymous":
+        assert got.status_code == 401
+        return
+    assert got.status_code == 200, got.text
+    body = got.json()
+    assert body["period"] == "2025-Q1" and body["enough"] is False
+    reps = {r["rep_id"]: r for r in body["reps"]}
+    assert set(reps) <= ATTAINMENT_REPS[role] and set(reps) & ATTAINMENT_REPS[role]
+    assert all(r["low"] is None for r in body["reps"])
+    if "r1" in reps:
+        assert reps["r1"]["target"] == 800.0

@@ -114,3 +114,30 @@ def test_a_history_holds_nothing_after_its_cut_off(ws: Workspace) -> None:
     assert (h.orders["ordered_at"] < cut).all()
     # o3 (created 1 February, lost 5 March local) is open at the cut-off
     assert h.opportunities.set_index("opportunity_id").loc["o3", "status"] == "open"
+
+
+def test_attainment_with_one_quarter_says_not_enough_data_and_shows_the_run_rate(
+        ws: Workspace) -> None:
+    report = ws.owner().ml.attainment(AS_OF, grain="quarter")
+    assert report.period == "2025-Q1" and not report.enough
+    assert report.backtest.periods == [] and report.backtest.tested == []
+    assert "Not enough data" in report.note.en and "数据不足" in report.note.zh
+    by_rep = {r.rep_id: r for r in report.reps}
+    r1 = by_rep["r1"]
+    assert r1.target == 800.0  # the quarter's own target wins over the months' sum (600)
+    assert r1.expected == pytest.approx(r1.won + r1.run)  # the baseline: the run rate alone
+    assert r1.attainment == pytest.approx(r1.expected / 800.0) == pytest.approx(r1.baseline)
+    assert r1.low is None and r1.high is None
+    assert r1.at_risk == (r1.attainment < 0.8)
+    assert by_rep["r2"].target == 7000.0 and by_rep["r2"].at_risk is True
+    assert all(r.target is None and r.attainment is None and r.at_risk is None
+               for r in report.reps if r.rep_id not in ("r1", "r2"))
+    month = ws.owner().ml.attainment(AS_OF, grain="month")
+    assert month.period == "2025-03" and not month.enough
+    assert {r.rep_id: r.target for r in month.reps}["r1"] == 300.0
+
+
+def test_attainment_is_scoped(ws: Workspace) -> None:
+    assert {r.rep_id for r in ws.session(Scope.rep("r1")).ml.attainment(AS_OF).reps} == {"r1"}
+    assert {r.rep_id for r in ws.session(Scope.team("T2")).ml.attainment(AS_OF).reps} <= {
+        "r4", "r5", "r6"}

@@ -219,7 +219,7 @@ def win(rep: Annotated[str | None, typer.Option("--rep", help="A rep's id / 销�
                       "Baseline", "Reasons")
             for i, head in enumerate(heads):
                 grid.add_column(head, justify="right" if i in (3, 5, 6) else "left")
-            for p, r in zip(report.predictions, rows, strict=True):
+            for p in report.predictions:
                 grid.add_row(p.opportunity_id, p.owner_rep_id or MISSING, p.stage or MISSING,
                              _money(p.amount), str(p.expected_close_date or MISSING),
                              _pct(p.probability), _pct(p.baseline), reasons(p))
@@ -242,3 +242,75 @@ def win(rep: Annotated[str | None, typer.Option("--rep", help="A rep's id / 销�
                     rel.add_row(f"{b.low:.1f}–{b.high:.1f}", str(b.count), _pct(b.predicted),
                                 _pct(b.observed))
                 console.print(rel)
+
+
+ATTAINMENT_COLUMNS = ("rep_id", "name", "team_id", "target", "won", "pipeline", "run_rate",
+                      "expected", "attainment", "low", "high", "baseline", "at_risk")
+
+
+@predict_app.command()
+def attainment(grain: Annotated[str, typer.Option(
+                   "--grain", help="month or quarter / 月或季度")] = "quarter",
+               as_of: AsOfOption = None, fmt: FormatOption = "table", lang: LangOption = None,
+               home: HomeOption = None) -> None:
+    """Each rep's expected attainment of their revenue target at the period's end (won so far,
+    weighted pipeline and run rate), its 80 % interval and the at-risk flag, with the backtest
+    on past periods: error per checkpoint beside the run-rate baseline, and the flag's recall
+    and precision for the reps who ended below 70 %.
+    每位销售在周期末的预计目标达成率（已赢单、加权管道与日均赢单）、80% 区间与风险标记，
+    以及历史周期回测：各检查点误差与基线对比、对最终低于 70% 者的召回率与精确率。
+
+    CSV columns: rep_id, name, team_id, target, won, pipeline, run_rate, expected, attainment,
+    low, high, baseline, at_risk.
+    """
+    _check_format(fmt)
+    with open_workspace(home, read_only=True) as ws:
+        session = ws.owner()
+        report = session.ml.attainment(_as_of(session, as_of), grain=grain)
+        zh = is_chinese(lang or ws.locale)
+    rows = [[r.rep_id, r.name, r.team_id, r.target, r.won, r.pipeline, r.run, r.expected,
+             r.attainment, r.low, r.high, r.baseline, r.at_risk] for r in report.reps]
+    test = report.backtest
+    match fmt:
+        case "json":
+            typer.echo(json.dumps({
+                "as_of": str(report.as_of), "period": report.period, "grain": report.grain,
+                "checkpoint": report.checkpoint, "elapsed": report.elapsed,
+                "model": report.model, "win_model": report.win_model,
+                "enough": report.enough, "note": {"en": report.note.en, "zh": report.note.zh},
+                "backtest": {"periods": test.periods, "tested": test.tested,
+                             "reliable_from": test.reliable_from,
+                             "checkpoints": [vars(c) for c in test.checkpoints]},
+                "reps": [dict(zip(ATTAINMENT_COLUMNS, r, strict=True)) for r in rows]},
+                ensure_ascii=False, indent=1))
+        case "csv":
+            typer.echo(_csv(ATTAINMENT_COLUMNS, rows), nl=False)
+        case _:
+            grid = Table(title=(f"预计目标达成（{report.period}，截至 {report.as_of}）" if zh
+                                else f"Expected attainment ({report.period}, as of "
+                                     f"{report.as_of})"))
+            heads = (("销售", "目标", "已赢单", "加权管道", "预计", "预计达成", "80% 区间",
+                      "基线", "风险") if zh else
+                     ("Rep", "Target", "Won", "Weighted pipeline", "Expected", "Attainment",
+                      "80 % interval", "Baseline", "At risk"))
+            for i, head in enumerate(heads):
+                grid.add_column(head, justify="left" if i in (0, 8) else "right")
+            for r in report.reps:
+                grid.add_row(f"{r.name} ({r.rep_id})", _money(r.target), _money(r.won),
+                             _money(r.pipeline), _money(r.expected), _pct(r.attainment),
+                             MISSING if r.low is None else f"{_pct(r.low)}–{_pct(r.high)}",
+                             _pct(r.baseline),
+                             MISSING if r.at_risk is None else
+                             ("是" if zh else "yes") if r.at_risk else "")
+            console.print(grid)
+            console.print(report.note.get("zh_CN" if zh else "en"), highlight=False)
+            if test.tested:
+                back = Table(title=("回测：" if zh else "Backtest: ") + ", ".join(test.tested))
+                for head in (("已过时间", "销售数", "误差", "基线误差", "召回率", "精确率") if zh
+                             else ("Elapsed", "Reps", "Error", "Baseline error", "Recall",
+                                   "Precision")):
+                    back.add_column(head, justify="right")
+                for c in test.checkpoints:
+                    back.add_row(_pct(c.elapsed), str(c.reps), _pct(c.mae),
+                                 _pct(c.baseline_mae), _pct(c.recall), _pct(c.precision))
+                console.print(back)

@@ -25,7 +25,8 @@ absolute error in attainment points beside the run-rate baseline's, and the reca
 precision of the flag for the reps who ended below 70 %. The period is "reliable from" the
 first checkpoint from which the error stays within :data:`RELIABLE_MAE`.
 
-With fewer than :data:`MIN_PERIODS` such periods there is not enough data: the baseline, the
+With fewer than :data:`MIN_PERIODS` such periods (or :data:`MIN_REP_PERIODS` reps with a
+target over them) there is not enough data: the baseline, the
 run rate alone (``a = 0, b = 1``), is shown with no interval.
 
 >>> fit_coefficients(np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), np.array([0.5, 1.0, 1.5]))
@@ -45,13 +46,14 @@ from salescore.ml.features import snapshot
 from salescore.ml.history import History
 
 __all__ = ["AT_RISK", "BACKTEST_PERIODS", "CHECKPOINTS", "FLAG_LINE", "MIN_PERIODS",
-           "RELIABLE_MAE", "RUN_RATE_DAYS", "AttainmentBacktest", "CheckpointAccuracy",
-           "PeriodWindow", "backtest", "checkpoint_of", "fit_coefficients",
-           "rep_inputs"]
+           "MIN_REP_PERIODS", "RELIABLE_MAE", "RUN_RATE_DAYS", "AttainmentBacktest",
+           "CheckpointAccuracy", "PeriodWindow", "backtest", "checkpoint_of",
+           "fit_coefficients", "rep_inputs"]
 
 CHECKPOINTS = 6
 BACKTEST_PERIODS = 4
-MIN_PERIODS = 2
+MIN_PERIODS = 3
+MIN_REP_PERIODS = 20  # reps x periods with a target, at the first checkpoint
 AT_RISK = 0.7
 FLAG_LINE = 0.8
 RELIABLE_MAE = 0.15
@@ -183,9 +185,9 @@ def backtest(history: History, windows: Sequence[PeriodWindow], stage_order: Seq
             f["k"] = k
             rows.append(f)
     labels = [w.label for w in windows]
-    enough = len(windows) >= MIN_PERIODS
     frame = pd.concat(rows) if rows else pd.DataFrame(
         columns=["won", "pipeline", "run", "target", "actual", "period", "k"])
+    enough = len(windows) >= MIN_PERIODS and int((frame["k"] == 0).sum()) >= MIN_REP_PERIODS
 
     def coefficients(data: pd.DataFrame) -> list[tuple[float, float]]:
         out = []

@@ -28,6 +28,7 @@ from salescore.ml.attainment import (
     CHECKPOINTS,
     FLAG_LINE,
     MIN_PERIODS,
+    MIN_REP_PERIODS,
     AttainmentBacktest,
     PeriodWindow,
     backtest,
@@ -46,7 +47,8 @@ from salescore.ml.history import History, read_history, truncate
 from salescore.ml.win import Reason, WinMetrics, WinModel, evaluate, train
 from salescore.model.org import OrgSettings
 
-__all__ = ["DIMENSIONS", "AttainmentReport", "ForecastNode", "ForecastReport", "MlError", "MlService",
+__all__ = ["DIMENSIONS", "AttainmentReport", "ForecastNode", "ForecastReport", "MlError",
+           "MlService",
            "RepAttainment", "WinPrediction", "WinReport"]
 
 Level = Literal["company", "team", "rep", "product", "channel", "segment", "region"]
@@ -639,10 +641,12 @@ def _forecast_note(n: int, enough: bool) -> Text:
 def _attainment_note(test: AttainmentBacktest) -> Text:
     if not test.enough:
         return Text(f"Not enough data: {len(test.periods)} past periods with targets, the "
-                    f"model needs {MIN_PERIODS}. Shown: the baseline (revenue won so far plus "
+                    f"model needs {MIN_PERIODS} (and {MIN_REP_PERIODS} reps' targets over them). "
+                    "Shown: the baseline (revenue won so far plus "
                     "the run rate of the last six months for the days left), no interval.",
                     f"数据不足：仅有 {len(test.periods)} 个有目标的历史周期，模型需要 "
-                    f"{MIN_PERIODS} 个。显示的是基线（已赢单收入加近六个月日均赢单收入乘以剩余"
+                    f"{MIN_PERIODS} 个（且其中至少 {MIN_REP_PERIODS} 个销售目标）。"
+                    "显示的是基线（已赢单收入加近六个月日均赢单收入乘以剩余"
                     "天数），无区间。")
     reliable = test.reliable_from
     when_en = ("never within the backtest's error bound" if reliable is None else

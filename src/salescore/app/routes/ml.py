@@ -174,3 +174,77 @@ def predict_win(session: SessionDep, locale: LocaleDep,
             baseline=p.baseline,
             reasons=[ReasonOut(feature=x.feature, value=x.value, effect=x.effect)
                      for x in p.reasons]) for p in r.predictions])
+
+
+class CheckpointOut(_Out):
+    checkpoint: int
+    elapsed: float = Field(description="Share of the period elapsed")
+    reps: int
+    mae: float | None = Field(description="Mean absolute error in attainment (0.1 = 10 points)")
+    baseline_mae: float | None = Field(description="The run-rate baseline's")
+    below: int = Field(description="Reps who ended below 70 %")
+    flagged: int
+    caught: int
+    recall: float | None
+    precision: float | None
+    low: float
+    high: float
+
+
+class AttainmentBacktestOut(_Out):
+    periods: list[str]
+    tested: list[str]
+    reliable_from: int | None = Field(description="The first checkpoint from which the error "
+                                                  "stays within 15 points")
+    checkpoints: list[CheckpointOut]
+
+
+class RepAttainmentOut(_Out):
+    rep_id: str
+    name: str
+    team_id: str | None
+    target: float | None
+    won: float
+    pipeline: float
+    run_rate: float = Field(description="The run rate times the days left")
+    expected: float
+    attainment: float | None
+    low: float | None = Field(description="80 % interval (none without enough data)")
+    high: float | None
+    baseline: float | None = Field(description="Won plus the run rate, over the target")
+    at_risk: bool | None
+
+
+class AttainmentOut(_Out):
+    as_of: date
+    period: str
+    grain: str
+    checkpoint: int
+    elapsed: float
+    model: str
+    win_model: str
+    enough: bool
+    note: str
+    backtest: AttainmentBacktestOut
+    reps: list[RepAttainmentOut]
+
+
+@router.get("/predict/attainment", response_model=AttainmentOut,
+            summary="Each rep's expected attainment at the period's end, interval, at-risk flag")
+@cached
+def predict_attainment(session: SessionDep, locale: LocaleDep,
+                       grain: Annotated[Literal["month", "quarter"], Query()] = "quarter",
+                       as_of: AsOfQuery = None) -> AttainmentOut:
+    r = session.ml.attainment(_as_of(session, as_of), grain=grain)
+    t = r.backtest
+    return AttainmentOut(
+        as_of=r.as_of, period=r.period, grain=r.grain, checkpoint=r.checkpoint,
+        elapsed=r.elapsed, model=r.model, win_model=r.win_model, enough=r.enough,
+        note=r.note.get(locale),
+        backtest=AttainmentBacktestOut(
+            periods=t.periods, tested=t.tested, reliable_from=t.reliable_from,
+            checkpoints=[CheckpointOut(**vars(c)) for c in t.checkpoints]),
+        reps=[RepAttainmentOut(
+            rep_id=x.rep_id, name=x.name, team_id=x.team_id, target=x.target, won=x.won,
+            pipeline=x.pipeline, run_rate=x.run, expected=x.expected, attainment=x.attainment,
+            low=x.low, high=x.high, baseline=x.baseline, at_risk=x.at_risk) for x in r.reps])
