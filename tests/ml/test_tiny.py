@@ -141,3 +141,13 @@ def test_attainment_is_scoped(ws: Workspace) -> None:
     assert {r.rep_id for r in ws.session(Scope.rep("r1")).ml.attainment(AS_OF).reps} == {"r1"}
     assert {r.rep_id for r in ws.session(Scope.team("T2")).ml.attainment(AS_OF).reps} <= {
         "r4", "r5", "r6"}
+
+
+def test_actions_with_one_quarter_say_not_enough_data_and_show_the_baseline(
+        ws: Workspace) -> None:
+    report = ws.owner().ml.actions(AS_OF)
+    assert not report.enough and report.courses == 0
+    assert "Not enough data" in report.note.en and "数据不足" in report.note.zh
+    kinds = {a.kind for r in report.reps for a in r.actions}
+    assert kinds <= {"stale_deal", "quiet_customer"}
+    assert {r.rep_id for r in ws.session(Scope.rep("r1")).ml.actions(AS_OF).reps} == {"r1"}

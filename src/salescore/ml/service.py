@@ -22,6 +22,7 @@ from salescore.core.periods import Grain
 from salescore.core.text import Text
 from salescore.engine.kpis import KpiEngine, KpiRequest
 from salescore.engine.runner import Reach, Runner
+from salescore.ml.actions import Action, course_impacts, next_actions
 from salescore.ml.attainment import (
     AT_RISK,
     BACKTEST_PERIODS,
@@ -47,8 +48,9 @@ from salescore.ml.history import History, read_history, truncate
 from salescore.ml.win import Reason, WinMetrics, WinModel, evaluate, train
 from salescore.model.org import OrgSettings
 
-__all__ = ["DIMENSIONS", "AttainmentReport", "ForecastNode", "ForecastReport", "MlError",
-           "MlService",
+__all__ = ["DIMENSIONS", "ActionsReport", "AttainmentReport", "ForecastNode", "ForecastReport",
+           "MlError",
+           "MlService", "RepActions",
            "RepAttainment", "WinPrediction", "WinReport"]
 
 Level = Literal["company", "team", "rep", "product", "channel", "segment", "region"]
@@ -157,6 +159,26 @@ class AttainmentReport:
     note: Text
     backtest: AttainmentBacktest
     reps: list[RepAttainment]
+
+
+@dataclass(frozen=True)
+class RepActions:
+    rep_id: str
+    name: str
+    team_id: str | None
+    actions: list[Action]
+
+
+@dataclass(frozen=True)
+class ActionsReport:
+    """Next best actions of every rep in the scope (a manager's coaching list), or of one."""
+
+    as_of: date
+    model: str
+    enough: bool
+    note: Text
+    courses: int  # kinds of course with enough trainees to estimate their effect
+    reps: list[RepActions]
 
 
 _MODELS: dict[tuple[int, datetime], WinModel] = {}
@@ -366,6 +388,51 @@ class MlService:
             model=f"attainment@{as_of}", win_model=self._model_at(
                 min(window.start, cutoff), history).name,
             enough=test.enough, note=_attainment_note(test), backtest=test, reps=out)
+
+    # -- next best actions ---------------------------------------------------------------------
+    def actions(self, as_of: date, *, rep: str | None = None) -> ActionsReport:
+        """The next best actions of every rep in the scope (of ``rep`` alone when given), each
+        rep's ranked by the money at stake; see :mod:`salescore.ml.actions`."""
+        history = self.history(as_of)
+        model = self.win_model(as_of, history=history)
+        frame = snapshot(history, history.cutoff, self.stage_order())
+        frame["probability"] = model.predict(frame) if len(frame) else []
+        frame["baseline"] = model.baseline(frame) if len(frame) else []
+        reps = history.reps
+        reach = self.reach
+        ids = [str(r) for r, active in zip(reps["rep_id"], reps["active"], strict=True)
+               if bool(active) and reach.has_rep(str(r)) and (rep is None or r == rep)]
+        months = self._months(history, as_of)
+        impacts = course_impacts(history, self.settings.calendar.zone,
+                                 _month_label(months[0]), _month_label(months[-1])) \
+            if len(months) >= 2 else ([], [])
+        enough_courses = sum(1 for c in impacts[1] if any(e.enough for e in c.effects))
+        team_of = {str(r): _opt(t) for r, t in zip(reps["rep_id"], reps["team_id"], strict=True)}
+        names = {str(r): str(n or r) for r, n in zip(reps["rep_id"], reps["name"], strict=True)}
+        found = next_actions(history, frame, model, ids, as_of,
+                             impacts if enough_courses else ([], []), team_of=team_of,
+                             names=names)
+        out = [RepActions(r, names.get(r, r), team_of.get(r),
+                          [a for a in found if a.rep_id == r]) for r in ids]
+        enough = model.enough and enough_courses > 0
+        parts_en, parts_zh = [], []
+        if not model.enough:
+            parts_en.append("the win model (deals at risk are left out; probabilities are "
+                            "the stage win rates)")
+            parts_zh.append("赢单模型（不列出风险商机；概率为同阶段历史赢单率）")
+        if not enough_courses:
+            parts_en.append("the training impact (no training recommendation)")
+            parts_zh.append("培训效果（不给出培训建议）")
+        note = Text("Ranked by the money at stake: stale high-value deals, deals at risk, "
+                    "quiet top customers, and a course for the weakest KPI.",
+                    "按涉及金额排序：停滞的高价值商机、风险商机、久未联系的重要客户，"
+                    "以及针对最弱指标的培训课程。") if enough else Text(
+            "Not enough data for " + " and ".join(parts_en) + ". Shown: the baseline "
+            "(stale high-value deals and quiet top customers).",
+            "数据不足：" + "、".join(parts_zh) + "。显示的是基线（停滞的高价值商机与久未联系的"
+            "重要客户）。")
+        return ActionsReport(as_of=as_of, model=model.name, enough=enough, note=note,
+                             courses=enough_courses, reps=out)
 
     # -- sales forecast ------------------------------------------------------------------------
     def _months(self, history: History, as_of: date) -> list[date]:
