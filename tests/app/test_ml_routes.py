@@ -67,3 +67,25 @@ def test_attainment_per_role(server: Server, role: str) -> None:
     assert all(r["low"] is None for r in body["reps"])
     if "r1" in reps:
         assert reps["r1"]["target"] == 800.0
+
+
+@pytest.mark.parametrize("role", ["anonymous", *ATTAINMENT_REPS])
+def test_recommend_per_role(server: Server, role: str) -> None:
+    got = server.client.get("/api/v1/recommend", params={"as_of": AS_OF},
+                            headers=server.headers(role))
+    if role == "anonymous":
+        assert got.status_code == 401
+        return
+    assert got.status_code == 200, got.text
+    body = got.json()
+    assert body["enough"] is False
+    reps = {r["rep_id"] for r in body["reps"]}
+    assert reps and reps <= ATTAINMENT_REPS[role]
+    for r in body["reps"]:
+        assert all(a["kind"] in ("stale_deal", "quiet_customer") for a in r["actions"])
+
+
+def test_a_rep_cannot_ask_for_another_reps_actions(server: Server) -> None:
+    got = server.client.get("/api/v1/recommend", params={"as_of": AS_OF, "rep": "r4"},
+                            headers=server.headers("rep"))
+    assert got.status_code in (403, 404)

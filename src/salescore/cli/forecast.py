@@ -49,6 +49,7 @@ WIN_COLUMNS = ("opportunity_id", "owner_rep_id", "customer_id", "product", "stag
 def register(app: typer.Typer) -> None:
     """Add ``forecast`` and ``predict`` to the top-level command."""
     app.command("forecast")(forecast)
+    app.command("recommend")(recommend)
     app.add_typer(predict_app, name="predict")
 
 
@@ -314,3 +315,60 @@ def attainment(grain: Annotated[str, typer.Option(
                     back.add_row(_pct(c.elapsed), str(c.reps), _pct(c.mae),
                                  _pct(c.baseline_mae), _pct(c.recall), _pct(c.precision))
                 console.print(back)
+
+
+ACTION_COLUMNS = ("rep_id", "rank", "kind", "stake", "title", "reason", "records", "link",
+                  "course", "peer_rep_id")
+
+
+def recommend(rep: Annotated[str | None, typer.Option(
+                  "--rep", help="A rep's id (default: every rep in reach) / 销售编号")] = None,
+              as_of: AsOfOption = None, fmt: FormatOption = "table", lang: LangOption = None,
+              home: HomeOption = None) -> None:
+    """Next best actions, ranked by the money at stake, each with its reason and where its
+    records open: stale high-value deals, deals at risk, quiet top customers, and a course
+    for the weakest KPI with a peer who excels at it.
+    下一步最佳行动（按涉及金额排序），附原因与记录链接：停滞的高价值商机、风险商机、
+    久未联系的重要客户，以及针对最弱指标的课程和擅长该指标的同事。
+
+    CSV columns: rep_id, rank, kind, stake, title, reason, records, link, course, peer_rep_id.
+    """
+    _check_format(fmt)
+    with open_workspace(home, read_only=True) as ws:
+        session = ws.owner()
+        if rep is not None:
+            session.require_rep(rep)
+        report = session.ml.actions(_as_of(session, as_of), rep=rep)
+        zh = is_chinese(lang or ws.locale)
+    key = "zh_CN" if zh else "en"
+    rows = [[r.rep_id, i + 1, a.kind, a.stake, a.title.get(key), a.reason.get(key),
+             " ".join(a.records), a.link, a.course, a.peer_rep_id]
+            for r in report.reps for i, a in enumerate(r.actions)]
+    match fmt:
+        case "json":
+            typer.echo(json.dumps({
+                "as_of": str(report.as_of), "model": report.model, "enough": report.enough,
+                "note": {"en": report.note.en, "zh": report.note.zh},
+                "reps": [{"rep_id": r.rep_id, "name": r.name, "team_id": r.team_id,
+                          "actions": [{
+                              "kind": a.kind, "stake": a.stake,
+                              "title": {"en": a.title.en, "zh": a.title.zh},
+                              "reason": {"en": a.reason.en, "zh": a.reason.zh},
+                              "records": a.records, "link": a.link, "course": a.course,
+                              "peer_rep_id": a.peer_rep_id} for a in r.actions]}
+                         for r in report.reps]}, ensure_ascii=False, indent=1))
+        case "csv":
+            typer.echo(_csv(ACTION_COLUMNS, rows), nl=False)
+        case _:
+            grid = Table(title=(f"下一步行动（截至 {report.as_of}）" if zh
+                                else f"Next best actions (as of {report.as_of})"))
+            heads = (("销售", "#", "行动", "涉及金额", "原因", "链接") if zh else
+                     ("Rep", "#", "Action", "At stake", "Reason", "Link"))
+            for i, head in enumerate(heads):
+                grid.add_column(head, justify="right" if i in (1, 3) else "left")
+            for r in report.reps:
+                for i, a in enumerate(r.actions):
+                    grid.add_row(f"{r.name} ({r.rep_id})" if i == 0 else "", str(i + 1),
+                                 a.title.get(key), _money(a.stake), a.reason.get(key), a.link)
+            console.print(grid)
+            console.print(report.note.get(key), highlight=False)

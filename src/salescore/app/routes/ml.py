@@ -248,3 +248,48 @@ def predict_attainment(session: SessionDep, locale: LocaleDep,
             rep_id=x.rep_id, name=x.name, team_id=x.team_id, target=x.target, won=x.won,
             pipeline=x.pipeline, run_rate=x.run, expected=x.expected, attainment=x.attainment,
             low=x.low, high=x.high, baseline=x.baseline, at_risk=x.at_risk) for x in r.reps])
+
+
+class ActionOut(_Out):
+    kind: Literal["stale_deal", "deal_at_risk", "quiet_customer", "training"]
+    stake: float = Field(description="The money at stake (what the list is ranked by)")
+    title: str
+    reason: str
+    records: list[str] = Field(description="Deal, customer or rep ids")
+    link: str = Field(description="Where the records open in the app")
+    course: str | None
+    peer_rep_id: str | None
+
+
+class RepActionsOut(_Out):
+    rep_id: str
+    name: str
+    team_id: str | None
+    actions: list[ActionOut]
+
+
+class ActionsOut(_Out):
+    as_of: date
+    model: str
+    enough: bool
+    note: str
+    reps: list[RepActionsOut]
+
+
+@router.get("/recommend", response_model=ActionsOut,
+            summary="Next best actions per rep, ranked, with reasons and links (a manager: "
+                    "the team's coaching list)")
+@cached
+def recommend(session: SessionDep, locale: LocaleDep,
+              rep: Annotated[str | None, Query(max_length=80)] = None,
+              as_of: AsOfQuery = None) -> ActionsOut:
+    if rep is not None:
+        session.require_rep(rep)
+    r = session.ml.actions(_as_of(session, as_of), rep=rep)
+    return ActionsOut(
+        as_of=r.as_of, model=r.model, enough=r.enough, note=r.note.get(locale),
+        reps=[RepActionsOut(rep_id=x.rep_id, name=x.name, team_id=x.team_id, actions=[
+            ActionOut(kind=a.kind, stake=a.stake, title=a.title.get(locale),
+                      reason=a.reason.get(locale), records=a.records, link=a.link,
+                      course=a.course, peer_rep_id=a.peer_rep_id) for a in x.actions])
+              for x in r.reps])
