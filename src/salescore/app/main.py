@@ -40,6 +40,7 @@ from salescore.app.dashboards import router as dashboards_router
 from salescore.app.data_page import router as data_router
 from salescore.app.deps import AppState
 from salescore.app.explore_pages import router as explore_router
+from salescore.app.forecast_page import router as forecast_router
 from salescore.app.funnel_page import router as funnel_router
 from salescore.app.pages import router as pages_router
 from salescore.app.plans_page import router as plans_router
@@ -135,6 +136,7 @@ def create_app(home: Path | str | None = None, *, settings: AppSettings | None =
     app.include_router(funnel_router)
     app.include_router(customers_router)
     app.include_router(trends_router)
+    app.include_router(forecast_router)
     app.include_router(plans_router)
     app.mount("/static", StaticFiles(directory=str(files("salescore.app").joinpath("static"))),
               name="static")

@@ -10,7 +10,7 @@ Trained win models are kept per warehouse and cut-off for the life of the proces
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
@@ -81,6 +81,7 @@ class ForecastNode:
     high: list[float]
     pipeline: list[float] | None
     combined: list[float]
+    baseline: list[float] = field(default_factory=list)  # seasonal naive (naive) per month
 
 
 @dataclass(frozen=True)
@@ -596,7 +597,9 @@ class MlService:
             out.append(ForecastNode(level=level, key=key, name=name, parent=parent,
                                     history=[float(v) for v in hist[i]], base=base, point=point,
                                     low=low, high=high, pipeline=pipeline,
-                                    combined=self._combine(point, pipeline)))
+                                    combined=self._combine(point, pipeline),
+                                    baseline=baseline_forecast(
+                                        [float(v) for v in hist[i]], horizon)[1]))
         return out
 
     def _dimension_nodes(self, by: str, months: list[date], horizon: int,
@@ -614,7 +617,8 @@ class MlService:
                                     parent=None, history=series[key], base=base,
                                     point=base.point, low=base.low, high=base.high,
                                     pipeline=pipeline, combined=self._combine(base.point,
-                                                                              pipeline)))
+                                                                              pipeline),
+                                    baseline=baseline_forecast(series[key], horizon)[1]))
         return out
 
     # -- the honest check: forecasts made months ago against what happened ------------------
