@@ -173,11 +173,11 @@ def forecast_view(session: Session, principal: Principal, words: Callable[..., s
                              "ideal": words("Perfect calibration")}}
     figures = ""
     if m is not None:
-        shown = {k: MISSING if v is None else format(v, ".3f") for k, v in (
+        figs = {k: MISSING if v is None else format(v, ".3f") for k, v in (
             ("auc", m.auc), ("base", m.baseline_auc), ("brier", m.brier), ("ece", m.ece))}
         figures = words("AUC %(auc)s (baseline %(base)s), Brier %(brier)s, calibration error "
                         "%(ece)s, on %(n)s deals of the later held-out period",
-                        n=m.test_rows, **shown)
+                        n=m.test_rows, **figs)
     att = ml.attainment(as_of, grain="quarter")
     attainment_rows = [AttainmentRow(
         rep_id=r.rep_id, name=r.name, target=money(r.target), won=money(r.won),
