@@ -10,6 +10,7 @@ Trained win models are kept per warehouse and cut-off for the life of the proces
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
@@ -45,13 +46,13 @@ from salescore.ml.forecast import (
     reconcile,
 )
 from salescore.ml.history import History, read_history, truncate
+from salescore.ml.targets import FairnessRow, Potential, fairness_row, potentials
 from salescore.ml.win import Reason, WinMetrics, WinModel, evaluate, train
 from salescore.model.org import OrgSettings
 
 __all__ = ["DIMENSIONS", "ActionsReport", "AttainmentReport", "ForecastNode", "ForecastReport",
-           "MlError",
-           "MlService", "RepActions",
-           "RepAttainment", "WinPrediction", "WinReport"]
+           "MlError", "MlService", "RepActions", "RepAttainment", "TargetReport", "TargetRow",
+           "WinPrediction", "WinReport"]
 
 Level = Literal["company", "team", "rep", "product", "channel", "segment", "region"]
 DIMENSIONS = ("product", "channel", "segment", "region")
@@ -182,6 +183,34 @@ class ActionsReport:
     reps: list[RepActions]
 
 
+@dataclass(frozen=True)
+class TargetRow:
+    """One rep's recommended ``revenue_won`` target for the period, the target set now (if
+    any), and why."""
+
+    rep_id: str
+    name: str
+    team_id: str | None
+    current: float | None
+    recommended: float
+    explanation: Text
+    potential: Potential | None
+
+
+@dataclass(frozen=True)
+class TargetReport:
+    as_of: date
+    period: str
+    grain: str
+    total: float
+    total_from: str  # "plan": the plan's targets for the period, summed; "history"
+    enough: bool
+    note: Text
+    rows: list[TargetRow]
+    fairness_period: str | None
+    fairness: list[FairnessRow]
+
+
 _MODELS: dict[tuple[int, datetime], WinModel] = {}
 KEPT_MODELS = 32  # win models kept per process (each a few MB)
 _LOCK = threading.Lock()
@@ -200,11 +229,12 @@ class MlService:
     """Forecasts and predictions within one session's scope (see the module)."""
 
     def __init__(self, runner: Runner, everyone: Runner, engine: KpiEngine,
-                 settings: OrgSettings) -> None:
+                 settings: OrgSettings, set_target: Callable[..., Any] | None = None) -> None:
         self.runner = runner
         self.everyone = everyone
         self.engine = engine
         self.settings = settings
+        self._set_target = set_target  # the workspace's audited path into the targets table
 
     @property
     def reach(self) -> Reach:
@@ -434,6 +464,153 @@ class MlService:
             "重要客户）。")
         return ActionsReport(as_of=as_of, model=model.name, enough=enough, note=note,
                              courses=enough_courses, reps=out)
+
+    # -- personalised targets ------------------------------------------------------------------
+    def _sellers(self, history: History, at: datetime) -> list[str]:
+        """The active reps who owned a deal created or closed in the year before ``at``."""
+        o = history.opportunities
+        recent = o[(o["created_at"] >= at - timedelta(days=365)) & (o["created_at"] < at)
+                   | (o["closed_at"].notna() & (o["closed_at"] >= at - timedelta(days=365))
+                      & (o["closed_at"] < at))]
+        owners = set(recent["owner_rep_id"].dropna().astype(str))
+        reps = history.reps
+        return sorted(str(r) for r, a in zip(reps["rep_id"], reps["active"], strict=True)
+                      if bool(a) and str(r) in owners)
+
+    def _won_by_rep(self, history: History, start: datetime, end: datetime) -> dict[str, float]:
+        o = history.opportunities
+        won = o[(o["status"] == "won") & o["closed_at"].notna() & (o["closed_at"] >= start)
+                & (o["closed_at"] < end)]
+        return {str(k): float(v) for k, v in won.groupby("owner_rep_id")["amount"].sum().items()}
+
+    def _recommend(self, history: History, period: Any, targets: dict[str, float],
+                   at: datetime) -> tuple[float, str, bool, list[Potential], list[str]]:
+        start, end = self.settings.calendar.utc_bounds(period)
+        reps = self._sellers(history, at)
+        first = history.first_day()
+        enough = first is not None and first <= at - timedelta(days=365) and len(reps) >= 2
+        planned = sum(v for r, v in targets.items() if r in reps)
+        if planned > 0:
+            total, source = planned, "plan"
+        else:
+            year = sum(self._won_by_rep(history, at - timedelta(days=365), at).values())
+            days = (end - start) / timedelta(days=1)
+            last = sum(self._won_by_rep(history, start - timedelta(days=365),
+                                        end - timedelta(days=365)).values())
+            season = last / (year * days / 365) if year > 0 and last > 0 and enough else 1.0
+            total, source = year * days / 365 * season, "history"
+        model = self._model_at(min(at, history.cutoff), history)
+        found = potentials(history, at, start + (end - start) / 2, reps, self.stage_order(),
+                           model.predict) if enough else []
+        return total, source, enough, found, reps
+
+    def targets(self, as_of: date, *, period: str | None = None,
+                grain: str = "quarter") -> TargetReport:
+        """The recommended ``revenue_won`` target of every seller the scope reaches for
+        ``period`` (default: the month or quarter after the one holding ``as_of``), with its
+        explanation, and the fairness report on the last complete period; see
+        :mod:`salescore.ml.targets`."""
+        if grain not in ("month", "quarter"):
+            raise MlError(f"targets are by month or quarter, not {grain!r}",
+                          message_zh=f"目标只能按月或季度，而不是 {grain!r}")
+        g = Grain(grain)
+        cal = self.settings.calendar
+        current = cal.period_of(as_of, g)
+        wanted = current.next() if period is None else cal.parse(period)
+        if wanted.grain not in (Grain.MONTH, Grain.QUARTER):
+            raise MlError(f"a target period is a month or a quarter, not {period!r}",
+                          message_zh=f"目标周期应为月或季度，而不是 {period!r}")
+        history = self.history(as_of)
+        cutoff = history.cutoff
+        plan = self._targets(wanted.grain)
+        start = cal.utc_bounds(wanted)[0]
+        at = min(start, cutoff)
+        total, source, enough, found, reps = self._recommend(
+            history, wanted, plan.get(wanted.label, {}), at)
+        by_rep = {p.rep_id: p for p in found}
+        names = history.reps.set_index("rep_id")
+        current_targets = plan.get(wanted.label, {})
+        reach = self.reach
+        rows = []
+        for rep in reps:
+            if not reach.has_rep(rep):
+                continue
+            pot = by_rep.get(rep)
+            value = total * pot.share if pot else total / len(reps)
+            explanation = pot.explain(total, value) if pot else Text(
+                f"Not enough data: the total {total:,.0f} split evenly over {len(reps)} reps.",
+                f"数据不足：总额 {total:,.0f} 平均分给 {len(reps)} 名销售。")
+            rows.append(TargetRow(rep_id=rep, name=str(names.loc[rep, "name"] or rep),
+                                  team_id=_opt(names.loc[rep, "team_id"]),
+                                  current=current_targets.get(rep), recommended=value,
+                                  explanation=explanation, potential=pot))
+        # Fairness: the last complete period, recommended from what was known at its start.
+        back = current.previous() if wanted.grain == g else cal.period_of(as_of, wanted.grain
+                                                                          ).previous()
+        b_start, b_end = cal.utc_bounds(back)
+        fairness: list[FairnessRow] = []
+        fair_period = None
+        if enough and b_end <= cutoff:
+            b_plan = self._targets(back.grain).get(back.label, {})
+            b_total, _, b_enough, b_found, b_reps = self._recommend(history, back, b_plan,
+                                                                   b_start)
+            if b_enough and b_reps:
+                actual = self._won_by_rep(history, b_start, b_end)
+                fairness = [
+                    fairness_row("recommended", actual,
+                                  {p.rep_id: b_total * p.share for p in b_found}),
+                    fairness_row("flat", actual, {r: b_total / len(b_reps) for r in b_reps}),
+                    fairness_row("plan", actual, {r: v for r, v in b_plan.items()
+                                                  if r in b_reps})]
+                fair_period = back.label
+        note = Text(
+            f"The total ({'the plan' if source == 'plan' else 'last year, seasonal'}: "
+            f"{total:,.0f}) shared by potential: revenue won over the last year (20 %), "
+            "customers' orders (20 %), weighted pipeline (30 %) and an even share (30 %), "
+            "times the tenure ramp.",
+            f"总额（{'计划目标' if source == 'plan' else '去年，含季节性'}：{total:,.0f}）按潜力"
+            "分配：近一年赢单收入（20%）、客户订单（20%）、加权管道（30%）与平均份额（30%），"
+            "乘以入职爬坡系数。"
+        ) if enough else Text(
+            "Not enough data: less than a year of history. Shown: the baseline, the total "
+            "split evenly (flat targets).",
+            "数据不足：历史不足一年。显示的是基线：总额平均分配（统一目标）。")
+        return TargetReport(as_of=as_of, period=wanted.label, grain=str(wanted.grain),
+                            total=total, total_from=source, enough=enough, note=note,
+                            rows=rows, fairness_period=fair_period, fairness=fairness)
+
+    def accept_targets(self, as_of: date, *, period: str, actor: str, rep: str | None = None,
+                       team: str | None = None) -> list[Any]:
+        """Write the recommended target of ``rep``, or of every rep of ``team`` (its
+        subtree), into the targets table through the workspace's audited ``set_target`` (a
+        manager: within their team); the changes."""
+        if self._set_target is None:
+            raise MlError("targets cannot be written from here", message_zh="此处不能写入目标")
+        if (rep is None) == (team is None):
+            raise MlError("accept the target of one rep or of one team",
+                          message_zh="请指定一名销售或一个团队")
+        report = self.targets(as_of, period=period)
+        teams = {str(t): _opt(p) for t, p in zip(*(
+            self.history(as_of).teams[c] for c in ("team_id", "parent_team_id")), strict=True)}
+
+        def under(t: str | None) -> bool:
+            seen: set[str] = set()
+            while t is not None and t not in seen:
+                if t == team:
+                    return True
+                seen.add(t)
+                t = teams.get(t)
+            return False
+
+        chosen = [r for r in report.rows if r.rep_id == rep or (team and under(r.team_id))]
+        if not chosen:
+            raise MlError(f"no recommendation for {rep or team} in {report.period}",
+                          message_zh=f"{report.period} 没有 {rep or team} 的建议目标")
+        return [self._set_target("rep", r.rep_id, report.period, KPI,
+                                 round(r.recommended, 2), actor=actor,
+                                 reason=f"recommended ({report.note.en[:60]}...): "
+                                        f"{r.explanation.en}"[:500])
+                for r in chosen]
 
     # -- sales forecast ------------------------------------------------------------------------
     def _months(self, history: History, as_of: date) -> list[date]:

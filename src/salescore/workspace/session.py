@@ -734,7 +734,7 @@ class Session:
         from salescore.ml.service import MlService
 
         return MlService(self.runner, _runner(self.workspace, Scope.everything()), self.engine,
-                         self.workspace.settings)
+                         self.workspace.settings, set_target=self.set_target)
 
     # -- the records that need action (issue 10) -------------------------------------------
     def data_last_day(self) -> date | None:
