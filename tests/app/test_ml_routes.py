@@ -89,3 +89,41 @@ def test_a_rep_cannot_ask_for_another_reps_actions(server: Server) -> None:
     got = server.client.get("/api/v1/recommend", params={"as_of": AS_OF, "rep": "r4"},
                             headers=server.headers("rep"))
     assert got.status_code in (403, 404)
+
+
+@pytest.mark.parametrize("role", ["anonymous", *ATTAINMENT_REPS])
+def test_recommended_targets_per_role(server: Server, role: str) -> None:
+    got = server.client.get("/api/v1/targets/recommend", params={"as_of": AS_OF},
+                            headers=server.headers(role))
+    if role == "anonymous":
+        assert got.status_code == 401
+        return
+    assert got.status_code == 200, got.text
+    body = got.json()
+    assert body["period"] == "2025-Q2" and body["enough"] is False
+    reps = {r["rep_id"] for r in body["rows"]}
+    assert reps and reps <= ATTAINMENT_REPS[role]
+
+
+def test_a_manager_accepts_the_teams_targets_and_a_rep_may_not(server: Server) -> None:
+    body = {"period": "2025-Q2", "team": "T2"}
+    refused = server.client.post("/api/v1/targets/recommend/accept", params={"as_of": AS_OF},
+                                 json=body, headers=server.headers("rep"))
+    assert refused.status_code in (403, 404), refused.text
+    other = server.client.post("/api/v1/targets/recommend/accept", params={"as_of": AS_OF},
+                               json={"period": "2025-Q2", "rep": "r1"},
+                               headers=server.headers("manager"))
+    assert other.status_code in (403, 404, 422), other.text
+    got = server.client.post("/api/v1/targets/recommend/accept", params={"as_of": AS_OF},
+                             json=body, headers=server.headers("manager"))
+    assert got.status_code == 200, got.text
+    accepted = got.json()
+    assert accepted["reps"] and set(accepted["reps"]) <= {"r4", "r5", "r6"}
+    rows = server.client.get("/api/v1/targets", params={"period": "2025-Q2", "scope": "rep"},
+                             headers=server.headers("admin")).json()["items"]
+    written = {r["scope_id"]: r["value"] for r in rows if r["kpi"] == "revenue_won"}
+    for rep, value in zip(accepted["reps"], accepted["values"], strict=True):
+        assert written[rep] == pytest.approx(value)
+    audit = server.client.get("/api/v1/audit", headers=server.headers("admin"))
+    if audit.status_code == 200:
+        assert "target.set" in audit.text

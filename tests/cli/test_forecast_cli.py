@@ -56,3 +56,15 @@ def test_recommend_in_every_format(home: Path) -> None:
     assert out.splitlines()[0] == ("rep_id,rank,kind,stake,title,reason,records,link,course,"
                                    "peer_rep_id")
     assert "Not enough data" in invoke(home, "recommend")
+
+
+def test_target_recommend_and_accept(home: Path) -> None:
+    body = json.loads(invoke(home, "target", "recommend", "--format", "json"))
+    assert body["period"] == "2025-Q2" and body["enough"] is False and body["accepted"] == []
+    r1 = next(r for r in body["rows"] if r["rep_id"] == "r1")
+    done = json.loads(invoke(home, "target", "recommend", "--accept-rep", "r1",
+                             "--format", "json"))
+    assert done["accepted"] == ["r1"]
+    again = json.loads(invoke(home, "target", "recommend", "--format", "json"))
+    assert next(r for r in again["rows"] if r["rep_id"] == "r1")["current"] == pytest.approx(
+        round(r1["recommended"], 2))

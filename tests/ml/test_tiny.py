@@ -151,3 +151,16 @@ def test_actions_with_one_quarter_say_not_enough_data_and_show_the_baseline(
     kinds = {a.kind for r in report.reps for a in r.actions}
     assert kinds <= {"stale_deal", "quiet_customer"}
     assert {r.rep_id for r in ws.session(Scope.rep("r1")).ml.actions(AS_OF).reps} == {"r1"}
+
+
+def test_targets_with_one_quarter_say_not_enough_data_and_split_evenly(ws: Workspace) -> None:
+    report = ws.owner().ml.targets(AS_OF)
+    assert report.period == "2025-Q2" and not report.enough and report.fairness == []
+    assert "Not enough data" in report.note.en and "数据不足" in report.note.zh
+    assert report.rows and report.total_from == "history"
+    values = {r.recommended for r in report.rows}
+    assert len(values) == 1  # the baseline: flat
+    assert sum(r.recommended for r in report.rows) == pytest.approx(report.total)
+    assert all(r.potential is None and "split evenly" in r.explanation.en for r in report.rows)
+    mine = ws.session(Scope.rep("r1")).ml.targets(AS_OF)
+    assert [r.rep_id for r in mine.rows] == ["r1"]

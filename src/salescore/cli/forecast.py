@@ -24,6 +24,7 @@ import typer
 from rich.table import Table
 
 from salescore.cli.common import HomeOption, console, err_console, open_workspace
+from salescore.cli.plan import actor_name
 from salescore.core.spreadsheet import neutralise
 from salescore.core.text import is_chinese
 
@@ -31,6 +32,9 @@ __all__ = ["predict_app", "register"]
 
 predict_app = typer.Typer(help="Predictions: win probability of open opportunities. "
                                "预测：在途商机的赢单概率。", no_args_is_help=True)
+
+target_app = typer.Typer(help="Personalised targets: recommend, and accept into the targets "
+                              "table. 个性化目标：推荐并写入目标表。", no_args_is_help=True)
 
 FORMATS = ("table", "csv", "json")
 MISSING = "—"
@@ -50,6 +54,7 @@ def register(app: typer.Typer) -> None:
     """Add ``forecast`` and ``predict`` to the top-level command."""
     app.command("forecast")(forecast)
     app.command("recommend")(recommend)
+    app.add_typer(target_app, name="target")
     app.add_typer(predict_app, name="predict")
 
 
@@ -372,3 +377,81 @@ def recommend(rep: Annotated[str | None, typer.Option(
                                  a.title.get(key), _money(a.stake), a.reason.get(key), a.link)
             console.print(grid)
             console.print(report.note.get(key), highlight=False)
+
+
+TARGET_COLUMNS = ("rep_id", "name", "team_id", "period", "current", "recommended",
+                  "explanation")
+
+
+@target_app.command("recommend")
+def target_recommend(
+        period: Annotated[str | None, typer.Option(
+            "--period", help="2027-Q1 or 2027-01 (default: the quarter after the as-of day's) "
+                             "/ 目标周期")] = None,
+        accept_rep: Annotated[str | None, typer.Option(
+            "--accept-rep", help="Write this rep's recommendation into the targets table "
+                                 "(audited) / 采纳该销售的建议目标")] = None,
+        accept_team: Annotated[str | None, typer.Option(
+            "--accept-team", help="Write the recommendations of this team's reps (audited) / "
+                                  "采纳该团队的建议目标")] = None,
+        as_of: AsOfOption = None, fmt: FormatOption = "table", lang: LangOption = None,
+        home: HomeOption = None) -> None:
+    """Recommended revenue target per rep for a period, with its explanation, and the fairness
+    report (spread and Gini of attainment on the last complete period) against flat and the
+    plan's targets; --accept-rep / --accept-team write them into the targets table (audited).
+    每位销售的建议收入目标及其解释，以及公平性报告（上一完整周期达成率的离散度与基尼系数，
+    对比统一目标与计划目标）；--accept-rep / --accept-team 写入目标表（记入审计）。
+
+    CSV columns: rep_id, name, team_id, period, current, recommended, explanation.
+    """
+    _check_format(fmt)
+    writing = accept_rep is not None or accept_team is not None
+    with open_workspace(home, read_only=not writing) as ws:
+        session = ws.owner()
+        day = _as_of(session, as_of)
+        report = session.ml.targets(day, period=period)
+        changes = session.ml.accept_targets(day, period=report.period, actor=actor_name(None),
+                                            rep=accept_rep, team=accept_team) \
+            if writing else []
+        zh = is_chinese(lang or ws.locale)
+    key = "zh_CN" if zh else "en"
+    rows = [[r.rep_id, r.name, r.team_id, report.period, r.current, r.recommended,
+             r.explanation.get(key)] for r in report.rows]
+    match fmt:
+        case "json":
+            typer.echo(json.dumps({
+                "as_of": str(report.as_of), "period": report.period, "total": report.total,
+                "total_from": report.total_from, "enough": report.enough,
+                "note": {"en": report.note.en, "zh": report.note.zh},
+                "fairness_period": report.fairness_period,
+                "fairness": [vars(f) for f in report.fairness],
+                "accepted": [c.scope_id for c in changes],
+                "rows": [dict(zip(TARGET_COLUMNS, r, strict=True)) for r in rows]},
+                ensure_ascii=False, indent=1))
+        case "csv":
+            typer.echo(_csv(TARGET_COLUMNS, rows), nl=False)
+        case _:
+            grid = Table(title=(f"建议目标（{report.period}）" if zh
+                                else f"Recommended targets ({report.period})"))
+            for i, head in enumerate(("销售", "当前目标", "建议目标", "解释") if zh else
+                                     ("Rep", "Current", "Recommended", "Explanation")):
+                grid.add_column(head, justify="right" if i in (1, 2) else "left")
+            for r in report.rows:
+                grid.add_row(f"{r.name} ({r.rep_id})", _money(r.current),
+                             _money(r.recommended), r.explanation.get(key))
+            console.print(grid)
+            console.print(report.note.get(key), highlight=False)
+            if report.fairness:
+                fair = Table(title=("公平性：" if zh else "Fairness: ")
+                             + str(report.fairness_period))
+                for head in (("方案", "销售数", "平均达成", "标准差", "基尼系数", "低于 70%")
+                             if zh else ("Scheme", "Reps", "Mean attainment", "Spread (sd)",
+                                         "Gini", "Below 70 %")):
+                    fair.add_column(head, justify="right")
+                for f in report.fairness:
+                    fair.add_row(f.scheme, str(f.reps), _pct(f.mean), _pct(f.spread),
+                                 MISSING if f.gini is None else f"{f.gini:.3f}", _pct(f.below))
+                console.print(fair)
+            for c in changes:
+                console.print(("已写入目标：" if zh else "Target set: ")
+                              + f"{c.scope_id} {c.period} {c.after}", highlight=False)

@@ -20,6 +20,7 @@ import pandas as pd
 
 from salescore.core.errors import SalescoreError
 from salescore.core.periods import Grain
+from salescore.core.scope import OutOfScope
 from salescore.core.text import Text
 from salescore.engine.kpis import KpiEngine, KpiRequest
 from salescore.engine.runner import Reach, Runner
@@ -589,6 +590,10 @@ class MlService:
         if (rep is None) == (team is None):
             raise MlError("accept the target of one rep or of one team",
                           message_zh="请指定一名销售或一个团队")
+        reach = self.reach
+        if not (reach.has_rep(rep) if rep is not None else reach.has_team(str(team))):
+            raise OutOfScope(f"{rep or team} is not within your reach",
+                             message_zh=f"{rep or team} 不在你的权限范围内")
         report = self.targets(as_of, period=period)
         teams = {str(t): _opt(p) for t, p in zip(*(
             self.history(as_of).teams[c] for c in ("team_id", "parent_team_id")), strict=True)}

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from salescore.app.cache import cached
-from salescore.app.deps import LocaleDep, SessionDep
+from salescore.app.deps import LocaleDep, PrincipalDep, SessionDep
 from salescore.app.problems import PROBLEM_RESPONSES
 from salescore.workspace import Session
 
@@ -293,3 +293,78 @@ def recommend(session: SessionDep, locale: LocaleDep,
                       reason=a.reason.get(locale), records=a.records, link=a.link,
                       course=a.course, peer_rep_id=a.peer_rep_id) for a in x.actions])
               for x in r.reps])
+
+
+class FairnessOut(_Out):
+    scheme: Literal["recommended", "flat", "plan"]
+    reps: int
+    mean: float | None = Field(description="Mean attainment (actual over target)")
+    spread: float | None = Field(description="Standard deviation of attainment")
+    gini: float | None
+    below: float | None = Field(description="Share of reps below 70 %")
+
+
+class TargetRowOut(_Out):
+    rep_id: str
+    name: str
+    team_id: str | None
+    current: float | None = Field(description="The target set now for the period, if any")
+    recommended: float
+    explanation: str
+
+
+class TargetsOut(_Out):
+    as_of: date
+    period: str
+    total: float
+    total_from: Literal["plan", "history"]
+    enough: bool
+    note: str
+    fairness_period: str | None
+    fairness: list[FairnessOut]
+    rows: list[TargetRowOut]
+
+
+class AcceptIn(_Out):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    period: str = Field(max_length=40)
+    rep: str | None = Field(default=None, max_length=80)
+    team: str | None = Field(default=None, max_length=80)
+
+
+class AcceptedOut(_Out):
+    period: str
+    reps: list[str]
+    values: list[float]
+
+
+def _targets_out(r: object, locale: str) -> TargetsOut:
+    return TargetsOut(
+        as_of=r.as_of, period=r.period, total=r.total,  # type: ignore[attr-defined]
+        total_from=r.total_from, enough=r.enough,  # type: ignore[attr-defined]
+        note=r.note.get(locale),  # type: ignore[attr-defined]
+        fairness_period=r.fairness_period,  # type: ignore[attr-defined]
+        fairness=[FairnessOut(**vars(f)) for f in r.fairness],  # type: ignore[attr-defined]
+        rows=[TargetRowOut(rep_id=x.rep_id, name=x.name, team_id=x.team_id, current=x.current,
+                           recommended=x.recommended, explanation=x.explanation.get(locale))
+              for x in r.rows])  # type: ignore[attr-defined]
+
+
+@router.get("/targets/recommend", response_model=TargetsOut,
+            summary="Recommended revenue target per rep, explained, with a fairness report")
+@cached
+def recommend_targets(session: SessionDep, locale: LocaleDep,
+                      period: Annotated[str | None, Query(max_length=40)] = None,
+                      as_of: AsOfQuery = None) -> TargetsOut:
+    return _targets_out(session.ml.targets(_as_of(session, as_of), period=period), locale)
+
+
+@router.post("/targets/recommend/accept", response_model=AcceptedOut,
+             summary="Accept one rep's or a team's recommended targets (audited)")
+def accept_targets(session: SessionDep, principal: PrincipalDep, body: AcceptIn,
+                   as_of: AsOfQuery = None) -> AcceptedOut:
+    changes = session.ml.accept_targets(_as_of(session, as_of), period=body.period,
+                                        actor=principal.username, rep=body.rep,
+                                        team=body.team)
+    return AcceptedOut(period=body.period, reps=[c.scope_id for c in changes],
+                       values=[c.after for c in changes])
