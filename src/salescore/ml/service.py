@@ -214,6 +214,7 @@ class TargetReport:
 
 _MODELS: dict[tuple[int, datetime], WinModel] = {}
 KEPT_MODELS = 32  # win models kept per process (each a few MB)
+_ACTIONS: dict[tuple[Any, ...], tuple[WinModel, int, list[Action], pd.DataFrame]] = {}
 _LOCK = threading.Lock()
 
 
@@ -422,18 +423,36 @@ class MlService:
             enough=test.enough, note=_attainment_note(test), backtest=test, reps=out)
 
     # -- next best actions ---------------------------------------------------------------------
-    def actions(self, as_of: date, *, rep: str | None = None) -> ActionsReport:
-        """The next best actions of every rep in the scope (of ``rep`` alone when given), each
-        rep's ranked by the money at stake; see :mod:`salescore.ml.actions`."""
+    def _stamp(self) -> tuple[Any, ...]:
+        """What changes when data is imported: the rows and latest times of the tables the
+        actions read (a few aggregates, milliseconds)."""
+        o, a = _table("opportunities"), _table("activities")
+        t, r = _table("trainings"), _table("orders")
+        out: list[Any] = []
+        for table, column in ((o, "closed_at"), (a, "occurred_at"), (t, "completed_at"),
+                              (r, "ordered_at")):
+            row = self.everyone.rows(table.aggregate(n=table.count(),
+                                                     last=table[column].max()))[0]
+            out += [row["n"], row["last"]]
+        return tuple(out)
+
+    def _org_actions(self, as_of: date) -> tuple[WinModel, int, list[Action], pd.DataFrame]:
+        """Every active rep's actions as of ``as_of`` (the organisation's thresholds and peers),
+        kept for the process's life per cut-off and data stamp: a rep's list is then a look-up."""
+        cutoff = self.cutoff(as_of)
+        key = (id(self.everyone.backend), cutoff, self._stamp())
+        with _LOCK:
+            kept = _ACTIONS.get(key)
+        if kept is not None:
+            return kept
         history = self.history(as_of)
         model = self.win_model(as_of, history=history)
         frame = snapshot(history, history.cutoff, self.stage_order())
         frame["probability"] = model.predict(frame) if len(frame) else []
         frame["baseline"] = model.baseline(frame) if len(frame) else []
         reps = history.reps
-        reach = self.reach
         ids = [str(r) for r, active in zip(reps["rep_id"], reps["active"], strict=True)
-               if bool(active) and reach.has_rep(str(r)) and (rep is None or r == rep)]
+               if bool(active)]
         months = self._months(history, as_of)
         impacts = course_impacts(history, self.settings.calendar.zone,
                                  _month_label(months[0]), _month_label(months[-1])) \
@@ -444,8 +463,26 @@ class MlService:
         found = next_actions(history, frame, model, ids, as_of,
                              impacts if enough_courses else ([], []), team_of=team_of,
                              names=names)
-        out = [RepActions(r, names.get(r, r), team_of.get(r),
-                          [a for a in found if a.rep_id == r]) for r in ids]
+        kept = (model, enough_courses, found, reps)
+        with _LOCK:
+            while len(_ACTIONS) >= KEPT_MODELS:
+                _ACTIONS.pop(next(iter(_ACTIONS)))
+            _ACTIONS[key] = kept
+        return kept
+
+    def actions(self, as_of: date, *, rep: str | None = None) -> ActionsReport:
+        """The next best actions of every rep in the scope (of ``rep`` alone when given), each
+        rep's ranked by the money at stake; see :mod:`salescore.ml.actions`."""
+        model, enough_courses, found, reps = self._org_actions(as_of)
+        reach = self.reach
+        ids = [str(r) for r, active in zip(reps["rep_id"], reps["active"], strict=True)
+               if bool(active) and reach.has_rep(str(r)) and (rep is None or r == rep)]
+        team_of = {str(r): _opt(t) for r, t in zip(reps["rep_id"], reps["team_id"], strict=True)}
+        names = {str(r): str(n or r) for r, n in zip(reps["rep_id"], reps["name"], strict=True)}
+        by_rep: dict[str, list[Action]] = {}
+        for a in found:
+            by_rep.setdefault(a.rep_id, []).append(a)
+        out = [RepActions(r, names.get(r, r), team_of.get(r), by_rep.get(r, [])) for r in ids]
         enough = model.enough and enough_courses > 0
         parts_en, parts_zh = [], []
         if not model.enough:
