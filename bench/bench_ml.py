@@ -75,6 +75,9 @@ def main() -> None:
                 timings.append(time.perf_counter() - started)
             one_rep_s = sorted(timings)[2]
             started = time.perf_counter()
+            targets = session.ml.targets(as_of)
+            targets_s = time.perf_counter() - started
+            started = time.perf_counter()
             report = session.ml.forecast(as_of, by="all", horizon=3)
             forecast_s = time.perf_counter() - started
             started = time.perf_counter()
@@ -133,6 +136,17 @@ def main() -> None:
         f"Every rep ({len(actions.reps)}, {sum(len(r.actions) for r in actions.reps)} "
         f"actions, models kept): {actions_s:.1f} s; one rep ({one_rep}), median of 5: "
         f"{one_rep_s * 1000:.0f} ms.", "",
+        "### Personalised targets / 个性化目标", "",
+        f"Recommended revenue targets for {targets.period} ({len(targets.rows)} reps, total "
+        f"{targets.total:,.0f} from {targets.total_from}): {targets_s:.1f} s. Fairness on "
+        f"{targets.fairness_period}: targets recommended from what was known at its start, "
+        f"against the same total split evenly (flat) and the plan's targets; attainment = "
+        f"actual revenue won / target.", "",
+        "| scheme | reps | mean attainment | spread (sd) | Gini | below 70 % |",
+        "|---|---:|---:|---:|---:|---:|",
+        *[f"| {f.scheme} | {f.reps} | {f.mean:.2f} | {f.spread:.2f} | {f.gini:.3f} | "
+          f"{f.below:.2f} |" for f in targets.fairness if f.mean is not None
+          and f.spread is not None and f.gini is not None and f.below is not None], "",
         "### Sales forecast / 销售预测", "",
         f"Forecast of every team and rep (with the company), 3 months, backtest and "
         f"reconciliation: {forecast_s:.1f} s for {len(report.nodes)} series; methods chosen: "
