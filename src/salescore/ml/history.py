@@ -66,7 +66,7 @@ def read_history(runner: Runner, cutoff: datetime) -> History:
     stages = s.filter(s.entered_at < at).select("opportunity_id", "stage", "entered_at")
     a = unbound("activities")
     acts = a.filter(a.occurred_at < at).select("rep_id", "customer_id", "opportunity_id",
-                                              "occurred_at")
+                                              "occurred_at", "direction")
     r = unbound("orders")
     orders = r.filter(r.ordered_at < at).select("customer_id", "rep_id", "ordered_at", "amount")
     t = unbound("trainings")
