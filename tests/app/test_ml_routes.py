@@ -127,3 +127,16 @@ def test_a_manager_accepts_the_teams_targets_and_a_rep_may_not(server: Server) -
     audit = server.client.get("/api/v1/audit", headers=server.headers("admin"))
     if audit.status_code == 200:
         assert "target.set" in audit.text
+
+
+@pytest.mark.parametrize("role", ["anonymous", *ATTAINMENT_REPS])
+def test_customers_per_role(server: Server, role: str) -> None:
+    got = server.client.get("/api/v1/predict/customers", params={"as_of": AS_OF},
+                            headers=server.headers(role))
+    if role == "anonymous":
+        assert got.status_code == 401
+        return
+    assert got.status_code == 200, got.text
+    body = got.json()
+    assert body["enough"] is False
+    assert {c["owner_rep_id"] for c in body["customers"]} <= ATTAINMENT_REPS[role]

@@ -68,3 +68,11 @@ def test_target_recommend_and_accept(home: Path) -> None:
     again = json.loads(invoke(home, "target", "recommend", "--format", "json"))
     assert next(r for r in again["rows"] if r["rep_id"] == "r1")["current"] == pytest.approx(
         round(r1["recommended"], 2))
+
+
+def test_customers_in_every_format(home: Path) -> None:
+    body = json.loads(invoke(home, "predict", "customers", "--format", "json"))
+    assert body["enough"] is False and body["model"].startswith("potential-baseline")
+    out = invoke(home, "predict", "customers", "--format", "csv")
+    assert out.splitlines()[0].startswith("customer_id,name,owner_rep_id")
+    assert "Not enough data" in invoke(home, "predict", "customers")

@@ -164,3 +164,16 @@ def test_targets_with_one_quarter_say_not_enough_data_and_split_evenly(ws: Works
     assert all(r.potential is None and "split evenly" in r.explanation.en for r in report.rows)
     mine = ws.session(Scope.rep("r1")).ml.targets(AS_OF)
     assert [r.rep_id for r in mine.rows] == ["r1"]
+
+
+def test_customers_with_one_quarter_say_not_enough_data_and_rank_by_revenue(
+        ws: Workspace) -> None:
+    report = ws.owner().ml.customers(AS_OF, limit=None)
+    assert not report.enough and report.check == {}
+    assert report.model == "potential-baseline@2025-03-31"
+    assert "Not enough data" in report.note.en and "数据不足" in report.note.zh
+    scores = [c.score for c in report.customers]
+    assert scores == sorted(scores, reverse=True)
+    assert all(c.score == c.revenue_year for c in report.customers)
+    mine = ws.session(Scope.rep("r1")).ml.customers(AS_OF, limit=None)
+    assert {c.owner_rep_id for c in mine.customers} <= {"r1"}

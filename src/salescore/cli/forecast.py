@@ -455,3 +455,57 @@ def target_recommend(
             for c in changes:
                 console.print(("已写入目标：" if zh else "Target set: ")
                               + f"{c.scope_id} {c.period} {c.after}", highlight=False)
+
+
+CUSTOMER_COLUMNS = ("customer_id", "name", "owner_rep_id", "segment", "score",
+                    "revenue_year", "days_since_order", "reasons")
+
+
+@predict_app.command()
+def customers(top: Annotated[int, typer.Option("--top", help="How many / 显示数量")] = 20,
+              as_of: AsOfOption = None, fmt: FormatOption = "table", lang: LangOption = None,
+              home: HomeOption = None) -> None:
+    """High-potential customers: the expected revenue of the next 180 days (probability of
+    ordering from behaviour x typical order), the highest first, with the reasons, and the
+    score's check one horizon back against revenue alone.
+    高潜力客户：未来 180 天预期收入（基于行为的下单概率 x 典型订单金额），附原因，
+    以及前一周期与仅按金额排序的基线对比。
+
+    CSV columns: customer_id, name, owner_rep_id, segment, score, revenue_year,
+    days_since_order, reasons.
+    """
+    _check_format(fmt)
+    with open_workspace(home, read_only=True) as ws:
+        session = ws.owner()
+        report = session.ml.customers(_as_of(session, as_of), limit=top)
+        zh = is_chinese(lang or ws.locale)
+    key = "zh_CN" if zh else "en"
+    rows = [[c.customer_id, c.name, c.owner_rep_id, c.segment, c.score, c.revenue_year,
+             c.days_since_order, "; ".join(n.get(key) for _, n, _ in c.reasons)]
+            for c in report.customers]
+    match fmt:
+        case "json":
+            typer.echo(json.dumps({
+                "as_of": str(report.as_of), "model": report.model, "enough": report.enough,
+                "note": {"en": report.note.en, "zh": report.note.zh}, "check": report.check,
+                "total": report.total,
+                "customers": [dict(zip(CUSTOMER_COLUMNS, r, strict=True)) for r in rows]},
+                ensure_ascii=False, indent=1))
+        case "csv":
+            typer.echo(_csv(CUSTOMER_COLUMNS, rows), nl=False)
+        case _:
+            grid = Table(title=(f"高潜力客户（{report.model}，共 {report.total} 个）" if zh
+                                else f"High-potential customers ({report.model}, "
+                                     f"{report.total})"))
+            for i, head in enumerate(("客户", "负责人", "分层", "预期收入", "近一年金额",
+                                      "距上次下单天数", "原因") if zh else
+                                     ("Customer", "Owner", "Segment", "Expected revenue",
+                                      "Revenue (year)", "Days since order", "Reasons")):
+                grid.add_column(head, justify="right" if i in (3, 4, 5) else "left")
+            for c, r in zip(report.customers, rows, strict=True):
+                grid.add_row(f"{c.name or MISSING} ({c.customer_id})", c.owner_rep_id or MISSING,
+                             c.segment or MISSING, _money(c.score), _money(c.revenue_year),
+                             MISSING if c.days_since_order is None
+                             else f"{c.days_since_order:.0f}", str(r[-1]))
+            console.print(grid)
+            console.print(report.note.get(key), highlight=False)

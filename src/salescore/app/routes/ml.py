@@ -368,3 +368,49 @@ def accept_targets(session: SessionDep, principal: PrincipalDep, body: AcceptIn,
                                         team=body.team)
     return AcceptedOut(period=body.period, reps=[c.scope_id for c in changes],
                        values=[c.after for c in changes])
+
+
+class CustomerReasonOut(_Out):
+    feature: str
+    name: str
+    contribution: float
+
+
+class CustomerOut(_Out):
+    customer_id: str
+    name: str | None
+    owner_rep_id: str | None
+    segment: str | None
+    score: float = Field(description="Expected revenue of the next 180 days (baseline: the "
+                                     "last year's revenue)")
+    revenue_year: float
+    days_since_order: float | None
+    reasons: list[CustomerReasonOut]
+
+
+class CustomersOut(_Out):
+    as_of: date
+    model: str
+    enough: bool
+    note: str
+    check: dict[str, float | None]
+    total: int
+    customers: list[CustomerOut]
+
+
+@router.get("/predict/customers", response_model=CustomersOut,
+            summary="High-potential customers with their reasons (by owner, within the scope)")
+@cached
+def predict_customers(session: SessionDep, locale: LocaleDep,
+                      limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                      as_of: AsOfQuery = None) -> CustomersOut:
+    r = session.ml.customers(_as_of(session, as_of), limit=limit)
+    return CustomersOut(
+        as_of=r.as_of, model=r.model, enough=r.enough, note=r.note.get(locale),
+        check=r.check, total=r.total,
+        customers=[CustomerOut(
+            customer_id=c.customer_id, name=c.name, owner_rep_id=c.owner_rep_id,
+            segment=c.segment, score=c.score, revenue_year=c.revenue_year,
+            days_since_order=c.days_since_order,
+            reasons=[CustomerReasonOut(feature=f, name=n.get(locale), contribution=v)
+                     for f, n, v in c.reasons]) for c in r.customers])
