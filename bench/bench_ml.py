@@ -75,6 +75,9 @@ def main() -> None:
                 timings.append(time.perf_counter() - started)
             one_rep_s = sorted(timings)[2]
             started = time.perf_counter()
+            potential = session.ml.customers(as_of, limit=10)
+            potential_s = time.perf_counter() - started
+            started = time.perf_counter()
             targets = session.ml.targets(as_of)
             targets_s = time.perf_counter() - started
             started = time.perf_counter()
@@ -136,6 +139,14 @@ def main() -> None:
         f"Every rep ({len(actions.reps)}, {sum(len(r.actions) for r in actions.reps)} "
         f"actions, models kept): {actions_s:.1f} s; one rep ({one_rep}), median of 5: "
         f"{one_rep_s * 1000:.0f} ms.", "",
+        "### High-potential customers / 高潜力客户", "",
+        f"Scores of {potential.total} customers with the check: {potential_s:.1f} s. Check one "
+        f"horizon (180 days) back, over {potential.check.get('customers', 0):.0f} customers: "
+        f"AUC of ordering in the next 180 days {potential.check.get('auc') or 0:.3f} (revenue "
+        f"over the year alone: {potential.check.get('baseline_auc') or 0:.3f}); share of the "
+        f"next 180 days' revenue from the top tenth by score "
+        f"{potential.check.get('top_share') or 0:.3f} (revenue alone: "
+        f"{potential.check.get('baseline_top_share') or 0:.3f}).", "",
         "### Personalised targets / 个性化目标", "",
         f"Recommended revenue targets for {targets.period} ({len(targets.rows)} reps, total "
         f"{targets.total:,.0f} from {targets.total_from}): {targets_s:.1f} s. Fairness on "
