@@ -62,3 +62,15 @@ def test_a_series_out_of_reach_falls_back_to_the_callers_own(server: Server) -> 
     status, html = _page(server, "rep", who="rep:r4")
     assert status == 200
     assert '<option value="rep:r1" selected>' in html and "rep:r4" not in html
+
+
+@pytest.mark.parametrize("role", list(SHOWN))
+def test_customers_and_targets_sections(server: Server, role: str) -> None:
+    _, html = _page(server, role)
+    assert '<table class="grid customers-table">' in html
+    if role == "rep":
+        assert "targets-table" not in html  # a rep does not set targets
+        return
+    targets = set(re.findall(r'<tr data-target-rep="([^"]+)"', html))
+    assert targets and targets <= SHOWN[role]
+    assert "%%" not in html

@@ -82,6 +82,35 @@ class RepActionsRow:
 
 
 @dataclass(frozen=True)
+class CustomerRow:
+    customer_id: str
+    name: str
+    owner: str
+    score: str
+    revenue: str
+    reasons: str
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    rep_id: str
+    name: str
+    current: str
+    recommended: str
+    explanation: str
+
+
+@dataclass(frozen=True)
+class FairRow:
+    scheme: str
+    reps: int
+    mean: str
+    spread: str
+    gini: str
+    below: str
+
+
+@dataclass(frozen=True)
 class ForecastView:
     as_of: date
     who: str
@@ -102,6 +131,14 @@ class ForecastView:
     reliable: str
     actions_note: str
     action_rows: list[RepActionsRow]
+    customers_note: str
+    customer_rows: list[CustomerRow]
+    targets_shown: bool
+    targets_period: str
+    targets_note: str
+    target_rows: list[TargetRow]
+    fairness_period: str
+    fair_rows: list[FairRow]
     charts: dict[str, Any] = field(default_factory=dict)
 
 
@@ -193,7 +230,30 @@ def forecast_view(session: Session, principal: Principal, words: Callable[..., s
     action_rows = [RepActionsRow(r.rep_id, r.name, [
         ActionRow(a.title.get(lang), a.reason.get(lang), money(a.stake), a.link)
         for a in r.actions]) for r in acts.reps if r.actions]
+    pot = ml.customers(as_of, limit=10)
+    customer_rows = [CustomerRow(c.customer_id, c.name or MISSING, c.owner_rep_id or MISSING,
+                                 money(c.score), money(c.revenue_year),
+                                 ", ".join(n.get(lang) for _, n, _ in c.reasons))
+                     for c in pot.customers]
+    targets_shown = principal.role != "rep"
+    target_rows: list[TargetRow] = []
+    fair_rows: list[FairRow] = []
+    targets_period = targets_note = fairness_period = ""
+    if targets_shown:
+        rec = ml.targets(as_of)
+        targets_period, targets_note = rec.period, rec.note.get(lang)
+        fairness_period = rec.fairness_period or ""
+        target_rows = [TargetRow(r.rep_id, r.name, money(r.current), money(r.recommended),
+                                 r.explanation.get(lang)) for r in rec.rows]
+        schemes = {"recommended": words("Recommended"), "flat": words("Flat"),
+                   "plan": words("Plan")}
+        fair_rows = [FairRow(schemes[f.scheme], f.reps, pct(f.mean), pct(f.spread),
+                             MISSING if f.gini is None else f"{f.gini:.3f}", pct(f.below))
+                     for f in rec.fairness]
     return ForecastView(
+        customers_note=pot.note.get(lang), customer_rows=customer_rows,
+        targets_shown=targets_shown, targets_period=targets_period, targets_note=targets_note,
+        target_rows=target_rows, fairness_period=fairness_period, fair_rows=fair_rows,
         as_of=as_of, who=_key(node.level, node.key) if node else "", choices=choices,
         name=name, enough=report.enough, note=report.note.get(lang), method=method, wape=wape,
         baseline_wape=baseline_wape, month_rows=month_rows, win_note=win.note.get(lang),
