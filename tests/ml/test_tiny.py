@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 from tests.tiny_org import KPIS
 
+from salescore.compile.schema import unbound
 from salescore.core.scope import Scope
 from salescore.engine.runner import Runner
 from salescore.ml.features import FEATURES, snapshot
@@ -177,3 +179,28 @@ def test_customers_with_one_quarter_say_not_enough_data_and_rank_by_revenue(
     assert all(c.score == c.revenue_year for c in report.customers)
     mine = ws.session(Scope.rep("r1")).ml.customers(AS_OF, limit=None)
     assert {c.owner_rep_id for c in mine.customers} <= {"r1"}
+
+
+@pytest.mark.parametrize("at", [datetime(2025, 2, 16), datetime(2025, 3, 2)])
+def test_attainment_and_customer_features_ignore_what_came_after_the_cut_off(
+        ws: Workspace, at: datetime) -> None:
+    """The inputs of the attainment prediction and the customer features at ``at`` are the
+    same from a history cut at ``at`` as from one reaching months later."""
+    from salescore.ml.attainment import PeriodWindow, rep_inputs
+    from salescore.ml.potential import customer_features
+
+    runner = Runner(ws._warehouse.backend, Scope.everything())
+    order = [s.name for s in KPIS.settings.pipeline.stages]
+    window = PeriodWindow("2025-Q1", datetime(2025, 1, 1), datetime(2025, 4, 1),
+                          date(2025, 3, 31), {})
+
+    def half(_: datetime, frame: pd.DataFrame) -> Any:
+        return [0.5] * len(frame)
+
+    cut, late = read_history(runner, at), read_history(runner, datetime(2025, 7, 1))
+    assert rep_inputs(late, window, at, order, half).equals(
+        rep_inputs(cut, window, at, order, half))
+    customers = pd.DataFrame(runner.rows(unbound("customers").select(
+        "customer_id", "owner_rep_id", "segment", "created_at")))
+    pd.testing.assert_frame_equal(customer_features(late, customers, at),
+                                  customer_features(cut, customers, at))
