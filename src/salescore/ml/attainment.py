@@ -29,8 +29,11 @@ With fewer than :data:`MIN_PERIODS` such periods (or :data:`MIN_REP_PERIODS` rep
 target over them) there is not enough data: the baseline, the
 run rate alone (``a = 0, b = 1``), is shown with no interval.
 
->>> fit_coefficients(np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), np.array([0.5, 1.0, 1.5]))
-(0.5, 1.0)
+>>> x = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [2.0, 0.0], [0.0, 2.0]])
+>>> [round(v, 6) for v in fit_coefficients(x, x @ np.array([0.5, 1.0]))]
+[0.5, 1.0]
+>>> fit_coefficients(x[:2], np.array([1.0, 1.0]))  # too few rows: the run rate alone
+(0.0, 1.0)
 """
 
 from __future__ import annotations
