@@ -10,9 +10,10 @@ Kinds (every figure from rows recorded before the cut-off):
   probability is below :data:`RISK_RATIO` of its stage's past win rate; the reason is the
   model's strongest reason against it. At stake: amount x (stage rate - probability). Needs
   the win model (with too little history there is none: the stage rate is all there is).
-- ``quiet_customer``: a customer in the top quarter by revenue ordered over the last year
-  (its latest order's rep acts), with no activity for :data:`QUIET_DAYS` days. At stake: a
-  quarter of that revenue.
+- ``quiet_customer``: a high-potential customer (top quarter by
+  :mod:`salescore.ml.potential`'s score: the expected revenue of the next 180 days, or the
+  last year's revenue where there is not enough data), with no activity for
+  :data:`QUIET_DAYS` days; its owner acts. At stake: the score.
 - ``training``: the rep's weakest KPI (win rate or lead-to-win rate over the last 12 months,
   as a share of peers below them) is in the bottom :data:`WEAK_SHARE` of sellers with
   :data:`MIN_CLOSED` closed deals: the course whose trainees' KPI rose most against untrained
@@ -183,10 +184,13 @@ def _best_course(courses: Sequence[CourseImpact], kinds: Sequence[CourseImpact],
 def next_actions(history: History, open_deals: pd.DataFrame, model: WinModel,
                  reps: Sequence[str], as_of: date,
                  impacts: tuple[Sequence[CourseImpact], Sequence[CourseImpact]],
-                 *, team_of: dict[str, str | None], names: dict[str, str]) -> list[Action]:
+                 *, team_of: dict[str, str | None], names: dict[str, str],
+                 potential: pd.DataFrame | None = None) -> list[Action]:
     """The actions of each of ``reps``, ranked by the money at stake within the rep (see the
     module). ``open_deals``: the organisation's open deals at the cut-off with their
-    ``probability`` and stage rate (``baseline``)."""
+    ``probability`` and stage rate (``baseline``); ``potential``: every customer's
+    ``owner_rep_id`` and ``score`` (:mod:`salescore.ml.potential`; without it, revenue
+    ordered over the last year ranks them)."""
     cut = history.cutoff
     day = as_of.isoformat()
     period = f"{day}..{day}"
@@ -242,7 +246,7 @@ def next_actions(history: History, open_deals: pd.DataFrame, model: WinModel,
                     records=[str(d["opportunity_id"])],
                     link=_drill("open_pipeline", str(d["owner_rep_id"]), period),
                     extra={"amount": float(d["amount"])}))
-    out += _quiet_customers(history, wanted, cut, as_of)
+    out += _quiet_customers(history, wanted, cut, potential)
     out += _training(history, wanted, cut, impacts, team_of, names)
     ranked: list[Action] = []
     for rep in reps:
@@ -252,21 +256,26 @@ def next_actions(history: History, open_deals: pd.DataFrame, model: WinModel,
 
 
 def _quiet_customers(history: History, wanted: set[str], cut: datetime,
-                     as_of: date) -> list[Action]:
-    orders = history.orders[history.orders["ordered_at"] >= cut - timedelta(days=365)]
-    orders = orders[orders["customer_id"].notna()]
-    if orders.empty:
+                     potential: pd.DataFrame | None) -> list[Action]:
+    if potential is None or potential.empty:
+        orders = history.orders[(history.orders["ordered_at"] >= cut - timedelta(days=365))
+                                & history.orders["customer_id"].notna()]
+        if orders.empty:
+            return []
+        last = orders.sort_values("ordered_at").groupby("customer_id")["rep_id"].last()
+        revenue = orders.groupby("customer_id")["amount"].sum()
+        potential = pd.DataFrame({"customer_id": revenue.index, "score": revenue.to_numpy(),
+                                  "owner_rep_id": last.reindex(revenue.index).to_numpy()})
+    scored = potential[potential["score"] > 0]
+    if scored.empty:
         return []
-    revenue = orders.groupby("customer_id")["amount"].sum()
-    top = revenue[revenue >= revenue.quantile(0.75)]
-    last = orders.sort_values("ordered_at").groupby("customer_id")["rep_id"].last()
+    top = scored[scored["score"] >= scored["score"].quantile(0.75)]
     acts = history.activities
     touched = acts[acts["customer_id"].notna()].groupby("customer_id")["occurred_at"].max()
-    out = []
     rows = []
-    for customer, value in top.items():
-        rep = last.get(customer)
-        if rep is None or rep not in wanted:
+    for customer, rep, value in zip(top["customer_id"], top["owner_rep_id"], top["score"],
+                                    strict=True):
+        if rep is None or pd.isna(rep) or str(rep) not in wanted:
             continue
         seen = touched.get(customer)
         days = None if seen is None or pd.isna(seen) else int((cut - seen) / timedelta(days=1))
@@ -274,6 +283,7 @@ def _quiet_customers(history: History, wanted: set[str], cut: datetime,
             continue
         rows.append((str(rep), str(customer), float(value), days))
     rows.sort(key=lambda r: (r[0], -r[2], r[1]))
+    out = []
     count: dict[str, int] = {}
     for rep, customer, value, days in rows:
         if count.get(rep, 0) >= PER_KIND:
@@ -282,13 +292,13 @@ def _quiet_customers(history: History, wanted: set[str], cut: datetime,
         since_en = "never contacted" if days is None else f"no contact for {days} days"
         since_zh = "从未联系" if days is None else f"已 {days} 天未联系"
         out.append(Action(
-            rep_id=rep, kind="quiet_customer", stake=value / 4,
+            rep_id=rep, kind="quiet_customer", stake=value,
             title=Text(f"Call customer {customer}", f"联系客户 {customer}"),
-            reason=Text(f"Ordered {_money(value)} over the last year (top quarter of customers), "
-                        f"{since_en}.",
-                        f"近一年订单 {_money(value)}（客户前 25%），{since_zh}。"),
+            reason=Text(f"High potential: {_money(value)} expected (top quarter of "
+                        f"customers), {since_en}.",
+                        f"高潜力客户：预期 {_money(value)}（客户前 25%），{since_zh}。"),
             records=[customer], link="/customers",
-            extra={"revenue": value, "days": days}))
+            extra={"score": value, "days": days}))
     return out
 
 

@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 __all__ = ["METHODS", "MIN_MONTHS", "MIN_TRAIN", "ORIGINS", "Accuracy", "SeriesForecast",
            "baseline_forecast", "errors", "forecast_series", "reconcile"]
@@ -135,7 +136,15 @@ def errors(actual: Sequence[float], predicted: Sequence[float]) -> Accuracy:
 def forecast_series(history: Sequence[float], horizon: int,
                     methods: Sequence[str] = ("ets", "arima", "theta")) -> SeriesForecast:
     """The forecast of the ``horizon`` months after monthly series ``history`` (oldest first):
-    backtest, choose, refit on the whole history, interval; see the module."""
+    backtest, choose, refit on the whole history, interval; see the module. On one BLAS
+    thread: the fits are small, and threads fighting over a shared machine made a forecast of
+    every team and rep three times slower (bench/results/ml.md)."""
+    with threadpool_limits(limits=1):
+        return _forecast_series(history, horizon, methods)
+
+
+def _forecast_series(history: Sequence[float], horizon: int,
+                     methods: Sequence[str]) -> SeriesForecast:
     y = np.asarray(history, dtype=float)
     n = len(y)
     if n < MIN_MONTHS:

@@ -48,7 +48,14 @@ from salescore.ml.forecast import (
 )
 from salescore.ml.history import History, read_history, truncate
 from salescore.ml.potential import FEATURE_NAMES as POTENTIAL_NAMES
-from salescore.ml.potential import MIN_CUSTOMERS, MIN_DAYS, customer_features, fit, score_check
+from salescore.ml.potential import (
+    MIN_CUSTOMERS,
+    MIN_DAYS,
+    PotentialModel,
+    customer_features,
+    fit,
+    score_check,
+)
 from salescore.ml.targets import FairnessRow, Potential, fairness_row, potentials
 from salescore.ml.win import Reason, WinMetrics, WinModel, evaluate, train
 from salescore.model.org import OrgSettings
@@ -486,9 +493,10 @@ class MlService:
         enough_courses = sum(1 for c in impacts[1] if any(e.enough for e in c.effects))
         team_of = {str(r): _opt(t) for r, t in zip(reps["rep_id"], reps["team_id"], strict=True)}
         names = {str(r): str(n or r) for r, n in zip(reps["rep_id"], reps["name"], strict=True)}
+        potential = self._potential(history)[0]
         found = next_actions(history, frame, model, ids, as_of,
                              impacts if enough_courses else ([], []), team_of=team_of,
-                             names=names)
+                             names=names, potential=potential)
         kept = (model, enough_courses, found, reps)
         with _LOCK:
             while len(_ACTIONS) >= KEPT_MODELS:
@@ -681,10 +689,12 @@ class MlService:
                 for r in chosen]
 
     # -- high-potential customers --------------------------------------------------------------
-    def customers(self, as_of: date, *, limit: int | None = 50) -> CustomersReport:
-        """The customers the scope reaches (by owner), the highest potential first, with the
-        reasons and the score's check one horizon back; see :mod:`salescore.ml.potential`."""
-        history = self.history(as_of)
+    def _potential(self, history: History) -> tuple[pd.DataFrame, PotentialModel | None,
+                                                    dict[str, float | None], pd.DataFrame,
+                                                    bool]:
+        """Every customer's features and score at the history's cut-off (the organisation's,
+        the baseline where there is not enough data), the model, its check, the customers
+        table and whether there was enough data."""
         cutoff = history.cutoff
         c = _table("customers")
         customers = pd.DataFrame(self.everyone.rows(
@@ -699,14 +709,21 @@ class MlService:
         check = score_check(history, customers) if enough else {}
         if model is not None and model.estimator is None:
             enough, model = False, None
-        reach = self.reach
-        frame = frame[frame["owner_rep_id"].map(
-            lambda r: r is not None and not pd.isna(r) and reach.has_rep(str(r)))]
-        frame = frame.reset_index(drop=True)
         if model is not None:
             frame["score"] = model.score(frame) if len(frame) else []
         else:
             frame["score"] = frame["revenue_year"]
+        return frame, model, check, customers, enough
+
+    def customers(self, as_of: date, *, limit: int | None = 50) -> CustomersReport:
+        """The customers the scope reaches (by owner), the highest potential first, with the
+        reasons and the score's check one horizon back; see :mod:`salescore.ml.potential`."""
+        history = self.history(as_of)
+        frame, model, check, customers, enough = self._potential(history)
+        reach = self.reach
+        frame = frame[frame["owner_rep_id"].map(
+            lambda r: r is not None and not pd.isna(r) and reach.has_rep(str(r)))]
+        frame = frame.reset_index(drop=True)
         frame = frame.sort_values(["score", "customer_id"], ascending=[False, True])
         shown = (frame if limit is None else frame.head(limit)).reset_index(drop=True)
         why = model.reasons(shown) if model is not None and len(shown) else \
