@@ -331,10 +331,11 @@ def recommend(rep: Annotated[str | None, typer.Option(
               as_of: AsOfOption = None, fmt: FormatOption = "table", lang: LangOption = None,
               home: HomeOption = None) -> None:
     """Next best actions, ranked by the money at stake, each with its reason and where its
-    records open: stale high-value deals, deals at risk, quiet top customers, and a course
+    records open: stale high-value deals, deals at risk, high-potential customers not
+    contacted lately, and a course
     for the weakest KPI with a peer who excels at it.
     下一步最佳行动（按涉及金额排序），附原因与记录链接：停滞的高价值商机、风险商机、
-    久未联系的重要客户，以及针对最弱指标的课程和擅长该指标的同事。
+    久未联系的高潜力客户，以及针对最弱指标的课程和擅长该指标的同事。
 
     CSV columns: rep_id, rank, kind, stake, title, reason, records, link, course, peer_rep_id.
     """

@@ -527,11 +527,12 @@ class MlService:
             parts_en.append("the training impact (no training recommendation)")
             parts_zh.append("培训效果（不给出培训建议）")
         note = Text("Ranked by the money at stake: stale high-value deals, deals at risk, "
-                    "quiet top customers, and a course for the weakest KPI.",
-                    "按涉及金额排序：停滞的高价值商机、风险商机、久未联系的重要客户，"
+                    "high-potential customers not contacted lately, and a course for the "
+                    "weakest KPI.",
+                    "按涉及金额排序：停滞的高价值商机、风险商机、久未联系的高潜力客户，"
                     "以及针对最弱指标的培训课程。") if enough else Text(
             "Not enough data for " + " and ".join(parts_en) + ". Shown: the baseline "
-            "(stale high-value deals and quiet top customers).",
+            "(stale high-value deals and the largest customers not contacted lately).",
             "数据不足：" + "、".join(parts_zh) + "。显示的是基线（停滞的高价值商机与久未联系的"
             "重要客户）。")
         return ActionsReport(as_of=as_of, model=model.name, enough=enough, note=note,
