@@ -43,6 +43,7 @@ from salescore.app.dashboards import router as dashboards_router
 from salescore.app.data_page import router as data_router
 from salescore.app.deps import AppState
 from salescore.app.explore_pages import router as explore_router
+from salescore.app.forecast_page import router as forecast_router
 from salescore.app.funnel_page import router as funnel_router
 from salescore.app.pages import router as pages_router
 from salescore.app.pipeline_page import router as pipeline_page_router
@@ -145,6 +146,7 @@ def create_app(home: Path | str | None = None, *, settings: AppSettings | None =
     app.include_router(trends_router)
     app.include_router(rep_pages_router)
     app.include_router(pipeline_page_router)
+    app.include_router(forecast_router)
     app.include_router(plans_router)
     app.include_router(coaching_router)
     app.include_router(coaching_team_router)

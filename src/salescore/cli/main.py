@@ -235,6 +235,7 @@ def _when(value: object) -> str:
 
 from salescore.cli.analyze import register as register_analyze  # noqa: E402
 from salescore.cli.coaching import coaching_app  # noqa: E402
+from salescore.cli.forecast import register as register_forecast  # noqa: E402
 from salescore.cli.ingest import register as register_ingest  # noqa: E402
 from salescore.cli.plan import plan_app  # noqa: E402
 from salescore.cli.score import score_app  # noqa: E402
@@ -250,6 +251,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(settings_app, name="settings")
 app.add_typer(coaching_app, name="coaching")
 register_analyze(app)
+register_forecast(app)
 
 
 def main() -> None:

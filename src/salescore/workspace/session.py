@@ -49,6 +49,7 @@ if TYPE_CHECKING:  # the query engine is imported when data is first read (see W
     from salescore.engine.warehouse import TableInfo
     from salescore.ingest import ImportOptions, ImportResult, MappingSpec, Progress, QualityReport
     from salescore.ingest.export import ExportFormat
+    from salescore.ml.service import MlService
     from salescore.scorecards import (
         Adoption,
         PlanVersionInfo,
@@ -806,6 +807,17 @@ class Session:
         from salescore.workspace.pipeline_analyses import pipeline_changes_report
         return pipeline_changes_report(self, start=start, end=end, close=close, rep=rep,
                                        team=team)
+
+    # -- forecasts and predictions (issue 12; salescore.ml) ---------------------------------
+    @cached_property
+    def ml(self) -> MlService:
+        """Sales forecasts and win probabilities within the scope (the win model learns from
+        the whole organisation; only the scope's deals are predicted and shown): a
+        :class:`~salescore.ml.service.MlService`."""
+        from salescore.ml.service import MlService
+
+        return MlService(self.runner, _runner(self.workspace, Scope.everything()), self.engine,
+                         self.workspace.settings, set_target=self.set_target)
 
     # -- the records that need action (issue 10) -------------------------------------------
     def data_last_day(self) -> date | None:

@@ -10,6 +10,7 @@ from salescore.app.routes import (
     imports,
     kpis,
     me,
+    ml,
     needs_action,
     org,
     plans,
@@ -24,6 +25,6 @@ from salescore.app.routes import analytics as analytics_routes
 API_ROUTERS = (me.router, kpis.router, scores.router, plans.router, targets.router,
                org.router, quality.router, imports.router, users.router, audit.router,
                analytics_routes.router, needs_action.router, coaching.router, events.router,
-               alerts.router, reports.router)
+               alerts.router, reports.router, ml.router)
 
 __all__ = ["API_ROUTERS"]

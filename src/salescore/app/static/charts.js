@@ -140,6 +140,49 @@
         })
       });
     },
+    // {periods, actual, forecast, low, high, baseline, names: {actual, forecast, interval,
+    // baseline}}: the history, the forecast with its interval as a band (a transparent
+    // lower area and the band stacked on it) and the baseline dashed
+    band: function (d) {
+      var o = base();
+      var spread = d.low.map(function (lo, i) {
+        return lo === null || d.high[i] === null ? null : d.high[i] - lo; });
+      o.legend = { top: 0, type: "scroll", data: [d.names.actual, d.names.forecast,
+                                                   d.names.interval, d.names.baseline] };
+      o.grid = { left: 8, right: 16, top: 36, bottom: 8, containLabel: true };
+      o.xAxis = { type: "category", data: d.periods, boundaryGap: false };
+      o.yAxis = { type: "value", min: 0 };
+      o.series = [
+        { name: "low", type: "line", data: d.low, stack: "band", lineStyle: { opacity: 0 },
+          symbol: "none", silent: true, tooltip: { show: false } },
+        { name: d.names.interval, type: "line", data: spread, stack: "band", symbol: "none",
+          lineStyle: { opacity: 0 }, areaStyle: { opacity: 0.25, color: palette[0] },
+          color: palette[0] },
+        { name: d.names.actual, type: "line", data: d.actual, color: "#57606a" },
+        { name: d.names.forecast, type: "line", data: d.forecast, color: palette[0],
+          lineStyle: { width: 2 } },
+        { name: d.names.baseline, type: "line", data: d.baseline, color: palette[1],
+          lineStyle: { type: "dashed", width: 1.5 } }];
+      return o;
+    },
+    // {bins: [label], predicted: [p], observed: [p], names: {predicted, observed, ideal}}:
+    // the reliability diagram, observed against predicted per bin, beside the diagonal
+    reliability: function (d) {
+      var o = base();
+      o.legend = { top: 0 };
+      o.tooltip = Object.assign({ trigger: "item" }, tooltip);
+      o.grid = { left: 8, right: 16, top: 36, bottom: 8, containLabel: true };
+      o.xAxis = { type: "value", min: 0, max: 100, name: d.names.predicted,
+                  nameLocation: "middle", nameGap: 24, axisLabel: { formatter: "{value}%" } };
+      o.yAxis = { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } };
+      o.series = [
+        { name: d.names.ideal, type: "line", data: [[0, 0], [100, 100]], symbol: "none",
+          lineStyle: { type: "dashed", width: 1 }, color: "#8c959f" },
+        { name: d.names.observed, type: "line", color: palette[0],
+          data: d.predicted.map(function (p, i) { return [p, d.observed[i]]; })
+                .filter(function (xy) { return xy[0] !== null && xy[1] !== null; }) }];
+      return o;
+    },
     // {categories, values, low, high, name, interval, percent}: one horizontal bar per
     // category with a whisker from low to high (a custom series)
     interval: function (d) {

@@ -1,0 +1,113 @@
+"""What the organisation had recorded before a cut-off, read once through a runner.
+
+A model predicts from an instant (the cut-off) and must not see anything recorded after it.
+:func:`read_history` filters every table at the query, so that rows after the cut-off never
+leave the warehouse: an opportunity created later is absent, one closed later is still open
+(its status, stage, close time and lost reason as they were), a later stage entry, activity or
+order is absent. Snapshot features (:mod:`salescore.ml.features`) are then taken at instants up
+to the cut-off from these frames alone.
+
+The amount and expected close date of an opportunity are the values the warehouse holds now:
+the canonical tables keep no history of edits, so a deal re-priced after the cut-off is read
+at its new price (said in docs/ml.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import ibis
+import pandas as pd
+
+from salescore.compile.schema import unbound
+from salescore.engine.runner import Runner
+
+__all__ = ["History", "read_history", "truncate"]
+
+
+@dataclass(frozen=True)
+class History:
+    """The frames as of ``cutoff`` (naive UTC): every row recorded before it, and no other."""
+
+    cutoff: datetime
+    opportunities: pd.DataFrame  # status/closed_at as they were at the cut-off
+    stage_changes: pd.DataFrame
+    activities: pd.DataFrame
+    orders: pd.DataFrame
+    reps: pd.DataFrame
+    teams: pd.DataFrame
+    trainings: pd.DataFrame
+
+    def first_day(self) -> datetime | None:
+        """The first instant of recorded activity (opportunity created or order placed)."""
+        firsts = [f for f in (self.opportunities["created_at"].min(),
+                              self.orders["ordered_at"].min()) if pd.notna(f)]
+        return min(firsts).to_pydatetime() if firsts else None
+
+
+def _frame(runner: Runner, expr: ibis.Table) -> pd.DataFrame:
+    return runner.run(expr).to_pandas()
+
+
+def read_history(runner: Runner, cutoff: datetime) -> History:
+    """Every canonical row relevant to the models that was recorded before ``cutoff``, within
+    the runner's scope (five queries)."""
+    at = ibis.literal(cutoff)
+    o = unbound("opportunities")
+    o = o.filter(o.created_at < at)
+    closed = o.closed_at.notnull() & (o.closed_at < at)
+    opps = o.select(
+        "opportunity_id", "customer_id", "owner_rep_id", "product", "channel", "created_at",
+        "amount", "expected_close_date",
+        status=ibis.ifelse(closed, o.status, ibis.literal("open")),
+        closed_at=ibis.ifelse(closed, o.closed_at, ibis.null("timestamp")))
+    s = unbound("stage_changes")
+    stages = s.filter(s.entered_at < at).select("opportunity_id", "stage", "entered_at")
+    a = unbound("activities")
+    acts = a.filter(a.occurred_at < at).select("rep_id", "customer_id", "opportunity_id",
+                                              "occurred_at", "direction")
+    r = unbound("orders")
+    orders = r.filter(r.ordered_at < at).select("customer_id", "rep_id", "ordered_at", "amount")
+    t = unbound("trainings")
+    trainings = t.filter(t.completed_at < at).select("rep_id", "course", "kind",
+                                                     "completed_at")
+    opp_frame = _frame(runner, opps)
+    stage_frame = _frame(runner, stages)
+    # A stage entered after the cut-off by a deal created before it is absent; so is a stage
+    # change of a deal that is not visible (created later).
+    stage_frame = stage_frame[stage_frame["opportunity_id"].isin(opp_frame["opportunity_id"])]
+    opp_frame["amount"] = pd.to_numeric(opp_frame["amount"], errors="coerce").astype(float)
+    order_frame = _frame(runner, orders)
+    order_frame["amount"] = pd.to_numeric(order_frame["amount"], errors="coerce").astype(float)
+    return History(
+        cutoff=cutoff, opportunities=opp_frame, stage_changes=stage_frame.reset_index(drop=True),
+        activities=_frame(runner, acts), orders=order_frame,
+        reps=_frame(runner, unbound("reps").select("rep_id", "name", "team_id", "hire_date",
+                                                   "active")),
+        teams=_frame(runner, unbound("teams").select("team_id", "name", "parent_team_id")),
+        trainings=_frame(runner, trainings))
+
+
+def truncate(history: History, cutoff: datetime) -> History:
+    """``history`` as it was at an earlier ``cutoff``: the same filters as :func:`read_history`,
+    applied to the frames already read (for a time-based split without a second read)."""
+    if cutoff > history.cutoff:
+        raise ValueError(f"cannot move a history's cut-off later ({history.cutoff} -> {cutoff})")
+    o = history.opportunities
+    o = o[o["created_at"] < cutoff].copy()
+    later = o["closed_at"].notna() & (o["closed_at"] >= cutoff)
+    o.loc[later, "status"] = "open"
+    o.loc[later, "closed_at"] = pd.NaT
+    s = history.stage_changes
+    a = history.activities
+    r = history.orders
+    t = history.trainings
+    return History(
+        cutoff=cutoff, opportunities=o.reset_index(drop=True),
+        stage_changes=s[(s["entered_at"] < cutoff)
+                        & s["opportunity_id"].isin(o["opportunity_id"])].reset_index(drop=True),
+        activities=a[a["occurred_at"] < cutoff].reset_index(drop=True),
+        orders=r[r["ordered_at"] < cutoff].reset_index(drop=True),
+        reps=history.reps, teams=history.teams,
+        trainings=t[t["completed_at"] < cutoff].reset_index(drop=True))
