@@ -36,7 +36,8 @@ async def start_realtime(state: AppState, stack: AsyncExitStack) -> None:
                 events, actor="nats"))
 
         consumer = EventConsumer(apply, url=settings.nats_url, subject=settings.nats_subject,
-                                 stream=settings.nats_stream)
+                                 stream=settings.nats_stream,
+                                 ack_wait=settings.nats_ack_wait)
         stop = asyncio.Event()
         task = asyncio.create_task(consumer.run(stop))
 

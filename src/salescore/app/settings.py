@@ -42,6 +42,7 @@ class AppSettings(BaseModel):
     nats_url: str | None = None  # consume events from NATS JetStream (issue 14) when set
     nats_subject: str = "salescore.events"
     nats_stream: str = "SALESCORE_EVENTS"
+    nats_ack_wait: float = Field(default=30.0, gt=0)  # seconds before an unacked event is resent
     scheduler: bool = False  # alert checks, deliveries and reports on a schedule (issue 14)
 
     @classmethod
@@ -49,7 +50,8 @@ class AppSettings(BaseModel):
         """``SALESCORE_MAX_UPLOAD_MB``, ``SALESCORE_SECURE_COOKIES`` (1/true),
         ``SALESCORE_IDLE_MINUTES``, ``SALESCORE_KEEP_UPLOADS`` (1/true),
         ``SALESCORE_CACHE_SECONDS``, ``SALESCORE_TODAY`` (an ISO date), ``SALESCORE_NATS_URL``,
-        ``SALESCORE_NATS_SUBJECT`` and ``SALESCORE_NATS_STREAM`` (events in),
+        ``SALESCORE_NATS_SUBJECT``, ``SALESCORE_NATS_STREAM`` and ``SALESCORE_NATS_ACK_WAIT``
+        (seconds; events in),
         ``SALESCORE_SCHEDULER`` (1/true)."""
         env = os.environ if environ is None else environ
         data: dict[str, object] = {}
@@ -70,6 +72,8 @@ class AppSettings(BaseModel):
             data["nats_subject"] = env["SALESCORE_NATS_SUBJECT"]
         if env.get("SALESCORE_NATS_STREAM"):
             data["nats_stream"] = env["SALESCORE_NATS_STREAM"]
+        if env.get("SALESCORE_NATS_ACK_WAIT"):
+            data["nats_ack_wait"] = float(env["SALESCORE_NATS_ACK_WAIT"])
         if env.get("SALESCORE_SCHEDULER"):
             data["scheduler"] = env["SALESCORE_SCHEDULER"].lower() in ("1", "true", "yes")
         if env.get("SALESCORE_KEEP_UPLOADS"):
