@@ -23,8 +23,10 @@ from salescore.core.periods import (
 D = date
 FIXED = [g for g in Grain if g is not Grain.RANGE]
 
-# Years 2..9997 keep every period of every grain (and its neighbours) inside date's range.
-dates = st.dates(min_value=D(2, 1, 1), max_value=D(9997, 12, 31))
+# Years 3..9997 keep every period of every grain and its neighbours inside date's range (a fiscal
+# year starting in February holds January of the next calendar year: its previous one starts
+# two calendar years before).
+dates = st.dates(min_value=D(3, 1, 1), max_value=D(9997, 12, 31))
 # Far enough from both ends of the calendar that a window of +-400 days, widened to whole fiscal
 # periods, stays inside the supported dates.
 inner_dates = st.dates(min_value=D(4, 1, 1), max_value=D(9996, 12, 31))

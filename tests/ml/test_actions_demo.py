@@ -69,7 +69,7 @@ def test_stale_high_value_deals_appear_in_their_owners_lists(ws: Workspace,
     quiet_since = open_["opportunity_id"].map(last).fillna(open_["created_at"])
     stale = open_[(open_["amount"] >= high)
                   & (quiet_since <= h.cutoff - timedelta(days=STALE_DAYS))]
-    assert len(stale) >= 10
+    assert len(stale) >= 5  # enough to mean something (7 on this demo since E22-E23)
     lists = {r.rep_id: r.actions for r in report.reps}  # type: ignore[attr-defined]
     for owner, deals in stale.groupby("owner_rep_id"):
         listed = {a.records[0] for a in lists[str(owner)] if a.kind == "stale_deal"}

@@ -55,6 +55,20 @@ def _days(delta: pd.Series) -> pd.Series:
     return delta / DAY
 
 
+def _join(left: pd.DataFrame, right: pd.DataFrame | pd.Series, on: str) -> pd.DataFrame:
+    """``left`` with the columns of ``right`` (indexed by the key) matched on column ``on``, and
+    missing where nothing matches. Where either side has no rows there is nothing to match: the
+    columns are added empty (pandas cannot factorize two empty Arrow-backed keys)."""
+    frame = right.to_frame() if isinstance(right, pd.Series) else right
+    if not (left.empty or frame.empty):
+        return left.merge(frame, how="left", left_on=on, right_index=True)
+    out = left.copy()
+    for column in frame.columns:
+        dtype = frame[column].dtype
+        out[column] = pd.Series(index=out.index, dtype="float64" if dtype.kind in "iub" else dtype)
+    return out
+
+
 def snapshot(history: History, at: datetime, stage_order: Sequence[str]) -> pd.DataFrame:
     """The features of every opportunity open at ``at`` (one row each, ``opportunity_id``,
     ``owner_rep_id`` and ``at`` beside the features), from rows recorded before ``at``."""
@@ -71,7 +85,7 @@ def snapshot(history: History, at: datetime, stage_order: Sequence[str]) -> pd.D
     last = s.sort_values("entered_at").groupby("opportunity_id").agg(
         stage=("stage", "last"), entered=("entered_at", "last"),
         stages_entered=("stage", "size"))
-    out = out.merge(last, how="left", left_on="opportunity_id", right_index=True)
+    out = _join(out, last, "opportunity_id")
     out["stage_index"] = out["stage"].map(order).astype(float)
     out["days_in_stage"] = _days(at - out["entered"].fillna(out["created_at"]))
     out["stages_entered"] = out["stages_entered"].fillna(0).astype(float)
@@ -84,7 +98,7 @@ def snapshot(history: History, at: datetime, stage_order: Sequence[str]) -> pd.D
     acts = a.groupby("opportunity_id").agg(
         activities=("occurred_at", "size"), last_activity=("occurred_at", "max"),
         activities_30d=("recent", "sum"))
-    out = out.merge(acts, how="left", left_on="opportunity_id", right_index=True)
+    out = _join(out, acts, "opportunity_id")
     out["activities"] = out["activities"].fillna(0).astype(float)
     out["activities_30d"] = out["activities_30d"].fillna(0).astype(float)
     out["days_since_activity"] = _days(at - out["last_activity"])
@@ -92,16 +106,15 @@ def snapshot(history: History, at: datetime, stage_order: Sequence[str]) -> pd.D
     per_customer = orders.groupby("customer_id").size().rename("customer_orders")
     closed = o[o["closed_at"].notna() & (o["closed_at"] < at)]
     won = closed[closed["status"] == "won"]
-    out = out.merge(per_customer, how="left", left_on="customer_id", right_index=True)
-    out = out.merge(won.groupby("customer_id").size().rename("customer_won"), how="left",
-                    left_on="customer_id", right_index=True)
+    out = _join(out, per_customer, "customer_id")
+    out = _join(out, won.groupby("customer_id").size().rename("customer_won"), "customer_id")
     out["customer_orders"] = out["customer_orders"].fillna(0).astype(float)
     out["customer_won"] = out["customer_won"].fillna(0).astype(float)
     year = closed[closed["closed_at"] >= at - YEAR]
     year = year.assign(is_won=(year["status"] == "won").astype(float))
     rep = year.groupby("owner_rep_id").agg(rep_closed=("status", "size"),
                                            rep_won=("is_won", "sum"))
-    out = out.merge(rep, how="left", left_on="owner_rep_id", right_index=True)
+    out = _join(out, rep, "owner_rep_id")
     out["rep_closed"] = out["rep_closed"].fillna(0).astype(float)
     out["rep_win_rate"] = (out["rep_won"] / out["rep_closed"]).where(out["rep_closed"] > 0)
     hires = history.reps.set_index("rep_id")["hire_date"]

@@ -321,8 +321,9 @@ class MlService:
         frame = snapshot(history, history.cutoff, self.stage_order())
         reach = self.reach
         if not reach.everything:
-            frame = frame[frame["owner_rep_id"].map(
-                lambda r: r is not None and reach.has_rep(r))].reset_index(drop=True)
+            reached = frame["owner_rep_id"].map(
+                lambda r: r is not None and reach.has_rep(r)).astype(bool)
+            frame = frame.loc[reached].reset_index(drop=True)
         frame["probability"] = model.predict(frame) if len(frame) else []
         frame["baseline"] = model.baseline(frame) if len(frame) else []
         return frame
@@ -722,9 +723,9 @@ class MlService:
         history = self.history(as_of)
         frame, model, check, customers, enough = self._potential(history)
         reach = self.reach
-        frame = frame[frame["owner_rep_id"].map(
-            lambda r: r is not None and not pd.isna(r) and reach.has_rep(str(r)))]
-        frame = frame.reset_index(drop=True)
+        reached = frame["owner_rep_id"].map(
+            lambda r: r is not None and not pd.isna(r) and reach.has_rep(str(r))).astype(bool)
+        frame = frame.loc[reached].reset_index(drop=True)  # .loc: an empty mask is still a mask
         frame = frame.sort_values(["score", "customer_id"], ascending=[False, True])
         shown = (frame if limit is None else frame.head(limit)).reset_index(drop=True)
         why = model.reasons(shown) if model is not None and len(shown) else \
