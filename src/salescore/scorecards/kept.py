@@ -17,8 +17,7 @@ from salescore.core.periods import Calendar
 from salescore.engine.explained import unpack
 from salescore.scorecards.arithmetic.explanation import Explanation, LineExplanation
 from salescore.scorecards.explain import ScoreExplanation
-from salescore.scorecards.versions import version_in_force
-from salescore.semantic.plan_loader import PlanValidationError, check_plan_text
+from salescore.scorecards.versions import stored_plan, version_in_force
 from salescore.semantic.specs import Direction
 
 __all__ = ["LINE_FIELDS", "explanation_from_row", "kept_explanation"]
@@ -49,11 +48,8 @@ def kept_explanation(app: AppStore, calendar: Calendar, directions: Mapping[str,
         kept = read_score_records(session, version.id, chosen, rep_id) if records else None
         if records and kept is None:
             return None
-        checked = check_plan_text(version.document, file=f"{version.plan.name} v{version.version}",
-                                  known=dict(directions))
-        if checked.plan is None:
-            raise PlanValidationError(checked.errors)
-        document, number, explained = checked.plan, version.version, explanation_from_row(row)
+        document = stored_plan(version, directions)
+        number, explained = version.version, explanation_from_row(row)
     credit = document.collaboration.kpis() if document.collaboration else ()
     return ScoreExplanation(explained, document, number, stored=True, credit_kpis=credit,
                             records=unpack(kept) if kept is not None else {})

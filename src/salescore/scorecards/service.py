@@ -57,6 +57,7 @@ from salescore.scorecards.versions import (
     adopt,
     adopted_versions,
     plan_versions,
+    stored_plan,
     version_in_force,
 )
 from salescore.scorecards.whatif import Subjects, WhatIf
@@ -135,11 +136,7 @@ class Scorecards:
         return _Document(checked.plan, text, str(path) if path is not None else "<plan>")
 
     def _stored_plan(self, version: StoredVersion) -> Plan:
-        checked = check_plan_text(version.document, file=f"{version.plan.name} v{version.version}",
-                                  known=self.directions())
-        if checked.plan is None:
-            raise PlanValidationError(checked.errors)
-        return checked.plan
+        return stored_plan(version, self.directions())
 
     # -- versions ----------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ force on its first day (:func:`salescore.scorecards.arithmetic.in_force`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -28,6 +29,8 @@ from salescore.core.periods import Period
 from salescore.core.text import Text
 from salescore.scorecards.arithmetic import in_force
 from salescore.semantic.plan import Plan
+from salescore.semantic.plan_loader import PlanValidationError, check_plan_text
+from salescore.semantic.specs import Direction
 
 __all__ = [
     "Adoption",
@@ -35,8 +38,19 @@ __all__ = [
     "adopt",
     "adopted_versions",
     "plan_versions",
+    "stored_plan",
     "version_in_force",
 ]
+
+
+def stored_plan(version: StoredVersion, directions: Mapping[str, Direction]) -> Plan:
+    """The plan of a stored version, checked against the catalogue's KPI ``directions``;
+    :class:`PlanValidationError` when the catalogue no longer fits it."""
+    checked = check_plan_text(version.document, file=f"{version.plan.name} v{version.version}",
+                              known=dict(directions))
+    if checked.plan is None:
+        raise PlanValidationError(checked.errors)
+    return checked.plan
 
 
 @dataclass(frozen=True)
