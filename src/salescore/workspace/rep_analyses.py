@@ -31,10 +31,10 @@ from salescore.analytics.strengths import (
 from salescore.core.periods import Period
 from salescore.core.scope import Scope
 from salescore.core.text import Text
-from salescore.scorecards.arithmetic import score_period
+from salescore.scorecards.arithmetic.rescore import Rescorer
 from salescore.scorecards.inputs import PeriodValues, additive_kpis, read_targets
 from salescore.scorecards.versions import version_in_force
-from salescore.semantic.plan import Plan
+from salescore.semantic.plan import Blend, Plan
 from salescore.workspace.analyses import AnalysisError, _subject
 from salescore.workspace.kpi_memo import kept, kpi_table, stamp
 
@@ -159,32 +159,23 @@ class _Scoring:
             ids = list(dict.fromkeys(members["team_id"].tolist()))
             self.team_values = teams.rows(str(period), ids)
             self.team_previous = teams.rows(str(period.previous()), ids) if previous else None
-        self.directions = whole.scorecards.directions()
+        self.rescorer = Rescorer(plan, period, members=members, values=self.values,
+                                 previous=self.previous, targets=self.targets,
+                                 directions=whole.scorecards.directions(),
+                                 team_values=self.team_values, team_previous=self.team_previous)
 
     def score(self, changed: dict[tuple[str, str], float] | None = None,
-              plan: Plan | None = None) -> pd.DataFrame:
-        """The subjects' scores (``rep_id, score, rating, individual_score, team_score``)
-        with ``changed`` ((rep, KPI) → value) in place of the values read; each answer is kept
-        with this object (a re-scored lever is not scored again while its inputs stand)."""
+              blend: Blend | None = None) -> pd.DataFrame:
+        """The subjects' ``score`` and ``rating`` (indexed by ``rep_id``) with ``changed``
+        ((rep, KPI) → value) in place of the values read, under ``blend`` (the plan's when
+        ``None``), scored again in memory by the plan's arithmetic; each answer is kept with
+        this object (a re-scored lever is not scored again while its inputs stand)."""
         key = (tuple(sorted((changed or {}).items())),
-               None if plan is None else plan.model_dump_json())
+               None if blend is None else blend.model_dump_json())
         found = self._scored.get(key)
         if found is None:
-            found = self._scored[key] = self._score(changed, plan)
+            found = self._scored[key] = self.rescorer.scores(changed, blend)
         return found
-
-    def _score(self, changed: dict[tuple[str, str], float] | None,
-               plan: Plan | None) -> pd.DataFrame:
-        values = self.values
-        if changed:
-            values = values.copy()
-            for (rep, kpi), value in changed.items():
-                values.loc[values["rep_id"] == rep, kpi] = value
-        card = score_period(plan or self.plan, self.period, members=self.members,
-                            values=values, previous=self.previous, targets=self.targets,
-                            directions=self.directions, team_values=self.team_values,
-                            team_previous=self.team_previous)
-        return card.subjects.set_index("rep_id")
 
 
 def _opt(value: Any) -> Any:
@@ -537,7 +528,7 @@ def balance_report(session: Session, *, period: str, team: str | None = None) ->
         spreads, by_rep = [], {}
         for w in shares:
             blend = document.blend.model_copy(update={"individual": w, "team": 1.0 - w})
-            scores = scoring.score(plan=document.model_copy(update={"blend": blend}))
+            scores = scoring.score(blend=blend)
             known = [float(v) for v in scores["score"] if _opt(v) is not None]
             spread, sd = blend_spread(known)
             spreads.append(BlendSpread(w, round(1.0 - w, 6), abs(w - current) < 1e-9, len(known),

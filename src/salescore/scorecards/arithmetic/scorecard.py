@@ -52,6 +52,7 @@ from salescore.scorecards.arithmetic.line_targets import line_targets
 from salescore.semantic.plan import (
     ATTAINMENT_TOLERANCE,
     WEIGHT_TOLERANCE,
+    Blend,
     Direction,
     MissingPolicy,
     Plan,
@@ -376,19 +377,13 @@ def score_period(
     teams, team_lines = _teams(plan, dirs, period, reps, team_of, team_ids, targets,
                                team_values, team_previous)
 
-    # Blend: a rep whose team has no score stands on the individual score alone.
     team_score_of = teams.set_index("team_id")["score"].reindex(team_of).to_numpy(
         dtype="float64", na_value=np.nan)
-    blend = plan.blend
-    with_team = ~np.isnan(team_score_of) & (blend.team > 0)
-    individual_share = np.where(with_team, blend.individual, 1.0)
-    team_share = np.where(with_team, blend.team, 0.0)
     scored = reps.weighed.status == "ok"
     individual = reps.weighed.score
-    individual_part = np.where(scored, individual_share * individual, np.nan)
-    team_part = np.where(scored, team_share * np.nan_to_num(team_score_of, nan=0.0), np.nan)
     credit = _credit(plan, current.reindex(rep_ids))
-    score = np.where(scored, individual_part + team_part + credit, np.nan)
+    individual_share, team_share, individual_part, team_part, score = _blend(
+        plan.blend, scored, individual, team_score_of, credit)
 
     subjects = pd.DataFrame({
         "rep_id": rep_ids.to_numpy(),
@@ -427,6 +422,19 @@ def score_period(
         },
     )
     return Scorecard(plan, period, subjects, line_frame, teams, team_lines)
+
+
+def _blend(blend: Blend, scored: np.ndarray, individual: np.ndarray, team_score_of: np.ndarray,
+           credit: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Individual and team shares and parts, and the score, of each rep (step 5): a rep whose
+    team has no score stands on the individual score alone."""
+    with_team = ~np.isnan(team_score_of) & (blend.team > 0)
+    individual_share = np.where(with_team, blend.individual, 1.0)
+    team_share = np.where(with_team, blend.team, 0.0)
+    individual_part = np.where(scored, individual_share * individual, np.nan)
+    team_part = np.where(scored, team_share * np.nan_to_num(team_score_of, nan=0.0), np.nan)
+    score = np.where(scored, individual_part + team_part + credit, np.nan)
+    return individual_share, team_share, individual_part, team_part, score
 
 
 def _credit(plan: Plan, current: pd.DataFrame) -> np.ndarray:

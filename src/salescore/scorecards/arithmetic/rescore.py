@@ -1,0 +1,142 @@
+"""Score a plan's reps again with a few values changed, or under another blend, without
+reading and checking the inputs again.
+
+:func:`~salescore.scorecards.arithmetic.scorecard.score_period` spends most of its time on
+its inputs (the KPI tables cut to the period, the targets table searched per KPI, the lines'
+frames); an improvement lever ("what if this rep reached the peers' median on this KPI?") or
+a blend replay changes one value or two shares. :class:`Rescorer` reads the inputs once and
+then, per question, evaluates again only the lines whose KPI changed, the weighing, the
+team's average where the plan's team score is its members' average, the blend and the credit:
+the same functions as :func:`score_period`, so the same scores to the last bit.
+
+>>> from salescore.core.periods import parse_period
+>>> from salescore.semantic.plan import Plan
+>>> plan = Plan.model_validate({"name": "p", "title": {"en": "P", "zh": "甲"},
+...     "grain": "month", "ratings": [{"label": "A", "min": 90}, {"label": "B"}],
+...     "lines": [{"kpi": "revenue_won", "weight": 1, "target": {"source": "fixed",
+...                "value": 100}, "scoring": {"method": "linear", "cap": 1.2}}]})
+>>> again = Rescorer(plan, parse_period("2025-03"),
+...     members=pd.DataFrame({"rep_id": ["r1", "r2"], "team_id": ["t1", "t1"]}),
+...     values=pd.DataFrame({"rep_id": ["r1", "r2"], "revenue_won": [95.0, 130.0]}),
+...     directions={"revenue_won": "higher"})
+>>> again.scores().to_dict("index")
+{'r1': {'score': 95.0, 'rating': 'A'}, 'r2': {'score': 120.0, 'rating': 'A'}}
+>>> float(again.scores({("r1", "revenue_won"): 80.0}).loc["r1", "score"])
+80.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from salescore.core.periods import Period
+from salescore.scorecards.arithmetic.attainment import LineValues, evaluate_line
+from salescore.scorecards.arithmetic.frames import (
+    ScoringInputError,
+    TableLike,
+    kpi_frame,
+    members_frame,
+    target_values,
+)
+from salescore.scorecards.arithmetic.line_targets import line_targets
+from salescore.scorecards.arithmetic.scorecard import (
+    _blend,
+    _credit,
+    _directions,
+    _Lines,
+    _members_average,
+    _ratings,
+    _teams,
+    _weigh,
+)
+from salescore.semantic.plan import Blend, Direction, Plan, TeamScore
+
+__all__ = ["Rescorer"]
+
+
+class Rescorer:
+    """The inputs of one :func:`score_period` call, read once; :meth:`scores` answers with
+    some reps' values changed or another blend (the arguments are :func:`score_period`'s)."""
+
+    def __init__(self, plan: Plan, period: Period, *, members: TableLike, values: TableLike,
+                 directions: Mapping[str, Direction | str], previous: TableLike | None = None,
+                 targets: TableLike | None = None, team_values: TableLike | None = None,
+                 team_previous: TableLike | None = None) -> None:
+        if period.grain != plan.grain:
+            raise ScoringInputError(
+                f"plan {plan.name} scores {plan.grain.value}s; {period} is a "
+                f"{period.grain.value}",
+                message_zh=f"方案 {plan.name} 按{plan.grain.zh}评分；{period} 是"
+                f"{period.grain.zh}")
+        self.plan = plan
+        self._dirs = _directions(plan, directions)
+        line_kpis = [line.kpi for line in plan.lines]
+        people = members_frame(members)
+        self.rep_ids = pd.Index(people["rep_id"].to_numpy(dtype=object), name="rep_id")
+        self._team_of = people["team_id"].to_numpy(dtype=object)
+        self._team_ids = pd.Index(pd.unique(self._team_of), name="team_id")
+        self._row = {rep: i for i, rep in enumerate(self.rep_ids)}
+        current = kpi_frame(values, key="rep_id", kpis=plan.kpis(), period=period,
+                            what="values").reindex(self.rep_ids)
+        self._columns = {k: current[k].to_numpy(dtype="float64", na_value=np.nan)
+                         for k in plan.kpis()}
+        before = (None if previous is None
+                  else kpi_frame(previous, key="rep_id", kpis=line_kpis,
+                                 period=period.previous(), what="previous"))
+        table = (None if targets is None
+                 else target_values(targets, scope="rep", period=period, kpis=line_kpis))
+        self._targets = [line_targets(line, ids=self.rep_ids, groups=self._team_of,
+                                      previous=before, table=table) for line in plan.lines]
+        self._lines = [evaluate_line(line, d, self._columns[line.kpi], t)
+                       for line, d, t in zip(plan.lines, self._dirs, self._targets,
+                                             strict=True)]
+        self._team_fixed: np.ndarray | None = None
+        if plan.blend.team_score is TeamScore.TEAM_KPIS:  # the teams' own values: fixed
+            reps = self._weighed(self._lines)
+            teams, _ = _teams(plan, self._dirs, period, reps, self._team_of, self._team_ids,
+                              targets, team_values, team_previous)
+            self._team_fixed = self._per_rep(teams["score"].to_numpy(dtype="float64"))
+
+    def _weighed(self, lines: list[LineValues]) -> _Lines:
+        status = np.column_stack([v.status for v in lines])
+        points = np.column_stack([v.points for v in lines])
+        return _Lines(lines, _weigh(self.plan, status, points))
+
+    def _per_rep(self, team_scores: np.ndarray) -> np.ndarray:
+        return pd.Series(team_scores, index=self._team_ids).reindex(self._team_of).to_numpy(
+            dtype="float64", na_value=np.nan)
+
+    def scores(self, changed: Mapping[tuple[str, str], float] | None = None,
+               blend: Blend | None = None) -> pd.DataFrame:
+        """Every member's ``score`` and ``rating`` (indexed by ``rep_id``) with ``changed``
+        ((rep, KPI) → value) in place of the values read, under ``blend`` (the plan's own
+        when ``None``), as :func:`score_period` would give them."""
+        columns, lines = self._columns, self._lines
+        if changed:
+            columns = dict(columns)
+            touched: set[str] = set()
+            for (rep, kpi), value in changed.items():
+                if kpi not in touched:
+                    columns[kpi] = columns[kpi].copy()
+                    touched.add(kpi)
+                columns[kpi][self._row[rep]] = value
+            lines = [evaluate_line(line, d, columns[line.kpi], t) if line.kpi in touched
+                     else found for line, d, t, found in zip(self.plan.lines, self._dirs,
+                                                              self._targets, lines,
+                                                              strict=True)]
+        reps = self._weighed(lines)
+        if self._team_fixed is not None:
+            team_score_of = self._team_fixed
+        else:
+            weighed, _, _ = _members_average(self.plan, reps, self._team_of, self._team_ids)
+            team_score_of = self._per_rep(weighed.score)
+        credit = (np.zeros(len(self.rep_ids)) if self.plan.collaboration is None
+                  else _credit(self.plan, pd.DataFrame(columns, index=self.rep_ids)))
+        scored = reps.weighed.status == "ok"
+        *_, score = _blend(blend or self.plan.blend, scored, reps.weighed.score,
+                           team_score_of, credit)
+        return pd.DataFrame({"score": score, "rating": _ratings(self.plan, score)},
+                            index=self.rep_ids)
