@@ -108,3 +108,22 @@ def test_scope(ws: Workspace) -> None:
 
 def test_a_period_no_plan_scores(ws: Workspace) -> None:
     assert ws.owner().strengths(period="2025-03", kpis=KPIS).reps == []  # pq is quarterly
+
+
+def test_standings_of_many_reps_equal_each_reps_own() -> None:
+    """The sorted-once standings give each rep exactly what :func:`standings` gives: ties,
+    unknown values, a lower-is-better KPI, too few peers, odd and even counts."""
+    import random
+
+    from salescore.analytics.strengths import standings, standings_of
+
+    pick = random.Random(11)
+    for size in (1, 2, 3, 4, 7, 12):
+        rows = [{"rep_id": f"r{i}",
+                 "a": pick.choice([None, float("nan"), 1.0, 2.0, 2.0, pick.random()]),
+                 "b": pick.choice([None, 0.0, 3.0, pick.random() * 10])} for i in range(size)]
+        reps = [r["rep_id"] for r in rows] + ["nobody"]
+        directions = {"a": "higher", "b": "lower"}
+        many = standings_of(reps, rows, ["a", "b"], directions)
+        for rep in reps:
+            assert many[rep] == standings(rep, rows, ["a", "b"], directions), (size, rep)

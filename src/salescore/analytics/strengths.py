@@ -27,8 +27,10 @@ import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 __all__ = ["MIN_PEERS", "TOP", "KpiStanding", "base_kpi", "lever_candidates", "standing",
-           "standings", "strongest", "weakest"]
+           "standings", "standings_of", "strongest", "weakest"]
 
 MIN_PEERS = 2
 """The fewest other peers with a known value a percentile is given against."""
@@ -102,6 +104,71 @@ def standings(rep_id: str, rows: Sequence[Mapping[str, object]], columns: Sequen
         values = {str(r["rep_id"]): r.get(column) for r in rows}
         out.append(standing(column, rep_id, values, directions.get(base_kpi(column), "higher"),
                             min_peers=min_peers))
+    return out
+
+
+def _column_standings(kpi: str, reps: Sequence[str], values: Mapping[str, object],
+                      direction: str, min_peers: int) -> dict[str, KpiStanding]:
+    """:func:`standing` of each of ``reps`` on one column, from the column's known values
+    sorted once: the same counts, medians and percentiles, in O(log n) a rep."""
+    known = {r: _known(v) for r, v in values.items()}
+    ordered = np.sort(np.array([v for v in known.values() if v is not None], dtype="float64"))
+    total = len(ordered)
+    out = {}
+    for rep in reps:
+        mine = known.get(rep)
+        if mine is None:  # not among the known values: the others are all of them
+            n = total
+            median = _median_without(ordered, None) if n else None
+            out[rep] = KpiStanding(kpi, direction, None, n, median, None)
+            continue
+        n = total - 1
+        at = int(np.searchsorted(ordered, mine, side="left"))
+        median = _median_without(ordered, at) if n else None
+        if n < min_peers:
+            out[rep] = KpiStanding(kpi, direction, mine, n, median, None)
+            continue
+        below = at
+        above = total - int(np.searchsorted(ordered, mine, side="right"))
+        level = total - below - above - 1
+        better = above if direction == "lower" else below
+        out[rep] = KpiStanding(kpi, direction, mine, n, median,
+                               100.0 * (better + 0.5 * level) / n)
+    return out
+
+
+def _median_without(ordered: np.ndarray, at: int | None) -> float:
+    """``statistics.median`` of ``ordered`` (sorted) with the element at ``at`` left out."""
+    n = len(ordered) - (0 if at is None else 1)
+
+    def item(i: int) -> float:
+        return float(ordered[i if at is None or i < at else i + 1])
+
+    half = n // 2
+    if n % 2:
+        return item(half)
+    return (item(half - 1) + item(half)) / 2
+
+
+def standings_of(reps: Sequence[str], rows: Sequence[Mapping[str, object]],
+                 columns: Sequence[str], directions: Mapping[str, str], *,
+                 min_peers: int = MIN_PEERS) -> dict[str, list[KpiStanding]]:
+    """:func:`standings` of each of ``reps`` among ``rows`` (one per peer), each column's
+    values sorted once for them all.
+
+    >>> rows = [{"rep_id": r, "win_rate": v} for r, v in
+    ...         (("r1", 0.5), ("r2", 0.2), ("r3", 0.5), ("r4", 0.8))]
+    >>> s = standings_of(["r1"], rows, ["win_rate"], {"win_rate": "higher"})["r1"][0]
+    >>> (s.percentile, s.peers, s.peer_median)
+    (50.0, 3, 0.5)
+    """
+    out: dict[str, list[KpiStanding]] = {rep: [] for rep in reps}
+    for column in columns:
+        values = {str(r["rep_id"]): r.get(column) for r in rows}
+        found = _column_standings(column, reps, values,
+                                  directions.get(base_kpi(column), "higher"), min_peers)
+        for rep in reps:
+            out[rep].append(found[rep])
     return out
 
 

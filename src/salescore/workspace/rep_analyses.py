@@ -24,7 +24,7 @@ from salescore.analytics.strengths import (
     KpiStanding,
     base_kpi,
     lever_candidates,
-    standings,
+    standings_of,
     strongest,
     weakest,
 )
@@ -262,10 +262,11 @@ def _strengths_report(session: Session, *, period: str, rep: str | None = None,
         base = scoring.score()
         team_of = dict(zip(members["rep_id"].astype(str), members["team_id"], strict=True))
         line_kpis = [line.kpi for line in document.lines]
+        all_found = standings_of(mine, rows, columns, directions)
+        all_lines = standings_of(mine, rows, line_kpis, directions) \
+            if not set(line_kpis) <= set(columns) else all_found
         for rep_id in mine:
-            found = standings(rep_id, rows, columns, directions)
-            line_found = standings(rep_id, rows, line_kpis, directions) \
-                if not set(line_kpis) <= set(columns) else found
+            found, line_found = all_found[rep_id], all_lines[rep_id]
             now = base.loc[rep_id]
             got: list[Lever] = []
             for s in lever_candidates(line_found, line_kpis) if levers else []:

@@ -7,7 +7,8 @@ frames); an improvement lever ("what if this rep reached the peers' median on th
 a blend replay changes one value or two shares. :class:`Rescorer` reads the inputs once and
 then, per question, evaluates again only the lines whose KPI changed, the weighing, the
 team's average where the plan's team score is its members' average, the blend and the credit:
-the same functions as :func:`score_period`, so the same scores to the last bit.
+the same functions as :func:`score_period` (a changed rep's team average in NumPy, equal
+to pandas' to rounding), so the same scores.
 
 >>> from salescore.core.periods import parse_period
 >>> from salescore.semantic.plan import Plan
@@ -52,7 +53,7 @@ from salescore.scorecards.arithmetic.scorecard import (
     _teams,
     _weigh,
 )
-from salescore.semantic.plan import Blend, Direction, Plan, TeamScore
+from salescore.semantic.plan import Blend, Direction, Percentile, Plan, TeamScore
 
 __all__ = ["Rescorer"]
 
@@ -93,17 +94,37 @@ class Rescorer:
         self._lines = [evaluate_line(line, d, self._columns[line.kpi], t)
                        for line, d, t in zip(plan.lines, self._dirs, self._targets,
                                              strict=True)]
-        self._team_fixed: np.ndarray | None = None
-        if plan.blend.team_score is TeamScore.TEAM_KPIS:  # the teams' own values: fixed
-            reps = self._weighed(self._lines)
+        reps = self._weighed(self._lines)
+        self._averaged = plan.blend.team_score is not TeamScore.TEAM_KPIS
+        if self._averaged:
+            weighed, _, _ = _members_average(plan, reps, self._team_of, self._team_ids)
+            self._team_base = self._per_rep(weighed.score)
+        else:  # the teams' own values: the same whatever a rep's values
             teams, _ = _teams(plan, self._dirs, period, reps, self._team_of, self._team_ids,
                               targets, team_values, team_previous)
-            self._team_fixed = self._per_rep(teams["score"].to_numpy(dtype="float64"))
+            self._team_base = self._per_rep(teams["score"].to_numpy(dtype="float64"))
 
     def _weighed(self, lines: list[LineValues]) -> _Lines:
         status = np.column_stack([v.status for v in lines])
         points = np.column_stack([v.points for v in lines])
         return _Lines(lines, _weigh(self.plan, status, points))
+
+    def _team_average(self, reps: _Lines, rows: np.ndarray) -> float:
+        """One team's score as :func:`_members_average` gives it (the mean of the members'
+        counted points per line, over those with points), for the members ``rows``."""
+        points = reps.weighed.points[rows]
+        status = reps.matrix("status")[rows]
+        known = ~np.isnan(points)
+        count = known.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(count > 0, np.where(known, points, 0.0).sum(axis=0) / count,
+                            np.nan)
+        ok = (status == "ok").any(axis=0)
+        no_data = (status == "no_data").any(axis=0)
+        team_status = np.where(ok, "ok", np.where(no_data, "no_data", "no_target")).astype(
+            object)
+        weighed = _weigh(self.plan, team_status[None, :], np.where(ok, mean, np.nan)[None, :])
+        return float(weighed.score[0])
 
     def _per_rep(self, team_scores: np.ndarray) -> np.ndarray:
         return pd.Series(team_scores, index=self._team_ids).reindex(self._team_of).to_numpy(
@@ -115,9 +136,9 @@ class Rescorer:
         ((rep, KPI) → value) in place of the values read, under ``blend`` (the plan's own
         when ``None``), as :func:`score_period` would give them."""
         columns, lines = self._columns, self._lines
+        touched: set[str] = set()
         if changed:
             columns = dict(columns)
-            touched: set[str] = set()
             for (rep, kpi), value in changed.items():
                 if kpi not in touched:
                     columns[kpi] = columns[kpi].copy()
@@ -128,11 +149,18 @@ class Rescorer:
                                                               self._targets, lines,
                                                               strict=True)]
         reps = self._weighed(lines)
-        if self._team_fixed is not None:
-            team_score_of = self._team_fixed
-        else:
-            weighed, _, _ = _members_average(self.plan, reps, self._team_of, self._team_ids)
-            team_score_of = self._per_rep(weighed.score)
+        team_score_of = self._team_base
+        if changed and self._averaged:
+            if any(isinstance(line.scoring, Percentile) and line.kpi in touched
+                   for line in self.plan.lines):  # everyone's points move: every team
+                weighed, _, _ = _members_average(self.plan, reps, self._team_of,
+                                                 self._team_ids)
+                team_score_of = self._per_rep(weighed.score)
+            else:  # the changed reps' teams average again
+                team_score_of = team_score_of.copy()
+                for team in {self._team_of[self._row[rep]] for rep, _ in changed}:
+                    rows = self._team_of == team
+                    team_score_of[rows] = self._team_average(reps, rows)
         credit = (np.zeros(len(self.rep_ids)) if self.plan.collaboration is None
                   else _credit(self.plan, pd.DataFrame(columns, index=self.rep_ids)))
         scored = reps.weighed.status == "ok"
