@@ -53,6 +53,7 @@ from salescore.analytics.training import (
     WINDOW_MONTHS,
     CourseImpact,
     Effect,
+    cohort_outcomes,
     month_index,
     month_label,
     training_impacts,
@@ -397,6 +398,20 @@ def training_report(session: Session, *, window: int = WINDOW_MONTHS,
                                                           "completed_at"))]
     monthly = session.kpi_result(SOURCE_KPIS, by="rep", period=_month_range(first, last),
                                  grain="month").table.to_pylist()
+    # the win rate of each window's creation cohort: the deals created in it, closed since
+    start = calendar.utc_bounds(calendar.parse(month_label(first)))[0]
+    end = calendar.utc_bounds(calendar.parse(month_label(last)))[1]
+    cohorts = {(r["rep_id"], f"{int(r['year']):04d}-{int(r['month']):02d}"): r
+               for r in session.runner.rows(cohort_outcomes(
+                   start, end, calendar.zone, calendar.local_date(start),
+                   calendar.local_date(end)))}
+    rows_of = {(r["rep_id"], str(r["period"])[:7]): r for r in monthly}
+    for key, found in cohorts.items():
+        row = rows_of.get(key)
+        if row is None:  # created then, closed nothing that month: a row of its own
+            row = rows_of[key] = {"rep_id": key[0], "period": key[1]}
+            monthly.append(row)
+        row["cohort_won"], row["cohort_lost"] = found["cohort_won"], found["cohort_lost"]
     courses, kinds = training_impacts(rows, monthly, first_month=month_label(first),
                                       last_month=month_label(last), window=window)
     return TrainingReport(month_label(first), month_label(last), window, courses, kinds, note)

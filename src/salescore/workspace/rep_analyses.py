@@ -366,8 +366,12 @@ def _communication_report(session: Session, *, period: str, rep: str | None = No
     subject = _subject(session, rep, team)
     deals_expr = co.closed_deals(start, end, subject.reps)
     deals = session.runner.rows(deals_expr)
-    touches = session.runner.rows(co.deal_touches(deals_expr))
-    found = co.cadence(deals, touches)
+    read = session.runner.run(co.deal_touches(deals_expr))
+    found = co.cadence(deals, (read.column("opportunity_id").to_pylist(),
+                               read.column("occurred_at").to_pylist()))
+    by_rep: dict[str, list[Any]] = {}
+    for d in found:
+        by_rep.setdefault(d.rep_id, []).append(d)
     kpis = {str(r["rep_id"]): r for r in session.kpi_result(
         COMMUNICATION_KPIS, by="rep", period=str(chosen)).table.to_pylist()}
     ids = sorted({d.rep_id for d in found} | {
@@ -375,7 +379,7 @@ def _communication_report(session: Session, *, period: str, rep: str | None = No
         and any(v.get(k) is not None for k in COMMUNICATION_KPIS)})
     reps = []
     for rep_id in ids:
-        mine = [d for d in found if d.rep_id == rep_id]
+        mine = by_rep.get(rep_id, [])
         gaps = [g for d in mine for g in d.gaps]
         k = kpis.get(rep_id, {})
         reps.append(RepCommunication(
