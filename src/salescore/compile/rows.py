@@ -242,8 +242,14 @@ class SourceRows:
         t = self.table
         own = t.select(__k=t[key], __start=self.local_day(sp.start, ctx),
                        __end=self.local_day(sp.end, ctx))
+        # Only the rows open at some time in the buckets' days can have a spell there (a spell
+        # runs from some days after a touch to the next touch or the close): the other rows'
+        # touches are left out before the window, which is the cost of this source.
+        lo, hi = ctx.buckets.first_day, ctx.buckets.last_day
+        own = own.filter(own["__start"] <= hi, own["__end"].isnull() | (own["__end"] >= lo))
         acts = unbound(sp.touches_table)
         acts = acts.filter(acts[sp.touches_on].notnull())
+        acts = acts.semi_join(own, acts[sp.touches_on] == own["__k"])
         acts = acts.select(__k=acts[sp.touches_on],
                            __d=local_day(acts[sp.touches_time], zone, first, last)).distinct()
         touches = ibis.union(nullable(own.select("__k", __d=own["__start"])), nullable(acts),
