@@ -476,6 +476,21 @@ def _int(value: Any) -> int:
 
 
 def balance_report(session: Session, *, period: str, team: str | None = None) -> BalanceReport:
+    """:func:`_balance_report`, kept per workspace and scope while the plans in force, the
+    data, targets, settings and the KPIs' definitions stand."""
+    chosen = session.workspace.settings.calendar.parse(period)
+    whole = session.workspace.session(Scope.everything())
+    documents = _plans_in_force(whole, chosen, None)
+    needed = list(dict.fromkeys([*TEAM_KPIS, *REP_KPIS,
+                                 *(k for d in documents for k in d.kpis())]))
+    key = ("balance", str(chosen), team, tuple(d.model_dump_json() for d in documents),
+           *stamp(whole, needed))
+    return kept(session, key, functools.partial(_balance_report, session, period=period,
+                                                team=team))
+
+
+def _balance_report(session: Session, *, period: str, team: str | None = None
+                    ) -> BalanceReport:
     """Each team's revenue from assisted deals and assists given, received and across teams,
     each rep's, who helped which team, and how each plan's individual/team blend spreads the
     scores of ``period`` (replayed by the plan with each share of :data:`BLENDS`), within the
