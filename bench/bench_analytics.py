@@ -14,6 +14,8 @@ medium demo. The results replace that scale's section of ``bench/results/analyti
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import statistics
 import sys
 import time
@@ -40,16 +42,36 @@ on the medium demo, under 300 ms once the inputs are kept.
 """
 
 
-def _time(call: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
-    started = time.perf_counter()
+def _time(call: Callable[[], Any], repeat: int) -> tuple[float, float, float, Any]:
+    """Cold wall time, warm median wall time, cold CPU time (the process's, DuckDB's threads
+    included: what the machine's load does not inflate), and the result."""
+    started, cpu = time.perf_counter(), time.process_time()
     result = call()
-    cold = time.perf_counter() - started
+    cold, cold_cpu = time.perf_counter() - started, time.process_time() - cpu
     runs = []
     for _ in range(repeat):
         started = time.perf_counter()
         call()
         runs.append(time.perf_counter() - started)
-    return cold, statistics.median(runs), result
+    return cold, statistics.median(runs), cold_cpu, result
+
+
+def _previous(scale: str) -> dict[tuple[str, str], tuple[float, float]]:
+    """The cold and warm seconds last recorded for ``scale``, by subject and analysis."""
+    if not RESULTS.exists():
+        return {}
+    text = RESULTS.read_text(encoding="utf-8")
+    found = re.search(rf"<!-- scale:{scale} -->(.*?)<!-- /scale:{scale} -->", text, re.S)
+    out = {}
+    for line in (found.group(1) if found else "").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 4 and cells[2].endswith(" s") and cells[3].endswith(" s"):
+            out[(cells[0], cells[1])] = (float(cells[2][:-2]), float(cells[3][:-2]))
+    return out
+
+
+def _ratio(before: float | None, now: float) -> str:
+    return "—" if before is None or now <= 0 else f"{before / now:.1f}×"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -82,6 +104,8 @@ def main(argv: list[str] | None = None) -> None:
     team = max(sorted(sizes), key=lambda t: sizes[t])
     rep = sorted(r["rep_id"] for r in reps if r["team_id"] == team)[-1]
 
+    previous = _previous(args.scale)
+    load_start = os.getloadavg()
     rows = []
     for who, scope, subject in (("company", Scope.everything(), {}),
                                 (f"team {team} ({sizes[team]} reps)", Scope.team(team),
@@ -91,14 +115,14 @@ def main(argv: list[str] | None = None) -> None:
             with Workspace.open(home, read_only=True) as ws:
                 session = ws.session(scope)
                 method = getattr(session, name)
-                cold, warm, result = _time(lambda m=method, s=subject: m(period=args.period, **s),
-                                           args.repeat)
+                cold, warm, cpu, result = _time(
+                    lambda m=method, s=subject: m(period=args.period, **s), args.repeat)
                 queries = session.runner.queries
             figure = (f"{result.funnel.deals} deals" if name == "funnel"
                       else f"{result.won.deals} won, {result.lost.deals} lost")
-            rows.append((who, name, cold, warm, queries, figure))
-            print(f"{who:28} {name:7} cold {cold:6.3f} s  warm {warm:6.3f} s  {figure}",
-                  file=sys.stderr)
+            rows.append((who, name, cold, warm, cpu, queries, figure))
+            print(f"{who:28} {name:7} cold {cold:6.3f} s (CPU {cpu:6.3f} s)  warm {warm:6.3f} s"
+                  f"  {figure}", file=sys.stderr)
 
     # parts 5-7 and 10, for the company (the owner's view: every rep, every lever)
     calls: dict[str, Callable[[Any], Any]] = {
@@ -118,23 +142,33 @@ def main(argv: list[str] | None = None) -> None:
     for name, call in calls.items():
         with Workspace.open(home, read_only=True) as ws:
             session = ws.session(Scope.everything())
-            cold, warm, result = _time(lambda c=call, s=session: c(s), args.repeat_slow)
+            cold, warm, cpu, result = _time(lambda c=call, s=session: c(s), args.repeat_slow)
             queries = session.runner.queries
         figure = figures[name](result)
-        rows.append(("company", name, cold, warm, queries, figure))
-        print(f"{'company':28} {name:16} cold {cold:6.3f} s  warm {warm:6.3f} s  {figure}",
-              file=sys.stderr)
+        rows.append(("company", name, cold, warm, cpu, queries, figure))
+        print(f"{'company':28} {name:16} cold {cold:6.3f} s (CPU {cpu:6.3f} s)  warm "
+              f"{warm:6.3f} s  {figure}", file=sys.stderr)
+    load_end = os.getloadavg()
 
     info = machine({"duckdb": duckdb.__version__})
     lines = [f"<!-- scale:{args.scale} -->", f"## {args.scale}", "",
              f"- date / 日期: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
              f"- data / 数据: demo `{args.scale}`, seed 42, period {args.period}",
-             *(f"- {k}: {v}" for k, v in info.items()), "",
+             *(f"- {k}: {v}" for k, v in info.items()),
+             "- load average at start / 开始时负载: " + ", ".join(f"{x:.2f}" for x in load_start),
+             "- load average at end / 结束时负载: " + ", ".join(f"{x:.2f}" for x in load_end), "",
              "| subject / 对象 | analysis / 分析 | cold / 冷启动 | warm, median / 热调用中位数 "
+             "| cold CPU / 冷启动 CPU | cold before / 之前冷启动 | warm before / 之前热调用 "
              "| queries / 查询数 | what / 内容 |",
-             "|---|---|---:|---:|---:|---|"]
-    lines += [f"| {who} | {name} | {cold:.3f} s | {warm:.3f} s | {queries} | {figure} |"
-              for who, name, cold, warm, queries, figure in rows]
+             "|---|---|---:|---:|---:|---:|---:|---:|---|"]
+    for who, name, cold, warm, cpu, queries, figure in rows:
+        was_cold, was_warm = previous.get((who, name), (None, None))
+        shown_cold = "—" if was_cold is None else f"{was_cold:.3f} s"
+        shown_warm = "—" if was_warm is None else f"{was_warm:.3f} s"
+        lines.append(
+            f"| {who} | {name} | {cold:.3f} s | {warm:.3f} s | {cpu:.3f} s | "
+            f"{shown_cold} ({_ratio(was_cold, cold)}) | {shown_warm} ({_ratio(was_warm, warm)}) "
+            f"| {queries} | {figure} |")
     lines += [f"<!-- /scale:{args.scale} -->", ""]
     update_section(RESULTS, HEADER, args.scale, "\n".join(lines))
     print(f"written: {RESULTS}", file=sys.stderr)

@@ -18,8 +18,8 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from functools import cached_property
+from typing import Any
 
 import ibis.expr.types as ir
 

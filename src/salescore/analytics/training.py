@@ -255,8 +255,9 @@ def training_impacts(trainings: Iterable[Mapping[str, Any]],
     kind, at their first course of it), from ``trainings`` (rows with ``rep_id``, ``course``,
     ``kind`` and ``month``, the local month label of ``completed_at``) and ``monthly`` (a
     KPI table by rep and month with :data:`SOURCE_KPIS`, and ``cohort_won``, ``cohort_lost``
-    of :func:`cohort_outcomes` by month of creation; a month without a row closed nothing). Only months from ``first_month`` to ``last_month`` (complete months of data)
-    are windows. Courses by kind, then name; kinds by name."""
+    of :func:`cohort_outcomes` by month of creation; a month without a row closed nothing).
+    Only months from ``first_month`` to ``last_month`` (complete months of data) are
+    windows. Courses by kind, then name; kinds by name."""
     by_rep: dict[str, dict[int, Mapping[str, Any]]] = {}
     for row in monthly:
         by_rep.setdefault(row["rep_id"], {})[month_index(row["period"])] = row
