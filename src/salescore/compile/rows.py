@@ -250,8 +250,9 @@ class SourceRows:
         acts = unbound(sp.touches_table)
         acts = acts.filter(acts[sp.touches_on].notnull())
         acts = acts.semi_join(own, acts[sp.touches_on] == own["__k"])
+        # no distinct of its own: the union below keeps each (row, day) once
         acts = acts.select(__k=acts[sp.touches_on],
-                           __d=local_day(acts[sp.touches_time], zone, first, last)).distinct()
+                           __d=local_day(acts[sp.touches_time], zone, first, last))
         touches = ibis.union(nullable(own.select("__k", __d=own["__start"])), nullable(acts),
                              distinct=True)
         joined = touches.join(own, "__k")
