@@ -4,7 +4,7 @@ Each check runs in a new Python process, as a person's command does, and looks a
 ``sys.modules`` when it is done: ``salescore --help`` loads none of the engine, the stores or
 their libraries, and ``salescore score show`` nothing of importing, the demo or the analyses,
 and of a stored score no query engine at all (its explanation records were kept when it was
-scored).
+scored) and no Arrow (they are read with the standard library).
 No timing is asserted (the machine may be busy); ``bench/bench_explain.py`` measures.
 """
 
@@ -119,3 +119,8 @@ def test_score_show_loads_nothing_of_importing_the_demo_or_the_analyses(tmp_path
     # the records were kept when the score was: no query, so no engine and no warehouse
     assert _under(modules, ("salescore.engine.explain", "salescore.compile", "ibis", "sqlglot",
                             "duckdb", "pandas")) == []
+    # and they are read with the standard library: no Arrow, no NumPy
+    assert "salescore.engine.explained" in modules
+    assert _under(modules, ("pyarrow", "numpy")) == []
+    # a reader of scores on SQLite loads no PostgreSQL dialect
+    assert _under(modules, ("sqlalchemy.dialects.postgresql", "psycopg")) == []

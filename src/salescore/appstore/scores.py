@@ -31,8 +31,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from salescore.appstore.audit import json_default, json_dumps, record_audit
@@ -222,9 +220,17 @@ def store_scores(
 
 
 def _upsert(session: Session) -> Any:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(Score)
+    # Imported here: a command that only reads scores (``salescore score show`` on SQLite)
+    # does not load the PostgreSQL dialect's modules.
+    statement: Any
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        statement = postgresql_insert(Score)
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(Score)
     return statement.on_conflict_do_update(
         index_elements=list(_KEY),
         set_={name: statement.excluded[name] for name in (*_CONTENT, "computed_at")},
