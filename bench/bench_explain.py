@@ -77,8 +77,11 @@ with Workspace.open(home, read_only=True) as ws:
 
 
 def _env(src: Path) -> dict[str, str]:
+    # PYTHONDONTWRITEBYTECODE left out: the warm-up writes each tree's bytecode, and every run
+    # reads it, as an installed package's does (with it set, each run compiled the sources).
     env = {k: v for k, v in os.environ.items()
-           if k not in ("SALESCORE_WAREHOUSE_URL", "SALESCORE_APP_DB_URL")}
+           if k not in ("SALESCORE_WAREHOUSE_URL", "SALESCORE_APP_DB_URL",
+                        "PYTHONDONTWRITEBYTECODE")}
     env["PYTHONPATH"] = str(src)
     return env
 
