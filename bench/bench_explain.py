@@ -78,7 +78,7 @@ with Workspace.open(home, read_only=True) as ws:
         e, queries = explain()
         seconds.append(time.perf_counter() - started)
     print(json.dumps({"seconds": seconds, "queries": queries, "kpis": len(e.records),
-                      "score": e.explanation.score}))
+                      "score": e.explanation.score, "plan": e.explanation.plan}))
 """
 
 
@@ -204,8 +204,8 @@ def main() -> None:
         "",
         f"- date / 日期: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         f"- data / 数据: demo `{args.scale}`, seed {args.seed}; `score show --rep {rep} "
-        f"--period {period}` (plan field-sales, {calls['now']['kpis']} KPIs, stored score "
-        f"{calls['now']['score']:.2f})",
+        f"--period {period}` (plan {calls['now']['plan']}, {calls['now']['kpis']} KPIs, "
+        f"stored score {calls['now']['score']:.2f})",
         f"- before / 改进前: `{args.before}` (`git archive` of the commit before issue 8)",
         *(f"- {k}: {v}" for k, v in facts.items()),
         f"- load average at the start and at the end (1, 5, 15 min) / 开始与结束时负载: "
