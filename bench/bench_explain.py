@@ -6,9 +6,11 @@ the code before the one-pass explanation (issue 8), on the same data folder.
     PYTHONPATH=src .venv/bin/python bench/bench_explain.py --before /tmp/salescore-before
     ... --scale small | medium (default) ... --home DIR (keep the two data folders; reused)
 
-Each tree builds the demo organisation into its own data folder with its own code (DuckDB
-warehouse, SQLite app store; the same rows for the same seed) and scores one month, so both
-explain a stored score from an app store at their own migration. Then, for each source tree
+The code before builds the demo organisation (DuckDB warehouse, SQLite app store) and scores
+one month; this checkout explains a copy of the same folder, its app store migrated and the
+month scored again by this checkout (the demo generator has changed since, so the same seed no
+longer gives the same rows), so both explain the same stored score, each from an app store at
+its own migration. Then, for each source tree
 (``before``: its ``src``; ``now``: this checkout's), after one warm-up:
 
 * **command**: ``salescore score show --rep R --period P`` as a new process, ``--repeat`` times
@@ -28,6 +30,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -38,6 +41,9 @@ from pathlib import Path
 from typing import Any
 
 from benchlib import machine, update_section
+
+from salescore.demo import DemoConfig
+from salescore.workspace import Workspace
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -72,13 +78,16 @@ with Workspace.open(home, read_only=True) as ws:
         e, queries = explain()
         seconds.append(time.perf_counter() - started)
     print(json.dumps({"seconds": seconds, "queries": queries, "kpis": len(e.records),
-                      "score": e.explanation.score}))
+                      "score": e.explanation.score, "plan": e.explanation.plan}))
 """
 
 
 def _env(src: Path) -> dict[str, str]:
+    # PYTHONDONTWRITEBYTECODE left out: the warm-up writes each tree's bytecode, and every run
+    # reads it, as an installed package's does (with it set, each run compiled the sources).
     env = {k: v for k, v in os.environ.items()
-           if k not in ("SALESCORE_WAREHOUSE_URL", "SALESCORE_APP_DB_URL")}
+           if k not in ("SALESCORE_WAREHOUSE_URL", "SALESCORE_APP_DB_URL",
+                        "PYTHONDONTWRITEBYTECODE")}
     env["PYTHONPATH"] = str(src)
     return env
 
@@ -111,29 +120,43 @@ def _salescore(src: Path, *args: str) -> None:
 
 
 def _prepare(scale: str, seed: int, base: Path, trees: dict[str, Path]) -> tuple[str, str]:
-    """For each tree, its own data folder under ``base`` (built unless there) with that tree's
-    own code: the demo (the same rows for the same seed) and one month scored, so that each
-    reads an app store at its own migration. The rep and month to explain."""
-    from salescore.demo import DemoConfig
-
+    """The two data folders under ``base`` (built unless there) and the rep and month to
+    explain. ``before``: the demo (``scale``, ``seed``) built and one month scored by the code
+    before. ``now``: a copy of that folder (the demo generator has changed since, E21-E23, so
+    the same seed no longer gives the same rows), its app store migrated, its settings written
+    in today's spelling and the month scored again by this checkout, which keeps the records:
+    both explain the very same score, each from an app store at its own migration."""
     config = DemoConfig(scale=scale, seed=seed, end=date(2026, 10, 31))  # type: ignore[arg-type]
     period = f"{config.end.year}-{config.end.month - 1:02d}" if config.end.month > 1 else \
         f"{config.end.year - 1}-12"
-    for name, src in trees.items():
-        home = base / name
-        if not (home / "warehouse.duckdb").exists():
-            # the tree before --end ended its demo on 2026-10-31 always
-            end = ("--end", "2026-10-31") if name == "now" else ()
-            _salescore(src, "demo", "--scale", scale, "--seed", str(seed), *end, "--home",
-                       str(home))
-            _salescore(src, "score", "--period", period, "--home", str(home))
-    from salescore.workspace import Workspace
-
-    with Workspace.open(base / "now", read_only=True) as ws:
+    before, now = base / "before", base / "now"
+    if not (before / "warehouse.duckdb").exists():
+        # the tree before --end ended its demo on 2026-10-31 always
+        _salescore(trees["before"], "demo", "--scale", scale, "--seed", str(seed), "--home",
+                   str(before))
+        _salescore(trees["before"], "score", "--period", period, "--home", str(before))
+    if not (now / "warehouse.duckdb").exists():
+        now.mkdir(parents=True, exist_ok=True)
+        for name in ("warehouse.duckdb", "salescore.yaml", "app.sqlite"):
+            shutil.copy2(before / name, now / name)
+        subprocess.run([sys.executable, "-c", RESAVE, str(now)], env=_env(trees["now"]),
+                       check=True)
+        _salescore(trees["now"], "score", "--period", period, "--home", str(now))
+    with Workspace.open(now, read_only=True) as ws:
         stored = ws.owner().scorecards.stored(period)
         reps = sorted(s.subject_id for s in stored if s.subject_kind == "rep"
                       and s.score is not None)
     return reps[len(reps) // 2], period
+
+
+# Writes a data folder's settings again in this checkout's spelling (the app store migrated on
+# opening): what a person does after the old-spelling warnings.
+RESAVE = r"""
+import sys
+from salescore.workspace import Workspace
+with Workspace.open(sys.argv[1], read_only=True) as ws:
+    ws.save_settings(ws.settings)
+"""
 
 
 def main() -> None:
@@ -181,8 +204,8 @@ def main() -> None:
         "",
         f"- date / 日期: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         f"- data / 数据: demo `{args.scale}`, seed {args.seed}; `score show --rep {rep} "
-        f"--period {period}` (plan field-sales, {calls['now']['kpis']} KPIs, stored score "
-        f"{calls['now']['score']:.2f})",
+        f"--period {period}` (plan {calls['now']['plan']}, {calls['now']['kpis']} KPIs, "
+        f"stored score {calls['now']['score']:.2f})",
         f"- before / 改进前: `{args.before}` (`git archive` of the commit before issue 8)",
         *(f"- {k}: {v}" for k, v in facts.items()),
         f"- load average at the start and at the end (1, 5, 15 min) / 开始与结束时负载: "

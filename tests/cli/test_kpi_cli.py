@@ -127,8 +127,8 @@ def test_explain_api_matches_compute(tiny_home: Path) -> None:
         table = ws.owner().kpis(["revenue_won"], by="team", period="2025-Q1", subjects=["T1"])
     assert e.value == table.column("revenue_won")[0].as_py() == 7400
     (part,) = e.parts
-    assert sorted(part.rows.column("opportunity_id").to_pylist()) == ["o1", "o2", "o6"]
-    assert sum(part.rows.column("value").to_pylist()) == pytest.approx(7400)
+    assert sorted(part.rows.column("opportunity_id")) == ["o1", "o2", "o6"]
+    assert sum(part.rows.column("value")) == pytest.approx(7400)
 
 
 def test_workspace_kpis_returns_a_dataframe(tiny_home: Path) -> None:

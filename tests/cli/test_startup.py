@@ -4,7 +4,7 @@ Each check runs in a new Python process, as a person's command does, and looks a
 ``sys.modules`` when it is done: ``salescore --help`` loads none of the engine, the stores or
 their libraries, and ``salescore score show`` nothing of importing, the demo or the analyses,
 and of a stored score no query engine at all (its explanation records were kept when it was
-scored).
+scored) and no Arrow (they are read with the standard library).
 No timing is asserted (the machine may be busy); ``bench/bench_explain.py`` measures.
 """
 
@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -33,7 +34,8 @@ ENGINE = ("salescore.engine", "salescore.compile", "salescore.semantic", "salesc
           "salescore.appstore", "salescore.ingest", "salescore.demo", "salescore.analytics",
           "salescore.app")
 
-# Runs ``salescore ARGS`` in this process and prints the modules then loaded, as JSON.
+# Runs ``salescore ARGS`` in this process and prints, as JSON, the modules then loaded and
+# whether the app store's ORM mappers were configured (by a first ORM query).
 CHILD = """
 import json, sys
 from salescore.cli.main import app
@@ -43,17 +45,25 @@ except SystemExit as exc:
     code = exc.code
 else:
     code = 0
-print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+models = sys.modules.get("salescore.appstore.models")
+orm = None if models is None else models.Score.__mapper__.configured
+print(json.dumps({"code": code, "modules": sorted(sys.modules), "orm": orm}))
 """
 
 
-def _loaded(*args: str) -> tuple[int, set[str]]:
-    """The exit code of ``salescore ARGS`` run in a new process, and the modules it loaded."""
+def _run(*args: str) -> dict[str, Any]:
+    """What :data:`CHILD` printed for ``salescore ARGS`` run in a new process."""
     env = {k: v for k, v in os.environ.items()
            if k not in ("SALESCORE_WAREHOUSE_URL", "SALESCORE_APP_DB_URL", "SALESCORE_HOME")}
     done = subprocess.run([sys.executable, "-c", CHILD, *args], env=env, check=True,
                           capture_output=True, text=True)
-    found = json.loads(done.stdout.strip().splitlines()[-1])
+    found: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return found
+
+
+def _loaded(*args: str) -> tuple[int, set[str]]:
+    """The exit code of ``salescore ARGS`` run in a new process, and the modules it loaded."""
+    found = _run(*args)
     return int(found["code"] or 0), set(found["modules"])
 
 
@@ -110,8 +120,8 @@ def test_score_show_loads_nothing_of_importing_the_demo_or_the_analyses(tmp_path
     with salescore.workspace.Workspace.open(home, read_only=True) as ws:
         rep = next(s.subject_id for s in ws.owner().scorecards.stored("2025-03")
                    if s.subject_kind == "rep" and s.score is not None)
-    code, modules = _loaded("score", "show", "--rep", rep, "--period", "2025-03", "--home",
-                            str(home))
+    found = _run("score", "show", "--rep", rep, "--period", "2025-03", "--home", str(home))
+    code, modules = int(found["code"] or 0), set(found["modules"])
     assert code == 0
     assert "salescore.scorecards.kept" in modules  # it explained the score from its records
     assert _under(modules, ("salescore.ingest", "salescore.demo", "salescore.analytics",
@@ -119,3 +129,10 @@ def test_score_show_loads_nothing_of_importing_the_demo_or_the_analyses(tmp_path
     # the records were kept when the score was: no query, so no engine and no warehouse
     assert _under(modules, ("salescore.engine.explain", "salescore.compile", "ibis", "sqlglot",
                             "duckdb", "pandas")) == []
+    # and they are read with the standard library: no Arrow, no NumPy
+    assert "salescore.engine.explained" in modules
+    assert _under(modules, ("pyarrow", "numpy")) == []
+    # a reader of scores on SQLite loads no PostgreSQL dialect, and reads one score with Core:
+    # the ORM's mappers are not configured
+    assert _under(modules, ("sqlalchemy.dialects.postgresql", "psycopg")) == []
+    assert found["orm"] is False

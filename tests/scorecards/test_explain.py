@@ -44,7 +44,7 @@ def test_a_stored_score_is_explained_as_it_was_computed(adopted: Scorecards) -> 
     # Each KPI goes back to its records: a1's two February deals.
     revenue = explained.records["revenue_won"]
     assert revenue.value == 150
-    assert sorted(revenue.parts[0].rows.column("opportunity_id").to_pylist()) == ["o1", "o2"]
+    assert sorted(revenue.parts[0].rows.column("opportunity_id")) == ["o1", "o2"]
     assert explained.records["deals_won"].parts[0].rows.num_rows == 2
 
 

@@ -28,11 +28,10 @@ import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Row, delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from salescore.appstore.audit import json_default, json_dumps, record_audit
@@ -51,8 +50,10 @@ __all__ = [
     "ScoreRecord",
     "StoreCounts",
     "all_plan_versions",
+    "adopted_since",
     "read_score_records",
     "read_scores",
+    "read_subject_scores",
     "retire_plan_version",
     "store_score_records",
     "store_scores",
@@ -222,9 +223,17 @@ def store_scores(
 
 
 def _upsert(session: Session) -> Any:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(Score)
+    # Imported here: a command that only reads scores (``salescore score show`` on SQLite)
+    # does not load the PostgreSQL dialect's modules.
+    statement: Any
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        statement = postgresql_insert(Score)
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(Score)
     return statement.on_conflict_do_update(
         index_elements=list(_KEY),
         set_={name: statement.excluded[name] for name in (*_CONTENT, "computed_at")},
@@ -246,13 +255,47 @@ def store_score_records(session: Session, version: PlanVersion, period: str,
     return len(payloads)
 
 
+# The readers of one stored score below are SQLAlchemy Core, on the tables of the models: an
+# ORM query first configures every mapper of the app store, which costs a command that reads
+# one row (``salescore score show``) more than the reading itself.
+
+
 def read_score_records(session: Session, version_id: int, period: str, rep_id: str
                        ) -> bytes | None:
     """The records kept with ``rep_id``'s score of plan version ``version_id`` for ``period``
     (``None`` when that period was scored before records were kept)."""
-    return session.scalar(select(ScoreRecords.payload).where(
-        ScoreRecords.plan_version_id == version_id, ScoreRecords.period == period,
-        ScoreRecords.rep_id == rep_id))
+    kept = ScoreRecords.__table__.c
+    payload: bytes | None = session.scalar(select(kept.payload).where(
+        kept.plan_version_id == version_id, kept.period == period, kept.rep_id == rep_id))
+    return payload
+
+
+def read_subject_scores(session: Session, period: str, subject_kind: SubjectKind,
+                        subject_id: str) -> list[Row[Any]]:
+    """One subject's stored scores of ``period``, one per plan version that scored it: each
+    row has the columns of :class:`~salescore.appstore.models.Score` and the version's
+    ``plan`` (name), ``version`` (number) and ``document``. Ordered by version id."""
+    score, version, plan = Score.__table__.c, PlanVersion.__table__.c, Plan.__table__.c
+    query = (select(*score, plan.name.label("plan"), version.version, version.document)
+             .join_from(Score.__table__, PlanVersion.__table__,
+                        score.plan_version_id == version.id)
+             .join(Plan.__table__, version.plan_id == plan.id)
+             .where(score.period == period, score.subject_kind == subject_kind,
+                    score.subject_id == subject_id)
+             .order_by(score.plan_version_id))
+    return list(session.execute(query))
+
+
+def adopted_since(session: Session, plan: str) -> list[tuple[date, int]]:
+    """``(effective_from, version id)`` of each adopted version of ``plan`` (by name) that
+    has a date: what :func:`salescore.scorecards.arithmetic.in_force` chooses from."""
+    version, plans = PlanVersion.__table__.c, Plan.__table__.c
+    query = (select(version.effective_from, version.id)
+             .join_from(PlanVersion.__table__, Plan.__table__, version.plan_id == plans.id)
+             .where(plans.name == plan, version.status == "adopted",
+                    version.effective_from.is_not(None))
+             .order_by(version.version))
+    return [(effective, number) for effective, number in session.execute(query)]
 
 
 def read_scores(

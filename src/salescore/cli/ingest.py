@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import typer
 from rich.console import JustifyMethod
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from salescore.cli.common import (
@@ -129,6 +128,8 @@ def import_command(
                     _print_result(each, ws.locale)
             result = next((r for r in results if not r.loaded), results[-1])
         elif large and is_interactive() and fmt == "table":
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
             with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                           console=err_console, transient=True) as bar:
                 task = bar.add_task("import", total=len(IMPORT_STEPS))

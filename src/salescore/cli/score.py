@@ -32,10 +32,9 @@ from salescore.core.text import is_chinese
 
 # A command imports what it uses when it runs (``salescore --help`` imports none of it).
 if TYPE_CHECKING:
-    import pyarrow as pa
-
     from salescore.workspace import (
         Catalog,
+        ExplainRows,
         KpiExplanation,
         LineExplanation,
         PlanPeriodScore,
@@ -208,7 +207,7 @@ def _records(node: Tree, found: KpiExplanation | None, locale: str, limit: int) 
             leaf.add(_rows_table(part.rows, limit))
 
 
-def _rows_table(rows: pa.Table, limit: int) -> Table:
+def _rows_table(rows: ExplainRows, limit: int) -> Table:
     grid = Table(show_edge=False, pad_edge=False)
     for column in rows.column_names:
         grid.add_column(column)

@@ -16,18 +16,18 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Mapping, Sequence
-from typing import Any, assert_never
-
-import pyarrow as pa
-import pyarrow.compute
+from typing import TYPE_CHECKING, Any, assert_never
 
 from salescore.compile.kpis import explain_rows
 from salescore.core.errors import ConfigError
-from salescore.engine.explained import ExplainPart, Explanation
+from salescore.engine.explained import ExplainPart, Explanation, Rows
 from salescore.engine.kpis import KpiEngine, KpiRequest
 from salescore.semantic.expression import ARITHMETIC, Binary, Expr, Negate, Number, Ref
 from salescore.semantic.kpi_plan import ConversionUse, MeasureUse, Output, PopUse, QueryPlan
 from salescore.semantic.specs import Agg, Filter, Op
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 def _filters_text(filters: tuple[Filter, ...]) -> str:
@@ -42,12 +42,12 @@ def _filters_text(filters: tuple[Filter, ...]) -> str:
     return " and ".join(out)
 
 
-def _aggregate(agg: Agg, rows: pa.Table) -> float | int | None:
+def _aggregate(agg: Agg, rows: Rows) -> float | int | None:
     if agg is Agg.COUNT:
         if "value" in rows.column_names:
-            return sum(1 for v in rows.column("value").to_pylist() if v is not None)
+            return sum(1 for v in rows.column("value") if v is not None)
         return rows.num_rows
-    values = [v for v in rows.column("value").to_pylist() if v is not None]
+    values = [v for v in rows.column("value") if v is not None]
     match agg:
         case Agg.COUNT_DISTINCT:
             return len(set(values))
@@ -67,21 +67,21 @@ def _aggregate(agg: Agg, rows: pa.Table) -> float | int | None:
             assert_never(agg)
 
 
-def _parts(use: MeasureUse | ConversionUse | PopUse, rows: pa.Table, stages: tuple[str, ...]
+def _parts(use: MeasureUse | ConversionUse | PopUse, rows: Rows, stages: tuple[str, ...]
            ) -> list[tuple[str, ExplainPart]]:
     """(internal column, part) pairs for one input."""
     match use:
         case MeasureUse(measure=m):
             if "span_days" in rows.column_names and rows.num_rows:
                 # As in the query: only the longest labelled periods inside this one count.
-                longest = max(rows.column("span_days").to_pylist())
-                rows = rows.filter(pa.compute.equal(rows.column("span_days"), longest))
+                longest = max(rows.column("span_days"))
+                rows = rows.filter([d == longest for d in rows.column("span_days")])
             how = f"{m.agg.value}({m.column or '*'}) of {m.source}"
             when = f"by {m.time}" if m.time else (f"valid at period {m.snapshot}" if m.snapshot
                                                    else "by period label")
             where = _filters_text(m.filters)
             text = f"{how} where {where}, {when}" if where else f"{how}, {when}"
-            unconverted = sum(1 for v in rows.column("unconverted").to_pylist() if v) \
+            unconverted = sum(1 for v in rows.column("unconverted") if v) \
                 if "unconverted" in rows.column_names else 0
             value = None if unconverted else _aggregate(m.agg, rows)
             return [(use.column, ExplainPart(_display(use.column, stages), text,
@@ -89,8 +89,8 @@ def _parts(use: MeasureUse | ConversionUse | PopUse, rows: pa.Table, stages: tup
                                              .replace(" by ", " 按 "),
                                              value, rows, unconverted))]
         case ConversionUse(kpi=k):
-            items = rows.column("item").to_pylist()
-            reached = rows.column("reached").to_pylist()
+            items = rows.column("item")
+            reached = rows.column("reached")
             came = {i for i in items if i is not None}
             went = {i for i, r in zip(items, reached, strict=True) if i is not None and r}
             den = ExplainPart(_display(use.denominator, stages),
@@ -101,11 +101,11 @@ def _parts(use: MeasureUse | ConversionUse | PopUse, rows: pa.Table, stages: tup
                               f"of those, distinct {k.entity} with a row where "
                               f"{_filters_text(k.to)}",
                               f"其中存在 {_filters_text(k.to)} 记录的不同 {k.entity}",
-                              len(went), rows.filter(pa.array(reached, pa.bool_())))
+                              len(went), rows.filter([bool(r) for r in reached]))
             return [(use.denominator, den), (use.numerator, num)]
         case PopUse(measure=m):
-            items = rows.column("item").to_pylist()
-            which = rows.column("which").to_pylist()
+            items = rows.column("item")
+            which = rows.column("which")
             before = {i for i, w in zip(items, which, strict=True) if w == "previous" and i}
             now = {i for i, w in zip(items, which, strict=True) if w == "current" and i}
             prev = ExplainPart(_display(use.previous, stages),
@@ -222,22 +222,17 @@ def _explain(engine: KpiEngine, names: Sequence[str], subjects: tuple[str, ...],
     return out
 
 
-def _split(rows: pa.Table, subjects: tuple[str, ...]) -> list[tuple[str, pa.Table]]:
-    """``rows`` of each subject (by their ``rep``), in their order; one subject takes them
-    all, as the query listed only theirs."""
+def _split(table: pa.Table, subjects: tuple[str, ...]) -> list[tuple[str, Rows]]:
+    """The rows of ``table`` of each subject (by their ``rep``), in the query's order; one
+    subject takes them all, as the query listed only theirs."""
+    rows = Rows.from_arrow(table)
     if len(subjects) == 1:
         return [(subjects[0], rows)]
-    # A stable sort: within a rep, the rows keep the query's order.
-    ordered = rows.take(pa.compute.sort_indices(rows, [("rep", "ascending")]))
-    reps = ordered.column("rep").to_pylist()
-    spans: dict[str, pa.Table] = {}
-    start = 0
-    for i in range(1, len(reps) + 1):
-        if i == len(reps) or reps[i] != reps[start]:
-            spans[reps[start]] = ordered.slice(start, i - start)
-            start = i
-    # A rep without rows gets an empty table of the same columns, as a query of theirs would.
-    return [(s, spans.get(s, rows.slice(0, 0))) for s in subjects]
+    at: dict[str, list[int]] = {}
+    for i, rep in enumerate(rows.column("rep")):
+        at.setdefault(rep, []).append(i)
+    # A rep without rows gets no rows of the same columns, as a query of theirs would.
+    return [(s, rows.take(at.get(s, ()))) for s in subjects]
 
 
 def _value(expr: Expr, inputs: Mapping[str, float | int | None], fill_zero: frozenset[str]

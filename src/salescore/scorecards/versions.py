@@ -37,6 +37,7 @@ __all__ = [
     "PlanVersionInfo",
     "adopt",
     "adopted_versions",
+    "checked_plan",
     "plan_versions",
     "stored_plan",
     "version_in_force",
@@ -46,8 +47,14 @@ __all__ = [
 def stored_plan(version: StoredVersion, directions: Mapping[str, Direction]) -> Plan:
     """The plan of a stored version, checked against the catalogue's KPI ``directions``;
     :class:`PlanValidationError` when the catalogue no longer fits it."""
-    checked = check_plan_text(version.document, file=f"{version.plan.name} v{version.version}",
-                              known=dict(directions))
+    return checked_plan(version.plan.name, version.version, version.document, directions)
+
+
+def checked_plan(name: str, version: int, document: str, directions: Mapping[str, Direction]
+                 ) -> Plan:
+    """:func:`stored_plan` of version number ``version`` of plan ``name``, from its
+    ``document``."""
+    checked = check_plan_text(document, file=f"{name} v{version}", known=dict(directions))
     if checked.plan is None:
         raise PlanValidationError(checked.errors)
     return checked.plan

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and the import contracts
     from salescore.analytics.needs_action import KINDS as ACTION_KINDS
     from salescore.analytics.needs_action import ActionItem, ActionKind, NeedsAction
     from salescore.engine.explained import Explanation as KpiExplanation
+    from salescore.engine.explained import Rows as ExplainRows
     from salescore.engine.kpis import KpiResult
     from salescore.engine.runner import Reach
     from salescore.engine.warehouse import TableInfo
@@ -108,6 +109,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "DEFAULT_HOME": ("salescore.workspace.workspace", "DEFAULT_HOME"),
     "DerivedKpi": ("salescore.semantic.specs", "DerivedKpi"),
     "EventConsumer": ("salescore.realtime.consumer", "EventConsumer"),
+    "ExplainRows": ("salescore.engine.explained", "Rows"),
     "RulesError": ("salescore.realtime.rules", "RulesError"),
     "EXPORT_FORMATS": ("salescore.scorecards", "EXPORT_FORMATS"),
     "Group": ("salescore.semantic.specs", "Group"),
@@ -187,6 +189,7 @@ __all__ = [
     "ConversionKpi",
     "DerivedKpi",
     "EventConsumer",
+    "ExplainRows",
     "RulesError",
     "Group",
     "ImportOptions",
