@@ -1,7 +1,8 @@
 """What the server runs beside its requests for real-time feedback (issue 14): the NATS
-JetStream consumer of events (``SALESCORE_NATS_URL``) and the schedule of alert checks,
-deliveries and reports (``SALESCORE_SCHEDULER``). Each takes the workspace lock that the
-requests take, so that one thing at a time uses the workspace."""
+JetStream consumer of events (``SALESCORE_NATS_URL``), the re-scoring of the reps that events
+touched (every ``SALESCORE_RESCORE_SECONDS``, default 2; 0 turns it off) and the schedule of
+alert checks, deliveries and reports (``SALESCORE_SCHEDULER``). Each takes the workspace lock
+that the requests take, so that one thing at a time uses the workspace."""
 
 from __future__ import annotations
 
@@ -51,10 +52,46 @@ async def start_realtime(state: AppState, stack: AsyncExitStack) -> None:
                 log.warning("the event consumer stopped: %s", type(exc).__name__)
 
         stack.push_async_callback(halt)
+    if settings.rescore_seconds > 0:
+        stack.push_async_callback(_every(settings.rescore_seconds, lambda: rescore(state)))
     if settings.scheduler:
         scheduler = _scheduler(state)
         scheduler.start()
         stack.callback(scheduler.shutdown, wait=False)
+
+
+async def rescore(state: AppState) -> Any:
+    """Re-score the reps touched since the last time (nothing touched: the lock is not even
+    taken). The page cache is cleared after, so that the pages' next poll reads the scores."""
+    from salescore.workspace.realtime_scores import touched
+
+    if not touched(state.workspace).pending():
+        return None
+    return await _locked(state, lambda: state.workspace.owner().realtime.rescore_touched(
+        state.today()))
+
+
+def _every(seconds: float, work: Callable[[], Any]) -> Callable[[], Any]:
+    """Run ``work`` (a coroutine function) every ``seconds`` until the returned coroutine
+    function is awaited; a failure is logged and the next round tried."""
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                await work()
+            except Exception:  # logged, tried again: a bad round must not stop the loop
+                log.exception("re-scoring after events failed")
+
+    task = asyncio.create_task(loop())
+
+    async def halt() -> None:
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+
+    return halt
 
 
 def _scheduler(state: AppState) -> Any:

@@ -33,7 +33,9 @@ def send(file: Annotated[Path, typer.Argument(help="JSON: a list of events or {e
     """Apply the events of a JSON file, as POST /api/v1/events does. 应用 JSON 文件中的事件。"""
     payload = json.loads(file.read_text(encoding="utf-8"))
     with open_workspace(home) as ws:
-        outcome = ws.owner().realtime.accept_events(payload, actor="cli")
+        owner = ws.owner()
+        outcome = owner.realtime.accept_events(payload, actor="cli")
+        owner.realtime.rescore_touched()  # the stored scores of the open periods, kept current
         locale = ws.locale
     said = outcome.to_dict(locale)
     errors = said.pop("errors")
@@ -56,9 +58,14 @@ def consume(url: Annotated[str, typer.Option(help="NATS server")] = "nats://127.
     from salescore.workspace import EventConsumer
 
     with open_workspace(home) as ws:
+        def accept(events: list[object]) -> object:
+            realtime = ws.owner().realtime
+            done = realtime.accept_events(events, actor="nats")
+            realtime.rescore_touched()  # once per batch fetched, not per event
+            return done
+
         async def apply(events: list[object]) -> object:
-            return await run_in_threadpool(ws.owner().realtime.accept_events, events,
-                                           actor="nats")
+            return await run_in_threadpool(accept, events)
 
         consumer = EventConsumer(apply, url=url, subject=subject)
         stop = asyncio.Event()

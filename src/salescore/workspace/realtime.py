@@ -9,6 +9,7 @@ maintains too, in the same transaction as the rows.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -25,13 +26,15 @@ from salescore.realtime.events import (
     parse_events,
     plan_batch,
 )
+from salescore.workspace.realtime_scores import Rescored, ScoresMixin
 
 if TYPE_CHECKING:
     from salescore.realtime.reports import Report
     from salescore.realtime.rules import AlertRule
     from salescore.workspace.session import Session
 
-__all__ = ["DeliveryInfo", "DispatchOutcome", "EventsOutcome", "RaisedAlert", "Realtime"]
+__all__ = ["DeliveryInfo", "DispatchOutcome", "EventsOutcome", "RaisedAlert", "Realtime",
+           "Rescored"]
 
 
 @dataclass(frozen=True)
@@ -707,8 +710,9 @@ def _after_quiet(rule: AlertRule, now: datetime, zone: Any) -> datetime:
     return end.astimezone(UTC)
 
 
-class Realtime(_AlertsMixin, _ReportsMixin):
-    """Events, alerts, notifications and reports as ``session`` may use them."""
+class Realtime(_AlertsMixin, _ReportsMixin, ScoresMixin):
+    """Events, alerts, notifications, reports and scores on arrival as ``session`` may use
+    them."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -718,7 +722,9 @@ class Realtime(_AlertsMixin, _ReportsMixin):
                       now: datetime | None = None) -> EventsOutcome:
         """Apply a batch of events (see :mod:`salescore.realtime.events`): the newest per
         record, through the import; the versions of the applied records kept in the app store
-        once the warehouse has committed. Needs the writable scope, as an import does."""
+        once the warehouse has committed; the reps they touch noted for re-scoring
+        (:meth:`rescore_touched`, which the server runs every few seconds). Needs the
+        writable scope, as an import does."""
         self.session.scope.require_writes("sending events", "发送事件")
         parsed = parse_events(payload, now=now or datetime.now(UTC))
         received = len(parsed.events) + len({e.index for e in parsed.errors})
@@ -732,6 +738,7 @@ class Realtime(_AlertsMixin, _ReportsMixin):
         apply = self._completed(plan.apply, errors)
         counts = {"inserted": 0, "updated": 0, "unchanged": 0}
         accepted: dict[str, dict[str, datetime]] = {}
+        applied: dict[str, list[Mapping[str, Any]]] = {}
         for name, members, data in arrow_rows(apply):
             try:
                 result = self.session.import_arrow(name, data, name="events", actor=actor,
@@ -755,9 +762,12 @@ class Realtime(_AlertsMixin, _ReportsMixin):
             for event in members:
                 if event.index not in bad:
                     accepted.setdefault(name, {})[event.key] = event.at
+                    applied.setdefault(name, []).append(event.row)
         with self._app.session() as db:
             for name, versions in accepted.items():
                 record_versions(db, name, versions)
+        if applied:
+            self.touch(applied)
         errors.sort(key=lambda e: e.index)
         raised = self.check_alerts(now) if accepted and self._has_rules() else []
         return EventsOutcome(
