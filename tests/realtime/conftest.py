@@ -1,6 +1,10 @@
 """The tiny ``KPIS`` organisation in a fresh data folder on DuckDB (``tests/tiny_org.py``):
 r1 has one deal won in 2025-03 (o2, 300 CNY) and an open one (o4, 200 CNY); and the app on it,
-shared by the API and page tests (``server``)."""
+shared by the API and page tests (``server``).
+
+``workspace`` runs each test on every app store (``tests/backends.py``: SQLite, and
+PostgreSQL where ``SALESCORE_TEST_POSTGRES_URL`` names a server, else skipped saying so): the
+event versions, alert states, deliveries and stored scores all live there."""
 
 from __future__ import annotations
 
@@ -10,16 +14,30 @@ from pathlib import Path
 
 import pytest
 from tests.app.conftest import Server, served
+from tests.backends import APP_STORES, fresh_app_schema_url
 from tests.tiny_org import KPIS
 
 from salescore.app import AppSettings
 from salescore.workspace import Workspace
 
 
+@pytest.fixture(params=APP_STORES)
+def app_store(request: pytest.FixtureRequest) -> str | None:
+    """The app store a workspace test runs on: ``None`` for the data folder's SQLite file, or
+    a fresh schema of the test PostgreSQL server."""
+    if request.param == "sqlite":
+        return None
+    return fresh_app_schema_url(request.getfixturevalue("postgres_database"))
+
+
 @pytest.fixture
-def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]:
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, app_store: str | None
+              ) -> Iterator[Workspace]:
     monkeypatch.delenv("SALESCORE_WAREHOUSE_URL", raising=False)
-    monkeypatch.delenv("SALESCORE_APP_DB_URL", raising=False)
+    if app_store is None:
+        monkeypatch.delenv("SALESCORE_APP_DB_URL", raising=False)
+    else:
+        monkeypatch.setenv("SALESCORE_APP_DB_URL", app_store)
     with Workspace.init(tmp_path / "home", KPIS.settings) as ws:
         KPIS.load(ws._warehouse)
         yield ws
