@@ -95,8 +95,9 @@ def _every(seconds: float, work: Callable[[], Any]) -> Callable[[], Any]:
 
 
 def _scheduler(state: AppState) -> Any:
-    """Every minute: the alert rules checked and the due deliveries sent; each day at 07:00
-    (the organisation's zone): the scheduled reports."""
+    """Every minute: the alert rules checked and the due deliveries sent, and the report
+    schedules that are due run (each schedule's cron is read in the organisation's zone:
+    :meth:`~salescore.workspace.realtime_schedules.SchedulesMixin.run_due_schedules`)."""
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
     scheduler = AsyncIOScheduler(timezone=state.workspace.settings.calendar.zone)
@@ -105,10 +106,10 @@ def _scheduler(state: AppState) -> Any:
         await _locked(state, lambda: state.workspace.owner().realtime.tick())
 
     async def reports() -> None:
-        await _locked(state, lambda: state.workspace.owner().realtime.send_scheduled_reports())
+        await _locked(state, lambda: state.workspace.owner().realtime.run_due_schedules())
 
     scheduler.add_job(tick, "interval", minutes=1, id="alerts", max_instances=1,
                       coalesce=True)
-    scheduler.add_job(reports, "cron", hour=7, minute=0, id="reports", max_instances=1,
+    scheduler.add_job(reports, "cron", minute="*", second=5, id="reports", max_instances=1,
                       coalesce=True)
     return scheduler

@@ -26,6 +26,7 @@ from salescore.realtime.events import (
     parse_events,
     plan_batch,
 )
+from salescore.workspace.realtime_schedules import ScheduleInfo, ScheduleRun, SchedulesMixin
 from salescore.workspace.realtime_scores import Rescored, ScoresMixin
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from salescore.workspace.session import Session
 
 __all__ = ["DeliveryInfo", "DispatchOutcome", "EventsOutcome", "RaisedAlert", "Realtime",
-           "Rescored"]
+           "Rescored", "ScheduleInfo", "ScheduleRun"]
 
 
 @dataclass(frozen=True)
@@ -645,39 +646,6 @@ class _ReportsMixin:
         raise ConfigError(f"a report is written as pdf, xlsx or html, not {format!r}",
                           message_zh=f"报告格式应为 pdf、xlsx 或 html，而非 {format!r}")
 
-    def send_scheduled_reports(self, now: datetime | None = None) -> int:
-        """What the schedule sends each morning: the executive report of the current month,
-        kept under ``<home>/reports`` and announced, with a link, in-app and by e-mail to the
-        executives and admins (then sent as any delivery). The deliveries queued."""
-        from salescore.appstore.realtime_models import Delivery
-        from salescore.appstore.users import list_users
-        from salescore.core.periods import Grain
-
-        self.session.scope.require_writes("sending reports", "发送报告")
-        now = _aware(now or datetime.now(UTC))
-        calendar = self.session.workspace.settings.calendar
-        period = str(calendar.period_of(now.astimezone(calendar.zone).date(), Grain.MONTH))
-        folder = self.session.workspace.locations.home / "reports"
-        folder.mkdir(parents=True, exist_ok=True)
-        report = self.report("executive", period=period)
-        (folder / f"executive-{period}.pdf").write_bytes(self.render(report, "pdf"))
-        link = f"{_base_url()}/api/v1/reports/executive?period={period}&format=pdf"
-        queued = 0
-        with self.session.workspace._app.session() as db:
-            for user in list_users(db):
-                if not user.active or user.role not in ("executive", "admin"):
-                    continue
-                zh = user.locale.startswith("zh")
-                title = f"管理层报告 {period}" if zh else f"Executive report {period}"
-                body = "本月管理层报告已生成。" if zh else "This month's executive report is ready."
-                for channel, target in (("inapp", user.username), ("email", user.email)):
-                    if target:
-                        db.add(Delivery(channel=channel, target=target, locale=user.locale,
-                                        title=title, body=body, link=link, status="pending",
-                                        attempts=0, next_attempt_at=now))
-                        queued += 1
-        return queued
-
 
 def _format_of(unit: str) -> Any:
     return {"money": "money", "ratio": "percent", "count": "count"}.get(unit, "number")
@@ -710,9 +678,9 @@ def _after_quiet(rule: AlertRule, now: datetime, zone: Any) -> datetime:
     return end.astimezone(UTC)
 
 
-class Realtime(_AlertsMixin, _ReportsMixin, ScoresMixin):
-    """Events, alerts, notifications, reports and scores on arrival as ``session`` may use
-    them."""
+class Realtime(_AlertsMixin, _ReportsMixin, SchedulesMixin, ScoresMixin):
+    """Events, alerts, notifications, reports (and their schedules) and scores on arrival as
+    ``session`` may use them."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
