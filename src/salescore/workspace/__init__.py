@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and the import contracts
     from salescore.model.tables import TABLE_NAMES
     from salescore.realtime.consumer import EventConsumer
     from salescore.realtime.rules import RulesError
+    from salescore.realtime.schedules import SchedulesError
     from salescore.scorecards import (
         EXPORT_FORMATS,
         PlanPeriodScore,
@@ -109,6 +110,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "DerivedKpi": ("salescore.semantic.specs", "DerivedKpi"),
     "EventConsumer": ("salescore.realtime.consumer", "EventConsumer"),
     "RulesError": ("salescore.realtime.rules", "RulesError"),
+    "SchedulesError": ("salescore.realtime.schedules", "SchedulesError"),
     "EXPORT_FORMATS": ("salescore.scorecards", "EXPORT_FORMATS"),
     "Group": ("salescore.semantic.specs", "Group"),
     "HOME_ENV": ("salescore.workspace.workspace", "HOME_ENV"),
@@ -188,6 +190,7 @@ __all__ = [
     "DerivedKpi",
     "EventConsumer",
     "RulesError",
+    "SchedulesError",
     "Group",
     "ImportOptions",
     "ImportResult",
