@@ -31,6 +31,8 @@ async def _locked(state: AppState, work: Callable[[], Any]) -> Any:
 async def start_realtime(state: AppState, stack: AsyncExitStack) -> None:
     """Start what the settings ask for; ``stack`` stops it when the server stops."""
     settings = state.settings
+    if settings.rescore_seconds > 0:  # first in, so last out: after the consumer has stopped
+        stack.push_async_callback(_every(settings.rescore_seconds, lambda: rescore(state)))
     if settings.nats_url:
         async def apply(events: list[Any]) -> Any:
             return await _locked(state, lambda: state.workspace.owner().realtime.accept_events(
@@ -52,8 +54,6 @@ async def start_realtime(state: AppState, stack: AsyncExitStack) -> None:
                 log.warning("the event consumer stopped: %s", type(exc).__name__)
 
         stack.push_async_callback(halt)
-    if settings.rescore_seconds > 0:
-        stack.push_async_callback(_every(settings.rescore_seconds, lambda: rescore(state)))
     if settings.scheduler:
         scheduler = _scheduler(state)
         scheduler.start()
@@ -73,7 +73,8 @@ async def rescore(state: AppState) -> Any:
 
 def _every(seconds: float, work: Callable[[], Any]) -> Callable[[], Any]:
     """Run ``work`` (a coroutine function) every ``seconds`` until the returned coroutine
-    function is awaited; a failure is logged and the next round tried."""
+    function is awaited, and once more then (a server stopped in between loses nothing
+    noted); a failure is logged and the next round tried."""
     async def loop() -> None:
         while True:
             await asyncio.sleep(seconds)
@@ -90,6 +91,10 @@ def _every(seconds: float, work: Callable[[], Any]) -> Callable[[], Any]:
             await task
         except asyncio.CancelledError:
             pass
+        try:
+            await work()
+        except Exception:  # stopping: logged, not raised
+            log.exception("re-scoring after events failed")
 
     return halt
 
