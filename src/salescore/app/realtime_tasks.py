@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from typing import Any
@@ -71,17 +72,27 @@ async def rescore(state: AppState) -> Any:
         state.today()))
 
 
+DUTY = 4
+"""A round of re-scoring that took t seconds is followed by at least ``DUTY`` × t: it holds
+the workspace lock, so on a busy machine it may take at most about 1 / (1 + ``DUTY``) of the
+server's time from the events and the requests (the scores then lag more, the KPIs do not)."""
+
+
 def _every(seconds: float, work: Callable[[], Any]) -> Callable[[], Any]:
-    """Run ``work`` (a coroutine function) every ``seconds`` until the returned coroutine
-    function is awaited, and once more then (a server stopped in between loses nothing
-    noted); a failure is logged and the next round tried."""
+    """Run ``work`` (a coroutine function) every ``seconds`` (or, after a long round, ``DUTY``
+    times its length) until the returned coroutine function is awaited, and once more then (a
+    server stopped in between loses nothing noted); a failure is logged and the next round
+    tried."""
     async def loop() -> None:
+        wait = seconds
         while True:
-            await asyncio.sleep(seconds)
+            await asyncio.sleep(wait)
+            started = time.monotonic()
             try:
                 await work()
             except Exception:  # logged, tried again: a bad round must not stop the loop
                 log.exception("re-scoring after events failed")
+            wait = max(seconds, DUTY * (time.monotonic() - started))
 
     task = asyncio.create_task(loop())
 

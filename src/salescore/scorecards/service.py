@@ -272,8 +272,8 @@ class Scorecards:
         changed, as :meth:`score` does: rows whose content is unchanged are not written, so
         that an event for one rep writes that rep's row, their team's, and only the rows of
         others whose rank or relative points it moved. The records behind the scores are kept
-        again for the reps of ``reps`` and for each rep whose row was written (a first
-        scoring of the period, or under another version: for every rep, as :meth:`score`).
+        again for each rep whose row was written (a first scoring of the period, or under
+        another version: for every rep, as :meth:`score`).
         Without ``new_periods`` an open period that holds no stored scores of the plan is
         left for :meth:`score` (an import keeps scores current; it does not start them).
 
@@ -315,9 +315,9 @@ class Scorecards:
                     assert fresh is not None
                     stored = store_scores(session, fresh, label, score_records(card))
                 scored = tuple(str(r) for r in card.subjects["rep_id"])
+                # A row holds each line's value: one not written has the same values, and its
+                # records are kept as they were.
                 again = {s for kind, s in stored.written if kind == "rep"}
-                if wanted is not None:
-                    again |= wanted
                 keep = scored if not same else tuple(r for r in scored if r in again)
                 if keep:
                     kept = reps_records(self.engine, document.kpis(), reps=keep, period=label)
