@@ -89,12 +89,17 @@ def build_home(home: Path) -> dict[str, str]:
 
 @contextmanager
 def served(backend: str, folder: Path, settings: AppSettings,
-           prepare: Callable[[Path], None] | None = None) -> Iterator[Server]:
+           prepare: Callable[[Path], None] | None = None, *,
+           app_db_url: str | None = None) -> Iterator[Server]:
     """The app with ``settings`` on a fresh tiny organisation (:func:`build_home`) in
-    ``folder`` on ``backend``; ``prepare(home)`` runs on the data folder before the app starts."""
+    ``folder`` on ``backend``; ``prepare(home)`` runs on the data folder before the app starts.
+    The app store: the data folder's SQLite file, or ``app_db_url``."""
     with fresh_warehouse_url(backend, folder) as url, pytest.MonkeyPatch.context() as mp:
         mp.setenv("SALESCORE_WAREHOUSE_URL", url)
-        mp.delenv("SALESCORE_APP_DB_URL", raising=False)
+        if app_db_url is None:
+            mp.delenv("SALESCORE_APP_DB_URL", raising=False)
+        else:
+            mp.setenv("SALESCORE_APP_DB_URL", app_db_url)
         home = folder / "home"
         tokens = build_home(home)
         if prepare is not None:

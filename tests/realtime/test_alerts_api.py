@@ -45,3 +45,38 @@ def test_bad_rules_are_422_with_file_and_line(server: Server) -> None:
                                headers=server.headers("admin"))
     assert answer.status_code == 422
     assert "rules.yaml:4" in answer.json()["detail"]
+
+
+SCHEDULES = """\
+schedules:
+  - name: exec_monthly
+    report: executive
+    period: last-month
+    formats: [pdf, xlsx]
+    cron: "0 8 1 * *"
+    audience: ["role:executive"]
+    channels: [email]
+"""
+
+
+@pytest.mark.parametrize("role", ALL)
+def test_report_schedules_are_the_admins(server: Server, role: str) -> None:
+    h = server.headers(role)
+    c = server.client
+    put = c.put("/api/v1/reports/schedules", json={"yaml": SCHEDULES}, headers=h)
+    assert put.status_code == {"anonymous": 401, "admin": 200}.get(role, 403)
+    listed = c.get("/api/v1/reports/schedules", headers=h)
+    assert listed.status_code == {"anonymous": 401, "admin": 200}.get(role, 403)
+    if role == "admin":
+        [one] = listed.json()
+        assert one["spec"]["name"] == "exec_monthly" and one["spec"]["formats"] == ["pdf",
+                                                                                   "xlsx"]
+        assert one["next_run_at"] is not None and one["last_run_at"] is None
+
+
+def test_bad_schedules_are_422_with_file_and_line(server: Server) -> None:
+    answer = server.client.put("/api/v1/reports/schedules",
+                               json={"yaml": SCHEDULES.replace("pdf, xlsx", "pdf, docx")},
+                               headers=server.headers("admin"))
+    assert answer.status_code == 422
+    assert "schedules.yaml:5: schedules[0].formats[1]" in answer.json()["detail"]

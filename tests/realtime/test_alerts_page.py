@@ -49,3 +49,28 @@ def test_bad_rules_from_the_page_are_told_with_file_and_line(server: Server) -> 
     assert "nothing" in answer.text
     saved = c.post("/alerts/rules", data={"csrf_token": token, "rules": RULES})
     assert saved.status_code == 200 and "Rules saved" in saved.text
+
+
+def test_report_schedules_on_the_admin_page(server: Server) -> None:
+    c = server.client
+    c.cookies.clear()
+    sign_in(c, USERS["admin"][0], PASSWORD)
+    token = csrf_in(c.get("/alerts").text)
+    schedules = ("schedules:\n  - name: weekly_team\n    report: team\n    subject: T1\n"
+                 "    formats: [xlsx]\n    cron: '30 7 * * 1'\n    audience: [manager]\n")
+    bad = c.post("/alerts/schedules", data={"csrf_token": token,
+                                            "schedules": schedules.replace("T1", "each")
+                                            .replace("7 * * 1", "7 * * 9")})
+    assert bad.status_code == 422
+    assert "schedules.yaml:6: schedules[0].cron" in bad.text
+    saved = c.post("/alerts/schedules", data={"csrf_token": token, "schedules": schedules})
+    assert saved.status_code == 200 and "Schedules saved" in saved.text
+    assert 'data-schedule="weekly_team"' in saved.text and "<code>30 7 * * 1</code>" in saved.text
+    c.cookies.clear()
+    sign_in(c, USERS["manager"][0], PASSWORD)
+    page = c.get("/alerts")
+    assert page.status_code == 200 and "data-schedule" not in page.text
+    token = csrf_in(page.text)
+    refused = c.post("/alerts/schedules", data={"csrf_token": token, "schedules": schedules})
+    assert refused.status_code == 404  # the app's page for what a role does not see
+    assert "not part of what your role sees" in refused.text

@@ -89,18 +89,3 @@ def test_salescore_report(workspace: Workspace, tmp_path: Path) -> None:
                                       "--format", "html", "--out", str(out), "--home", home])
     assert result.exit_code == 0, result.output
     assert "Team report" in out.read_text(encoding="utf-8")
-
-
-def test_the_morning_report_is_kept_and_announced(workspace: Workspace) -> None:
-    from datetime import UTC, datetime
-
-    cli = workspace.accounts.owner()
-    workspace.accounts.add_user(cli, username="eve", password=None, role="executive",
-                                locale="zh_CN", email="eve@example.com")
-    rt = workspace.owner().realtime
-    assert rt.send_scheduled_reports(datetime(2025, 3, 31, 23, tzinfo=UTC)) == 2
-    assert (workspace.locations.home / "reports" / "executive-2025-04.pdf").is_file()
-    assert rt.dispatch().sent == 1  # in-app; the e-mail waits for a mail server
-    [note] = rt.inbox("eve")
-    assert note.title == "管理层报告 2025-04" and note.link.endswith(
-        "/api/v1/reports/executive?period=2025-04&format=pdf")

@@ -1,7 +1,8 @@
 """The Alerts page (``/alerts``, issue 14): the caller's in-app notifications and the alerts
 their scope reaches, refreshed without a reload (htmx polls ``/alerts/feed``); for an admin,
-the alert rules to edit (checked with file:line), the group robots (never their URL or secret)
-and the dead-letter list with a button to send each again. In English and Chinese.
+the alert rules and the report schedules to edit (each checked with file:line, the schedules
+with their last and next runs), the group robots (never their URL or secret) and the
+dead-letter list with a button to send each again. In English and Chinese.
 
 Every read goes through the caller's session, whose scope decides what comes back; the forms
 carry the session's CSRF token.
@@ -23,7 +24,7 @@ from salescore.app.pages import render, signed_in, to_login
 from salescore.app.problems import CsrfFailed
 from salescore.core.errors import SalescoreError
 from salescore.core.scope import AccessError
-from salescore.workspace import RulesError, Session
+from salescore.workspace import RulesError, SchedulesError, Session
 
 router = APIRouter(include_in_schema=False)
 
@@ -38,6 +39,10 @@ class AlertsView:
     dead: list[Any] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     saved: str | None = None
+    schedules_text: str = ""
+    schedules: list[Any] = field(default_factory=list)
+    schedule_errors: list[str] = field(default_factory=list)
+    schedules_saved: str | None = None
 
 
 def _rules_text(session: Session) -> str:
@@ -46,10 +51,18 @@ def _rules_text(session: Session) -> str:
         else "rules: []\n"
 
 
+def _schedules_text(infos: list[Any]) -> str:
+    found = [i.schedule.model_dump(mode="json", exclude_defaults=True) for i in infos]
+    return yaml.safe_dump({"schedules": found}, allow_unicode=True, sort_keys=False) if found \
+        else "schedules: []\n"
+
+
 def alerts_view(session: Session, username: str, admin: bool) -> AlertsView:
     rt = session.realtime
     view = AlertsView(inbox=rt.inbox(username), alerts=rt.alerts(limit=50), admin=admin)
     if admin:
+        view.schedules = rt.schedules()
+        view.schedules_text = _schedules_text(view.schedules)
         view.rules_text = _rules_text(session)
         view.channels = rt.channels()
         view.dead = rt.deliveries(status="dead")
@@ -129,6 +142,45 @@ async def save_rules(request: Request) -> Response:
     state.cache.clear()
     return render(request, "alerts.html", p.locale, caller=caller, view=view,
                   status=422 if view.errors else 200)
+
+
+@router.post("/alerts/schedules", response_class=HTMLResponse)
+async def save_schedules(request: Request) -> Response:
+    caller = await signed_in(request)
+    if caller is None or caller.web is None:
+        return to_login(request)
+    state = app_state(request)
+    p = caller.principal
+    try:
+        await require_csrf(request, caller.web)
+    except CsrfFailed:
+        return forbidden_page(request, caller)
+    text = str((await request.form()).get("schedules", ""))
+    scope = p.scope()
+
+    def save(session: Session) -> AlertsView:
+        errors: list[str] = []
+        saved = None
+        try:
+            added, changed, removed = session.realtime.set_schedules(
+                text, file="schedules.yaml", actor=p.username)
+            saved = f"+{len(added)} ~{len(changed)} -{len(removed)}"
+        except SchedulesError as exc:
+            errors = [issue.localized(p.locale) for issue in exc.issues]
+        view = alerts_view(session, p.username, p.is_admin)
+        view.schedule_errors, view.schedules_saved = errors, saved
+        if errors:
+            view.schedules_text = text
+        return view
+
+    try:
+        async with state.lock:
+            view = await run_in_threadpool(lambda: save(state.workspace.session(scope)))
+    except AccessError:
+        return forbidden_page(request, caller)
+    state.cache.clear()
+    return render(request, "alerts.html", p.locale, caller=caller, view=view,
+                  status=422 if view.schedule_errors else 200)
 
 
 @router.post("/alerts/deliveries/{delivery_id}/resend")

@@ -45,6 +45,7 @@ from salescore.app.deps import AppState
 from salescore.app.explore_pages import router as explore_router
 from salescore.app.forecast_page import router as forecast_router
 from salescore.app.funnel_page import router as funnel_router
+from salescore.app.live_scores import router as live_scores_router
 from salescore.app.pages import router as pages_router
 from salescore.app.pipeline_page import router as pipeline_page_router
 from salescore.app.plans_page import router as plans_router
@@ -151,6 +152,7 @@ def create_app(home: Path | str | None = None, *, settings: AppSettings | None =
     app.include_router(coaching_router)
     app.include_router(coaching_team_router)
     app.include_router(alerts_page_router)
+    app.include_router(live_scores_router)
     app.mount("/static", StaticFiles(directory=str(files("salescore.app").joinpath("static"))),
               name="static")
     app.add_middleware(Hardening, max_body=chosen.max_upload_bytes)

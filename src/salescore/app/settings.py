@@ -44,6 +44,7 @@ class AppSettings(BaseModel):
     nats_stream: str = "SALESCORE_EVENTS"
     nats_ack_wait: float = Field(default=30.0, gt=0)  # seconds before an unacked event is resent
     scheduler: bool = False  # alert checks, deliveries and reports on a schedule (issue 14)
+    rescore_seconds: float = Field(default=2.0, ge=0)  # events re-score touched reps (0: off)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> AppSettings:
@@ -74,6 +75,8 @@ class AppSettings(BaseModel):
             data["nats_stream"] = env["SALESCORE_NATS_STREAM"]
         if env.get("SALESCORE_NATS_ACK_WAIT"):
             data["nats_ack_wait"] = float(env["SALESCORE_NATS_ACK_WAIT"])
+        if env.get("SALESCORE_RESCORE_SECONDS"):
+            data["rescore_seconds"] = float(env["SALESCORE_RESCORE_SECONDS"])
         if env.get("SALESCORE_SCHEDULER"):
             data["scheduler"] = env["SALESCORE_SCHEDULER"].lower() in ("1", "true", "yes")
         if env.get("SALESCORE_KEEP_UPLOADS"):

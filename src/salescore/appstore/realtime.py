@@ -20,12 +20,14 @@ from salescore.appstore.realtime_models import (
     Delivery,
     EventVersion,
     NotificationChannel,
+    ReportScheduleRow,
 )
 from salescore.appstore.timestamps import utcnow
 
 __all__ = ["Alert", "AlertRuleRow", "AlertState", "Delivery", "NotificationChannel",
            "alerts_of", "channels", "deliveries", "due_deliveries", "find_channel",
-           "find_delivery", "record_versions", "replace_rules", "rule_states",
+           "find_delivery", "record_versions", "replace_rules", "replace_schedules",
+           "rule_states", "stored_schedules",
            "settle_alerts", "stored_rules", "stored_versions"]
 
 _CHUNK = 500  # keys per IN list: well under every backend's limit on bound parameters
@@ -95,6 +97,40 @@ def replace_rules(session: Session, specs: Mapping[str, Mapping[str, Any]], acto
         record_audit(session, actor=actor, action="alerts.rules", entity="alert_rules",
                      entity_id="*", after={"added": added, "changed": changed,
                                            "removed": removed})
+    return added, changed, removed
+
+
+def stored_schedules(session: Session) -> list[ReportScheduleRow]:
+    """Every stored report schedule, by name."""
+    return list(session.scalars(select(ReportScheduleRow).order_by(ReportScheduleRow.name)))
+
+
+def replace_schedules(session: Session, specs: Mapping[str, Mapping[str, Any]], actor: str,
+                      now: datetime | None = None) -> tuple[list[str], list[str], list[str]]:
+    """Make the stored report schedules exactly ``specs`` (name -> spec); audited. The names
+    added, changed and removed. An added or changed schedule holds from ``now`` (its first
+    run is its first time after that); an unchanged one keeps its last run."""
+    held = {row.name: row for row in stored_schedules(session)}
+    now = now or utcnow()
+    added, changed, removed = [], [], []
+    for name, spec in specs.items():
+        row = held.pop(name, None)
+        enabled = bool(spec.get("enabled", True))
+        if row is None:
+            session.add(ReportScheduleRow(name=name, spec=dict(spec), enabled=enabled,
+                                          since=now, updated_at=now, updated_by=actor))
+            added.append(name)
+        elif row.spec != dict(spec):
+            row.spec, row.enabled, row.updated_by = dict(spec), enabled, actor
+            row.since = row.updated_at = now
+            changed.append(name)
+    for name, row in held.items():
+        session.delete(row)
+        removed.append(name)
+    if added or changed or removed:
+        record_audit(session, actor=actor, action="reports.schedules",
+                     entity="report_schedules", entity_id="*",
+                     after={"added": added, "changed": changed, "removed": removed})
     return added, changed, removed
 
 

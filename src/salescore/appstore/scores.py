@@ -54,7 +54,9 @@ __all__ = [
     "read_score_records",
     "read_scores",
     "read_subject_scores",
+    "replace_score_records",
     "retire_plan_version",
+    "scored_versions",
     "store_score_records",
     "store_scores",
 ]
@@ -90,12 +92,14 @@ class ScoreRecord:
 
 @dataclass(frozen=True)
 class StoreCounts:
-    """What :func:`store_scores` did to the stored rows."""
+    """What :func:`store_scores` did to the stored rows; ``written``: the keys
+    (``(subject_kind, subject_id)``) of the rows inserted or updated."""
 
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
     deleted: int = 0
+    written: frozenset[tuple[str, str]] = frozenset()
 
     @property
     def changed(self) -> bool:
@@ -197,6 +201,7 @@ def store_scores(
     }
     now = utcnow()
     writes: list[dict[str, Any]] = []
+    written: set[tuple[str, str]] = set()
     unchanged = inserted = 0
     for record in records:
         row = _row(version, period, record)
@@ -208,6 +213,7 @@ def store_scores(
             unchanged += 1
             continue
         writes.append({**row, "computed_at": now})
+        written.add(record.key())
     gone = [old_id for key, (old_id, _) in stored.items() if key not in keys]
     if gone:
         session.execute(delete(Score).where(Score.id.in_(gone)))
@@ -219,7 +225,7 @@ def store_scores(
     for held in [obj for obj in session.identity_map.values() if isinstance(obj, Score)]:
         session.expire(held)
     return StoreCounts(inserted=inserted, updated=len(writes) - inserted, unchanged=unchanged,
-                       deleted=deleted)
+                       deleted=deleted, written=frozenset(written))
 
 
 def _upsert(session: Session) -> Any:
@@ -253,6 +259,32 @@ def store_score_records(session: Session, version: PlanVersion, period: str,
                                  payload=payload, computed_at=now)
                     for rep, payload in payloads.items())
     return len(payloads)
+
+
+def replace_score_records(session: Session, version: PlanVersion, period: str,
+                          payloads: dict[str, bytes]) -> int:
+    """Make the kept records of ``version``'s plan for ``period`` of the reps of ``payloads``
+    (and of those alone) exactly theirs: what re-scoring some reps keeps (the other reps'
+    records stay as they are). Returns the number of reps written."""
+    if not payloads:
+        return 0
+    versions = [v.id for v in version.plan.versions] or [version.id]
+    session.execute(delete(ScoreRecords).where(ScoreRecords.plan_version_id.in_(versions),
+                                               ScoreRecords.period == period,
+                                               ScoreRecords.rep_id.in_(list(payloads))))
+    now = utcnow()
+    session.add_all(ScoreRecords(plan_version_id=version.id, period=period, rep_id=rep,
+                                 payload=payload, computed_at=now)
+                    for rep, payload in payloads.items())
+    session.flush()
+    return len(payloads)
+
+
+def scored_versions(session: Session, plan_id: int, period: str) -> set[int]:
+    """The ids of the versions of plan ``plan_id`` that hold stored scores for ``period``."""
+    return set(session.scalars(
+        select(Score.plan_version_id).join(PlanVersion, PlanVersion.id == Score.plan_version_id)
+        .where(PlanVersion.plan_id == plan_id, Score.period == period).distinct()))
 
 
 # The readers of one stored score below are SQLAlchemy Core, on the tables of the models: an

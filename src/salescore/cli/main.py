@@ -18,7 +18,7 @@ from salescore.cli.common import (
     open_workspace,
 )
 from salescore.cli.kpi import kpi_app
-from salescore.cli.realtime import alerts_app, events_app
+from salescore.cli.realtime import alerts_app, events_app, schedules_app
 from salescore.cli.report import report as report_command
 from salescore.core.errors import SalescoreError
 
@@ -37,6 +37,7 @@ app = typer.Typer(
 app.add_typer(kpi_app, name="kpi")
 app.add_typer(events_app, name="events")
 app.add_typer(alerts_app, name="alerts")
+app.add_typer(schedules_app, name="schedules")
 app.command("report")(report_command)
 
 

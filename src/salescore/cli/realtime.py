@@ -33,7 +33,9 @@ def send(file: Annotated[Path, typer.Argument(help="JSON: a list of events or {e
     """Apply the events of a JSON file, as POST /api/v1/events does. 应用 JSON 文件中的事件。"""
     payload = json.loads(file.read_text(encoding="utf-8"))
     with open_workspace(home) as ws:
-        outcome = ws.owner().realtime.accept_events(payload, actor="cli")
+        owner = ws.owner()
+        outcome = owner.realtime.accept_events(payload, actor="cli")
+        owner.realtime.rescore_touched()  # the stored scores of the open periods, kept current
         locale = ws.locale
     said = outcome.to_dict(locale)
     errors = said.pop("errors")
@@ -56,9 +58,14 @@ def consume(url: Annotated[str, typer.Option(help="NATS server")] = "nats://127.
     from salescore.workspace import EventConsumer
 
     with open_workspace(home) as ws:
+        def accept(events: list[object]) -> object:
+            realtime = ws.owner().realtime
+            done = realtime.accept_events(events, actor="nats")
+            realtime.rescore_touched()  # once per batch fetched, not per event
+            return done
+
         async def apply(events: list[object]) -> object:
-            return await run_in_threadpool(ws.owner().realtime.accept_events, events,
-                                           actor="nats")
+            return await run_in_threadpool(accept, events)
 
         consumer = EventConsumer(apply, url=url, subject=subject)
         stop = asyncio.Event()
@@ -153,3 +160,55 @@ def channel(name: Annotated[str, typer.Argument(help="Channel name / 渠道名")
         except SalescoreError as exc:
             fail(exc, ws.locale)
     console.print(f"channel {name} ({kind}) stored")
+
+
+schedules_app = typer.Typer(
+    help="Report schedules: set, list, run what is due. 报告计划：设置、查看、运行到期计划。",
+    no_args_is_help=True)
+
+
+@schedules_app.command("set")
+def set_schedules(
+        file: Annotated[Path, typer.Argument(help="Report schedules YAML / 报告计划 YAML")],
+        home: HomeOption = None) -> None:
+    """Check a report schedules file (file:line) and make its schedules the stored ones.
+    校验并保存报告计划。"""
+    from salescore.workspace import SchedulesError
+
+    with open_workspace(home) as ws:
+        try:
+            added, changed, removed = ws.owner().realtime.set_schedules(
+                file.read_text(encoding="utf-8"), file=str(file), actor="cli")
+        except SchedulesError as exc:
+            fail(exc, ws.locale, code=1)
+    console.print(f"added={added} changed={changed} removed={removed}")
+
+
+@schedules_app.command("list")
+def list_schedules(home: HomeOption = None) -> None:
+    """The report schedules, their last and next runs. 报告计划及其上次、下次运行时间。"""
+    with open_workspace(home) as ws:
+        infos = ws.owner().realtime.schedules()
+    table = Table("name", "report", "formats", "cron", "last_run", "next_run", "last_error")
+    for i in infos:
+        s = i.schedule
+        table.add_row(s.name, f"{s.report} {s.subject or ''} {s.period}".replace("  ", " "),
+                      ",".join(s.formats), s.cron,
+                      f"{i.last_run_at:%Y-%m-%d %H:%M}" if i.last_run_at else "—",
+                      f"{i.next_run_at:%Y-%m-%d %H:%M %Z}" if i.next_run_at else "—",
+                      escape(i.last_error or ""))
+    console.print(table)
+
+
+@schedules_app.command("run")
+def run_due(home: HomeOption = None) -> None:
+    """Run the schedules that are due now and send what is due (what the server does every
+    minute). 运行到期的报告计划并发送通知。"""
+    with open_workspace(home) as ws:
+        rt = ws.owner().realtime
+        runs = rt.run_due_schedules()
+        done = rt.dispatch()
+    for r in runs:
+        console.print(f"{r.name} {r.period}: files={len(r.files)} queued={r.queued}"
+                      + (f" errors={'; '.join(r.errors)}" if r.errors else ""), highlight=False)
+    console.print(f"ran={len(runs)} sent={done.sent} retrying={done.retrying} dead={done.dead}")

@@ -21,7 +21,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -32,6 +32,8 @@ from salescore.appstore.scores import (
     all_plan_versions,
     read_score_records,
     read_scores,
+    replace_score_records,
+    scored_versions,
     store_score_records,
     store_scores,
 )
@@ -262,6 +264,73 @@ class Scorecards:
                                                    card, stored))
         results.sort(key=lambda r: (r.plan, r.card.period.start))
         return ScoreRun(str(chosen), tuple(results), tuple(skipped))
+
+    def rescore_open(self, reps: Collection[str] | None, *, today: date,
+                     new_periods: bool = True) -> list[PlanPeriodScore]:
+        """Score again the open period of each adopted plan (the period of its grain that
+        holds ``today``) whose reps include any of ``reps`` (``None``: any rep), and keep what
+        changed, as :meth:`score` does: rows whose content is unchanged are not written, so
+        that an event for one rep writes that rep's row, their team's, and only the rows of
+        others whose rank or relative points it moved. The records behind the scores are kept
+        again for each rep whose row was written (a first scoring of the period, or under
+        another version: for every rep, as :meth:`score`).
+        Without ``new_periods`` an open period that holds no stored scores of the plan is
+        left for :meth:`score` (an import keeps scores current; it does not start them).
+
+        The KPI values come from one grouped query of the open period (the roll-ups where the
+        KPIs allow): the relative parts of a score (ranks, percentiles, team medians) need the
+        peers' values, not only the touched reps'."""
+        self.scope.require_writes("storing scores", "保存评分")
+        wanted = None if reps is None else set(reps)
+        results: list[PlanPeriodScore] = []
+        roster: Roster | None = None
+        for name in self._plan_names(None):
+            with self.app.session() as session:
+                versions = adopted_versions(session, name)
+                if not versions:
+                    continue
+                documents = {v.id: self._stored_plan(v) for v in versions}
+                plan_id = versions[0].plan_id
+                chosen: list[tuple[Period, int, int, Plan, bool]] = []
+                for grain in sorted({d.grain for d in documents.values()},
+                                    key=lambda g: g.value):
+                    period = self.calendar.period_of(today, grain)
+                    version = version_in_force(session, name, period)
+                    if version is None or documents[version.id].grain != grain:
+                        continue
+                    held = scored_versions(session, plan_id, str(period))
+                    if not held and not new_periods:
+                        continue
+                    chosen.append((period, version.id, version.version, documents[version.id],
+                                   held == {version.id}))
+            for period, version_id, number, document, same in chosen:
+                roster = roster or self.roster()
+                members = set(roster.members(document.applies_to, period)["rep_id"])
+                if wanted is not None and not members & wanted:
+                    continue
+                card = self.compute(document, [period], roster=roster)[0]
+                label = str(period)
+                with self.app.session() as session:
+                    fresh = session.get(StoredVersion, version_id)
+                    assert fresh is not None
+                    stored = store_scores(session, fresh, label, score_records(card))
+                scored = tuple(str(r) for r in card.subjects["rep_id"])
+                # A row holds each line's value: one not written has the same values, and its
+                # records are kept as they were.
+                again = {s for kind, s in stored.written if kind == "rep"}
+                keep = scored if not same else tuple(r for r in scored if r in again)
+                if keep:
+                    kept = reps_records(self.engine, document.kpis(), reps=keep, period=label)
+                    payloads = {rep: pack(found) for rep, found in kept.items()}
+                    with self.app.session() as session:
+                        fresh = session.get(StoredVersion, version_id)
+                        assert fresh is not None
+                        if same:
+                            replace_score_records(session, fresh, label, payloads)
+                        else:
+                            store_score_records(session, fresh, label, payloads)
+                results.append(PlanPeriodScore(name, number, version_id, label, card, stored))
+        return results
 
     def _versions_for(self, name: str, period: Period
                       ) -> tuple[dict[int, tuple[int, Plan, list[Period]]], list[Skipped]]:

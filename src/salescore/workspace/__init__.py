@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and the import contracts
     from salescore.model.tables import TABLE_NAMES
     from salescore.realtime.consumer import EventConsumer
     from salescore.realtime.rules import RulesError
+    from salescore.realtime.schedules import SchedulesError
     from salescore.scorecards import (
         EXPORT_FORMATS,
         PlanPeriodScore,
@@ -111,6 +112,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "EventConsumer": ("salescore.realtime.consumer", "EventConsumer"),
     "ExplainRows": ("salescore.engine.explained", "Rows"),
     "RulesError": ("salescore.realtime.rules", "RulesError"),
+    "SchedulesError": ("salescore.realtime.schedules", "SchedulesError"),
     "EXPORT_FORMATS": ("salescore.scorecards", "EXPORT_FORMATS"),
     "Group": ("salescore.semantic.specs", "Group"),
     "HOME_ENV": ("salescore.workspace.workspace", "HOME_ENV"),
@@ -191,6 +193,7 @@ __all__ = [
     "EventConsumer",
     "ExplainRows",
     "RulesError",
+    "SchedulesError",
     "Group",
     "ImportOptions",
     "ImportResult",

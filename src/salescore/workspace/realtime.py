@@ -9,6 +9,7 @@ maintains too, in the same transaction as the rows.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -25,13 +26,16 @@ from salescore.realtime.events import (
     parse_events,
     plan_batch,
 )
+from salescore.workspace.realtime_schedules import ScheduleInfo, ScheduleRun, SchedulesMixin
+from salescore.workspace.realtime_scores import Rescored, ScoresMixin
 
 if TYPE_CHECKING:
     from salescore.realtime.reports import Report
     from salescore.realtime.rules import AlertRule
     from salescore.workspace.session import Session
 
-__all__ = ["DeliveryInfo", "DispatchOutcome", "EventsOutcome", "RaisedAlert", "Realtime"]
+__all__ = ["DeliveryInfo", "DispatchOutcome", "EventsOutcome", "RaisedAlert", "Realtime",
+           "Rescored", "ScheduleInfo", "ScheduleRun"]
 
 
 @dataclass(frozen=True)
@@ -642,39 +646,6 @@ class _ReportsMixin:
         raise ConfigError(f"a report is written as pdf, xlsx or html, not {format!r}",
                           message_zh=f"报告格式应为 pdf、xlsx 或 html，而非 {format!r}")
 
-    def send_scheduled_reports(self, now: datetime | None = None) -> int:
-        """What the schedule sends each morning: the executive report of the current month,
-        kept under ``<home>/reports`` and announced, with a link, in-app and by e-mail to the
-        executives and admins (then sent as any delivery). The deliveries queued."""
-        from salescore.appstore.realtime_models import Delivery
-        from salescore.appstore.users import list_users
-        from salescore.core.periods import Grain
-
-        self.session.scope.require_writes("sending reports", "发送报告")
-        now = _aware(now or datetime.now(UTC))
-        calendar = self.session.workspace.settings.calendar
-        period = str(calendar.period_of(now.astimezone(calendar.zone).date(), Grain.MONTH))
-        folder = self.session.workspace.locations.home / "reports"
-        folder.mkdir(parents=True, exist_ok=True)
-        report = self.report("executive", period=period)
-        (folder / f"executive-{period}.pdf").write_bytes(self.render(report, "pdf"))
-        link = f"{_base_url()}/api/v1/reports/executive?period={period}&format=pdf"
-        queued = 0
-        with self.session.workspace._app.session() as db:
-            for user in list_users(db):
-                if not user.active or user.role not in ("executive", "admin"):
-                    continue
-                zh = user.locale.startswith("zh")
-                title = f"管理层报告 {period}" if zh else f"Executive report {period}"
-                body = "本月管理层报告已生成。" if zh else "This month's executive report is ready."
-                for channel, target in (("inapp", user.username), ("email", user.email)):
-                    if target:
-                        db.add(Delivery(channel=channel, target=target, locale=user.locale,
-                                        title=title, body=body, link=link, status="pending",
-                                        attempts=0, next_attempt_at=now))
-                        queued += 1
-        return queued
-
 
 def _format_of(unit: str) -> Any:
     return {"money": "money", "ratio": "percent", "count": "count"}.get(unit, "number")
@@ -707,8 +678,9 @@ def _after_quiet(rule: AlertRule, now: datetime, zone: Any) -> datetime:
     return end.astimezone(UTC)
 
 
-class Realtime(_AlertsMixin, _ReportsMixin):
-    """Events, alerts, notifications and reports as ``session`` may use them."""
+class Realtime(_AlertsMixin, _ReportsMixin, SchedulesMixin, ScoresMixin):
+    """Events, alerts, notifications, reports (and their schedules) and scores on arrival as
+    ``session`` may use them."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -718,7 +690,9 @@ class Realtime(_AlertsMixin, _ReportsMixin):
                       now: datetime | None = None) -> EventsOutcome:
         """Apply a batch of events (see :mod:`salescore.realtime.events`): the newest per
         record, through the import; the versions of the applied records kept in the app store
-        once the warehouse has committed. Needs the writable scope, as an import does."""
+        once the warehouse has committed; the reps they touch noted for re-scoring
+        (:meth:`rescore_touched`, which the server runs every few seconds). Needs the
+        writable scope, as an import does."""
         self.session.scope.require_writes("sending events", "发送事件")
         parsed = parse_events(payload, now=now or datetime.now(UTC))
         received = len(parsed.events) + len({e.index for e in parsed.errors})
@@ -732,6 +706,7 @@ class Realtime(_AlertsMixin, _ReportsMixin):
         apply = self._completed(plan.apply, errors)
         counts = {"inserted": 0, "updated": 0, "unchanged": 0}
         accepted: dict[str, dict[str, datetime]] = {}
+        applied: dict[str, list[Mapping[str, Any]]] = {}
         for name, members, data in arrow_rows(apply):
             try:
                 result = self.session.import_arrow(name, data, name="events", actor=actor,
@@ -755,9 +730,12 @@ class Realtime(_AlertsMixin, _ReportsMixin):
             for event in members:
                 if event.index not in bad:
                     accepted.setdefault(name, {})[event.key] = event.at
+                    applied.setdefault(name, []).append(event.row)
         with self._app.session() as db:
             for name, versions in accepted.items():
                 record_versions(db, name, versions)
+        if applied:
+            self.touch(applied)
         errors.sort(key=lambda e: e.index)
         raised = self.check_alerts(now) if accepted and self._has_rules() else []
         return EventsOutcome(

@@ -677,7 +677,13 @@ class Session:
                                                 report=report.to_dict()))
             run_id = record.id
         if result.loaded and source != "events" and self.scope.is_everything:
-            # Alert rules are checked after every import (events check once per batch).
+            # Alert rules are checked after every import (events check once per batch); the
+            # open periods' stored scores are kept current, at once (events: coalesced).
+            if result.inserted or result.updated:
+                from salescore.workspace.realtime_scores import touched
+
+                touched(ws).add_everyone(new_periods=False)
+                self.realtime.rescore_touched()
             self.realtime.check_alerts_if_any()
         return RecordedImport(run_id, result)
 
