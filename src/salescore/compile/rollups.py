@@ -197,22 +197,32 @@ def rollup_specs(catalog: Catalog, pipeline: Pipeline) -> list[RollupSpec]:
 
 
 def rollup_rows(spec: RollupSpec, ctx: CompileContext, extra: Sequence[str] = (), *,
-                within: tuple[Any, Any] | None = None) -> SourceRows:
+                within: tuple[Any, Any] | None = None, reps: ir.Column | None = None
+                ) -> SourceRows:
     """The source's rows with what the roll-up needs: the rep, the dimensions, every measure's
     column and filters, and the local day (``__day``) of the time column (rows without one
     are left out); ``extra`` paths besides. ``within`` (from, until) keeps only the rows whose
-    time is in that half-open range, before any join (an import's days)."""
+    time is in that half-open range, before any join (an import's days); ``reps`` (text) keeps
+    only the rows of those reps and the rows without one, before any join too (the source's
+    rep must then be a column of its own table)."""
     src = spec.source
     paths = {*extra, src.rep, spec.time, *(src.dimensions[d] for d in spec.dimensions)}
     for u, _ in spec.measures:
         paths |= {u.measure.column or "", *columns_of(u.measure.filters)} - {""}
 
     def near(rows: SourceRows) -> SourceRows:
-        assert within is not None
-        col = rows.col(spec.time)
-        return SourceRows(src, rows.table.filter((col >= within[0]) & (col < within[1])))
+        t = rows.table
+        if within is not None:
+            col = rows.col(spec.time)
+            t = t.filter((col >= within[0]) & (col < within[1]))
+        if reps is not None:
+            assert "." not in src.rep
+            rep = t[rows.name(src.rep)]
+            t = t.filter(rep.cast("string").isin(reps) | rep.isnull())
+        return SourceRows(src, t)
 
-    rows = SourceRows.build(src, paths, ctx, prefilter=near if within is not None else None)
+    narrowed = within is not None or reps is not None
+    rows = SourceRows.build(src, paths, ctx, prefilter=near if narrowed else None)
     t = rows.table.filter(rows.col(spec.time).notnull())
     t = t.mutate(**{ROW_DAY: SourceRows(src, t).local_day(spec.time, ctx)})
     return SourceRows(src, t)

@@ -17,6 +17,7 @@ the warehouse's backend (DuckDB, PostgreSQL, or any Ibis backend holding the can
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -43,7 +44,7 @@ from salescore.core.errors import PeriodError
 from salescore.core.periods import Calendar, Grain
 from salescore.engine.explained import Notice
 from salescore.engine.maintain import KeptState, read_state
-from salescore.engine.runner import Runner
+from salescore.engine.runner import Prepared, Runner
 from salescore.engine.warehouse import Warehouse
 from salescore.model.org import OrgSettings
 from salescore.semantic.catalog import Catalog, shipped_catalog
@@ -208,20 +209,36 @@ class KpiEngine:
         """``request`` compiled in a context already gathered (a note is added to
         ``notices`` for KPIs empty at this grain)."""
         compiled = compile_kpis(self.catalog, request.kpis, request.by, ctx)
-        if compiled.missing and notices is not None:
-            shown = ", ".join(compiled.missing)
-            notices.append(Notice(
-                f"empty at grain {request.by!r}, whose sources have no such dimension: {shown}",
-                f"以下指标的数据源没有“{request.by}”维度，结果为空：{shown}"))
+        _note_missing(compiled, request, notices)
         return compiled
+
+    def prepared_in(self, request: KpiRequest, ctx: CompileContext,
+                    notices: list[Notice] | None = None) -> tuple[CompiledKpis, Prepared]:
+        """``request`` compiled in ``ctx`` and made ready to run in this engine's scope,
+        compiled once per (catalogue, scope, request, context): the same request in the same
+        context again, from any engine on the same catalogue, builds no expression and
+        generates no SQL. The context holds everything compiling reads (periods, rates, team
+        tree, kept tables), so a change in the warehouse that matters makes a new key."""
+        key = (id(self.catalog), self.runner.backend.name, self.runner.reach, request, ctx)
+        hit = _PREPARED.get(key)
+        if hit is not None and hit[0] is self.catalog:
+            _PREPARED.move_to_end(key)
+            _note_missing(hit[1], request, notices)
+            return hit[1], hit[2]
+        compiled = self.compile_in(request, ctx, notices)
+        prepared = self.runner.prepare(compiled.expr)
+        _PREPARED[key] = (self.catalog, compiled, prepared)
+        while len(_PREPARED) > _PREPARED_SIZE:
+            _PREPARED.popitem(last=False)
+        return compiled, prepared
 
     def compute(self, request: KpiRequest) -> KpiResult:
         """Run ``request``; one query for the KPIs (plus the small context queries)."""
         started = time.perf_counter()
         before = self.runner.queries
         plan, ctx, notices = self.prepare(request)
-        compiled = self.compile_in(request, ctx, notices)
-        table = self.runner.run(compiled.expr)
+        compiled, prepared = self.prepared_in(request, ctx, notices)
+        table = self.runner.run_prepared(prepared)
         reasons: dict[str, Notice] = {}
         unconvertible = self.unconvertible(ctx)
         if unconvertible is not None:
@@ -340,6 +357,20 @@ class KpiEngine:
         if lacking:
             notices.append(unconvertible_reason(reporting, dict(lacking)))
         return tuple(rates), lacking
+
+
+_PREPARED_SIZE = 256
+_PREPARED: OrderedDict[tuple[Any, ...], tuple[Catalog, CompiledKpis, Prepared]] = OrderedDict()
+"""Compiled and prepared requests, least recently used first (see :meth:`KpiEngine.prepared_in`)."""
+
+
+def _note_missing(compiled: CompiledKpis, request: KpiRequest,
+                  notices: list[Notice] | None) -> None:
+    if compiled.missing and notices is not None:
+        shown = ", ".join(compiled.missing)
+        notices.append(Notice(
+            f"empty at grain {request.by!r}, whose sources have no such dimension: {shown}",
+            f"以下指标的数据源没有“{request.by}”维度，结果为空：{shown}"))
 
 
 def unconvertible_reason(reporting: str, lacking: Mapping[str | None, int]) -> Notice:

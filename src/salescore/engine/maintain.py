@@ -30,6 +30,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import ibis
+import ibis.expr.datatypes as dt
 from ibis.backends import BaseBackend
 
 from salescore.compile.context import CompileContext, RollupColumn, buckets_for
@@ -44,6 +45,7 @@ from salescore.compile.derived import (
 from salescore.compile.filters import columns_of
 from salescore.compile.rollups import (
     DAY,
+    REP,
     ROW_DAY,
     RollupSpec,
     fingerprint,
@@ -52,7 +54,7 @@ from salescore.compile.rollups import (
     rollup_specs,
     scope_safe,
 )
-from salescore.compile.rows import SourceRows
+from salescore.compile.rows import SourceRows, nullable
 from salescore.compile.schema import schema, unbound
 from salescore.core.periods import Calendar, parse_period
 from salescore.engine.warehouse import Warehouse
@@ -64,6 +66,7 @@ from salescore.semantic.specs import Measure, Source, TimeToFirst
 
 STATE = "salescore_kept"
 BEFORE = "_salescore_kept_before"
+PAIRS = "_salescore_kept_pairs"
 Hook = Callable[[str], None]
 
 
@@ -373,35 +376,54 @@ class KeptChanges:
             hits.append(by_keys(keys))
         for path in through:
             hits.append(t[rows.name(path)].isin(self._stage_keys()[self.key[0]]))
-        day_sets: list[ibis.Table] = []
+        # Roll-up rows are per rep and day: where the rep is a column of the imported table
+        # itself (an activity's rep, not an opportunity's owner through a reference), only the
+        # (rep, day) pairs of the touched rows, old and new, are recomputed; otherwise whole
+        # days (every rep's rows of those days).
+        by_rep = src.table == self.table and "." not in src.rep and not through
+        pair_sets: list[ibis.Table] = []
+
+        def pairs_of(rows: SourceRows) -> ibis.Table:
+            rep = rows.col(src.rep).cast("string") if by_rep else ibis.null(dt.string)
+            return nullable(rows.table.select(r=rep, d=rows.local_day(spec.time, ctx)))
+
         if hits:
             cond = hits[0]
             for more in hits[1:]:
                 cond = cond | more
-            hit = SourceRows(src, t.filter(cond))
-            day_sets.append(hit.table.select(d=hit.local_day(spec.time, ctx)))
+            pair_sets.append(pairs_of(SourceRows(src, t.filter(cond))))
         if src.table == self.table:
-            old = SourceRows(src, self.before_rows.filter(self.before_rows[spec.time].notnull()))
-            day_sets.append(old.table.select(d=old.local_day(spec.time, ctx)))
-        if not day_sets:
+            pair_sets.append(pairs_of(SourceRows(
+                src, self.before_rows.filter(self.before_rows[spec.time].notnull()))))
+        if not pair_sets:
             return
-        union = ibis.union(*day_sets, distinct=True) if len(day_sets) > 1 else \
-            day_sets[0].distinct()
-        days = sorted(d for (d,) in self.sql.run(self.sql.text(union)) if d is not None)
+        union = ibis.union(*pair_sets, distinct=True) if len(pair_sets) > 1 else \
+            pair_sets[0].distinct()
+        pairs = self.sql.temp(PAIRS, union.filter(union["d"].notnull()))
+        days = sorted(d for (d,) in self.sql.run(f"SELECT DISTINCT d FROM {PAIRS}"))
         if not days:
             return
         say(f"rollup {spec.name}")
-        quoted = ", ".join(f"DATE '{d.isoformat()}'" for d in days)
-        self.sql.run(f"DELETE FROM {_q(spec.name)} WHERE {_q(DAY)} IN ({quoted})")
         lo, hi = ctx.calendar.utc_bounds(parse_period(f"{days[0]}..{days[-1]}"))
         if schema(src.table)[spec.time].is_timestamp():
             within = (lo - timedelta(days=1), hi + timedelta(days=1))
         else:
             within = (days[0], days[-1] + timedelta(days=1))
-        rows = rollup_rows(spec, ctx, within=within)
-        t = rows.table
-        narrowed = SourceRows(src, t.filter(t[ROW_DAY].isin(days)))
-        materialised = _materialised(self.sql, narrowed)
+        alias = "AS x" if self.wh.dialect == "duckdb" else "x"
+        if by_rep:
+            self.sql.run(f"DELETE FROM {_q(spec.name)} {alias} USING {PAIRS} p WHERE "
+                         f"x.{_q(REP)} IS NOT DISTINCT FROM p.r AND x.{_q(DAY)} = p.d")
+            rows = rollup_rows(spec, ctx, within=within, reps=pairs["r"])
+            t = rows.table
+            rep = t[rows.name(src.rep)].cast("string")
+            kept = t.semi_join(pairs, [rep.identical_to(pairs["r"]), t[ROW_DAY] == pairs["d"]])
+        else:
+            quoted = ", ".join(f"DATE '{d.isoformat()}'" for d in days)
+            self.sql.run(f"DELETE FROM {_q(spec.name)} WHERE {_q(DAY)} IN ({quoted})")
+            rows = rollup_rows(spec, ctx, within=within)
+            t = rows.table
+            kept = t.filter(t[ROW_DAY].isin(days))
+        materialised = _materialised(self.sql, SourceRows(src, kept))
         self.sql.insert(spec.name, rollup_aggregate(spec, materialised, ctx))
 
     def _paths_through(self, spec: RollupSpec) -> list[str]:
