@@ -240,6 +240,15 @@ class SourceRows:
         first, last = ctx.zone_range
         zone = ctx.calendar.zone
         t = self.table
+        from salescore.compile.derived import SPELLS, spells_table
+
+        if (self.source.name, SPELLS) in ctx.stored:
+            # Kept at import (salescore.compile.derived): one row per spell, by key.
+            kept = spells_table(self.source)
+            spells = kept.select(__k=kept[self.source.key[0]], **{
+                IDLE_FROM: kept[IDLE_FROM], IDLE_TO: kept[IDLE_TO]})
+            return SourceRows(self.source,
+                              t.join(spells, t[key] == spells["__k"]).drop("__k"))
         own = t.select(__k=t[key], __start=self.local_day(sp.start, ctx),
                        __end=self.local_day(sp.end, ctx))
         acts = unbound(sp.touches_table)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -120,21 +120,33 @@ class KpiEngine:
     measure from the raw rows, as the comparison of the two paths needs)."""
     use_derived: bool = True
     """Read kept derived facts instead of computing windows (``False``: compute them)."""
+    version: Callable[[], Hashable] | None = None
+    """What changes whenever the warehouse's rows may have (a session passes its warehouse's
+    count of writes). What the engine asked the warehouse before compiling (the kept tables,
+    the data's range, the team tree, target periods, rates) is kept per request while it
+    stays the same; ``None``: kept for the engine's life, which a caller that writes between
+    requests ends by making a new engine."""
 
     def __post_init__(self) -> None:
         self.runner = self.backend if isinstance(self.backend, Runner) else Runner(self.backend)
-        self._kept: tuple[KeptState | None] | None = None
+        self._kept: tuple[Hashable, KeptState | None] | None = None
+        self._contexts: dict[tuple[KpiRequest, Hashable],
+                             tuple[QueryPlan, CompileContext, tuple[Notice, ...]]] = {}
+
+    def _version(self) -> Hashable:
+        return self.version() if self.version is not None else None
 
     def kept(self) -> KeptState | None:
         """What the warehouse keeps beside the canonical tables, when it was built with
-        today's settings (read once per engine)."""
+        today's settings (read again only when :attr:`version` changed)."""
         if not self.use_derived:
             return None
-        if self._kept is None:
+        version = self._version()
+        if self._kept is None or self._kept[0] != version:
             state = read_state(self.runner.backend)
-            self._kept = (state if state is not None and state.matches(self.settings)
-                          else None,)
-        return self._kept[0]
+            self._kept = (version, state if state is not None and state.matches(self.settings)
+                          else None)
+        return self._kept[1]
 
     @property
     def calendar(self) -> Calendar:
@@ -193,10 +205,17 @@ class KpiEngine:
     def prepare(self, request: KpiRequest) -> tuple[QueryPlan, CompileContext, list[Notice]]:
         """What compiling ``request`` needs: its query plan and the context asked of the
         warehouse (a few small queries), with the notices gathered on the way."""
+        key = (request, self._version())
+        hit = self._contexts.get(key)
+        if hit is not None:
+            return hit[0], hit[1], list(hit[2])
         check_grain(self.catalog, request.by)
         plan = plan_kpis(self.catalog, request.kpis,
                          stages=self.settings.pipeline.open_stage_names())
         ctx, notices = self.context(request, plan)
+        if len(self._contexts) >= _PREPARED_SIZE:
+            self._contexts.clear()
+        self._contexts[key] = (plan, ctx, tuple(notices))
         return plan, ctx, notices
 
     def compile(self, request: KpiRequest) -> tuple[CompiledKpis, list[Notice]]:

@@ -22,6 +22,7 @@ are. The runner counts the queries it runs, so a caller can bound them.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -38,6 +39,8 @@ from salescore.model.tables import TABLES, Table
 __all__ = ["Prepared", "Reach", "Runner"]
 
 _DECLARED: dict[str, Table] = {t.name: t for t in TABLES}
+_RUN_SIZE = 512
+_RUN: OrderedDict[tuple[Any, ...], Prepared] = OrderedDict()
 
 
 @dataclass(frozen=True)
@@ -170,8 +173,19 @@ class Runner:
         return table
 
     def run(self, expr: ibis.Expr) -> pa.Table:
-        """Run ``expr`` within the scope; an Arrow table."""
-        return self._raw(self.scoped(expr))
+        """Run ``expr`` within the scope; an Arrow table. The SQL of an expression equal to
+        one run before in the same reach is not generated again (expressions compare by
+        their whole structure, literals included)."""
+        key = (self.backend.name, self.reach, expr.op())
+        prepared = _RUN.get(key)
+        if prepared is None:
+            prepared = self.prepare(expr)
+            _RUN[key] = prepared
+            while len(_RUN) > _RUN_SIZE:
+                _RUN.popitem(last=False)
+        else:
+            _RUN.move_to_end(key)
+        return self.run_prepared(prepared)
 
     def prepare(self, expr: ibis.Expr) -> Prepared:
         """``expr`` scoped and, on DuckDB, compiled to SQL once (nothing is run)."""
