@@ -401,6 +401,8 @@ class KeptChanges:
         else:
             return False
         keys = self.sql.temp(temp, keys)
+        if not self.sql.run(f"SELECT count(*) FROM {_q(temp)}")[0][0]:
+            return False
         name = spells_name(src)
         self.sql.run(f"DELETE FROM {_q(name)} WHERE {_q(key)} IN (SELECT k FROM {_q(temp)})")
         self.sql.insert(name, spells_rows(src, ctx, keys=keys["k"]))
@@ -469,10 +471,7 @@ class KeptChanges:
         if by_rep:
             self.sql.run(f"DELETE FROM {_q(spec.name)} {alias} USING {PAIRS} p WHERE "
                          f"x.{_q(REP)} IS NOT DISTINCT FROM p.r AND x.{_q(DAY)} = p.d")
-            rows = rollup_rows(spec, ctx, within=within, reps=pairs["r"])
-            t = rows.table
-            rep = t[rows.name(src.rep)].cast("string")
-            kept = t.semi_join(pairs, [rep.identical_to(pairs["r"]), t[ROW_DAY] == pairs["d"]])
+            kept = rollup_rows(spec, ctx, within=within, pairs=pairs).table
         else:
             quoted = ", ".join(f"DATE '{d.isoformat()}'" for d in days)
             self.sql.run(f"DELETE FROM {_q(spec.name)} WHERE {_q(DAY)} IN ({quoted})")
