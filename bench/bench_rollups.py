@@ -83,6 +83,7 @@ def _card(db: Path, scale: str, repeat: int) -> dict[str, Any]:
 
     from salescore.core.periods import parse_period
     from salescore.core.scope import Scope
+    from salescore.engine import runner as runner_module
     from salescore.engine.kpis import KpiEngine, KpiRequest
     from salescore.engine.runner import Runner
     from salescore.semantic.catalog import shipped_catalog
@@ -97,6 +98,8 @@ def _card(db: Path, scale: str, repeat: int) -> dict[str, Any]:
     warm: list[float] = []
     cold_cpu: list[float] = []
     warm_cpu: list[float] = []
+    compiling: list[float] = []
+    compiling_cpu: list[float] = []
     team = used = None
     for _ in range(repeat):
         started = time.perf_counter()
@@ -118,11 +121,24 @@ def _card(db: Path, scale: str, repeat: int) -> dict[str, Any]:
                 engine.compute(req)
             warm.append(time.perf_counter() - started)
             warm_cpu.append(time.process_time() - cpu)
+            # Interleaved, the path before requests were kept compiled: a new engine asking
+            # the context again (its small queries compiled again too) and every request's
+            # KPIs compiled and their SQL generated.
+            runner_module._RUN.clear()
+            started = time.perf_counter()
+            cpu = time.process_time()
+            fresh = KpiEngine(Runner(con, Scope.team(team)), settings, cat)
+            for req in requests:
+                _, ctx, notes = fresh.prepare(req)
+                fresh.runner._raw(fresh.runner.scoped(fresh.compile_in(req, ctx, notes).expr))
+            compiling.append(time.perf_counter() - started)
+            compiling_cpu.append(time.process_time() - cpu)
         used = len(engine.compile(KpiRequest(CARD, by="team", period=periods[0],
                                              subjects=(team,)))[0].from_rollups)
         con.disconnect()
     return {"team": team, "periods": periods, "cold": cold, "warm": warm, "from_rollups": used,
-            "cold_cpu": cold_cpu, "warm_cpu": warm_cpu}
+            "cold_cpu": cold_cpu, "warm_cpu": warm_cpu, "compiling": compiling,
+            "compiling_cpu": compiling_cpu}
 
 
 def _kept_digest(wh: Any) -> str:
@@ -171,6 +187,8 @@ def main() -> None:
         card = _card(Path(f"/tmp/salescore-bench/{args.scale}-rollups.duckdb"), args.scale,
                      args.repeat)
         print(card)
+        loads = f"{os.getloadavg()[0]:.1f} at the end"
+        _card_report(args, card, loads)
         return
     data = Path(f"/tmp/salescore-bench/{args.scale}")
     base = Path(f"/tmp/salescore-bench/{args.scale}.duckdb")
@@ -254,7 +272,12 @@ def _card_report(args: argparse.Namespace, card: dict[str, Any], loads: str) -> 
         f"{statistics.median(card['warm']) * 1000:.0f} ms "
         f"({', '.join(f'{x * 1000:.0f}' for x in card['warm'])}), CPU median "
         f"{statistics.median(card['warm_cpu']) * 1000:.0f} ms "
-        f"({', '.join(f'{x * 1000:.0f}' for x in card['warm_cpu'])}). "
+        f"({', '.join(f'{x * 1000:.0f}' for x in card['warm_cpu'])}); interleaved with the "
+        f"warm runs, the path before (a new engine asking the context again, every request "
+        f"compiled): median {statistics.median(card['compiling']) * 1000:.0f} ms, CPU median "
+        f"{statistics.median(card['compiling_cpu']) * 1000:.0f} ms; warm ÷ before: wall "
+        f"{statistics.median(card['warm']) / statistics.median(card['compiling']):.2f}, CPU "
+        f"{statistics.median(card['warm_cpu']) / statistics.median(card['compiling_cpu']):.2f}. "
         f"Load average (1 min): {loads}. Peak memory of the whole run (the process's "
         f"largest resident set, DuckDB included): "
         f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024:.2f} GiB.\n")
@@ -285,9 +308,9 @@ def _report(args: argparse.Namespace, med: dict[str, float], times: dict[str, li
     lines = [
         f"## {args.scale} — {date.today().isoformat()}",
         "",
-        f"Command: `.venv/bin/python bench/bench_rollups.py --scale {args.scale} "
-        f"--repeat {args.repeat}` (medians of {args.repeat}; the machine was shared with other "
-        f"work, 2 cores; load average (1 min) {load_start:.1f} at the start).",
+        f"Command: `.venv/bin/python bench/bench_rollups.py {' '.join(sys.argv[1:])}` "
+        f"(medians of {args.repeat}; the machine was shared with other work, 2 cores; load "
+        f"average (1 min) {load_start:.1f} at the start).",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, DuckDB memory_limit "
         f"{args.memory_limit}, Python {platform.python_version()}, DuckDB {duckdb.__version__}.",
         f"Data: {counts['opportunities']:,} opportunities, {counts['activities']:,} activities, "

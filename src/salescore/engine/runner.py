@@ -193,7 +193,7 @@ class Runner:
         memtables = tuple(scoped.op().find(ops.InMemoryTable))
         sql = None
         if self.backend.name == "duckdb":
-            sql = str(self.backend.compile(scoped.as_table()))  # type: ignore[attr-defined]
+            sql = str(self.backend.compile(scoped.as_table()))
         return Prepared(scoped, sql, memtables)
 
     def run_prepared(self, prepared: Prepared) -> pa.Table:
