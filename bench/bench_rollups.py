@@ -22,6 +22,7 @@ import argparse
 import hashlib
 import os
 import platform
+import resource
 import shutil
 import statistics
 import sys
@@ -82,6 +83,7 @@ def _card(db: Path, scale: str, repeat: int) -> dict[str, Any]:
 
     from salescore.core.periods import parse_period
     from salescore.core.scope import Scope
+    from salescore.engine import runner as runner_module
     from salescore.engine.kpis import KpiEngine, KpiRequest
     from salescore.engine.runner import Runner
     from salescore.semantic.catalog import shipped_catalog
@@ -94,9 +96,14 @@ def _card(db: Path, scale: str, repeat: int) -> dict[str, Any]:
     settings = bk._settings(scale)
     cold: list[float] = []
     warm: list[float] = []
+    cold_cpu: list[float] = []
+    warm_cpu: list[float] = []
+    compiling: list[float] = []
+    compiling_cpu: list[float] = []
     team = used = None
     for _ in range(repeat):
         started = time.perf_counter()
+        cpu = time.process_time()
         con = ibis.duckdb.connect(str(db), read_only=True)
         if team is None:
             team = con.raw_sql("SELECT team_id FROM reps GROUP BY team_id ORDER BY count(*) "
@@ -106,15 +113,32 @@ def _card(db: Path, scale: str, repeat: int) -> dict[str, Any]:
         for req in requests:
             engine.compute(req)
         cold.append(time.perf_counter() - started)
+        cold_cpu.append(time.process_time() - cpu)
         for _ in range(3):
             started = time.perf_counter()
+            cpu = time.process_time()
             for req in requests:
                 engine.compute(req)
             warm.append(time.perf_counter() - started)
+            warm_cpu.append(time.process_time() - cpu)
+            # Interleaved, the path before requests were kept compiled: a new engine asking
+            # the context again (its small queries compiled again too) and every request's
+            # KPIs compiled and their SQL generated.
+            runner_module._RUN.clear()
+            started = time.perf_counter()
+            cpu = time.process_time()
+            fresh = KpiEngine(Runner(con, Scope.team(team)), settings, cat)
+            for req in requests:
+                _, ctx, notes = fresh.prepare(req)
+                fresh.runner._raw(fresh.runner.scoped(fresh.compile_in(req, ctx, notes).expr))
+            compiling.append(time.perf_counter() - started)
+            compiling_cpu.append(time.process_time() - cpu)
         used = len(engine.compile(KpiRequest(CARD, by="team", period=periods[0],
                                              subjects=(team,)))[0].from_rollups)
         con.disconnect()
-    return {"team": team, "periods": periods, "cold": cold, "warm": warm, "from_rollups": used}
+    return {"team": team, "periods": periods, "cold": cold, "warm": warm, "from_rollups": used,
+            "cold_cpu": cold_cpu, "warm_cpu": warm_cpu, "compiling": compiling,
+            "compiling_cpu": compiling_cpu}
 
 
 def _kept_digest(wh: Any) -> str:
@@ -122,8 +146,10 @@ def _kept_digest(wh: Any) -> str:
 
     h = hashlib.sha256()
     for (name,) in sorted(wh.execute_sql(f"SELECT name FROM {STATE} WHERE name LIKE 'rollup%'")):
-        for row in wh.execute_sql(f'SELECT * FROM "{name}" ORDER BY ALL'):
-            h.update(repr(row).encode())
+        # Order-free digest in the database (every row's hash summed, and the count): the
+        # same rows in any order give the same digest, another row or value another one.
+        h.update(repr(wh.execute_sql(f'SELECT sum(hash(x)::HUGEINT), count(*) FROM "{name}" x'
+                                     )).encode())
     return h.hexdigest()
 
 
@@ -161,6 +187,8 @@ def main() -> None:
         card = _card(Path(f"/tmp/salescore-bench/{args.scale}-rollups.duckdb"), args.scale,
                      args.repeat)
         print(card)
+        loads = f"{os.getloadavg()[0]:.1f} at the end"
+        _card_report(args, card, loads)
         return
     data = Path(f"/tmp/salescore-bench/{args.scale}")
     base = Path(f"/tmp/salescore-bench/{args.scale}.duckdb")
@@ -169,6 +197,7 @@ def main() -> None:
     db = Path(f"/tmp/salescore-bench/{args.scale}-rollups.duckdb")
     shutil.copy(base, db)
     os.environ["SALESCORE_BENCH_MEMORY_LIMIT"] = args.memory_limit
+    load_start = os.getloadavg()[0]
 
     from salescore.engine.maintain import rebuild
     from salescore.engine.warehouse import Warehouse
@@ -205,8 +234,11 @@ def main() -> None:
         before = _kept_digest(wh)
         new = _new_activities(wh, 10_000)
         started = time.perf_counter()
+        cpu = time.process_time()
         first = import_arrow(wh, settings, "activities", new)
         import_s = time.perf_counter() - started
+        import_cpu = time.process_time() - cpu
+        print(f"import {import_s:.1f} s, CPU {import_cpu:.1f} s", flush=True)
         after_first = _kept_digest(wh)
         started = time.perf_counter()
         again = import_arrow(wh, settings, "activities", new)
@@ -221,7 +253,8 @@ def main() -> None:
     card = _card(db, args.scale, args.repeat)
     med = {m: statistics.median(v) for m, v in times.items() if v}
     _report(args, med, times, rows, agree, rebuild_s, state, kept_measures, first, import_s,
-            again, reimport_s, unchanged, before != after_first, agree_after, counts)
+            again, reimport_s, unchanged, before != after_first, agree_after, counts,
+            import_cpu, load_start)
     loads = f"{load_before[0]:.1f} after the timed runs, {os.getloadavg()[0]:.1f} at the end"
     _card_report(args, card, loads)
 
@@ -231,11 +264,23 @@ def _card_report(args: argparse.Namespace, card: dict[str, Any], loads: str) -> 
         f"Team card ({len(CARD)} KPIs: {', '.join(CARD)}; team {card['team']} through its "
         f"manager's session; periods {', '.join(card['periods'])}, one request each; "
         f"{card['from_rollups']} measures from roll-ups): cold (new connection, session and "
-        f"engine) median {statistics.median(card['cold']) * 1000:.0f} ms "
-        f"({', '.join(f'{x * 1000:.0f}' for x in card['cold'])}); warm median "
+        f"engine; the first one in the process compiles, the later ones find the compiled "
+        f"queries) median {statistics.median(card['cold']) * 1000:.0f} ms "
+        f"({', '.join(f'{x * 1000:.0f}' for x in card['cold'])}; CPU "
+        f"{', '.join(f'{x * 1000:.0f}' for x in card['cold_cpu'])}); warm (the same engine "
+        f"again: no context query, no compiling, one query per period) median "
         f"{statistics.median(card['warm']) * 1000:.0f} ms "
-        f"({', '.join(f'{x * 1000:.0f}' for x in card['warm'])}). "
-        f"Load average (1 min): {loads}.\n")
+        f"({', '.join(f'{x * 1000:.0f}' for x in card['warm'])}), CPU median "
+        f"{statistics.median(card['warm_cpu']) * 1000:.0f} ms "
+        f"({', '.join(f'{x * 1000:.0f}' for x in card['warm_cpu'])}); interleaved with the "
+        f"warm runs, the path before (a new engine asking the context again, every request "
+        f"compiled): median {statistics.median(card['compiling']) * 1000:.0f} ms, CPU median "
+        f"{statistics.median(card['compiling_cpu']) * 1000:.0f} ms; warm ÷ before: wall "
+        f"{statistics.median(card['warm']) / statistics.median(card['compiling']):.2f}, CPU "
+        f"{statistics.median(card['warm_cpu']) / statistics.median(card['compiling_cpu']):.2f}. "
+        f"Load average (1 min): {loads}. Peak memory of the whole run (the process's "
+        f"largest resident set, DuckDB included): "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024:.2f} GiB.\n")
     print(text)
     body = args.out.read_text(encoding="utf-8")
     marker = "\n## "
@@ -256,16 +301,16 @@ def _report(args: argparse.Namespace, med: dict[str, float], times: dict[str, li
             rows: int, agree: dict[str, tuple[int, float]], rebuild_s: float, state: Any,
             kept_measures: int, first: Any, import_s: float, again: Any, reimport_s: float,
             unchanged: bool, changed_first: bool, agree_after: tuple[int, float],
-            counts: dict[str, int]) -> None:
+            counts: dict[str, int], import_cpu: float, load_start: float) -> None:
     import duckdb
 
     floor = med["floor_all"]
     lines = [
         f"## {args.scale} — {date.today().isoformat()}",
         "",
-        f"Command: `.venv/bin/python bench/bench_rollups.py --scale {args.scale} "
-        f"--repeat {args.repeat}` (medians of {args.repeat}; the machine was shared with other "
-        "work, 2 cores).",
+        f"Command: `.venv/bin/python bench/bench_rollups.py {' '.join(sys.argv[1:])}` "
+        f"(medians of {args.repeat}; the machine was shared with other work, 2 cores; load "
+        f"average (1 min) {load_start:.1f} at the start).",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, DuckDB memory_limit "
         f"{args.memory_limit}, Python {platform.python_version()}, DuckDB {duckdb.__version__}.",
         f"Data: {counts['opportunities']:,} opportunities, {counts['activities']:,} activities, "
@@ -293,7 +338,8 @@ def _report(args: argparse.Namespace, med: dict[str, float], times: dict[str, li
         + "; ".join(f"{m}: {bad} cells differ beyond float rounding, largest relative "
                     f"difference {worst:.1e}" for m, (bad, worst) in agree.items()) + ".",
         f"Import of 10,000 new activities (`import_arrow`, kept tables included): "
-        f"{import_s:.2f} s ({first.inserted:,} inserted; roll-ups changed: {changed_first}). "
+        f"{import_s:.2f} s, CPU {import_cpu:.2f} s ({first.inserted:,} inserted; roll-ups "
+        f"changed: {changed_first}). "
         f"Re-import of the same rows: {reimport_s:.2f} s ({again.inserted} inserted, "
         f"{again.updated} updated); every roll-up unchanged: {unchanged}. After the import, "
         f"roll-up path vs raw path: {agree_after[0]} cells differ, largest relative "

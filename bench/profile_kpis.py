@@ -27,6 +27,8 @@ def main() -> None:
     parser.add_argument("--scale", default="medium")
     parser.add_argument("--raw", action="store_true")
     parser.add_argument("--only", help="comma-separated KPIs")
+    parser.add_argument("--db", type=Path, help="another kept warehouse (default: the "
+                        "roll-ups benchmark's copy)")
     args = parser.parse_args()
     import ibis
 
@@ -34,7 +36,7 @@ def main() -> None:
     from salescore.engine.kpis import KpiEngine, KpiRequest
     from salescore.semantic.catalog import shipped_catalog
 
-    db = Path(f"/tmp/salescore-bench/{args.scale}-rollups.duckdb")
+    db = args.db or Path(f"/tmp/salescore-bench/{args.scale}-rollups.duckdb")
     con = ibis.duckdb.connect(str(db), read_only=True)
     con.raw_sql("SET memory_limit = '4GB'")
     cat = shipped_catalog()

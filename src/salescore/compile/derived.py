@@ -28,7 +28,7 @@ from typing import assert_never
 import ibis
 import ibis.expr.datatypes as dt
 
-from salescore.compile.context import CompileContext
+from salescore.compile.context import CompileContext, all_history
 from salescore.compile.filters import columns_of
 from salescore.compile.rows import SourceRows
 from salescore.semantic.catalog import Catalog
@@ -44,6 +44,8 @@ from salescore.semantic.specs import (
 
 Storable = TimeToNext | SequenceNumber | TimeToFirst
 VALUE = "value"
+SPELLS = "__idle_spells"
+"""The name a source's kept idle spells go by in :attr:`CompileContext.stored`."""
 
 
 def derived_name(src: Source, column: str) -> str:
@@ -135,3 +137,58 @@ def partition_columns(c: Storable) -> tuple[str, ...] | None:
             return None
         case _:
             assert_never(c)
+
+
+# -- idle spells --------------------------------------------------------------------------------
+def spells_storable(src: Source) -> bool:
+    """Whether ``src``'s idle spells are kept at import: a one-column key, and the start, end
+    and touches read from plain columns (no reference to follow)."""
+    sp = src.idle_spells
+    if sp is None or len(src.key) != 1:
+        return False
+    used = {sp.start, sp.end, sp.touches_on, sp.touches_time} | columns_of(src.filters)
+    return not any("." in p for p in used)
+
+
+def spells_name(src: Source) -> str:
+    """The table keeping the idle spells of ``src``."""
+    return f"derived__{src.name}__idle_spells"
+
+
+def spells_schema(src: Source) -> ibis.Schema:
+    """The kept spells' columns: the source's key, ``idle_from`` and ``idle_to`` (dates)."""
+    from salescore.compile.schema import schema
+    from salescore.semantic.columns import IDLE_FROM, IDLE_TO
+
+    key = src.key[0]
+    return ibis.schema({key: schema(src.table)[key], IDLE_FROM: dt.date, IDLE_TO: dt.date})
+
+
+def spells_table(src: Source) -> ibis.Table:
+    """The unbound kept idle spells of ``src``."""
+    return ibis.table(spells_schema(src), name=spells_name(src))
+
+
+def spells_rows(src: Source, ctx: CompileContext, *, keys: ibis.Column | None = None
+                ) -> ibis.Table:
+    """The idle spells of ``src``'s rows (key, ``idle_from``, ``idle_to``; a row per spell),
+    computed from the canonical rows; ``keys`` keeps only those rows'. ``ctx`` must know the
+    time zone's offsets over the data's whole range (the spells are in local days)."""
+    from salescore.semantic.columns import IDLE_FROM, IDLE_TO
+
+    # Buckets over the whole range: the raw path leaves out the rows not open in its buckets'
+    # days, and every row's spells are kept.
+    first, last = ctx.zone_range
+    plain = CompileContext(ctx.calendar, all_history(first, last, None, ctx.calendar),
+                           pipeline=ctx.pipeline, zone_first=ctx.zone_first,
+                           zone_last=ctx.zone_last)
+    key = src.key[0]
+
+    def narrow(rows: SourceRows) -> SourceRows:
+        assert keys is not None
+        return SourceRows(src, rows.table.filter(rows.col(key).isin(keys)))
+
+    rows = SourceRows.build(src, set(), plain, prefilter=narrow if keys is not None else None)
+    t = rows.table
+    return t.select(t[rows.name(key)].name(key), t[IDLE_FROM].cast(dt.date).name(IDLE_FROM),
+                    t[IDLE_TO].cast(dt.date).name(IDLE_TO))

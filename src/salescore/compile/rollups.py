@@ -38,6 +38,7 @@ from salescore.compile.context import CompileContext
 from salescore.compile.derived import storable
 from salescore.compile.filters import all_of, columns_of
 from salescore.compile.rows import SourceRows
+from salescore.compile.timezone import local_day
 from salescore.model.org import Pipeline
 from salescore.model.tables import MONEY_SCALE, table
 from salescore.semantic.catalog import Catalog
@@ -197,22 +198,34 @@ def rollup_specs(catalog: Catalog, pipeline: Pipeline) -> list[RollupSpec]:
 
 
 def rollup_rows(spec: RollupSpec, ctx: CompileContext, extra: Sequence[str] = (), *,
-                within: tuple[Any, Any] | None = None) -> SourceRows:
+                within: tuple[Any, Any] | None = None, pairs: ibis.Table | None = None
+                ) -> SourceRows:
     """The source's rows with what the roll-up needs: the rep, the dimensions, every measure's
     column and filters, and the local day (``__day``) of the time column (rows without one
     are left out); ``extra`` paths besides. ``within`` (from, until) keeps only the rows whose
-    time is in that half-open range, before any join (an import's days)."""
+    time is in that half-open range, before any join (an import's days); ``pairs`` (text
+    ``r``, date ``d``) keeps only the rows of those reps on those local days, before any join
+    too (the source's rep must then be a column of its own table)."""
     src = spec.source
     paths = {*extra, src.rep, spec.time, *(src.dimensions[d] for d in spec.dimensions)}
     for u, _ in spec.measures:
         paths |= {u.measure.column or "", *columns_of(u.measure.filters)} - {""}
 
-    def near(rows: SourceRows) -> SourceRows:
-        assert within is not None
-        col = rows.col(spec.time)
-        return SourceRows(src, rows.table.filter((col >= within[0]) & (col < within[1])))
+    def near(own: ibis.Table) -> ibis.Table:
+        col = own[spec.time]
+        if within is not None:
+            own = own.filter((col >= within[0]) & (col < within[1]))
+        if pairs is not None:
+            assert "." not in src.rep and "." not in spec.time
+            own = own.filter(col.notnull())
+            day = own[spec.time] if not own[spec.time].type().is_timestamp() else \
+                local_day(own[spec.time], ctx.calendar.zone, *ctx.zone_range)
+            rep = own[src.rep].cast("string")
+            own = own.semi_join(pairs, [rep.identical_to(pairs["r"]), day == pairs["d"]])
+        return own
 
-    rows = SourceRows.build(src, paths, ctx, prefilter=near if within is not None else None)
+    narrowed = within is not None or pairs is not None
+    rows = SourceRows.build(src, paths, ctx, base=near if narrowed else None)
     t = rows.table.filter(rows.col(spec.time).notnull())
     t = t.mutate(**{ROW_DAY: SourceRows(src, t).local_day(spec.time, ctx)})
     return SourceRows(src, t)

@@ -96,7 +96,8 @@ class SourceRows:
     @classmethod
     def build(cls, source: Source, paths: Iterable[str], ctx: CompileContext, *,
               narrow: tuple[str, Sequence[str]] | None = None,
-              prefilter: Callable[[SourceRows], SourceRows] | None = None) -> SourceRows:
+              prefilter: Callable[[SourceRows], SourceRows] | None = None,
+              base: Callable[[ibis.Table], ibis.Table] | None = None) -> SourceRows:
         """The rows of ``source`` with ``paths`` (and the key and rep) available.
 
         ``narrow`` (a path and its values) says that only those rows are wanted in the end: they
@@ -104,7 +105,8 @@ class SourceRows:
         counts), so that those are worked out for these rows alone, unless a computed column
         needs the source's other rows too (a window, idle spells), in which case the caller's
         later filter does it. ``prefilter`` narrows the rows before any computed column (the
-        partitions an import touched).
+        partitions an import touched). ``base`` narrows the source's own table before any
+        reference is joined (an import's rep-days).
 
         A computed column listed in ``ctx.stored`` is read from the table that keeps it
         (:mod:`salescore.compile.derived`), joined on the key, instead of being computed.
@@ -121,7 +123,8 @@ class SourceRows:
         table_paths = {p for p in wanted if p not in computed and p not in (IDLE_FROM, IDLE_TO)}
         for p in table_paths:
             resolve_in_table(source.table, p)  # a clear error before Ibis gives a vaguer one
-        t = with_paths(unbound(source.table), source.table, table_paths)
+        own = unbound(source.table)
+        t = with_paths(base(own) if base is not None else own, source.table, table_paths)
         rows = cls(source, t)
         cond = all_of(source.filters, rows.col, ctx.pipeline)
         if cond is not None:
@@ -240,6 +243,15 @@ class SourceRows:
         first, last = ctx.zone_range
         zone = ctx.calendar.zone
         t = self.table
+        from salescore.compile.derived import SPELLS, spells_table
+
+        if (self.source.name, SPELLS) in ctx.stored:
+            # Kept at import (salescore.compile.derived): one row per spell, by key.
+            kept = spells_table(self.source)
+            spells = kept.select(__k=kept[self.source.key[0]], **{
+                IDLE_FROM: kept[IDLE_FROM], IDLE_TO: kept[IDLE_TO]})
+            return SourceRows(self.source,
+                              t.join(spells, t[key] == spells["__k"]).drop("__k"))
         own = t.select(__k=t[key], __start=self.local_day(sp.start, ctx),
                        __end=self.local_day(sp.end, ctx))
         # Only the rows open at some time in the buckets' days can have a spell there (a spell

@@ -17,7 +17,8 @@ the warehouse's backend (DuckDB, PostgreSQL, or any Ibis backend holding the can
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -43,7 +44,7 @@ from salescore.core.errors import PeriodError
 from salescore.core.periods import Calendar, Grain
 from salescore.engine.explained import Notice
 from salescore.engine.maintain import KeptState, read_state
-from salescore.engine.runner import Runner
+from salescore.engine.runner import Prepared, Runner
 from salescore.engine.warehouse import Warehouse
 from salescore.model.org import OrgSettings
 from salescore.semantic.catalog import Catalog, shipped_catalog
@@ -119,21 +120,33 @@ class KpiEngine:
     measure from the raw rows, as the comparison of the two paths needs)."""
     use_derived: bool = True
     """Read kept derived facts instead of computing windows (``False``: compute them)."""
+    version: Callable[[], Hashable] | None = None
+    """What changes whenever the warehouse's rows may have (a session passes its warehouse's
+    count of writes). What the engine asked the warehouse before compiling (the kept tables,
+    the data's range, the team tree, target periods, rates) is kept per request while it
+    stays the same; ``None``: kept for the engine's life, which a caller that writes between
+    requests ends by making a new engine."""
 
     def __post_init__(self) -> None:
         self.runner = self.backend if isinstance(self.backend, Runner) else Runner(self.backend)
-        self._kept: tuple[KeptState | None] | None = None
+        self._kept: tuple[Hashable, KeptState | None] | None = None
+        self._contexts: dict[tuple[KpiRequest, Hashable],
+                             tuple[QueryPlan, CompileContext, tuple[Notice, ...]]] = {}
+
+    def _version(self) -> Hashable:
+        return self.version() if self.version is not None else None
 
     def kept(self) -> KeptState | None:
         """What the warehouse keeps beside the canonical tables, when it was built with
-        today's settings (read once per engine)."""
+        today's settings (read again only when :attr:`version` changed)."""
         if not self.use_derived:
             return None
-        if self._kept is None:
+        version = self._version()
+        if self._kept is None or self._kept[0] != version:
             state = read_state(self.runner.backend)
-            self._kept = (state if state is not None and state.matches(self.settings)
-                          else None,)
-        return self._kept[0]
+            self._kept = (version, state if state is not None and state.matches(self.settings)
+                          else None)
+        return self._kept[1]
 
     @property
     def calendar(self) -> Calendar:
@@ -192,10 +205,17 @@ class KpiEngine:
     def prepare(self, request: KpiRequest) -> tuple[QueryPlan, CompileContext, list[Notice]]:
         """What compiling ``request`` needs: its query plan and the context asked of the
         warehouse (a few small queries), with the notices gathered on the way."""
+        key = (request, self._version())
+        hit = self._contexts.get(key)
+        if hit is not None:
+            return hit[0], hit[1], list(hit[2])
         check_grain(self.catalog, request.by)
         plan = plan_kpis(self.catalog, request.kpis,
                          stages=self.settings.pipeline.open_stage_names())
         ctx, notices = self.context(request, plan)
+        if len(self._contexts) >= _PREPARED_SIZE:
+            self._contexts.clear()
+        self._contexts[key] = (plan, ctx, tuple(notices))
         return plan, ctx, notices
 
     def compile(self, request: KpiRequest) -> tuple[CompiledKpis, list[Notice]]:
@@ -208,20 +228,36 @@ class KpiEngine:
         """``request`` compiled in a context already gathered (a note is added to
         ``notices`` for KPIs empty at this grain)."""
         compiled = compile_kpis(self.catalog, request.kpis, request.by, ctx)
-        if compiled.missing and notices is not None:
-            shown = ", ".join(compiled.missing)
-            notices.append(Notice(
-                f"empty at grain {request.by!r}, whose sources have no such dimension: {shown}",
-                f"以下指标的数据源没有“{request.by}”维度，结果为空：{shown}"))
+        _note_missing(compiled, request, notices)
         return compiled
+
+    def prepared_in(self, request: KpiRequest, ctx: CompileContext,
+                    notices: list[Notice] | None = None) -> tuple[CompiledKpis, Prepared]:
+        """``request`` compiled in ``ctx`` and made ready to run in this engine's scope,
+        compiled once per (catalogue, scope, request, context): the same request in the same
+        context again, from any engine on the same catalogue, builds no expression and
+        generates no SQL. The context holds everything compiling reads (periods, rates, team
+        tree, kept tables), so a change in the warehouse that matters makes a new key."""
+        key = (id(self.catalog), self.runner.backend.name, self.runner.reach, request, ctx)
+        hit = _PREPARED.get(key)
+        if hit is not None and hit[0] is self.catalog:
+            _PREPARED.move_to_end(key)
+            _note_missing(hit[1], request, notices)
+            return hit[1], hit[2]
+        compiled = self.compile_in(request, ctx, notices)
+        prepared = self.runner.prepare(compiled.expr)
+        _PREPARED[key] = (self.catalog, compiled, prepared)
+        while len(_PREPARED) > _PREPARED_SIZE:
+            _PREPARED.popitem(last=False)
+        return compiled, prepared
 
     def compute(self, request: KpiRequest) -> KpiResult:
         """Run ``request``; one query for the KPIs (plus the small context queries)."""
         started = time.perf_counter()
         before = self.runner.queries
         plan, ctx, notices = self.prepare(request)
-        compiled = self.compile_in(request, ctx, notices)
-        table = self.runner.run(compiled.expr)
+        compiled, prepared = self.prepared_in(request, ctx, notices)
+        table = self.runner.run_prepared(prepared)
         reasons: dict[str, Notice] = {}
         unconvertible = self.unconvertible(ctx)
         if unconvertible is not None:
@@ -340,6 +376,20 @@ class KpiEngine:
         if lacking:
             notices.append(unconvertible_reason(reporting, dict(lacking)))
         return tuple(rates), lacking
+
+
+_PREPARED_SIZE = 256
+_PREPARED: OrderedDict[tuple[Any, ...], tuple[Catalog, CompiledKpis, Prepared]] = OrderedDict()
+"""Compiled and prepared requests, least recently used first (see :meth:`KpiEngine.prepared_in`)."""
+
+
+def _note_missing(compiled: CompiledKpis, request: KpiRequest,
+                  notices: list[Notice] | None) -> None:
+    if compiled.missing and notices is not None:
+        shown = ", ".join(compiled.missing)
+        notices.append(Notice(
+            f"empty at grain {request.by!r}, whose sources have no such dimension: {shown}",
+            f"以下指标的数据源没有“{request.by}”维度，结果为空：{shown}"))
 
 
 def unconvertible_reason(reporting: str, lacking: Mapping[str | None, int]) -> Notice:

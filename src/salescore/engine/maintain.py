@@ -30,20 +30,27 @@ from datetime import date, timedelta
 from typing import Any
 
 import ibis
+import ibis.expr.datatypes as dt
 from ibis.backends import BaseBackend
 
 from salescore.compile.context import CompileContext, RollupColumn, buckets_for
 from salescore.compile.derived import (
+    SPELLS,
     VALUE,
     Storable,
     derived_name,
     derived_rows,
     partition_columns,
+    spells_name,
+    spells_rows,
+    spells_storable,
     storable_columns,
 )
 from salescore.compile.filters import columns_of
 from salescore.compile.rollups import (
     DAY,
+    DIM,
+    REP,
     ROW_DAY,
     RollupSpec,
     fingerprint,
@@ -52,7 +59,7 @@ from salescore.compile.rollups import (
     rollup_specs,
     scope_safe,
 )
-from salescore.compile.rows import SourceRows
+from salescore.compile.rows import SourceRows, nullable
 from salescore.compile.schema import schema, unbound
 from salescore.core.periods import Calendar, parse_period
 from salescore.engine.warehouse import Warehouse
@@ -64,6 +71,7 @@ from salescore.semantic.specs import Measure, Source, TimeToFirst
 
 STATE = "salescore_kept"
 BEFORE = "_salescore_kept_before"
+PAIRS = "_salescore_kept_pairs"
 Hook = Callable[[str], None]
 
 
@@ -79,13 +87,16 @@ class KeptState:
     pipeline: Pipeline
     derived: tuple[tuple[Source, Storable], ...]
     rollups: tuple[RollupSpec, ...]
+    spells: tuple[Source, ...] = ()
+    """Sources whose idle spells are kept (:func:`salescore.compile.derived.spells_rows`)."""
 
     def matches(self, settings: OrgSettings) -> bool:
         return (self.timezone == settings.organisation.timezone
                 and self.pipeline == settings.pipeline)
 
     def stored(self) -> frozenset[tuple[str, str]]:
-        return frozenset((s.name, c.name) for s, c in self.derived)
+        return frozenset({*((s.name, c.name) for s, c in self.derived),
+                          *((s.name, SPELLS) for s in self.spells)})
 
     def rollup_columns(self) -> tuple[RollupColumn, ...]:
         return tuple(RollupColumn(fingerprint(u), spec.name, u.column, kind, spec.dimensions,
@@ -128,6 +139,7 @@ def read_state(backend: BaseBackend | Warehouse) -> KeptState | None:
     spec = json.loads(settings["spec"])
     derived = []
     rollups = []
+    spells = []
     for r in rows:
         body = json.loads(r["spec"])
         if r["kind"] == "derived":
@@ -139,8 +151,10 @@ def read_state(backend: BaseBackend | Warehouse) -> KeptState | None:
             measures = tuple((MeasureUse(column, Measure.model_validate(m)), kind)
                              for m, column, kind in body["measures"])
             rollups.append(RollupSpec(src, body["time"], measures, tuple(body["dimensions"])))
+        elif r["kind"] == "spells":
+            spells.append(Source.model_validate(body["source"]))
     return KeptState(spec["timezone"], Pipeline.model_validate(spec["pipeline"]),
-                     tuple(derived), tuple(rollups))  # type: ignore[arg-type]
+                     tuple(derived), tuple(rollups), tuple(spells))  # type: ignore[arg-type]
 
 
 def forget(warehouse: Warehouse) -> None:
@@ -206,9 +220,16 @@ def rebuild(warehouse: Warehouse, catalog: Catalog, settings: OrgSettings, *,
                 sql.run(f"DROP TABLE IF EXISTS {_q(str(name))}")
             sql.run(f"DROP TABLE {STATE}")
         sql.run(f"CREATE TABLE {STATE} (kind VARCHAR, name VARCHAR, spec VARCHAR)")
-        stored = frozenset((s.name, c.name) for s, c in derived)
-        ctx = _context(warehouse, tz, settings.pipeline,
-                       [(s.source.table, s.time) for s in specs], stored)
+        spelled = [s for s in catalog.sources.values() if spells_storable(s)]
+        stored = frozenset({*((s.name, c.name) for s, c in derived),
+                            *((s.name, SPELLS) for s in spelled)})
+        ctx = _context(warehouse, tz, settings.pipeline, _timed(specs, spelled), stored)
+        for src in spelled:
+            notify(f"idle spells {src.name}")
+            name = spells_name(src)
+            sql.run(f"DROP TABLE IF EXISTS {_q(name)}")
+            sql.run(f"CREATE TABLE {_q(name)} AS {sql.text(spells_rows(src, ctx))}")
+            _record(warehouse, "spells", name, {"source": src.model_dump(mode="json")})
         for src, c in derived:
             notify(f"derived {src.name}.{c.name}")
             name = derived_name(src, c.name)
@@ -220,8 +241,11 @@ def rebuild(warehouse: Warehouse, catalog: Catalog, settings: OrgSettings, *,
             notify(f"rollup {spec.name}")
             rows = _materialised(sql, rollup_rows(spec, ctx))
             sql.run(f"DROP TABLE IF EXISTS {_q(spec.name)}")
-            sql.run(f"CREATE TABLE {_q(spec.name)} AS "
-                    f"{sql.text(rollup_aggregate(spec, rows, ctx))}")
+            # Stored in (dimension, day, rep) order: a query of some days at one dimension
+            # reads the few row groups holding them (DuckDB skips the rest by their min/max).
+            sql.run(f"CREATE TABLE {_q(spec.name)} AS SELECT * FROM "
+                    f"({sql.text(rollup_aggregate(spec, rows, ctx))}) AS r "
+                    f"ORDER BY {_q(DIM)}, {_q(DAY)}, {_q(REP)}")
             _record(warehouse, "rollup", spec.name, {
                 "source": spec.source.model_dump(mode="json"), "time": spec.time,
                 "measures": [[u.measure.model_dump(mode="json"), u.column, kind]
@@ -232,6 +256,16 @@ def rebuild(warehouse: Warehouse, catalog: Catalog, settings: OrgSettings, *,
     state = read_state(warehouse)
     assert state is not None
     return state
+
+
+def _timed(specs: Sequence[RollupSpec], spelled: Sequence[Source]) -> list[tuple[str, str]]:
+    """The (table, time column) pairs whose range the kept tables' local days must cover."""
+    out = [(s.source.table, s.time) for s in specs]
+    for src in spelled:
+        sp = src.idle_spells
+        assert sp is not None
+        out += [(src.table, sp.start), (src.table, sp.end), (sp.touches_table, sp.touches_time)]
+    return out
 
 
 def _record(warehouse: Warehouse, kind: str, name: str, spec: dict[str, Any]) -> None:
@@ -287,7 +321,10 @@ class KeptChanges:
         started = time.perf_counter()
         say = notify or (lambda _: None)
         ctx = _context(self.wh, state.timezone, state.pipeline,
-                       [(s.source.table, s.time) for s in state.rollups], state.stored())
+                       _timed(state.rollups, state.spells), state.stored())
+        for i, src in enumerate(state.spells):
+            if self._spells(src, ctx, f"_salescore_kept_spells_{i}"):
+                say(f"idle spells {src.name}")
         touched: dict[str, list[ibis.Table]] = {}
         for i, (src, c) in enumerate(state.derived):
             keys = self._derived(src, c, ctx, f"_salescore_kept_keys_{i}")
@@ -347,6 +384,30 @@ class KeptChanges:
         self.sql.insert(name, changed)
         return changed.select(*src.key)
 
+    # -- idle spells ------------------------------------------------------------------------
+    def _spells(self, src: Source, ctx: CompileContext, temp: str) -> bool:
+        """Recompute the kept idle spells of the rows the import touched: its own rows, or
+        the rows its touches (old and new) point at; whether any could have changed."""
+        sp = src.idle_spells
+        assert sp is not None
+        key = src.key[0]
+        if self.table == src.table:
+            keys = self._stage_keys().select(k=self._stage_keys()[self.key[0]])
+        elif self.table == sp.touches_table:
+            current = self._current()
+            keys = ibis.union(self.before_rows.select(k=self.before_rows[sp.touches_on]),
+                              current.select(k=current[sp.touches_on]), distinct=True)
+            keys = keys.filter(keys["k"].notnull())
+        else:
+            return False
+        keys = self.sql.temp(temp, keys)
+        if not self.sql.run(f"SELECT count(*) FROM {_q(temp)}")[0][0]:
+            return False
+        name = spells_name(src)
+        self.sql.run(f"DELETE FROM {_q(name)} WHERE {_q(key)} IN (SELECT k FROM {_q(temp)})")
+        self.sql.insert(name, spells_rows(src, ctx, keys=keys["k"]))
+        return True
+
     # -- roll-ups ---------------------------------------------------------------------------
     def _rollup(self, spec: RollupSpec, ctx: CompileContext, kept_keys: list[ibis.Table],
                 say: Hook) -> None:
@@ -373,35 +434,51 @@ class KeptChanges:
             hits.append(by_keys(keys))
         for path in through:
             hits.append(t[rows.name(path)].isin(self._stage_keys()[self.key[0]]))
-        day_sets: list[ibis.Table] = []
+        # Roll-up rows are per rep and day: where the rep is a column of the imported table
+        # itself (an activity's rep, not an opportunity's owner through a reference), only the
+        # (rep, day) pairs of the touched rows, old and new, are recomputed; otherwise whole
+        # days (every rep's rows of those days).
+        by_rep = src.table == self.table and "." not in src.rep and not through
+        pair_sets: list[ibis.Table] = []
+
+        def pairs_of(rows: SourceRows) -> ibis.Table:
+            rep = rows.col(src.rep).cast("string") if by_rep else ibis.null(dt.string)
+            return nullable(rows.table.select(r=rep, d=rows.local_day(spec.time, ctx)))
+
         if hits:
             cond = hits[0]
             for more in hits[1:]:
                 cond = cond | more
-            hit = SourceRows(src, t.filter(cond))
-            day_sets.append(hit.table.select(d=hit.local_day(spec.time, ctx)))
+            pair_sets.append(pairs_of(SourceRows(src, t.filter(cond))))
         if src.table == self.table:
-            old = SourceRows(src, self.before_rows.filter(self.before_rows[spec.time].notnull()))
-            day_sets.append(old.table.select(d=old.local_day(spec.time, ctx)))
-        if not day_sets:
+            pair_sets.append(pairs_of(SourceRows(
+                src, self.before_rows.filter(self.before_rows[spec.time].notnull()))))
+        if not pair_sets:
             return
-        union = ibis.union(*day_sets, distinct=True) if len(day_sets) > 1 else \
-            day_sets[0].distinct()
-        days = sorted(d for (d,) in self.sql.run(self.sql.text(union)) if d is not None)
+        union = ibis.union(*pair_sets, distinct=True) if len(pair_sets) > 1 else \
+            pair_sets[0].distinct()
+        pairs = self.sql.temp(PAIRS, union.filter(union["d"].notnull()))
+        days = sorted(d for (d,) in self.sql.run(f"SELECT DISTINCT d FROM {PAIRS}"))
         if not days:
             return
         say(f"rollup {spec.name}")
-        quoted = ", ".join(f"DATE '{d.isoformat()}'" for d in days)
-        self.sql.run(f"DELETE FROM {_q(spec.name)} WHERE {_q(DAY)} IN ({quoted})")
         lo, hi = ctx.calendar.utc_bounds(parse_period(f"{days[0]}..{days[-1]}"))
         if schema(src.table)[spec.time].is_timestamp():
             within = (lo - timedelta(days=1), hi + timedelta(days=1))
         else:
             within = (days[0], days[-1] + timedelta(days=1))
-        rows = rollup_rows(spec, ctx, within=within)
-        t = rows.table
-        narrowed = SourceRows(src, t.filter(t[ROW_DAY].isin(days)))
-        materialised = _materialised(self.sql, narrowed)
+        alias = "AS x" if self.wh.dialect == "duckdb" else "x"
+        if by_rep:
+            self.sql.run(f"DELETE FROM {_q(spec.name)} {alias} USING {PAIRS} p WHERE "
+                         f"x.{_q(REP)} IS NOT DISTINCT FROM p.r AND x.{_q(DAY)} = p.d")
+            kept = rollup_rows(spec, ctx, within=within, pairs=pairs).table
+        else:
+            quoted = ", ".join(f"DATE '{d.isoformat()}'" for d in days)
+            self.sql.run(f"DELETE FROM {_q(spec.name)} WHERE {_q(DAY)} IN ({quoted})")
+            rows = rollup_rows(spec, ctx, within=within)
+            t = rows.table
+            kept = t.filter(t[ROW_DAY].isin(days))
+        materialised = _materialised(self.sql, SourceRows(src, kept))
         self.sql.insert(spec.name, rollup_aggregate(spec, materialised, ctx))
 
     def _paths_through(self, spec: RollupSpec) -> list[str]:

@@ -22,6 +22,7 @@ are. The runner counts the queries it runs, so a caller can bound them.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -35,9 +36,22 @@ from salescore.compile.schema import unbound
 from salescore.core.scope import AccessError, Scope
 from salescore.model.tables import TABLES, Table
 
-__all__ = ["Reach", "Runner"]
+__all__ = ["Prepared", "Reach", "Runner"]
 
 _DECLARED: dict[str, Table] = {t.name: t for t in TABLES}
+_RUN_SIZE = 512
+_RUN: OrderedDict[tuple[Any, ...], Prepared] = OrderedDict()
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An expression made ready to run again and again within one scope: scoped once, its
+    SQL text compiled once (DuckDB), the in-memory tables it reads listed. Running it again
+    builds and compiles nothing (:meth:`Runner.run_prepared`)."""
+
+    expr: ibis.Expr
+    sql: str | None
+    memtables: tuple[ops.InMemoryTable, ...]
 
 
 @dataclass(frozen=True)
@@ -159,8 +173,45 @@ class Runner:
         return table
 
     def run(self, expr: ibis.Expr) -> pa.Table:
-        """Run ``expr`` within the scope; an Arrow table."""
-        return self._raw(self.scoped(expr))
+        """Run ``expr`` within the scope; an Arrow table. The SQL of an expression equal to
+        one run before in the same reach is not generated again (expressions compare by
+        their whole structure, literals included)."""
+        key = (self.backend.name, self.reach, expr.op())
+        prepared = _RUN.get(key)
+        if prepared is None:
+            prepared = self.prepare(expr)
+            _RUN[key] = prepared
+            while len(_RUN) > _RUN_SIZE:
+                _RUN.popitem(last=False)
+        else:
+            _RUN.move_to_end(key)
+        return self.run_prepared(prepared)
+
+    def prepare(self, expr: ibis.Expr) -> Prepared:
+        """``expr`` scoped and, on DuckDB, compiled to SQL once (nothing is run)."""
+        scoped = self.scoped(expr)
+        memtables = tuple(scoped.op().find(ops.InMemoryTable))
+        sql = None
+        if self.backend.name == "duckdb":
+            sql = str(self.backend.compile(scoped.as_table()))
+        return Prepared(scoped, sql, memtables)
+
+    def run_prepared(self, prepared: Prepared) -> pa.Table:
+        """Run what :meth:`prepare` made ready (on any runner of the same backend kind): the
+        same table :meth:`run` gives for its expression."""
+        if prepared.sql is None or self.backend.name != "duckdb":
+            return self._raw(prepared.expr)
+        from ibis.backends.duckdb.converter import DuckDBPyArrowData
+
+        backend: Any = self.backend
+        known = backend._memtables
+        if any(m not in known for m in prepared.memtables):
+            backend._register_in_memory_tables(prepared.expr)
+        self.queries += 1
+        table = backend.con.sql(prepared.sql).to_arrow_table()
+        result = prepared.expr.__pyarrow_result__(table, data_mapper=DuckDBPyArrowData)
+        assert isinstance(result, pa.Table)
+        return result
 
     def rows(self, expr: ibis.Expr) -> list[dict[str, Any]]:
         """Run ``expr`` within the scope; its rows as dicts."""

@@ -171,6 +171,9 @@ class Warehouse:
         self.backend = backend
         self.url = url
         self.dialect: Dialect = url.dialect
+        self.writes = 0
+        """Statements other than a SELECT run through this warehouse so far: what a reader
+        keeping answers about the data compares to know whether they may have changed."""
 
     @classmethod
     def open(cls, url: str, *, read_only: bool = False) -> Warehouse:
@@ -265,6 +268,8 @@ class Warehouse:
     # -- statements ---------------------------------------------------------------------------
     def execute_sql(self, sql: str, params: tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
         """Run one statement on the raw connection; rows when it returns any."""
+        if not sql.lstrip()[:6].upper().startswith("SELECT"):
+            self.writes += 1
         match self.dialect:
             case "duckdb":
                 cursor = self.backend.con.execute(sql, params) if params else \
@@ -323,6 +328,7 @@ class Warehouse:
             raise StoreError(f"copy_rows needs PostgreSQL, not {self.dialect}")
         names = ", ".join(data.column_names)
         statement = f"COPY {name} ({names}) FROM STDIN"
+        self.writes += 1
         with self.backend.con.cursor() as cur, cur.copy(statement) as copy:
             for row in zip(*(data.column(c).to_pylist() for c in data.column_names), strict=True):
                 copy.write_row(row)

@@ -264,7 +264,9 @@ class Session:
     def engine(self) -> KpiEngine:
         from salescore.engine.kpis import KpiEngine
 
-        return KpiEngine(self.runner, self.workspace.settings, self.catalog)
+        warehouse = self.workspace._warehouse
+        return KpiEngine(self.runner, self.workspace.settings, self.catalog,
+                         version=lambda: warehouse.writes)
 
     # -- kept derived facts and roll-ups ------------------------------------------------------
     def rebuild_kept(self) -> tuple[int, int]:
