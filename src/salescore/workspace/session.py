@@ -825,11 +825,9 @@ class Session:
         change, survey, order or opportunity created or closed (``None`` when there is none).
         Read over the whole organisation, since it is one day and no record: every caller's
         "as of" is then the same day."""
-        from salescore.analytics import needs_action as na
+        from salescore.workspace.page_views import last_day
 
-        whole = _runner(self.workspace, Scope.everything())
-        when = whole.rows(na.last_event())[0]["last_at"]
-        return None if when is None else self.workspace.settings.calendar.local_date(when)
+        return last_day(self.workspace)  # kept per data stamp
 
     def needs_action(self, today: date, *, period: str | None = None,
                      team_id: str | None = None, rep_id: str | None = None,
@@ -842,48 +840,45 @@ class Session:
         As of ``today`` (the organisation's local day), or of the data's last day
         (:meth:`data_last_day`) when the data ends earlier: a demo or an import that runs to
         yesterday would otherwise make every deal a day quieter than it is. Surveys are those
-        of ``period`` (default: the month of the day). The usual stay in a stage is the rep's
-        team's, so a rep's session reads it with their team's reach: what comes back of it is
-        one median per stage, never a colleague's record."""
+        of ``period`` (default: the month of the day). The usual stay in a stage is the owner's
+        team's, over all its deals: what comes back of it is one median per stage, never a
+        colleague's record. The lists are worked out once per data stamp over the whole
+        organisation (:func:`salescore.workspace.page_views.needs_action_lists`) and each
+        call keeps the rows of the reps it reaches."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
         from salescore.analytics import needs_action as na
+        from salescore.workspace.page_views import needs_action_lists
 
         last = self.data_last_day()
         as_of = min(today, last) if last is not None else today
         calendar = self.workspace.settings.calendar
         shown = calendar.parse(period) if period else calendar.period_of(as_of, Grain.MONTH)
-        zone = calendar.zone
-        members: list[str] | None = None
+        members: frozenset[str] | None = self.reach.reps  # None: every rep
         if rep_id is not None:
             self.require_rep(rep_id)
-            members = [rep_id]
+            members = frozenset({rep_id})
         elif team_id is not None:
             self.require_team(team_id)
             # The team's subtree as a team scope reaches it (within this one: required above).
-            subtree = _runner(self.workspace, Scope.team(team_id)).reach
-            members = sorted(subtree.reps or ())
-
-        def mine(expr: Any, column: str) -> Any:
-            return expr if members is None else expr.filter(expr[column].isin(members))
-
-        if self.scope.kind == "rep":  # the usual of the rep's team: its medians alone
-            teams_of = sorted(self.reach.teams or ())
-            usual_rows = _runner(self.workspace, Scope.team(teams_of[0])).run(
-                na.stage_usual(as_of, zone)) if teams_of else na.USUAL_SCHEMA.empty_table()
-        else:
-            usual_rows = self.runner.run(na.stage_usual(as_of, zone))
-        listed = {
-            "no_activity": mine(na.no_activity(as_of, zone), "owner_rep_id"),
-            "stuck": mine(na.stuck_deals(as_of, zone, na.usual_table(usual_rows)),
-                          "owner_rep_id"),
-            "low_survey": mine(na.low_surveys(as_of, zone, shown.start, shown.end), "rep_id")}
+            members = _runner(self.workspace, Scope.team(team_id)).reach.reps or frozenset()
+        # Worked out once over every rep (kept per data stamp), then this scope's rows: where a
+        # record stands never depends on who looks (an owner's own touches, the usual of the
+        # owner's team over all its deals, a survey of its rep), so the rows of the reps a
+        # scope reaches are what the lists give when run within it.
+        lists = needs_action_lists(self.workspace, as_of, shown)
+        owner = {"no_activity": "owner_rep_id", "stuck": "owner_rep_id", "low_survey": "rep_id"}
         items: dict[na.ActionKind, tuple[na.ActionItem, ...]] = {}
         totals: dict[na.ActionKind, int] = {}
         for kind in na.KINDS:
-            expr = listed[kind] if limit is None else na.first(listed[kind], kind, limit)
-            rows = self.runner.rows(expr)
+            table = lists[kind]
+            if members is not None:
+                table = table.filter(pc.is_in(table[owner[kind]],
+                                              value_set=pa.array(sorted(members), pa.string())))
+            totals[kind] = table.num_rows
+            rows = (table if limit is None else table.slice(0, limit)).to_pylist()
             items[kind] = tuple(na.ActionItem.of(kind, r) for r in rows)
-            totals[kind] = int(rows[0]["listed_total"]) if limit is not None and rows \
-                else len(rows)
         return na.NeedsAction(
             as_of=as_of, period=str(shown), first=shown.start, last=shown.end,
             no_activity=items["no_activity"], stuck=items["stuck"],

@@ -1,0 +1,251 @@
+"""What every dashboard's first visit needs, worked out once per data stamp for the whole
+organisation, kept, and filtered to each caller's scope.
+
+The records that need action (:mod:`salescore.analytics.needs_action`) are three lists over
+the raw activities, stage changes and surveys: seconds of work on a large organisation, the
+same for everyone (a record's place in them never depends on who looks, see
+:meth:`Session.needs_action`). They are worked out once over every rep, when the data changes
+(:func:`refresh_page_views`: the end of an import, of scoring, of the demo's load; an accepted
+event calls it too), kept in memory and in ``<home>/kept/pages/`` under the data stamp, and a
+caller's list is the rows of the reps they reach. So are the data's last day and the roster.
+
+The **data stamp** (:func:`data_stamp`) names what the kept views depend on: the last change of
+the warehouse (an import, the demo), of targets and settings, the latest stored score, and the
+page views' version, which :func:`refresh_page_views` moves on. A view kept under another stamp
+is never read again. Two callers asking for the same view while it is worked out wait for the
+one computation (:func:`kept_view`: per-key single flight), never for each other's different
+views.
+
+>>> import tempfile
+>>> from salescore.workspace import Workspace
+>>> with tempfile.TemporaryDirectory() as d, Workspace.init(d) as ws:
+...     before = data_stamp(ws)
+...     _ = refresh_page_views(ws, warm=False)
+...     before != data_stamp(ws)
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import threading
+import time
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from salescore.appstore.audit import last_change
+from salescore.core.periods import Grain, Period
+from salescore.core.scope import Scope
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from salescore.analytics.needs_action import ActionKind
+    from salescore.workspace.workspace import Workspace
+
+__all__ = ["KEPT_DIR", "data_stamp", "kept_view", "last_day", "needs_action_lists",
+           "refresh_page_views"]
+
+KEPT_DIR = Path("kept") / "pages"
+"""Where, under the data folder, the kept views are written (one folder per data stamp)."""
+VERSION_FILE = "version"
+KEPT_IN_MEMORY = 64
+STAMP_SECONDS = 1.0
+"""How long a read stamp is trusted before the app store is asked again (a change through
+this process moves it at once: :func:`refresh_page_views`)."""
+
+T = TypeVar("T")
+
+
+class _Views:
+    """One workspace's kept views: values by key, the computations under way, the stamp."""
+
+    def __init__(self) -> None:
+        self.values: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self.flights: dict[tuple[Any, ...], threading.Lock] = {}
+        self.guard = threading.Lock()
+        self.stamp: tuple[float, str] | None = None  # (read at, stamp)
+
+
+_VIEWS: weakref.WeakKeyDictionary[Workspace, _Views] = weakref.WeakKeyDictionary()
+_GLOBAL = threading.Lock()
+
+
+def _views(workspace: Workspace) -> _Views:
+    with _GLOBAL:
+        found = _VIEWS.get(workspace)
+        if found is None:
+            found = _VIEWS[workspace] = _Views()
+        return found
+
+
+def _folder(workspace: Workspace) -> Path:
+    return workspace.locations.home / KEPT_DIR
+
+
+def _version(workspace: Workspace) -> str:
+    try:
+        return (_folder(workspace) / VERSION_FILE).read_text(encoding="utf-8").strip()
+    except OSError:
+        return "0"
+
+
+def _read_stamp(workspace: Workspace) -> str:
+    from sqlalchemy import func, select
+
+    from salescore.appstore.models import Score
+
+    with workspace._app.session() as store:
+        parts = [last_change(store, ("import_run", "warehouse")), last_change(store, ("target",)),
+                 last_change(store, ("settings",)),
+                 store.execute(select(func.max(Score.computed_at), func.count(Score.id))).one()]
+    digest = hashlib.sha256(json.dumps([str(p) for p in parts]).encode())
+    digest.update(workspace.settings.model_dump_json().encode())
+    digest.update(_version(workspace).encode())
+    return digest.hexdigest()[:20]
+
+
+def data_stamp(workspace: Workspace, *, fresh: bool = False) -> str:
+    """What the kept views of ``workspace`` depend on, as a short text: it changes whenever the
+    warehouse's rows, targets, settings or stored scores change, or :func:`refresh_page_views`
+    is called. Read again from the app store at most every :data:`STAMP_SECONDS` (``fresh``:
+    now)."""
+    views = _views(workspace)
+    now = time.monotonic()
+    with views.guard:
+        if not fresh and views.stamp is not None and now - views.stamp[0] < STAMP_SECONDS:
+            return views.stamp[1]
+    stamp = _read_stamp(workspace)
+    with views.guard:
+        views.stamp = (now, stamp)
+    return stamp
+
+
+def refresh_page_views(workspace: Workspace, *, warm: bool = True) -> str:
+    """The data changed: every kept page view of ``workspace`` is dropped (in memory and in
+    ``<home>/kept/pages``) and the stamp moves on, so that nothing worked out before is read
+    again; with ``warm``, what the dashboards' first visits need is worked out now (the data's
+    last day, the records that need action as of it for its month), so that no visitor waits
+    for it. Imports, scoring, the demo's load and accepted events call it. The new stamp."""
+    folder = _folder(workspace)
+    version = str(int(_version(workspace)) + 1) if _version(workspace).isdigit() else "1"
+    views = _views(workspace)
+    with views.guard:
+        views.values.clear()
+        views.stamp = None
+    if not workspace.read_only:
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.iterdir():
+            if old.is_dir():
+                shutil.rmtree(old, ignore_errors=True)
+        tmp = folder / (VERSION_FILE + ".tmp")
+        tmp.write_text(version, encoding="utf-8")
+        tmp.replace(folder / VERSION_FILE)
+    stamp = data_stamp(workspace, fresh=True)
+    if warm:
+        day = last_day(workspace)
+        if day is not None:
+            month = workspace.settings.calendar.period_of(day, Grain.MONTH)
+            needs_action_lists(workspace, day, month)
+    return stamp
+
+
+def kept_view(workspace: Workspace, key: tuple[Any, ...], make: Callable[[], T]) -> T:
+    """What ``make`` gives, kept for ``workspace`` under ``key`` and the current data stamp
+    (among the :data:`KEPT_IN_MEMORY` last). Callers asking for the same key while it is being
+    made wait for that one computation; different keys do not wait for each other here."""
+    views = _views(workspace)
+    full = (data_stamp(workspace), *key)
+    with views.guard:
+        if full in views.values:
+            views.values.move_to_end(full)
+            return cast(T, views.values[full])
+        flight = views.flights.setdefault(full, threading.Lock())
+    with flight:
+        with views.guard:
+            if full in views.values:
+                return cast(T, views.values[full])
+        value = make()
+        with views.guard:
+            views.values[full] = value
+            views.values.move_to_end(full)
+            while len(views.values) > KEPT_IN_MEMORY:
+                views.values.popitem(last=False)
+            views.flights.pop(full, None)
+    return value
+
+
+def last_day(workspace: Workspace) -> date | None:
+    """The organisation's last day of data (:meth:`Session.data_last_day`), kept per stamp."""
+    from salescore.analytics import needs_action as na
+    from salescore.workspace.session import _runner
+
+    def make() -> date | None:
+        when = _runner(workspace, Scope.everything()).rows(na.last_event())[0]["last_at"]
+        return None if when is None else workspace.settings.calendar.local_date(when)
+
+    return kept_view(workspace, ("last_day",), make)
+
+
+def needs_action_lists(workspace: Workspace, as_of: date, shown: Period
+                       ) -> dict[ActionKind, pa.Table]:
+    """Every record of the organisation that needs action as of ``as_of`` (surveys of
+    ``shown``), by kind, each in its list's order: worked out over every rep once per data
+    stamp, kept in memory and in ``<home>/kept/pages/<stamp>/`` (Parquet), read back from there
+    by a server started later on the same data."""
+
+    def make() -> dict[ActionKind, pa.Table]:
+        stamp = data_stamp(workspace)
+        folder = _folder(workspace) / stamp
+        name = f"needs_action-{as_of.isoformat()}-{shown}"
+        found = _read_lists(folder, name)
+        if found is not None:
+            return found
+        lists = _org_lists(workspace, as_of, shown)
+        if not workspace.read_only:
+            _write_lists(folder, name, lists)
+        return lists
+
+    return kept_view(workspace, ("needs_action", as_of, str(shown)), make)
+
+
+def _org_lists(workspace: Workspace, as_of: date, shown: Period) -> dict[ActionKind, pa.Table]:
+    from salescore.analytics import needs_action as na
+    from salescore.workspace.session import _runner
+
+    whole = _runner(workspace, Scope.everything())
+    zone = workspace.settings.calendar.zone
+    usual = na.usual_table(whole.run(na.stage_usual(as_of, zone)))
+    return {"no_activity": whole.run(na.no_activity(as_of, zone)),
+            "stuck": whole.run(na.stuck_deals(as_of, zone, usual)),
+            "low_survey": whole.run(na.low_surveys(as_of, zone, shown.start, shown.end))}
+
+
+def _read_lists(folder: Path, name: str) -> dict[ActionKind, pa.Table] | None:
+    import pyarrow.parquet as pq
+
+    from salescore.analytics.needs_action import KINDS
+
+    try:
+        return {kind: pq.read_table(folder / f"{name}-{kind}.parquet") for kind in KINDS}
+    except (OSError, ValueError):
+        return None
+
+
+def _write_lists(folder: Path, name: str, lists: dict[ActionKind, pa.Table]) -> None:
+    import pyarrow.parquet as pq
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for kind, table in lists.items():
+            tmp = folder / f"{name}-{kind}.parquet.tmp"
+            pq.write_table(table, tmp)
+            tmp.replace(folder / f"{name}-{kind}.parquet")
+    except OSError:  # a read-only data folder: kept in memory alone
+        pass
