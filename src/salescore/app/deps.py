@@ -14,8 +14,8 @@ is not to be shared between threads); waiting for it takes no worker thread.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Hashable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -65,6 +65,8 @@ class AppState:
     settings: AppSettings
     lock: anyio.Lock
     cache: ResponseCache
+    flights: dict[Hashable, anyio.Lock] = field(default_factory=dict)
+    """The kept views being worked out, each with the lock its askers wait on."""
 
     @property
     def accounts(self) -> Accounts:

@@ -16,6 +16,7 @@ from importlib.resources import files
 from typing import Annotated, Any, TypeVar, cast
 from urllib.parse import quote
 
+import anyio
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -39,7 +40,7 @@ from salescore.core.access import Principal
 from salescore.core.errors import SalescoreError
 from salescore.core.scope import AccessError
 from salescore.core.text import Text
-from salescore.workspace import Session
+from salescore.workspace import Session, data_stamp
 from salescore.workspace.accounts import LoginFailed, LoginThrottled, UserError, WebLogin
 
 __all__ = ["LOGIN_CSRF_COOKIE", "render", "router", "safe_next", "signed_in", "templates",
@@ -201,22 +202,34 @@ async def on_session(request: Request, caller: Caller,
     state = app_state(request)
     p = caller.principal
     scope = p.scope()
-    key: Hashable | None = None
-    if keep:
-        key = ("page", scope, p.locale, state.today(), request.url.path,
-               tuple(sorted(request.query_params.multi_items())))
+    words = translator(p.locale)
+
+    def work() -> T:
+        return read(state.workspace.session(scope), p, words)
+
+    if not keep:
+        async with state.lock:
+            return await run_in_threadpool(work)
+    # Keyed by the data stamp too: a view worked out before the data changed is never given.
+    key: Hashable = ("page", scope, p.locale, state.today(), request.url.path,
+                     tuple(sorted(request.query_params.multi_items())),
+                     data_stamp(state.workspace))
+    kept = state.cache.get(key)
+    if kept is not None:
+        return cast(T, kept)
+    # One computation per view: those asking for the same view wait for it (not for the
+    # workspace), and are given what it gave.
+    flight = state.flights.setdefault(key, anyio.Lock())
+    async with flight:
         kept = state.cache.get(key)
         if kept is not None:
             return cast(T, kept)
-    words = translator(p.locale)
-    async with state.lock:
-        if key is not None:  # asked again: the requests queued behind one get its answer
-            kept = state.cache.get(key)
-            if kept is not None:
-                return cast(T, kept)
-        value = await run_in_threadpool(lambda: read(state.workspace.session(scope), p, words))
-        if key is not None:
+        try:
+            async with state.lock:
+                value = await run_in_threadpool(work)
             state.cache.put(key, value)
+        finally:
+            state.flights.pop(key, None)
     return value
 
 

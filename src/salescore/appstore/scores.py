@@ -30,7 +30,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
@@ -54,6 +54,7 @@ __all__ = [
     "read_score_records",
     "read_scores",
     "retire_plan_version",
+    "scores_stamp",
     "store_score_records",
     "store_scores",
 ]
@@ -325,3 +326,11 @@ def retire_plan_version(
         reason=reason,
     )
     return version
+
+
+def scores_stamp(session: Session) -> tuple[Any, int]:
+    """When a stored score last changed and how many there are: what a view read from the
+    stored scores depends on (``computed_at`` changes only when a row's content does)."""
+    latest, count = session.execute(
+        select(func.max(Score.computed_at), func.count(Score.id))).one()
+    return latest, int(count)

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from salescore.appstore.audit import last_change
+from salescore.appstore.scores import scores_stamp
 from salescore.core.periods import Grain, Period
 from salescore.core.scope import Scope
 
@@ -97,14 +98,10 @@ def _version(workspace: Workspace) -> str:
 
 
 def _read_stamp(workspace: Workspace) -> str:
-    from sqlalchemy import func, select
-
-    from salescore.appstore.models import Score
-
     with workspace._app.session() as store:
-        parts = [last_change(store, ("import_run", "warehouse")), last_change(store, ("target",)),
-                 last_change(store, ("settings",)),
-                 store.execute(select(func.max(Score.computed_at), func.count(Score.id))).one()]
+        parts: list[Any] = [last_change(store, ("import_run", "warehouse")),
+                            last_change(store, ("target",)), last_change(store, ("settings",)),
+                            *scores_stamp(store)]
     digest = hashlib.sha256(json.dumps([str(p) for p in parts]).encode())
     digest.update(workspace.settings.model_dump_json().encode())
     digest.update(_version(workspace).encode())

@@ -358,7 +358,18 @@ class Session:
 
     def score(self, period: str, plan: str | None = None, *, store: bool = True) -> ScoreRun:
         """Score every adopted plan (or ``plan``) for ``period``; see :meth:`Scorecards.score`."""
-        return self.scorecards.score(period, plan, store=store)
+        run = self.scorecards.score(period, plan, store=store)
+        if store:
+            self._data_changed(warm=True)
+        return run
+
+    def _data_changed(self, *, warm: bool) -> None:
+        """The warehouse's rows or the stored scores changed: the kept page views are
+        dropped and (``warm``) what the dashboards' first visits need is worked out again
+        (:func:`salescore.workspace.page_views.refresh_page_views`)."""
+        from salescore.workspace.page_views import refresh_page_views
+
+        refresh_page_views(self.workspace, warm=warm)
 
     def whatif(self, path: Path | str | None = None, *, text: str | None = None, period: str,
                against: str | None = None) -> WhatIf:
@@ -504,7 +515,9 @@ class Session:
                          entity="warehouse", entity_id="demo", after={
                              "scale": config.scale, "seed": config.seed,
                              "end": config.end.isoformat(), "months": config.months})
-        return self.adopt_shipped_plans(config.start, actor="demo")
+        adopted = self.adopt_shipped_plans(config.start, actor="demo")
+        self._data_changed(warm=False)  # scoring it works the page views out
+        return adopted
 
     def data_as_of(self) -> datetime | None:
         """When the warehouse's rows last changed (an import or the demo's load), UTC; what
@@ -676,6 +689,10 @@ class Session:
                 session.add(StoredQualityReport(import_run_id=record.id,
                                                 report=report.to_dict()))
             run_id = record.id
+        if result.loaded:
+            # Events (a batch of a few rows) drop the kept views alone: the next visit works
+            # them out again, once; a file import works them out now.
+            self._data_changed(warm=source != "events")
         if result.loaded and source != "events" and self.scope.is_everything:
             # Alert rules are checked after every import (events check once per batch).
             self.realtime.check_alerts_if_any()
