@@ -14,8 +14,7 @@ import pytest
 from tests.analytics.action_org import ACTION_ORG, AS_OF, SETTINGS
 
 from salescore.core.scope import Scope
-from salescore.workspace import NeedsAction, Workspace, data_stamp, refresh_page_views
-from salescore.workspace import page_views
+from salescore.workspace import NeedsAction, Workspace, data_stamp, page_views, refresh_page_views
 
 
 @pytest.fixture
@@ -64,8 +63,8 @@ def test_refresh_drops_what_was_kept(ws: Workspace) -> None:
     # workspace is told the data changed.
     ws._warehouse.append("surveys", survey("v8", "s1", 22))
     assert surveys(ws.owner().needs_action(AS_OF)) == ["v3", "v6", "v1", "v4"]
-    refresh_page_views(ws, warm=False)
-    assert surveys(ws.owner().needs_action(AS_OF)) == ["v8", "v3", "v6", "v1", "v4"]  # csat 1, latest first
+    refresh_page_views(ws, warm=False)  # v8: csat 1 like v3, and later
+    assert surveys(ws.owner().needs_action(AS_OF)) == ["v8", "v3", "v6", "v1", "v4"]
 
 
 def test_a_later_server_reads_the_kept_lists_from_disk(
