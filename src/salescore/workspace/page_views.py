@@ -34,7 +34,7 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -48,10 +48,11 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from salescore.analytics.needs_action import ActionKind
+    from salescore.semantic.catalog import Catalog
     from salescore.workspace.workspace import Workspace
 
-__all__ = ["KEPT_DIR", "data_stamp", "kept_view", "last_day", "needs_action_lists",
-           "refresh_page_views"]
+__all__ = ["KEPT_DIR", "data_stamp", "kept_view", "kpi_digest", "last_day",
+           "needs_action_lists", "refresh_page_views"]
 
 KEPT_DIR = Path("kept") / "pages"
 """Where, under the data folder, the kept views are written (one folder per data stamp)."""
@@ -176,6 +177,17 @@ def kept_view(workspace: Workspace, key: tuple[Any, ...], make: Callable[[], T])
                 views.values.popitem(last=False)
             views.flights.pop(full, None)
     return value
+
+
+def kpi_digest(catalog: Catalog, kpis: Sequence[str]) -> str:
+    """What identifies the definitions of ``kpis`` in ``catalog`` (a user KPI edited, a
+    catalogue folder of its own), for a key of :func:`kept_view`."""
+    digest = hashlib.sha256()
+    for name in kpis:
+        spec = catalog.kpis.get(name)
+        digest.update(name.encode())
+        digest.update(b"" if spec is None else spec.model_dump_json().encode())
+    return digest.hexdigest()[:20]
 
 
 def last_day(workspace: Workspace) -> date | None:

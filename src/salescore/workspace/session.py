@@ -301,7 +301,63 @@ class Session:
                 self.require_rep(subject)
             elif by == "team":
                 self.require_team(subject)
-        return self.engine.compute(request)
+        whole = self._whole_rows(by)
+        if whole is None:
+            return self.engine.compute(request)
+        return self._kept_kpis(request, *whole)
+
+    def _whole_rows(self, by: str) -> tuple[str, frozenset[str] | None] | None:
+        """How this scope's rows of KPIs by ``by`` are the organisation's rows of its
+        subjects: the ``by`` to ask the whole organisation for and the subjects kept
+        (``None``: all). A rep's row is the same in every scope that reaches the rep (a rep's
+        figures are worked out from their own records), a team's in every scope that reaches
+        its whole subtree (a manager's), and a team scope's company is its own team. ``None``
+        when only a query within the scope gives the rows (a rep's view of their team, a
+        manager's of a segment)."""
+        reach = self.reach
+        if reach.everything:
+            return by, None
+        if self.scope.kind != "team" and by != "rep":
+            return None
+        assert reach.reps is not None and reach.teams is not None
+        if by == "rep":
+            return "rep", reach.reps
+        if by == "team":
+            return "team", reach.teams
+        if by == "company":
+            assert self.scope.subject is not None
+            return "team", frozenset({self.scope.subject})
+        return None
+
+    def _kept_kpis(self, request: Any, by: str, kept: frozenset[str] | None) -> KpiResult:
+        """``request`` answered from the organisation's rows by ``by`` (worked out once per
+        data stamp, :func:`salescore.workspace.page_views.kept_view`), the rows of ``kept``
+        subjects (and of the request's own subjects) alone."""
+        import dataclasses
+
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        from salescore.engine.kpis import KpiEngine, KpiRequest
+        from salescore.workspace.page_views import kept_view, kpi_digest
+
+        whole = KpiRequest.of(request.kpis, by=by, period=request.period, grain=request.grain)
+        key = ("kpis", whole.kpis, by, whole.period, str(whole.grain),
+               kpi_digest(self.catalog, whole.kpis))
+        result: KpiResult = kept_view(self.workspace, key, lambda: KpiEngine(
+            _runner(self.workspace, Scope.everything()), self.workspace.settings,
+            self.catalog).compute(whole))
+        table, column = result.table, result.subject
+        wanted = kept
+        if request.subjects is not None and request.by == by:
+            wanted = frozenset(request.subjects) if kept is None else kept & set(
+                request.subjects)
+        if column is not None and wanted is not None:
+            table = table.filter(pc.is_in(table[column].cast(pa.string()),
+                                          value_set=pa.array(sorted(wanted), pa.string())))
+        if request.by != by and column is not None:  # a team scope's company: its team
+            table, column = table.drop_columns([column]), None
+        return dataclasses.replace(result, table=table, request=request, subject=column)
 
     def kpis(self, names: Sequence[str], *, by: str = "rep", period: str = "all",
              grain: str | Grain | None = None, subjects: Sequence[str] | None = None,
@@ -410,15 +466,28 @@ class Session:
         never the rep's (:meth:`score_explanation` is :class:`OutOfScope` for them)."""
         rep = self.scope.kind == "rep"
         private = self.workspace.settings.privacy.leaderboard == "rank_and_rating"
-        rows = self.scorecards.stored(period, plan, team_reps=rep)
+        reach = self.reach
         out = []
-        for r in rows:
+        for r in self._stored_rows(period, plan):
             if subject_kind is not None and r.subject_kind != subject_kind:
                 continue
-            hidden = private and r.subject_kind == "rep" and not self.reach.has_rep(
-                r.subject_id)
+            if not reach.everything and not (
+                    (reach.has_rep(r.subject_id)
+                     or (rep and r.team_id is not None and reach.has_team(r.team_id)))
+                    if r.subject_kind == "rep" else reach.has_team(r.subject_id)):
+                continue  # as Scorecards.stored keeps them (a rep: their team's reps too)
+            hidden = private and r.subject_kind == "rep" and not reach.has_rep(r.subject_id)
             out.append(StoredScore.of(r, hidden=hidden))
         return out
+
+    def _stored_rows(self, period: str, plan: str | None) -> list[Score]:
+        """Every stored score of ``period`` (:meth:`Scorecards.stored` of the whole
+        organisation), read once per data stamp: pages filter it to their scope."""
+        from salescore.workspace.page_views import kept_view
+
+        label = str(self.workspace.calendar.parse(period))
+        return kept_view(self.workspace, ("stored", label, plan), lambda: self.workspace.session(
+            Scope.everything(), catalog_dir=self.catalog_dir).scorecards.stored(label, plan))
 
     def rep_score_history(self, rep_id: str) -> list[StoredScore]:
         """Every stored score of ``rep_id`` (a rep this scope reaches, else
@@ -432,7 +501,7 @@ class Session:
         under ``plan`` in ``period`` (the rep included): what a rep's radar compares them
         with. Only the medians leave the session, never a colleague's own figures."""
         self.require_rep(rep_id)
-        rows = [r for r in self.scorecards.stored(period, plan, team_reps=True)
+        rows = [r for r in self._stored_rows(period, plan)
                 if r.subject_kind == "rep" and r.period == period and r.status == "ok"]
         team = next((r.team_id for r in rows if r.subject_id == rep_id), None)
         values: dict[str, list[float]] = {}
@@ -447,9 +516,13 @@ class Session:
     def team_score_history(self, team_ids: Sequence[str]) -> list[StoredScore]:
         """Every stored score of the teams ``team_ids`` themselves (teams this scope reaches,
         else :class:`OutOfScope`), by plan then period start: the teams' trends."""
+        from salescore.workspace.page_views import kept_view
+
         for team_id in team_ids:
             self.require_team(team_id)
-        return [StoredScore.of(r) for r in self.scorecards.teams_stored(team_ids)]
+        asked = tuple(team_ids)
+        return list(kept_view(self.workspace, ("team_history", asked), lambda: tuple(
+            StoredScore.of(r) for r in self.scorecards.teams_stored(asked))))
 
     def set_target(self, scope: str, scope_id: str, period: str, kpi: str, value: float, *,
                    actor: str, reason: str) -> TargetChange:
