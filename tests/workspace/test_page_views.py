@@ -57,14 +57,26 @@ def test_an_import_moves_the_stamp_and_the_lists_follow(ws: Workspace) -> None:
     assert surveys(ws.session(Scope.rep("s1")).needs_action(AS_OF)) == ["v4"]
 
 
-def test_refresh_drops_what_was_kept(ws: Workspace) -> None:
+def test_rows_written_around_the_import_drop_what_was_kept(ws: Workspace) -> None:
     assert surveys(ws.owner().needs_action(AS_OF)) == ["v3", "v6", "v1", "v4"]
-    # Rows written around the import (as a test or a tool might): kept lists stand until the
-    # workspace is told the data changed.
-    ws._warehouse.append("surveys", survey("v8", "s1", 22))
-    assert surveys(ws.owner().needs_action(AS_OF)) == ["v3", "v6", "v1", "v4"]
-    refresh_page_views(ws, warm=False)  # v8: csat 1 like v3, and later
+    stamp = data_stamp(ws)
+    ws._warehouse.append("surveys", survey("v8", "s1", 22))  # no import run, no audit
+    assert data_stamp(ws) != stamp
+    # v8: csat 1 like v3, and later
     assert surveys(ws.owner().needs_action(AS_OF)) == ["v8", "v3", "v6", "v1", "v4"]
+
+
+def test_refresh_drops_what_was_kept(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    computed = []
+    real = page_views._org_lists
+    monkeypatch.setattr(page_views, "_org_lists",
+                        lambda *a: computed.append(a[1]) or real(*a))
+    ws.owner().needs_action(AS_OF)
+    ws.owner().needs_action(AS_OF)
+    stamp = data_stamp(ws)
+    assert refresh_page_views(ws, warm=False) != stamp
+    ws.owner().needs_action(AS_OF)
+    assert computed == [AS_OF, AS_OF]
 
 
 def test_a_later_server_reads_the_kept_lists_from_disk(

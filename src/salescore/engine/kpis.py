@@ -17,7 +17,7 @@ the warehouse's backend (DuckDB, PostgreSQL, or any Ibis backend holding the can
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -119,6 +119,10 @@ class KpiEngine:
     measure from the raw rows, as the comparison of the two paths needs)."""
     use_derived: bool = True
     """Read kept derived facts instead of computing windows (``False``: compute them)."""
+    memo: MutableMapping[Any, list[dict[str, Any]]] | None = None
+    """Where the answers of the small context queries (the data's range, the team tree, the
+    currencies) are kept by query, when the caller keeps them while the data stands (a
+    session's, per data stamp and scope); ``None``: asked each time."""
 
     def __post_init__(self) -> None:
         self.runner = self.backend if isinstance(self.backend, Runner) else Runner(self.backend)
@@ -140,7 +144,13 @@ class KpiEngine:
         return self.settings.calendar
 
     def _scalar_rows(self, expr: ibis.Table) -> list[dict[str, Any]]:
-        return self.runner.rows(expr)
+        if self.memo is None:
+            return self.runner.rows(expr)
+        key = expr.op()  # structural: the same query built again is the same key
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = self.runner.rows(expr)
+        return [dict(r) for r in found]
 
     def context(self, request: KpiRequest, plan: QueryPlan) -> tuple[CompileContext, list[Notice]]:
         """Ask the warehouse what compiling ``request`` needs to know (a few small queries)."""

@@ -27,6 +27,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import shutil
@@ -48,10 +49,11 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from salescore.analytics.needs_action import ActionKind
+    from salescore.engine.runner import Runner
     from salescore.semantic.catalog import Catalog
     from salescore.workspace.workspace import Workspace
 
-__all__ = ["KEPT_DIR", "data_stamp", "kept_view", "kpi_digest", "last_day",
+__all__ = ["KEPT_DIR", "data_stamp", "kept_reach_runner", "kept_view", "kpi_digest", "last_day",
            "needs_action_lists", "refresh_page_views"]
 
 KEPT_DIR = Path("kept") / "pages"
@@ -72,7 +74,8 @@ class _Views:
         self.values: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self.flights: dict[tuple[Any, ...], threading.Lock] = {}
         self.guard = threading.Lock()
-        self.stamp: tuple[float, str] | None = None  # (read at, stamp)
+        self.stamp: tuple[float, int, str] | None = None  # (read at, writes, stamp)
+        self.clean_writes = 0  # the warehouse's writes when the stamp last said them all
 
 
 _VIEWS: weakref.WeakKeyDictionary[Workspace, _Views] = weakref.WeakKeyDictionary()
@@ -116,12 +119,17 @@ def data_stamp(workspace: Workspace, *, fresh: bool = False) -> str:
     now)."""
     views = _views(workspace)
     now = time.monotonic()
+    opened = workspace._opened_warehouse
+    writes = opened.writes if opened is not None else 0  # rows written by this process
     with views.guard:
-        if not fresh and views.stamp is not None and now - views.stamp[0] < STAMP_SECONDS:
-            return views.stamp[1]
+        if not fresh and views.stamp is not None and now - views.stamp[0] < STAMP_SECONDS \
+                and views.stamp[1] == writes:
+            return views.stamp[2]
     stamp = _read_stamp(workspace)
     with views.guard:
-        views.stamp = (now, stamp)
+        if writes != views.clean_writes:  # rows written around the import path: this process
+            stamp += f"-w{writes}"  # alone knows, and never from the kept files
+        views.stamp = (now, writes, stamp)
     return stamp
 
 
@@ -134,9 +142,11 @@ def refresh_page_views(workspace: Workspace, *, warm: bool = True) -> str:
     folder = _folder(workspace)
     version = str(int(_version(workspace)) + 1) if _version(workspace).isdigit() else "1"
     views = _views(workspace)
+    opened = workspace._opened_warehouse
     with views.guard:
         views.values.clear()
         views.stamp = None
+        views.clean_writes = opened.writes if opened is not None else 0
     if not workspace.read_only:
         folder.mkdir(parents=True, exist_ok=True)
         for old in folder.iterdir():
@@ -179,6 +189,33 @@ def kept_view(workspace: Workspace, key: tuple[Any, ...], make: Callable[[], T])
     return value
 
 
+@functools.cache
+def _kept_reach_class() -> type[Runner]:
+    from salescore.engine.runner import Reach, Runner
+
+    class KeptReach(Runner):
+        """A runner whose reach is read once per data stamp for its workspace."""
+
+        workspace: Workspace
+
+        @functools.cached_property
+        def reach(self) -> Reach:
+            read: Callable[[], Reach] = lambda: Runner.reach.func(self)  # type: ignore[attr-defined]  # noqa: E731
+            if self.scope.kind == "everything":  # nothing to read
+                return read()
+            return kept_view(self.workspace, ("reach", self.scope), read)
+
+    return KeptReach
+
+
+def kept_reach_runner(workspace: Workspace, scope: Scope) -> Runner:
+    """A :class:`~salescore.engine.runner.Runner` of ``scope`` on ``workspace``'s warehouse
+    whose reach (two small queries) is kept per data stamp and scope."""
+    runner = _kept_reach_class()(workspace._warehouse.backend, scope)
+    runner.workspace = workspace  # type: ignore[attr-defined]
+    return runner
+
+
 def kpi_digest(catalog: Catalog, kpis: Sequence[str]) -> str:
     """What identifies the definitions of ``kpis`` in ``catalog`` (a user KPI edited, a
     catalogue folder of its own), for a key of :func:`kept_view`."""
@@ -211,13 +248,14 @@ def needs_action_lists(workspace: Workspace, as_of: date, shown: Period
 
     def make() -> dict[ActionKind, pa.Table]:
         stamp = data_stamp(workspace)
+        on_disk = "-w" not in stamp  # the stamp says every change: the files may serve
         folder = _folder(workspace) / stamp
         name = f"needs_action-{as_of.isoformat()}-{shown}"
-        found = _read_lists(folder, name)
+        found = _read_lists(folder, name) if on_disk else None
         if found is not None:
             return found
         lists = _org_lists(workspace, as_of, shown)
-        if not workspace.read_only:
+        if on_disk and not workspace.read_only:
             _write_lists(folder, name, lists)
         return lists
 

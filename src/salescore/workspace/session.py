@@ -75,9 +75,11 @@ def unbound(name: str) -> ir.Table:
 
 
 def _runner(workspace: Workspace, scope: Scope) -> Runner:
-    from salescore.engine.runner import Runner
+    """A runner of ``scope`` on the workspace's warehouse, whose reach (the reps and teams the
+    scope reaches) is read once per data stamp (:func:`page_views.kept_reach_runner`)."""
+    from salescore.workspace.page_views import kept_reach_runner
 
-    return Runner(workspace._warehouse.backend, scope)
+    return kept_reach_runner(workspace, scope)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,10 +194,15 @@ class Session:
     # -- the organisation: reps, teams, targets ----------------------------------------------
     @cached_property
     def _roster_ids(self) -> tuple[frozenset[str], frozenset[str]]:
-        """Every rep and team id the scope reaches that exists (read once)."""
-        reps = self.runner.run(unbound("reps").select("rep_id")).column("rep_id").to_pylist()
-        teams = self.runner.run(unbound("teams").select("team_id")).column("team_id").to_pylist()
-        return frozenset(reps), frozenset(teams)
+        """Every rep and team id the scope reaches that exists (read once per data stamp)."""
+        from salescore.workspace.page_views import kept_view
+
+        def read() -> tuple[frozenset[str], frozenset[str]]:
+            reps = self.runner.run(unbound("reps").select("rep_id")).column("rep_id")
+            teams = self.runner.run(unbound("teams").select("team_id")).column("team_id")
+            return frozenset(reps.to_pylist()), frozenset(teams.to_pylist())
+
+        return kept_view(self.workspace, ("roster", self.scope), read)
 
     def require_rep(self, rep_id: str) -> None:
         """Raise :class:`OutOfScope` unless ``rep_id`` is a rep this session reaches (a rep
@@ -220,7 +227,15 @@ class Session:
             table = table.filter(table.team_id == team_id)
         if active is not None:
             table = table.filter(table.active == active)
-        return self.runner.rows(table.order_by("rep_id"))
+        return self._kept_rows(("reps", team_id, active), table.order_by("rep_id"))
+
+    def _kept_rows(self, key: tuple[Any, ...], expr: Any) -> list[dict[str, Any]]:
+        """The rows of ``expr`` within the scope, read once per data stamp (each call gets
+        its own copies)."""
+        from salescore.workspace.page_views import kept_view
+
+        rows = kept_view(self.workspace, (*key, self.scope), lambda: self.runner.rows(expr))
+        return [dict(r) for r in rows]
 
     def teams(self, *, parent_team_id: str | None = None) -> list[dict[str, Any]]:
         """The teams the scope reaches (the children of ``parent_team_id`` alone), by id; a
@@ -229,7 +244,7 @@ class Session:
         if parent_team_id is not None:
             self.require_team(parent_team_id)
             table = table.filter(table.parent_team_id == parent_team_id)
-        return self.runner.rows(table.order_by("team_id"))
+        return self._kept_rows(("teams", parent_team_id), table.order_by("team_id"))
 
     def targets(self, *, period: str | None = None, kpi: str | None = None,
                 scope: str | None = None, scope_id: str | None = None
@@ -263,8 +278,13 @@ class Session:
     @cached_property
     def engine(self) -> KpiEngine:
         from salescore.engine.kpis import KpiEngine
+        from salescore.workspace.page_views import kept_view
 
-        return KpiEngine(self.runner, self.workspace.settings, self.catalog)
+        # The context queries' answers (the data's range, the team tree, the currencies) kept
+        # per data stamp and scope.
+        memo: dict[Any, list[dict[str, Any]]] = kept_view(
+            self.workspace, ("engine_memo", self.scope), dict)
+        return KpiEngine(self.runner, self.workspace.settings, self.catalog, memo=memo)
 
     # -- kept derived facts and roll-ups ------------------------------------------------------
     def rebuild_kept(self) -> tuple[int, int]:
