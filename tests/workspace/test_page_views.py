@@ -39,13 +39,14 @@ def test_each_scope_keeps_its_reps_rows_of_one_organisation_wide_list(
     computed = []
     real = page_views._org_lists
     monkeypatch.setattr(page_views, "_org_lists",
-                        lambda *a: computed.append(a[1]) or real(*a))
+                        lambda *a: computed.append(a[1:3]) or real(*a))
     assert surveys(ws.owner().needs_action(AS_OF)) == ["v3", "v6", "v1", "v4"]
     assert surveys(ws.session(Scope.team("N")).needs_action(AS_OF)) == ["v3", "v6", "v1"]
     assert surveys(ws.session(Scope.rep("s1")).needs_action(AS_OF)) == ["v4"]
     limited = ws.session(Scope.team("N")).needs_action(AS_OF, limit=1)
     assert (surveys(limited), limited.counts()["low_survey"]) == (["v3"], 3)
-    assert computed == [AS_OF]  # once, for every scope
+    # once for every scope: the deals, then the surveys of the month
+    assert computed == [(("no_activity", "stuck"), AS_OF), (("low_survey",), AS_OF)]
 
 
 def test_an_import_moves_the_stamp_and_the_lists_follow(ws: Workspace) -> None:
@@ -70,13 +71,13 @@ def test_refresh_drops_what_was_kept(ws: Workspace, monkeypatch: pytest.MonkeyPa
     computed = []
     real = page_views._org_lists
     monkeypatch.setattr(page_views, "_org_lists",
-                        lambda *a: computed.append(a[1]) or real(*a))
+                        lambda *a: computed.append(a[2]) or real(*a))
     ws.owner().needs_action(AS_OF)
     ws.owner().needs_action(AS_OF)
     stamp = data_stamp(ws)
     assert refresh_page_views(ws, warm=False) != stamp
     ws.owner().needs_action(AS_OF)
-    assert computed == [AS_OF, AS_OF]
+    assert computed == [AS_OF] * 4  # deals and surveys, before and after
 
 
 def test_a_later_server_reads_the_kept_lists_from_disk(
@@ -87,8 +88,10 @@ def test_a_later_server_reads_the_kept_lists_from_disk(
         refresh_page_views(ws)  # warm: as of the data's last day, for its month
         stamp = data_stamp(ws)
         kept = sorted(p.name for p in folder.rglob("*.parquet"))
-        assert kept == [f"needs_action-2025-07-05-2025-07-{kind}.parquet"
-                        for kind in ("low_survey", "no_activity", "stuck")]
+        assert kept == ["needs_action-2025-07-05-2025-07-low_survey.parquet",
+                        "needs_action-2025-07-05-2025-Q3-low_survey.parquet",
+                        "needs_action-2025-07-05-no_activity.parquet",
+                        "needs_action-2025-07-05-stuck.parquet"]
         expected = ws.session(Scope.team("N")).needs_action(date(2025, 7, 9))
     with Workspace.open(tmp_path / "home", read_only=True) as later:
         assert data_stamp(later) == stamp

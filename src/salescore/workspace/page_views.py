@@ -53,8 +53,8 @@ if TYPE_CHECKING:
     from salescore.semantic.catalog import Catalog
     from salescore.workspace.workspace import Workspace
 
-__all__ = ["KEPT_DIR", "data_stamp", "kept_reach_runner", "kept_view", "kpi_digest", "last_day",
-           "needs_action_lists", "refresh_page_views"]
+__all__ = ["DASHBOARD_KPIS", "KEPT_DIR", "data_stamp", "kept_reach_runner", "kept_view",
+           "kpi_digest", "last_day", "needs_action_lists", "refresh_page_views"]
 
 KEPT_DIR = Path("kept") / "pages"
 """Where, under the data folder, the kept views are written (one folder per data stamp)."""
@@ -63,6 +63,11 @@ KEPT_IN_MEMORY = 64
 STAMP_SECONDS = 1.0
 """How long a read stamp is trusted before the app store is asked again (a change through
 this process moves it at once: :func:`refresh_page_views`)."""
+
+DASHBOARD_KPIS: tuple[str, ...] = ("revenue_won", "win_rate", "pipeline_coverage",
+                                   "avg_sales_cycle_days", "csat_avg")
+"""The KPIs of the company page, worked out for this quarter by company, team and rep at
+each change of data (and revenue won by rep, the explorer's first view, with them)."""
 
 T = TypeVar("T")
 
@@ -157,11 +162,26 @@ def refresh_page_views(workspace: Workspace, *, warm: bool = True) -> str:
         tmp.replace(folder / VERSION_FILE)
     stamp = data_stamp(workspace, fresh=True)
     if warm:
-        day = last_day(workspace)
-        if day is not None:
-            month = workspace.settings.calendar.period_of(day, Grain.MONTH)
-            needs_action_lists(workspace, day, month)
+        _warm(workspace)
     return stamp
+
+
+def _warm(workspace: Workspace) -> None:
+    """Work out what the dashboards' first visits need: the records that need action as of
+    the data's last day (surveys of its month and quarter), and the company page's KPIs this
+    quarter by company, team and rep."""
+    day = last_day(workspace)
+    calendar = workspace.settings.calendar
+    if day is not None:
+        needs_action_lists(workspace, day, calendar.period_of(day, Grain.MONTH))
+        needs_action_lists(workspace, day, calendar.period_of(day, Grain.QUARTER))
+    whole = workspace.session(Scope.everything())
+    names = [k for k in DASHBOARD_KPIS if k in whole.catalog.kpis]
+    quarter = str(calendar.parse("this-quarter"))
+    for by in ("company", "team", "rep"):
+        whole.kpi_result(names, by=by, period=quarter)
+    if "revenue_won" in whole.catalog.kpis:
+        whole.kpi_result(["revenue_won"], by="rep", period=quarter)
 
 
 def kept_view(workspace: Workspace, key: tuple[Any, ...], make: Callable[[], T]) -> T:
@@ -246,41 +266,57 @@ def needs_action_lists(workspace: Workspace, as_of: date, shown: Period
     stamp, kept in memory and in ``<home>/kept/pages/<stamp>/`` (Parquet), read back from there
     by a server started later on the same data."""
 
+    deals = _kept_lists(workspace, ("no_activity", "stuck"), as_of, None)
+    surveys = _kept_lists(workspace, ("low_survey",), as_of, shown)
+    return {**deals, **surveys}
+
+
+def _kept_lists(workspace: Workspace, kinds: tuple[ActionKind, ...], as_of: date,
+                shown: Period | None) -> dict[ActionKind, pa.Table]:
+    """The lists ``kinds`` as of ``as_of`` (surveys of ``shown``): in memory, else from the
+    kept files of the stamp, else worked out (and written there)."""
+
     def make() -> dict[ActionKind, pa.Table]:
         stamp = data_stamp(workspace)
         on_disk = "-w" not in stamp  # the stamp says every change: the files may serve
         folder = _folder(workspace) / stamp
-        name = f"needs_action-{as_of.isoformat()}-{shown}"
-        found = _read_lists(folder, name) if on_disk else None
+        name = f"needs_action-{as_of.isoformat()}" + (f"-{shown}" if shown else "")
+        found = _read_lists(folder, name, kinds) if on_disk else None
         if found is not None:
             return found
-        lists = _org_lists(workspace, as_of, shown)
+        lists = _org_lists(workspace, kinds, as_of, shown)
         if on_disk and not workspace.read_only:
             _write_lists(folder, name, lists)
         return lists
 
-    return kept_view(workspace, ("needs_action", as_of, str(shown)), make)
+    return kept_view(workspace, ("needs_action", kinds, as_of, str(shown)), make)
 
 
-def _org_lists(workspace: Workspace, as_of: date, shown: Period) -> dict[ActionKind, pa.Table]:
+def _org_lists(workspace: Workspace, kinds: tuple[ActionKind, ...], as_of: date,
+               shown: Period | None) -> dict[ActionKind, pa.Table]:
     from salescore.analytics import needs_action as na
     from salescore.workspace.session import _runner
 
     whole = _runner(workspace, Scope.everything())
     zone = workspace.settings.calendar.zone
-    usual = na.usual_table(whole.run(na.stage_usual(as_of, zone)))
-    return {"no_activity": whole.run(na.no_activity(as_of, zone)),
-            "stuck": whole.run(na.stuck_deals(as_of, zone, usual)),
-            "low_survey": whole.run(na.low_surveys(as_of, zone, shown.start, shown.end))}
+    out: dict[ActionKind, pa.Table] = {}
+    if "no_activity" in kinds:
+        out["no_activity"] = whole.run(na.no_activity(as_of, zone))
+    if "stuck" in kinds:
+        usual = na.usual_table(whole.run(na.stage_usual(as_of, zone)))
+        out["stuck"] = whole.run(na.stuck_deals(as_of, zone, usual))
+    if "low_survey" in kinds:
+        assert shown is not None
+        out["low_survey"] = whole.run(na.low_surveys(as_of, zone, shown.start, shown.end))
+    return out
 
 
-def _read_lists(folder: Path, name: str) -> dict[ActionKind, pa.Table] | None:
+def _read_lists(folder: Path, name: str, kinds: tuple[ActionKind, ...]
+                ) -> dict[ActionKind, pa.Table] | None:
     import pyarrow.parquet as pq
 
-    from salescore.analytics.needs_action import KINDS
-
     try:
-        return {kind: pq.read_table(folder / f"{name}-{kind}.parquet") for kind in KINDS}
+        return {kind: pq.read_table(folder / f"{name}-{kind}.parquet") for kind in kinds}
     except (OSError, ValueError):
         return None
 
