@@ -42,6 +42,7 @@ from salescore.core.scope import AccessError
 from salescore.core.text import Text
 from salescore.workspace import Session, data_stamp
 from salescore.workspace.accounts import LoginFailed, LoginThrottled, UserError, WebLogin
+from salescore.workspace.page_views import parallel_reads, reading
 
 __all__ = ["LOGIN_CSRF_COOKIE", "render", "router", "safe_next", "signed_in", "templates",
            "to_login",
@@ -191,14 +192,18 @@ T = TypeVar("T")
 async def on_session(request: Request, caller: Caller,
                      read: Callable[[Session, Principal, Words], T], *, keep: bool = False
                      ) -> T:
-    """``read(session, principal, words)`` on the caller's session, in their language, one
-    request at a time (the workspace's lock, as ``deps.session`` takes it).
+    """``read(session, principal, words)`` on the caller's session, in their language.
 
-    With ``keep`` (a page's view that depends only on the caller's scope, language, today,
-    the path and the query), what ``read`` returns is kept in the app's cache like an API
-    answer (:mod:`salescore.app.cache`): the next visit with the same question is given it
-    without the workspace, until anything changes through this server or the cache's time
-    runs out. :class:`AccessError` when the caller's account reaches nothing."""
+    Without ``keep``, one request at a time (the workspace's lock, as ``deps.session`` takes
+    it). With ``keep`` (a page's view that depends only on the caller's scope, language, today,
+    the path, the query and the data), what ``read`` returns is kept in the app's cache like an
+    API answer (:mod:`salescore.app.cache`) under the data stamp
+    (:func:`salescore.workspace.data_stamp`): the next visit with the same question is given it
+    without the workspace, until the data changes, anything changes through this server or the
+    cache's time runs out. Those asking for a view being worked out wait for that one
+    computation; different views are worked out side by side, each on its own cursor (DuckDB;
+    on PostgreSQL under the lock). :class:`AccessError` when the caller's account reaches
+    nothing."""
     state = app_state(request)
     p = caller.principal
     scope = p.scope()
@@ -206,6 +211,10 @@ async def on_session(request: Request, caller: Caller,
 
     def work() -> T:
         return read(state.workspace.session(scope), p, words)
+
+    def reading_work() -> T:
+        with reading(state.workspace):
+            return work()
 
     if not keep:
         async with state.lock:
@@ -225,8 +234,13 @@ async def on_session(request: Request, caller: Caller,
         if kept is not None:
             return cast(T, kept)
         try:
-            async with state.lock:
-                value = await run_in_threadpool(work)
+            if parallel_reads(state.workspace):
+                # Beside the other views being worked out, on this thread's own cursor: a
+                # view that costs little is not queued behind one that costs more.
+                value = await run_in_threadpool(reading_work)
+            else:
+                async with state.lock:
+                    value = await run_in_threadpool(work)
             state.cache.put(key, value)
         finally:
             state.flights.pop(key, None)

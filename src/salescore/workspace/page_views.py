@@ -27,6 +27,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -35,7 +36,7 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -49,11 +50,13 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from salescore.analytics.needs_action import ActionKind
+    from salescore.engine.kpis import KpiResult
     from salescore.engine.runner import Runner
     from salescore.semantic.catalog import Catalog
     from salescore.workspace.workspace import Workspace
 
-__all__ = ["DASHBOARD_KPIS", "KEPT_DIR", "data_stamp", "kept_reach_runner", "kept_view",
+__all__ = ["DASHBOARD_KPIS", "KEPT_DIR", "data_stamp", "kept_kpis", "kept_reach_runner",
+           "kept_view", "parallel_reads", "reading",
            "kpi_digest", "last_day", "needs_action_lists", "refresh_page_views"]
 
 KEPT_DIR = Path("kept") / "pages"
@@ -228,12 +231,111 @@ def _kept_reach_class() -> type[Runner]:
     return KeptReach
 
 
+_LOCAL = threading.local()
+
+
+def parallel_reads(workspace: Workspace) -> bool:
+    """Whether reads of ``workspace`` may run side by side, each thread on its own cursor of
+    the warehouse (DuckDB; a PostgreSQL connection is one at a time)."""
+    return workspace._warehouse.dialect == "duckdb"
+
+
+@contextlib.contextmanager
+def reading(workspace: Workspace) -> Iterator[None]:
+    """Inside the block, this thread's queries of ``workspace`` run on a cursor of its own
+    (DuckDB), so that a page's view is worked out beside others' instead of after them; the
+    cursor is kept for the thread's next block."""
+    before = getattr(_LOCAL, "reading", None)
+    _LOCAL.reading = workspace
+    try:
+        yield
+    finally:
+        _LOCAL.reading = before
+
+
+def _backend(workspace: Workspace) -> Any:
+    warehouse = workspace._warehouse
+    if getattr(_LOCAL, "reading", None) is not workspace or warehouse.dialect != "duckdb":
+        return warehouse.backend
+    cursors = getattr(_LOCAL, "cursors", None)
+    if cursors is None:
+        cursors = _LOCAL.cursors = weakref.WeakKeyDictionary()
+    found = cursors.get(warehouse)
+    if found is None:
+        import ibis
+
+        found = cursors[warehouse] = ibis.duckdb.from_connection(warehouse.backend.con.cursor())
+    return found
+
+
 def kept_reach_runner(workspace: Workspace, scope: Scope) -> Runner:
     """A :class:`~salescore.engine.runner.Runner` of ``scope`` on ``workspace``'s warehouse
-    whose reach (two small queries) is kept per data stamp and scope."""
-    runner = _kept_reach_class()(workspace._warehouse.backend, scope)
+    (this thread's cursor inside :func:`reading`) whose reach (two small queries) is kept per
+    data stamp and scope."""
+    runner = _kept_reach_class()(_backend(workspace), scope)
     runner.workspace = workspace  # type: ignore[attr-defined]
     return runner
+
+
+def kept_kpis(workspace: Workspace, key: tuple[Any, ...], make: Callable[[], KpiResult]
+              ) -> KpiResult:
+    """The KPI result ``make`` gives, kept under ``key`` (:func:`kept_view`) and in the kept
+    files of the data stamp (the table as Parquet, the rest as JSON), so that a server started
+    after scoring reads what scoring worked out."""
+
+    def load_or_make() -> KpiResult:
+        stamp = data_stamp(workspace)
+        on_disk = "-w" not in stamp
+        name = "kpis-" + hashlib.sha256(repr(key).encode()).hexdigest()[:24]
+        path = _folder(workspace) / stamp / name
+        found = _read_result(path) if on_disk else None
+        if found is not None:
+            return found
+        result = make()
+        if on_disk and not workspace.read_only:
+            _write_result(path, result)
+        return result
+
+    return kept_view(workspace, key, load_or_make)
+
+
+def _read_result(path: Path) -> KpiResult | None:
+    import pyarrow.parquet as pq
+
+    from salescore.engine.explained import Notice
+    from salescore.engine.kpis import KpiRequest, KpiResult
+
+    try:
+        meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+        table = pq.read_table(path.with_suffix(".parquet"))
+    except (OSError, ValueError):
+        return None
+    kpis, by, period, grain = meta["request"]
+    return KpiResult(
+        table=table, request=KpiRequest.of(kpis, by=by, period=period, grain=grain),
+        outputs=tuple(meta["outputs"]), subject=meta["subject"],
+        notices=tuple(Notice(*n) for n in meta["notices"]), queries=meta["queries"],
+        passes=meta["passes"], seconds=meta["seconds"],
+        reasons={k: Notice(*n) for k, n in meta["reasons"].items()})
+
+
+def _write_result(path: Path, result: KpiResult) -> None:
+    import pyarrow.parquet as pq
+
+    r = result.request
+    meta = {"request": [list(r.kpis), r.by, r.period, str(r.grain.value) if r.grain else None],
+            "outputs": list(result.outputs), "subject": result.subject,
+            "notices": [[n.message, n.message_zh] for n in result.notices],
+            "reasons": {k: [n.message, n.message_zh] for k, n in result.reasons.items()},
+            "queries": result.queries, "passes": result.passes, "seconds": result.seconds}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".parquet.tmp")
+        pq.write_table(result.table, tmp)
+        tmp.replace(path.with_suffix(".parquet"))
+        path.with_suffix(".json").write_text(json.dumps(meta), encoding="utf-8")
+    except OSError:
+        pass
 
 
 def kpi_digest(catalog: Catalog, kpis: Sequence[str]) -> str:

@@ -359,12 +359,12 @@ class Session:
         import pyarrow.compute as pc
 
         from salescore.engine.kpis import KpiEngine, KpiRequest
-        from salescore.workspace.page_views import kept_view, kpi_digest
+        from salescore.workspace.page_views import kept_kpis, kpi_digest
 
         whole = KpiRequest.of(request.kpis, by=by, period=request.period, grain=request.grain)
         key = ("kpis", whole.kpis, by, whole.period, str(whole.grain),
                kpi_digest(self.catalog, whole.kpis))
-        result: KpiResult = kept_view(self.workspace, key, lambda: KpiEngine(
+        result = kept_kpis(self.workspace, key, lambda: KpiEngine(
             _runner(self.workspace, Scope.everything()), self.workspace.settings,
             self.catalog).compute(whole))
         table, column = result.table, result.subject
