@@ -14,6 +14,7 @@ is not to be shared between threads); waiting for it takes no worker thread.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -67,6 +68,9 @@ class AppState:
     cache: ResponseCache
     flights: dict[Hashable, anyio.Lock] = field(default_factory=dict)
     """The kept views being worked out, each with the lock its askers wait on."""
+    readers: anyio.CapacityLimiter = field(
+        default_factory=lambda: anyio.CapacityLimiter(max(2, os.cpu_count() or 2)))
+    """How many views may be worked out at once (one per core)."""
 
     @property
     def accounts(self) -> Accounts:

@@ -236,8 +236,10 @@ async def on_session(request: Request, caller: Caller,
         try:
             if parallel_reads(state.workspace):
                 # Beside the other views being worked out, on this thread's own cursor: a
-                # view that costs little is not queued behind one that costs more.
-                value = await run_in_threadpool(reading_work)
+                # view that costs little is not queued behind one that costs more. As many
+                # at once as there are cores, so that the event loop (kept views, static
+                # files) is not starved of the interpreter by a crowd of worker threads.
+                value = await anyio.to_thread.run_sync(reading_work, limiter=state.readers)
             else:
                 async with state.lock:
                     value = await run_in_threadpool(work)

@@ -17,7 +17,7 @@ the warehouse's backend (DuckDB, PostgreSQL, or any Ibis backend holding the can
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -119,6 +119,10 @@ class KpiEngine:
     measure from the raw rows, as the comparison of the two paths needs)."""
     use_derived: bool = True
     """Read kept derived facts instead of computing windows (``False``: compute them)."""
+    whole_rows: Callable[[ibis.Table], list[dict[str, Any]]] | None = None
+    """Where a context query may be asked of the whole organisation instead of the scope
+    (the data's range for a named period, a bound a wider range serves as well), when the
+    caller keeps those answers; ``None``: within the scope."""
     memo: MutableMapping[Any, list[dict[str, Any]]] | None = None
     """Where the answers of the small context queries (the data's range, the team tree, the
     currencies) are kept by query, when the caller keeps them while the data stands (a
@@ -160,7 +164,10 @@ class KpiEngine:
         zone_first = zone_last = None
         buckets: Buckets
         if request.period.strip().lower() == ALL_PERIODS or _has_dst(cal):
-            first, last = self._data_range(sources)
+            # For a named period the range only bounds the days whose offsets are known
+            # exactly: the whole organisation's (kept by the caller) serves every scope.
+            first, last = self._data_range(
+                sources, whole=request.period.strip().lower() != ALL_PERIODS)
             zone_first, zone_last = first, last
         if request.period.strip().lower() == ALL_PERIODS:
             today = date.today()
@@ -252,7 +259,8 @@ class KpiEngine:
         return unconvertible_reason(ctx.currency, dict(ctx.unconvertible))
 
     # -- context queries ---------------------------------------------------------------------
-    def _data_range(self, sources: Sequence[Source]) -> tuple[date | None, date | None]:
+    def _data_range(self, sources: Sequence[Source], *, whole: bool = False
+                    ) -> tuple[date | None, date | None]:
         parts = []
         seen: set[tuple[str, str]] = set()
         for src in sources:
@@ -268,8 +276,8 @@ class KpiEngine:
         if not parts:
             return None, None
         stacked = ibis.union(*parts) if len(parts) > 1 else parts[0]
-        row = self._scalar_rows(stacked.aggregate(lo=stacked["lo"].min(),
-                                                  hi=stacked["hi"].max()))[0]
+        ask = self.whole_rows if whole and self.whole_rows is not None else self._scalar_rows
+        row = ask(stacked.aggregate(lo=stacked["lo"].min(), hi=stacked["hi"].max()))[0]
         lo, hi = row["lo"], row["hi"]
         if lo is None or hi is None:
             return None, None

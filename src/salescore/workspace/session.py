@@ -284,7 +284,19 @@ class Session:
         # per data stamp and scope.
         memo: dict[Any, list[dict[str, Any]]] = kept_view(
             self.workspace, ("engine_memo", self.scope), dict)
-        return KpiEngine(self.runner, self.workspace.settings, self.catalog, memo=memo)
+        whole: dict[Any, list[dict[str, Any]]] = kept_view(
+            self.workspace, ("engine_memo", Scope.everything()), dict)
+        workspace = self.workspace
+
+        def whole_rows(expr: Any) -> list[dict[str, Any]]:
+            key = expr.op()
+            found = whole.get(key)
+            if found is None:
+                found = whole[key] = _runner(workspace, Scope.everything()).rows(expr)
+            return [dict(r) for r in found]
+
+        return KpiEngine(self.runner, self.workspace.settings, self.catalog, memo=memo,
+                         whole_rows=whole_rows)
 
     # -- kept derived facts and roll-ups ------------------------------------------------------
     def rebuild_kept(self) -> tuple[int, int]:
