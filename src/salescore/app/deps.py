@@ -69,8 +69,9 @@ class AppState:
     flights: dict[Hashable, anyio.Lock] = field(default_factory=dict)
     """The kept views being worked out, each with the lock its askers wait on."""
     readers: anyio.CapacityLimiter = field(
-        default_factory=lambda: anyio.CapacityLimiter(max(2, os.cpu_count() or 2)))
-    """How many views may be worked out at once (one per core)."""
+        default_factory=lambda: anyio.CapacityLimiter(2 * (os.cpu_count() or 2)))
+    """How many views may be worked out at once (two per core: one waits on the warehouse
+    while the other runs Python)."""
 
     @property
     def accounts(self) -> Accounts:

@@ -236,9 +236,9 @@ async def on_session(request: Request, caller: Caller,
         try:
             if parallel_reads(state.workspace):
                 # Beside the other views being worked out, on this thread's own cursor: a
-                # view that costs little is not queued behind one that costs more. As many
-                # at once as there are cores, so that the event loop (kept views, static
-                # files) is not starved of the interpreter by a crowd of worker threads.
+                # view that costs little is not queued behind one that costs more. A few at
+                # once (two per core), so that the event loop (kept views, static files) is
+                # not starved of the interpreter by a crowd of worker threads.
                 value = await anyio.to_thread.run_sync(reading_work, limiter=state.readers)
             else:
                 async with state.lock:
