@@ -311,12 +311,24 @@ async def _load(base: str, people: list[Person], think: float, seconds: float, r
                 continue
             for key, url in people[at].urls.items():
                 t0 = time.perf_counter()
-                await clients[at].get(url)
+                try:
+                    await clients[at].get(url)
+                except httpx.TimeoutException:  # still queued behind the load: told as is
+                    pass
                 tally.alone[key].append((time.perf_counter() - t0) * 1000)
         return tally, wall
     finally:
         for http in clients:
             await http.aclose()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of process ``pid`` so far (Linux ``/proc``; NaN elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
 
 
 def _free_port() -> int:
@@ -391,10 +403,13 @@ def run_load(args: argparse.Namespace) -> None:
     month, quarter = _prepare(args.scale, args.seed, args.end, home)
     people = _people(home, args.users, month, quarter, args.people)
     port = _free_port()
+    load_before = os.getloadavg()
     server = _serve(home, port)
     try:
         tally, wall = asyncio.run(_load(f"http://127.0.0.1:{port}", people, args.think,
                                         args.seconds, args.requests, args.seed))
+        server_cpu = _cpu_seconds(server.pid)
+        load_after = os.getloadavg()
     finally:
         _stop(server)
     from salescore.workspace import Workspace
@@ -440,6 +455,11 @@ def run_load(args: argparse.Namespace) -> None:
         f"{wall:.0f} s, {sum(len(v) for v in tally.ms.values())} requests "
         f"({len(every) / wall:.1f} page visits/s), loopback; answers by status: "
         + ", ".join(f"{s}: {n}" for s, n in sorted(tally.statuses.items())),
+        "- load average / 负载均值 (1, 5, 15 min): before "
+        + ", ".join(f"{x:.1f}" for x in load_before) + "; after the load "
+        + ", ".join(f"{x:.1f}" for x in load_after)
+        + f"; the server's CPU time (start, sign-ins, load) {server_cpu:.1f} s"
+        + (f" — {args.note}" if args.note else ""),
         "",
         "| page | visits | p50 ms | p95 ms | p99 ms | max ms | first visit p50 ms | "
         "first visit p95 ms | errors | alone ms (after) |",

@@ -7,9 +7,9 @@ keeps its JSON answer under that key, and gives it again to any caller with the 
 
 An answer is dropped when anything changes through this server (every state-changing request
 that uses the workspace clears them all, when it is done and before the next request may use
-the workspace) and after ``cache_seconds`` in any case: on a DuckDB warehouse the server is the
-one writer, so its answers are never stale; on PostgreSQL another process (the CLI, another
-worker) may write, and an answer is at most that old.
+the workspace), when the data stamp moves on (it is part of every key:
+:func:`salescore.workspace.data_stamp`, which an import, scoring or an accepted event moves,
+whichever process made it) and after ``cache_seconds`` in any case.
 
 >>> cache = ResponseCache(seconds=60, entries=2)
 >>> cache.put(("k",), b"{}")
@@ -36,6 +36,7 @@ from starlette.concurrency import run_in_threadpool
 
 from salescore.app.deps import Caller, CallerDep, app_state
 from salescore.core.scope import Scope
+from salescore.workspace import data_stamp
 
 __all__ = ["ResponseCache", "cached"]
 
@@ -48,7 +49,7 @@ class ResponseCache:
     ``seconds`` (0: nothing is kept). What is kept is shared between requests: never changed
     once put."""
 
-    def __init__(self, *, seconds: float, entries: int = 512,
+    def __init__(self, *, seconds: float, entries: int = 4096,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.seconds = seconds
         self.entries = entries
@@ -86,7 +87,8 @@ class ResponseCache:
 def _key(request: Request, scope: Scope) -> Hashable:
     locale = getattr(request.state, "locale", "")
     return (scope.kind, scope.subject, scope.read_only, locale, request.url.path,
-            tuple(sorted(request.query_params.multi_items())))
+            tuple(sorted(request.query_params.multi_items())),
+            data_stamp(app_state(request).workspace))
 
 
 def cached(endpoint: Callable[..., BaseModel]) -> Callable[..., Awaitable[Response]]:

@@ -20,11 +20,11 @@ from salescore.app.filters import PeriodChoice, relative_choices, resolve_period
 from salescore.app.formatting import kpi_value
 from salescore.core.periods import RELATIVE_PERIODS, Grain
 from salescore.workspace import Session
+from salescore.workspace.page_views import DASHBOARD_KPIS
 
 __all__ = ["BREAKDOWNS", "COMPANY_KPIS", "CompanyView", "company_view"]
 
-COMPANY_KPIS: tuple[str, ...] = ("revenue_won", "win_rate", "pipeline_coverage",
-                                 "avg_sales_cycle_days", "csat_avg")
+COMPANY_KPIS = DASHBOARD_KPIS  # worked out at each change of data (refresh_page_views)
 BREAKDOWNS: tuple[str, ...] = ("team", "region", "product", "channel", "segment")
 DEFAULT_PERIOD = "this-quarter"
 

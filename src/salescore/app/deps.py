@@ -14,8 +14,9 @@ is not to be shared between threads); waiting for it takes no worker thread.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+import os
+from collections.abc import AsyncIterator, Hashable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -65,6 +66,12 @@ class AppState:
     settings: AppSettings
     lock: anyio.Lock
     cache: ResponseCache
+    flights: dict[Hashable, anyio.Lock] = field(default_factory=dict)
+    """The kept views being worked out, each with the lock its askers wait on."""
+    readers: anyio.CapacityLimiter = field(
+        default_factory=lambda: anyio.CapacityLimiter(2 * (os.cpu_count() or 2)))
+    """How many views may be worked out at once (two per core: one waits on the warehouse
+    while the other runs Python)."""
 
     @property
     def accounts(self) -> Accounts:

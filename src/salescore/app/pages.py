@@ -16,6 +16,7 @@ from importlib.resources import files
 from typing import Annotated, Any, TypeVar, cast
 from urllib.parse import quote
 
+import anyio
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -39,8 +40,9 @@ from salescore.core.access import Principal
 from salescore.core.errors import SalescoreError
 from salescore.core.scope import AccessError
 from salescore.core.text import Text
-from salescore.workspace import Session
+from salescore.workspace import Session, data_stamp
 from salescore.workspace.accounts import LoginFailed, LoginThrottled, UserError, WebLogin
+from salescore.workspace.page_views import parallel_reads, reading
 
 __all__ = ["LOGIN_CSRF_COOKIE", "render", "router", "safe_next", "signed_in", "templates",
            "to_login",
@@ -190,33 +192,60 @@ T = TypeVar("T")
 async def on_session(request: Request, caller: Caller,
                      read: Callable[[Session, Principal, Words], T], *, keep: bool = False
                      ) -> T:
-    """``read(session, principal, words)`` on the caller's session, in their language, one
-    request at a time (the workspace's lock, as ``deps.session`` takes it).
+    """``read(session, principal, words)`` on the caller's session, in their language.
 
-    With ``keep`` (a page's view that depends only on the caller's scope, language, today,
-    the path and the query), what ``read`` returns is kept in the app's cache like an API
-    answer (:mod:`salescore.app.cache`): the next visit with the same question is given it
-    without the workspace, until anything changes through this server or the cache's time
-    runs out. :class:`AccessError` when the caller's account reaches nothing."""
+    Without ``keep``, one request at a time (the workspace's lock, as ``deps.session`` takes
+    it). With ``keep`` (a page's view that depends only on the caller's scope, language, today,
+    the path, the query and the data), what ``read`` returns is kept in the app's cache like an
+    API answer (:mod:`salescore.app.cache`) under the data stamp
+    (:func:`salescore.workspace.data_stamp`): the next visit with the same question is given it
+    without the workspace, until the data changes, anything changes through this server or the
+    cache's time runs out. Those asking for a view being worked out wait for that one
+    computation; different views are worked out side by side, each on its own cursor (DuckDB;
+    on PostgreSQL under the lock). :class:`AccessError` when the caller's account reaches
+    nothing."""
     state = app_state(request)
     p = caller.principal
     scope = p.scope()
-    key: Hashable | None = None
-    if keep:
-        key = ("page", scope, p.locale, state.today(), request.url.path,
-               tuple(sorted(request.query_params.multi_items())))
+    words = translator(p.locale)
+
+    def work() -> T:
+        return read(state.workspace.session(scope), p, words)
+
+    def reading_work() -> T:
+        with reading(state.workspace):
+            return work()
+
+    if not keep:
+        async with state.lock:
+            return await run_in_threadpool(work)
+    # Keyed by the data stamp too: a view worked out before the data changed is never given.
+    key: Hashable = ("page", scope, p.locale, state.today(), request.url.path,
+                     tuple(sorted(request.query_params.multi_items())),
+                     data_stamp(state.workspace))
+    kept = state.cache.get(key)
+    if kept is not None:
+        return cast(T, kept)
+    # One computation per view: those asking for the same view wait for it (not for the
+    # workspace), and are given what it gave.
+    flight = state.flights.setdefault(key, anyio.Lock())
+    async with flight:
         kept = state.cache.get(key)
         if kept is not None:
             return cast(T, kept)
-    words = translator(p.locale)
-    async with state.lock:
-        if key is not None:  # asked again: the requests queued behind one get its answer
-            kept = state.cache.get(key)
-            if kept is not None:
-                return cast(T, kept)
-        value = await run_in_threadpool(lambda: read(state.workspace.session(scope), p, words))
-        if key is not None:
+        try:
+            if parallel_reads(state.workspace):
+                # Beside the other views being worked out, on this thread's own cursor: a
+                # view that costs little is not queued behind one that costs more. A few at
+                # once (two per core), so that the event loop (kept views, static files) is
+                # not starved of the interpreter by a crowd of worker threads.
+                value = await anyio.to_thread.run_sync(reading_work, limiter=state.readers)
+            else:
+                async with state.lock:
+                    value = await run_in_threadpool(work)
             state.cache.put(key, value)
+        finally:
+            state.flights.pop(key, None)
     return value
 
 

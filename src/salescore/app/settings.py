@@ -29,7 +29,9 @@ class AppSettings(BaseModel):
     HTTPS. ``idle_minutes``: how long a signed-in browser session may stay unused (default:
     the accounts' own). ``uploads_kept``: keep uploaded files after their import.
     ``cache_seconds``: how long a read route's answer is kept at most (0: not at all; see
-    :mod:`salescore.app.cache`)."""
+    :mod:`salescore.app.cache`): answers are keyed by the data stamp as well, so a change of
+    data is never answered from before it; the time bounds only what another process changes
+    that the stamp does not name (feedback written through another worker)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -37,7 +39,7 @@ class AppSettings(BaseModel):
     secure_cookies: bool = False
     idle_minutes: int | None = Field(default=None, gt=0)
     uploads_kept: bool = False
-    cache_seconds: float = Field(default=60, ge=0)
+    cache_seconds: float = Field(default=600, ge=0)
     today: date | None = None  # the day the pages take as today (tests, reproducible demos)
     nats_url: str | None = None  # consume events from NATS JetStream (issue 14) when set
     nats_subject: str = "salescore.events"

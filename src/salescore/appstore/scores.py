@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, delete, select
+from sqlalchemy import Row, delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from salescore.appstore.audit import json_default, json_dumps, record_audit
@@ -57,6 +57,7 @@ __all__ = [
     "replace_score_records",
     "retire_plan_version",
     "scored_versions",
+    "scores_stamp",
     "store_score_records",
     "store_scores",
 ]
@@ -400,3 +401,11 @@ def retire_plan_version(
         reason=reason,
     )
     return version
+
+
+def scores_stamp(session: Session) -> tuple[Any, int]:
+    """When a stored score last changed and how many there are: what a view read from the
+    stored scores depends on (``computed_at`` changes only when a row's content does)."""
+    latest, count = session.execute(
+        select(func.max(Score.computed_at), func.count(Score.id))).one()
+    return latest, int(count)

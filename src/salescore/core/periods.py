@@ -52,6 +52,7 @@ Example:
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -519,6 +520,13 @@ RELATIVE_PERIODS: tuple[str, ...] = (
 """The relative choices of a period picker (:meth:`Calendar.relative`)."""
 
 
+@functools.lru_cache(maxsize=8192)
+def _parsed(text: str, fiscal_year_start_month: int) -> Period:
+    """:func:`parse_period`, remembered: pages read thousands of stored scores' labels, the
+    same few dozen again and again (a period is never changed once made)."""
+    return parse_period(text, fiscal_year_start_month=fiscal_year_start_month)
+
+
 @dataclass(frozen=True)
 class Calendar:
     """The organisation's calendar: its time zone and the month its fiscal year starts in.
@@ -562,7 +570,7 @@ class Calendar:
         if isinstance(text, str) and text.strip().lower() in RELATIVE_PERIODS:
             return self.relative(text, self.today() if today is None else today)
         try:
-            return parse_period(text, fiscal_year_start_month=self.fiscal_year_start_month)
+            return _parsed(text, self.fiscal_year_start_month)
         except PeriodError as err:
             words = ", ".join(RELATIVE_PERIODS)
             raise PeriodError(f"{err.message}, or one of {words}",

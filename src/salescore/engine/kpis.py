@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -126,6 +126,14 @@ class KpiEngine:
     the data's range, the team tree, target periods, rates) is kept per request while it
     stays the same; ``None``: kept for the engine's life, which a caller that writes between
     requests ends by making a new engine."""
+    whole_rows: Callable[[ibis.Table], list[dict[str, Any]]] | None = None
+    """Where a context query may be asked of the whole organisation instead of the scope
+    (the data's range for a named period, a bound a wider range serves as well), when the
+    caller keeps those answers; ``None``: within the scope."""
+    memo: MutableMapping[Any, list[dict[str, Any]]] | None = None
+    """Where the answers of the small context queries (the data's range, the team tree, the
+    currencies) are kept by query, when the caller keeps them while the data stands (a
+    session's, per data stamp and scope); ``None``: asked each time."""
 
     def __post_init__(self) -> None:
         self.runner = self.backend if isinstance(self.backend, Runner) else Runner(self.backend)
@@ -153,7 +161,13 @@ class KpiEngine:
         return self.settings.calendar
 
     def _scalar_rows(self, expr: ibis.Table) -> list[dict[str, Any]]:
-        return self.runner.rows(expr)
+        if self.memo is None:
+            return self.runner.rows(expr)
+        key = expr.op()  # structural: the same query built again is the same key
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = self.runner.rows(expr)
+        return [dict(r) for r in found]
 
     def context(self, request: KpiRequest, plan: QueryPlan) -> tuple[CompileContext, list[Notice]]:
         """Ask the warehouse what compiling ``request`` needs to know (a few small queries)."""
@@ -163,7 +177,10 @@ class KpiEngine:
         zone_first = zone_last = None
         buckets: Buckets
         if request.period.strip().lower() == ALL_PERIODS or _has_dst(cal):
-            first, last = self._data_range(sources)
+            # For a named period the range only bounds the days whose offsets are known
+            # exactly: the whole organisation's (kept by the caller) serves every scope.
+            first, last = self._data_range(
+                sources, whole=request.period.strip().lower() != ALL_PERIODS)
             zone_first, zone_last = first, last
         if request.period.strip().lower() == ALL_PERIODS:
             today = date.today()
@@ -278,7 +295,8 @@ class KpiEngine:
         return unconvertible_reason(ctx.currency, dict(ctx.unconvertible))
 
     # -- context queries ---------------------------------------------------------------------
-    def _data_range(self, sources: Sequence[Source]) -> tuple[date | None, date | None]:
+    def _data_range(self, sources: Sequence[Source], *, whole: bool = False
+                    ) -> tuple[date | None, date | None]:
         parts = []
         seen: set[tuple[str, str]] = set()
         for src in sources:
@@ -294,8 +312,8 @@ class KpiEngine:
         if not parts:
             return None, None
         stacked = ibis.union(*parts) if len(parts) > 1 else parts[0]
-        row = self._scalar_rows(stacked.aggregate(lo=stacked["lo"].min(),
-                                                  hi=stacked["hi"].max()))[0]
+        ask = self.whole_rows if whole and self.whole_rows is not None else self._scalar_rows
+        row = ask(stacked.aggregate(lo=stacked["lo"].min(), hi=stacked["hi"].max()))[0]
         lo, hi = row["lo"], row["hi"]
         if lo is None or hi is None:
             return None, None

@@ -111,6 +111,10 @@ class WarehouseURL:
         return f"postgresql://{who}{self.host}:{self.port}/{self.database or ''}"
 
 
+_WRITES = ("INSERT", "UPDATE", "DELETE", "COPY", "MERGE", "TRUNCATE", "CREATE", "DROP", "ALTER")
+"""The statements that change rows (:attr:`Warehouse.writes` counts them)."""
+
+
 def _locked_error(exc: Exception, path: str) -> StoreLockedError:
     found = _LOCK.search(str(exc))
     pid = found["pid"] if found else "?"
@@ -172,8 +176,8 @@ class Warehouse:
         self.url = url
         self.dialect: Dialect = url.dialect
         self.writes = 0
-        """Statements other than a SELECT run through this warehouse so far: what a reader
-        keeping answers about the data compares to know whether they may have changed."""
+        """How many statements that change rows or tables this object has run (what kept
+        views compare to know the data changed under them, in this process)."""
 
     @classmethod
     def open(cls, url: str, *, read_only: bool = False) -> Warehouse:
@@ -268,7 +272,7 @@ class Warehouse:
     # -- statements ---------------------------------------------------------------------------
     def execute_sql(self, sql: str, params: tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
         """Run one statement on the raw connection; rows when it returns any."""
-        if not sql.lstrip()[:6].upper().startswith("SELECT"):
+        if sql.lstrip()[:8].upper().startswith(_WRITES):
             self.writes += 1
         match self.dialect:
             case "duckdb":
@@ -326,9 +330,9 @@ class Warehouse:
         """PostgreSQL only: append ``data``'s columns to the existing table ``name`` by COPY."""
         if self.dialect != "postgres":
             raise StoreError(f"copy_rows needs PostgreSQL, not {self.dialect}")
+        self.writes += 1
         names = ", ".join(data.column_names)
         statement = f"COPY {name} ({names}) FROM STDIN"
-        self.writes += 1
         with self.backend.con.cursor() as cur, cur.copy(statement) as copy:
             for row in zip(*(data.column(c).to_pylist() for c in data.column_names), strict=True):
                 copy.write_row(row)

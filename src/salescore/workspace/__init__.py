@@ -79,6 +79,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and the import contracts
         offline_catalog,
         plan_check,
     )
+    from salescore.workspace.page_views import data_stamp, refresh_page_views
     from salescore.workspace.session import Session, StoredScore
     from salescore.workspace.settings import (
         SETTING_KEYS,
@@ -98,6 +99,8 @@ if TYPE_CHECKING:  # the same names, for type checkers and the import contracts
 # name -> (module, attribute): where each name above lives, imported when first asked for.
 _WHERE: dict[str, tuple[str, str]] = {
     "ACTION_KINDS": ("salescore.analytics.needs_action", "KINDS"),
+    "data_stamp": ("salescore.workspace.page_views", "data_stamp"),
+    "refresh_page_views": ("salescore.workspace.page_views", "refresh_page_views"),
     "ActionItem": ("salescore.analytics.needs_action", "ActionItem"),
     "ActionKind": ("salescore.analytics.needs_action", "ActionKind"),
     "NeedsAction": ("salescore.analytics.needs_action", "NeedsAction"),
@@ -172,6 +175,8 @@ __getattr__, __dir__ = lazy_exports(__name__, _WHERE, globals())
 
 __all__ = [
     "ACTION_KINDS",
+    "data_stamp",
+    "refresh_page_views",
     "APP_DB_ENV",
     "DEFAULT_HOME",
     "EXPORT_FORMATS",

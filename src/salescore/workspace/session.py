@@ -75,9 +75,11 @@ def unbound(name: str) -> ir.Table:
 
 
 def _runner(workspace: Workspace, scope: Scope) -> Runner:
-    from salescore.engine.runner import Runner
+    """A runner of ``scope`` on the workspace's warehouse, whose reach (the reps and teams the
+    scope reaches) is read once per data stamp (:func:`page_views.kept_reach_runner`)."""
+    from salescore.workspace.page_views import kept_reach_runner
 
-    return Runner(workspace._warehouse.backend, scope)
+    return kept_reach_runner(workspace, scope)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,10 +194,15 @@ class Session:
     # -- the organisation: reps, teams, targets ----------------------------------------------
     @cached_property
     def _roster_ids(self) -> tuple[frozenset[str], frozenset[str]]:
-        """Every rep and team id the scope reaches that exists (read once)."""
-        reps = self.runner.run(unbound("reps").select("rep_id")).column("rep_id").to_pylist()
-        teams = self.runner.run(unbound("teams").select("team_id")).column("team_id").to_pylist()
-        return frozenset(reps), frozenset(teams)
+        """Every rep and team id the scope reaches that exists (read once per data stamp)."""
+        from salescore.workspace.page_views import kept_view
+
+        def read() -> tuple[frozenset[str], frozenset[str]]:
+            reps = self.runner.run(unbound("reps").select("rep_id")).column("rep_id")
+            teams = self.runner.run(unbound("teams").select("team_id")).column("team_id")
+            return frozenset(reps.to_pylist()), frozenset(teams.to_pylist())
+
+        return kept_view(self.workspace, ("roster", self.scope), read)
 
     def require_rep(self, rep_id: str) -> None:
         """Raise :class:`OutOfScope` unless ``rep_id`` is a rep this session reaches (a rep
@@ -220,7 +227,15 @@ class Session:
             table = table.filter(table.team_id == team_id)
         if active is not None:
             table = table.filter(table.active == active)
-        return self.runner.rows(table.order_by("rep_id"))
+        return self._kept_rows(("reps", team_id, active), table.order_by("rep_id"))
+
+    def _kept_rows(self, key: tuple[Any, ...], expr: Any) -> list[dict[str, Any]]:
+        """The rows of ``expr`` within the scope, read once per data stamp (each call gets
+        its own copies)."""
+        from salescore.workspace.page_views import kept_view
+
+        rows = kept_view(self.workspace, (*key, self.scope), lambda: self.runner.rows(expr))
+        return [dict(r) for r in rows]
 
     def teams(self, *, parent_team_id: str | None = None) -> list[dict[str, Any]]:
         """The teams the scope reaches (the children of ``parent_team_id`` alone), by id; a
@@ -229,7 +244,7 @@ class Session:
         if parent_team_id is not None:
             self.require_team(parent_team_id)
             table = table.filter(table.parent_team_id == parent_team_id)
-        return self.runner.rows(table.order_by("team_id"))
+        return self._kept_rows(("teams", parent_team_id), table.order_by("team_id"))
 
     def targets(self, *, period: str | None = None, kpi: str | None = None,
                 scope: str | None = None, scope_id: str | None = None
@@ -263,10 +278,26 @@ class Session:
     @cached_property
     def engine(self) -> KpiEngine:
         from salescore.engine.kpis import KpiEngine
+        from salescore.workspace.page_views import kept_view
+
+        # The context queries' answers (the data's range, the team tree, the currencies) kept
+        # per data stamp and scope.
+        memo: dict[Any, list[dict[str, Any]]] = kept_view(
+            self.workspace, ("engine_memo", self.scope), dict)
+        whole: dict[Any, list[dict[str, Any]]] = kept_view(
+            self.workspace, ("engine_memo", Scope.everything()), dict)
+        workspace = self.workspace
+
+        def whole_rows(expr: Any) -> list[dict[str, Any]]:
+            key = expr.op()
+            found = whole.get(key)
+            if found is None:
+                found = whole[key] = _runner(workspace, Scope.everything()).rows(expr)
+            return [dict(r) for r in found]
 
         warehouse = self.workspace._warehouse
-        return KpiEngine(self.runner, self.workspace.settings, self.catalog,
-                         version=lambda: warehouse.writes)
+        return KpiEngine(self.runner, self.workspace.settings, self.catalog, memo=memo,
+                         whole_rows=whole_rows, version=lambda: warehouse.writes)
 
     # -- kept derived facts and roll-ups ------------------------------------------------------
     def rebuild_kept(self) -> tuple[int, int]:
@@ -303,7 +334,63 @@ class Session:
                 self.require_rep(subject)
             elif by == "team":
                 self.require_team(subject)
-        return self.engine.compute(request)
+        whole = self._whole_rows(by)
+        if whole is None:
+            return self.engine.compute(request)
+        return self._kept_kpis(request, *whole)
+
+    def _whole_rows(self, by: str) -> tuple[str, frozenset[str] | None] | None:
+        """How this scope's rows of KPIs by ``by`` are the organisation's rows of its
+        subjects: the ``by`` to ask the whole organisation for and the subjects kept
+        (``None``: all). A rep's row is the same in every scope that reaches the rep (a rep's
+        figures are worked out from their own records), a team's in every scope that reaches
+        its whole subtree (a manager's), and a team scope's company is its own team. ``None``
+        when only a query within the scope gives the rows (a rep's view of their team, a
+        manager's of a segment)."""
+        reach = self.reach
+        if reach.everything:
+            return by, None
+        if self.scope.kind != "team" and by != "rep":
+            return None
+        assert reach.reps is not None and reach.teams is not None
+        if by == "rep":
+            return "rep", reach.reps
+        if by == "team":
+            return "team", reach.teams
+        if by == "company":
+            assert self.scope.subject is not None
+            return "team", frozenset({self.scope.subject})
+        return None
+
+    def _kept_kpis(self, request: Any, by: str, kept: frozenset[str] | None) -> KpiResult:
+        """``request`` answered from the organisation's rows by ``by`` (worked out once per
+        data stamp, :func:`salescore.workspace.page_views.kept_view`), the rows of ``kept``
+        subjects (and of the request's own subjects) alone."""
+        import dataclasses
+
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        from salescore.engine.kpis import KpiEngine, KpiRequest
+        from salescore.workspace.page_views import kept_kpis, kpi_digest
+
+        whole = KpiRequest.of(request.kpis, by=by, period=request.period, grain=request.grain)
+        key = ("kpis", whole.kpis, by, whole.period, str(whole.grain),
+               kpi_digest(self.catalog, whole.kpis))
+        result = kept_kpis(self.workspace, key, lambda: KpiEngine(
+            _runner(self.workspace, Scope.everything()), self.workspace.settings,
+            self.catalog).compute(whole))
+        table, column = result.table, result.subject
+        wanted = kept
+        if request.subjects is not None and request.by == by:
+            wanted = frozenset(request.subjects) if kept is None else kept & set(
+                request.subjects)
+        if column is not None and wanted is not None:
+            table = table.filter(pc.is_in(table[column].cast(pa.string()),
+                                          value_set=pa.array(sorted(wanted), pa.string())))
+        if request.by != by and column is not None:  # a team scope's company: its team
+            table, column = table.drop_columns([column]), None
+        return dataclasses.replace(result, table=table, request=request, subject=column)
 
     def kpis(self, names: Sequence[str], *, by: str = "rep", period: str = "all",
              grain: str | Grain | None = None, subjects: Sequence[str] | None = None,
@@ -360,7 +447,18 @@ class Session:
 
     def score(self, period: str, plan: str | None = None, *, store: bool = True) -> ScoreRun:
         """Score every adopted plan (or ``plan``) for ``period``; see :meth:`Scorecards.score`."""
-        return self.scorecards.score(period, plan, store=store)
+        run = self.scorecards.score(period, plan, store=store)
+        if store:
+            self._data_changed(warm=True)
+        return run
+
+    def _data_changed(self, *, warm: bool) -> None:
+        """The warehouse's rows or the stored scores changed: the kept page views are
+        dropped and (``warm``) what the dashboards' first visits need is worked out again
+        (:func:`salescore.workspace.page_views.refresh_page_views`)."""
+        from salescore.workspace.page_views import refresh_page_views
+
+        refresh_page_views(self.workspace, warm=warm)
 
     def whatif(self, path: Path | str | None = None, *, text: str | None = None, period: str,
                against: str | None = None) -> WhatIf:
@@ -401,15 +499,28 @@ class Session:
         never the rep's (:meth:`score_explanation` is :class:`OutOfScope` for them)."""
         rep = self.scope.kind == "rep"
         private = self.workspace.settings.privacy.leaderboard == "rank_and_rating"
-        rows = self.scorecards.stored(period, plan, team_reps=rep)
+        reach = self.reach
         out = []
-        for r in rows:
+        for r in self._stored_rows(period, plan):
             if subject_kind is not None and r.subject_kind != subject_kind:
                 continue
-            hidden = private and r.subject_kind == "rep" and not self.reach.has_rep(
-                r.subject_id)
+            if not reach.everything and not (
+                    (reach.has_rep(r.subject_id)
+                     or (rep and r.team_id is not None and reach.has_team(r.team_id)))
+                    if r.subject_kind == "rep" else reach.has_team(r.subject_id)):
+                continue  # as Scorecards.stored keeps them (a rep: their team's reps too)
+            hidden = private and r.subject_kind == "rep" and not reach.has_rep(r.subject_id)
             out.append(StoredScore.of(r, hidden=hidden))
         return out
+
+    def _stored_rows(self, period: str, plan: str | None) -> list[Score]:
+        """Every stored score of ``period`` (:meth:`Scorecards.stored` of the whole
+        organisation), read once per data stamp: pages filter it to their scope."""
+        from salescore.workspace.page_views import kept_view
+
+        label = str(self.workspace.calendar.parse(period))
+        return kept_view(self.workspace, ("stored", label, plan), lambda: self.workspace.session(
+            Scope.everything(), catalog_dir=self.catalog_dir).scorecards.stored(label, plan))
 
     def rep_score_history(self, rep_id: str) -> list[StoredScore]:
         """Every stored score of ``rep_id`` (a rep this scope reaches, else
@@ -423,7 +534,7 @@ class Session:
         under ``plan`` in ``period`` (the rep included): what a rep's radar compares them
         with. Only the medians leave the session, never a colleague's own figures."""
         self.require_rep(rep_id)
-        rows = [r for r in self.scorecards.stored(period, plan, team_reps=True)
+        rows = [r for r in self._stored_rows(period, plan)
                 if r.subject_kind == "rep" and r.period == period and r.status == "ok"]
         team = next((r.team_id for r in rows if r.subject_id == rep_id), None)
         values: dict[str, list[float]] = {}
@@ -438,9 +549,13 @@ class Session:
     def team_score_history(self, team_ids: Sequence[str]) -> list[StoredScore]:
         """Every stored score of the teams ``team_ids`` themselves (teams this scope reaches,
         else :class:`OutOfScope`), by plan then period start: the teams' trends."""
+        from salescore.workspace.page_views import kept_view
+
         for team_id in team_ids:
             self.require_team(team_id)
-        return [StoredScore.of(r) for r in self.scorecards.teams_stored(team_ids)]
+        asked = tuple(team_ids)
+        return list(kept_view(self.workspace, ("team_history", asked), lambda: tuple(
+            StoredScore.of(r) for r in self.scorecards.teams_stored(asked))))
 
     def set_target(self, scope: str, scope_id: str, period: str, kpi: str, value: float, *,
                    actor: str, reason: str) -> TargetChange:
@@ -506,7 +621,9 @@ class Session:
                          entity="warehouse", entity_id="demo", after={
                              "scale": config.scale, "seed": config.seed,
                              "end": config.end.isoformat(), "months": config.months})
-        return self.adopt_shipped_plans(config.start, actor="demo")
+        adopted = self.adopt_shipped_plans(config.start, actor="demo")
+        self._data_changed(warm=False)  # scoring it works the page views out
+        return adopted
 
     def data_as_of(self) -> datetime | None:
         """When the warehouse's rows last changed (an import or the demo's load), UTC; what
@@ -687,6 +804,10 @@ class Session:
                 touched(ws).add_everyone(new_periods=False)
                 self.realtime.rescore_touched()
             self.realtime.check_alerts_if_any()
+        if result.loaded:
+            # Events (a batch of a few rows) drop the kept views alone: the next visit works
+            # them out again, once; a file import works them out now.
+            self._data_changed(warm=source != "events")
         return RecordedImport(run_id, result)
 
     def export(self, table: str, path: Path | str, fmt: ExportFormat | None = None) -> int:
@@ -833,11 +954,9 @@ class Session:
         change, survey, order or opportunity created or closed (``None`` when there is none).
         Read over the whole organisation, since it is one day and no record: every caller's
         "as of" is then the same day."""
-        from salescore.analytics import needs_action as na
+        from salescore.workspace.page_views import last_day
 
-        whole = _runner(self.workspace, Scope.everything())
-        when = whole.rows(na.last_event())[0]["last_at"]
-        return None if when is None else self.workspace.settings.calendar.local_date(when)
+        return last_day(self.workspace)  # kept per data stamp
 
     def needs_action(self, today: date, *, period: str | None = None,
                      team_id: str | None = None, rep_id: str | None = None,
@@ -850,48 +969,45 @@ class Session:
         As of ``today`` (the organisation's local day), or of the data's last day
         (:meth:`data_last_day`) when the data ends earlier: a demo or an import that runs to
         yesterday would otherwise make every deal a day quieter than it is. Surveys are those
-        of ``period`` (default: the month of the day). The usual stay in a stage is the rep's
-        team's, so a rep's session reads it with their team's reach: what comes back of it is
-        one median per stage, never a colleague's record."""
+        of ``period`` (default: the month of the day). The usual stay in a stage is the owner's
+        team's, over all its deals: what comes back of it is one median per stage, never a
+        colleague's record. The lists are worked out once per data stamp over the whole
+        organisation (:func:`salescore.workspace.page_views.needs_action_lists`) and each
+        call keeps the rows of the reps it reaches."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
         from salescore.analytics import needs_action as na
+        from salescore.workspace.page_views import needs_action_lists
 
         last = self.data_last_day()
         as_of = min(today, last) if last is not None else today
         calendar = self.workspace.settings.calendar
         shown = calendar.parse(period) if period else calendar.period_of(as_of, Grain.MONTH)
-        zone = calendar.zone
-        members: list[str] | None = None
+        members: frozenset[str] | None = self.reach.reps  # None: every rep
         if rep_id is not None:
             self.require_rep(rep_id)
-            members = [rep_id]
+            members = frozenset({rep_id})
         elif team_id is not None:
             self.require_team(team_id)
             # The team's subtree as a team scope reaches it (within this one: required above).
-            subtree = _runner(self.workspace, Scope.team(team_id)).reach
-            members = sorted(subtree.reps or ())
-
-        def mine(expr: Any, column: str) -> Any:
-            return expr if members is None else expr.filter(expr[column].isin(members))
-
-        if self.scope.kind == "rep":  # the usual of the rep's team: its medians alone
-            teams_of = sorted(self.reach.teams or ())
-            usual_rows = _runner(self.workspace, Scope.team(teams_of[0])).run(
-                na.stage_usual(as_of, zone)) if teams_of else na.USUAL_SCHEMA.empty_table()
-        else:
-            usual_rows = self.runner.run(na.stage_usual(as_of, zone))
-        listed = {
-            "no_activity": mine(na.no_activity(as_of, zone), "owner_rep_id"),
-            "stuck": mine(na.stuck_deals(as_of, zone, na.usual_table(usual_rows)),
-                          "owner_rep_id"),
-            "low_survey": mine(na.low_surveys(as_of, zone, shown.start, shown.end), "rep_id")}
+            members = _runner(self.workspace, Scope.team(team_id)).reach.reps or frozenset()
+        # Worked out once over every rep (kept per data stamp), then this scope's rows: where a
+        # record stands never depends on who looks (an owner's own touches, the usual of the
+        # owner's team over all its deals, a survey of its rep), so the rows of the reps a
+        # scope reaches are what the lists give when run within it.
+        lists = needs_action_lists(self.workspace, as_of, shown)
+        owner = {"no_activity": "owner_rep_id", "stuck": "owner_rep_id", "low_survey": "rep_id"}
         items: dict[na.ActionKind, tuple[na.ActionItem, ...]] = {}
         totals: dict[na.ActionKind, int] = {}
         for kind in na.KINDS:
-            expr = listed[kind] if limit is None else na.first(listed[kind], kind, limit)
-            rows = self.runner.rows(expr)
+            table = lists[kind]
+            if members is not None:
+                table = table.filter(pc.is_in(table[owner[kind]],
+                                              value_set=pa.array(sorted(members), pa.string())))
+            totals[kind] = table.num_rows
+            rows = (table if limit is None else table.slice(0, limit)).to_pylist()
             items[kind] = tuple(na.ActionItem.of(kind, r) for r in rows)
-            totals[kind] = int(rows[0]["listed_total"]) if limit is not None and rows \
-                else len(rows)
         return na.NeedsAction(
             as_of=as_of, period=str(shown), first=shown.start, last=shown.end,
             no_activity=items["no_activity"], stuck=items["stuck"],
