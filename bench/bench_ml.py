@@ -51,6 +51,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", default="small")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--home", type=Path, default=None,
+                        help="an existing demo folder of that scale and seed (not rebuilt)")
     args = parser.parse_args()
     import sklearn
     import statsmodels
@@ -59,10 +61,11 @@ def main() -> None:
 
     load_start = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
-        home = Path(tmp) / "demo"
-        subprocess.run([sys.executable, "-m", "salescore.cli.main", "demo", "--home", str(home),
-                        "--scale", args.scale, "--seed", str(args.seed)], check=True,
-                       stdout=subprocess.DEVNULL)
+        home = args.home or Path(tmp) / "demo"
+        if args.home is None:
+            subprocess.run([sys.executable, "-m", "salescore.cli.main", "demo", "--home", str(home),
+                            "--scale", args.scale, "--seed", str(args.seed)], check=True,
+                           stdout=subprocess.DEVNULL)
         with Workspace.open(home, read_only=True) as ws:
             session = ws.owner()
             as_of = session.data_last_day()
