@@ -117,7 +117,8 @@ def find_model_record(session: Session, kind: str, cutoff: datetime,
     """The newest model of ``kind`` trained up to ``cutoff`` on data with ``data_stamp``: the
     one a prediction at that cut-off, on that data, uses."""
     return session.scalars(select(MlModel).where(
-        MlModel.kind == kind, MlModel.cutoff == _utc(cutoff), MlModel.data_stamp == data_stamp[:STAMP])
+        MlModel.kind == kind, MlModel.cutoff == _utc(cutoff),
+        MlModel.data_stamp == data_stamp[:STAMP])
         .order_by(MlModel.version.desc()).limit(1)).first()
 
 

@@ -9,9 +9,12 @@ Trained win models are kept per warehouse and cut-off for the life of the proces
 
 from __future__ import annotations
 
+import hashlib
+import math
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
@@ -38,9 +41,10 @@ from salescore.ml.attainment import (
     checkpoint_of,
     rep_inputs,
 )
-from salescore.ml.features import snapshot
+from salescore.ml.features import FEATURES, snapshot
 from salescore.ml.forecast import (
     MIN_MONTHS,
+    ORIGINS,
     SeriesForecast,
     baseline_forecast,
     forecast_series,
@@ -49,6 +53,7 @@ from salescore.ml.forecast import (
 from salescore.ml.history import History, read_history, truncate
 from salescore.ml.potential import FEATURE_NAMES as POTENTIAL_NAMES
 from salescore.ml.potential import (
+    HORIZON_DAYS,
     MIN_CUSTOMERS,
     MIN_DAYS,
     PotentialModel,
@@ -56,6 +61,8 @@ from salescore.ml.potential import (
     fit,
     score_check,
 )
+from salescore.ml.potential import NUMERIC as POTENTIAL_FEATURES
+from salescore.ml.records import KINDS, ModelRecord, ModelRegistry, TrainedModel, TrainingRun
 from salescore.ml.targets import FairnessRow, Potential, fairness_row, potentials
 from salescore.ml.win import Reason, WinMetrics, WinModel, evaluate, train
 from salescore.model.org import OrgSettings
@@ -108,6 +115,7 @@ class ForecastReport:
     enough: bool
     note: Text
     win_model: str
+    record: ModelRecord | None = None  # the stored model this forecast's selection is
 
 
 @dataclass(frozen=True)
@@ -135,6 +143,7 @@ class WinReport:
     metrics: WinMetrics | None
     predictions: list[WinPrediction]
     total: int
+    record: ModelRecord | None = None  # the stored win model that predicts
 
 
 @dataclass(frozen=True)
@@ -172,6 +181,7 @@ class AttainmentReport:
     note: Text
     backtest: AttainmentBacktest
     reps: list[RepAttainment]
+    record: ModelRecord | None = None  # the stored attainment weights
 
 
 @dataclass(frozen=True)
@@ -192,6 +202,7 @@ class ActionsReport:
     note: Text
     courses: int  # kinds of course with enough trainees to estimate their effect
     reps: list[RepActions]
+    record: ModelRecord | None = None  # the stored win model that ranks the deals at risk
 
 
 @dataclass(frozen=True)
@@ -243,11 +254,13 @@ class CustomersReport:
     check: dict[str, float | None]
     total: int
     customers: list[CustomerPotential]
+    record: ModelRecord | None = None  # the stored potential model
 
 
 _MODELS: dict[tuple[int, datetime], WinModel] = {}
 KEPT_MODELS = 32  # win models kept per process (each a few MB)
 _ACTIONS: dict[tuple[Any, ...], tuple[WinModel, int, list[Action], pd.DataFrame]] = {}
+_STAMPS: dict[int, str] = {}  # per warehouse: the data stamp the kept models were trained on
 _LOCK = threading.Lock()
 
 
@@ -264,12 +277,14 @@ class MlService:
     """Forecasts and predictions within one session's scope (see the module)."""
 
     def __init__(self, runner: Runner, everyone: Runner, engine: KpiEngine,
-                 settings: OrgSettings, set_target: Callable[..., Any] | None = None) -> None:
+                 settings: OrgSettings, set_target: Callable[..., Any] | None = None,
+                 registry: ModelRegistry | None = None) -> None:
         self.runner = runner
         self.everyone = everyone
         self.engine = engine
         self.settings = settings
         self._set_target = set_target  # the workspace's audited path into the targets table
+        self._registry = registry  # where trained models are recorded (the app store)
 
     @property
     def reach(self) -> Reach:
@@ -287,6 +302,140 @@ class MlService:
 
     def history(self, as_of: date, *, everyone: bool = True) -> History:
         return read_history(self.everyone if everyone else self.runner, self.cutoff(as_of))
+
+    # -- models as records ---------------------------------------------------------------------
+    def data_stamp(self) -> str:
+        """What changes when data is imported (see :meth:`_stamp`), as a short hash."""
+        return hashlib.sha256(repr(self._stamp()).encode()).hexdigest()[:16]
+
+    def record(self, kind: str, as_of: date) -> ModelRecord | None:
+        """The stored model of ``kind`` trained at ``as_of``'s cut-off on the data as it is
+        now: the one a prediction names (``None``: not trained yet on this data)."""
+        if self._registry is None:
+            return None
+        return self._registry.find(kind, self.cutoff(as_of), self.data_stamp())
+
+    def models(self, *, kind: str | None = None, limit: int = 100) -> list[ModelRecord]:
+        """The stored models, newest first: the organisation's, for a scope that reaches
+        everything (admin, executive)."""
+        if not self.reach.everything:
+            raise OutOfScope("the models are the organisation's: admins and executives see them",
+                             message_zh="模型属于整个组织：仅管理员和高管可查看")
+        if kind is not None and kind not in KINDS:
+            raise MlError(f"a model kind is one of {', '.join(KINDS)}, not {kind!r}",
+                          message_zh=f"模型类型应为 {', '.join(KINDS)} 之一，而不是 {kind!r}")
+        return [] if self._registry is None else self._registry.records(kind, limit)
+
+    def train(self, as_of: date, *, kinds: Sequence[str] = KINDS, actor: str = "system",
+              budget: float | None = None) -> TrainingRun:
+        """Train the models of ``kinds`` at ``as_of``'s cut-off on the whole organisation and
+        store each as the next version of its kind (the models kept in memory are dropped
+        first when the data changed since they were trained). With ``budget`` (seconds), the
+        kinds not started by then are left out (``skipped``); a kind that has started
+        finishes."""
+        if not self.reach.everything:
+            raise OutOfScope("training uses the whole organisation's data",
+                             message_zh="训练需要整个组织的数据")
+        unknown = [k for k in kinds if k not in KINDS]
+        if unknown:
+            raise MlError(f"a model kind is one of {', '.join(KINDS)}, not {unknown[0]!r}",
+                          message_zh=f"模型类型应为 {', '.join(KINDS)} 之一，而不是 {unknown[0]!r}")
+        started = time.perf_counter()
+        stamp = self.data_stamp()
+        backend = id(self.everyone.backend)
+        with _LOCK:
+            if _STAMPS.get(backend) != stamp:
+                for key in [k for k in _MODELS if k[0] == backend]:
+                    _MODELS.pop(key)
+                for key in [k for k in _ACTIONS if k[0] == backend]:
+                    _ACTIONS.pop(key)
+                _STAMPS[backend] = stamp
+        history = self.history(as_of)
+        stored: list[ModelRecord] = []
+        skipped: list[str] = []
+        for kind in [k for k in KINDS if k in kinds]:
+            if budget is not None and time.perf_counter() - started > budget:
+                skipped.append(kind)
+                continue
+            trained = self._train_one(kind, as_of, history)
+            if self._registry is not None:
+                stored.append(self._registry.add(trained, stamp, actor))
+        return TrainingRun(stored, skipped, time.perf_counter() - started)
+
+    def _train_one(self, kind: str, as_of: date, history: History) -> TrainedModel:
+        started = time.perf_counter()
+        cutoff = self.cutoff(as_of)
+        first = history.first_day()
+        if kind == "win":
+            model = self.win_model(as_of, history=history, metrics=True)
+            m = model.metrics
+            metrics: dict[str, Any] = {} if m is None else {
+                "auc": m.auc, "brier": m.brier, "ece": m.ece, "baseline_auc": m.baseline_auc,
+                "baseline_brier": m.baseline_brier, "split": m.split.isoformat(),
+                "train_rows": m.train_rows, "test_rows": m.test_rows}
+            return TrainedModel(
+                "win", model.name.split("@")[0], model.enough, model.first, cutoff,
+                list(FEATURES), {"estimator": "HistGradientBoostingClassifier",
+                                 "calibration": "isotonic on a quarter of the deals held out",
+                                 "random_state": 0, "threads": 1, "snapshots": "monthly"},
+                _clean(metrics), model.note if model.note.en else _enough_note(model.enough),
+                model.train_rows, time.perf_counter() - started)
+        if kind == "forecast":
+            report = self.forecast(as_of, by="all", horizon=3)
+            methods: dict[str, int] = {}
+            levels: dict[str, dict[str, Any]] = {}
+            for n in report.nodes:
+                methods[n.base.method] = methods.get(n.base.method, 0) + 1
+                acc, base = n.base.accuracy, n.base.baseline
+                if acc is None or base is None or acc.wape is None or base.wape is None:
+                    continue
+                lv = levels.setdefault(n.level, {"series": 0, "wape": 0.0, "naive_wape": 0.0,
+                                                 "beats_or_ties": 0})
+                lv["series"] += 1
+                lv["wape"] += acc.wape
+                lv["naive_wape"] += base.wape
+                lv["beats_or_ties"] += int(acc.wape <= base.wape + 1e-12)
+            for lv in levels.values():  # mean over the series of the level
+                lv["wape"] /= lv["series"]
+                lv["naive_wape"] /= lv["series"]
+            months = [date.fromisoformat(f"{m}-01") for m in report.months]
+            return TrainedModel(
+                "forecast", "forecast-selection" if report.enough else "forecast-baseline",
+                report.enough, None if not months else datetime(months[0].year,
+                                                                months[0].month, 1),
+                cutoff, ["revenue_won per month", "open opportunities x win probability"],
+                {"candidates": ["seasonal_naive", "ets", "arima", "theta"],
+                 "origins": ORIGINS, "min_months": MIN_MONTHS, "reconciliation": "OLS",
+                 "pipeline_weights": list(PIPELINE_WEIGHTS), "win_model": report.win_model},
+                _clean({"series": len(report.nodes), "methods": methods, "levels": levels,
+                        "months": len(report.months)}),
+                report.note, len(report.nodes) * len(report.months),
+                time.perf_counter() - started)
+        if kind == "attainment":
+            att = self.attainment(as_of, grain="quarter")
+            test = att.backtest
+            return TrainedModel(
+                "attainment", "attainment-weights" if test.enough else "attainment-baseline",
+                test.enough, first, cutoff, ["won so far", "weighted pipeline", "run rate"],
+                {"grain": "quarter", "coefficients": [list(c) for c in test.coefficients],
+                 "flag_line": FLAG_LINE, "at_risk": AT_RISK},
+                _clean({"periods": test.periods, "tested": test.tested,
+                        "reliable_from": test.reliable_from,
+                        "checkpoints": [asdict(c) for c in test.checkpoints]}),
+                att.note, len(att.reps), time.perf_counter() - started)
+        if kind == "potential":
+            frame, fitted, check, _, enough = self._potential(history)
+            coef: list[float] = []
+            if fitted is not None and fitted.estimator is not None:
+                coef = [float(v) for v in np.asarray(
+                    fitted.estimator.coef_)[0]]  # type: ignore[attr-defined]
+            return TrainedModel(
+                "potential", "potential-logit" if enough else "potential-baseline", enough,
+                first, cutoff, [*POTENTIAL_FEATURES, "segment"],
+                {"estimator": "LogisticRegression", "horizon_days": HORIZON_DAYS,
+                 "coefficients": coef}, _clean(dict(check)),
+                _enough_note(enough), len(frame), time.perf_counter() - started)
+        raise MlError(f"unknown model kind {kind!r}", message_zh=f"未知的模型类型 {kind!r}")
 
     # -- win probability -----------------------------------------------------------------------
     def _model_at(self, cutoff: datetime, history: History) -> WinModel:
@@ -355,7 +504,8 @@ class MlService:
             reasons=why[i]) for i, r in shown.iterrows()]
         return WinReport(as_of=as_of, model=model.name, enough=model.enough, note=model.note,
                          train_rows=model.train_rows, training_from=model.first,
-                         metrics=model.metrics, predictions=predictions, total=total)
+                         metrics=model.metrics, predictions=predictions, total=total,
+                         record=self.record("win", as_of))
 
     # -- attainment ----------------------------------------------------------------------------
     def _targets(self, grain: Grain) -> dict[str, dict[str, float]]:
@@ -454,7 +604,8 @@ class MlService:
             elapsed=(cutoff - window.start) / (window.end - window.start),
             model=f"attainment@{as_of}", win_model=self._model_at(
                 min(window.start, cutoff), history).name,
-            enough=test.enough, note=_attainment_note(test), backtest=test, reps=out)
+            enough=test.enough, note=_attainment_note(test), backtest=test, reps=out,
+            record=self.record("attainment", as_of))
 
     # -- next best actions ---------------------------------------------------------------------
     def _stamp(self) -> tuple[Any, ...]:
@@ -537,7 +688,7 @@ class MlService:
             "数据不足：" + "、".join(parts_zh) + "。显示的是基线（停滞的高价值商机与久未联系的"
             "重要客户）。")
         return ActionsReport(as_of=as_of, model=model.name, enough=enough, note=note,
-                             courses=enough_courses, reps=out)
+                             courses=enough_courses, reps=out, record=self.record("win", as_of))
 
     # -- personalised targets ------------------------------------------------------------------
     def _sellers(self, history: History, at: datetime) -> list[str]:
@@ -753,7 +904,7 @@ class MlService:
         return CustomersReport(as_of=as_of, model=("potential-logit" if enough else
                                                    "potential-baseline") + f"@{as_of}",
                                enough=enough, note=note, check=check, total=len(frame),
-                               customers=rows)
+                               customers=rows, record=self.record("potential", as_of))
 
     # -- sales forecast ------------------------------------------------------------------------
     def _months(self, history: History, as_of: date) -> list[date]:
@@ -825,7 +976,7 @@ class MlService:
         return ForecastReport(as_of=as_of, model=f"forecast@{as_of}",
                               months=[_month_label(m) for m in months], ahead=ahead, by=by,
                               nodes=nodes, reconciled=reconciled, enough=enough, note=note,
-                              win_model=model.name)
+                              win_model=model.name, record=self.record("forecast", as_of))
 
     def _place(self, frame: pd.DataFrame, ahead: list[date]) -> pd.DataFrame:
         """Each open deal's expected value (probability x amount) in the forecast month of its
@@ -1015,6 +1166,26 @@ def _opt(value: Any) -> str | None:
 
 def _num(value: Any) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
+
+
+def _clean(value: Any) -> Any:
+    """``value`` as plain JSON: numpy numbers as Python's, NaN and infinities as null."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _enough_note(enough: bool) -> Text:
+    return Text("Trained.", "已训练。") if enough else Text(
+        "Not enough data: the feature shows its baseline.", "数据不足：该功能显示基线。")
 
 
 def _forecast_note(n: int, enough: bool) -> Text:

@@ -77,6 +77,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and the import contracts
         offline_catalog,
         plan_check,
     )
+    from salescore.workspace.ml_models import train_after_import
     from salescore.workspace.session import Session, StoredScore
     from salescore.workspace.settings import (
         SETTING_KEYS,
@@ -133,6 +134,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "RatioKpi": ("salescore.semantic.specs", "RatioKpi"),
     "Reach": ("salescore.engine.runner", "Reach"),
     "SETTING_KEYS": ("salescore.workspace.settings", "SETTING_KEYS"),
+    "train_after_import": ("salescore.workspace.ml_models", "train_after_import"),
     "ScoreExplanation": ("salescore.scorecards", "ScoreExplanation"),
     "ScoreRun": ("salescore.scorecards", "ScoreRun"),
     "Scorecards": ("salescore.scorecards", "Scorecards"),
@@ -168,6 +170,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _WHERE, globals())
 
 __all__ = [
     "ACTION_KINDS",
+    "train_after_import",
     "APP_DB_ENV",
     "DEFAULT_HOME",
     "EXPORT_FORMATS",
