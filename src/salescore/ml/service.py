@@ -23,7 +23,7 @@ import pandas as pd
 
 from salescore.core.errors import SalescoreError
 from salescore.core.periods import Grain
-from salescore.core.scope import OutOfScope
+from salescore.core.scope import AccessError, OutOfScope
 from salescore.core.text import Text
 from salescore.engine.kpis import KpiEngine, KpiRequest
 from salescore.engine.runner import Reach, Runner
@@ -319,8 +319,8 @@ class MlService:
         """The stored models, newest first: the organisation's, for a scope that reaches
         everything (admin, executive)."""
         if not self.reach.everything:
-            raise OutOfScope("the models are the organisation's: admins and executives see them",
-                             message_zh="模型属于整个组织：仅管理员和高管可查看")
+            raise AccessError("the models are the organisation's: admins and executives see them",
+                              message_zh="模型属于整个组织：仅管理员和高管可查看")
         if kind is not None and kind not in KINDS:
             raise MlError(f"a model kind is one of {', '.join(KINDS)}, not {kind!r}",
                           message_zh=f"模型类型应为 {', '.join(KINDS)} 之一，而不是 {kind!r}")
@@ -334,8 +334,8 @@ class MlService:
         kinds not started by then are left out (``skipped``); a kind that has started
         finishes."""
         if not self.reach.everything:
-            raise OutOfScope("training uses the whole organisation's data",
-                             message_zh="训练需要整个组织的数据")
+            raise AccessError("training uses the whole organisation's data",
+                              message_zh="训练需要整个组织的数据")
         unknown = [k for k in kinds if k not in KINDS]
         if unknown:
             raise MlError(f"a model kind is one of {', '.join(KINDS)}, not {unknown[0]!r}",

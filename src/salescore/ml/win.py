@@ -228,7 +228,7 @@ class Calibrated:
 def _sample(frame: pd.DataFrame, cap: int = MAX_FIT_ROWS) -> pd.DataFrame:
     """At most about ``cap`` rows of ``frame``: every snapshot of deals drawn at random (a fixed
     seed), in their order. Past a few hundred thousand snapshots the fit learns no more (the
-    medium demo's million took 98 s of CPU for the same AUC) and the time grows with them."""
+    medium demo's 1.08 million snapshots took 98 s of CPU) while the time grows with them."""
     if len(frame) <= cap:
         return frame
     ids = frame["opportunity_id"].to_numpy()
