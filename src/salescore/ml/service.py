@@ -332,7 +332,7 @@ class MlService:
         store each as the next version of its kind (the models kept in memory are dropped
         first when the data changed since they were trained). With ``budget`` (seconds), the
         kinds not started by then are left out (``skipped``); a kind that has started
-        finishes."""
+        finishes, and the first always runs."""
         if not self.reach.everything:
             raise AccessError("training uses the whole organisation's data",
                               message_zh="训练需要整个组织的数据")
@@ -354,7 +354,7 @@ class MlService:
         stored: list[ModelRecord] = []
         skipped: list[str] = []
         for kind in [k for k in KINDS if k in kinds]:
-            if budget is not None and time.perf_counter() - started > budget:
+            if budget is not None and stored and time.perf_counter() - started > budget:
                 skipped.append(kind)
                 continue
             trained = self._train_one(kind, as_of, history)
@@ -943,11 +943,14 @@ class MlService:
                 series[i] = float(row[KPI])
         return out
 
-    def forecast(self, as_of: date, *, by: str = "team", horizon: int = 3) -> ForecastReport:
+    def forecast(self, as_of: date, *, by: str = "team", horizon: int = 3,
+                 pipeline: bool = True) -> ForecastReport:
         """Revenue won per month for the ``horizon`` months from the as-of day's on, per
         ``by`` (rep, team, company, all three, or a dimension), within the scope; see
         :mod:`salescore.ml.forecast`. Reps, teams and the company are one hierarchy,
-        reconciled so that reps add up to their teams and teams to the company."""
+        reconciled so that reps add up to their teams and teams to the company. Without
+        ``pipeline``, no win model is trained and the weighted pipeline is zero (the
+        statistical forecast alone, as :meth:`holdout` checks it)."""
         if by not in ("rep", "team", "company", "all", *DIMENSIONS):
             raise MlError(f"a forecast is by rep, team, company or {', '.join(DIMENSIONS)}, "
                           f"not {by!r}",
@@ -956,12 +959,18 @@ class MlService:
         if not 1 <= horizon <= 12:
             raise MlError("the horizon is 1 to 12 months", message_zh="预测期为 1 到 12 个月")
         history = self.history(as_of)
-        model = self.win_model(as_of, history=history)
         months = self._months(history, as_of)
         ahead_dates = [_add_months(date(as_of.year, as_of.month, 1), h) for h in range(horizon)]
         ahead = [_month_label(d) for d in ahead_dates]
-        open_deals = self._open(as_of, history, model)
-        placed = self._place(open_deals, ahead_dates)
+        if pipeline:
+            model = self.win_model(as_of, history=history)
+            win_name = model.name
+            placed = self._place(self._open(as_of, history, model), ahead_dates)
+        else:
+            win_name = "—"
+            placed = pd.DataFrame({"owner_rep_id": pd.Series(dtype=object),
+                                   "month": pd.Series(dtype="int64"),
+                                   "value": pd.Series(dtype=float)})
         if by in DIMENSIONS:
             nodes = self._dimension_nodes(by, months, horizon, placed)
             reconciled = False
@@ -976,7 +985,7 @@ class MlService:
         return ForecastReport(as_of=as_of, model=f"forecast@{as_of}",
                               months=[_month_label(m) for m in months], ahead=ahead, by=by,
                               nodes=nodes, reconciled=reconciled, enough=enough, note=note,
-                              win_model=model.name, record=self.record("forecast", as_of))
+                              win_model=win_name, record=self.record("forecast", as_of))
 
     def _place(self, frame: pd.DataFrame, ahead: list[date]) -> pd.DataFrame:
         """Each open deal's expected value (probability x amount) in the forecast month of its
@@ -1093,42 +1102,52 @@ class MlService:
         return out
 
     # -- the honest check: forecasts made months ago against what happened ------------------
-    def holdout(self, as_of: date, *, months: int = 3) -> dict[str, Any]:
-        """Forecasts made ``months`` months before ``as_of``'s month from the history then,
-        scored against the months that followed: WAPE of the chosen methods (reconciled) and
-        of seasonal naive, pooled over the company, the teams and the reps."""
-        start = _add_months(date(as_of.year, as_of.month, 1), -months)
-        then = start - timedelta(days=1)
-        report = self.forecast(then, by="all", horizon=months)
-        all_nodes = report.nodes
+    def holdout(self, as_of: date, *, months: int = 3, origins: int = 3) -> dict[str, Any]:
+        """The honest check: forecasts made on the first day of each of ``origins`` months,
+        each from the history then, for that month and the ``months`` - 1 after it, scored
+        against what happened: pooled WAPE of the chosen methods (reconciled) and of seasonal
+        naive, per level (company, teams, reps) and over all. The origins are the latest whose
+        months are all complete before ``as_of``'s month (as of 2026-12-06 with three months:
+        forecasts made on 2026-09-01, 08-01 and 07-01), so that every forecast is scored on as
+        many months as the others, and the check compares the same months for both methods.
+        The weighted pipeline is left out: it is the win model's, checked on its own."""
+        this_month = date(as_of.year, as_of.month, 1)
         now = self._months(self.history(as_of), as_of)
         actual = self._series("rep", now)
         labels = [_month_label(m) for m in now]
-        want = [labels.index(m) for m in report.ahead if m in labels]
-        chosen_err, naive_err, total = 0.0, 0.0, 0.0
+        rep_actual = {k: v for k, v in actual.items() if k is not None}
         per_level: dict[str, list[float]] = {}
-        rep_actual = {k: [v[i] for i in want] for k, v in actual.items() if k is not None}
-        for node in all_nodes:
-            if node.level == "rep":
-                a = rep_actual.get(node.key or "", [0.0] * len(want))
-            else:
-                members = _members(node, all_nodes)
-                a = [sum(rep_actual.get(m, [0.0] * len(want))[h] for m in members)
-                     for h in range(len(want))]
-            p = node.point[:len(want)]
-            n = baseline_forecast(node.history, len(want))[1]
-            e_c = sum(abs(x - y) for x, y in zip(a, p, strict=True))
-            e_n = sum(abs(x - y) for x, y in zip(a, n, strict=True))
-            s = sum(abs(x) for x in a)
-            chosen_err += e_c
-            naive_err += e_n
-            total += s
-            lv = per_level.setdefault(node.level, [0.0, 0.0, 0.0])
-            lv[0] += e_c
-            lv[1] += e_n
-            lv[2] += s
-        return {"from": str(then), "months": report.ahead, "wape": chosen_err / total
-                if total else None, "naive_wape": naive_err / total if total else None,
+        made: list[str] = []
+        scored: list[str] = []
+        for k in range(origins):
+            start = _add_months(this_month, -(months + k))
+            report = self.forecast(start, by="all", horizon=months, pipeline=False)
+            want = [labels.index(m) for m in report.ahead if m in labels]
+            if len(want) < months:
+                continue
+            made.append(str(start))
+            scored += report.ahead
+            nodes = report.nodes
+            zero = [0.0] * len(now)
+            for node in nodes:
+                if node.level == "rep":
+                    series = rep_actual.get(node.key or "", zero)
+                    a = [series[i] for i in want]
+                else:
+                    members = _members(node, nodes)
+                    a = [sum(rep_actual.get(m, zero)[i] for m in members) for i in want]
+                p = node.point[:len(want)]
+                n = node.baseline[:len(want)]
+                lv = per_level.setdefault(node.level, [0.0, 0.0, 0.0])
+                lv[0] += sum(abs(x - y) for x, y in zip(a, p, strict=True))
+                lv[1] += sum(abs(x - y) for x, y in zip(a, n, strict=True))
+                lv[2] += sum(abs(x) for x in a)
+        chosen_err = sum(v[0] for v in per_level.values())
+        naive_err = sum(v[1] for v in per_level.values())
+        total = sum(v[2] for v in per_level.values())
+        return {"from": made[-1] if made else None, "made": made,
+                "months": sorted(set(scored)), "wape": chosen_err / total if total else None,
+                "naive_wape": naive_err / total if total else None,
                 "levels": {k: {"wape": v[0] / v[2] if v[2] else None,
                                "naive_wape": v[1] / v[2] if v[2] else None}
                            for k, v in per_level.items()}}
