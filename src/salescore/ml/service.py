@@ -260,6 +260,7 @@ class CustomersReport:
 _MODELS: dict[tuple[int, datetime], WinModel] = {}
 KEPT_MODELS = 32  # win models kept per process (each a few MB)
 _ACTIONS: dict[tuple[Any, ...], tuple[WinModel, int, list[Action], pd.DataFrame]] = {}
+_HISTORY: dict[tuple[int, datetime, str], History] = {}
 _STAMPS: dict[int, str] = {}  # per warehouse: the data stamp the kept models were trained on
 _LOCK = threading.Lock()
 
@@ -300,20 +301,38 @@ class MlService:
     def stage_order(self) -> tuple[str, ...]:
         return tuple(s.name for s in self.settings.pipeline.stages)
 
-    def history(self, as_of: date, *, everyone: bool = True) -> History:
-        return read_history(self.everyone if everyone else self.runner, self.cutoff(as_of))
+    def history(self, as_of: date, *, everyone: bool = True,
+                stamp: str | None = None) -> History:
+        """What the models see at ``as_of``'s cut-off: the organisation's (``everyone``) or
+        the scope's rows. The organisation's is kept for the process's life, one cut-off at a
+        time, while the data stamp (``stamp``, computed when not given) stays the same: reading
+        it is most of a prediction's time on a large organisation."""
+        cutoff = self.cutoff(as_of)
+        if not everyone:
+            return read_history(self.runner, cutoff)
+        key = (id(self.everyone.backend), cutoff, stamp or self.data_stamp())
+        with _LOCK:
+            kept = _HISTORY.get(key)
+        if kept is not None:
+            return kept
+        history = read_history(self.everyone, cutoff)
+        with _LOCK:
+            _HISTORY.clear()  # one kept: a history is the size of the activities
+            _HISTORY[key] = history
+        return history
 
     # -- models as records ---------------------------------------------------------------------
     def data_stamp(self) -> str:
         """What changes when data is imported (see :meth:`_stamp`), as a short hash."""
         return hashlib.sha256(repr(self._stamp()).encode()).hexdigest()[:16]
 
-    def record(self, kind: str, as_of: date) -> ModelRecord | None:
+    def record(self, kind: str, as_of: date, stamp: str | None = None) -> ModelRecord | None:
         """The stored model of ``kind`` trained at ``as_of``'s cut-off on the data as it is
-        now: the one a prediction names (``None``: not trained yet on this data)."""
+        now (``stamp``, computed when not given): the one a prediction names (``None``: not
+        trained yet on this data)."""
         if self._registry is None:
             return None
-        return self._registry.find(kind, self.cutoff(as_of), self.data_stamp())
+        return self._registry.find(kind, self.cutoff(as_of), stamp or self.data_stamp())
 
     def models(self, *, kind: str | None = None, limit: int = 100) -> list[ModelRecord]:
         """The stored models, newest first: the organisation's, for a scope that reaches
@@ -350,7 +369,7 @@ class MlService:
                 for key in [k for k in _ACTIONS if k[0] == backend]:
                     _ACTIONS.pop(key)
                 _STAMPS[backend] = stamp
-        history = self.history(as_of)
+        history = self.history(as_of, stamp=stamp)
         stored: list[ModelRecord] = []
         skipped: list[str] = []
         for kind in [k for k in KINDS if k in kinds]:
@@ -482,7 +501,8 @@ class MlService:
         """The win probability of every open opportunity the scope reaches (of ``reps`` alone
         where given), the highest expected value (probability x amount) first, the first
         ``limit`` with their reasons."""
-        history = self.history(as_of)
+        stamp = self.data_stamp()
+        history = self.history(as_of, stamp=stamp)
         model = self.win_model(as_of, history=history, metrics=True)
         frame = self._open(as_of, history, model)
         if reps is not None:
@@ -505,7 +525,7 @@ class MlService:
         return WinReport(as_of=as_of, model=model.name, enough=model.enough, note=model.note,
                          train_rows=model.train_rows, training_from=model.first,
                          metrics=model.metrics, predictions=predictions, total=total,
-                         record=self.record("win", as_of))
+                         record=self.record("win", as_of, stamp))
 
     # -- attainment ----------------------------------------------------------------------------
     def _targets(self, grain: Grain) -> dict[str, dict[str, float]]:
@@ -621,16 +641,17 @@ class MlService:
             out += [row["n"], row["last"]]
         return tuple(out)
 
-    def _org_actions(self, as_of: date) -> tuple[WinModel, int, list[Action], pd.DataFrame]:
+    def _org_actions(self, as_of: date, stamp: str
+                     ) -> tuple[WinModel, int, list[Action], pd.DataFrame]:
         """Every active rep's actions as of ``as_of`` (the organisation's thresholds and peers),
         kept for the process's life per cut-off and data stamp: a rep's list is then a look-up."""
         cutoff = self.cutoff(as_of)
-        key = (id(self.everyone.backend), cutoff, self._stamp())
+        key = (id(self.everyone.backend), cutoff, stamp)
         with _LOCK:
             kept = _ACTIONS.get(key)
         if kept is not None:
             return kept
-        history = self.history(as_of)
+        history = self.history(as_of, stamp=stamp)
         model = self.win_model(as_of, history=history)
         frame = snapshot(history, history.cutoff, self.stage_order())
         frame["probability"] = model.predict(frame) if len(frame) else []
@@ -659,7 +680,8 @@ class MlService:
     def actions(self, as_of: date, *, rep: str | None = None) -> ActionsReport:
         """The next best actions of every rep in the scope (of ``rep`` alone when given), each
         rep's ranked by the money at stake; see :mod:`salescore.ml.actions`."""
-        model, enough_courses, found, reps = self._org_actions(as_of)
+        stamp = self.data_stamp()
+        model, enough_courses, found, reps = self._org_actions(as_of, stamp)
         reach = self.reach
         ids = [str(r) for r, active in zip(reps["rep_id"], reps["active"], strict=True)
                if bool(active) and reach.has_rep(str(r)) and (rep is None or r == rep)]
@@ -688,7 +710,8 @@ class MlService:
             "数据不足：" + "、".join(parts_zh) + "。显示的是基线（停滞的高价值商机与久未联系的"
             "重要客户）。")
         return ActionsReport(as_of=as_of, model=model.name, enough=enough, note=note,
-                             courses=enough_courses, reps=out, record=self.record("win", as_of))
+                             courses=enough_courses, reps=out,
+                             record=self.record("win", as_of, stamp))
 
     # -- personalised targets ------------------------------------------------------------------
     def _sellers(self, history: History, at: datetime) -> list[str]:
