@@ -1081,9 +1081,15 @@ class MlService:
         bases = [forecast_series(list(h), horizon) for h in hist]
         points = np.array([b.point for b in bases])
         fitted = reconcile(points, summing) if len(rows) > 1 else points
-        pipe_by_rep = {rep: self._pipeline(placed[placed["owner_rep_id"] == rep], horizon)
-                       for rep in rep_ids}
-        pipe_bottom = np.array([pipe_by_rep[r] for r in rep_ids])
+        # One grouped sum, not a filter per rep (500 reps x 50,000 open deals on the medium demo).
+        sums = placed.groupby(["owner_rep_id", "month"])["value"].sum() if len(placed) \
+            else pd.Series(dtype=float)
+        pipe_bottom = np.zeros((len(rep_ids), horizon))
+        where = {r: j for j, r in enumerate(rep_ids)}
+        for (rep, month), value in sums.items():
+            at = where.get(rep)
+            if at is not None and 0 <= int(month) < horizon:
+                pipe_bottom[at, int(month)] = float(value)
         pipes = summing @ pipe_bottom
         out = []
         for i, (level, key) in enumerate(rows):
