@@ -140,3 +140,12 @@ def test_customers_per_role(server: Server, role: str) -> None:
     body = got.json()
     assert body["enough"] is False
     assert {c["owner_rep_id"] for c in body["customers"]} <= ATTAINMENT_REPS[role]
+
+
+@pytest.mark.parametrize("role", ["anonymous", "rep", "manager", "executive", "admin"])
+def test_models_per_role(server: Server, role: str) -> None:
+    got = server.client.get("/api/v1/models", headers=server.headers(role))
+    expected = {"anonymous": 401, "rep": 403, "manager": 403}.get(role, 200)
+    assert got.status_code == expected, got.text
+    if expected == 200:
+        assert isinstance(got.json(), list)

@@ -29,8 +29,9 @@ TABLES_0006 = {"coaching_requests", "coaching_feedback", "checkin_cadences", "ch
 TABLES_0007 = {"event_versions", "alert_rules", "alert_states", "alerts",
                "notification_channels", "deliveries"}
 TABLES_0008 = {"report_schedules"}
+TABLES_0009 = {"ml_models"}
 ALL_TABLES = (TABLES_0001 | TABLES_0002 | TABLES_0003 | TABLES_0004 | TABLES_0005
-              | TABLES_0006 | TABLES_0007 | TABLES_0008 | {"alembic_version"})
+              | TABLES_0006 | TABLES_0007 | TABLES_0008 | TABLES_0009 | {"alembic_version"})
 
 
 def _tables(store: AppStore) -> set[str]:
@@ -56,7 +57,7 @@ def test_upgrade_step_by_step_then_downgrade_to_base(db_url: str) -> None:
         assert _tables(store) == TABLES_0001 | {"alembic_version"}
 
         store.upgrade()
-        assert store.current_revision() == store.head_revision() == HEAD_REVISION == "0008"
+        assert store.current_revision() == store.head_revision() == HEAD_REVISION == "0009"
         assert not store.needs_upgrade()
         assert _tables(store) == ALL_TABLES
 

@@ -76,3 +76,20 @@ def test_customers_in_every_format(home: Path) -> None:
     out = invoke(home, "predict", "customers", "--format", "csv")
     assert out.splitlines()[0].startswith("customer_id,name,owner_rep_id")
     assert "Not enough data" in invoke(home, "predict", "customers")
+
+
+def test_train_stores_versions_and_predictions_name_them(home: Path) -> None:
+    body = json.loads(invoke(home, "train", "--kind", "win", "--kind", "forecast",
+                             "--format", "json"))
+    assert [(r["kind"], r["enough"]) for r in body["records"]] == [("win", False),
+                                                                     ("forecast", False)]
+    assert body["skipped"] == []
+    win = body["records"][0]
+    assert win["name"] == "win-baseline" and "stage_index" in win["features"]
+    assert win["cutoff"].startswith("2025-03-31T16:00")  # 31 March ends at 16:00 UTC (Shanghai)
+    predicted = json.loads(invoke(home, "predict", "win", "--format", "json"))
+    assert (predicted["model_id"], predicted["model_version"]) == (win["id"], win["version"])
+    again = json.loads(invoke(home, "train", "--kind", "win", "--format", "json"))
+    assert again["records"][0]["version"] == win["version"] + 1
+    table = invoke(home, "train", "--kind", "win", "--lang", "zh_CN")
+    assert "已训练模型" in table and "数据不足" in table

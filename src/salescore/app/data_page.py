@@ -33,6 +33,7 @@ from salescore.app.formatting import as_of_text, babel_locale, number, percent
 from salescore.app.pages import render, signed_in, to_login, translator
 from salescore.app.problems import CsrfFailed
 from salescore.app.routes.imports import rejects_link, store_upload, upload_name
+from salescore.app.training import train_later
 from salescore.core.errors import SalescoreError
 from salescore.core.scope import AccessError
 from salescore.workspace import TABLE_NAMES, ImportOptions, ImportResult, Session
@@ -542,6 +543,8 @@ async def upload(request: Request) -> Response:
         await run_in_threadpool(store_upload, mapping, state.uploads, ".yaml")
     rejects = state.workspace.locations.home / "rejects" / f"{table}-{uuid.uuid4().hex}.csv"
 
+    loaded: list[Any] = []
+
     def run(session: Session) -> DataView:
         error: str | None = None
         results: tuple[ResultView, ...] = ()
@@ -549,11 +552,12 @@ async def upload(request: Request) -> Response:
             if table == "all":
                 done = session.import_tables_recorded(
                     stored, mapping=mapping_path, preset=preset, options=options,
-                    rejects=rejects, actor=p.username, source=name)
+                    rejects=rejects, actor=p.username, source=name, train=False)
             else:
                 done = [session.import_recorded(
                     table, stored, mapping=mapping_path, preset=preset, options=options,
-                    rejects=rejects, actor=p.username, source=name)]
+                    rejects=rejects, actor=p.username, source=name, train=False)]
+            loaded.extend(d for d in done if d.result.loaded)
             results = tuple(result_view(d, name, p.locale, words) for d in done)
         except AccessError:
             raise
@@ -569,6 +573,8 @@ async def upload(request: Request) -> Response:
         state.cache.clear()
         if not state.settings.uploads_kept:
             _remove(stored, mapping_path)
+        if loaded:  # the models are trained again in the background (app/training.py)
+            train_later(state, p.username)
 
 
 def _remove(*paths: Path | None) -> None:

@@ -140,10 +140,27 @@ class ForecastView:
     fairness_period: str
     fair_rows: list[FairRow]
     charts: dict[str, Any] = field(default_factory=dict)
+    forecast_model: str = ""  # the stored model that predicts, or that none is stored yet
+    win_model: str = ""
 
 
 def _key(level: str, key: str | None) -> str:
     return "company" if level == "company" else f"{level}:{key}"
+
+
+def model_text(record: Any, words: Callable[..., str]) -> str:
+    """Which stored model predicts (kind, version, name, window, when trained), or that none
+    was trained on this data yet; "not enough data" when it fell back to its baseline."""
+    if record is None:
+        return words("Model: none trained on this data yet (salescore train); "
+                     "the figures are computed now.")
+    text = words("Model: %(kind)s v%(version)s (%(name)s), trained %(trained)s on the data "
+                 "up to %(cutoff)s.", kind=record.kind, version=record.version,
+                 name=record.name, trained=f"{record.trained_at:%Y-%m-%d %H:%M}",
+                 cutoff=f"{record.cutoff:%Y-%m-%d %H:%M}")
+    if not record.enough:
+        text += " " + words("Not enough data: the baseline is shown.")
+    return text
 
 
 def forecast_view(session: Session, principal: Principal, words: Callable[..., str], *,
@@ -260,7 +277,9 @@ def forecast_view(session: Session, principal: Principal, words: Callable[..., s
         win_figures=figures, bin_rows=bin_rows, attainment_period=att.period,
         attainment_note=att.note.get(lang), attainment_rows=attainment_rows,
         reliable=reliable, actions_note=acts.note.get(lang), action_rows=action_rows,
-        charts={"forecast": chart, "reliability": reliability})
+        charts={"forecast": chart, "reliability": reliability},
+        forecast_model=model_text(report.record, words),
+        win_model=model_text(win.record, words))
 
 
 @router.get("/forecast", response_class=HTMLResponse)

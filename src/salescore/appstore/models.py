@@ -428,7 +428,8 @@ class ScoreRecords(Base):
 # Features whose tables live in their own modules: the coaching loop (issue 13) and real-time
 # feedback (issue 14). A command imports them when it uses them (`score show` needs neither);
 # what the migrations build is every table (:func:`full_metadata`).
-FEATURE_MODULES = ("salescore.appstore.coaching", "salescore.appstore.realtime_models")
+FEATURE_MODULES = ("salescore.appstore.coaching", "salescore.appstore.realtime_models",
+                   "salescore.appstore.ml_models")
 
 
 def full_metadata() -> MetaData:

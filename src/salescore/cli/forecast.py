@@ -54,6 +54,7 @@ def register(app: typer.Typer) -> None:
     """Add ``forecast`` and ``predict`` to the top-level command."""
     app.command("forecast")(forecast)
     app.command("recommend")(recommend)
+    app.command("train")(train)
     app.add_typer(target_app, name="target")
     app.add_typer(predict_app, name="predict")
 
@@ -85,6 +86,13 @@ def _as_of(session: Any, text: str | None) -> date:
             raise typer.Exit(2) from None
     last = session.data_last_day()
     return last if last is not None else date.today()
+
+
+def _model_fields(record: Any) -> dict[str, Any]:
+    """The stored model a prediction names (null before one is trained on this data)."""
+    return {"model_id": None if record is None else record.id,
+            "model_version": None if record is None else record.version,
+            "model_kind": None if record is None else record.kind}
 
 
 def _money(v: float | None) -> str:
@@ -139,6 +147,7 @@ def forecast(by: Annotated[str, typer.Option(
                 "as_of": str(report.as_of), "by": report.by, "months": report.months,
                 "ahead": report.ahead, "reconciled": report.reconciled,
                 "enough": report.enough, "win_model": report.win_model,
+                **_model_fields(report.record),
                 "note": {"en": report.note.en, "zh": report.note.zh},
                 "rows": [dict(zip(FORECAST_COLUMNS, r, strict=True)) for r in rows]},
                 ensure_ascii=False, indent=1))
@@ -201,6 +210,7 @@ def win(rep: Annotated[str | None, typer.Option("--rep", help="A rep's id / 销�
         case "json":
             typer.echo(json.dumps({
                 "as_of": str(report.as_of), "model": report.model, "enough": report.enough,
+                **_model_fields(report.record),
                 "note": {"en": report.note.en, "zh": report.note.zh},
                 "train_rows": report.train_rows, "total": report.total,
                 "metrics": None if m is None else {
@@ -283,6 +293,7 @@ def attainment(grain: Annotated[str, typer.Option(
                 "as_of": str(report.as_of), "period": report.period, "grain": report.grain,
                 "checkpoint": report.checkpoint, "elapsed": report.elapsed,
                 "model": report.model, "win_model": report.win_model,
+                **_model_fields(report.record),
                 "enough": report.enough, "note": {"en": report.note.en, "zh": report.note.zh},
                 "backtest": {"periods": test.periods, "tested": test.tested,
                              "reliable_from": test.reliable_from,
@@ -354,6 +365,7 @@ def recommend(rep: Annotated[str | None, typer.Option(
         case "json":
             typer.echo(json.dumps({
                 "as_of": str(report.as_of), "model": report.model, "enough": report.enough,
+                **_model_fields(report.record),
                 "note": {"en": report.note.en, "zh": report.note.zh},
                 "reps": [{"rep_id": r.rep_id, "name": r.name, "team_id": r.team_id,
                           "actions": [{
@@ -488,6 +500,7 @@ def customers(top: Annotated[int, typer.Option("--top", help="How many / 显示�
         case "json":
             typer.echo(json.dumps({
                 "as_of": str(report.as_of), "model": report.model, "enough": report.enough,
+                **_model_fields(report.record),
                 "note": {"en": report.note.en, "zh": report.note.zh}, "check": report.check,
                 "total": report.total,
                 "customers": [dict(zip(CUSTOMER_COLUMNS, r, strict=True)) for r in rows]},
@@ -510,3 +523,95 @@ def customers(top: Annotated[int, typer.Option("--top", help="How many / 显示�
                              else f"{c.days_since_order:.0f}", str(r[-1]))
             console.print(grid)
             console.print(report.note.get(key), highlight=False)
+
+
+KIND_NAMES = {"win": ("win probability", "赢单概率"), "forecast": ("sales forecast", "销售预测"),
+              "attainment": ("attainment", "目标达成"), "potential": ("customer potential",
+                                                                    "客户潜力")}
+
+
+def _headline(record: Any) -> str:
+    """The one figure that says how good a model is, beside its baseline's."""
+    m = record.metrics
+    if record.kind == "win" and m.get("auc") is not None:
+        return (f"AUC {m['auc']:.3f} (baseline {m.get('baseline_auc') or 0:.3f}), "
+                f"Brier {m.get('brier') or 0:.3f}, ECE {m.get('ece') or 0:.3f}")
+    if record.kind == "forecast" and m.get("levels"):
+        return "; ".join(f"{lv} WAPE {v['wape']:.3f} (naive {v['naive_wape']:.3f})"
+                         for lv, v in m["levels"].items())
+    if record.kind == "attainment" and m.get("checkpoints"):
+        last = [c for c in m["checkpoints"] if c.get("mae") is not None]
+        if last:
+            c = last[len(last) // 2]
+            return (f"MAE {c['mae'] * 100:.1f} pt at {c['checkpoint']}/6 (baseline "
+                    f"{(c.get('baseline_mae') or 0) * 100:.1f}), recall {c.get('recall') or 0:.2f}")
+    if record.kind == "potential" and m.get("auc") is not None:
+        return f"AUC {m['auc']:.3f} (baseline {m.get('baseline_auc') or 0:.3f})"
+    return MISSING
+
+
+def _record_json(r: Any) -> dict[str, Any]:
+    return {"id": r.id, "kind": r.kind, "version": r.version, "name": r.name,
+            "enough": r.enough, "window_start": None if r.window_start is None
+            else r.window_start.isoformat(), "cutoff": r.cutoff.isoformat(),
+            "features": r.features, "params": r.params, "metrics": r.metrics,
+            "note": {"en": r.note.en, "zh": r.note.zh}, "data_stamp": r.data_stamp,
+            "rows": r.rows, "seconds": r.seconds, "trained_at": r.trained_at.isoformat(),
+            "trained_by": r.trained_by}
+
+
+def train(kind: Annotated[list[str] | None, typer.Option(
+              "--kind", help="win, forecast, attainment or potential; repeat for several "
+                             "(default: all) / 模型类型，可重复")] = None,
+          budget: Annotated[float | None, typer.Option(
+              "--budget", help="Seconds; the kinds not started by then are left out / "
+                               "时间上限（秒）")] = None,
+          as_of: AsOfOption = None, fmt: FormatOption = "table", lang: LangOption = None,
+          home: HomeOption = None) -> None:
+    """Train the models on the whole organisation's data up to the cut-off and store each as
+    a new version in the app store, with its training window, features and metrics; a kind
+    with too little history is stored as "not enough data" (its feature shows the baseline).
+    训练模型（使用截至截止日的全组织数据），每个模型作为新版本存入应用库，
+    记录训练窗口、特征与指标；历史不足的模型记为"数据不足"（功能显示基线）。
+
+    JSON: the stored records (id, kind, version, name, enough, window, features, params,
+    metrics, note, data stamp, rows, seconds, trained at and by) and the kinds left out.
+    """
+    _check_format(fmt)
+    if fmt == "csv":
+        err_console.print("[red]train writes a table or JSON / train 只输出表格或 JSON[/]")
+        raise typer.Exit(2)
+    with open_workspace(home, read_only=True) as ws:
+        session = ws.owner()
+        run = session.ml.train(_as_of(session, as_of), kinds=kind or list(KIND_NAMES),
+                               actor=actor_name(None), budget=budget)
+        zh = is_chinese(lang or ws.locale)
+    if fmt == "json":
+        typer.echo(json.dumps({"records": [_record_json(r) for r in run.records],
+                               "skipped": run.skipped, "seconds": run.seconds},
+                              ensure_ascii=False, indent=1))
+        return
+    grid = Table(title=(f"已训练模型（{run.seconds:.1f} 秒）" if zh
+                        else f"Models trained ({run.seconds:.1f} s)"))
+    heads = (("模型", "版本", "名称", "数据", "训练窗口", "特征数", "指标", "秒") if zh else
+             ("Model", "Version", "Name", "Data", "Training window", "Features", "Metrics",
+              "Seconds"))
+    for i, head in enumerate(heads):
+        grid.add_column(head, justify="right" if i in (1, 5, 7) else "left")
+    for r in run.records:
+        en, cn = KIND_NAMES[r.kind]
+        window = (f"{'…' if r.window_start is None else f'{r.window_start:%Y-%m-%d}'} – "
+                  f"{r.cutoff:%Y-%m-%d}")
+        grid.add_row(cn if zh else en, f"v{r.version}", r.name,
+                     ("足够" if zh else "enough") if r.enough else
+                     ("数据不足（显示基线）" if zh else "not enough data (baseline shown)"),
+                     window, str(len(r.features)), _headline(r), f"{r.seconds:.1f}")
+    console.print(grid)
+    for r in run.records:
+        if not r.enough:
+            console.print(f"{r.kind} v{r.version}: {r.note.get('zh_CN' if zh else 'en')}",
+                          highlight=False)
+    if run.skipped:
+        console.print((f"超出时间上限，未训练：{', '.join(run.skipped)}" if zh else
+                       f"Left out for the time budget: {', '.join(run.skipped)}"),
+                      highlight=False)

@@ -26,6 +26,7 @@ import math
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -138,7 +139,18 @@ def forecast_series(history: Sequence[float], horizon: int,
     """The forecast of the ``horizon`` months after monthly series ``history`` (oldest first):
     backtest, choose, refit on the whole history, interval; see the module. On one BLAS
     thread: the fits are small, and threads fighting over a shared machine made a forecast of
-    every team and rep three times slower (bench/results/ml.md)."""
+    every team and rep three times slower (bench/results/ml.md). The result depends on the
+    arguments alone, so the last :data:`KEPT_SERIES` are kept for the process's life: once the
+    forecast has been trained (``salescore train``, or one request), a forecast of the same
+    series on the same data is a look-up."""
+    return _kept(tuple(float(v) for v in history), horizon, tuple(methods))
+
+
+KEPT_SERIES = 20_000
+
+
+@lru_cache(maxsize=KEPT_SERIES)
+def _kept(history: tuple[float, ...], horizon: int, methods: tuple[str, ...]) -> SeriesForecast:
     with threadpool_limits(limits=1):
         return _forecast_series(history, horizon, methods)
 

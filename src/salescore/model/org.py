@@ -128,12 +128,23 @@ class Privacy(_Frozen):
     leaderboard: LeaderboardShown = "rank_and_rating"
 
 
+class MlSettings(_Frozen):
+    """The models (issue 12). ``train_after_import``: train them again after each import that
+    loads rows (off by default: on a large organisation a training takes minutes, and
+    ``salescore train`` does it on demand); ``train_budget_seconds``: the kinds not started by
+    then wait for the next ``salescore train``."""
+
+    train_after_import: bool = False
+    train_budget_seconds: int = Field(default=120, ge=1, le=3600)
+
+
 class OrgSettings(_Frozen):
     """Everything ``salescore.yaml`` holds."""
 
     organisation: Organisation = Organisation()
     pipeline: Pipeline = Pipeline()
     privacy: Privacy = Privacy()
+    ml: MlSettings = MlSettings()
 
     @property
     def calendar(self) -> Calendar:
@@ -160,6 +171,10 @@ _HEADER = """\
 #                        a colleague's lines and records never
 #                        销售在团队排行榜上可见的同事信息：rank_and_rating（仅名次与评级）
 #                        或 scores（含评分）；同事的评分行与明细记录始终不可见
+# ml.train_after_import: true or false; train the models again after each import
+#                        每次导入后重新训练模型（true 或 false）
+# ml.train_budget_seconds: 1-3600; the kinds of model not started by then wait for `salescore train`
+#                        训练时间上限（秒）；超时未开始的模型留待下次 `salescore train`
 """
 
 

@@ -80,6 +80,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and the import contracts
         plan_check,
     )
     from salescore.workspace.page_views import data_stamp, refresh_page_views
+    from salescore.workspace.ml_models import train_after_import
     from salescore.workspace.session import Session, StoredScore
     from salescore.workspace.settings import (
         SETTING_KEYS,
@@ -140,6 +141,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "RatioKpi": ("salescore.semantic.specs", "RatioKpi"),
     "Reach": ("salescore.engine.runner", "Reach"),
     "SETTING_KEYS": ("salescore.workspace.settings", "SETTING_KEYS"),
+    "train_after_import": ("salescore.workspace.ml_models", "train_after_import"),
     "ScoreExplanation": ("salescore.scorecards", "ScoreExplanation"),
     "ScoreRun": ("salescore.scorecards", "ScoreRun"),
     "Scorecards": ("salescore.scorecards", "Scorecards"),
@@ -177,6 +179,7 @@ __all__ = [
     "ACTION_KINDS",
     "data_stamp",
     "refresh_page_views",
+    "train_after_import",
     "APP_DB_ENV",
     "DEFAULT_HOME",
     "EXPORT_FORMATS",

@@ -650,21 +650,32 @@ class Session:
                         mapping: MappingSpec | Path | str | None = None,
                         preset: str | None = None, options: ImportOptions | None = None,
                         rejects: Path | str | None = None, actor: str = "api",
-                        source: str | None = None, progress: Progress | None = None
-                        ) -> RecordedImport:
+                        source: str | None = None, progress: Progress | None = None,
+                        train: bool = True) -> RecordedImport:
         """As :meth:`import_file`, with the id of the run kept in the app store (what
         :meth:`import_run` reads back). ``source`` is the file's name as the run records it and
         as its rejects (their ``file`` column) and messages show it (default: the path), e.g.
-        the name an uploaded file had, which is stored under a generated one."""
+        the name an uploaded file had, which is stored under a generated one. With ``train``,
+        the models are trained again after a run that loaded, when the settings ask for it
+        (:func:`~salescore.workspace.ml_models.train_after_import`); the server passes False
+        and trains in its background."""
         from salescore.ingest import import_file  # the ingest package when importing only
 
         self.scope.require_writes("importing", "导入")
         spec = _mapping_spec(mapping, preset)
         ws = self.workspace
-        return self._recorded_import(
+        done = self._recorded_import(
             table, source or str(path), spec, rejects, actor,
             lambda: import_file(ws._warehouse, ws.settings, table, path, mapping=spec,
                                 options=options, name=source, progress=progress))
+        if train and done.result.loaded:
+            self._train_after_import(actor)
+        return done
+
+    def _train_after_import(self, actor: str) -> None:
+        from salescore.workspace.ml_models import train_after_import
+
+        train_after_import(self, actor=actor)
 
     def import_tables(self, path: Path | str, *,
                       mapping: MappingSpec | Path | str | None = None,
@@ -686,10 +697,11 @@ class Session:
                                mapping: MappingSpec | Path | str | None = None,
                                preset: str | None = None, options: ImportOptions | None = None,
                                rejects: Path | str | None = None, actor: str = "api",
-                               source: str | None = None, progress: Progress | None = None
-                               ) -> list[RecordedImport]:
+                               source: str | None = None, progress: Progress | None = None,
+                               train: bool = True) -> list[RecordedImport]:
         """As :meth:`import_tables`, each table's result with the id of its run (as
-        :meth:`import_recorded` gives it; ``source`` as there)."""
+        :meth:`import_recorded` gives it; ``source`` and ``train`` as there: the models are
+        trained once, after the last table)."""
         from salescore.ingest import IngestError
 
         self.scope.require_writes("importing", "导入")
@@ -706,9 +718,11 @@ class Session:
             each = target.with_name(f"{target.stem}-{name}{target.suffix}") if target else None
             done.append(self.import_recorded(name, path, mapping=spec, options=options,
                                              rejects=each, actor=actor, source=source,
-                                             progress=progress))
+                                             progress=progress, train=False))
             if not done[-1].result.loaded:
                 break  # --strict aborted it: the tables after it would reference what is not there
+        if train and any(d.result.loaded for d in done):
+            self._train_after_import(actor)
         return done
 
     def import_run(self, run_id: int) -> ImportRecord | None:
@@ -944,9 +958,11 @@ class Session:
         the whole organisation; only the scope's deals are predicted and shown): a
         :class:`~salescore.ml.service.MlService`."""
         from salescore.ml.service import MlService
+        from salescore.workspace.ml_models import AppStoreRegistry
 
         return MlService(self.runner, _runner(self.workspace, Scope.everything()), self.engine,
-                         self.workspace.settings, set_target=self.set_target)
+                         self.workspace.settings, set_target=self.set_target,
+                         registry=AppStoreRegistry(self.workspace._app))
 
     # -- the records that need action (issue 10) -------------------------------------------
     def data_last_day(self) -> date | None:

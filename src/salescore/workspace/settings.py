@@ -38,6 +38,10 @@ SETTING_KEYS: dict[str, tuple[str, str]] = {
     "stages": ("the pipeline's stages in order, comma-separated, each name[:open|won|lost] "
                "(labels of stages kept by name are kept)",
                "销售流程阶段（按顺序、逗号分隔，每项 名称[:open|won|lost]；同名阶段的显示名保留）"),
+    "train_after_import": ("train the models again after each import: true or false",
+                           "每次导入后重新训练模型：true 或 false"),
+    "train_budget_seconds": ("seconds the training after an import may take (1-3600)",
+                             "导入后训练的时间上限（秒，1-3600）"),
 }
 """The keys ``settings set`` takes, each with what its value is (en, zh-CN)."""
 
@@ -52,7 +56,8 @@ def setting_values(settings: OrgSettings) -> dict[str, str]:
                        for s in settings.pipeline.stages)
     return {"name": org.name, "currency": org.currency, "timezone": org.timezone,
             "fiscal_start": str(org.fiscal_year_start_month), "locale": org.locale,
-            "stages": stages}
+            "stages": stages, "train_after_import": str(settings.ml.train_after_import).lower(),
+            "train_budget_seconds": str(settings.ml.train_budget_seconds)}
 
 
 def _refused(key: str, value: str, why: str, why_zh: str | None = None) -> ConfigError:
@@ -85,12 +90,30 @@ def _stages(value: str, pipeline: Pipeline) -> Pipeline:
         raise _refused("stages", value, why) from None
 
 
+def _ml(settings: OrgSettings, key: str, value: str) -> Any:
+    from salescore.model.org import MlSettings
+
+    ml = settings.ml
+    if key == "train_after_import":
+        flag = value.lower()
+        if flag not in ("true", "false", "on", "off", "yes", "no", "1", "0"):
+            raise _refused(key, value, f"{value!r} is not true or false",
+                           f"{value!r} 不是 true 或 false")
+        return ml.model_copy(update={"train_after_import": flag in ("true", "on", "yes", "1")})
+    if not value.isdigit() or not 1 <= int(value) <= 3600:
+        raise _refused(key, value, f"{value} is not a number of seconds (1-3600)",
+                       f"{value} 不是有效秒数（1-3600）")
+    return MlSettings.model_validate(ml.model_dump() | {"train_budget_seconds": int(value)})
+
+
 def apply_setting(settings: OrgSettings, key: str, value: str) -> OrgSettings:
     """``settings`` with ``key`` set to ``value`` (text as typed), validated as the settings
     file is; :class:`ConfigError` naming the key, the value and why it is refused."""
     value = value.strip()
     if key == "stages":
         return settings.model_copy(update={"pipeline": _stages(value, settings.pipeline)})
+    if key in ("train_after_import", "train_budget_seconds"):
+        return settings.model_copy(update={"ml": _ml(settings, key, value)})
     if key not in _ORGANISATION_FIELDS:
         known = ", ".join(SETTING_KEYS)
         raise ConfigError(f"unknown setting {key!r}; settings: {known}",

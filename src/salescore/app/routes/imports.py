@@ -21,6 +21,7 @@ from salescore.app.deps import LocaleDep, PrincipalDep, SessionDep, StateDep
 from salescore.app.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
 from salescore.app.problems import PROBLEM_RESPONSES, NotFound
 from salescore.app.schemas import ImportOut, ImportRunOut, Page, RejectReasonOut
+from salescore.app.training import train_later
 from salescore.core.text import Text
 from salescore.workspace import ImportOptions, IngestError
 
@@ -88,13 +89,15 @@ def import_upload(
     try:
         done = session.import_recorded(table, stored, mapping=mapping_path, preset=preset,
                                        options=options, rejects=rejects,
-                                       actor=principal.username, source=name)
+                                       actor=principal.username, source=name, train=False)
     finally:
         if not state.settings.uploads_kept:
             stored.unlink(missing_ok=True)
             if mapping_path is not None:
                 mapping_path.unlink(missing_ok=True)
     r = done.result
+    if r.loaded:  # the models are trained again in the background (app/training.py)
+        train_later(state, principal.username)
     zh = locale == "zh_CN"
     return ImportOut(
         id=done.run_id, table=r.table, source=name, status=r.status,

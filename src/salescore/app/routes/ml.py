@@ -6,8 +6,8 @@ model's held-out metrics). A rep gets their own series and deals, a manager thei
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Literal
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,6 +27,40 @@ AsOfQuery = Annotated[date | None, Query(description="The cut-off day (default: 
 
 class _Out(BaseModel):
     model_config = ConfigDict(frozen=True)
+
+
+MODEL_RECORD = "The stored model that predicts (null: none trained on this data yet)"
+
+
+class ModelRefOut(_Out):
+    """The stored model a prediction names (see ``GET /models``)."""
+
+    id: int
+    kind: str
+    version: int
+    name: str
+    enough: bool = Field(description="False: not enough data, the feature shows its baseline")
+    cutoff: datetime = Field(description="The end of the training window (UTC)")
+    trained_at: datetime
+
+
+class ModelOut(ModelRefOut):
+    window_start: datetime | None
+    features: list[str]
+    params: dict[str, Any]
+    metrics: dict[str, Any]
+    note: str
+    data_stamp: str
+    rows: int
+    seconds: float
+    trained_by: str
+
+
+def _ref(r: Any) -> ModelRefOut | None:
+    if r is None:
+        return None
+    return ModelRefOut(id=r.id, kind=r.kind, version=r.version, name=r.name, enough=r.enough,
+                       cutoff=r.cutoff, trained_at=r.trained_at)
 
 
 class AccuracyOut(_Out):
@@ -62,6 +96,7 @@ class ForecastOut(_Out):
     note: str
     win_model: str
     series: list[SeriesForecastOut]
+    model_record: ModelRefOut | None = Field(default=None, description=MODEL_RECORD)
 
 
 class ReasonOut(_Out):
@@ -112,6 +147,7 @@ class WinOut(_Out):
     metrics: WinMetricsOut | None
     total: int
     predictions: list[WinPredictionOut]
+    model_record: ModelRefOut | None = Field(default=None, description=MODEL_RECORD)
 
 
 def _as_of(session: Session, as_of: date | None) -> date:
@@ -139,7 +175,7 @@ def forecast(session: SessionDep, locale: LocaleDep,
     return ForecastOut(
         as_of=r.as_of, by=r.by, months=r.months, ahead=r.ahead, reconciled=r.reconciled,
         enough=r.enough, note=r.note.get(locale), win_model=r.win_model,
-        series=[SeriesForecastOut(
+        model_record=_ref(r.record), series=[SeriesForecastOut(
             level=n.level, key=n.key, name=n.name, parent=n.parent, method=n.base.method,
             enough=n.base.enough, history=n.history, forecast=n.point, low=n.low, high=n.high,
             pipeline=n.pipeline, combined=n.combined, accuracy=_acc(n.base.accuracy),
@@ -159,7 +195,7 @@ def predict_win(session: SessionDep, locale: LocaleDep,
     m = r.metrics
     return WinOut(
         as_of=r.as_of, model=r.model, enough=r.enough, note=r.note.get(locale),
-        train_rows=r.train_rows, total=r.total,
+        train_rows=r.train_rows, total=r.total, model_record=_ref(r.record),
         metrics=None if m is None else WinMetricsOut(
             split=str(m.split), train_rows=m.train_rows, test_rows=m.test_rows, auc=m.auc,
             brier=m.brier, ece=m.ece, baseline_auc=m.baseline_auc,
@@ -227,6 +263,7 @@ class AttainmentOut(_Out):
     note: str
     backtest: AttainmentBacktestOut
     reps: list[RepAttainmentOut]
+    model_record: ModelRefOut | None = Field(default=None, description=MODEL_RECORD)
 
 
 @router.get("/predict/attainment", response_model=AttainmentOut,
@@ -240,7 +277,7 @@ def predict_attainment(session: SessionDep, locale: LocaleDep,
     return AttainmentOut(
         as_of=r.as_of, period=r.period, grain=r.grain, checkpoint=r.checkpoint,
         elapsed=r.elapsed, model=r.model, win_model=r.win_model, enough=r.enough,
-        note=r.note.get(locale),
+        note=r.note.get(locale), model_record=_ref(r.record),
         backtest=AttainmentBacktestOut(
             periods=t.periods, tested=t.tested, reliable_from=t.reliable_from,
             checkpoints=[CheckpointOut(**vars(c)) for c in t.checkpoints]),
@@ -274,6 +311,7 @@ class ActionsOut(_Out):
     enough: bool
     note: str
     reps: list[RepActionsOut]
+    model_record: ModelRefOut | None = Field(default=None, description=MODEL_RECORD)
 
 
 @router.get("/recommend", response_model=ActionsOut,
@@ -288,6 +326,7 @@ def recommend(session: SessionDep, locale: LocaleDep,
     r = session.ml.actions(_as_of(session, as_of), rep=rep)
     return ActionsOut(
         as_of=r.as_of, model=r.model, enough=r.enough, note=r.note.get(locale),
+        model_record=_ref(r.record),
         reps=[RepActionsOut(rep_id=x.rep_id, name=x.name, team_id=x.team_id, actions=[
             ActionOut(kind=a.kind, stake=a.stake, title=a.title.get(locale),
                       reason=a.reason.get(locale), records=a.records, link=a.link,
@@ -396,6 +435,7 @@ class CustomersOut(_Out):
     check: dict[str, float | None]
     total: int
     customers: list[CustomerOut]
+    model_record: ModelRefOut | None = Field(default=None, description=MODEL_RECORD)
 
 
 @router.get("/predict/customers", response_model=CustomersOut,
@@ -407,10 +447,24 @@ def predict_customers(session: SessionDep, locale: LocaleDep,
     r = session.ml.customers(_as_of(session, as_of), limit=limit)
     return CustomersOut(
         as_of=r.as_of, model=r.model, enough=r.enough, note=r.note.get(locale),
-        check=r.check, total=r.total,
+        check=r.check, total=r.total, model_record=_ref(r.record),
         customers=[CustomerOut(
             customer_id=c.customer_id, name=c.name, owner_rep_id=c.owner_rep_id,
             segment=c.segment, score=c.score, revenue_year=c.revenue_year,
             days_since_order=c.days_since_order,
             reasons=[CustomerReasonOut(feature=f, name=n.get(locale), contribution=v)
                      for f, n, v in c.reasons]) for c in r.customers])
+
+
+@router.get("/models", response_model=list[ModelOut],
+            summary="The trained models, newest first (admins and executives)")
+def models(session: SessionDep, locale: LocaleDep,
+           kind: Annotated[Literal["win", "forecast", "attainment", "potential"] | None,
+                           Query()] = None,
+           limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[ModelOut]:
+    return [ModelOut(id=r.id, kind=r.kind, version=r.version, name=r.name, enough=r.enough,
+                     cutoff=r.cutoff, trained_at=r.trained_at, window_start=r.window_start,
+                     features=r.features, params=r.params, metrics=r.metrics,
+                     note=r.note.get(locale), data_stamp=r.data_stamp, rows=r.rows,
+                     seconds=r.seconds, trained_by=r.trained_by)
+            for r in session.ml.models(kind=kind, limit=limit)]
