@@ -79,8 +79,8 @@ if TYPE_CHECKING:  # the same names, for type checkers and the import contracts
         offline_catalog,
         plan_check,
     )
-    from salescore.workspace.page_views import data_stamp, refresh_page_views
     from salescore.workspace.ml_models import train_after_import
+    from salescore.workspace.page_views import data_stamp, refresh_page_views
     from salescore.workspace.session import Session, StoredScore
     from salescore.workspace.settings import (
         SETTING_KEYS,
