@@ -87,7 +87,7 @@ def test_a_later_server_reads_the_kept_lists_from_disk(
         ACTION_ORG.load(ws._warehouse)
         refresh_page_views(ws)  # warm: as of the data's last day, for its month
         stamp = data_stamp(ws)
-        kept = sorted(p.name for p in folder.rglob("*.parquet"))
+        kept = sorted(p.name for p in folder.rglob("needs_action-*.parquet"))
         assert kept == ["needs_action-2025-07-05-2025-07-low_survey.parquet",
                         "needs_action-2025-07-05-2025-Q3-low_survey.parquet",
                         "needs_action-2025-07-05-no_activity.parquet",

@@ -65,8 +65,8 @@ def cohort_outcomes(start: datetime, end: datetime, zone: ZoneInfo, first: date,
                          opps.created_at < end)
     day = local_day(closed.created_at, zone, first, last)
     t = closed.select(rep_id=closed.owner_rep_id, year=day.year(), month=day.month(),
-                      won=(closed.status == "won").cast("int64"),
-                      lost=(closed.status == "lost").cast("int64"))
+                      won=(closed.status == "won").ifelse(1, 0),
+                      lost=(closed.status == "lost").ifelse(1, 0))
     return t.group_by(["rep_id", "year", "month"]).aggregate(cohort_won=t.won.sum(),
                                                               cohort_lost=t.lost.sum())
 

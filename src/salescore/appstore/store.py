@@ -156,6 +156,12 @@ class AppStore:
         self._url = url
         self._engine = engine
         self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
+        self.writes = 0
+        """Sessions of this object that committed a change (a flush or an INSERT, UPDATE or
+        DELETE statement): what a reader keeping answers about the stored state compares to
+        know, without a query, that this process changed it."""
+        event.listen(self._sessions, "after_flush", _note_write)
+        event.listen(self._sessions, "do_orm_execute", _note_statement)
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> AppStore:
@@ -226,6 +232,8 @@ class AppStore:
         try:
             yield session
             session.commit()
+            if session.info.pop("wrote", False):
+                self.writes += 1
         except BaseException:
             session.rollback()
             raise
@@ -410,3 +418,12 @@ class AppStore:
 
     def __repr__(self) -> str:
         return f"AppStore({self.safe_url!r})"
+
+
+def _note_write(session: Session, _context: object) -> None:
+    session.info["wrote"] = True
+
+
+def _note_statement(state: Any) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info["wrote"] = True

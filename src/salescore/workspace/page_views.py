@@ -82,7 +82,8 @@ class _Views:
         self.values: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self.flights: dict[tuple[Any, ...], threading.Lock] = {}
         self.guard = threading.Lock()
-        self.stamp: tuple[float, int, str] | None = None  # (read at, writes, stamp)
+        # the stamp as (read at, warehouse writes, stamp, app-store writes)
+        self.stamp: tuple[float, int, str, int] | None = None
         self.clean_writes = 0  # the warehouse's writes when the stamp last said them all
 
 
@@ -129,15 +130,16 @@ def data_stamp(workspace: Workspace, *, fresh: bool = False) -> str:
     now = time.monotonic()
     opened = workspace._opened_warehouse
     writes = opened.writes if opened is not None else 0  # rows written by this process
+    stored = workspace._app.writes  # app-store changes by this process (settings, scores, …)
     with views.guard:
         if not fresh and views.stamp is not None and now - views.stamp[0] < STAMP_SECONDS \
-                and views.stamp[1] == writes:
+                and views.stamp[1] == writes and views.stamp[3] == stored:
             return views.stamp[2]
     stamp = _read_stamp(workspace)
     with views.guard:
         if writes != views.clean_writes:  # rows written around the import path: this process
             stamp += f"-w{writes}"  # alone knows, and never from the kept files
-        views.stamp = (now, writes, stamp)
+        views.stamp = (now, writes, stamp, stored)
     return stamp
 
 
