@@ -207,7 +207,7 @@ def check_page(page: Any, seen: Watch, site: str, width: int, *, charts: int | N
         assert page.evaluate("getComputedStyle(document.body).backgroundColor") == \
             "rgb(245, 247, 250)"
     assert page.evaluate("window.__csp") == []
-    assert seen.errors == []
+    assert seen.errors == [], seen.errors
     foreign = [url for url in seen.requests if not url.startswith(site + "/")]
     assert foreign == []
     scroll = page.evaluate("document.scrollingElement.scrollWidth")

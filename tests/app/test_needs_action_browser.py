@@ -54,8 +54,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 _SWAP = """async (n) => {
     const live = [];
     for (let i = 0; i < n; i++) {
-        const settled = new Promise(done =>
-            document.addEventListener('htmx:afterSettle', done, {once: true}));
+        // the panel's own swap (the live scores' poll settles too, on its own section)
+        const settled = new Promise(done => {
+            const mine = (e) => {
+                if (e.target.closest('#live-scores')) return;
+                document.removeEventListener('htmx:afterSettle', mine);
+                done();
+            };
+            document.addEventListener('htmx:afterSettle', mine);
+        });
         document.getElementById(i % 2 === 0 ? 'show-rating' : 'show-score').click();
         await settled;
         live.push([window.salescoreCharts.size,
