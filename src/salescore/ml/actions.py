@@ -148,8 +148,11 @@ def course_impacts(history: History, zone: ZoneInfo, first_month: str,
     created = o.copy()
     created["period"] = _months(created["created_at"], zone)
     created["won"] = (created["status"] == "won").astype(float)
+    created["lost"] = (created["status"] == "lost").astype(float)
+    # the creation cohort's outcomes: the win rate training_impacts compares
     by_created = created.groupby(["owner_rep_id", "period"]).agg(
-        opportunities_created=("won", "size"), lead_to_win_rate=("won", "mean"))
+        opportunities_created=("won", "size"), lead_to_win_rate=("won", "mean"),
+        cohort_won=("won", "sum"), cohort_lost=("lost", "sum"))
     monthly = by_close.join(by_created, how="outer").reset_index().rename(
         columns={"owner_rep_id": "rep_id"})
     monthly = monthly.astype(object).where(monthly.notna(), None)
