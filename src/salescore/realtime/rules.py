@@ -44,9 +44,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from salescore.core.errors import ConfigError, Location
 from salescore.core.text import Text
@@ -63,6 +63,28 @@ PeriodGrain = Literal["week", "month", "quarter", "year"]
 _AUDIENCE = re.compile(r"^(rep|manager|role:(rep|manager|executive|admin)|user:[\w.@-]+|"
                        r"team:[\w.-]+)$")
 _CHANNEL = re.compile(r"^(inapp|email|(wecom|dingtalk|feishu):[\w.-]+)$")
+
+
+def _audience(value: tuple[str, ...]) -> tuple[str, ...]:
+    for who in value:
+        if not _AUDIENCE.match(who):
+            raise ValueError(f"{who!r} is not an audience: rep, manager, role:NAME, "
+                             "user:NAME or team:ID")
+    return value
+
+
+def _channels(value: tuple[str, ...]) -> tuple[str, ...]:
+    for channel in value:
+        if not _CHANNEL.match(channel):
+            raise ValueError(f"{channel!r} is not a channel: inapp, email, wecom:NAME, "
+                             "dingtalk:NAME or feishu:NAME")
+    return value
+
+
+Audience = Annotated[tuple[str, ...], AfterValidator(_audience)]
+"""Who receives (rules and report schedules): rep, manager, role:NAME, user:NAME, team:ID."""
+Channels = Annotated[tuple[str, ...], AfterValidator(_channels)]
+"""Where to (rules and report schedules): inapp, email, wecom:NAME, dingtalk:NAME, feishu:NAME."""
 _QUIET = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 
 
@@ -99,29 +121,11 @@ class AlertRule(BaseModel):
     subject: SubjectKind = "rep"
     condition: Condition
     period: PeriodGrain = "month"
-    audience: tuple[str, ...] = ("rep", "manager")
-    channels: tuple[str, ...] = ("inapp",)
+    audience: Audience = ("rep", "manager")
+    channels: Channels = ("inapp",)
     quiet_hours: str | None = None
     cooldown_minutes: int = Field(default=0, ge=0, le=60 * 24 * 31)
     enabled: bool = True
-
-    @field_validator("audience")
-    @classmethod
-    def _audience(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for who in value:
-            if not _AUDIENCE.match(who):
-                raise ValueError(f"{who!r} is not an audience: rep, manager, role:NAME, "
-                                 "user:NAME or team:ID")
-        return value
-
-    @field_validator("channels")
-    @classmethod
-    def _channels(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for channel in value:
-            if not _CHANNEL.match(channel):
-                raise ValueError(f"{channel!r} is not a channel: inapp, email, wecom:NAME, "
-                                 "dingtalk:NAME or feishu:NAME")
-        return value
 
     @field_validator("quiet_hours")
     @classmethod

@@ -47,7 +47,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from salescore.core.errors import ConfigError, Location
 from salescore.core.periods import RELATIVE_PERIODS
 from salescore.core.text import Text
-from salescore.realtime.rules import _AUDIENCE, _CHANNEL
+from salescore.realtime.rules import Audience, Channels
 from salescore.semantic.issues import Issue
 from salescore.semantic.yamlfile import YamlDocument, read_yaml, read_yaml_file, schema_issues
 
@@ -97,8 +97,8 @@ class ReportSchedule(BaseModel):
     period: str = "this-month"
     formats: tuple[ReportFormat, ...] = Field(default=("pdf",), min_length=1)
     cron: str
-    audience: tuple[str, ...] = ("role:admin",)
-    channels: tuple[str, ...] = ("inapp", "email")
+    audience: Audience = ("role:admin",)
+    channels: Channels = ("inapp", "email")
     enabled: bool = True
 
     @field_validator("period")
@@ -117,24 +117,6 @@ class ReportSchedule(BaseModel):
         except ValueError as exc:
             raise ValueError(f'"{value}" is not a cron expression (minute hour day month '
                              f"weekday): {exc}") from None
-        return value
-
-    @field_validator("audience")
-    @classmethod
-    def _audience(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for who in value:
-            if not _AUDIENCE.match(who):
-                raise ValueError(f"{who!r} is not an audience: rep, manager, role:NAME, "
-                                 "user:NAME or team:ID")
-        return value
-
-    @field_validator("channels")
-    @classmethod
-    def _channels(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for channel in value:
-            if not _CHANNEL.match(channel):
-                raise ValueError(f"{channel!r} is not a channel: inapp, email, wecom:NAME, "
-                                 "dingtalk:NAME or feishu:NAME")
         return value
 
     def describe(self) -> Text:
