@@ -56,7 +56,7 @@ from ibis.backends import BaseBackend
 
 from salescore.core.errors import StoreError
 from salescore.engine.ddl import create_table_sql
-from salescore.engine.warehouse import Warehouse
+from salescore.engine.warehouse import _WRITES, Warehouse
 from salescore.model.tables import TABLES, table
 
 SCHEMES = ("spark", "sc")
@@ -293,6 +293,7 @@ class SparkWarehouse(Warehouse):
         self.lake = lake
         self.work = work
         self._written: dict[str, _Written] | None = None
+        self.writes = 0  # as Warehouse.writes: statements that changed the work database
 
     @classmethod
     def connect(cls, url: str, *, read_only: bool = False) -> SparkWarehouse:
@@ -366,6 +367,8 @@ class SparkWarehouse(Warehouse):
     def execute_sql(self, sql: str, params: tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
         """Run one DuckDB statement on the work database. A statement that writes a lake table
         copies it in first; outside :meth:`transaction` it is published at once."""
+        if sql.lstrip()[:8].upper().startswith(_WRITES):
+            self.writes += 1
         found = _WRITE.match(sql)
         name = found[1].lower() if found else None
         if name is None or not self.lake.has(name):
@@ -416,6 +419,7 @@ class SparkWarehouse(Warehouse):
     def _publish(self, written: dict[str, _Written]) -> None:
         if not written:
             return
+        self.writes += 1
         txn = self.lake.new_transaction()
         plan: dict[str, str] = {}
         try:
