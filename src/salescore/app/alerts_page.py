@@ -10,6 +10,7 @@ carry the session's CSRF token.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -107,45 +108,29 @@ async def alerts_feed(request: Request) -> Response:
 
 @router.post("/alerts/rules", response_class=HTMLResponse)
 async def save_rules(request: Request) -> Response:
-    caller = await signed_in(request)
-    if caller is None or caller.web is None:
-        return to_login(request)
-    state = app_state(request)
-    p = caller.principal
-    try:
-        await require_csrf(request, caller.web)
-    except CsrfFailed:
-        return forbidden_page(request, caller)
-    text = str((await request.form()).get("rules", ""))
-    scope = p.scope()
-
-    def save(session: Session) -> AlertsView:
-        errors: list[str] = []
-        saved = None
-        try:
-            added, changed, removed = session.realtime.set_rules(text, file="rules.yaml",
-                                                                 actor=p.username)
-            saved = f"+{len(added)} ~{len(changed)} -{len(removed)}"
-        except RulesError as exc:
-            errors = [issue.localized(p.locale) for issue in exc.issues]
-        view = alerts_view(session, p.username, p.is_admin)
-        view.errors, view.saved = errors, saved
-        if errors:
-            view.rules_text = text
-        return view
-
-    try:
-        async with state.lock:
-            view = await run_in_threadpool(lambda: save(state.workspace.session(scope)))
-    except AccessError:
-        return forbidden_page(request, caller)
-    state.cache.clear()
-    return render(request, "alerts.html", p.locale, caller=caller, view=view,
-                  status=422 if view.errors else 200)
+    return await _save_document(
+        request, field="rules", file="rules.yaml", refused=RulesError,
+        apply=lambda session, text, file, actor: session.realtime.set_rules(
+            text, file=file, actor=actor),
+        shown=("errors", "saved", "rules_text"))
 
 
 @router.post("/alerts/schedules", response_class=HTMLResponse)
 async def save_schedules(request: Request) -> Response:
+    return await _save_document(
+        request, field="schedules", file="schedules.yaml", refused=SchedulesError,
+        apply=lambda session, text, file, actor: session.realtime.set_schedules(
+            text, file=file, actor=actor),
+        shown=("schedule_errors", "schedules_saved", "schedules_text"))
+
+
+async def _save_document(request: Request, *, field: str, file: str,
+                         refused: type[RulesError] | type[SchedulesError],
+                         apply: Callable[[Session, str, str, str], tuple[Any, Any, Any]],
+                         shown: tuple[str, str, str]) -> Response:
+    """Save the YAML document of form ``field`` (alert rules or report schedules) with
+    ``apply``; the page again with what was saved, or the document's errors (422) beside
+    the text as sent. ``shown``: the view's fields of the errors, the counts and the text."""
     caller = await signed_in(request)
     if caller is None or caller.web is None:
         return to_login(request)
@@ -155,22 +140,23 @@ async def save_schedules(request: Request) -> Response:
         await require_csrf(request, caller.web)
     except CsrfFailed:
         return forbidden_page(request, caller)
-    text = str((await request.form()).get("schedules", ""))
+    text = str((await request.form()).get(field, ""))
     scope = p.scope()
+    errors_field, saved_field, text_field = shown
 
     def save(session: Session) -> AlertsView:
         errors: list[str] = []
         saved = None
         try:
-            added, changed, removed = session.realtime.set_schedules(
-                text, file="schedules.yaml", actor=p.username)
+            added, changed, removed = apply(session, text, file, p.username)
             saved = f"+{len(added)} ~{len(changed)} -{len(removed)}"
-        except SchedulesError as exc:
+        except refused as exc:
             errors = [issue.localized(p.locale) for issue in exc.issues]
         view = alerts_view(session, p.username, p.is_admin)
-        view.schedule_errors, view.schedules_saved = errors, saved
+        setattr(view, errors_field, errors)
+        setattr(view, saved_field, saved)
         if errors:
-            view.schedules_text = text
+            setattr(view, text_field, text)
         return view
 
     try:
@@ -180,7 +166,7 @@ async def save_schedules(request: Request) -> Response:
         return forbidden_page(request, caller)
     state.cache.clear()
     return render(request, "alerts.html", p.locale, caller=caller, view=view,
-                  status=422 if view.schedule_errors else 200)
+                  status=422 if getattr(view, errors_field) else 200)
 
 
 @router.post("/alerts/deliveries/{delivery_id}/resend")
