@@ -82,6 +82,18 @@ def test_team_kpis_reach_the_subtree_only(ws: Workspace) -> None:
     assert scoped == {"T2": owner["T2"], "T2X": owner["T2X"]}
 
 
+def test_notices_count_only_the_scopes_rows(ws: Workspace) -> None:
+    """r4's open EUR deal o10 has no rate: the organisation and r4 are told of it, r1 (all
+    CNY) is not, though a rep's rows come from the organisation's kept result."""
+    def said(scope: Scope) -> list[str]:
+        result = ws.session(scope).kpi_result(["revenue_won"], by="rep", period="2025-Q1")
+        return [n.message for n in result.notices]
+
+    assert any("EUR (1 rows)" in m for m in said(Scope.everything()))
+    assert any("EUR (1 rows)" in m for m in said(Scope.rep("r4")))
+    assert not any("EUR" in m for m in said(Scope.rep("r1")))
+
+
 def test_explain_lists_only_the_scopes_records(ws: Workspace) -> None:
     e = ws.session(Scope.rep("r1")).explain("deals_won", subject="r1", period="2025-Q1")
     assert {rep for part in e.parts for rep in part.rows.column("rep")} == {"r1"}

@@ -390,7 +390,17 @@ class Session:
                                           value_set=pa.array(sorted(wanted), pa.string())))
         if request.by != by and column is not None:  # a team scope's company: its team
             table, column = table.drop_columns([column]), None
-        return dataclasses.replace(result, table=table, request=request, subject=column)
+        notices, reasons = result.notices, result.reasons
+        if kept is not None and (notices or reasons):
+            # The organisation's notices count the organisation's rows (amounts in each
+            # currency, target labels): the scope's own are asked within the scope.
+            _, ctx, scoped = self.engine.prepare(request)
+            notices = tuple(scoped)
+            why = self.engine.unconvertible(ctx)
+            reasons = {name: why for name in result.reasons
+                       if why is not None and table.column(name).null_count}
+        return dataclasses.replace(result, table=table, request=request, subject=column,
+                                   notices=notices, reasons=reasons)
 
     def kpis(self, names: Sequence[str], *, by: str = "rep", period: str = "all",
              grain: str | Grain | None = None, subjects: Sequence[str] | None = None,
