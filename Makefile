@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HOME_DIR ?= salescore-data
 # Two workers (the machines have 2 cores), whole files to each: a module's fixtures run once.
-PYTEST_ARGS ?= -n 2 --dist loadfile
+PYTEST_ARGS ?= -n 2 --dist loadfile --durations=40
 
 .PHONY: demo test test-cluster lint browser bench clean venv venv-dev
 
