@@ -215,15 +215,19 @@ def _people(home: Path, users: int, month: str, quarter: str, extra: int) -> lis
                 seen = below(own_team) if own_team else below(root)
                 team = own_team if own_team and role == "manager" else \
                     sorted(seen - {root})[i % max(1, len(seen) - 1)]
-                theirs = sorted(r for r in scored if team_of.get(r) in seen) or scored
+                # A rep they see: one scored this month, else any of theirs (never a rep
+                # outside their teams, whose page is rightly a 404).
+                theirs = sorted(r for r in scored if team_of.get(r) in seen) or \
+                    sorted(r for r, t in team_of.items() if t in seen)
                 urls = {
                     "/": "/", "/team": "/team", "/company": "/company",
                     "/explore": "/explore?" + urlencode(
                         {"kpi": "win_rate", "by": "team", "period": quarter}),
                     "/drill": "/drill?" + urlencode({"kpi": "revenue_won", "by": "team",
                                                       "subject": team, "period": month}),
-                    "/reps/{id}": f"/reps/{theirs[i % len(theirs)]}",
                 }
+                if theirs:
+                    urls["/reps/{id}"] = f"/reps/{theirs[i % len(theirs)]}"
             people.append(Person(who, role, urls))
     _PASSWORDS.update(passwords)
     return people
