@@ -25,6 +25,10 @@ trainees, and with few of them a t on all reps would be too narrow. Kinds of cou
 estimated the same way with one indicator per kind (a rep counted once, at their first course
 of it).
 
+A rep's first :data:`RAMP_MONTHS` months from their hire month are left out: a new hire's
+results climb as they ramp up, and among the comparison reps that climb would lift the month
+effects and understate the trainees' gain.
+
 A trainee is **counted** when their before-window (the ``window`` months before *t*) and
 after-window both lie in the complete months and hold a cell of the KPI. Fewer than
 :data:`MIN_TRAINEES` counted trainees, or fewer than :data:`MIN_PEERS` peers (reps in the
@@ -59,7 +63,8 @@ import numpy.typing as npt
 from salescore.compile.schema import unbound
 from salescore.compile.timezone import local_day
 
-__all__ = ["CONFIDENCE", "KPIS", "MATURE_SHARE", "MIN_PEERS", "MIN_TRAINEES", "WINDOW_MONTHS",
+__all__ = ["CONFIDENCE", "KPIS", "MATURE_SHARE", "MIN_PEERS", "MIN_TRAINEES", "RAMP_MONTHS",
+           "WINDOW_MONTHS",
            "CourseImpact", "Effect", "cohort_outcomes", "month_index", "month_label",
            "training_impacts"]
 
@@ -75,8 +80,10 @@ MIN_TRAINEES = 5
 MIN_PEERS = 5
 """Untrained peers (reps in the regression who never completed the course) needed."""
 CONFIDENCE = 0.95
-MATURE_SHARE = 0.9
+MATURE_SHARE = 0.95
 """The share of a month's created deals that must have closed for its cohort to count."""
+RAMP_MONTHS = 6
+"""A rep's months from their hire month on that are left out: still ramping up."""
 
 
 def cohort_outcomes(start: datetime, end: datetime, zone: ZoneInfo, first: date,
@@ -198,7 +205,7 @@ def _cell(kpi: str, row: Mapping[str, Any]) -> tuple[float, float] | None:
 
 
 def _cells(kpi: str, by_rep: Mapping[str, Mapping[int, Mapping[str, Any]]], first: int,
-           last: int, mature: set[int]) -> _Cells:
+           last: int, mature: set[int], ramped: Mapping[str, int]) -> _Cells:
     reps = sorted(by_rep)
     rep: list[int] = []
     month: list[int] = []
@@ -206,8 +213,9 @@ def _cells(kpi: str, by_rep: Mapping[str, Mapping[int, Mapping[str, Any]]], firs
     weight: list[float] = []
     cohort = kpi != "revenue_won"
     for i, name in enumerate(reps):
+        start = max(first, ramped.get(name, first))
         for m, row in sorted(by_rep[name].items()):
-            if m < first or m > last or (cohort and m not in mature):
+            if m < start or m > last or (cohort and m not in mature):
                 continue
             got = _cell(kpi, row)
             if got is not None:
@@ -341,15 +349,18 @@ def _mean(values: Iterable[float]) -> float | None:
 def training_impacts(trainings: Iterable[Mapping[str, Any]],
                      monthly: Iterable[Mapping[str, Any]], *, first_month: str,
                      last_month: str, window: int = WINDOW_MONTHS, lag: int = LAG_MONTHS,
-                     confidence: float = CONFIDENCE) -> tuple[list[CourseImpact],
-                                                              list[CourseImpact]]:
+                     confidence: float = CONFIDENCE,
+                     hired: Mapping[str, date | None] | None = None
+                     ) -> tuple[list[CourseImpact], list[CourseImpact]]:
     """The impact of every course, and of every kind of course pooled (a rep counted once per
     kind, at their first course of it), from ``trainings`` (rows with ``rep_id``, ``course``,
     ``kind`` and ``month``, the local month label of ``completed_at``) and ``monthly`` (a
     KPI table by rep and month with :data:`SOURCE_KPIS`, and ``cohort_won``, ``cohort_lost``
     of :func:`cohort_outcomes` by month of creation; a month without a row closed nothing).
     Only months from ``first_month`` to ``last_month`` (complete months of data) are
-    cells. Courses by kind, then name; kinds by name."""
+    cells, and of a rep with a day in ``hired`` (their hire date), only those from
+    :data:`RAMP_MONTHS` after their hire month on. Courses by kind, then name; kinds by
+    name."""
     rows = list(monthly)
     by_rep: dict[str, dict[int, Mapping[str, Any]]] = {}
     for row in rows:
@@ -363,10 +374,12 @@ def training_impacts(trainings: Iterable[Mapping[str, Any]],
             done[rep] = min(done.get(rep, m), m)
     first, last = month_index(first_month), month_index(last_month)
     mature = _mature_months(rows)
+    ramped = {rep: day.year * 12 + day.month - 1 + RAMP_MONTHS
+              for rep, day in (hired or {}).items() if day is not None}
     per_course: dict[Key, list[Effect]] = {key: [] for key in courses}
     per_kind: dict[Key, list[Effect]] = {key: [] for key in kinds}
     for kpi in KPIS:
-        cells = _cells(kpi, by_rep, first, last, mature)
+        cells = _cells(kpi, by_rep, first, last, mature, ramped)
         for events, into in ((courses, per_course), (kinds, per_kind)):
             if events:
                 for key, effect in _estimate(kpi, cells, events, first, last, window, lag,

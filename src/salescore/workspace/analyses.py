@@ -412,8 +412,10 @@ def training_report(session: Session, *, window: int = WINDOW_MONTHS,
             row = rows_of[key] = {"rep_id": key[0], "period": key[1]}
             monthly.append(row)
         row["cohort_won"], row["cohort_lost"] = found["cohort_won"], found["cohort_lost"]
+    hired = {str(r["rep_id"]): r["hire_date"] for r in session.runner.rows(
+        unbound("reps").select("rep_id", "hire_date"))}
     courses, kinds = training_impacts(rows, monthly, first_month=month_label(first),
-                                      last_month=month_label(last), window=window)
+                                      last_month=month_label(last), window=window, hired=hired)
     return TrainingReport(month_label(first), month_label(last), window, courses, kinds, note)
 
 
