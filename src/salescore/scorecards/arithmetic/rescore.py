@@ -116,8 +116,10 @@ class Rescorer:
     def _team_average(self, reps: _Lines, rows: np.ndarray) -> float:
         """One team's score as :func:`_members_average` gives it (the mean of the members'
         counted points per line, over those with points), for the members ``rows``."""
-        points = reps.weighed.points[rows]
-        status = reps.matrix("status")[rows]
+        return self._team_score(reps.weighed.points[rows], reps.matrix("status")[rows])
+
+    def _team_score(self, points: np.ndarray, status: np.ndarray) -> float:
+        """:meth:`_team_average` from the members' counted points and line statuses."""
         known = ~np.isnan(points)
         count = known.sum(axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -181,13 +183,13 @@ class Rescorer:
         A line's points on another scoring than a percentile depend on the rep's own value
         and target alone, so every rep's question is evaluated in one column; a team's
         average is taken again with only that rep's points changed. A percentile line on
-        ``kpi`` moves everyone's points: each rep is then scored one by one."""
+        ``kpi`` moves everyone's points: each rep is then scored one by one, over their team's
+        rows alone (:meth:`_alone`)."""
         reps_asked = list(values)
         if any(isinstance(line.scoring, Percentile) and line.kpi == kpi
                for line in self.plan.lines):
-            rows = [self.scores({(rep, kpi): value}).loc[rep] for rep, value in values.items()]
-            return pd.DataFrame({"score": [float(r["score"]) for r in rows],
-                                 "rating": [r["rating"] for r in rows]},
+            score = np.array([self._alone(kpi, rep, value) for rep, value in values.items()])
+            return pd.DataFrame({"score": score, "rating": _ratings(self.plan, score)},
                                 index=pd.Index(reps_asked, name="rep_id"))
         at = np.array([self._row[rep] for rep in reps_asked], dtype=np.int64)
         columns = dict(self._columns)
@@ -239,3 +241,31 @@ class Rescorer:
         team_status = np.where(ok > 0, "ok", np.where(no_data > 0, "no_data", "no_target")
                                ).astype(object)
         return _weigh(self.plan, team_status, np.where(ok > 0, mean, np.nan)).score
+
+    def _alone(self, kpi: str, rep: str, value: float) -> float:
+        """``rep``'s score with their ``kpi`` at ``value``: the lines on ``kpi`` evaluated
+        again over everyone (a percentile moves every point), then only the rep's team
+        weighed, averaged and blended (what :meth:`scores` gives that rep)."""
+        i = self._row[rep]
+        column = self._columns[kpi].copy()
+        column[i] = value
+        lines = [evaluate_line(line, d, column, t) if line.kpi == kpi else found
+                 for line, d, t, found in zip(self.plan.lines, self._dirs, self._targets,
+                                              self._lines, strict=True)]
+        rows = np.flatnonzero(self._team_of == self._team_of[i])
+        me = int(np.flatnonzero(rows == i)[0])
+        status = np.column_stack([v.status[rows] for v in lines])
+        weighed = _weigh(self.plan, status,
+                         np.column_stack([v.points[rows] for v in lines]))
+        team = (self._team_score(weighed.points, status) if self._averaged
+                else float(self._team_base[i]))
+        credit = self._credit[i:i + 1]
+        collab = self.plan.collaboration
+        if collab is not None and kpi in (collab.assist_points_kpi,
+                                          collab.cross_team_assists_kpi):
+            columns = dict(self._columns)
+            columns[kpi] = column
+            credit = _credit(self.plan, pd.DataFrame(columns, index=self.rep_ids))[i:i + 1]
+        *_, score = _blend(self.plan.blend, weighed.status[me:me + 1] == "ok",
+                           weighed.score[me:me + 1], np.array([team]), credit)
+        return float(score[0])
