@@ -39,6 +39,7 @@ error 64.96794, interval 85 ± 180.3799.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 from tests.analytics.training_org import TRAINING
@@ -158,3 +159,33 @@ def test_a_peer_trained_on_another_course_is_not_read_as_untrained() -> None:
             assert e.estimate == pytest.approx(0.2) and e.low == pytest.approx(0.2)
             assert e.peers_after == pytest.approx(0.3)  # the plain mean: 0.2 and 0.4
         assert impact.effect("revenue_won").estimate == pytest.approx(100)  # a deal of 100
+
+
+def test_a_new_hire_ramping_up_and_an_open_cohort_are_left_out() -> None:
+    """As above, and u5, hired on 2025-01-15 (untrained), climbs from 1 of 5 to 4 of 5 as they
+    ramp up. Counted, the untrained's mean change is (5·(−0.2) + 0.6) / 6 = −0.0667 and each
+    course's effect +0.0667; with u5's hire date, their first six months (to 2025-06) are left
+    out and the effect is +0.2 again. When 2025-03's cohort has only half its deals closed
+    (10 created, 5 closed), its rates are left out and no trainee has an after-window."""
+    groups = {"A": [f"a{i}" for i in range(5)], "B": [f"b{i}" for i in range(5)],
+              None: [f"u{i}" for i in range(5)]}
+    monthly = [_cohort(rep, "2025-01", 2, 3) for reps in groups.values() for rep in reps]
+    monthly += [_cohort(rep, "2025-03", 2 if course else 1, 3 if course else 4)
+                for course, reps in groups.items() for rep in reps]
+    monthly += [_cohort("u5", "2025-01", 1, 4), _cohort("u5", "2025-03", 4, 1)]
+    trainings = [{"rep_id": rep, "course": course, "kind": course, "month": "2025-02"}
+                 for course in ("A", "B") for rep in groups[course]]
+    months = {"first_month": "2025-01", "last_month": "2025-03", "window": 1}
+    courses, _ = training_impacts(trainings, monthly, **months)
+    assert courses[0].effect("win_rate").estimate == pytest.approx(0.4 / 6)
+    courses, _ = training_impacts(trainings, monthly, **months,
+                                  hired={"u5": date(2025, 1, 15), "a0": None})
+    assert courses[0].effect("win_rate").estimate == pytest.approx(0.2)
+    assert courses[0].effect("win_rate").peers == 10  # u5 has no cell left
+    for row in monthly:
+        if row["period"] == "2025-03":
+            row["opportunities_created"] = 10
+    courses, _ = training_impacts(trainings, monthly, **months)
+    for kpi in ("win_rate", "lead_to_win_rate"):
+        assert courses[0].effect(kpi).trainees == 0 and not courses[0].effect(kpi).enough
+    assert courses[0].effect("revenue_won").estimate is not None  # by close date: kept

@@ -9,8 +9,8 @@ consistent with the catalogue); the statistics are NumPy and SciPy, not Ibis.
 complete months (two-way fixed effects, the standard difference in differences with staggered
 trainings)::
 
-    value[rep, month] = rep effect + month effect
-                        + Σ_course effect[course]·after[course] + Σ_course later[course] + error
+    value[rep, month] = rep effect + month effect + Σ_course effect[course]·after[course]
+                        + Σ_course later_effect[course]·later[course] + error
 
 For a rep who first completed a course in month *t*, ``after`` is 1 in the ``window`` months
 after *t* (the months the effect is measured in) and ``later`` (a nuisance term) is 1 in the
