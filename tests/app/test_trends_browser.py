@@ -74,5 +74,5 @@ def test_the_trends_page_for_each_role(site: str, browser: Any, shots: Path, jou
         effects = page.locator("table.effects tbody tr td:nth-child(9)").all_inner_texts()
         assert effects[0] == first_effect
         if charts == 2:
-            assert "+30 points" in effects
+            assert "+37.5 points" in effects
         page.screenshot(path=str(shots / f"trends-{journey}-{viewport}.png"), full_page=True)

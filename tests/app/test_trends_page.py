@@ -99,10 +99,10 @@ def test_the_admins_effect_chart_in_numbers(site: Site) -> None:
     effects = _chart(html, "effects")
     # the course and its kind pooled: the same five trainees
     assert effects["categories"] == ["Negotiation", "All coaching courses"]
-    assert effects["values"] == [30.0, 30.0]
-    assert effects["low"][0] == pytest.approx(-25.53, abs=0.01)
-    assert effects["high"][0] == pytest.approx(85.53, abs=0.01)
-    assert "+30 points" in html and "-25.5 points … +85.5 points" in html
+    assert effects["values"] == [37.5, 37.5]
+    assert effects["low"][0] == pytest.approx(-40.34, abs=0.01)  # 37.5 ± 77.84
+    assert effects["high"][0] == pytest.approx(115.34, abs=0.01)
+    assert "+37.5 points" in html and "-40.3 points … +115.3 points" in html
     assert "not enough data" in html
     assert 'data-chart="interval"' in html and 'role="img"' in html
     # the trend of the company: 3 months, raw with a note
@@ -148,7 +148,7 @@ def test_api_training_for_each_role(site: Site, role: str) -> None:
     negotiation = next(c for c in body["courses"] if c["course"] == "Negotiation")
     win = next(e for e in negotiation["effects"] if e["kpi"] == "win_rate")
     if role in ("executive", "admin"):
-        assert win["estimate"] == pytest.approx(0.3) and win["trainees"] == 5
+        assert win["estimate"] == pytest.approx(0.375) and win["trainees"] == 5
     else:
         assert win["estimate"] is None and win["low"] is None
 

@@ -47,8 +47,8 @@ def test_training_csv(homes: dict[str, Path]) -> None:
     win = next(r for r in rows if r["course"] == "Negotiation" and r["kpi"] == "win_rate")
     assert (win["kind"], win["completed_by"], win["trainees"], win["peers"]) == (
         "coaching", "5", "5", "5")
-    assert float(win["effect"]) == pytest.approx(0.3)
-    assert float(win["low"]) == pytest.approx(-0.255289, abs=1e-6)
+    assert float(win["effect"]) == pytest.approx(0.375)
+    assert float(win["low"]) == pytest.approx(-0.403431, abs=1e-6)
     ar = next(r for r in rows if r["course"] == "AR demo" and r["kpi"] == "revenue_won")
     assert (ar["trainees"], ar["effect"], ar["low"]) == ("1", "", "")  # empty, not 0
     pooled = [r for r in rows if r["course"] == ""]
@@ -62,10 +62,10 @@ def test_training_json_and_table(homes: dict[str, Path]) -> None:
         "2025-02", "2025-04", 1)
     revenue = next(e for e in body["effects"]
                    if e["course"] == "Negotiation" and e["kpi"] == "revenue_won")
-    assert revenue["effect"] == pytest.approx(80) and revenue["before"] == pytest.approx(100)
+    assert revenue["effect"] == pytest.approx(85) and revenue["before"] == pytest.approx(100)
     assert revenue["after"] == pytest.approx(160)  # (200 + 100 + 100 + 300 + 100) / 5
     table = invoke(homes["training"], "training", "--window", "1")
-    assert "+30.0 pt" in table and "+80" in table and "enough" in table  # wrapped at 80
+    assert "+37.5 pt" in table and "+85" in table and "enough" in table  # wrapped at 80
     zh = invoke(homes["training"], "training", "--window", "1", "--lang", "zh_CN")
     assert "数据不足" in zh and "培训效果" in zh
 

@@ -159,8 +159,11 @@ def course_impacts(history: History, zone: ZoneInfo, first_month: str,
     t = history.trainings
     rows = [{"rep_id": r, "course": c, "kind": k, "month": m} for r, c, k, m in zip(
         t["rep_id"], t["course"], t["kind"], _months(t["completed_at"], zone), strict=True)]
+    hires = pd.to_datetime(history.reps["hire_date"])
+    hired = {str(r): (None if pd.isna(d) else d.date())
+             for r, d in zip(history.reps["rep_id"], hires, strict=True)}
     return training_impacts(rows, monthly.to_dict("records"), first_month=first_month,
-                            last_month=last_month)
+                            last_month=last_month, hired=hired)
 
 
 def _best_course(courses: Sequence[CourseImpact], kinds: Sequence[CourseImpact], kpi: str,

@@ -375,15 +375,15 @@ def training_report(session: Session, *, window: int = WINDOW_MONTHS,
         raise AnalysisError("the window is 1 to 24 months", message_zh="窗口为 1 到 24 个月")
     subject = _subject(session, rep, team)
     note = Text(
-        f"Difference in differences over {window} month{'s' if window != 1 else ''} before "
-        f"and after the month of "
-        f"the training, against untrained peers; 95 % confidence interval. Not enough data: "
-        f"fewer than {MIN_TRAINEES} trainees with closed deals in both windows, each with at "
-        f"least {TRAINING_MIN_PEERS} peers.",
-        f"双重差分：培训当月之前与之后各 {window} 个月，对比未受训的同级；95% 置信区间。"
-        f"两个窗口内都有已关闭商机、且各自至少有 {TRAINING_MIN_PEERS} 名同级的受训者"
-        f"少于 {MIN_TRAINEES} 人时，"
-        f"显示数据不足。")
+        f"Difference in differences, every course in one regression (rep and month fixed "
+        f"effects): the {window} month{'s' if window != 1 else ''} after the month of the "
+        f"training against the months before, net of the other courses; 95 % confidence "
+        f"interval, clustered by rep. Not enough data: fewer than {MIN_TRAINEES} trainees "
+        f"with deals in both windows, or fewer than {TRAINING_MIN_PEERS} untrained peers.",
+        f"双重差分，所有课程在同一回归中估计（销售与月份固定效应）：培训当月之后 {window} 个月"
+        f"对比之前的月份，并扣除其他课程的影响；95% 置信区间，按销售聚类。"
+        f"两个窗口内都有商机的受训者少于 {MIN_TRAINEES} 人，"
+        f"或未受训的同级少于 {TRAINING_MIN_PEERS} 人时，显示数据不足。")
     history = _history(session)
     if history is None:
         return TrainingReport(None, None, window, [], [], note)
@@ -412,8 +412,10 @@ def training_report(session: Session, *, window: int = WINDOW_MONTHS,
             row = rows_of[key] = {"rep_id": key[0], "period": key[1]}
             monthly.append(row)
         row["cohort_won"], row["cohort_lost"] = found["cohort_won"], found["cohort_lost"]
+    hired = {str(r["rep_id"]): r["hire_date"] for r in session.runner.rows(
+        unbound("reps").select("rep_id", "hire_date"))}
     courses, kinds = training_impacts(rows, monthly, first_month=month_label(first),
-                                      last_month=month_label(last), window=window)
+                                      last_month=month_label(last), window=window, hired=hired)
     return TrainingReport(month_label(first), month_label(last), window, courses, kinds, note)
 
 

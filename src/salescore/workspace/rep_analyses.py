@@ -177,6 +177,10 @@ class _Scoring:
             found = self._scored[key] = self.rescorer.scores(changed, blend)
         return found
 
+    def each_alone(self, kpi: str, values: dict[str, float]) -> pd.DataFrame:
+        """:meth:`Rescorer.each_alone`: each rep's score with only their ``kpi`` changed."""
+        return self.rescorer.each_alone(kpi, values)
+
 
 def _opt(value: Any) -> Any:
     if value is None:
@@ -265,13 +269,23 @@ def _strengths_report(session: Session, *, period: str, rep: str | None = None,
         all_found = standings_of(mine, rows, columns, directions)
         all_lines = standings_of(mine, rows, line_kpis, directions) \
             if not set(line_kpis) <= set(columns) else all_found
+        # every rep's levers on one KPI re-scored at once, each with only their own value
+        # changed (the same scores as one re-scoring per lever)
+        candidates = {rep_id: lever_candidates(all_lines[rep_id], line_kpis) if levers else []
+                      for rep_id in mine}
+        questions: dict[str, dict[str, float]] = {}
+        for rep_id, found_levers in candidates.items():
+            for s in found_levers:
+                assert s.peer_median is not None
+                questions.setdefault(s.kpi, {})[rep_id] = s.peer_median
+        answers = {kpi: scoring.each_alone(kpi, values) for kpi, values in questions.items()}
         for rep_id in mine:
-            found, line_found = all_found[rep_id], all_lines[rep_id]
+            found = all_found[rep_id]
             now = base.loc[rep_id]
             got: list[Lever] = []
-            for s in lever_candidates(line_found, line_kpis) if levers else []:
+            for s in candidates[rep_id]:
                 assert s.peer_median is not None
-                new = scoring.score({(rep_id, s.kpi): s.peer_median}).loc[rep_id]
+                new = answers[s.kpi].loc[rep_id]
                 before, after = _float(now["score"]), _float(new["score"])
                 gain = (after or 0.0) - (before or 0.0)
                 if gain > 1e-9:

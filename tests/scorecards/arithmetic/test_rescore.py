@@ -1,7 +1,9 @@
 """The re-scorer gives what :func:`score_period` gives, to the last bit: on the random plans and
 organisations of ``test_properties`` (every method, target source, missing policy, team score
 and collaboration credit), with one or two values changed (a missing one included; equal to
-rounding, the changed team's average summed by NumPy) and under another blend (exactly)."""
+rounding, the changed team's average summed by NumPy) and under another blend (exactly); and
+many reps' questions on one KPI answered at once give each rep what one re-scoring with only
+their value changed gives (to rounding)."""
 
 from __future__ import annotations
 
@@ -62,3 +64,24 @@ def test_another_blend_scores_as_score_period(scenario: Scenario, individual: fl
                                                       "previous", "targets", "team_values",
                                                       "team_previous")])
     _same(_rescorer(scenario).scores(blend=blend), other.score().subjects)
+
+
+@settings(max_examples=40, deadline=None)
+@given(scenarios(), st.data())
+def test_each_alone_scores_as_one_rescoring_per_rep(scenario: Scenario,
+                                                     data: st.DataObject) -> None:
+    again = _rescorer(scenario)
+    kpi = data.draw(st.sampled_from(sorted({line.kpi for line in scenario.plan.lines})))
+    everyone = list(scenario.members["rep_id"])
+    reps = data.draw(st.lists(st.sampled_from(everyone), min_size=1, unique=True))
+    values = {rep: data.draw(st.one_of(st.just(np.nan), st.floats(
+        min_value=0, max_value=200, allow_nan=False))) for rep in reps}
+    got = again.each_alone(kpi, values)
+    assert list(got.index) == reps
+    for rep, value in values.items():
+        one = again.scores({(rep, kpi): value}).loc[rep]
+        np.testing.assert_allclose(float(got.loc[rep, "score"]), float(one["score"]),
+                                   rtol=1e-12, atol=1e-9)
+        rating, expected = got.loc[rep, "rating"], one["rating"]
+        assert rating == expected or (pd.isna(rating) and pd.isna(expected))  # none: unscored
+    _same(again.scores(), scenario.score().subjects)  # the inputs read are left as they were

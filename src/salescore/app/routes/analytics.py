@@ -330,14 +330,16 @@ def rfm(session: SessionDep, period: PeriodQuery, rep: RepQuery = None,
 # -- training impact and market trends (issue 11, parts 8 and 9) ------------------------------
 class EffectOut(_Out):
     kpi: str
-    trainees: int = Field(description="Trainees counted: data in both windows, enough peers")
-    peers: int = Field(description="Distinct untrained peers they were matched with")
+    trainees: int = Field(description="Trainees counted: data in both windows")
+    peers: int = Field(description="Untrained peers: reps in the regression who never "
+                                   "completed the course")
     before: float | None
     after: float | None
     peers_before: float | None
     peers_after: float | None
-    estimate: float | None = Field(description="Difference in differences; null: not enough "
-                                               "data")
+    estimate: float | None = Field(description="Difference in differences (every course in one "
+                                               "regression, rep and month fixed effects); "
+                                               "null: not enough data")
     low: float | None
     high: float | None
 

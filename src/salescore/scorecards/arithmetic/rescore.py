@@ -24,6 +24,8 @@ to pandas' to rounding), so the same scores.
 {'r1': {'score': 95.0, 'rating': 'A'}, 'r2': {'score': 120.0, 'rating': 'A'}}
 >>> float(again.scores({("r1", "revenue_won"): 80.0}).loc["r1", "score"])
 80.0
+>>> again.each_alone("revenue_won", {"r1": 80.0, "r2": 100.0})["score"].tolist()
+[80.0, 100.0]
 """
 
 from __future__ import annotations
@@ -94,7 +96,9 @@ class Rescorer:
         self._lines = [evaluate_line(line, d, self._columns[line.kpi], t)
                        for line, d, t in zip(plan.lines, self._dirs, self._targets,
                                              strict=True)]
-        reps = self._weighed(self._lines)
+        reps = self._reps = self._weighed(self._lines)
+        self._credit = (np.zeros(len(self.rep_ids)) if plan.collaboration is None
+                        else _credit(plan, pd.DataFrame(self._columns, index=self.rep_ids)))
         self._averaged = plan.blend.team_score is not TeamScore.TEAM_KPIS
         if self._averaged:
             weighed, _, _ = _members_average(plan, reps, self._team_of, self._team_ids)
@@ -112,8 +116,10 @@ class Rescorer:
     def _team_average(self, reps: _Lines, rows: np.ndarray) -> float:
         """One team's score as :func:`_members_average` gives it (the mean of the members'
         counted points per line, over those with points), for the members ``rows``."""
-        points = reps.weighed.points[rows]
-        status = reps.matrix("status")[rows]
+        return self._team_score(reps.weighed.points[rows], reps.matrix("status")[rows])
+
+    def _team_score(self, points: np.ndarray, status: np.ndarray) -> float:
+        """:meth:`_team_average` from the members' counted points and line statuses."""
         known = ~np.isnan(points)
         count = known.sum(axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -161,10 +167,105 @@ class Rescorer:
                 for team in {self._team_of[self._row[rep]] for rep, _ in changed}:
                     rows = self._team_of == team
                     team_score_of[rows] = self._team_average(reps, rows)
-        credit = (np.zeros(len(self.rep_ids)) if self.plan.collaboration is None
+        credit = (self._credit if not touched or self.plan.collaboration is None
                   else _credit(self.plan, pd.DataFrame(columns, index=self.rep_ids)))
         scored = reps.weighed.status == "ok"
         *_, score = _blend(blend or self.plan.blend, scored, reps.weighed.score,
                            team_score_of, credit)
         return pd.DataFrame({"score": score, "rating": _ratings(self.plan, score)},
                             index=self.rep_ids)
+
+    def each_alone(self, kpi: str, values: Mapping[str, float]) -> pd.DataFrame:
+        """For each rep of ``values``, their own ``score`` and ``rating`` (indexed by
+        ``rep_id``, in the order given) with their ``kpi`` at that value and everyone else's
+        as read: ``scores({(rep, kpi): value}).loc[rep]`` for each, answered at once.
+
+        A line's points on another scoring than a percentile depend on the rep's own value
+        and target alone, so every rep's question is evaluated in one column; a team's
+        average is taken again with only that rep's points changed. A percentile line on
+        ``kpi`` moves everyone's points: each rep is then scored one by one, over their team's
+        rows alone (:meth:`_alone`)."""
+        reps_asked = list(values)
+        if any(isinstance(line.scoring, Percentile) and line.kpi == kpi
+               for line in self.plan.lines):
+            score = np.array([self._alone(kpi, rep, value) for rep, value in values.items()])
+            return pd.DataFrame({"score": score, "rating": _ratings(self.plan, score)},
+                                index=pd.Index(reps_asked, name="rep_id"))
+        at = np.array([self._row[rep] for rep in reps_asked], dtype=np.int64)
+        columns = dict(self._columns)
+        columns[kpi] = columns[kpi].copy()
+        columns[kpi][at] = np.array([values[rep] for rep in reps_asked], dtype="float64")
+        lines = [evaluate_line(line, d, columns[kpi], t) if line.kpi == kpi else found
+                 for line, d, t, found in zip(self.plan.lines, self._dirs, self._targets,
+                                              self._lines, strict=True)]
+        reps = self._weighed(lines)
+        team_score_of = self._team_base[at]
+        if self._averaged:
+            team_score_of = self._teams_alone(reps, at)
+        credit = self._credit[at]
+        collab = self.plan.collaboration
+        if collab is not None and kpi in (collab.assist_points_kpi,
+                                          collab.cross_team_assists_kpi):
+            credit = _credit(self.plan, pd.DataFrame(columns, index=self.rep_ids))[at]
+        scored = reps.weighed.status[at] == "ok"
+        *_, score = _blend(self.plan.blend, scored, reps.weighed.score[at], team_score_of,
+                           credit)
+        return pd.DataFrame({"score": score, "rating": _ratings(self.plan, score)},
+                            index=pd.Index(reps_asked, name="rep_id"))
+
+    def _teams_alone(self, reps: _Lines, at: np.ndarray) -> np.ndarray:
+        """The team score of each row of ``at`` with that row's points from ``reps`` and
+        everyone else's as read (:meth:`_team_average` once per row, in one array)."""
+        base = self._reps
+        old_points, new_points = base.weighed.points[at], reps.weighed.points[at]
+        old_status, new_status = base.matrix("status")[at], reps.matrix("status")[at]
+        known = ~np.isnan(base.weighed.points)
+        status = base.matrix("status")
+        teams = pd.Index(self._team_of)
+
+        def per_team(a: np.ndarray) -> np.ndarray:  # each row's team's sum, line by line
+            summed = pd.DataFrame(a).groupby(teams, sort=False).sum()
+            return summed.reindex(self._team_of[at]).to_numpy(dtype="float64")
+        total = per_team(np.where(known, base.weighed.points, 0.0))
+        count = per_team(known.astype("float64"))
+        ok = per_team((status == "ok").astype("float64"))
+        no_data = per_team((status == "no_data").astype("float64"))
+        old_known, new_known = ~np.isnan(old_points), ~np.isnan(new_points)
+        total = (total - np.where(old_known, old_points, 0.0)
+                 + np.where(new_known, new_points, 0.0))
+        count = count - old_known + new_known
+        ok = ok - (old_status == "ok") + (new_status == "ok")
+        no_data = no_data - (old_status == "no_data") + (new_status == "no_data")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(count > 0, total / np.where(count > 0, count, 1.0), np.nan)
+        team_status = np.where(ok > 0, "ok", np.where(no_data > 0, "no_data", "no_target")
+                               ).astype(object)
+        return _weigh(self.plan, team_status, np.where(ok > 0, mean, np.nan)).score
+
+    def _alone(self, kpi: str, rep: str, value: float) -> float:
+        """``rep``'s score with their ``kpi`` at ``value``: the lines on ``kpi`` evaluated
+        again over everyone (a percentile moves every point), then only the rep's team
+        weighed, averaged and blended (what :meth:`scores` gives that rep)."""
+        i = self._row[rep]
+        column = self._columns[kpi].copy()
+        column[i] = value
+        lines = [evaluate_line(line, d, column, t) if line.kpi == kpi else found
+                 for line, d, t, found in zip(self.plan.lines, self._dirs, self._targets,
+                                              self._lines, strict=True)]
+        rows = np.flatnonzero(self._team_of == self._team_of[i])
+        me = int(np.flatnonzero(rows == i)[0])
+        status = np.column_stack([v.status[rows] for v in lines])
+        weighed = _weigh(self.plan, status,
+                         np.column_stack([v.points[rows] for v in lines]))
+        team = (self._team_score(weighed.points, status) if self._averaged
+                else float(self._team_base[i]))
+        credit = self._credit[i:i + 1]
+        collab = self.plan.collaboration
+        if collab is not None and kpi in (collab.assist_points_kpi,
+                                          collab.cross_team_assists_kpi):
+            columns = dict(self._columns)
+            columns[kpi] = column
+            credit = _credit(self.plan, pd.DataFrame(columns, index=self.rep_ids))[i:i + 1]
+        *_, score = _blend(self.plan.blend, weighed.status[me:me + 1] == "ok",
+                           weighed.score[me:me + 1], np.array([team]), credit)
+        return float(score[0])
