@@ -28,7 +28,11 @@ def named_memtable(kind: str, data: pa.Table, *, stable: bool) -> ibis.Table:
         suffix = digest.hexdigest()[:10]
     else:
         suffix = f"{next(_COUNTER)}_{hashlib.sha1(str(id(data)).encode()).hexdigest()[:6]}"
-    op = ops.InMemoryTable(name=f"salescore_{kind}_{suffix}",
-                           schema=ibis.Schema.from_pyarrow(data.schema),
+    return memtable_called(f"salescore_{kind}_{suffix}", data)
+
+
+def memtable_called(name: str, data: pa.Table) -> ibis.Table:
+    """An in-memory table called ``name`` holding ``data``."""
+    op = ops.InMemoryTable(name=name, schema=ibis.Schema.from_pyarrow(data.schema),
                            data=PyArrowTableProxy(data))
     return op.to_expr()

@@ -21,6 +21,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from hashlib import sha256
 from typing import Any
 
 import ibis
@@ -37,6 +38,7 @@ from salescore.compile.context import (
     team_membership,
 )
 from salescore.compile.kpis import CompiledKpis, check_grain, compile_kpis
+from salescore.compile.memtables import memtable_called
 from salescore.compile.rows import nullable
 from salescore.compile.schema import unbound
 from salescore.compile.timezone import offsets
@@ -45,6 +47,13 @@ from salescore.core.periods import Calendar, Grain
 from salescore.engine.explained import Notice
 from salescore.engine.maintain import KeptState, read_state
 from salescore.engine.runner import Prepared, Runner
+from salescore.engine.sql_store import (
+    SqlStore,
+    StoredQuery,
+    arrow_from_text,
+    arrow_to_text,
+    canonical,
+)
 from salescore.engine.warehouse import Warehouse
 from salescore.model.org import OrgSettings
 from salescore.semantic.catalog import Catalog, shipped_catalog
@@ -134,6 +143,9 @@ class KpiEngine:
     """Where the answers of the small context queries (the data's range, the team tree, the
     currencies) are kept by query, when the caller keeps them while the data stands (a
     session's, per data stamp and scope); ``None``: asked each time."""
+    sql_store: SqlStore | None = None
+    """Where compiled queries are kept on disk for later processes (a workspace's,
+    :mod:`salescore.engine.sql_store`); ``None``: compiled in each process."""
 
     def __post_init__(self) -> None:
         self.runner = self.backend if isinstance(self.backend, Runner) else Runner(self.backend)
@@ -261,12 +273,32 @@ class KpiEngine:
             _PREPARED.move_to_end(key)
             _note_missing(hit[1], request, notices)
             return hit[1], hit[2]
-        compiled = self.compile_in(request, ctx, notices)
-        prepared = self.runner.prepare(compiled.expr)
+        stored_key = self._stored_key(request, ctx)
+        found = None if stored_key is None or self.sql_store is None else \
+            self.sql_store.get(stored_key)
+        if found is not None:
+            compiled, prepared = _from_store(found, request, self.catalog, ctx)
+            _note_missing(compiled, request, notices)
+        else:
+            compiled = self.compile_in(request, ctx, notices)
+            prepared = self.runner.prepare(compiled.expr)
+            if stored_key is not None and self.sql_store is not None and \
+                    prepared.sql is not None:
+                self.sql_store.put(stored_key, _to_store(compiled, prepared))
         _PREPARED[key] = (self.catalog, compiled, prepared)
         while len(_PREPARED) > _PREPARED_SIZE:
             _PREPARED.popitem(last=False)
         return compiled, prepared
+
+    def _stored_key(self, request: KpiRequest, ctx: CompileContext) -> str | None:
+        """The key of ``request`` compiled in ``ctx`` in :attr:`sql_store` (``None``: not
+        kept, on a backend other than DuckDB)."""
+        if self.sql_store is None or self.runner.backend.name != "duckdb":
+            return None
+        reach = self.runner.reach
+        return self.sql_store.key(
+            "kpis", catalog_digest(self.catalog), self.runner.backend.name,
+            None if reach.everything else (reach.reps, reach.teams), request, ctx)
 
     def compute(self, request: KpiRequest) -> KpiResult:
         """Run ``request``; one query for the KPIs (plus the small context queries)."""
@@ -397,6 +429,55 @@ class KpiEngine:
 
 
 _PREPARED_SIZE = 256
+
+
+def catalog_digest(catalog: Catalog) -> str:
+    """What identifies every definition in ``catalog`` (sources, measures, KPIs), worked out
+    once per catalogue object."""
+    found = _DIGESTS.get(id(catalog))
+    if found is not None and found[0] is catalog:
+        return found[1]
+    digest = sha256(canonical((catalog.sources, catalog.measures, catalog.kpis)).encode())
+    _DIGESTS[id(catalog)] = (catalog, digest.hexdigest())
+    return _DIGESTS[id(catalog)][1]
+
+
+_DIGESTS: dict[int, tuple[Catalog, str]] = {}
+
+
+def _to_store(compiled: CompiledKpis, prepared: Prepared) -> StoredQuery:
+    """``compiled`` as kept on disk. Its in-memory tables' names are unique in this process
+    alone: they are renamed after their content (``salescore_kept_<digest>``, a name no
+    compile gives), so that another process registering them cannot meet a table of its own
+    with the same name and other rows."""
+    assert prepared.sql is not None
+    sql, memtables = prepared.sql, []
+    for m in prepared.memtables:
+        data = arrow_to_text(m.data.to_pyarrow(m.schema))
+        name = "salescore_kept_" + sha256(data.encode()).hexdigest()[:20]
+        sql = sql.replace(m.name, name)
+        memtables.append((name, data))
+    schema = compiled.expr.schema()
+    return StoredQuery(
+        sql=sql, columns=tuple((n, str(t)) for n, t in schema.items()),
+        outputs=compiled.outputs, subject=compiled.subject, missing=compiled.missing,
+        passes=compiled.passes, notes=compiled.notes, unconvertible=compiled.unconvertible,
+        from_rollups=compiled.from_rollups, memtables=tuple(memtables))
+
+
+def _from_store(found: StoredQuery, request: KpiRequest, catalog: Catalog,
+                ctx: CompileContext) -> tuple[CompiledKpis, Prepared]:
+    """A compiled request read back from the store: its expression stands for the result's
+    columns alone (what running it needs), its SQL is run as kept."""
+    expr = ibis.table(ibis.schema(dict(found.columns)), name="stored_kpis")
+    plan = plan_kpis(catalog, request.kpis, stages=ctx.pipeline.open_stage_names())
+    compiled = CompiledKpis(
+        expr=expr, plan=plan, by=request.by, outputs=found.outputs, subject=found.subject,
+        missing=found.missing, passes=found.passes, notes=found.notes,
+        unconvertible=found.unconvertible, from_rollups=found.from_rollups)
+    memtables = tuple(memtable_called(name, arrow_from_text(data)).op()
+                      for name, data in found.memtables)
+    return compiled, Prepared(expr, found.sql, memtables)
 _PREPARED: OrderedDict[tuple[Any, ...], tuple[Catalog, CompiledKpis, Prepared]] = OrderedDict()
 """Compiled and prepared requests, least recently used first (see :meth:`KpiEngine.prepared_in`)."""
 

@@ -205,8 +205,10 @@ class Runner:
 
         backend: Any = self.backend
         known = backend._memtables
-        if any(m not in known for m in prepared.memtables):
-            backend._register_in_memory_tables(prepared.expr)
+        for memtable in prepared.memtables:
+            if memtable not in known:
+                backend._register_in_memory_table(memtable)
+                known.add(memtable)
         self.queries += 1
         table = backend.con.sql(prepared.sql).to_arrow_table()
         result = prepared.expr.__pyarrow_result__(table, data_mapper=DuckDBPyArrowData)

@@ -166,7 +166,9 @@ def refresh_page_views(workspace: Workspace, *, warm: bool = True) -> str:
         tmp.write_text(version, encoding="utf-8")
         tmp.replace(folder / VERSION_FILE)
     stamp = data_stamp(workspace, fresh=True)
-    if warm:
+    # On a Spark cluster each of the dozen warming queries is a job of seconds: after every
+    # import that would be minutes, so there the pages work their views out on first visit.
+    if warm and workspace._warehouse.backend.name != "pyspark":
         _warm(workspace)
     return stamp
 

@@ -297,7 +297,8 @@ class Session:
 
         warehouse = self.workspace._warehouse
         return KpiEngine(self.runner, self.workspace.settings, self.catalog, memo=memo,
-                         whole_rows=whole_rows, version=lambda: warehouse.writes)
+                         whole_rows=whole_rows, version=lambda: warehouse.writes,
+                         sql_store=self.workspace.sql_store)
 
     # -- kept derived facts and roll-ups ------------------------------------------------------
     def rebuild_kept(self) -> tuple[int, int]:
@@ -379,7 +380,7 @@ class Session:
                kpi_digest(self.catalog, whole.kpis))
         result = kept_kpis(self.workspace, key, lambda: KpiEngine(
             _runner(self.workspace, Scope.everything()), self.workspace.settings,
-            self.catalog).compute(whole))
+            self.catalog, sql_store=self.workspace.sql_store).compute(whole))
         table, column = result.table, result.subject
         wanted = kept
         if request.subjects is not None and request.by == by:

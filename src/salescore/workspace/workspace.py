@@ -14,6 +14,7 @@ elsewhere. Open it once per process; ask it for data only through a session with
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,7 @@ from salescore.workspace.accounts import Accounts
 from salescore.workspace.server import server_lock_error
 
 if TYPE_CHECKING:  # the query engine is imported when data is first asked for, not before
+    from salescore.engine.sql_store import SqlStore
     from salescore.engine.warehouse import Warehouse
     from salescore.workspace.session import Session
 
@@ -99,6 +101,14 @@ class Workspace:
         self._app = app
         self._catalogs: dict[tuple[str | None, Pipeline], Catalog] = {}
         self.accounts = Accounts(app)  # users, web sessions, API tokens (workspace/accounts.py)
+
+    @functools.cached_property
+    def sql_store(self) -> SqlStore:
+        """The KPI queries compiled in this workspace, kept on disk for later processes
+        (``<home>/kept/sql``, :mod:`salescore.engine.sql_store`)."""
+        from salescore.engine.sql_store import SqlStore
+
+        return SqlStore(self.locations.home / "kept" / "sql", writable=not self.read_only)
 
     @property
     def _warehouse(self) -> Warehouse:
