@@ -127,7 +127,12 @@ class CompiledKpis:
     """Outputs over money that may be in a currency the context has no rate for: NULL where
     any such amount is among their rows."""
     from_rollups: tuple[str, ...] = ()
-    """The aggregated measure columns answered from daily roll-ups (the rest: raw rows)."""
+    """The aggregated measure columns answered from daily roll-ups or kept item tables (the
+    rest: raw rows)."""
+    from_items: tuple[str, ...] = ()
+    """The distinct counts (measure columns), conversions (numerator columns) and
+    period-over-period comparisons (previous-period columns) answered from kept item tables
+    (:class:`salescore.compile.rollups.ItemSpec`)."""
 
     def sql(self, dialect: str = "duckdb") -> str:
         """The SQL text of the query in ``dialect`` (duckdb, postgres, pyspark, trino, ...)."""
@@ -180,6 +185,7 @@ class _Compiler:
         self.passes = 0
         self._rollups = {r.fingerprint: r for r in ctx.rollups}
         self.from_rollups: set[str] = set()
+        self.from_items: set[str] = set()
 
     def _converted_measures(self) -> frozenset[str]:
         """Measure columns aggregating money that may need converting: each gets a companion
@@ -295,7 +301,8 @@ class _Compiler:
         return CompiledKpis(expr, self.plan, self.by, tuple(values), subject, missing,
                             self.passes, unconvertible=unconvertible,
                             from_rollups=tuple(u.column for u in self.plan.measures
-                                               if u.column in self.from_rollups))
+                                               if u.column in self.from_rollups),
+                            from_items=tuple(sorted(self.from_items)))
 
     def _column_types(self) -> dict[str, dt.DataType]:
         types: dict[str, dt.DataType] = {}
@@ -462,7 +469,7 @@ class _Compiler:
                 else:
                     flags[kept.column] = None
             r = ibis.table(ibis.schema({REP: dt.string, DAY_KEY: dt.date, ITEM: dt.string,
-                                        **{f: dt.int64 for f in flags}}), name=name)
+                                        **dict.fromkeys(flags, dt.int64)}), name=name)
             with_previous = any(isinstance(u, PopUse) for u, _ in group)
             first = buckets.first_day if with_previous else buckets.periods[0].start
             r = r.filter((r[DAY_KEY] >= first) & (r[DAY_KEY] <= buckets.last_day))
@@ -475,10 +482,13 @@ class _Compiler:
                     case MeasureUse():
                         sums[u.column] = per_item[kept.column].sum()
                         self.from_rollups.add(u.column)
+                        self.from_items.add(u.column)
                     case ConversionUse():
                         sums[u.denominator] = per_item[kept.column].sum()
                         sums[u.numerator] = per_item[_numerator(kept.column)].sum()
+                        self.from_items.add(u.numerator)
                     case PopUse():
+                        self.from_items.add(u.previous)
                         got = per_item.filter(per_item[kept.column] == 1)
                         parts += self._pop_of(got.select(SUBJECT, PERIOD, __item=got[ITEM]), u)
             if sums:

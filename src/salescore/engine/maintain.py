@@ -300,7 +300,7 @@ def rebuild(warehouse: Warehouse, catalog: Catalog, settings: OrgSettings, *,
 def _timed(specs: Sequence[RollupSpec], spelled: Sequence[Source],
            items: Sequence[ItemSpec] = ()) -> list[tuple[str, str]]:
     """The (table, time column) pairs whose range the kept tables' local days must cover."""
-    out = [(s.source.table, s.time) for s in [*specs, *items]]
+    out = [(s.source.table, s.time) for s in specs] + [(i.source.table, i.time) for i in items]
     for src in spelled:
         sp = src.idle_spells
         assert sp is not None
