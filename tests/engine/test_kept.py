@@ -75,10 +75,22 @@ def test_kept_items_answer_distinct_counts_conversions_and_retention(wh: Warehou
         assert "conversions__stage_changes__entered_at__opportunity_id" in sql
         assert "items__orders__ordered_at__customer_id" in sql
         assert '"stage_changes"' not in sql and '"orders"' not in sql
-    # a dimension splits rows the kept items do not: raw rows
-    compiled, _ = engine.compile(KpiRequest.of(names, by="region", period="2025"))
-    assert compiled.from_rollups == ()
-    assert "items__" not in compiled.sql()
+    # a dimension splits rows the kept items do not, and they are kept per month: raw rows
+    for by, grain in (("region", "month"), ("rep", "week")):
+        req = KpiRequest.of(names, by=by, period="2025-Q1", grain=grain)
+        compiled, _ = engine.compile(req)
+        assert compiled.from_rollups == compiled.from_items == ()
+        assert "items__" not in compiled.sql()
+    # quarters are whole months: one rep's customers over three months counted once
+    by_quarter = KpiRequest.of(names, by="rep", period="2025", grain="quarter")
+    compiled, _ = engine.compile(by_quarter)
+    assert "c__stage_conversion__s1__num" in compiled.from_items
+    fast = KpiEngine(wh.backend, SETTINGS, CATALOG).compute(by_quarter).table.to_pylist()
+    raw = KpiEngine(wh.backend, SETTINGS, CATALOG, use_rollups=False,
+                    use_derived=False).compute(by_quarter).table.to_pylist()
+    assert_same(raw, fast)
+    # r1 reached out to c1 in January and February, to c2 and c3 in March
+    assert _value(fast, "r1", "2025-Q1", "customers_touched") == 3
 
 
 def test_rollups_are_used(wh: Warehouse) -> None:

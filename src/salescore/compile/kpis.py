@@ -42,7 +42,7 @@ import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from salescore.compile.context import CompileContext, RollupColumn
+from salescore.compile.context import Bucket, CompileContext, RollupColumn
 from salescore.compile.filters import all_of, columns_of
 from salescore.compile.memtables import named_memtable
 from salescore.compile.rollups import DAY as DAY_KEY
@@ -444,11 +444,14 @@ class _Compiler:
         """Where a distinct count, period-over-period comparison or conversion (by its
         fingerprint) is kept in an item table usable at this grain (``None``: raw rows).
         Item tables hold every rep's rows and flags worked out over every row: not for a
-        scoped session, nor a dimension grain."""
+        scoped session, nor a dimension grain; and they are kept per month: only for
+        buckets of whole months."""
         found = self._rollups.get(key)
         if found is None or found.kind not in ("distinct", "conversion"):
             return None
         if self.by not in BUILT_IN_GRAINS or self.ctx.reach is not None:
+            return None
+        if not all(_whole_months(b) for b in self.ctx.buckets.all):
             return None
         return found
 
@@ -474,7 +477,11 @@ class _Compiler:
             first = buckets.first_day if with_previous else buckets.periods[0].start
             r = r.filter((r[DAY_KEY] >= first) & (r[DAY_KEY] <= buckets.last_day))
             t = self._kept_subjects(r)
-            per_item = t.group_by([SUBJECT, PERIOD, ITEM]).aggregate(
+            # A rep's month holds each item once: with one month per bucket, its rows are
+            # already one per subject, period and item.
+            unique = self.by == "rep" and all(
+                b.start.day == 1 and b.end == _month_end(b.start) for b in buckets.all)
+            per_item = t if unique else t.group_by([SUBJECT, PERIOD, ITEM]).aggregate(
                 **{f: t[f].max() for f in flags})
             sums: dict[str, ir.Value] = {}
             for u, kept in group:
@@ -490,7 +497,8 @@ class _Compiler:
                     case PopUse():
                         self.from_items.add(u.previous)
                         got = per_item.filter(per_item[kept.column] == 1)
-                        parts += self._pop_of(got.select(SUBJECT, PERIOD, __item=got[ITEM]), u)
+                        parts += self._pop_of(got.select(SUBJECT, PERIOD, __item=got[ITEM]), u,
+                                              distinct=False)
             if sums:
                 self.passes += 2
                 parts.append(per_item.group_by([SUBJECT, PERIOD]).aggregate(**sums))
@@ -523,7 +531,9 @@ class _Compiler:
         parts_kept = self._rollup_parts(src, additive) if additive else []
         conversions = [u for u in self.plan.conversions if u.source == src.name]
         pops = [u for u in self.plan.pops if u.source == src.name]
-        items: list[tuple[Use, RollupColumn]] = [(u, k) for u, k in kept if k.kind == "distinct"]
+        items: list[tuple[Use, RollupColumn]] = [
+            (u, k) for u, k in kept
+            if k.kind == "distinct" and self._kept_items(k.fingerprint) is not None]
         items += [(c, k) for c in conversions
                   if (k := self._kept_items(conversion_fingerprint(c))) is not None]
         items += [(p, k) for p in pops
@@ -789,10 +799,11 @@ class _Compiler:
         return self._pop_of(placed.select(SUBJECT, PERIOD, __item=placed[view.name(m.column)]),
                             use)
 
-    def _pop_of(self, seen: ibis.Table, use: PopUse) -> list[ibis.Table]:
+    def _pop_of(self, seen: ibis.Table, use: PopUse, *, distinct: bool = True
+                ) -> list[ibis.Table]:
         """Previous period's items and those that came back, from ``seen`` (subject, period
-        and ``__item`` of every row that counts)."""
-        items = seen.distinct()
+        and ``__item`` of every row that counts; ``distinct=False``: each once already)."""
+        items = seen.distinct() if distinct else seen
         items = items.filter(items["__item"].notnull())
         before = items.select(SUBJECT, __item=items["__item"],
                               **{PERIOD: items[PERIOD] + 1})
@@ -886,6 +897,15 @@ def _kept_type(src: Source, u: MeasureUse, kept: RollupColumn) -> dt.DataType:
         return dt.int64
     m = u.measure
     return _EXACT if m.column and resolve(src, m.column).is_money else dt.float64
+
+
+def _month_end(first: date) -> date:
+    return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def _whole_months(b: Bucket) -> bool:
+    """Whether bucket ``b`` runs from a month's first day to a month's last."""
+    return b.start.day == 1 and b.end == _month_end(b.end.replace(day=1))
 
 
 def _numerator(denominator: str) -> str:

@@ -60,6 +60,7 @@ from salescore.compile.rollups import (
     item_aggregate,
     item_rows,
     item_specs,
+    month_of,
     rollup_aggregate,
     rollup_rows,
     rollup_specs,
@@ -486,9 +487,12 @@ class KeptChanges:
         by_rep = src.table == self.table and "." not in src.rep and not through
         pair_sets: list[ibis.Table] = []
 
+        monthly = isinstance(spec, ItemSpec)
+
         def pairs_of(rows: SourceRows) -> ibis.Table:
             rep = rows.col(src.rep).cast("string") if by_rep else ibis.null(dt.string)
-            return nullable(rows.table.select(r=rep, d=rows.local_day(spec.time, ctx)))
+            day = rows.local_day(spec.time, ctx)
+            return nullable(rows.table.select(r=rep, d=month_of(day) if monthly else day))
 
         if hits:
             cond = hits[0]
@@ -507,11 +511,14 @@ class KeptChanges:
         if not days:
             return
         say(f"rollup {spec.name}")
-        lo, hi = ctx.calendar.utc_bounds(parse_period(f"{days[0]}..{days[-1]}"))
+        # An item table's days are months' first days: its rows run to the month's end.
+        until = _month_end(days[-1]) if monthly else days[-1]
+        lo, hi = ctx.calendar.utc_bounds(parse_period(f"{days[0]}..{until}"))
+        within: tuple[Any, Any]
         if schema(src.table)[spec.time].is_timestamp():
             within = (lo - timedelta(days=1), hi + timedelta(days=1))
         else:
-            within = (days[0], days[-1] + timedelta(days=1))
+            within = (days[0], until + timedelta(days=1))
         alias = "AS x" if self.wh.dialect == "duckdb" else "x"
         if by_rep:
             self.sql.run(f"DELETE FROM {_q(spec.name)} {alias} USING {PAIRS} p WHERE "
@@ -584,6 +591,10 @@ class KeptChanges:
                      f"(SELECT CAST(k AS VARCHAR) FROM {_q(temp)})")
         rows = _materialised(self.sql, item_rows(spec, ctx, items=items["k"]))
         self.sql.insert(spec.name, item_aggregate(spec, rows, ctx))
+
+
+def _month_end(first: date) -> date:
+    return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
 def _kept_rows(spec: RollupSpec | ItemSpec, ctx: CompileContext, *,
