@@ -263,3 +263,14 @@ def test_postgres_keeps_them_too(warehouse_url: str) -> None:
         assert_same(compute(pg, "rep", fast=False), compute(pg, "rep", fast=True))
         rebuild(pg, CATALOG, SETTINGS)
         assert kept_tables(pg) == incremental
+        # the kept items, recomputed per item and per rep and month
+        for name, data in [("stage_changes", NEW_STAGE_CHANGES), ("orders", NEW_ORDERS),
+                           ("opportunities", MOVED_OPPORTUNITY)]:
+            import_arrow(pg, SETTINGS, name, data)
+        incremental = kept_tables(pg)
+        fast = compute(pg, "rep", fast=True, period="2025-Q1")
+        assert _value(fast, "r3", "2025-03", "stage_conversion[qualified]") == 1.0
+        assert _value(fast, "r1", "2025-02", "repeat_purchase_rate") == 1.0
+        assert_same(compute(pg, "rep", fast=False, period="2025-Q1"), fast)
+        rebuild(pg, CATALOG, SETTINGS)
+        assert kept_tables(pg) == incremental
