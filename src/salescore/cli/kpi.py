@@ -121,7 +121,7 @@ def show(
             console.print(f"\n-- plan by {by} / 查询计划（{by}）", highlight=False, markup=False)
             for column, where in session.kpi_plan([name], by=by):
                 shown = {"rollup": "roll-up / 汇总表",
-                         "items": "kept items per rep and day / 按销售和日期保存的去重明细",
+                         "items": "kept items per rep and month / 按销售和月份保存的去重明细",
                          }.get(where, "raw rows / 原始记录")
                 console.print(f"  {column}: {shown}", highlight=False, markup=False)
     if not sql:
