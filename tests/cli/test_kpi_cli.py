@@ -174,7 +174,11 @@ def test_show_plan_names_the_kept_item_tables_after_a_rebuild(tmp_path: Path) ->
     home = tmp_path / "kept"
     with Workspace.init(home, KPIS.settings, overwrite=True) as ws:
         KPIS.load(ws._warehouse)
-    before = invoke("kpi", "show", "customers_touched", "--plan", "--no-sql", "--home", str(home))
+    def plan(name: str, *more: str) -> str:
+        out = invoke("kpi", "show", name, "--plan", "--no-sql", *more, "--home", str(home))
+        return " ".join(out.split())  # as wrapped at the console's width
+
+    before = plan("customers_touched")
     assert "m__customers_touched: raw rows / 原始记录" in before
     rebuilt = invoke("kpi", "rebuild-rollups", "--home", str(home))
     # 5 windows kept; 11 roll-ups and 3 item tables
@@ -182,8 +186,7 @@ def test_show_plan_names_the_kept_item_tables_after_a_rebuild(tmp_path: Path) ->
     for name, line in [("customers_touched", "m__customers_touched"),
                        ("stage_conversion", "c__stage_conversion__s1__num"),
                        ("churned_customers", "p__buying_customers__prev")]:
-        out = invoke("kpi", "show", name, "--plan", "--no-sql", "--home", str(home))
+        out = plan(name)
         assert f"{line}: kept items per rep and month / 按销售和月份保存的去重明细" in out, out
-    by_region = invoke("kpi", "show", "customers_touched", "--plan", "--no-sql", "--by",
-                       "region", "--home", str(home))
+    by_region = plan("customers_touched", "--by", "region")
     assert "m__customers_touched: raw rows / 原始记录" in by_region
