@@ -199,14 +199,16 @@ def rollup_specs(catalog: Catalog, pipeline: Pipeline) -> list[RollupSpec]:
 
 def rollup_rows(spec: RollupSpec, ctx: CompileContext, extra: Sequence[str] = (), *,
                 within: tuple[Any, Any] | None = None, pairs: ibis.Table | None = None,
-                by_month: bool = False) -> SourceRows:
+                by_month: bool = False, pair_item: str | None = None) -> SourceRows:
     """The source's rows with what the roll-up needs: the rep, the dimensions, every measure's
     column and filters, and the local day (``__day``) of the time column (rows without one
     are left out); ``extra`` paths besides. ``within`` (from, until) keeps only the rows whose
     time is in that half-open range, before any join (an import's days); ``pairs`` (text
     ``r``, date ``d``) keeps only the rows of those reps on those local days, before any join
     too (the source's rep must then be a column of its own table). ``by_month``: ``__day``
-    (and the days of ``pairs``) is the first day of the local month instead."""
+    (and the days of ``pairs``) is the first day of the local month instead; ``pair_item``
+    (a column of the source's own table): ``pairs`` has a third column ``i``, and only the
+    rows of those (rep, day, item) triples are kept."""
     src = spec.source
     paths = {*extra, src.rep, spec.time, *(src.dimensions[d] for d in spec.dimensions)}
     for u, _ in spec.measures:
@@ -224,7 +226,10 @@ def rollup_rows(spec: RollupSpec, ctx: CompileContext, extra: Sequence[str] = ()
             rep = own[src.rep].cast("string")
             if by_month:
                 day = month_of(day)
-            own = own.semi_join(pairs, [rep.identical_to(pairs["r"]), day == pairs["d"]])
+            on = [rep.identical_to(pairs["r"]), day == pairs["d"]]
+            if pair_item is not None:
+                on.append(own[pair_item].cast("string").identical_to(pairs["i"]))
+            own = own.semi_join(pairs, on)
         return own
 
     narrowed = within is not None or pairs is not None
@@ -336,8 +341,8 @@ class ItemSpec:
     rows themselves (3.7 M of 5.1 M activities on the medium demo), a monthly one under a
     third (1.6 M); weeks and day ranges are answered from the raw rows. Only the rows that pass some
     flag are kept. A conversion's flags depend on the item's other rows, so its table is
-    recomputed per item an import touches (:attr:`per_item`); a distinct count's per rep and
-    month, as a roll-up's per rep and day.
+    recomputed per item an import touches (:attr:`per_item`); a distinct count's per rep,
+    month and item (where the rep is a column of the source's own table; else per month).
     """
 
     source: Source
@@ -501,4 +506,6 @@ def _rollup_like_rows(spec: ItemSpec, ctx: CompileContext, *,
                       within: tuple[Any, Any] | None, pairs: ibis.Table | None) -> SourceRows:
     as_rollup = RollupSpec(spec.source, spec.time, tuple((u, "distinct") for u in spec.measures),
                            ())
-    return rollup_rows(as_rollup, ctx, [spec.item], within=within, pairs=pairs, by_month=True)
+    triples = pairs is not None and "i" in pairs.columns
+    return rollup_rows(as_rollup, ctx, [spec.item], within=within, pairs=pairs, by_month=True,
+                       pair_item=spec.item if triples else None)

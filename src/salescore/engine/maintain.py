@@ -489,10 +489,18 @@ class KeptChanges:
 
         monthly = isinstance(spec, ItemSpec)
 
+        # An item table's rows are per rep, month and item: with the rep at hand, only the
+        # touched (rep, month, item) triples are recomputed, not the reps' whole months.
+        triples = monthly and by_rep
+
         def pairs_of(rows: SourceRows) -> ibis.Table:
             rep = rows.col(src.rep).cast("string") if by_rep else ibis.null(dt.string)
             day = rows.local_day(spec.time, ctx)
-            return nullable(rows.table.select(r=rep, d=month_of(day) if monthly else day))
+            cols: dict[str, ibis.Value] = {"r": rep, "d": month_of(day) if monthly else day}
+            if triples:
+                assert isinstance(spec, ItemSpec)
+                cols["i"] = rows.col(spec.item).cast("string")
+            return nullable(rows.table.select(**cols))
 
         if hits:
             cond = hits[0]
@@ -521,8 +529,10 @@ class KeptChanges:
             within = (days[0], until + timedelta(days=1))
         alias = "AS x" if self.wh.dialect == "duckdb" else "x"
         if by_rep:
+            same_item = f" AND x.{_q(ITEM)} IS NOT DISTINCT FROM p.i" if triples else ""
             self.sql.run(f"DELETE FROM {_q(spec.name)} {alias} USING {PAIRS} p WHERE "
-                         f"x.{_q(REP)} IS NOT DISTINCT FROM p.r AND x.{_q(DAY)} = p.d")
+                         f"x.{_q(REP)} IS NOT DISTINCT FROM p.r AND x.{_q(DAY)} = p.d"
+                         + same_item)
             kept = _kept_rows(spec, ctx, within=within, pairs=pairs).table
         else:
             quoted = ", ".join(f"DATE '{d.isoformat()}'" for d in days)
