@@ -12,7 +12,10 @@ transaction (:class:`KeptChanges`, called by :func:`salescore.ingest.loading.loa
    orders), each first touch for the rows it may have changed;
 3. each roll-up is recomputed for the local days of the rows the import touched: its own rows
    (old and new days), rows whose kept facts changed, and rows reading a changed row through a
-   reference (a customer's region). Roll-up rows of other days are not read.
+   reference (a customer's region). Roll-up rows of other days are not read;
+4. each item table of distinct counts likewise, per touched rep, month and item; each item
+   table of conversions per touched item (an opportunity whose stage entries or owner
+   changed), from all of that item's rows.
 
 Nothing is kept on a warehouse where :func:`rebuild` never ran (the engine then reads raw
 rows), and :class:`~salescore.engine.warehouse.Warehouse.append` (bulk loading, bypassing
@@ -97,7 +100,7 @@ class KeptState:
     spells: tuple[Source, ...] = ()
     """Sources whose idle spells are kept (:func:`salescore.compile.derived.spells_rows`)."""
     items: tuple[ItemSpec, ...] = ()
-    """Distinct items per rep and day (:class:`salescore.compile.rollups.ItemSpec`)."""
+    """Distinct items per rep and month (:class:`salescore.compile.rollups.ItemSpec`)."""
 
     def matches(self, settings: OrgSettings) -> bool:
         return (self.timezone == settings.organisation.timezone
