@@ -182,7 +182,15 @@ def main() -> None:
                         help="leave out the derived-only path (saves a third of the run)")
     parser.add_argument("--card-only", action="store_true",
                         help="only the team card, on the warehouse of the last full run")
+    parser.add_argument("--catalogue-only", action="store_true",
+                        help="only the floor, raw and roll-up paths of the whole catalogue, on "
+                        "an already kept warehouse (--db, default the last full run's): no "
+                        "rebuild, import or card")
+    parser.add_argument("--db", type=Path, help="the kept warehouse for --catalogue-only")
     args = parser.parse_args()
+    if args.catalogue_only:
+        _catalogue_only(args)
+        return
     if args.card_only:
         card = _card(Path(f"/tmp/salescore-bench/{args.scale}-rollups.duckdb"), args.scale,
                      args.repeat)
@@ -257,6 +265,81 @@ def main() -> None:
             import_cpu, load_start)
     loads = f"{load_before[0]:.1f} after the timed runs, {os.getloadavg()[0]:.1f} at the end"
     _card_report(args, card, loads)
+
+
+def _catalogue_only(args: argparse.Namespace) -> None:
+    """The whole catalogue's three timings and their agreement on a warehouse whose kept
+    tables this code built (a bounded run: no rebuild, import or card)."""
+    import duckdb
+    import ibis
+
+    from salescore.engine.maintain import read_state
+
+    db = args.db or Path(f"/tmp/salescore-bench/{args.scale}-rollups.duckdb")
+    con = ibis.duckdb.connect(str(db), read_only=True)
+    con.raw_sql(f"SET memory_limit = '{args.memory_limit}'")
+    state = read_state(con)
+    assert state is not None, f"{db} keeps nothing: run the full benchmark or a rebuild first"
+
+    class _Wh:  # what _engine and _floor read of a Warehouse
+        backend = con
+
+        @staticmethod
+        def execute_sql(sql: str) -> list[tuple[Any, ...]]:
+            return con.raw_sql(sql).fetchall()
+
+    wh = _Wh()
+    load_start = os.getloadavg()[0]
+    times: dict[str, list[float]] = {"floor_all": [], "raw": [], "rollups": []}
+    tables: dict[str, Any] = {}
+    kept_measures = 0
+    for _ in range(args.repeat):
+        times["floor_all"].append(_floor(wh))
+        for method, fast in (("raw", False), ("rollups", True)):
+            seconds, table, n = _engine(wh, args.scale, rollups=fast, derived=fast)
+            times[method].append(seconds)
+            tables[method] = table
+            kept_measures = n if fast else kept_measures
+            print(method, f"{seconds:.2f} s", flush=True)
+    bad, worst = _compare(tables["raw"], tables["rollups"])
+    load_end = os.getloadavg()[0]
+    med = {m: statistics.median(v) for m, v in times.items()}
+    floor = med["floor_all"]
+    counts = {t: wh.execute_sql(f"SELECT count(*) FROM {t}")[0][0]
+              for t in ("opportunities", "activities", "orders", "reps")}
+    lines = [
+        f"## {args.scale} — {date.today().isoformat()} (whole catalogue only)",
+        "",
+        f"Command: `.venv/bin/python bench/bench_rollups.py {' '.join(sys.argv[1:])}` "
+        f"(medians of {args.repeat}, on a warehouse whose kept tables this code built; no "
+        f"rebuild, import or card in this run; the machine was shared with other work, 2 "
+        f"cores; load average (1 min) {load_start:.1f} at the start, {load_end:.1f} at the end).",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, DuckDB memory_limit "
+        f"{args.memory_limit}, Python {platform.python_version()}, DuckDB {duckdb.__version__}.",
+        f"Data: {counts['opportunities']:,} opportunities, {counts['activities']:,} activities, "
+        f"{counts['orders']:,} orders, {counts['reps']:,} reps; whole catalogue, every rep × "
+        f"every month ({tables['raw'].num_rows:,} rows); kept: {len(state.derived)} derived "
+        f"facts, {len(state.rollups)} roll-ups, {len(state.items)} item tables.",
+        "",
+        "| method | median s | × floor_all | × raw | runs |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for m, note in [("floor_all", "bare scan of every column the catalogue reads"),
+                    ("raw", "raw rows, windows computed per query"),
+                    ("rollups", f"derived facts, daily roll-ups and item tables "
+                                f"({kept_measures} measures from them)")]:
+        runs = ", ".join(f"{t:.2f}" for t in times[m])
+        lines.append(f"| {m} ({note}) | {med[m]:.2f} | {med[m] / floor:.1f} | "
+                     f"{med[m] / med['raw']:.2f} | {runs} |")
+    lines += ["", "Agreement with the raw path over every rep, month and output: "
+              f"{bad} cells differ beyond float rounding, largest relative difference "
+              f"{worst:.1e}.", ""]
+    text = "\n".join(lines)
+    print(text)
+    head = "# Roll-ups benchmark\n\nRecorded by `bench/bench_rollups.py`; newest first.\n\n"
+    old = args.out.read_text(encoding="utf-8") if args.out.exists() else head
+    body = old[len(head):] if old.startswith(head) else old
+    args.out.write_text(head + text + "\n" + body, encoding="utf-8")
 
 
 def _card_report(args: argparse.Namespace, card: dict[str, Any], loads: str) -> None:

@@ -168,3 +168,25 @@ def test_csv_text_a_spreadsheet_would_run_gets_a_quote(tmp_path: Path) -> None:
     [row] = list(csv.DictReader(io.StringIO(out)))
     assert row["product"] == "'=HYPERLINK(\"http://x\",\"y\")"
     assert float(row["opportunities_created"]) > 0  # numbers stay numbers
+
+
+def test_show_plan_names_the_kept_item_tables_after_a_rebuild(tmp_path: Path) -> None:
+    home = tmp_path / "kept"
+    with Workspace.init(home, KPIS.settings, overwrite=True) as ws:
+        KPIS.load(ws._warehouse)
+    def plan(name: str, *more: str) -> str:
+        out = invoke("kpi", "show", name, "--plan", "--no-sql", *more, "--home", str(home))
+        return " ".join(out.split())  # as wrapped at the console's width
+
+    before = plan("customers_touched")
+    assert "m__customers_touched: raw rows / 原始记录" in before
+    rebuilt = invoke("kpi", "rebuild-rollups", "--home", str(home))
+    # 5 windows kept; 11 roll-ups and 3 item tables
+    assert "5 derived facts / 派生事实, 14 roll-ups / 汇总表" in rebuilt
+    for name, line in [("customers_touched", "m__customers_touched"),
+                       ("stage_conversion", "c__stage_conversion__s1__num"),
+                       ("churned_customers", "p__buying_customers__prev")]:
+        out = plan(name)
+        assert f"{line}: kept items per rep and month / 按销售和月份保存的去重明细" in out, out
+    by_region = plan("customers_touched", "--by", "region")
+    assert "m__customers_touched: raw rows / 原始记录" in by_region

@@ -10,7 +10,7 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
-from tests.tiny_org import KPIS
+from tests.tiny_org import KPIS, L
 
 from salescore.core.scope import Scope
 from salescore.engine.kpis import KpiEngine, KpiRequest
@@ -63,6 +63,36 @@ def wh() -> Iterator[Warehouse]:
         yield warehouse
 
 
+def test_kept_items_answer_distinct_counts_conversions_and_retention(wh: Warehouse) -> None:
+    engine = KpiEngine(wh.backend, SETTINGS, CATALOG)
+    names = ["customers_touched", "repeat_purchase_rate", "customer_retention_rate",
+             "stage_conversion"]
+    for by in ("rep", "team", "company"):
+        compiled, _ = engine.compile(KpiRequest.of(names, by=by, period="2025"))
+        assert set(compiled.from_rollups) == {"m__customers_touched", "m__repeat_buyers",
+                                              "m__buying_customers"}
+        sql = compiled.sql()
+        assert "conversions__stage_changes__entered_at__opportunity_id" in sql
+        assert "items__orders__ordered_at__customer_id" in sql
+        assert '"stage_changes"' not in sql and '"orders"' not in sql
+    # a dimension splits rows the kept items do not, and they are kept per month: raw rows
+    for by, grain in (("region", "month"), ("rep", "week")):
+        req = KpiRequest.of(names, by=by, period="2025-Q1", grain=grain)
+        compiled, _ = engine.compile(req)
+        assert compiled.from_rollups == compiled.from_items == ()
+        assert "items__" not in compiled.sql()
+    # quarters are whole months: one rep's customers over three months counted once
+    by_quarter = KpiRequest.of(names, by="rep", period="2025", grain="quarter")
+    compiled, _ = engine.compile(by_quarter)
+    assert "c__stage_conversion__s1__num" in compiled.from_items
+    fast = KpiEngine(wh.backend, SETTINGS, CATALOG).compute(by_quarter).table.to_pylist()
+    raw = KpiEngine(wh.backend, SETTINGS, CATALOG, use_rollups=False,
+                    use_derived=False).compute(by_quarter).table.to_pylist()
+    assert_same(raw, fast)
+    # r1 reached out to c1 in January and February, to c2 and c3 in March
+    assert _value(fast, "r1", "2025-Q1", "customers_touched") == 3
+
+
 def test_rollups_are_used(wh: Warehouse) -> None:
     engine = KpiEngine(wh.backend, SETTINGS, CATALOG)
     compiled, _ = engine.compile(KpiRequest.of(list(CATALOG.kpis), by="rep", period="2025"))
@@ -101,15 +131,60 @@ CHANGED_CUSTOMERS = pa.table({
 })
 
 
+NEW_STAGE_CHANGES = pa.table({
+    # o4 (r1, qualified on 2025-03-01) now reaches proposal: its March entry converts
+    "opportunity_id": ["o4", "o7"], "stage": ["proposal", "lead"],
+    "entered_at": [L(2025, 3, 20), L(2025, 1, 20)],
+})
+NEW_ORDERS = pa.table({
+    # c3's first order is now r2's, before r1's d4: d4 (February) is a repeat purchase
+    "order_id": ["d0"], "rep_id": ["r2"], "customer_id": ["c3"],
+    "ordered_at": [L(2024, 12, 5)], "amount": [60.0], "currency": ["CNY"],
+})
+MOVED_OPPORTUNITY = pa.table({
+    # o4 handed from r1 to r3: its stage entries (and their conversion) go with it
+    "opportunity_id": ["o4"], "owner_rep_id": ["r3"], "customer_id": ["c2"],
+    "created_at": [L(2025, 2, 15)], "status": ["open"], "stage": ["proposal"],
+    "amount": [200.0], "currency": ["CNY"], "closed_at": [None], "channel": ["web"],
+    "product": ["A"],
+})
+
+
+def _value(rows: list[dict[str, Any]], rep: str, period: str, kpi: str) -> Any:
+    return next(r[kpi] for r in rows if r["rep_id"] == rep and r["period"] == period)
+
+
 def test_imports_keep_what_a_rebuild_would(wh: Warehouse) -> None:
-    for name, data in [("activities", NEW_ACTIVITIES), ("customers", CHANGED_CUSTOMERS)]:
+    for name, data in [("activities", NEW_ACTIVITIES), ("customers", CHANGED_CUSTOMERS),
+                       ("stage_changes", NEW_STAGE_CHANGES), ("orders", NEW_ORDERS),
+                       ("opportunities", MOVED_OPPORTUNITY)]:
         result = import_arrow(wh, SETTINGS, name, data)
         assert result.inserted + result.updated > 0
         incremental = kept_tables(wh)
-        for by in ("rep",) if name == "activities" else ("channel",):
+        for by in ("channel",) if name == "customers" else ("rep", "team"):
             assert_same(compute(wh, by, fast=False), compute(wh, by, fast=True))
         rebuild(wh, CATALOG, SETTINGS)
-        assert kept_tables(wh) == incremental
+        assert kept_tables(wh) == incremental, name
+
+
+def test_imports_change_kept_items_beyond_their_own_rows(wh: Warehouse) -> None:
+    """A stage entry changes its opportunity's earlier entries' conversions; an order changes
+    another rep's repeat purchases; a new owner takes the opportunity's entries along."""
+    qualified = "stage_conversion[qualified]"
+    before = compute(wh, "rep", fast=True, period="2025-Q1")
+    assert _value(before, "r1", "2025-03", qualified) == 0.0
+    assert _value(before, "r1", "2025-02", "repeat_purchase_rate") == 0.0
+    import_arrow(wh, SETTINGS, "stage_changes", NEW_STAGE_CHANGES)
+    import_arrow(wh, SETTINGS, "orders", NEW_ORDERS)
+    after = compute(wh, "rep", fast=True, period="2025-Q1")
+    assert _value(after, "r1", "2025-03", qualified) == 1.0
+    # r1's February buyers: c3 alone (d4), now its second order
+    assert _value(after, "r1", "2025-02", "repeat_purchase_rate") == 1.0
+    import_arrow(wh, SETTINGS, "opportunities", MOVED_OPPORTUNITY)
+    moved = compute(wh, "rep", fast=True, period="2025-Q1")
+    assert _value(moved, "r1", "2025-03", qualified) is None
+    assert _value(moved, "r3", "2025-03", qualified) == 1.0
+    assert_same(compute(wh, "rep", fast=False, period="2025-Q1"), moved)
 
 
 def test_reimport_of_the_same_rows_changes_nothing(wh: Warehouse) -> None:
@@ -120,11 +195,16 @@ def test_reimport_of_the_same_rows_changes_nothing(wh: Warehouse) -> None:
     assert kept_tables(wh) == before
 
 
-def test_failed_import_leaves_rows_facts_and_rollups_as_they_were(wh: Warehouse) -> None:
+@pytest.mark.parametrize("name", ["activities", "stage_changes", "orders"])
+def test_failed_import_leaves_rows_facts_and_rollups_as_they_were(wh: Warehouse,
+                                                                   name: str) -> None:
     from salescore.ingest import loading
 
+    data = {"activities": NEW_ACTIVITIES, "stage_changes": NEW_STAGE_CHANGES,
+            "orders": NEW_ORDERS}[name]
     before = kept_tables(wh)
-    rows_before = wh.execute_sql("SELECT count(*) FROM activities")[0][0]
+    assert any(t.startswith(("items__", "conversions__")) for t in before)
+    rows_before = wh.execute_sql(f"SELECT count(*) FROM {name}")[0][0]
 
     class Killed(Exception):
         pass
@@ -138,10 +218,10 @@ def test_failed_import_leaves_rows_facts_and_rollups_as_they_were(wh: Warehouse)
     loading.KeptChanges.after = dies_midway  # type: ignore[method-assign]
     try:
         with pytest.raises(Killed):
-            import_arrow(wh, SETTINGS, "activities", NEW_ACTIVITIES)
+            import_arrow(wh, SETTINGS, name, data)
     finally:
         loading.KeptChanges.after = original  # type: ignore[method-assign]
-    assert wh.execute_sql("SELECT count(*) FROM activities")[0][0] == rows_before
+    assert wh.execute_sql(f"SELECT count(*) FROM {name}")[0][0] == rows_before
     assert kept_tables(wh) == before
 
 
@@ -181,5 +261,16 @@ def test_postgres_keeps_them_too(warehouse_url: str) -> None:
         assert result.inserted == 3
         incremental = kept_tables(pg)
         assert_same(compute(pg, "rep", fast=False), compute(pg, "rep", fast=True))
+        rebuild(pg, CATALOG, SETTINGS)
+        assert kept_tables(pg) == incremental
+        # the kept items, recomputed per item and per rep and month
+        for name, data in [("stage_changes", NEW_STAGE_CHANGES), ("orders", NEW_ORDERS),
+                           ("opportunities", MOVED_OPPORTUNITY)]:
+            import_arrow(pg, SETTINGS, name, data)
+        incremental = kept_tables(pg)
+        fast = compute(pg, "rep", fast=True, period="2025-Q1")
+        assert _value(fast, "r3", "2025-03", "stage_conversion[qualified]") == 1.0
+        assert _value(fast, "r1", "2025-02", "repeat_purchase_rate") == 1.0
+        assert_same(compute(pg, "rep", fast=False, period="2025-Q1"), fast)
         rebuild(pg, CATALOG, SETTINGS)
         assert kept_tables(pg) == incremental

@@ -120,7 +120,9 @@ def show(
             session = ws.owner(catalog_dir=catalog)
             console.print(f"\n-- plan by {by} / 查询计划（{by}）", highlight=False, markup=False)
             for column, where in session.kpi_plan([name], by=by):
-                shown = "roll-up / 汇总表" if where == "rollup" else "raw rows / 原始记录"
+                shown = {"rollup": "roll-up / 汇总表",
+                         "items": "kept items per rep and month / 按销售和月份保存的去重明细",
+                         }.get(where, "raw rows / 原始记录")
                 console.print(f"  {column}: {shown}", highlight=False, markup=False)
     if not sql:
         return

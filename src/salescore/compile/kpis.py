@@ -42,11 +42,20 @@ import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from salescore.compile.context import CompileContext, RollupColumn
+from salescore.compile.context import Bucket, CompileContext, RollupColumn
 from salescore.compile.filters import all_of, columns_of
 from salescore.compile.memtables import named_memtable
 from salescore.compile.rollups import DAY as DAY_KEY
-from salescore.compile.rollups import DIM, DIM_VALUE, REP, fingerprint, rollup_table
+from salescore.compile.rollups import (
+    DIM,
+    DIM_VALUE,
+    ITEM,
+    REP,
+    conversion_fingerprint,
+    fingerprint,
+    rollup_table,
+    with_reached,
+)
 from salescore.compile.rows import FAR_FUTURE, SourceRows, nullable
 from salescore.compile.schema import unbound
 from salescore.core.errors import ConfigError
@@ -118,7 +127,12 @@ class CompiledKpis:
     """Outputs over money that may be in a currency the context has no rate for: NULL where
     any such amount is among their rows."""
     from_rollups: tuple[str, ...] = ()
-    """The aggregated measure columns answered from daily roll-ups (the rest: raw rows)."""
+    """The aggregated measure columns answered from daily roll-ups or kept item tables (the
+    rest: raw rows)."""
+    from_items: tuple[str, ...] = ()
+    """The distinct counts (measure columns), conversions (numerator columns) and
+    period-over-period comparisons (previous-period columns) answered from kept item tables
+    (:class:`salescore.compile.rollups.ItemSpec`)."""
 
     def sql(self, dialect: str = "duckdb") -> str:
         """The SQL text of the query in ``dialect`` (duckdb, postgres, pyspark, trino, ...)."""
@@ -171,6 +185,7 @@ class _Compiler:
         self.passes = 0
         self._rollups = {r.fingerprint: r for r in ctx.rollups}
         self.from_rollups: set[str] = set()
+        self.from_items: set[str] = set()
 
     def _converted_measures(self) -> frozenset[str]:
         """Measure columns aggregating money that may need converting: each gets a companion
@@ -286,7 +301,8 @@ class _Compiler:
         return CompiledKpis(expr, self.plan, self.by, tuple(values), subject, missing,
                             self.passes, unconvertible=unconvertible,
                             from_rollups=tuple(u.column for u in self.plan.measures
-                                               if u.column in self.from_rollups))
+                                               if u.column in self.from_rollups),
+                            from_items=tuple(sorted(self.from_items)))
 
     def _column_types(self) -> dict[str, dt.DataType]:
         types: dict[str, dt.DataType] = {}
@@ -410,22 +426,7 @@ class _Compiler:
             r = r.filter((r[DIM] == dim) & (r[DAY_KEY] >= start) & (r[DAY_KEY] <= last))
             if self.ctx.reach is not None:
                 r = r.filter(r[REP].isin(list(self.ctx.reach)))
-            days = self.days
-            j = r.join(days, r[DAY_KEY] == days["day"])
-            t = j.select(*r.columns, **{PERIOD: days["period"]})
-            match self.by:
-                case "rep":
-                    t = t.mutate(**{SUBJECT: t[REP]})
-                case "team":
-                    m = self._membership()
-                    j2 = t.join(m, t[REP] == m["rep"])
-                    t = j2.select(*t.columns, **{SUBJECT: m["team"]})
-                case "company":
-                    t = t.mutate(**{SUBJECT: ibis.literal(COMPANY)})
-                case _:
-                    t = t.mutate(**{SUBJECT: t[DIM_VALUE]})
-            if self.ctx.subjects is not None and self.by != "company":
-                t = t.filter(t[SUBJECT].isin(list(self.ctx.subjects)))
+            t = self._kept_subjects(r)
             aggs: dict[str, ir.Value] = {}
             for u, kept in group:
                 if kept.kind == "avg":
@@ -439,13 +440,110 @@ class _Compiler:
             parts.append(t.group_by([SUBJECT, PERIOD]).aggregate(**aggs))
         return parts
 
+    def _kept_items(self, key: str) -> RollupColumn | None:
+        """Where a distinct count, period-over-period comparison or conversion (by its
+        fingerprint) is kept in an item table usable at this grain (``None``: raw rows).
+        Item tables hold every rep's rows and flags worked out over every row: not for a
+        scoped session, nor a dimension grain; and they are kept per month: only for
+        buckets of whole months."""
+        found = self._rollups.get(key)
+        if found is None or found.kind not in ("distinct", "conversion"):
+            return None
+        if self.by not in BUILT_IN_GRAINS or self.ctx.reach is not None:
+            return None
+        if not all(_whole_months(b) for b in self.ctx.buckets.all):
+            return None
+        return found
+
+    def _item_parts(self, uses: Sequence[tuple[Use, RollupColumn]]) -> list[ibis.Table]:
+        """Distinct counts, period-over-period items and conversions read from kept item
+        tables: per subject, period and item the flags' maximum, then their sums."""
+        by_table: dict[str, list[tuple[Use, RollupColumn]]] = {}
+        for u, kept in uses:
+            by_table.setdefault(kept.table, []).append((u, kept))
+        parts: list[ibis.Table] = []
+        buckets = self.ctx.buckets
+        for name, group in by_table.items():
+            flags: dict[str, None] = {}
+            for _, kept in group:
+                if kept.kind == "conversion":
+                    flags[kept.column] = None
+                    flags[_numerator(kept.column)] = None
+                else:
+                    flags[kept.column] = None
+            r = ibis.table(ibis.schema({REP: dt.string, DAY_KEY: dt.date, ITEM: dt.string,
+                                        **dict.fromkeys(flags, dt.int64)}), name=name)
+            with_previous = any(isinstance(u, PopUse) for u, _ in group)
+            first = buckets.first_day if with_previous else buckets.periods[0].start
+            r = r.filter((r[DAY_KEY] >= first) & (r[DAY_KEY] <= buckets.last_day))
+            t = self._kept_subjects(r)
+            # A rep's month holds each item once: with one month per bucket, its rows are
+            # already one per subject, period and item.
+            unique = self.by == "rep" and all(
+                b.start.day == 1 and b.end == _month_end(b.start) for b in buckets.all)
+            per_item = t if unique else t.group_by([SUBJECT, PERIOD, ITEM]).aggregate(
+                **{f: t[f].max() for f in flags})
+            sums: dict[str, ir.Value] = {}
+            for u, kept in group:
+                match u:
+                    case MeasureUse():
+                        sums[u.column] = per_item[kept.column].sum()
+                        self.from_rollups.add(u.column)
+                        self.from_items.add(u.column)
+                    case ConversionUse():
+                        sums[u.denominator] = per_item[kept.column].sum()
+                        sums[u.numerator] = per_item[_numerator(kept.column)].sum()
+                        self.from_items.add(u.numerator)
+                    case PopUse():
+                        self.from_items.add(u.previous)
+                        got = per_item.filter(per_item[kept.column] == 1)
+                        parts += self._pop_of(got.select(SUBJECT, PERIOD, __item=got[ITEM]), u,
+                                              distinct=False)
+            if sums:
+                self.passes += 2
+                parts.append(per_item.group_by([SUBJECT, PERIOD]).aggregate(**sums))
+        return parts
+
+    def _kept_subjects(self, r: ibis.Table) -> ibis.Table:
+        """Kept rows (``rep``, ``day``) with their period and subject (rep, team, company)."""
+        days = self.days
+        j = r.join(days, r[DAY_KEY] == days["day"])
+        t = j.select(*r.columns, **{PERIOD: days["period"]})
+        match self.by:
+            case "rep":
+                t = t.mutate(**{SUBJECT: t[REP]})
+            case "team":
+                m = self._membership()
+                j2 = t.join(m, t[REP] == m["rep"])
+                t = j2.select(*t.columns, **{SUBJECT: m["team"]})
+            case "company":
+                t = t.mutate(**{SUBJECT: ibis.literal(COMPANY)})
+            case _:
+                t = t.mutate(**{SUBJECT: t[DIM_VALUE]})
+        if self.ctx.subjects is not None and self.by != "company":
+            t = t.filter(t[SUBJECT].isin(list(self.ctx.subjects)))
+        return t
+
     def _source_parts(self, src: Source) -> list[ibis.Table]:
         measures = [u for u in self.plan.measures if u.source == src.name]
         kept = [(u, k) for u in measures if (k := self.kept_in_rollup(src, u)) is not None]
-        parts_kept = self._rollup_parts(src, kept) if kept else []
-        measures = [u for u in measures if u.column not in self.from_rollups]
+        additive = [(u, k) for u, k in kept if k.kind != "distinct"]
+        parts_kept = self._rollup_parts(src, additive) if additive else []
         conversions = [u for u in self.plan.conversions if u.source == src.name]
         pops = [u for u in self.plan.pops if u.source == src.name]
+        items: list[tuple[Use, RollupColumn]] = [
+            (u, k) for u, k in kept
+            if k.kind == "distinct" and self._kept_items(k.fingerprint) is not None]
+        items += [(c, k) for c in conversions
+                  if (k := self._kept_items(conversion_fingerprint(c))) is not None]
+        items += [(p, k) for p in pops
+                  if (k := self._kept_items(fingerprint(MeasureUse("", p.measure)))) is not None]
+        if items:
+            parts_kept += self._item_parts(items)
+        done = {id(u) for u, _ in items}
+        measures = [u for u in measures if u.column not in self.from_rollups]
+        conversions = [c for c in conversions if id(c) not in done]
+        pops = [p for p in pops if id(p) not in done]
         paths: set[str] = set()
         subject_path = self._subject_path(src)
         if subject_path:
@@ -486,24 +584,8 @@ class _Compiler:
         return parts_kept + parts
 
     def _reached(self, rows: SourceRows, conversions: Sequence[ConversionUse]) -> SourceRows:
-        """``rows`` with each conversion's flag: 1 where the row's item ever reached ``to``.
-
-        One grouped pass per item column gives every flag, joined back on the item (cheaper
-        than one window per conversion)."""
-        by_entity: dict[str, list[ConversionUse]] = {}
-        for c in conversions:
-            by_entity.setdefault(c.kpi.entity, []).append(c)
-        for entity, uses in by_entity.items():
-            t = rows.table
-            flags = {}
-            for c in uses:
-                reached = all_of(c.kpi.to, rows.col, self.ctx.pipeline)
-                assert reached is not None
-                flags[c.flag] = ibis.cases((reached, 1), else_=0).max()
-            items = t.group_by(__item=rows.col(entity)).aggregate(**flags)
-            joined = t.left_join(items, rows.col(entity) == items["__item"])
-            rows = SourceRows(rows.source, joined.select(*t.columns, *flags))
-        return rows
+        """``rows`` with each conversion's flag (:func:`salescore.compile.rollups.with_reached`)."""
+        return with_reached(rows, conversions, self.ctx.pipeline)
 
     def _time_bounds(self, first: date) -> tuple[datetime, datetime]:
         return self.ctx.calendar.utc_bounds(Period(first, self.ctx.buckets.last_day, Grain.RANGE))
@@ -714,7 +796,14 @@ class _Compiler:
         where = all_of(m.filters, view.col, self.ctx.pipeline)
         if where is not None:
             placed = placed.filter(where)
-        items = placed.select(SUBJECT, PERIOD, __item=placed[view.name(m.column)]).distinct()
+        return self._pop_of(placed.select(SUBJECT, PERIOD, __item=placed[view.name(m.column)]),
+                            use)
+
+    def _pop_of(self, seen: ibis.Table, use: PopUse, *, distinct: bool = True
+                ) -> list[ibis.Table]:
+        """Previous period's items and those that came back, from ``seen`` (subject, period
+        and ``__item`` of every row that counts; ``distinct=False``: each once already)."""
+        items = seen.distinct() if distinct else seen
         items = items.filter(items["__item"].notnull())
         before = items.select(SUBJECT, __item=items["__item"],
                               **{PERIOD: items[PERIOD] + 1})
@@ -808,6 +897,20 @@ def _kept_type(src: Source, u: MeasureUse, kept: RollupColumn) -> dt.DataType:
         return dt.int64
     m = u.measure
     return _EXACT if m.column and resolve(src, m.column).is_money else dt.float64
+
+
+def _month_end(first: date) -> date:
+    return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def _whole_months(b: Bucket) -> bool:
+    """Whether bucket ``b`` runs from a month's first day to a month's last."""
+    return b.start.day == 1 and b.end == _month_end(b.end.replace(day=1))
+
+
+def _numerator(denominator: str) -> str:
+    """A kept conversion's numerator column, beside its denominator ``<base>__den``."""
+    return denominator.removesuffix("__den") + "__num"
 
 
 def _unconverted(column: str) -> str:

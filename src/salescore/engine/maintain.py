@@ -12,7 +12,10 @@ transaction (:class:`KeptChanges`, called by :func:`salescore.ingest.loading.loa
    orders), each first touch for the rows it may have changed;
 3. each roll-up is recomputed for the local days of the rows the import touched: its own rows
    (old and new days), rows whose kept facts changed, and rows reading a changed row through a
-   reference (a customer's region). Roll-up rows of other days are not read.
+   reference (a customer's region). Roll-up rows of other days are not read;
+4. each item table of distinct counts likewise, per touched rep, month and item; each item
+   table of conversions per touched item (an opportunity whose stage entries or owner
+   changed), from all of that item's rows.
 
 Nothing is kept on a warehouse where :func:`rebuild` never ran (the engine then reads raw
 rows), and :class:`~salescore.engine.warehouse.Warehouse.append` (bulk loading, bypassing
@@ -50,10 +53,17 @@ from salescore.compile.filters import columns_of
 from salescore.compile.rollups import (
     DAY,
     DIM,
+    ITEM,
     REP,
     ROW_DAY,
+    ItemSpec,
     RollupSpec,
+    conversion_fingerprint,
     fingerprint,
+    item_aggregate,
+    item_rows,
+    item_specs,
+    month_of,
     rollup_aggregate,
     rollup_rows,
     rollup_specs,
@@ -66,8 +76,8 @@ from salescore.engine.warehouse import Warehouse
 from salescore.model.org import OrgSettings, Pipeline
 from salescore.model.tables import table
 from salescore.semantic.catalog import Catalog
-from salescore.semantic.kpi_plan import MeasureUse
-from salescore.semantic.specs import Measure, Source, TimeToFirst
+from salescore.semantic.kpi_plan import ConversionUse, MeasureUse
+from salescore.semantic.specs import ConversionKpi, Measure, Source, TimeToFirst
 
 STATE = "salescore_kept"
 BEFORE = "_salescore_kept_before"
@@ -89,6 +99,8 @@ class KeptState:
     rollups: tuple[RollupSpec, ...]
     spells: tuple[Source, ...] = ()
     """Sources whose idle spells are kept (:func:`salescore.compile.derived.spells_rows`)."""
+    items: tuple[ItemSpec, ...] = ()
+    """Distinct items per rep and month (:class:`salescore.compile.rollups.ItemSpec`)."""
 
     def matches(self, settings: OrgSettings) -> bool:
         return (self.timezone == settings.organisation.timezone
@@ -99,9 +111,15 @@ class KeptState:
                           *((s.name, SPELLS) for s in self.spells)})
 
     def rollup_columns(self) -> tuple[RollupColumn, ...]:
-        return tuple(RollupColumn(fingerprint(u), spec.name, u.column, kind, spec.dimensions,
-                                  scope_safe(spec.source, u))
-                     for spec in self.rollups for u, kind in spec.measures)
+        out = [RollupColumn(fingerprint(u), spec.name, u.column, kind, spec.dimensions,
+                            scope_safe(spec.source, u))
+               for spec in self.rollups for u, kind in spec.measures]
+        for items in self.items:
+            out += [RollupColumn(fingerprint(u), items.name, u.column, "distinct", ())
+                    for u in items.measures]
+            out += [RollupColumn(conversion_fingerprint(c), items.name, c.denominator,
+                                 "conversion", ()) for c in items.conversions]
+        return tuple(out)
 
 
 def _has_state(backend: BaseBackend | Warehouse) -> bool:
@@ -140,6 +158,7 @@ def read_state(backend: BaseBackend | Warehouse) -> KeptState | None:
     derived = []
     rollups = []
     spells = []
+    items = []
     for r in rows:
         body = json.loads(r["spec"])
         if r["kind"] == "derived":
@@ -153,8 +172,16 @@ def read_state(backend: BaseBackend | Warehouse) -> KeptState | None:
             rollups.append(RollupSpec(src, body["time"], measures, tuple(body["dimensions"])))
         elif r["kind"] == "spells":
             spells.append(Source.model_validate(body["source"]))
+        elif r["kind"] == "items":
+            src = Source.model_validate(body["source"])
+            ms = tuple(MeasureUse(column, Measure.model_validate(m))
+                       for m, column in body["measures"])
+            cs = tuple(ConversionUse(ConversionKpi.model_validate(k), den, num, flag)
+                       for k, den, num, flag in body["conversions"])
+            items.append(ItemSpec(src, body["time"], body["item"], ms, cs))
     return KeptState(spec["timezone"], Pipeline.model_validate(spec["pipeline"]),
-                     tuple(derived), tuple(rollups), tuple(spells))  # type: ignore[arg-type]
+                     tuple(derived), tuple(rollups), tuple(spells),  # type: ignore[arg-type]
+                     tuple(items))
 
 
 def forget(warehouse: Warehouse) -> None:
@@ -212,6 +239,7 @@ def rebuild(warehouse: Warehouse, catalog: Catalog, settings: OrgSettings, *,
     sql = _Sql(warehouse)
     derived = list(storable_columns(catalog))
     specs = rollup_specs(catalog, settings.pipeline)
+    kept_items = item_specs(catalog, settings.pipeline)
     tz = settings.organisation.timezone
     with warehouse.transaction():
         if _has_state(warehouse):
@@ -223,7 +251,8 @@ def rebuild(warehouse: Warehouse, catalog: Catalog, settings: OrgSettings, *,
         spelled = [s for s in catalog.sources.values() if spells_storable(s)]
         stored = frozenset({*((s.name, c.name) for s, c in derived),
                             *((s.name, SPELLS) for s in spelled)})
-        ctx = _context(warehouse, tz, settings.pipeline, _timed(specs, spelled), stored)
+        ctx = _context(warehouse, tz, settings.pipeline, _timed(specs, spelled, kept_items),
+                       stored)
         for src in spelled:
             notify(f"idle spells {src.name}")
             name = spells_name(src)
@@ -251,6 +280,20 @@ def rebuild(warehouse: Warehouse, catalog: Catalog, settings: OrgSettings, *,
                 "measures": [[u.measure.model_dump(mode="json"), u.column, kind]
                              for u, kind in spec.measures],
                 "dimensions": list(spec.dimensions)})
+        for items in kept_items:
+            notify(f"items {items.name}")
+            rows = _materialised(sql, item_rows(items, ctx))
+            sql.run(f"DROP TABLE IF EXISTS {_q(items.name)}")
+            sql.run(f"CREATE TABLE {_q(items.name)} AS SELECT * FROM "
+                    f"({sql.text(item_aggregate(items, rows, ctx))}) AS r "
+                    f"ORDER BY {_q(DAY)}, {_q(REP)}, {_q(ITEM)}")
+            _record(warehouse, "items", items.name, {
+                "source": items.source.model_dump(mode="json"), "time": items.time,
+                "item": items.item,
+                "measures": [[u.measure.model_dump(mode="json"), u.column]
+                             for u in items.measures],
+                "conversions": [[c.kpi.model_dump(mode="json", by_alias=True), c.denominator,
+                                 c.numerator, c.flag] for c in items.conversions]})
         _record(warehouse, "settings", "", {
             "timezone": tz, "pipeline": settings.pipeline.model_dump(mode="json")})
     state = read_state(warehouse)
@@ -258,9 +301,10 @@ def rebuild(warehouse: Warehouse, catalog: Catalog, settings: OrgSettings, *,
     return state
 
 
-def _timed(specs: Sequence[RollupSpec], spelled: Sequence[Source]) -> list[tuple[str, str]]:
+def _timed(specs: Sequence[RollupSpec], spelled: Sequence[Source],
+           items: Sequence[ItemSpec] = ()) -> list[tuple[str, str]]:
     """The (table, time column) pairs whose range the kept tables' local days must cover."""
-    out = [(s.source.table, s.time) for s in specs]
+    out = [(s.source.table, s.time) for s in specs] + [(i.source.table, i.time) for i in items]
     for src in spelled:
         sp = src.idle_spells
         assert sp is not None
@@ -321,7 +365,7 @@ class KeptChanges:
         started = time.perf_counter()
         say = notify or (lambda _: None)
         ctx = _context(self.wh, state.timezone, state.pipeline,
-                       _timed(state.rollups, state.spells), state.stored())
+                       _timed(state.rollups, state.spells, state.items), state.stored())
         for i, src in enumerate(state.spells):
             if self._spells(src, ctx, f"_salescore_kept_spells_{i}"):
                 say(f"idle spells {src.name}")
@@ -333,6 +377,11 @@ class KeptChanges:
                 touched.setdefault(src.name, []).append(keys)
         for spec in state.rollups:
             self._rollup(spec, ctx, touched.get(spec.source.name, []), say)
+        for items in state.items:
+            if items.per_item:
+                self._per_item(items, ctx, touched.get(items.source.name, []), say)
+            else:
+                self._rollup(items, ctx, touched.get(items.source.name, []), say)
         self.sql.run(f"DROP TABLE IF EXISTS {BEFORE}")
         self.seconds += time.perf_counter() - started
 
@@ -409,8 +458,8 @@ class KeptChanges:
         return True
 
     # -- roll-ups ---------------------------------------------------------------------------
-    def _rollup(self, spec: RollupSpec, ctx: CompileContext, kept_keys: list[ibis.Table],
-                say: Hook) -> None:
+    def _rollup(self, spec: RollupSpec | ItemSpec, ctx: CompileContext,
+                kept_keys: list[ibis.Table], say: Hook) -> None:
         src = spec.source
         through = self._paths_through(spec)
         # Which rows were touched needs only their key, time and references: not the
@@ -441,9 +490,20 @@ class KeptChanges:
         by_rep = src.table == self.table and "." not in src.rep and not through
         pair_sets: list[ibis.Table] = []
 
+        monthly = isinstance(spec, ItemSpec)
+
+        # An item table's rows are per rep, month and item: with the rep at hand, only the
+        # touched (rep, month, item) triples are recomputed, not the reps' whole months.
+        triples = monthly and by_rep
+
         def pairs_of(rows: SourceRows) -> ibis.Table:
             rep = rows.col(src.rep).cast("string") if by_rep else ibis.null(dt.string)
-            return nullable(rows.table.select(r=rep, d=rows.local_day(spec.time, ctx)))
+            day = rows.local_day(spec.time, ctx)
+            cols: dict[str, ibis.Value] = {"r": rep, "d": month_of(day) if monthly else day}
+            if triples:
+                assert isinstance(spec, ItemSpec)
+                cols["i"] = rows.col(spec.item).cast("string")
+            return nullable(rows.table.select(**cols))
 
         if hits:
             cond = hits[0]
@@ -462,34 +522,42 @@ class KeptChanges:
         if not days:
             return
         say(f"rollup {spec.name}")
-        lo, hi = ctx.calendar.utc_bounds(parse_period(f"{days[0]}..{days[-1]}"))
+        # An item table's days are months' first days: its rows run to the month's end.
+        until = _month_end(days[-1]) if monthly else days[-1]
+        lo, hi = ctx.calendar.utc_bounds(parse_period(f"{days[0]}..{until}"))
+        within: tuple[Any, Any]
         if schema(src.table)[spec.time].is_timestamp():
             within = (lo - timedelta(days=1), hi + timedelta(days=1))
         else:
-            within = (days[0], days[-1] + timedelta(days=1))
+            within = (days[0], until + timedelta(days=1))
         alias = "AS x" if self.wh.dialect == "duckdb" else "x"
         if by_rep:
+            same_item = f" AND x.{_q(ITEM)} IS NOT DISTINCT FROM p.i" if triples else ""
             self.sql.run(f"DELETE FROM {_q(spec.name)} {alias} USING {PAIRS} p WHERE "
-                         f"x.{_q(REP)} IS NOT DISTINCT FROM p.r AND x.{_q(DAY)} = p.d")
-            kept = rollup_rows(spec, ctx, within=within, pairs=pairs).table
+                         f"x.{_q(REP)} IS NOT DISTINCT FROM p.r AND x.{_q(DAY)} = p.d"
+                         + same_item)
+            kept = _kept_rows(spec, ctx, within=within, pairs=pairs).table
         else:
             quoted = ", ".join(f"DATE '{d.isoformat()}'" for d in days)
             self.sql.run(f"DELETE FROM {_q(spec.name)} WHERE {_q(DAY)} IN ({quoted})")
-            rows = rollup_rows(spec, ctx, within=within)
+            rows = _kept_rows(spec, ctx, within=within)
             t = rows.table
             kept = t.filter(t[ROW_DAY].isin(days))
         materialised = _materialised(self.sql, SourceRows(src, kept))
-        self.sql.insert(spec.name, rollup_aggregate(spec, materialised, ctx))
+        self.sql.insert(spec.name, _kept_aggregate(spec, materialised, ctx))
 
-    def _paths_through(self, spec: RollupSpec) -> list[str]:
+    def _paths_through(self, spec: RollupSpec | ItemSpec) -> list[str]:
         """The prefixes of the roll-up's reference paths that name a row of the imported
         table (``customer_id`` of ``customer_id.region`` when customers are imported)."""
         if len(self.key) != 1:
             return []
         src = spec.source
-        paths = {src.rep, *(src.dimensions[d] for d in spec.dimensions)}
-        for u, _ in spec.measures:
-            paths |= {u.measure.column or "", *columns_of(u.measure.filters)} - {""}
+        if isinstance(spec, ItemSpec):
+            paths = spec.paths()
+        else:
+            paths = {src.rep, *(src.dimensions[d] for d in spec.dimensions)}
+            for u, _ in spec.measures:
+                paths |= {u.measure.column or "", *columns_of(u.measure.filters)} - {""}
         out = set()
         for path in paths:
             parts = path.split(".")
@@ -502,3 +570,56 @@ class KeptChanges:
                     out.add(".".join(parts[: i + 1]))
                 current = ref.table
         return sorted(out)
+
+    # -- items recomputed per item ----------------------------------------------------------
+    def _per_item(self, spec: ItemSpec, ctx: CompileContext, kept_keys: list[ibis.Table],
+                  say: Hook) -> None:
+        """Recompute the kept rows of the items the import touched (a conversion's flags
+        read all of an item's rows): the items of its own rows (old and new), of rows whose
+        kept facts changed, and of rows reading an imported row through a reference (an
+        opportunity's owner)."""
+        src = spec.source
+        base = unbound(src.table)
+        found: list[ibis.Table] = []
+        if src.table == self.table:
+            current = self._current()
+            found += [self.before_rows.select(k=self.before_rows[spec.item]),
+                      current.select(k=current[spec.item])]
+        for keys in kept_keys:
+            k = keys.rename({f"__k_{n}": n for n in src.key})
+            hit = base.join(k, [base[n] == k[f"__k_{n}"] for n in src.key])
+            found.append(hit.select(k=hit[spec.item]))
+        for path in self._paths_through(spec):
+            hit = base.filter(base[path].isin(self._stage_keys()[self.key[0]]))
+            found.append(hit.select(k=hit[spec.item]))
+        if not found:
+            return
+        union = ibis.union(*(nullable(f) for f in found), distinct=True)
+        temp = "_salescore_kept_items"
+        items = self.sql.temp(temp, union.filter(union["k"].notnull()))
+        if not self.sql.run(f"SELECT count(*) FROM {_q(temp)}")[0][0]:
+            return
+        say(f"items {spec.name}")
+        self.sql.run(f"DELETE FROM {_q(spec.name)} WHERE {_q(ITEM)} IN "
+                     f"(SELECT CAST(k AS VARCHAR) FROM {_q(temp)})")
+        rows = _materialised(self.sql, item_rows(spec, ctx, items=items["k"]))
+        self.sql.insert(spec.name, item_aggregate(spec, rows, ctx))
+
+
+def _month_end(first: date) -> date:
+    return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def _kept_rows(spec: RollupSpec | ItemSpec, ctx: CompileContext, *,
+               within: tuple[Any, Any] | None = None, pairs: ibis.Table | None = None
+               ) -> SourceRows:
+    if isinstance(spec, ItemSpec):
+        return item_rows(spec, ctx, within=within, pairs=pairs)
+    return rollup_rows(spec, ctx, within=within, pairs=pairs)
+
+
+def _kept_aggregate(spec: RollupSpec | ItemSpec, rows: SourceRows, ctx: CompileContext
+                    ) -> ibis.Table:
+    if isinstance(spec, ItemSpec):
+        return item_aggregate(spec, rows, ctx)
+    return rollup_aggregate(spec, rows, ctx)

@@ -308,18 +308,24 @@ class Session:
 
         self.scope.require_writes("rebuilding the roll-ups", "重建汇总表")
         state = rebuild(self.workspace._warehouse, self.catalog, self.workspace.settings)
-        return len(state.derived), len(state.rollups)
+        return len(state.derived), len(state.rollups) + len(state.items)
 
     def kpi_plan(self, names: Sequence[str], *, by: str = "rep") -> list[tuple[str, str]]:
-        """Each measure the KPIs aggregate and where it is answered from at grain ``by``:
-        ``rollup`` (daily roll-ups) or ``raw`` (the canonical rows)."""
+        """Each input the KPIs aggregate and where it is answered from at grain ``by``:
+        ``rollup`` (daily roll-ups), ``items`` (kept distinct items per rep and day: distinct
+        counts, conversions, period-over-period comparisons) or ``raw`` (the canonical rows)."""
         from salescore.engine.kpis import KpiRequest
 
         compiled, _ = self.engine.compile(KpiRequest.of(names, by=by, period="this-quarter"))
-        return [(u.column, "rollup" if u.column in compiled.from_rollups else "raw")
-                for u in compiled.plan.measures] + \
-            [(c.numerator, "raw") for c in compiled.plan.conversions] + \
-            [(p.previous, "raw") for p in compiled.plan.pops]
+
+        def where(column: str) -> str:
+            if column in compiled.from_items:
+                return "items"
+            return "rollup" if column in compiled.from_rollups else "raw"
+
+        return [(u.column, where(u.column)) for u in compiled.plan.measures] + \
+            [(c.numerator, where(c.numerator)) for c in compiled.plan.conversions] + \
+            [(p.previous, where(p.previous)) for p in compiled.plan.pops]
 
     # -- KPIs --------------------------------------------------------------------------------
     def kpi_result(self, names: Sequence[str], *, by: str = "rep", period: str = "all",
