@@ -28,6 +28,21 @@ from salescore.appstore.store import sqlite_url
 from salescore.engine.warehouse import Warehouse
 
 
+@pytest.fixture(scope="session", autouse=True)
+def quick_password_hashes() -> Iterator[None]:
+    """Argon2id at its lowest cost for the whole suite (module fixtures included): the tests
+    are about accounts and access, not hashing cost, and the default cost is 0.15 s a user.
+    tests/appstore/test_credentials.py puts the real parameters back and checks them."""
+    from argon2 import PasswordHasher
+
+    from salescore.appstore import credentials
+
+    quick = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(credentials, "_hasher", lambda: quick)
+        yield
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
     """The test PostgreSQL server's URL; the test is skipped, visibly, where there is none."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from argon2 import PasswordHasher
 
+from salescore.appstore import credentials
 from salescore.appstore.credentials import (
     hash_password,
     hash_scheme,
@@ -16,6 +18,12 @@ from salescore.appstore.credentials import (
     token_digest,
     token_prefix,
 )
+
+
+@pytest.fixture(autouse=True)
+def real_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real Argon2id parameters (the suite runs with the lowest cost: tests/conftest.py)."""
+    monkeypatch.setattr(credentials, "_hasher", PasswordHasher)
 
 
 def test_password_hash_is_argon2id_salted_and_self_describing() -> None:

@@ -6,10 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from typer.testing import CliRunner, Result
 
-from salescore.appstore import credentials
 from salescore.cli.common import console, err_console
 from salescore.cli.main import app
 from salescore.workspace import Accounts, LoginFailed, Workspace
@@ -27,12 +25,6 @@ def wide_console() -> Iterator[None]:
     yield
     console.width, err_console.width = before
 
-
-@pytest.fixture(autouse=True)
-def quick_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2id at the lowest cost: these tests are about the commands, not hashing cost."""
-    quick = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(credentials, "_hasher", lambda: quick)
 
 
 @pytest.fixture

@@ -12,10 +12,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import inspect, select, text, update
 
-from salescore.appstore import AppStore, AuditEntry, LoginAttempt, User, credentials
+from salescore.appstore import AppStore, AuditEntry, LoginAttempt, User
 from salescore.appstore.credentials import scrypt_hash
 from salescore.core.access import Principal
 from salescore.core.scope import AccessError
@@ -50,13 +49,6 @@ class Clock:
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
 
-
-@pytest.fixture(autouse=True)
-def quick_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2id at the lowest cost: these tests are about accounts, not about hashing cost
-    (tests/appstore/test_credentials.py holds the real parameters)."""
-    quick = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(credentials, "_hasher", lambda: quick)
 
 
 @pytest.fixture

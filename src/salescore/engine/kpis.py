@@ -264,15 +264,17 @@ class KpiEngine:
                     notices: list[Notice] | None = None) -> tuple[CompiledKpis, Prepared]:
         """``request`` compiled in ``ctx`` and made ready to run in this engine's scope,
         compiled once per (catalogue, scope, request, context): the same request in the same
-        context again, from any engine on the same catalogue, builds no expression and
-        generates no SQL. The context holds everything compiling reads (periods, rates, team
-        tree, kept tables), so a change in the warehouse that matters makes a new key."""
-        key = (id(self.catalog), self.runner.backend.name, self.runner.reach, request, ctx)
+        context again, from any engine on a catalogue of the same definitions, builds no
+        expression and generates no SQL. The context holds everything compiling reads
+        (periods, rates, team tree, kept tables), so a change in the warehouse that matters
+        makes a new key."""
+        key = (catalog_digest(self.catalog), self.runner.backend.name, self.runner.reach,
+               request, ctx)
         hit = _PREPARED.get(key)
-        if hit is not None and hit[0] is self.catalog:
+        if hit is not None:
             _PREPARED.move_to_end(key)
-            _note_missing(hit[1], request, notices)
-            return hit[1], hit[2]
+            _note_missing(hit[0], request, notices)
+            return hit
         stored_key = self._stored_key(request, ctx)
         found = None if stored_key is None or self.sql_store is None else \
             self.sql_store.get(stored_key)
@@ -285,7 +287,7 @@ class KpiEngine:
             if stored_key is not None and self.sql_store is not None and \
                     prepared.sql is not None:
                 self.sql_store.put(stored_key, _to_store(compiled, prepared))
-        _PREPARED[key] = (self.catalog, compiled, prepared)
+        _PREPARED[key] = (compiled, prepared)
         while len(_PREPARED) > _PREPARED_SIZE:
             _PREPARED.popitem(last=False)
         return compiled, prepared
@@ -478,7 +480,7 @@ def _from_store(found: StoredQuery, request: KpiRequest, catalog: Catalog,
     memtables = tuple(memtable_called(name, arrow_from_text(data)).op()
                       for name, data in found.memtables)
     return compiled, Prepared(expr, found.sql, memtables)
-_PREPARED: OrderedDict[tuple[Any, ...], tuple[Catalog, CompiledKpis, Prepared]] = OrderedDict()
+_PREPARED: OrderedDict[tuple[Any, ...], tuple[CompiledKpis, Prepared]] = OrderedDict()
 """Compiled and prepared requests, least recently used first (see :meth:`KpiEngine.prepared_in`)."""
 
 
