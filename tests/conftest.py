@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from tests.backends import (
@@ -26,6 +27,9 @@ from tests.spark_cluster import CLUSTER_ENV, StandaloneCluster, why_not
 
 from salescore.appstore.store import sqlite_url
 from salescore.engine.warehouse import Warehouse
+
+if TYPE_CHECKING:
+    from salescore.workspace import Workspace
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -118,3 +122,23 @@ def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Standalo
     finally:
         stop_sessions()
         cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def small_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+    """The small demo organisation (seed 42, data to 2026-10-31) loaded once per test process
+    into a DuckDB workspace, for the tests that check what the analyses and models recover of
+    what the demo plants (they read it; none changes its rows)."""
+    from datetime import date
+
+    from salescore.demo import DemoConfig, demo_settings
+    from salescore.workspace import Workspace
+
+    config = DemoConfig(scale="small", seed=42, locale="en", end=date(2026, 10, 31))
+    folder = tmp_path_factory.mktemp("small-demo")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("SALESCORE_WAREHOUSE_URL", raising=False)
+        mp.delenv("SALESCORE_APP_DB_URL", raising=False)
+        with Workspace.init(folder / "home", demo_settings(config)) as workspace:
+            workspace.owner().load_demo(config)
+            yield workspace

@@ -21,9 +21,7 @@ and for none of the 24 with skill ≥ 0.4 (holds ≤ 10 %).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,14 +35,10 @@ WINDOW = "2025-07-01..2026-06-30"
 
 
 @pytest.fixture(scope="module")
-def ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
-    folder: Path = tmp_path_factory.mktemp("reps-demo")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.delenv("SALESCORE_WAREHOUSE_URL", raising=False)
-        mp.delenv("SALESCORE_APP_DB_URL", raising=False)
-        with Workspace.init(folder / "home", demo_settings(CONFIG)) as workspace:
-            workspace.owner().load_demo(CONFIG)
-            yield workspace
+def ws(small_demo: Workspace) -> Workspace:
+    """The small demo of CONFIG (tests/conftest.py), loaded once per test process."""
+    assert small_demo.settings == demo_settings(CONFIG)
+    return small_demo
 
 
 @pytest.fixture(scope="module")

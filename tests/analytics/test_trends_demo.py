@@ -31,9 +31,7 @@ and the adjusted series is smoother than the raw one.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -46,14 +44,10 @@ CONFIG = DemoConfig(scale="small", seed=42, locale="en", end=date(2026, 10, 31))
 
 
 @pytest.fixture(scope="module")
-def ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
-    folder: Path = tmp_path_factory.mktemp("trends-demo")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.delenv("SALESCORE_WAREHOUSE_URL", raising=False)
-        mp.delenv("SALESCORE_APP_DB_URL", raising=False)
-        with Workspace.init(folder / "home", demo_settings(CONFIG)) as workspace:
-            workspace.owner().load_demo(CONFIG)
-            yield workspace
+def ws(small_demo: Workspace) -> Workspace:
+    """The small demo of CONFIG (tests/conftest.py), loaded once per test process."""
+    assert small_demo.settings == demo_settings(CONFIG)
+    return small_demo
 
 
 def test_the_planted_training_effect(ws: Workspace) -> None:

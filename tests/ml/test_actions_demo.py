@@ -8,9 +8,7 @@ for the module) point where ``docs/demo.md`` planted the effects:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,14 +22,10 @@ CONFIG = DemoConfig(scale="small", seed=42, locale="en", end=date(2026, 10, 31))
 
 
 @pytest.fixture(scope="module")
-def ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
-    folder: Path = tmp_path_factory.mktemp("actions-demo")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.delenv("SALESCORE_WAREHOUSE_URL", raising=False)
-        mp.delenv("SALESCORE_APP_DB_URL", raising=False)
-        with Workspace.init(folder / "home", demo_settings(CONFIG)) as workspace:
-            workspace.owner().load_demo(CONFIG)
-            yield workspace
+def ws(small_demo: Workspace) -> Workspace:
+    """The small demo of CONFIG (tests/conftest.py), loaded once per test process."""
+    assert small_demo.settings == demo_settings(CONFIG)
+    return small_demo
 
 
 @pytest.fixture(scope="module")

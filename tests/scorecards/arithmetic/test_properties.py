@@ -139,7 +139,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     )
 
 
-@settings(max_examples=250, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(scenarios(), st.data())
 def test_a_better_value_never_lowers_the_score(scenario: Scenario, data: st.DataObject) -> None:
     plan = scenario.plan
@@ -167,7 +167,7 @@ def test_a_better_value_never_lowers_the_score(scenario: Scenario, data: st.Data
         assert after >= before - TOL
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(scenarios())
 def test_scores_and_points_stay_within_the_plans_bounds(scenario: Scenario) -> None:
     plan = scenario.plan
@@ -188,7 +188,7 @@ def test_scores_and_points_stay_within_the_plans_bounds(scenario: Scenario) -> N
     assert rated.notna().all()
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(scenarios())
 def test_contributions_add_up_to_the_score(scenario: Scenario) -> None:
     card = scenario.score()
