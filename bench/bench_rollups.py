@@ -334,12 +334,16 @@ def _catalogue_only(args: argparse.Namespace) -> None:
     lines += ["", "Agreement with the raw path over every rep, month and output: "
               f"{bad} cells differ beyond float rounding, largest relative difference "
               f"{worst:.1e}.", ""]
-    text = "\n".join(lines)
+    _record_newest_first(args.out, "\n".join(lines))
+
+
+def _record_newest_first(out: Path, text: str) -> None:
+    """Print ``text`` and put it at the top of the results file ``out``, below its heading."""
     print(text)
     head = "# Roll-ups benchmark\n\nRecorded by `bench/bench_rollups.py`; newest first.\n\n"
-    old = args.out.read_text(encoding="utf-8") if args.out.exists() else head
+    old = out.read_text(encoding="utf-8") if out.exists() else head
     body = old[len(head):] if old.startswith(head) else old
-    args.out.write_text(head + text + "\n" + body, encoding="utf-8")
+    out.write_text(head + text + "\n" + body, encoding="utf-8")
 
 
 def _card_report(args: argparse.Namespace, card: dict[str, Any], loads: str) -> None:
@@ -429,12 +433,7 @@ def _report(args: argparse.Namespace, med: dict[str, float], times: dict[str, li
         f"difference {agree_after[1]:.1e}.",
         "",
     ]
-    text = "\n".join(lines)
-    print(text)
-    head = "# Roll-ups benchmark\n\nRecorded by `bench/bench_rollups.py`; newest first.\n\n"
-    old = args.out.read_text(encoding="utf-8") if args.out.exists() else head
-    body = old[len(head):] if old.startswith(head) else old
-    args.out.write_text(head + text + "\n" + body, encoding="utf-8")
+    _record_newest_first(args.out, "\n".join(lines))
 
 
 if __name__ == "__main__":

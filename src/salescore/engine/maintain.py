@@ -269,12 +269,9 @@ def rebuild(warehouse: Warehouse, catalog: Catalog, settings: OrgSettings, *,
         for spec in specs:
             notify(f"rollup {spec.name}")
             rows = _materialised(sql, rollup_rows(spec, ctx))
-            sql.run(f"DROP TABLE IF EXISTS {_q(spec.name)}")
             # Stored in (dimension, day, rep) order: a query of some days at one dimension
             # reads the few row groups holding them (DuckDB skips the rest by their min/max).
-            sql.run(f"CREATE TABLE {_q(spec.name)} AS SELECT * FROM "
-                    f"({sql.text(rollup_aggregate(spec, rows, ctx))}) AS r "
-                    f"ORDER BY {_q(DIM)}, {_q(DAY)}, {_q(REP)}")
+            _create_sorted(sql, spec.name, rollup_aggregate(spec, rows, ctx), (DIM, DAY, REP))
             _record(warehouse, "rollup", spec.name, {
                 "source": spec.source.model_dump(mode="json"), "time": spec.time,
                 "measures": [[u.measure.model_dump(mode="json"), u.column, kind]
@@ -283,10 +280,7 @@ def rebuild(warehouse: Warehouse, catalog: Catalog, settings: OrgSettings, *,
         for items in kept_items:
             notify(f"items {items.name}")
             rows = _materialised(sql, item_rows(items, ctx))
-            sql.run(f"DROP TABLE IF EXISTS {_q(items.name)}")
-            sql.run(f"CREATE TABLE {_q(items.name)} AS SELECT * FROM "
-                    f"({sql.text(item_aggregate(items, rows, ctx))}) AS r "
-                    f"ORDER BY {_q(DAY)}, {_q(REP)}, {_q(ITEM)}")
+            _create_sorted(sql, items.name, item_aggregate(items, rows, ctx), (DAY, REP, ITEM))
             _record(warehouse, "items", items.name, {
                 "source": items.source.model_dump(mode="json"), "time": items.time,
                 "item": items.item,
@@ -316,6 +310,13 @@ def _record(warehouse: Warehouse, kind: str, name: str, spec: dict[str, Any]) ->
     warehouse.execute_sql(f"INSERT INTO {STATE} VALUES (?, ?, ?)" if warehouse.dialect ==
                           "duckdb" else f"INSERT INTO {STATE} VALUES (%s, %s, %s)",
                           (kind, name, json.dumps(spec, sort_keys=True)))
+
+
+def _create_sorted(sql: _Sql, name: str, expr: ibis.Table, order: Sequence[str]) -> None:
+    """Table ``name`` made again from ``expr``, its rows stored in ``order``."""
+    sql.run(f"DROP TABLE IF EXISTS {_q(name)}")
+    sql.run(f"CREATE TABLE {_q(name)} AS SELECT * FROM ({sql.text(expr)}) AS r "
+            f"ORDER BY {', '.join(_q(c) for c in order)}")
 
 
 def _materialised(sql: _Sql, rows: SourceRows) -> SourceRows:
