@@ -14,8 +14,9 @@ at its new price (said in docs/ml.md).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import ibis
 import pandas as pd
@@ -38,6 +39,10 @@ class History:
     reps: pd.DataFrame
     teams: pd.DataFrame
     trainings: pd.DataFrame
+    # What is derived from the rows and holds for any instant up to the cut-off (the snapshot
+    # index, snapshots at month starts): shared by a history and its truncations, since what
+    # is known at an instant is the same in all of them (features.py).
+    derived: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def first_day(self) -> datetime | None:
         """The first instant of recorded activity (opportunity created or order placed)."""
@@ -110,4 +115,4 @@ def truncate(history: History, cutoff: datetime) -> History:
         activities=a[a["occurred_at"] < cutoff].reset_index(drop=True),
         orders=r[r["ordered_at"] < cutoff].reset_index(drop=True),
         reps=history.reps, teams=history.teams,
-        trainings=t[t["completed_at"] < cutoff].reset_index(drop=True))
+        trainings=t[t["completed_at"] < cutoff].reset_index(drop=True), derived=history.derived)
