@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from salescore.ml.forecast import MIN_MONTHS, baseline_forecast, forecast_series, reconcile
 
@@ -56,3 +57,36 @@ def test_reconciled_reps_add_up_to_their_team_and_the_company() -> None:
     assert np.allclose(out[1], out[3] + out[4])
     assert np.allclose(out[2], out[5])
     assert (out >= 0).all()
+
+
+def test_the_direct_ar1_is_statsmodels_arima_yule_walker() -> None:
+    """The ARIMA candidate gives statsmodels' figures (``ARIMA(order=(1, 0, 0), trend="c")``
+    fitted by Yule-Walker with feasible GLS) on levels, random walks, sparse lumpy revenue and
+    trends; where statsmodels refuses a fit, so does it."""
+    import warnings
+
+    from statsmodels.tsa.arima.model import ARIMA
+
+    from salescore.ml.forecast import _arima
+
+    rng = np.random.default_rng(3)
+    compared = 0
+    for i in range(80):
+        n = int(rng.integers(6, 30))
+        y = [100 + rng.normal(0, 20, n), np.abs(100 + np.cumsum(rng.normal(0, 10, n))),
+             np.where(rng.random(n) < 0.5, 0.0, rng.gamma(2.0, 5e4, n)),
+             np.linspace(0, 100, n) + rng.normal(0, 3, n)][i % 4]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                expected = np.asarray(ARIMA(y, order=(1, 0, 0), trend="c")
+                                      .fit(method="yule_walker").forecast(3))
+            except ValueError:
+                expected = None
+        if expected is None:
+            with pytest.raises(ValueError):
+                _arima(y, 3)
+            continue
+        assert np.allclose(_arima(y, 3), expected, rtol=1e-9, atol=1e-9)
+        compared += 1
+    assert compared >= 70
