@@ -1,8 +1,9 @@
 """Statistical forecasts of monthly series, chosen per series by rolling-origin backtest.
 
 Candidates (statsmodels): ETS with a damped additive trend, ARIMA(1,0,0) with a constant
-(Yule-Walker with feasible GLS, computed directly as statsmodels does), the Theta method, and the baseline, seasonal naive (the same month a year before; naive, the last
-month, while there is less than a year). Each is refitted at every origin of the backtest (the
+(Yule-Walker with feasible GLS, computed directly as statsmodels does), the Theta method,
+and the baseline, seasonal naive (the same month a year before; naive, the last month, while
+there is less than a year). Each is refitted at every origin of the backtest (the
 last :data:`ORIGINS` months that leave at least :data:`MIN_TRAIN` months before them) and
 forecasts up to ``horizon`` months ahead; the candidate with the lowest WAPE over those
 forecasts is chosen (the baseline on a tie). Intervals are empirical: the chosen method's
