@@ -27,7 +27,8 @@ import pandas as pd
 from salescore.core.text import Text
 from salescore.ml.history import History
 
-__all__ = ["CATEGORICAL", "FEATURES", "FEATURE_NAMES", "labels", "snapshot", "snapshots"]
+__all__ = ["CATEGORICAL", "FEATURES", "FEATURE_NAMES", "labels", "positions", "snapshot",
+           "snapshots"]
 
 NUMERIC = ("stage_index", "days_in_stage", "stages_entered", "age_days", "log_amount",
            "activities", "activities_30d", "days_since_activity", "customer_orders",
@@ -98,7 +99,7 @@ class _Index:
     expected: np.ndarray  # the deals' expected close dates (us, NaT: unknown)
 
 
-def _positions(keys: pd.Series | pd.Index, values: pd.Series) -> np.ndarray:
+def positions(keys: pd.Series | pd.Index, values: pd.Series) -> np.ndarray:
     """Where each of ``values`` is in ``keys`` (unique), -1 where absent or unknown: Arrow's
     hash look-up, a few times faster than pandas' on millions of strings."""
     import pyarrow as pa
@@ -126,14 +127,14 @@ def _index(history: History) -> _Index:
                          .dropna().unique())
     owners = pd.Index(pd.concat([o["owner_rep_id"], history.reps["rep_id"]]).dropna().unique())
     s = history.stage_changes
-    stage_deal = _positions(deals, s["opportunity_id"])
+    stage_deal = positions(deals, s["opportunity_id"])
     keep = stage_deal >= 0
     stage_deal, s = stage_deal[keep], s[keep]
     stage_time = _us(s["entered_at"])
     order, stage_start = _runs(stage_deal, stage_time, n)
     stage_code, stage_names = pd.factorize(s["stage"])
     a = history.activities
-    act_deal = _positions(deals, a["opportunity_id"])
+    act_deal = positions(deals, a["opportunity_id"])
     keep = act_deal >= 0
     act_deal, act_time = act_deal[keep], _us(a["occurred_at"])[keep]
     act_order, act_start = _runs(act_deal, act_time, n)
@@ -141,14 +142,14 @@ def _index(history: History) -> _Index:
     index = _Index(
         cutoff=history.cutoff, opps=o, created=_us(o["created_at"]),
         closed=_us(o["closed_at"]), won=(o["status"] == "won").to_numpy(bool),
-        customer=_positions(customers, o["customer_id"]),
-        owner=_positions(owners, o["owner_rep_id"]), customers=len(customers),
+        customer=positions(customers, o["customer_id"]),
+        owner=positions(owners, o["owner_rep_id"]), customers=len(customers),
         owners=len(owners), tenure_from=_us(owners.map(hires).to_series()),
         stage_deal=stage_deal[order], stage_time=stage_time[order],
         stage_code=stage_code[order], stage_names=pd.Index(stage_names),
         stage_start=stage_start,
         act_deal=act_deal[act_order], act_time=act_time[act_order], act_start=act_start,
-        order_customer=_positions(customers, history.orders["customer_id"]),
+        order_customer=positions(customers, history.orders["customer_id"]),
         order_time=_us(history.orders["ordered_at"]), expected=_us(o["expected_close_date"]))
     history.derived["index"] = index
     return index
@@ -255,6 +256,9 @@ def snapshots(history: History, instants: Sequence[datetime],
 def labels(history: History, frame: pd.DataFrame) -> pd.Series:
     """For each row of ``frame``: 1 if its opportunity was won by the history's cut-off, 0 if
     lost, missing (NaN) if still open then (its outcome is not known yet)."""
-    status = history.opportunities.set_index("opportunity_id")["status"]
-    outcome = frame["opportunity_id"].map(status)
-    return outcome.map({"won": 1.0, "lost": 0.0})
+    o = history.opportunities
+    at = positions(o["opportunity_id"], frame["opportunity_id"])
+    won = np.append((o["status"] == "won").to_numpy(bool), False)  # at -1: not a deal
+    lost = np.append((o["status"] == "lost").to_numpy(bool), False)
+    out = np.where(won[at], 1.0, np.where(lost[at], 0.0, np.nan))
+    return pd.Series(out, index=frame.index)

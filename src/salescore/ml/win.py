@@ -30,7 +30,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from salescore.core.text import Text
-from salescore.ml.features import CATEGORICAL, FEATURES, labels, snapshots
+from salescore.ml.features import CATEGORICAL, FEATURES, labels, positions, snapshots
 from salescore.ml.history import History, truncate
 
 __all__ = ["MAX_FIT_ROWS", "MIN_CLASS", "MIN_LABELLED", "PAST_FIT_ROWS", "TEST_MONTHS",
@@ -192,12 +192,24 @@ def stage_rates(history: History, stage_order: Sequence[str]) -> tuple[dict[str,
     if closed.empty:
         return {}, None
     overall = float((closed["status"] == "won").mean())
-    reached = history.stage_changes.merge(closed, on="opportunity_id")
+    # Each (stage, closed deal) once, over integer codes: a merge of the stage entries with
+    # the deals took a second per cut-off on the medium demo's two million entries.
+    s = history.stage_changes
+    deal = positions(o["opportunity_id"], s["opportunity_id"])
+    won = (o["status"] == "won").to_numpy(bool)
+    done = np.append(o["status"].isin(["won", "lost"]).to_numpy(bool), False)
+    stage, names = pd.factorize(s["stage"])
+    keep = done[deal] & (stage >= 0)
+    pairs = np.unique(stage[keep].astype("int64") * (len(o) + 1) + deal[keep])
+    reached, at = pairs // (len(o) + 1), pairs % (len(o) + 1)
+    count = np.bincount(reached, minlength=len(names))
+    wins = np.bincount(reached, weights=won[at], minlength=len(names))
+    where = {str(name): i for i, name in enumerate(names)}
     rates = {}
-    for stage in stage_order:
-        at = reached[reached["stage"] == stage].drop_duplicates("opportunity_id")
-        if len(at) >= 5:
-            rates[stage] = float((at["status"] == "won").mean())
+    for name in stage_order:
+        i = where.get(name)
+        if i is not None and count[i] >= 5:
+            rates[name] = float(wins[i] / count[i])
     return rates, overall
 
 
