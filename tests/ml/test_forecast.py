@@ -90,3 +90,34 @@ def test_the_direct_ar1_is_statsmodels_arima_yule_walker() -> None:
         assert np.allclose(_arima(y, 3), expected, rtol=1e-9, atol=1e-9)
         compared += 1
     assert compared >= 70
+
+
+def test_the_direct_theta_is_statsmodels_theta_where_its_optimiser_finds_the_best_fit() -> None:
+    """The Theta candidate under two years of history gives statsmodels' forecast
+    (``ThetaModel(period=12, deseasonalize=False)``) to within 1e-4 on most seeded series; where
+    they differ, its smoothing weight fits the series at least as well (statsmodels' optimiser
+    stopped at a local optimum, or at its start on a flat likelihood)."""
+    import warnings
+
+    from statsmodels.tsa.forecasting.theta import ThetaModel
+
+    from salescore.ml.forecast import _ses, _ses_weight, _theta
+
+    def sse(y: np.ndarray, alpha: float) -> float:
+        return float(_ses(y, np.array([alpha]))[0][0])
+
+    rng = np.random.default_rng(5)
+    close = 0
+    for i in range(60):
+        n = int(rng.integers(9, 24))
+        y = [100 + rng.normal(0, 20, n), np.abs(100 + np.cumsum(rng.normal(0, 10, n))),
+             np.where(rng.random(n) < 0.4, 0.0, rng.gamma(2.0, 5e4, n))][i % 3]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fitted = ThetaModel(y, period=12, deseasonalize=False).fit()
+        theirs, mine = float(fitted.params["alpha"]), _ses_weight(y)
+        assert sse(y, mine) <= sse(y, theirs) * (1 + 1e-9) + 1e-9
+        scale = max(float(np.abs(y).mean()), 1e-9)
+        if np.max(np.abs(_theta(y, 3) - np.asarray(fitted.forecast(3)))) / scale < 1e-4:
+            close += 1
+    assert close >= 50
