@@ -204,3 +204,30 @@ def test_attainment_and_customer_features_ignore_what_came_after_the_cut_off(
         "customer_id", "owner_rep_id", "segment", "created_at")))
     pd.testing.assert_frame_equal(customer_features(late, customers, at),
                                   customer_features(cut, customers, at))
+
+
+def test_snapshots_kept_with_a_history_are_those_of_a_fresh_read(ws: Workspace) -> None:
+    """A history and its truncations share what is derived from the rows (the snapshot index,
+    the monthly snapshots): whichever of them is asked first, and whatever cut-offs follow,
+    the snapshots are those of a history read afresh at each cut-off."""
+    from salescore.ml.features import snapshots
+
+    runner = Runner(ws._warehouse.backend, Scope.everything())
+    order = [s.name for s in KPIS.settings.pipeline.stages]
+    early, mid = datetime(2025, 2, 1), datetime(2025, 3, 1)
+    late = read_history(runner, datetime(2025, 7, 1))
+    # The truncation asks first (the index is built from its rows), then the whole history
+    # asks at instants after the truncation's cut-off.
+    cut = truncate(late, early)
+    got = [snapshots(cut, [datetime(2025, 1, 1), early], order),
+           snapshots(late, [early, mid, datetime(2025, 5, 1)], order)]
+    fresh = [snapshots(read_history(runner, early), [datetime(2025, 1, 1), early], order),
+             snapshots(read_history(runner, datetime(2025, 7, 1)),
+                       [early, mid, datetime(2025, 5, 1)], order)]
+    assert len(got[1]) > len(got[0]) > 0
+    for a, b in zip(got, fresh, strict=True):
+        pd.testing.assert_frame_equal(a, b)
+    # Asked again from a truncation at the middle cut-off: the kept frames, unchanged.
+    pd.testing.assert_frame_equal(snapshots(truncate(late, mid), [early, mid], order),
+                                  fresh[1][fresh[1]["at"] < datetime(2025, 5, 1)]
+                                  .reset_index(drop=True))

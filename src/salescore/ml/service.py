@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from salescore.core.errors import SalescoreError
 from salescore.core.periods import Grain
@@ -64,7 +65,15 @@ from salescore.ml.potential import (
 from salescore.ml.potential import NUMERIC as POTENTIAL_FEATURES
 from salescore.ml.records import KINDS, ModelRecord, ModelRegistry, TrainedModel, TrainingRun
 from salescore.ml.targets import FairnessRow, Potential, fairness_row, potentials
-from salescore.ml.win import Reason, WinMetrics, WinModel, evaluate, train
+from salescore.ml.win import (
+    MAX_FIT_ROWS,
+    PAST_FIT_ROWS,
+    Reason,
+    WinMetrics,
+    WinModel,
+    evaluate,
+    train,
+)
 from salescore.model.org import OrgSettings
 
 __all__ = ["DIMENSIONS", "ActionsReport", "AttainmentReport", "CustomerPotential",
@@ -257,7 +266,7 @@ class CustomersReport:
     record: ModelRecord | None = None  # the stored potential model
 
 
-_MODELS: dict[tuple[int, datetime], WinModel] = {}
+_MODELS: dict[tuple[int, datetime, int], WinModel] = {}
 KEPT_MODELS = 32  # win models kept per process (each a few MB)
 _ACTIONS: dict[tuple[Any, ...], tuple[WinModel, int, list[Action], pd.DataFrame]] = {}
 _HISTORY: dict[tuple[int, datetime, str], History] = {}
@@ -372,13 +381,17 @@ class MlService:
         history = self.history(as_of, stamp=stamp)
         stored: list[ModelRecord] = []
         skipped: list[str] = []
-        for kind in [k for k in KINDS if k in kinds]:
-            if budget is not None and stored and time.perf_counter() - started > budget:
-                skipped.append(kind)
-                continue
-            trained = self._train_one(kind, as_of, history)
-            if self._registry is not None:
-                stored.append(self._registry.add(trained, stamp, actor))
+        # One BLAS and OpenMP thread for the whole training: the fits are small, and on a
+        # shared machine idle threads spinning for work made an ETS fit ten times dearer in CPU
+        # (bench/results/ml.md).
+        with threadpool_limits(limits=1):
+            for kind in [k for k in KINDS if k in kinds]:
+                if budget is not None and stored and time.perf_counter() - started > budget:
+                    skipped.append(kind)
+                    continue
+                trained = self._train_one(kind, as_of, history)
+                if self._registry is not None:
+                    stored.append(self._registry.add(trained, stamp, actor))
         return TrainingRun(stored, skipped, time.perf_counter() - started)
 
     def _train_one(self, kind: str, as_of: date, history: History) -> TrainedModel:
@@ -457,16 +470,20 @@ class MlService:
         raise MlError(f"unknown model kind {kind!r}", message_zh=f"未知的模型类型 {kind!r}")
 
     # -- win probability -----------------------------------------------------------------------
-    def _model_at(self, cutoff: datetime, history: History) -> WinModel:
+    def _model_at(self, cutoff: datetime, history: History,
+                  rows: int = MAX_FIT_ROWS) -> WinModel:
         """The organisation's win model trained on everything before ``cutoff`` (``history``
-        reaches at least that far), kept for the process's life: one training per cut-off,
-        however many requests ask for it."""
-        key = (id(self.everyone.backend), cutoff)
+        reaches at least that far) on at most about ``rows`` snapshots, kept for the process's
+        life: one training per cut-off, however many requests ask for it. The models of past
+        cut-offs that only weigh pipelines (attainment and its backtest, the targets' fairness
+        check) take :data:`PAST_FIT_ROWS`: on the medium demo each would otherwise fit 200,000
+        snapshots, and a pipeline's sum moves little with a slightly weaker model."""
+        key = (id(self.everyone.backend), cutoff, rows)
         with _LOCK:
             if key in _MODELS:
                 return _MODELS[key]
             h = history if history.cutoff == cutoff else truncate(history, cutoff)
-            model = train(h, self.stage_order())
+            model = train(h, self.stage_order(), rows)
             while len(_MODELS) >= KEPT_MODELS:
                 _MODELS.pop(next(iter(_MODELS)))
             _MODELS[key] = model
@@ -587,7 +604,7 @@ class MlService:
         def probabilities(at: datetime, frame: pd.DataFrame) -> np.ndarray:
             start = self.settings.calendar.utc_bounds(cal.period_of(
                 cal.local_date(at), g))[0]
-            return self._model_at(min(start, cutoff), history).predict(frame)
+            return self._model_at(min(start, cutoff), history, PAST_FIT_ROWS).predict(frame)
 
         test = backtest(history, windows, order, probabilities)
         window = self._window(current, targets)
@@ -623,7 +640,7 @@ class MlService:
             as_of=as_of, period=current.label, grain=grain, checkpoint=k,
             elapsed=(cutoff - window.start) / (window.end - window.start),
             model=f"attainment@{as_of}", win_model=self._model_at(
-                min(window.start, cutoff), history).name,
+                min(window.start, cutoff), history, PAST_FIT_ROWS).name,
             enough=test.enough, note=_attainment_note(test), backtest=test, reps=out,
             record=self.record("attainment", as_of))
 
@@ -747,7 +764,8 @@ class MlService:
                                         end - timedelta(days=365)).values())
             season = last / (year * days / 365) if year > 0 and last > 0 and enough else 1.0
             total, source = year * days / 365 * season, "history"
-        model = self._model_at(min(at, history.cutoff), history)
+        model = self._model_at(min(at, history.cutoff), history,
+                               MAX_FIT_ROWS if at >= history.cutoff else PAST_FIT_ROWS)
         found = potentials(history, at, start + (end - start) / 2, reps, self.stage_order(),
                            model.predict) if enough else []
         return total, source, enough, found, reps

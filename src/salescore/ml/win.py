@@ -30,15 +30,17 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from salescore.core.text import Text
-from salescore.ml.features import CATEGORICAL, FEATURES, labels, snapshots
+from salescore.ml.features import CATEGORICAL, FEATURES, labels, positions, snapshots
 from salescore.ml.history import History, truncate
 
-__all__ = ["MIN_CLASS", "MIN_LABELLED", "TEST_MONTHS", "Reason", "Reliability", "WinMetrics",
-           "WinModel", "evaluate", "month_starts", "stage_rates", "train"]
+__all__ = ["MAX_FIT_ROWS", "MIN_CLASS", "MIN_LABELLED", "PAST_FIT_ROWS", "TEST_MONTHS",
+           "Reason", "Reliability", "WinMetrics", "WinModel", "evaluate", "month_starts",
+           "stage_rates", "train"]
 
 MIN_LABELLED = 200
 MIN_CLASS = 30
 MAX_FIT_ROWS = 200_000  # snapshots a model is fitted on, at most (whole deals, drawn at random)
+PAST_FIT_ROWS = 50_000  # the same for the models of past cut-offs (attainment's backtest)
 TEST_MONTHS = 6
 BINS = 10
 
@@ -190,12 +192,24 @@ def stage_rates(history: History, stage_order: Sequence[str]) -> tuple[dict[str,
     if closed.empty:
         return {}, None
     overall = float((closed["status"] == "won").mean())
-    reached = history.stage_changes.merge(closed, on="opportunity_id")
+    # Each (stage, closed deal) once, over integer codes: a merge of the stage entries with
+    # the deals took a second per cut-off on the medium demo's two million entries.
+    s = history.stage_changes
+    deal = positions(o["opportunity_id"], s["opportunity_id"])
+    won = (o["status"] == "won").to_numpy(bool)
+    done = np.append(o["status"].isin(["won", "lost"]).to_numpy(bool), False)
+    stage, names = pd.factorize(s["stage"])
+    keep = done[deal] & (stage >= 0)
+    pairs = np.unique(stage[keep].astype("int64") * (len(o) + 1) + deal[keep])
+    reached, at = pairs // (len(o) + 1), pairs % (len(o) + 1)
+    count = np.bincount(reached, minlength=len(names))
+    wins = np.bincount(reached, weights=won[at], minlength=len(names))
+    where = {str(name): i for i, name in enumerate(names)}
     rates = {}
-    for stage in stage_order:
-        at = reached[reached["stage"] == stage].drop_duplicates("opportunity_id")
-        if len(at) >= 5:
-            rates[stage] = float((at["status"] == "won").mean())
+    for name in stage_order:
+        i = where.get(name)
+        if i is not None and count[i] >= 5:
+            rates[name] = float(wins[i] / count[i])
     return rates, overall
 
 
@@ -231,14 +245,18 @@ def _sample(frame: pd.DataFrame, cap: int = MAX_FIT_ROWS) -> pd.DataFrame:
     medium demo's 1.08 million snapshots took 98 s of CPU) while the time grows with them."""
     if len(frame) <= cap:
         return frame
-    ids = frame["opportunity_id"].to_numpy()
-    deals, counts = np.unique(ids, return_counts=True)
+    # Codes of the deals in sorted order (as np.unique gives them), without comparing a million
+    # strings as Python objects.
+    codes, deals = pd.factorize(frame["opportunity_id"], sort=True)
+    counts = np.bincount(codes, minlength=len(deals))
     order = np.random.default_rng(0).permutation(len(deals))
-    kept = deals[order[:int(np.searchsorted(np.cumsum(counts[order]), cap)) + 1]]
-    return frame[np.isin(ids, kept)].reset_index(drop=True)
+    kept = np.zeros(len(deals), dtype=bool)
+    kept[order[:int(np.searchsorted(np.cumsum(counts[order]), cap)) + 1]] = True
+    return frame[kept[codes]].reset_index(drop=True)
 
 
-def _fit(frame: pd.DataFrame, categories: dict[str, list[str]]) -> object:
+def _fit(frame: pd.DataFrame, categories: dict[str, list[str]],
+         max_rows: int = MAX_FIT_ROWS) -> object:
     """One fit on three quarters of the deals (all snapshots of a deal on one side; of the
     deals :func:`_sample` keeps where there are many), isotonic
     calibration on the other quarter. One thread: on a shared machine OpenMP's threads fight
@@ -247,7 +265,7 @@ def _fit(frame: pd.DataFrame, categories: dict[str, list[str]]) -> object:
     from sklearn.isotonic import IsotonicRegression
     from sklearn.model_selection import GroupShuffleSplit
 
-    frame = _sample(frame)
+    frame = _sample(frame, max_rows)
     x = frame[list(FEATURES)].copy()
     for c in CATEGORICAL:
         x[c] = pd.Categorical(x[c].astype(object), categories=categories[c])
@@ -265,9 +283,11 @@ def _fit(frame: pd.DataFrame, categories: dict[str, list[str]]) -> object:
     return Calibrated(gbm, iso)
 
 
-def train(history: History, stage_order: Sequence[str]) -> WinModel:
-    """A model trained on ``history`` (everything before its cut-off), or the baseline with
-    its reason when the history is too thin."""
+def train(history: History, stage_order: Sequence[str],
+          max_rows: int = MAX_FIT_ROWS) -> WinModel:
+    """A model trained on ``history`` (everything before its cut-off), on at most about
+    ``max_rows`` snapshots (whole deals drawn at random where there are more), or the baseline
+    with its reason when the history is too thin."""
     order = tuple(stage_order)
     rates, overall = stage_rates(history, order)
     frame = _labelled(history, order)
@@ -300,7 +320,7 @@ def train(history: History, stage_order: Sequence[str]) -> WinModel:
             reference[c] = None if pd.isna(med) else float(med)
     note = Text(f"Gradient boosting on {n} snapshots of deals with a known outcome, calibrated.",
                 f"基于 {n} 个已知结果的商机快照训练的梯度提升模型，已校准。")
-    return model(_fit(frame, categories), reference, categories, note)
+    return model(_fit(frame, categories, max_rows), reference, categories, note)
 
 
 def _auc(y: np.ndarray, p: np.ndarray) -> float | None:
