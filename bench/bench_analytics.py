@@ -66,7 +66,10 @@ def _previous(scale: str) -> dict[tuple[str, str], tuple[float, float]]:
     for line in (found.group(1) if found else "").splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) >= 4 and cells[2].endswith(" s") and cells[3].endswith(" s"):
-            out[(cells[0], cells[1])] = (float(cells[2][:-2]), float(cells[3][:-2]))
+            try:  # the main table's rows; the section's other tables say more per cell
+                out[(cells[0], cells[1])] = (float(cells[2][:-2]), float(cells[3][:-2]))
+            except ValueError:
+                continue
     return out
 
 

@@ -100,3 +100,20 @@ def test_a_later_server_reads_the_kept_lists_from_disk(
         found = later.session(Scope.team("N")).needs_action(date(2025, 7, 9))
         assert found == expected and found.as_of == date(2025, 7, 5)
         assert [i.record_id for i in found.no_activity] == ["o2", "o6", "o7"]
+
+
+def test_an_analysis_asked_again_is_kept_until_the_data_changes(
+        ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    from salescore.workspace import customer_analyses
+
+    made: list[object] = []
+    real = customer_analyses.rfm_report
+    monkeypatch.setattr(customer_analyses, "rfm_report",
+                        lambda session, **kw: made.append(session.scope) or real(session, **kw))
+    first = ws.owner().rfm(period="2025-06")
+    assert ws.owner().rfm(period="2025-06") is first
+    ws.session(Scope.rep("s1")).rfm(period="2025-06")  # another scope: its own
+    assert made == [ws.owner().scope, Scope.rep("s1")]
+    ws.owner().import_arrow("surveys", survey("v9", "n1", 21))
+    assert ws.owner().rfm(period="2025-06") is not first
+    assert len(made) == 3

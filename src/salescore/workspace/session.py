@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache, cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from salescore.appstore.audit import last_change, record_audit
 from salescore.appstore.imports import import_runs, newest_quality_report
@@ -37,6 +37,8 @@ from salescore.model.tables import TABLES
 from salescore.semantic.catalog import Catalog
 from salescore.semantic.plan import Plan
 from salescore.workspace.settings import apply_setting, setting_values
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:  # the query engine is imported when data is first read (see Workspace)
     import ibis.expr.types as ir
@@ -917,7 +919,8 @@ class Session:
         customers who bought in ``period``: a
         :class:`~salescore.workspace.customer_analyses.RfmReport`."""
         from salescore.workspace.customer_analyses import rfm_report
-        return rfm_report(self, period=period, rep=rep, team=team, top=top)
+        return self._kept_analysis(("rfm", period, rep, team, top), lambda: rfm_report(
+            self, period=period, rep=rep, team=team, top=top))
     # -- analyses: training impact and market trends (issue 11; workspace/analyses.py) -------
     def training(self, *, window: int = 6, rep: str | None = None,
                  team: str | None = None) -> Any:
@@ -925,7 +928,16 @@ class Session:
         (difference in differences against untrained peers, with a 95 % interval): a
         :class:`~salescore.workspace.analyses.TrainingReport`."""
         from salescore.workspace.analyses import training_report
-        return training_report(self, window=window, rep=rep, team=team)
+        return self._kept_analysis(("training", window, rep, team), lambda: training_report(
+            self, window=window, rep=rep, team=team))
+
+    def _kept_analysis(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
+        """What ``make`` gives, kept while the data stands (per data stamp and scope,
+        :func:`salescore.workspace.page_views.kept_view`): an analysis asked again (a page
+        reloaded, another chart of it) is not worked out again."""
+        from salescore.workspace.page_views import kept_view
+
+        return kept_view(self.workspace, ("analysis", self.scope, *key), make)
 
     def trends(self, *, by: str = "segment", months: int = 24) -> Any:
         """Revenue, deals and win rate per month by ``by``, seasonally adjusted with two years
