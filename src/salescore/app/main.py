@@ -56,7 +56,7 @@ from salescore.app.routes import API_ROUTERS
 from salescore.app.security import Hardening, Redactor
 from salescore.app.settings import AppSettings
 from salescore.app.trends_page import router as trends_router
-from salescore.workspace import HOME_ENV, Workspace
+from salescore.workspace import HOME_ENV, Workspace, prepare_page_views
 from salescore.workspace.server import remove_server_record
 
 __all__ = ["API_PREFIX", "create_app", "create_app_from_env"]
@@ -116,6 +116,10 @@ def create_app(home: Path | str | None = None, *, settings: AppSettings | None =
         workspace = Workspace.open(home)
         app.state.salescore = AppState(workspace, chosen, anyio.Lock(),
                                        ResponseCache(seconds=chosen.cache_seconds))
+        try:  # the first visitors then find the pages' views ready (read from kept files)
+            await anyio.to_thread.run_sync(prepare_page_views, workspace)
+        except Exception:  # noqa: BLE001 - a server that cannot prepare still serves
+            logging.getLogger("salescore.app").exception("preparing the page views failed")
         # What was built at start (the libraries, the catalogue) lives as long as the server:
         # kept out of the collector's full passes, which would otherwise walk it again and
         # again under load and stall every request meanwhile.

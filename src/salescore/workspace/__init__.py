@@ -80,7 +80,11 @@ if TYPE_CHECKING:  # the same names, for type checkers and the import contracts
         plan_check,
     )
     from salescore.workspace.ml_models import train_after_import
-    from salescore.workspace.page_views import data_stamp, refresh_page_views
+    from salescore.workspace.page_views import (
+        data_stamp,
+        prepare_page_views,
+        refresh_page_views,
+    )
     from salescore.workspace.session import Session, StoredScore
     from salescore.workspace.settings import (
         SETTING_KEYS,
@@ -102,6 +106,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "ACTION_KINDS": ("salescore.analytics.needs_action", "KINDS"),
     "data_stamp": ("salescore.workspace.page_views", "data_stamp"),
     "refresh_page_views": ("salescore.workspace.page_views", "refresh_page_views"),
+    "prepare_page_views": ("salescore.workspace.page_views", "prepare_page_views"),
     "ActionItem": ("salescore.analytics.needs_action", "ActionItem"),
     "ActionKind": ("salescore.analytics.needs_action", "ActionKind"),
     "NeedsAction": ("salescore.analytics.needs_action", "NeedsAction"),
@@ -179,6 +184,7 @@ __all__ = [
     "ACTION_KINDS",
     "data_stamp",
     "refresh_page_views",
+    "prepare_page_views",
     "train_after_import",
     "APP_DB_ENV",
     "DEFAULT_HOME",

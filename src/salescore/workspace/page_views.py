@@ -173,6 +173,16 @@ def refresh_page_views(workspace: Workspace, *, warm: bool = True) -> str:
     return stamp
 
 
+def prepare_page_views(workspace: Workspace) -> None:
+    """What a server does at its start, before it answers anyone: what the dashboards' first
+    visits need, read back from the kept files of the current data stamp where scoring or
+    an import left them (worked out where not), with the query engine loaded and the
+    warehouse open on the way; so that the first visitors do not queue behind the process's
+    own start. Nothing on Spark (see :func:`refresh_page_views`)."""
+    if workspace._warehouse.backend.name != "pyspark":
+        _warm(workspace)
+
+
 def _warm(workspace: Workspace) -> None:
     """Work out what the dashboards' first visits need: the records that need action as of
     the data's last day (surveys of its month and quarter), and the company page's KPIs this
