@@ -59,7 +59,7 @@ from salescore.compile.rollups import (
 from salescore.compile.rows import FAR_FUTURE, SourceRows, nullable
 from salescore.compile.schema import unbound
 from salescore.core.errors import ConfigError
-from salescore.core.periods import Grain, Period
+from salescore.core.periods import Grain, Period, month_end
 from salescore.model.tables import MONEY_SCALE
 from salescore.semantic.catalog import Catalog
 from salescore.semantic.columns import resolve
@@ -480,7 +480,8 @@ class _Compiler:
             # A rep's month holds each item once: with one month per bucket, its rows are
             # already one per subject, period and item.
             unique = self.by == "rep" and all(
-                b.start.day == 1 and b.end == _month_end(b.start) for b in buckets.all)
+                b.start.day == 1 and b.end == month_end(b.start.year, b.start.month)
+                for b in buckets.all)
             per_item = t if unique else t.group_by([SUBJECT, PERIOD, ITEM]).aggregate(
                 **{f: t[f].max() for f in flags})
             sums: dict[str, ir.Value] = {}
@@ -899,13 +900,9 @@ def _kept_type(src: Source, u: MeasureUse, kept: RollupColumn) -> dt.DataType:
     return _EXACT if m.column and resolve(src, m.column).is_money else dt.float64
 
 
-def _month_end(first: date) -> date:
-    return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-
-
 def _whole_months(b: Bucket) -> bool:
     """Whether bucket ``b`` runs from a month's first day to a month's last."""
-    return b.start.day == 1 and b.end == _month_end(b.end.replace(day=1))
+    return b.start.day == 1 and b.end == month_end(b.end.year, b.end.month)
 
 
 def _numerator(denominator: str) -> str:

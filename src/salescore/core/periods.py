@@ -68,6 +68,7 @@ __all__ = [
     "RELATIVE_PERIODS",
     "Period",
     "local_date",
+    "month_end",
     "parse_period",
     "period_of",
     "periods_between",
@@ -286,7 +287,8 @@ def _month_start(year: int, month: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def _month_end(year: int, month: int) -> date:
+def month_end(year: int, month: int) -> date:
+    """The last day of month ``month`` of ``year`` (a month past 12 runs into later years)."""
     first = _month_start(year, month)
     return first.replace(day=calendar.monthrange(first.year, first.month)[1])
 
@@ -308,18 +310,18 @@ def _bounds(d: date, grain: Grain, fy: int) -> tuple[date, date]:
             start = d - timedelta(days=d.weekday())
             return start, start + timedelta(days=6)
         case Grain.MONTH:
-            return _month_start(y, m), _month_end(y, m)
+            return _month_start(y, m), month_end(y, m)
         case Grain.QUARTER:
             first = (m - 1) // 3 * 3 + 1
-            return _month_start(y, first), _month_end(y, first + 2)
+            return _month_start(y, first), month_end(y, first + 2)
         case Grain.YEAR:
             return date(y, 1, 1), date(y, 12, 31)
         case Grain.FISCAL_YEAR:
             start_year = y if m >= fy else y - 1
-            return _month_start(start_year, fy), _month_end(start_year, fy + 11)
+            return _month_start(start_year, fy), month_end(start_year, fy + 11)
         case Grain.FISCAL_QUARTER:
             first = m - (m - fy) % 3
-            return _month_start(y, first), _month_end(y, first + 2)
+            return _month_start(y, first), month_end(y, first + 2)
         case _:
             assert_never(grain)
 

@@ -71,7 +71,7 @@ from salescore.compile.rollups import (
 )
 from salescore.compile.rows import SourceRows, nullable
 from salescore.compile.schema import schema, unbound
-from salescore.core.periods import Calendar, parse_period
+from salescore.core.periods import Calendar, month_end, parse_period
 from salescore.engine.warehouse import Warehouse
 from salescore.model.org import OrgSettings, Pipeline
 from salescore.model.tables import table
@@ -524,7 +524,7 @@ class KeptChanges:
             return
         say(f"rollup {spec.name}")
         # An item table's days are months' first days: its rows run to the month's end.
-        until = _month_end(days[-1]) if monthly else days[-1]
+        until = month_end(days[-1].year, days[-1].month) if monthly else days[-1]
         lo, hi = ctx.calendar.utc_bounds(parse_period(f"{days[0]}..{until}"))
         within: tuple[Any, Any]
         if schema(src.table)[spec.time].is_timestamp():
@@ -605,10 +605,6 @@ class KeptChanges:
                      f"(SELECT CAST(k AS VARCHAR) FROM {_q(temp)})")
         rows = _materialised(self.sql, item_rows(spec, ctx, items=items["k"]))
         self.sql.insert(spec.name, item_aggregate(spec, rows, ctx))
-
-
-def _month_end(first: date) -> date:
-    return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
 def _kept_rows(spec: RollupSpec | ItemSpec, ctx: CompileContext, *,
