@@ -25,10 +25,9 @@ import numpy as np
 import pandas as pd
 
 from salescore.core.text import Text
-from salescore.ml.history import History
+from salescore.ml.history import History, positions
 
-__all__ = ["CATEGORICAL", "FEATURES", "FEATURE_NAMES", "labels", "positions", "snapshot",
-           "snapshots"]
+__all__ = ["CATEGORICAL", "FEATURES", "FEATURE_NAMES", "labels", "snapshot", "snapshots"]
 
 NUMERIC = ("stage_index", "days_in_stage", "stages_entered", "age_days", "log_amount",
            "activities", "activities_30d", "days_since_activity", "customer_orders",
@@ -97,17 +96,6 @@ class _Index:
     order_customer: np.ndarray
     order_time: np.ndarray
     expected: np.ndarray  # the deals' expected close dates (us, NaT: unknown)
-
-
-def positions(keys: pd.Series | pd.Index, values: pd.Series) -> np.ndarray:
-    """Where each of ``values`` is in ``keys`` (unique), -1 where absent or unknown: Arrow's
-    hash look-up, a few times faster than pandas' on millions of strings."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    found = pc.index_in(pa.array(values, from_pandas=True),
-                        value_set=pa.array(keys, from_pandas=True))
-    return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype="int64")
 
 
 def _runs(deal: np.ndarray, time: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -25,7 +25,7 @@ import pandas as pd
 from salescore.compile.schema import unbound
 from salescore.engine.runner import Runner
 
-__all__ = ["History", "read_history", "truncate"]
+__all__ = ["History", "positions", "read_history", "truncate"]
 
 
 @dataclass(frozen=True)
@@ -112,22 +112,23 @@ def truncate(history: History, cutoff: datetime) -> History:
     s = _before(history.stage_changes, "entered_at", cutoff)
     return History(
         cutoff=cutoff, opportunities=o.reset_index(drop=True),
-        stage_changes=s[_isin(s["opportunity_id"], o["opportunity_id"])].reset_index(drop=True),
+        stage_changes=s[positions(o["opportunity_id"], s["opportunity_id"]) >= 0]
+        .reset_index(drop=True),
         activities=_before(history.activities, "occurred_at", cutoff),
         orders=_before(history.orders, "ordered_at", cutoff),
         reps=history.reps, teams=history.teams,
         trainings=_before(history.trainings, "completed_at", cutoff), derived=history.derived)
 
 
-def _isin(values: pd.Series, keys: pd.Series) -> np.ndarray:
-    """Whether each of ``values`` is among ``keys``: Arrow's hash look-up, a few times faster
-    than pandas' on millions of strings."""
+def positions(keys: pd.Series | pd.Index, values: pd.Series) -> np.ndarray:
+    """Where each of ``values`` is in ``keys`` (its first place), -1 where absent or unknown:
+    Arrow's hash look-up, a few times faster than pandas' on millions of strings."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    found = pc.is_in(pa.array(values, from_pandas=True),
-                     value_set=pa.array(keys, from_pandas=True))
-    return np.asarray(found.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+    found = pc.index_in(pa.array(values, from_pandas=True),
+                        value_set=pa.array(keys, from_pandas=True))
+    return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype="int64")
 
 
 def _before(frame: pd.DataFrame, column: str, cutoff: datetime) -> pd.DataFrame:

@@ -30,8 +30,8 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from salescore.core.text import Text
-from salescore.ml.features import CATEGORICAL, FEATURES, labels, positions, snapshots
-from salescore.ml.history import History, truncate
+from salescore.ml.features import CATEGORICAL, FEATURES, labels, snapshots
+from salescore.ml.history import History, positions, truncate
 
 __all__ = ["MAX_FIT_ROWS", "MIN_CLASS", "MIN_LABELLED", "PAST_FIT_ROWS", "TEST_MONTHS",
            "Reason", "Reliability", "WinMetrics", "WinModel", "evaluate", "month_starts",
