@@ -30,7 +30,7 @@ to pandas' to rounding), so the same scores.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 
 import numpy as np
 import pandas as pd
@@ -150,10 +150,7 @@ class Rescorer:
                     columns[kpi] = columns[kpi].copy()
                     touched.add(kpi)
                 columns[kpi][self._row[rep]] = value
-            lines = [evaluate_line(line, d, columns[line.kpi], t) if line.kpi in touched
-                     else found for line, d, t, found in zip(self.plan.lines, self._dirs,
-                                                              self._targets, lines,
-                                                              strict=True)]
+            lines = self._lines_with(columns, touched)
         reps = self._weighed(lines)
         team_score_of = self._team_base
         if changed and self._averaged:
@@ -167,13 +164,30 @@ class Rescorer:
                 for team in {self._team_of[self._row[rep]] for rep, _ in changed}:
                     rows = self._team_of == team
                     team_score_of[rows] = self._team_average(reps, rows)
-        credit = (self._credit if not touched or self.plan.collaboration is None
-                  else _credit(self.plan, pd.DataFrame(columns, index=self.rep_ids)))
+        credit = self._credit_with(columns, touched)
         scored = reps.weighed.status == "ok"
         *_, score = _blend(blend or self.plan.blend, scored, reps.weighed.score,
                            team_score_of, credit)
         return pd.DataFrame({"score": score, "rating": _ratings(self.plan, score)},
                             index=self.rep_ids)
+
+    def _lines_with(self, columns: Mapping[str, np.ndarray], touched: Set[str]
+                    ) -> list[LineValues]:
+        """Every line's values with ``columns``: the lines on a ``touched`` KPI evaluated
+        again, the rest as read."""
+        return [evaluate_line(line, d, columns[line.kpi], t) if line.kpi in touched else found
+                for line, d, t, found in zip(self.plan.lines, self._dirs, self._targets,
+                                             self._lines, strict=True)]
+
+    def _credit_with(self, columns: Mapping[str, np.ndarray], touched: Set[str]
+                     ) -> np.ndarray:
+        """Every member's collaboration credit with ``columns``: worked out again only when
+        a ``touched`` KPI is one the credit reads."""
+        collab = self.plan.collaboration
+        if collab is None or not touched & {collab.assist_points_kpi,
+                                            collab.cross_team_assists_kpi}:
+            return self._credit
+        return _credit(self.plan, pd.DataFrame(columns, index=self.rep_ids))
 
     def each_alone(self, kpi: str, values: Mapping[str, float]) -> pd.DataFrame:
         """For each rep of ``values``, their own ``score`` and ``rating`` (indexed by
@@ -195,18 +209,11 @@ class Rescorer:
         columns = dict(self._columns)
         columns[kpi] = columns[kpi].copy()
         columns[kpi][at] = np.array([values[rep] for rep in reps_asked], dtype="float64")
-        lines = [evaluate_line(line, d, columns[kpi], t) if line.kpi == kpi else found
-                 for line, d, t, found in zip(self.plan.lines, self._dirs, self._targets,
-                                              self._lines, strict=True)]
-        reps = self._weighed(lines)
+        reps = self._weighed(self._lines_with(columns, {kpi}))
         team_score_of = self._team_base[at]
         if self._averaged:
             team_score_of = self._teams_alone(reps, at)
-        credit = self._credit[at]
-        collab = self.plan.collaboration
-        if collab is not None and kpi in (collab.assist_points_kpi,
-                                          collab.cross_team_assists_kpi):
-            credit = _credit(self.plan, pd.DataFrame(columns, index=self.rep_ids))[at]
+        credit = self._credit_with(columns, {kpi})[at]
         scored = reps.weighed.status[at] == "ok"
         *_, score = _blend(self.plan.blend, scored, reps.weighed.score[at], team_score_of,
                            credit)
@@ -247,11 +254,10 @@ class Rescorer:
         again over everyone (a percentile moves every point), then only the rep's team
         weighed, averaged and blended (what :meth:`scores` gives that rep)."""
         i = self._row[rep]
-        column = self._columns[kpi].copy()
-        column[i] = value
-        lines = [evaluate_line(line, d, column, t) if line.kpi == kpi else found
-                 for line, d, t, found in zip(self.plan.lines, self._dirs, self._targets,
-                                              self._lines, strict=True)]
+        columns = dict(self._columns)
+        columns[kpi] = columns[kpi].copy()
+        columns[kpi][i] = value
+        lines = self._lines_with(columns, {kpi})
         rows = np.flatnonzero(self._team_of == self._team_of[i])
         me = int(np.flatnonzero(rows == i)[0])
         status = np.column_stack([v.status[rows] for v in lines])
@@ -259,13 +265,7 @@ class Rescorer:
                          np.column_stack([v.points[rows] for v in lines]))
         team = (self._team_score(weighed.points, status) if self._averaged
                 else float(self._team_base[i]))
-        credit = self._credit[i:i + 1]
-        collab = self.plan.collaboration
-        if collab is not None and kpi in (collab.assist_points_kpi,
-                                          collab.cross_team_assists_kpi):
-            columns = dict(self._columns)
-            columns[kpi] = column
-            credit = _credit(self.plan, pd.DataFrame(columns, index=self.rep_ids))[i:i + 1]
+        credit = self._credit_with(columns, {kpi})[i:i + 1]
         *_, score = _blend(self.plan.blend, weighed.status[me:me + 1] == "ok",
                            weighed.score[me:me + 1], np.array([team]), credit)
         return float(score[0])
