@@ -275,28 +275,27 @@ class KpiEngine:
             _PREPARED.move_to_end(key)
             _note_missing(hit[0], request, notices)
             return hit
-        stored_key = self._stored_key(request, ctx)
-        found = None if stored_key is None or self.sql_store is None else \
-            self.sql_store.get(stored_key)
+        # Kept on disk for DuckDB alone: elsewhere nothing is compiled to SQL text here.
+        store = self.sql_store if self.runner.backend.name == "duckdb" else None
+        stored_key = "" if store is None else self._stored_key(request, ctx)
+        found = None if store is None else store.get(stored_key)
         if found is not None:
             compiled, prepared = _from_store(found, request, self.catalog, ctx)
             _note_missing(compiled, request, notices)
         else:
             compiled = self.compile_in(request, ctx, notices)
             prepared = self.runner.prepare(compiled.expr)
-            if stored_key is not None and self.sql_store is not None and \
-                    prepared.sql is not None:
-                self.sql_store.put(stored_key, _to_store(compiled, prepared))
+            if store is not None:
+                store.put(stored_key, _to_store(compiled, prepared))
         _PREPARED[key] = (compiled, prepared)
         while len(_PREPARED) > _PREPARED_SIZE:
             _PREPARED.popitem(last=False)
         return compiled, prepared
 
-    def _stored_key(self, request: KpiRequest, ctx: CompileContext) -> str | None:
-        """The key of ``request`` compiled in ``ctx`` in :attr:`sql_store` (``None``: not
-        kept, on a backend other than DuckDB)."""
-        if self.sql_store is None or self.runner.backend.name != "duckdb":
-            return None
+    def _stored_key(self, request: KpiRequest, ctx: CompileContext) -> str:
+        """The key of ``request`` compiled in ``ctx`` within this engine's scope in
+        :attr:`sql_store`."""
+        assert self.sql_store is not None
         reach = self.runner.reach
         return self.sql_store.key(
             "kpis", catalog_digest(self.catalog), self.runner.backend.name,
@@ -431,20 +430,26 @@ class KpiEngine:
 
 
 _PREPARED_SIZE = 256
+_PREPARED: OrderedDict[tuple[Any, ...], tuple[CompiledKpis, Prepared]] = OrderedDict()
+"""Compiled and prepared requests, least recently used first (see :meth:`KpiEngine.prepared_in`)."""
 
 
 def catalog_digest(catalog: Catalog) -> str:
     """What identifies every definition in ``catalog`` (sources, measures, KPIs), worked out
-    once per catalogue object."""
+    once per catalogue object (for the last :data:`_DIGESTS_SIZE` of them)."""
     found = _DIGESTS.get(id(catalog))
     if found is not None and found[0] is catalog:
         return found[1]
-    digest = sha256(canonical((catalog.sources, catalog.measures, catalog.kpis)).encode())
-    _DIGESTS[id(catalog)] = (catalog, digest.hexdigest())
-    return _DIGESTS[id(catalog)][1]
+    digest = sha256(canonical((catalog.sources, catalog.measures, catalog.kpis))
+                    .encode()).hexdigest()
+    _DIGESTS[id(catalog)] = (catalog, digest)
+    while len(_DIGESTS) > _DIGESTS_SIZE:
+        _DIGESTS.popitem(last=False)
+    return digest
 
 
-_DIGESTS: dict[int, tuple[Catalog, str]] = {}
+_DIGESTS_SIZE = 64
+_DIGESTS: OrderedDict[int, tuple[Catalog, str]] = OrderedDict()
 
 
 def _to_store(compiled: CompiledKpis, prepared: Prepared) -> StoredQuery:
@@ -480,8 +485,6 @@ def _from_store(found: StoredQuery, request: KpiRequest, catalog: Catalog,
     memtables = tuple(memtable_called(name, arrow_from_text(data)).op()
                       for name, data in found.memtables)
     return compiled, Prepared(expr, found.sql, memtables)
-_PREPARED: OrderedDict[tuple[Any, ...], tuple[CompiledKpis, Prepared]] = OrderedDict()
-"""Compiled and prepared requests, least recently used first (see :meth:`KpiEngine.prepared_in`)."""
 
 
 def _note_missing(compiled: CompiledKpis, request: KpiRequest,

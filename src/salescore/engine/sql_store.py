@@ -125,7 +125,7 @@ def canonical(value: Any) -> str:
     """``value`` as text that is the same in every process for equal values: dataclasses by
     their fields, sets sorted, mappings by sorted key, dates in ISO form, Pydantic models by
     their JSON."""
-    return json.dumps(_plain(value), sort_keys=True, ensure_ascii=False, default=repr)
+    return json.dumps(_plain(value), sort_keys=True, ensure_ascii=False)
 
 
 def _plain(value: Any) -> Any:

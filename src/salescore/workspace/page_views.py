@@ -166,19 +166,19 @@ def refresh_page_views(workspace: Workspace, *, warm: bool = True) -> str:
         tmp.write_text(version, encoding="utf-8")
         tmp.replace(folder / VERSION_FILE)
     stamp = data_stamp(workspace, fresh=True)
-    # On a Spark cluster each of the dozen warming queries is a job of seconds: after every
-    # import that would be minutes, so there the pages work their views out on first visit.
-    if warm and workspace._warehouse.backend.name != "pyspark":
-        _warm(workspace)
+    if warm:
+        prepare_page_views(workspace)
     return stamp
 
 
 def prepare_page_views(workspace: Workspace) -> None:
-    """What a server does at its start, before it answers anyone: what the dashboards' first
-    visits need, read back from the kept files of the current data stamp where scoring or
-    an import left them (worked out where not), with the query engine loaded and the
-    warehouse open on the way; so that the first visitors do not queue behind the process's
-    own start. Nothing on Spark (see :func:`refresh_page_views`)."""
+    """What the dashboards' first visits need, worked out (or read back from the kept files
+    of the current data stamp where scoring or an import left them), with the query engine
+    loaded and the warehouse open on the way: after a change of data, and at a server's
+    start before it answers anyone, so that the first visitors do not queue behind it.
+    Nothing on Spark, where each of the dozen queries is a cluster job of seconds (after
+    every import that would be minutes): there the pages work their views out on first
+    visit."""
     if workspace._warehouse.backend.name != "pyspark":
         _warm(workspace)
 
