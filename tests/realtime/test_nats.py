@@ -160,3 +160,44 @@ def test_the_server_consumes_the_stream(tmp_path: Path) -> None:
             assert won == 1 + 3
     finally:
         asyncio.run(drop())
+
+
+def test_clients_creating_the_same_stream_at_once_all_succeed() -> None:
+    """The server's consumer and a publisher starting together both create the stream: the
+    second creation is refused by NATS, and must use the stream the first one made."""
+    import nats
+    from nats.js.errors import BadRequestError
+
+    from salescore.realtime.consumer import ensure_stream
+
+    async def race(clients: int) -> list[str]:
+        tag = uuid.uuid4().hex[:8]
+        subject, stream = f"salescore.test.{tag}", f"TEST_{tag}"
+        connections = [await nats.connect(NATS_URL) for _ in range(clients)]
+        try:
+            await asyncio.gather(*(ensure_stream(nc.jetstream(), stream, subject)
+                                   for nc in connections))
+            info = await connections[0].jetstream().stream_info(stream)
+            await connections[0].jetstream().delete_stream(stream)
+            return list(info.config.subjects or [])
+        finally:
+            for nc in connections:
+                await nc.close()
+
+    for _ in range(10):
+        subjects = asyncio.run(race(6))
+        assert len(subjects) == 1 and subjects[0].startswith("salescore.test.")
+
+    async def refused() -> None:  # a subject another stream already takes is still refused
+        tag = uuid.uuid4().hex[:8]
+        nc = await nats.connect(NATS_URL)
+        js = nc.jetstream()
+        try:
+            await ensure_stream(js, f"TEST_{tag}", f"salescore.test.{tag}")
+            with pytest.raises(BadRequestError):
+                await ensure_stream(js, f"TEST_{tag}_B", f"salescore.test.{tag}")
+        finally:
+            await js.delete_stream(f"TEST_{tag}")
+            await nc.close()
+
+    asyncio.run(refused())

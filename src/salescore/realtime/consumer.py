@@ -49,16 +49,24 @@ def messages_events(data: bytes) -> list[Any]:
 async def ensure_stream(js: Any, stream: str = DEFAULT_STREAM,
                         subject: str = DEFAULT_SUBJECT) -> None:
     """Create the stream of ``subject`` (file storage) unless it exists; add ``subject`` to
-    an existing stream that does not yet take it."""
+    an existing stream that does not yet take it. Safe when another client (the server's
+    consumer and a publisher starting together) creates the same stream at the same moment:
+    the server then refuses the second creation, and the stream it made is used."""
     from nats.js.api import StorageType, StreamConfig
-    from nats.js.errors import NotFoundError
+    from nats.js.errors import BadRequestError, NotFoundError
 
     try:
         info = await js.stream_info(stream)
     except NotFoundError:
-        await js.add_stream(StreamConfig(name=stream, subjects=[subject],
-                                         storage=StorageType.FILE))
-        return
+        try:
+            await js.add_stream(StreamConfig(name=stream, subjects=[subject],
+                                             storage=StorageType.FILE))
+            return
+        except BadRequestError as refused:  # created meanwhile by another client?
+            try:
+                info = await js.stream_info(stream)
+            except NotFoundError:
+                raise refused from None  # no: a real refusal (subjects of another stream)
     subjects = list(info.config.subjects or [])
     if subject not in subjects:
         info.config.subjects = [*subjects, subject]
