@@ -6,6 +6,11 @@ A warehouse is named by a URL: ``duckdb:///path/warehouse.duckdb`` (or a bare pa
 Parquet lake queried on Spark, ``spark://HOST:PORT?lake=DIR`` or ``sc://HOST:PORT?lake=DIR``
 (see :mod:`salescore.engine.spark`).
 
+A DuckDB warehouse uses at most half of the machine's memory for its buffers (DuckDB's own
+default is 80 %, which leaves too little for the Python process beside it when a large import
+or roll-up rebuild fills them), spilling to ``<file>.tmp`` beyond that;
+``SALESCORE_DUCKDB_MEMORY_LIMIT`` (e.g. ``4GB``) sets another limit.
+
 >>> with Warehouse.open("duckdb://:memory:") as wh:
 ...     wh.create_tables()
 ...     wh.table_info()[0]
@@ -14,6 +19,7 @@ TableInfo(name='teams', rows=0, first=None, last=None)
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -145,6 +151,25 @@ def _damaged_error(path: str, detail: str, detail_zh: str | None = None) -> Stor
                    "或 salescore demo）。")
 
 
+def duckdb_memory_limit() -> str:
+    """The buffer memory a DuckDB warehouse may use: ``SALESCORE_DUCKDB_MEMORY_LIMIT`` when
+    set (DuckDB's own units: ``4GB``, ``512MB``), else half of the machine's physical memory.
+
+    >>> os.environ["SALESCORE_DUCKDB_MEMORY_LIMIT"] = "3GB"; duckdb_memory_limit()
+    '3GB'
+    >>> del os.environ["SALESCORE_DUCKDB_MEMORY_LIMIT"]; duckdb_memory_limit().endswith("MiB")
+    True
+    """
+    chosen = os.environ.get("SALESCORE_DUCKDB_MEMORY_LIMIT", "").strip()
+    if chosen:
+        return chosen
+    try:
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not POSIX: DuckDB's own default
+        return "80%"
+    return f"{max(256, physical // 2 // 2**20)}MiB"
+
+
 def _check_whole(backend: BaseBackend, path: str) -> None:
     """A :class:`StoreError` saying the file is damaged when it is shorter than its own header
     says (cut short by a full disk or an interrupted copy). DuckDB reads blocks only when a
@@ -193,7 +218,8 @@ class Warehouse:
                 if parsed.path != ":memory:":
                     Path(parsed.path).parent.mkdir(parents=True, exist_ok=True)
                 try:
-                    backend = ibis.duckdb.connect(parsed.path, read_only=read_only)
+                    backend = ibis.duckdb.connect(parsed.path, read_only=read_only,
+                                                  memory_limit=duckdb_memory_limit())
                 except duckdb.IOException as exc:
                     if "lock" in str(exc):
                         raise _locked_error(exc, parsed.path) from None
