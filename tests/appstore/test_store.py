@@ -36,6 +36,14 @@ def test_open_creates_the_sqlite_folder_and_migrates(tmp_path: Path) -> None:
     assert default_url(path.parent) == sqlite_url(path)
 
 
+def test_a_sqlite_file_is_written_ahead_and_synced_at_checkpoints(tmp_path: Path) -> None:
+    """WAL (readers and the writer do not wait for each other) with synchronous NORMAL (a
+    commit costs no fsync), on every connection of the pool."""
+    with AppStore.open(sqlite_url(tmp_path / APP_DB_FILE)) as store, store.session() as s:
+        assert s.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert s.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+
+
 def test_open_without_migrate_leaves_an_empty_database(tmp_path: Path) -> None:
     with AppStore.open(sqlite_url(tmp_path / APP_DB_FILE), migrate=False) as store:
         assert store.current_revision() is None
