@@ -40,8 +40,12 @@ from salescore.workspace.settings import apply_setting, setting_values
 
 T = TypeVar("T")
 
+DEMO_COMMIT_ROWS = 2_000_000
+"""About how many of the demo's rows :meth:`Session.load_demo` commits at a time."""
+
 if TYPE_CHECKING:  # the query engine is imported when data is first read (see Workspace)
     import ibis.expr.types as ir
+    import pyarrow as pa
 
     from salescore.analytics.needs_action import NeedsAction
     from salescore.demo import DemoConfig
@@ -626,14 +630,33 @@ class Session:
     def load_demo(self, config: DemoConfig, *, progress: Progress | None = None
                   ) -> list[Adoption]:
         """Replace the warehouse's rows by the demo organisation of ``config`` and adopt the
-        shipped plans from its first day; the plans adopted."""
+        shipped plans from its first day; the plans adopted.
+
+        The rows are committed about :data:`DEMO_COMMIT_ROWS` at a time: DuckDB keeps the
+        key index of a transaction's new rows in memory, which for the large demo's 100
+        million rows in one transaction was more than a 24 GiB machine has. A load that fails
+        on the way leaves the warehouse empty, as it was made before the load."""
         from salescore.demo import generate
 
         self.clear_warehouse()
         warehouse = self.workspace._warehouse
-        with warehouse.transaction():
+        batch: list[tuple[str, pa.Table]] = []
+
+        def commit() -> None:
+            with warehouse.transaction():
+                for name, chunk in batch:
+                    warehouse.append(name, chunk)
+            batch.clear()
+
+        try:
             for name, chunk in generate(config, progress=progress):
-                warehouse.append(name, chunk)
+                batch.append((name, chunk))
+                if sum(c.num_rows for _, c in batch) >= DEMO_COMMIT_ROWS:
+                    commit()
+            commit()
+        except BaseException:
+            self.clear_warehouse()
+            raise
         self.rebuild_kept()
         with self.workspace._app.session() as session:
             record_audit(session, actor="demo", action="warehouse.load_demo",
