@@ -193,6 +193,9 @@ def main() -> None:
                         "rebuild, import or card")
     parser.add_argument("--db", type=Path, help="the kept warehouse for --catalogue-only, "
                         "--card-only and --import-only")
+    parser.add_argument("--with-sql", action="store_true",
+                        help="with --catalogue-only: also the hand-written DuckDB SQL of the "
+                        "whole catalogue (bench_kpis.py's sql_all), in the same run")
     parser.add_argument("--import-only", action="store_true",
                         help="only the 10,000-activity import and its re-import into --db "
                         "(changes it)")
@@ -303,10 +306,15 @@ def _catalogue_only(args: argparse.Namespace) -> None:
     wh = _Wh()
     load_start = os.getloadavg()[0]
     times: dict[str, list[float]] = {"floor_all": [], "raw": [], "rollups": []}
+    if args.with_sql:
+        times["sql_all"] = []
     tables: dict[str, Any] = {}
     kept_measures = 0
     for _ in range(args.repeat):
         times["floor_all"].append(_floor(wh))
+        if args.with_sql:
+            times["sql_all"].append(bk.run_sql_all(db, args.scale)["seconds"])
+            print("sql_all", f"{times['sql_all'][-1]:.2f} s", flush=True)
         for method, fast in (("raw", False), ("rollups", True)):
             seconds, table, n = _engine(wh, args.scale, rollups=fast, derived=fast)
             times[method].append(seconds)
@@ -339,10 +347,19 @@ def _catalogue_only(args: argparse.Namespace) -> None:
     for m, note in [("floor_all", "bare scan of every column the catalogue reads"),
                     ("raw", "raw rows, windows computed per query"),
                     ("rollups", f"derived facts, daily roll-ups and item tables "
-                                f"({kept_measures} measures from them)")]:
+                                f"({kept_measures} measures from them)"),
+                    ("sql_all", "hand-written DuckDB SQL of the same KPIs (bench_kpis.py)")]:
+        if m not in times:
+            continue
         runs = ", ".join(f"{t:.2f}" for t in times[m])
         lines.append(f"| {m} ({note}) | {med[m]:.2f} | {med[m] / floor:.1f} | "
                      f"{med[m] / med['raw']:.2f} | {runs} |")
+    if "sql_all" in med:
+        ratio = med["rollups"] / med["sql_all"]
+        lines += ["", f"Roll-ups ÷ hand-written SQL: **{ratio:.2f}** (goal ≤ 0.2: "
+                      f"{'met' if ratio <= 0.2 else 'not met'}); roll-ups ÷ floor "
+                      f"{med['rollups'] / floor:.1f} (goal ≤ 3: "
+                      f"{'met' if med['rollups'] / floor <= 3 else 'not met'})."]
     lines += ["", "Agreement with the raw path over every rep, month and output: "
               f"{bad} cells differ beyond float rounding, largest relative difference "
               f"{worst:.1e}.", ""]
