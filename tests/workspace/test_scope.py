@@ -269,3 +269,35 @@ def test_managers_and_everyone_else_see_their_scores_whole(ws: Workspace,
         key: row for key, row in every.items()
         if key in {("rep", r) for r in TEAM_T1} | {("team", "T1")}}
     assert _by_subject(ws.session(Scope.everything())) == every
+
+
+def test_the_roster_filtered_by_the_runners_test_is_what_a_scoped_query_gives(
+        ws: Workspace) -> None:
+    """Reps and teams are read once for the organisation and filtered per scope by
+    ``Runner.row_test``: the same rows, in the same order, as the scoped query, for every
+    scope; and the test is ``None`` for the tables seen through another one."""
+    from salescore.compile.schema import unbound
+
+    scopes = [Scope.everything(), *(Scope.team(t) for t in ("REG", "T1", "T2", "T2X")),
+              *(Scope.rep(r) for r in ("r1", "r4", "r6"))]
+    for scope in scopes:
+        session = ws.session(scope)
+        runner = session.runner
+        for name, key in (("reps", "rep_id"), ("teams", "team_id")):
+            queried = runner.rows(unbound(name).order_by(key))
+            listed = session.reps() if name == "reps" else session.teams()
+            assert listed == queried, (scope, name)
+            assert listed, (scope, name)
+        if runner.reach.has_team("T2X"):
+            reps = unbound("reps")
+            assert session.reps(team_id="T2X") == runner.rows(
+                reps.filter(reps.team_id == "T2X").order_by("rep_id")) == [
+                    r for r in session.reps() if r["team_id"] == "T2X"]
+        else:
+            with pytest.raises(OutOfScope):
+                session.reps(team_id="T2X")
+    manager = ws.session(Scope.team("T2")).runner
+    assert {r["rep_id"] for r in ws.session(Scope.team("T2")).reps()} == SUBTREE_T2
+    for seen_through_another in ("customers", "stage_changes", "targets"):
+        assert manager.row_test(seen_through_another) is None
+    assert manager.row_test("fx_rates") is not None  # shared reference data: every row

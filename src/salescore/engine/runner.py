@@ -23,6 +23,7 @@ are. The runner counts the queries it runs, so a caller can bound them.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -70,6 +71,10 @@ class Reach:
 
     def has_team(self, team_id: str) -> bool:
         return self.teams is None or team_id in self.teams
+
+
+def _anything(row: Mapping[str, Any]) -> bool:
+    return True
 
 
 class Runner:
@@ -153,6 +158,27 @@ class Runner:
         for more in conditions[1:]:
             where = where | more
         return table.filter(where)
+
+    def row_test(self, name: str) -> Callable[[Mapping[str, Any]], bool] | None:
+        """Whether a row of canonical table ``name`` is visible to this scope, as
+        :meth:`visible` filters it, for a table whose rows name their owner in their own
+        columns (reps, teams, the roster's small tables): a scoped session filters the
+        organisation's rows read once instead of compiling a query per scope. ``None`` for a
+        table seen through another one (``via``, ``referenced_by``) or by subject (targets):
+        those are asked of the backend."""
+        reach = self.reach
+        owner = _DECLARED[name].owner
+        if reach.everything or owner is None:
+            return _anything
+        if owner.via or owner.referenced_by or owner.subject_kind:
+            return None
+        if not (owner.reps or owner.teams):
+            return _anything
+        assert reach.reps is not None and reach.teams is not None
+        reps, teams = reach.reps, reach.teams
+        rep_columns, team_columns = owner.reps, owner.teams
+        return lambda row: (any(row[c] in reps for c in rep_columns)
+                            or any(row[c] in teams for c in team_columns))
 
     def scoped(self, expr: ibis.Expr) -> ibis.Expr:
         """``expr`` with every canonical table it reads replaced by the scope's view of it."""

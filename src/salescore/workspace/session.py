@@ -201,14 +201,8 @@ class Session:
     @cached_property
     def _roster_ids(self) -> tuple[frozenset[str], frozenset[str]]:
         """Every rep and team id the scope reaches that exists (read once per data stamp)."""
-        from salescore.workspace.page_views import kept_view
-
-        def read() -> tuple[frozenset[str], frozenset[str]]:
-            reps = self.runner.run(unbound("reps").select("rep_id")).column("rep_id")
-            teams = self.runner.run(unbound("teams").select("team_id")).column("team_id")
-            return frozenset(reps.to_pylist()), frozenset(teams.to_pylist())
-
-        return kept_view(self.workspace, ("roster", self.scope), read)
+        return (frozenset(r["rep_id"] for r in self.reps()),
+                frozenset(t["team_id"] for t in self.teams()))
 
     def require_rep(self, rep_id: str) -> None:
         """Raise :class:`OutOfScope` unless ``rep_id`` is a rep this session reaches (a rep
@@ -233,15 +227,25 @@ class Session:
             table = table.filter(table.team_id == team_id)
         if active is not None:
             table = table.filter(table.active == active)
-        return self._kept_rows(("reps", team_id, active), table.order_by("rep_id"))
+        return self._kept_rows(("reps", team_id, active), table.order_by("rep_id"), "reps")
 
-    def _kept_rows(self, key: tuple[Any, ...], expr: Any) -> list[dict[str, Any]]:
+    def _kept_rows(self, key: tuple[Any, ...], expr: Any, table: str | None = None
+                   ) -> list[dict[str, Any]]:
         """The rows of ``expr`` within the scope, read once per data stamp (each call gets
-        its own copies)."""
+        its own copies). For ``table``, a small table whose rows name their owner (reps,
+        teams): the organisation's rows, read once for every scope, filtered by the runner's
+        own test of what the scope sees, rather than a query compiled for each scope."""
         from salescore.workspace.page_views import kept_view
 
-        rows = kept_view(self.workspace, (*key, self.scope), lambda: self.runner.rows(expr))
-        return [dict(r) for r in rows]
+        test = self.runner.row_test(table) if table is not None else None
+        if test is None or self.reach.everything:
+            rows = kept_view(self.workspace, (*key, self.scope),
+                             lambda: self.runner.rows(expr))
+            return [dict(r) for r in rows]
+        whole = Scope.everything()
+        rows = kept_view(self.workspace, (*key, whole),
+                         lambda: _runner(self.workspace, whole).rows(expr))
+        return [dict(r) for r in rows if test(r)]
 
     def teams(self, *, parent_team_id: str | None = None) -> list[dict[str, Any]]:
         """The teams the scope reaches (the children of ``parent_team_id`` alone), by id; a
@@ -250,7 +254,7 @@ class Session:
         if parent_team_id is not None:
             self.require_team(parent_team_id)
             table = table.filter(table.parent_team_id == parent_team_id)
-        return self._kept_rows(("teams", parent_team_id), table.order_by("team_id"))
+        return self._kept_rows(("teams", parent_team_id), table.order_by("team_id"), "teams")
 
     def targets(self, *, period: str | None = None, kpi: str | None = None,
                 scope: str | None = None, scope_id: str | None = None
