@@ -301,3 +301,19 @@ def test_the_roster_filtered_by_the_runners_test_is_what_a_scoped_query_gives(
     for seen_through_another in ("customers", "stage_changes", "targets"):
         assert manager.row_test(seen_through_another) is None
     assert manager.row_test("fx_rates") is not None  # shared reference data: every row
+
+
+def test_team_histories_kept_for_all_are_each_pages_own(ws: Workspace) -> None:
+    """Team score histories are read once for every team and each caller keeps its teams'
+    rows: the same rows, in the same order, as reading those teams alone."""
+    owner = ws.owner()
+    ws.session(Scope.team("REG")).team_score_history(["REG", "T1", "T2", "T2X"])  # keeps all
+    for scope, teams in ((Scope.team("T2"), ["T2", "T2X"]), (Scope.team("REG"), ["T1"]),
+                         (Scope.everything(), ["REG", "T2X"])):
+        history = ws.session(scope).team_score_history(teams)
+        alone = owner.scorecards.teams_stored(teams)
+        assert [(s.subject_id, s.period, s.score) for s in history] == \
+            [(r.subject_id, r.period, r.score) for r in alone]
+        assert history and {s.subject_id for s in history} <= set(teams)
+    with pytest.raises(OutOfScope):
+        ws.session(Scope.team("T2")).team_score_history(["T1"])

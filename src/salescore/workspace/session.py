@@ -580,9 +580,17 @@ class Session:
 
         for team_id in team_ids:
             self.require_team(team_id)
-        asked = tuple(team_ids)
-        return list(kept_view(self.workspace, ("team_history", asked), lambda: tuple(
-            StoredScore.of(r) for r in self.scorecards.teams_stored(asked))))
+
+        def every_team() -> tuple[StoredScore, ...]:
+            # Every team's history read once per data stamp, whoever asks first; each page
+            # keeps its teams' rows (in the same order: the sort is stable).
+            whole = self.workspace.session(Scope.everything(), catalog_dir=self.catalog_dir)
+            ids = [t["team_id"] for t in whole.teams()]
+            return tuple(StoredScore.of(r) for r in whole.scorecards.teams_stored(ids))
+
+        asked = set(team_ids)
+        return [s for s in kept_view(self.workspace, ("team_history",), every_team)
+                if s.subject_id in asked]
 
     def set_target(self, scope: str, scope_id: str, period: str, kpi: str, value: float, *,
                    actor: str, reason: str) -> TargetChange:
