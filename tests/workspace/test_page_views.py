@@ -117,3 +117,35 @@ def test_an_analysis_asked_again_is_kept_until_the_data_changes(
     ws.owner().import_arrow("surveys", survey("v9", "n1", 21))
     assert ws.owner().rfm(period="2025-06") is not first
     assert len(made) == 3
+
+
+def test_prepared_the_team_pages_stored_scores_are_not_read_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After the preparation (a server's start, an import's end), every team's score history
+    and each plan's latest scored periods are kept: a team page's first visit in any scope
+    reads no stored score from the app store."""
+    import salescore.scorecards.service as service
+    from tests.tiny_org import KPIS, L
+    from tests.tiny_org import TINY_PLAN as PLAN
+
+    with Workspace.init(tmp_path / "scored", KPIS.settings) as workspace:
+        KPIS.load(workspace._warehouse)
+        owner = workspace.owner()
+        owner.adopt_plan(text=PLAN, effective_from=L(2025, 1, 1).date(), actor="test")
+        owner.score("2025-Q1")
+        page_views.prepare_page_views(workspace)
+        reads: list[object] = []
+        real = service.read_scores
+        monkeypatch.setattr(service, "read_scores",
+                            lambda *a, **k: reads.append(k) or real(*a, **k))
+        for scope, teams in ((Scope.everything(), ["REG", "T1", "T2", "T2X"]),
+                             (Scope.team("T2"), ["T2", "T2X"])):
+            session = workspace.session(scope)
+            history = session.team_score_history(teams)
+            assert history
+            for score in history:
+                assert session.stored_scores(score.period, score.plan, subject_kind="rep")
+        assert reads == []
+        owner.score("2025-Q1")  # scoring again moves the stamp: read afresh
+        workspace.session(Scope.team("T2")).team_score_history(["T2"])
+        assert reads
