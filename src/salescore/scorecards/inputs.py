@@ -204,10 +204,11 @@ def span_label(periods: Sequence[Period]) -> str:
 
 
 def kpi_values(engine: KpiEngine, kpis: Sequence[str], *, by: str, periods: Sequence[Period],
-               grain: Grain) -> pa.Table:
-    """One engine query: ``kpis`` per subject (``by``) and period of ``grain``, over the days
-    from the first of ``periods`` to the last."""
-    request = KpiRequest.of(kpis, by=by, period=span_label(periods), grain=grain)
+               grain: Grain, subjects: Sequence[str] | None = None) -> pa.Table:
+    """One engine query: ``kpis`` per subject (``by``; only ``subjects`` when given) and period
+    of ``grain``, over the days from the first of ``periods`` to the last."""
+    request = KpiRequest.of(kpis, by=by, period=span_label(periods), grain=grain,
+                            subjects=subjects)
     return engine.compute(request).table
 
 

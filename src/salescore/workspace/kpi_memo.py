@@ -61,12 +61,13 @@ def _stamp(session: Session, kpis: Sequence[str]) -> tuple[Any, ...]:
 
 
 def kpi_table(session: Session, kpis: Sequence[str], *, by: str, periods: Sequence[Period],
-              grain: Grain) -> pa.Table:
-    """``kpis`` per subject (``by``) and period of ``grain`` over ``periods``' days, as
-    :func:`salescore.scorecards.inputs.kpi_values` reads them through ``session``'s engine,
-    from the workspace's kept tables when nothing they depend on has changed."""
+              grain: Grain, subjects: Sequence[str] | None = None) -> pa.Table:
+    """``kpis`` per subject (``by``; only ``subjects`` when given) and period of ``grain`` over
+    ``periods``' days, as :func:`salescore.scorecards.inputs.kpi_values` reads them through
+    ``session``'s engine, from the workspace's kept tables when nothing they depend on has
+    changed."""
     key = (session.scope, tuple(kpis), by, span_label(periods), str(grain),
-           *_stamp(session, kpis))
+           None if subjects is None else tuple(subjects), *_stamp(session, kpis))
     workspace = session.workspace
     with _LOCK:
         kept = _TABLES.setdefault(workspace, OrderedDict())
@@ -74,7 +75,8 @@ def kpi_table(session: Session, kpis: Sequence[str], *, by: str, periods: Sequen
         if found is not None:
             kept.move_to_end(key)
             return cast(pa.Table, found)
-    table = kpi_values(session.engine, kpis, by=by, periods=periods, grain=grain)
+    table = kpi_values(session.engine, kpis, by=by, periods=periods, grain=grain,
+                       subjects=subjects)
     with _LOCK:
         kept = _TABLES.setdefault(workspace, OrderedDict())
         kept[key] = table

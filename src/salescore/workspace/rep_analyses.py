@@ -140,7 +140,8 @@ class _Scoring:
         asked = [period, period.previous()] if previous else [period]
         additive = additive_kpis(engine.catalog, kpis)
         if rep_values is None:  # not read with the percentiles' KPIs: one pass of its own
-            rep_values = kpi_table(whole, kpis, by="rep", periods=asked, grain=plan.grain)
+            rep_values = kpi_table(whole, kpis, by="rep", periods=asked, grain=plan.grain,
+                                   subjects=sorted(members["rep_id"].astype(str)))
         values = PeriodValues(rep_values, key="rep_id", kpis=kpis, additive=additive)
         reps = members["rep_id"].tolist()
         self.values = values.rows(str(period), reps)
@@ -242,8 +243,13 @@ def _strengths_report(session: Session, *, period: str, rep: str | None = None,
     needed = list(dict.fromkeys([*names, *(k for d in documents for k in d.kpis())]))
     asked = [chosen, chosen.previous()] if any(d.needs_previous() for d in documents) \
         else [chosen]
-    read = kpi_table(whole, needed, by="rep", periods=asked, grain=chosen.grain) \
-        if documents else None
+    # Only the reps under these plans are anyone's peers: their rows alone are read (a
+    # quarterly plan's reps are a third of the large demo's 2,000).
+    members_of = {id(d): roster.members(d.applies_to, chosen) for d in documents} \
+        if roster is not None else {}
+    peers_all = sorted({str(r) for m in members_of.values() for r in m["rep_id"]})
+    read = kpi_table(whole, needed, by="rep", periods=asked, grain=chosen.grain,
+                     subjects=peers_all) if documents else None
     table = [] if read is None else [
         r for r in read.to_pylist() if str(r.get("period")) == str(chosen)]
     named = set(names)
@@ -252,8 +258,7 @@ def _strengths_report(session: Session, *, period: str, rep: str | None = None,
     by_rep = {str(r["rep_id"]): r for r in table}
     out: list[RepStrengths] = []
     for document in documents:
-        assert roster is not None
-        members = roster.members(document.applies_to, chosen)
+        members = members_of[id(document)]
         peers = members["rep_id"].astype(str).tolist()
         mine = [r for r in peers if session.reach.has_rep(r)
                 and (wanted is None or r in wanted)]
