@@ -124,9 +124,10 @@ def test_prepared_the_team_pages_stored_scores_are_not_read_again(
     """After the preparation (a server's start, an import's end), every team's score history
     and each plan's latest scored periods are kept: a team page's first visit in any scope
     reads no stored score from the app store."""
-    import salescore.scorecards.service as service
     from tests.tiny_org import KPIS, L
     from tests.tiny_org import TINY_PLAN as PLAN
+
+    import salescore.scorecards.service as service
 
     with Workspace.init(tmp_path / "scored", KPIS.settings) as workspace:
         KPIS.load(workspace._warehouse)
