@@ -332,8 +332,8 @@ def _catalogue_only(args: argparse.Namespace) -> None:
         "",
         f"Command: `.venv/bin/python bench/bench_rollups.py {' '.join(sys.argv[1:])}` "
         f"(medians of {args.repeat}, on a warehouse whose kept tables this code built; no "
-        f"rebuild, import or card in this run; the machine was shared with other work, 2 "
-        f"cores; load average (1 min) {load_start:.1f} at the start, {load_end:.1f} at the end).",
+        f"rebuild, import or card in this run; 2 cores; load average (1 min) "
+        f"{load_start:.1f} at the start, {load_end:.1f} at the end).",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, DuckDB memory_limit "
         f"{args.memory_limit}, Python {platform.python_version()}, DuckDB {duckdb.__version__}.",
         f"Data: {counts['opportunities']:,} opportunities, {counts['activities']:,} activities, "
