@@ -463,7 +463,7 @@ def _report(args: argparse.Namespace, med: dict[str, float], times: dict[str, li
         f"## {args.scale} — {date.today().isoformat()}",
         "",
         f"Command: `.venv/bin/python bench/bench_rollups.py {' '.join(sys.argv[1:])}` "
-        f"(medians of {args.repeat}; the machine was shared with other work, 2 cores; load "
+        f"(medians of {args.repeat}; 2 cores; load "
         f"average (1 min) {load_start:.1f} at the start).",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, DuckDB memory_limit "
         f"{args.memory_limit}, Python {platform.python_version()}, DuckDB {duckdb.__version__}.",
