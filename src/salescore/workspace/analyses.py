@@ -35,6 +35,7 @@ from salescore.analytics.funnel import (
     cohort,
     deals_at,
     funnel_counts,
+    funnel_counts_by_side,
     funnel_of,
     funnel_steps,
 )
@@ -237,19 +238,27 @@ def funnel_report(session: Session, *, period: str, rep: str | None = None,
     names = tuple(s.name for s in steps)
     subject = _subject(session, rep, team)
     deals = cohort(pipeline, start, end, reps=subject.reps)
-    row = session.runner.rows(funnel_counts(deals, len(steps)))
-    mine = funnel_of(row[0] if row else {}, names)
+    peers_kind, peer_reps = _peer_reps(session, subject)
+    theirs: dict[str, Any] | None = None
+    if peer_reps and subject.reps is not None:
+        # The subject's and the peers' counts in one pass over the stage entries (the
+        # subject's deals are the same rows within its scope and without: it is in reach).
+        both = cohort(pipeline, start, end, reps=sorted({*subject.reps, *peer_reps}))
+        sides = {r["side"]: r for r in _everyone(session).rows(
+            funnel_counts_by_side(both, len(steps), subject.reps))}
+        mine = funnel_of(sides.get("mine", {}), names)
+        theirs = sides.get("others", {})
+    else:
+        row = session.runner.rows(funnel_counts(deals, len(steps)))
+        mine = funnel_of(row[0] if row else {}, names)
     by_value = []
     if by is not None:
         for r in session.runner.rows(funnel_counts(deals, len(steps), by=by)):
             by_value.append((r[by], funnel_of(r, names)))
-    peers_kind, peer_reps = _peer_reps(session, subject)
     peers: Funnel | None = None
     found = None
-    if peer_reps:
-        theirs = _everyone(session).rows(funnel_counts(
-            cohort(pipeline, start, end, reps=peer_reps), len(steps)))
-        pooled = funnel_of(theirs[0] if theirs else {}, names)
+    if theirs is not None:
+        pooled = funnel_of(theirs, names)
         if pooled.reps >= MIN_PEERS:
             peers = pooled
             assert peers_kind is not None
