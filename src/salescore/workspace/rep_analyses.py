@@ -199,6 +199,17 @@ def _float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
+def _kept_scoring(whole: Session, plan: Plan, period: Period, members: pd.DataFrame,
+                  rep_values: pa.Table | None = None) -> _Scoring:
+    """One plan's :class:`_Scoring` of ``period`` for ``members``, kept while the plan, the
+    data and targets its KPIs read stand: strengths and balance share one (``rep_values``, a
+    wider table already read, only spares the scoring's own read)."""
+    key = ("scoring", plan.model_dump_json(), str(period),
+           tuple(members["rep_id"].astype(str)), *stamp(whole, list(plan.kpis())))
+    return kept(whole, key, functools.partial(_Scoring, whole, plan, period, members,
+                                              rep_values))
+
+
 def strengths_report(session: Session, *, period: str, rep: str | None = None,
                      team: str | None = None, plan: str | None = None,
                      kpis: Sequence[str] | None = None, levers: bool = True
@@ -265,9 +276,7 @@ def _strengths_report(session: Session, *, period: str, rep: str | None = None,
         if not mine:
             continue
         rows = [by_rep.get(r, {"rep_id": r}) for r in peers]
-        scoring = kept(whole, ("scoring", document.model_dump_json(), str(chosen),
-                               tuple(members["rep_id"].astype(str)), *stamp(whole, needed)),
-                       functools.partial(_Scoring, whole, document, chosen, members, read))
+        scoring = _kept_scoring(whole, document, chosen, members, read)
         base = scoring.score()
         team_of = dict(zip(members["rep_id"].astype(str), members["team_id"], strict=True))
         line_kpis = [line.kpi for line in document.lines]
@@ -561,7 +570,7 @@ def _balance_report(session: Session, *, period: str, team: str | None = None
         members = roster.members(document.applies_to, chosen)
         if members.empty:
             continue
-        scoring = _Scoring(whole, document, chosen, members)
+        scoring = _kept_scoring(whole, document, chosen, members)
         current = document.blend.individual
         shares = sorted({*BLENDS, current}, reverse=True)
         spreads, by_rep = [], {}
