@@ -54,3 +54,30 @@ def test_explained_values_equal_computed_values(engine: KpiEngine, by: str, peri
             assert explained[name].period == row["period"]
     # Most values are known: the comparison is not vacuous.
     assert compared > len(rows) * len(names) // 2
+
+
+@pytest.mark.parametrize(("by", "period"), [("rep", "2025-Q1"), ("team", "2025-02")])
+def test_one_subjects_queries_are_compiled_once_for_every_subject(
+        engine: KpiEngine, by: str, period: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A drill-down for one subject runs queries compiled once for its KPIs, grain, period and
+    scope, the subject put in as a literal: the same rows, parts and values as compiling them
+    for that subject, for every subject (one with a quote in its id included)."""
+    import salescore.engine.explain as explain
+
+    names = ["revenue_won", "win_rate", "activities", "customer_retention_rate"]
+    rows = engine.compute(KpiRequest.of(names, by=by, period=period)).table
+    subjects = [*rows.column("rep_id" if by == "rep" else "team_id").to_pylist(), "O'Neil"]
+    built = []
+    real = explain.explain_rows
+    monkeypatch.setattr(explain, "explain_rows", lambda *a: built.append(a[2]) or real(*a))
+    shared = {s: explain_kpis(engine, names, subject=s, period=period, by=by) for s in subjects}
+    assert len(built) == 1  # built and compiled for the first subject alone
+    monkeypatch.setattr(explain, "_for_one", lambda *a: None)
+    for subject in subjects:
+        alone = explain_kpis(engine, names, subject=subject, period=period, by=by)
+        for name in names:
+            a, b = shared[subject][name], alone[name]
+            assert (a.value, a.arithmetic) == (b.value, b.arithmetic), (subject, name)
+            assert [p.rows.to_pylist() for p in a.parts] == \
+                [p.rows.to_pylist() for p in b.parts], (subject, name)
+    assert all(e.value in (None, 0) for e in shared["O'Neil"].values())

@@ -14,14 +14,18 @@ the numbers put in, next to the value the engine computes, so a reader can check
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, assert_never
 
-from salescore.compile.kpis import explain_rows
+from salescore.compile.kpis import Use, explain_rows
 from salescore.core.errors import ConfigError
 from salescore.engine.explained import ExplainPart, Explanation, Rows
-from salescore.engine.kpis import KpiEngine, KpiRequest
+from salescore.engine.kpis import KpiEngine, KpiRequest, catalog_digest
+from salescore.engine.runner import Prepared
 from salescore.semantic.expression import ARITHMETIC, Binary, Expr, Negate, Number, Ref
 from salescore.semantic.kpi_plan import ConversionUse, MeasureUse, Output, PopUse, QueryPlan
 from salescore.semantic.specs import Agg, Filter, Op
@@ -185,14 +189,18 @@ def _explain(engine: KpiEngine, names: Sequence[str], subjects: tuple[str, ...],
         return {}
     if len(subjects) > 1 and by != "rep":
         raise ValueError("several subjects are explained at once only by rep")
-    request = KpiRequest.of(wanted, by=by, period=period, subjects=subjects)
-    plan, ctx, _ = engine.prepare(request)
     label = str(engine.settings.calendar.parse(period))
-    rows_by_use = explain_rows(engine.catalog, wanted, by, ctx)[1]
+    found = _for_one(engine, wanted, subjects[0], period, by) if len(subjects) == 1 else None
+    if found is not None:
+        plan, ctx, listed = found
+    else:
+        request = KpiRequest.of(wanted, by=by, period=period, subjects=subjects)
+        plan, ctx, _ = engine.prepare(request)
+        listed = [(use, engine.runner.run(expr))
+                  for use, expr in explain_rows(engine.catalog, wanted, by, ctx)[1]]
     stages = engine.settings.pipeline.open_stage_names()
     parts_by_subject: dict[str, dict[str, ExplainPart]] = {s: {} for s in subjects}
-    for use, expr in rows_by_use:
-        rows = engine.runner.run(expr)
+    for use, rows in listed:
         for subject, own in _split(rows, subjects):
             for column, part in _parts(use, own, stages):
                 parts_by_subject[subject][column] = part
@@ -220,6 +228,62 @@ def _explain(engine: KpiEngine, names: Sequence[str], subjects: tuple[str, ...],
                                           reason=reason if unknown else None)
         out[subject] = explained
     return out
+
+
+SUBJECT_MARK = "salescore_subject_3f9a1c7e"
+"""The subject an explanation's queries are compiled for once per KPI, period and scope: its
+SQL literal is replaced by each subject's (the subject enters the queries only as a literal)."""
+
+_FOR_ONE: OrderedDict[tuple[Any, ...], tuple[Any, Any, list[tuple[Use, Prepared]]] | None] = \
+    OrderedDict()
+_FOR_ONE_SIZE = 256
+_FOR_ONE_LOCK = threading.Lock()
+
+
+def _for_one(engine: KpiEngine, wanted: tuple[str, ...], subject: str, period: str, by: str
+             ) -> tuple[QueryPlan, Any, list[tuple[Use, pa.Table]]] | None:
+    """The rows behind ``wanted`` for one subject, from queries compiled once for every
+    subject of the same KPIs, grain, period and scope (DuckDB): a drill-down's first visit
+    for another rep or team builds no expression and generates no SQL. ``None`` where the
+    queries cannot be shared (another backend, or the subject not found in the SQL as the
+    one literal it should be): those are compiled for the subject itself."""
+    if engine.runner.backend.name != "duckdb" or by == "company":
+        return None
+    request = KpiRequest.of(wanted, by=by, period=period, subjects=(SUBJECT_MARK,))
+    plan, ctx, _ = engine.prepare(request)
+    key = (catalog_digest(engine.catalog), engine.runner.reach, request, ctx)
+    with _FOR_ONE_LOCK:
+        known = key in _FOR_ONE
+        hit = _FOR_ONE.get(key)
+        if known:
+            _FOR_ONE.move_to_end(key)
+    if not known:
+        prepared = [(use, engine.runner.prepare(expr))
+                    for use, expr in explain_rows(engine.catalog, wanted, by, ctx)[1]]
+        mark = _sql_text(SUBJECT_MARK)
+        # Shared only when every query names the subject as exactly this literal.
+        hit = (plan, ctx, prepared) if prepared and all(
+            p.sql is not None and mark in p.sql for _, p in prepared) else None
+        with _FOR_ONE_LOCK:
+            _FOR_ONE[key] = hit
+            while len(_FOR_ONE) > _FOR_ONE_SIZE:
+                _FOR_ONE.popitem(last=False)
+    if hit is None:
+        return None
+    plan, ctx, prepared = hit
+    mark, literal = _sql_text(SUBJECT_MARK), _sql_text(subject)
+    return plan, ctx, [
+        (use, engine.runner.run_prepared(dataclasses.replace(
+            p, sql=(p.sql or "").replace(mark, literal)))) for use, p in prepared]
+
+
+def _sql_text(value: str) -> str:
+    """``value`` as a SQL string literal (DuckDB's quoting: a quote is doubled).
+
+    >>> _sql_text("O'Neil")
+    "'O''Neil'"
+    """
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _split(table: pa.Table, subjects: tuple[str, ...]) -> list[tuple[str, Rows]]:
