@@ -260,10 +260,9 @@ def _for_one(engine: KpiEngine, wanted: tuple[str, ...], subject: str, period: s
     if not known:
         prepared = [(use, engine.runner.prepare(expr))
                     for use, expr in explain_rows(engine.catalog, wanted, by, ctx)[1]]
-        mark = _sql_text(SUBJECT_MARK)
         # Shared only when every query names the subject as exactly this literal.
         hit = (plan, ctx, prepared) if prepared and all(
-            p.sql is not None and mark in p.sql for _, p in prepared) else None
+            p.sql is not None and _MARK_SQL in p.sql for _, p in prepared) else None
         with _FOR_ONE_LOCK:
             _FOR_ONE[key] = hit
             while len(_FOR_ONE) > _FOR_ONE_SIZE:
@@ -271,10 +270,10 @@ def _for_one(engine: KpiEngine, wanted: tuple[str, ...], subject: str, period: s
     if hit is None:
         return None
     plan, ctx, prepared = hit
-    mark, literal = _sql_text(SUBJECT_MARK), _sql_text(subject)
+    literal = _sql_text(subject)
     return plan, ctx, [
         (use, engine.runner.run_prepared(dataclasses.replace(
-            p, sql=(p.sql or "").replace(mark, literal)))) for use, p in prepared]
+            p, sql=(p.sql or "").replace(_MARK_SQL, literal)))) for use, p in prepared]
 
 
 def _sql_text(value: str) -> str:
@@ -284,6 +283,9 @@ def _sql_text(value: str) -> str:
     "'O''Neil'"
     """
     return "'" + value.replace("'", "''") + "'"
+
+
+_MARK_SQL = _sql_text(SUBJECT_MARK)
 
 
 def _split(table: pa.Table, subjects: tuple[str, ...]) -> list[tuple[str, Rows]]:

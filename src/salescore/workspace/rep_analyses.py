@@ -256,9 +256,9 @@ def _strengths_report(session: Session, *, period: str, rep: str | None = None,
         else [chosen]
     # Only the reps under these plans are anyone's peers: their rows alone are read (a
     # quarterly plan's reps are a third of the large demo's 2,000).
-    members_of = {id(d): roster.members(d.applies_to, chosen) for d in documents} \
-        if roster is not None else {}
-    peers_all = sorted({str(r) for m in members_of.values() for r in m["rep_id"]})
+    planned = [(d, roster.members(d.applies_to, chosen)) for d in documents] \
+        if roster is not None else []
+    peers_all = sorted({str(r) for _, m in planned for r in m["rep_id"]})
     read = kpi_table(whole, needed, by="rep", periods=asked, grain=chosen.grain,
                      subjects=peers_all) if documents else None
     table = [] if read is None else [
@@ -268,8 +268,7 @@ def _strengths_report(session: Session, *, period: str, rep: str | None = None,
                if c not in ("rep_id", "period") and base_kpi(c) in named]
     by_rep = {str(r["rep_id"]): r for r in table}
     out: list[RepStrengths] = []
-    for document in documents:
-        members = members_of[id(document)]
+    for document, members in planned:
         peers = members["rep_id"].astype(str).tolist()
         mine = [r for r in peers if session.reach.has_rep(r)
                 and (wanted is None or r in wanted)]
