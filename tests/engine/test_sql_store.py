@@ -5,7 +5,6 @@ file or a read-only store each behave as they should."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ import pyarrow as pa
 import pytest
 from tests.tiny_org import KPIS
 
+from salescore.core.lru import Lru
 from salescore.core.scope import Scope
 from salescore.engine import kpis as kpis_module
 from salescore.engine.kpis import KpiEngine, KpiRequest
@@ -32,7 +32,7 @@ def _rows(engine: KpiEngine, request: KpiRequest) -> list[dict[str, Any]]:
 
 def _new_process(monkeypatch: pytest.MonkeyPatch) -> None:
     """What a new process has: no request compiled in memory."""
-    monkeypatch.setattr(kpis_module, "_PREPARED", OrderedDict())
+    monkeypatch.setattr(kpis_module, "_PREPARED", Lru(kpis_module._PREPARED_SIZE))
 
 
 def _compiling_forbidden(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
@@ -35,6 +33,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from salescore.app.deps import Caller, CallerDep, app_state
+from salescore.core.lru import Lru
 from salescore.core.scope import Scope
 from salescore.workspace import data_stamp
 
@@ -54,34 +53,26 @@ class ResponseCache:
         self.seconds = seconds
         self.entries = entries
         self._clock = clock
-        self._kept: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
-        self._guard = threading.Lock()
+        self._kept: Lru[Hashable, tuple[float, Any]] = Lru(max(1, entries))
         self.hits = 0
         self.misses = 0
 
     def get(self, key: Hashable) -> Any | None:
-        with self._guard:
-            found = self._kept.get(key)
-            if found is None or self._clock() >= found[0]:
-                self._kept.pop(key, None)
-                self.misses += 1
-                return None
-            self._kept.move_to_end(key)
-            self.hits += 1
-            return found[1]
+        found = self._kept.get(key)
+        if found is None or self._clock() >= found[0]:
+            self._kept.pop(key)
+            self.misses += 1
+            return None
+        self.hits += 1
+        return found[1]
 
     def put(self, key: Hashable, body: Any) -> None:
-        if self.seconds <= 0:
+        if self.seconds <= 0 or self.entries <= 0:
             return
-        with self._guard:
-            self._kept[key] = (self._clock() + self.seconds, body)
-            self._kept.move_to_end(key)
-            while len(self._kept) > self.entries:
-                self._kept.popitem(last=False)
+        self._kept.put(key, (self._clock() + self.seconds, body))
 
     def clear(self) -> None:
-        with self._guard:
-            self._kept.clear()
+        self._kept.clear()
 
 
 def _key(request: Request, scope: Scope) -> Hashable:

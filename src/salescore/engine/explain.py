@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import dataclasses
 import statistics
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, assert_never
 
 from salescore.compile.kpis import Use, explain_rows
 from salescore.core.errors import ConfigError
+from salescore.core.lru import MISSING, Lru
 from salescore.engine.explained import ExplainPart, Explanation, Rows
 from salescore.engine.kpis import KpiEngine, KpiRequest, catalog_digest
 from salescore.engine.runner import Prepared
@@ -234,10 +233,7 @@ SUBJECT_MARK = "salescore_subject_3f9a1c7e"
 """The subject an explanation's queries are compiled for once per KPI, period and scope: its
 SQL literal is replaced by each subject's (the subject enters the queries only as a literal)."""
 
-_FOR_ONE: OrderedDict[tuple[Any, ...], tuple[Any, Any, list[tuple[Use, Prepared]]] | None] = \
-    OrderedDict()
-_FOR_ONE_SIZE = 256
-_FOR_ONE_LOCK = threading.Lock()
+_FOR_ONE: Lru[tuple[Any, ...], tuple[Any, Any, list[tuple[Use, Prepared]]] | None] = Lru(256)
 
 
 def _for_one(engine: KpiEngine, wanted: tuple[str, ...], subject: str, period: str, by: str
@@ -252,21 +248,14 @@ def _for_one(engine: KpiEngine, wanted: tuple[str, ...], subject: str, period: s
     request = KpiRequest.of(wanted, by=by, period=period, subjects=(SUBJECT_MARK,))
     plan, ctx, _ = engine.prepare(request)
     key = (catalog_digest(engine.catalog), engine.runner.reach, request, ctx)
-    with _FOR_ONE_LOCK:
-        known = key in _FOR_ONE
-        hit = _FOR_ONE.get(key)
-        if known:
-            _FOR_ONE.move_to_end(key)
-    if not known:
+    hit = _FOR_ONE.get(key, MISSING)
+    if hit is MISSING:
         prepared = [(use, engine.runner.prepare(expr))
                     for use, expr in explain_rows(engine.catalog, wanted, by, ctx)[1]]
         # Shared only when every query names the subject as exactly this literal.
         hit = (plan, ctx, prepared) if prepared and all(
             p.sql is not None and _MARK_SQL in p.sql for _, p in prepared) else None
-        with _FOR_ONE_LOCK:
-            _FOR_ONE[key] = hit
-            while len(_FOR_ONE) > _FOR_ONE_SIZE:
-                _FOR_ONE.popitem(last=False)
+        _FOR_ONE.put(key, hit)
     if hit is None:
         return None
     plan, ctx, prepared = hit

@@ -17,7 +17,6 @@ the warehouse's backend (DuckDB, PostgreSQL, or any Ibis backend holding the can
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -43,6 +42,7 @@ from salescore.compile.rows import nullable
 from salescore.compile.schema import unbound
 from salescore.compile.timezone import offsets
 from salescore.core.errors import PeriodError
+from salescore.core.lru import Lru
 from salescore.core.periods import Calendar, Grain
 from salescore.engine.explained import Notice
 from salescore.engine.maintain import KeptState, read_state
@@ -272,7 +272,6 @@ class KpiEngine:
                request, ctx)
         hit = _PREPARED.get(key)
         if hit is not None:
-            _PREPARED.move_to_end(key)
             _note_missing(hit[0], request, notices)
             return hit
         # Kept on disk for DuckDB alone: elsewhere nothing is compiled to SQL text here.
@@ -287,9 +286,7 @@ class KpiEngine:
             prepared = self.runner.prepare(compiled.expr)
             if store is not None:
                 store.put(stored_key, _to_store(compiled, prepared))
-        _PREPARED[key] = (compiled, prepared)
-        while len(_PREPARED) > _PREPARED_SIZE:
-            _PREPARED.popitem(last=False)
+        _PREPARED.put(key, (compiled, prepared))
         return compiled, prepared
 
     def _stored_key(self, request: KpiRequest, ctx: CompileContext) -> str:
@@ -430,7 +427,7 @@ class KpiEngine:
 
 
 _PREPARED_SIZE = 256
-_PREPARED: OrderedDict[tuple[Any, ...], tuple[CompiledKpis, Prepared]] = OrderedDict()
+_PREPARED: Lru[tuple[Any, ...], tuple[CompiledKpis, Prepared]] = Lru(_PREPARED_SIZE)
 """Compiled and prepared requests, least recently used first (see :meth:`KpiEngine.prepared_in`)."""
 
 
@@ -442,14 +439,12 @@ def catalog_digest(catalog: Catalog) -> str:
         return found[1]
     digest = sha256(canonical((catalog.sources, catalog.measures, catalog.kpis))
                     .encode()).hexdigest()
-    _DIGESTS[id(catalog)] = (catalog, digest)
-    while len(_DIGESTS) > _DIGESTS_SIZE:
-        _DIGESTS.popitem(last=False)
+    _DIGESTS.put(id(catalog), (catalog, digest))
     return digest
 
 
 _DIGESTS_SIZE = 64
-_DIGESTS: OrderedDict[int, tuple[Catalog, str]] = OrderedDict()
+_DIGESTS: Lru[int, tuple[Catalog, str]] = Lru(_DIGESTS_SIZE)
 
 
 def _to_store(compiled: CompiledKpis, prepared: Prepared) -> StoredQuery:

@@ -22,7 +22,6 @@ are. The runner counts the queries it runs, so a caller can bound them.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -34,14 +33,14 @@ import pyarrow as pa
 from ibis.backends import BaseBackend
 
 from salescore.compile.schema import unbound
+from salescore.core.lru import Lru
 from salescore.core.scope import AccessError, Scope
 from salescore.model.tables import TABLES, Table
 
 __all__ = ["Prepared", "Reach", "Runner"]
 
 _DECLARED: dict[str, Table] = {t.name: t for t in TABLES}
-_RUN_SIZE = 512
-_RUN: OrderedDict[tuple[Any, ...], Prepared] = OrderedDict()
+_RUN: Lru[tuple[Any, ...], Prepared] = Lru(512)
 
 
 @dataclass(frozen=True)
@@ -206,11 +205,7 @@ class Runner:
         prepared = _RUN.get(key)
         if prepared is None:
             prepared = self.prepare(expr)
-            _RUN[key] = prepared
-            while len(_RUN) > _RUN_SIZE:
-                _RUN.popitem(last=False)
-        else:
-            _RUN.move_to_end(key)
+            _RUN.put(key, prepared)
         return self.run_prepared(prepared)
 
     def prepare(self, expr: ibis.Expr) -> Prepared:

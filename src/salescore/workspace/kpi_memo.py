@@ -14,13 +14,13 @@ from __future__ import annotations
 import hashlib
 import threading
 import weakref
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import pyarrow as pa
 
 from salescore.appstore.audit import last_change
+from salescore.core.lru import MISSING, Lru
 from salescore.core.periods import Grain, Period
 from salescore.scorecards.inputs import kpi_values, span_label
 
@@ -35,9 +35,17 @@ KEPT = 8
 
 T = TypeVar("T")
 
-_TABLES: weakref.WeakKeyDictionary[Workspace, OrderedDict[tuple[Any, ...], Any]] = (
+_TABLES: weakref.WeakKeyDictionary[Workspace, Lru[tuple[Any, ...], Any]] = (
     weakref.WeakKeyDictionary())
 _LOCK = threading.Lock()
+
+
+def _kept_for(workspace: Workspace) -> Lru[tuple[Any, ...], Any]:
+    with _LOCK:
+        found = _TABLES.get(workspace)
+        if found is None:
+            found = _TABLES[workspace] = Lru(KEPT)
+        return found
 
 
 def stamp(session: Session, kpis: Sequence[str]) -> tuple[Any, ...]:
@@ -68,39 +76,26 @@ def kpi_table(session: Session, kpis: Sequence[str], *, by: str, periods: Sequen
     changed."""
     key = (session.scope, tuple(kpis), by, span_label(periods), str(grain),
            None if subjects is None else tuple(subjects), *_stamp(session, kpis))
-    workspace = session.workspace
-    with _LOCK:
-        kept = _TABLES.setdefault(workspace, OrderedDict())
-        found = kept.get(key)
-        if found is not None:
-            kept.move_to_end(key)
-            return cast(pa.Table, found)
+    kept_here = _kept_for(session.workspace)
+    found = kept_here.get(key)
+    if found is not None:
+        return cast(pa.Table, found)
     table = kpi_values(session.engine, kpis, by=by, periods=periods, grain=grain,
                        subjects=subjects)
-    with _LOCK:
-        kept = _TABLES.setdefault(workspace, OrderedDict())
-        kept[key] = table
-        while len(kept) > KEPT:
-            kept.popitem(last=False)
+    kept_here.put(key, table)
     return table
 
 
 def kept(session: Session, key: tuple[Any, ...], make: Callable[[], T]) -> T:
     """What ``make`` gives, kept for ``session``'s workspace under ``key`` (which must name
     everything the value depends on, :func:`stamp` included) among its :data:`KEPT` last."""
-    workspace = session.workspace
+    kept_here = _kept_for(session.workspace)
     key = ("kept", session.scope, *key)
-    with _LOCK:
-        found = _TABLES.setdefault(workspace, OrderedDict()).get(key)
-        if found is not None:
-            _TABLES[workspace].move_to_end(key)
-            return cast(T, found)
+    found = kept_here.get(key, MISSING)
+    if found is not MISSING:
+        return cast(T, found)
     value = make()
-    with _LOCK:
-        table = _TABLES.setdefault(workspace, OrderedDict())
-        table[key] = value
-        while len(table) > KEPT:
-            table.popitem(last=False)
+    kept_here.put(key, value)
     return value
 
 

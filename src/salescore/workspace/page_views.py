@@ -35,7 +35,6 @@ import shutil
 import threading
 import time
 import weakref
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
@@ -43,6 +42,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from salescore.appstore.audit import last_change
 from salescore.appstore.scores import scores_stamp
+from salescore.core.lru import MISSING, Lru
 from salescore.core.periods import Grain, Period
 from salescore.core.scope import Scope
 
@@ -79,7 +79,7 @@ class _Views:
     """One workspace's kept views: values by key, the computations under way, the stamp."""
 
     def __init__(self) -> None:
-        self.values: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self.values: Lru[tuple[Any, ...], Any] = Lru(KEPT_IN_MEMORY)
         self.flights: dict[tuple[Any, ...], threading.Lock] = {}
         self.guard = threading.Lock()
         # the stamp as (read at, warehouse writes, stamp, app-store writes)
@@ -217,21 +217,18 @@ def kept_view(workspace: Workspace, key: tuple[Any, ...], make: Callable[[], T])
     made wait for that one computation; different keys do not wait for each other here."""
     views = _views(workspace)
     full = (data_stamp(workspace), *key)
+    found = views.values.get(full, MISSING)
+    if found is not MISSING:
+        return cast(T, found)
     with views.guard:
-        if full in views.values:
-            views.values.move_to_end(full)
-            return cast(T, views.values[full])
         flight = views.flights.setdefault(full, threading.Lock())
     with flight:
-        with views.guard:
-            if full in views.values:
-                return cast(T, views.values[full])
+        found = views.values.get(full, MISSING)
+        if found is not MISSING:
+            return cast(T, found)
         value = make()
+        views.values.put(full, value)
         with views.guard:
-            views.values[full] = value
-            views.values.move_to_end(full)
-            while len(views.values) > KEPT_IN_MEMORY:
-                views.values.popitem(last=False)
             views.flights.pop(full, None)
     return value
 
