@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -151,16 +151,18 @@ def _damaged_error(path: str, detail: str, detail_zh: str | None = None) -> Stor
                    "或 salescore demo）。")
 
 
-def duckdb_memory_limit() -> str:
+def duckdb_memory_limit(environ: Mapping[str, str] | None = None) -> str:
     """The buffer memory a DuckDB warehouse may use: ``SALESCORE_DUCKDB_MEMORY_LIMIT`` when
-    set (DuckDB's own units: ``4GB``, ``512MB``), else half of the machine's physical memory.
+    set in ``environ`` (the process's environment by default; DuckDB's own units: ``4GB``,
+    ``512MB``), else half of the machine's physical memory.
 
-    >>> os.environ["SALESCORE_DUCKDB_MEMORY_LIMIT"] = "3GB"; duckdb_memory_limit()
+    >>> duckdb_memory_limit({"SALESCORE_DUCKDB_MEMORY_LIMIT": "3GB"})
     '3GB'
-    >>> del os.environ["SALESCORE_DUCKDB_MEMORY_LIMIT"]; duckdb_memory_limit().endswith("MiB")
+    >>> duckdb_memory_limit({}).endswith("MiB")
     True
     """
-    chosen = os.environ.get("SALESCORE_DUCKDB_MEMORY_LIMIT", "").strip()
+    environ = os.environ if environ is None else environ
+    chosen = environ.get("SALESCORE_DUCKDB_MEMORY_LIMIT", "").strip()
     if chosen:
         return chosen
     try:
