@@ -24,7 +24,7 @@ from salescore.core.errors import ConfigError
 from salescore.core.lru import MISSING, Lru
 from salescore.engine.explained import ExplainPart, Explanation, Rows
 from salescore.engine.kpis import KpiEngine, KpiRequest, catalog_digest
-from salescore.engine.runner import Prepared
+from salescore.engine.runner import Prepared, sql_text
 from salescore.semantic.expression import ARITHMETIC, Binary, Expr, Negate, Number, Ref
 from salescore.semantic.kpi_plan import ConversionUse, MeasureUse, Output, PopUse, QueryPlan
 from salescore.semantic.specs import Agg, Filter, Op
@@ -239,15 +239,16 @@ _FOR_ONE: Lru[tuple[Any, ...], tuple[Any, Any, list[tuple[Use, Prepared]]] | Non
 def _for_one(engine: KpiEngine, wanted: tuple[str, ...], subject: str, period: str, by: str
              ) -> tuple[QueryPlan, Any, list[tuple[Use, pa.Table]]] | None:
     """The rows behind ``wanted`` for one subject, from queries compiled once for every
-    subject of the same KPIs, grain, period and scope (DuckDB): a drill-down's first visit
-    for another rep or team builds no expression and generates no SQL. ``None`` where the
+    subject of the same KPIs, grain, period, context and scope shape (DuckDB: every narrowed
+    scope has one, :attr:`Runner.shape`): a drill-down's first visit for another rep or team,
+    or by another manager, builds no expression and generates no SQL. ``None`` where the
     queries cannot be shared (another backend, or the subject not found in the SQL as the
     one literal it should be): those are compiled for the subject itself."""
     if engine.runner.backend.name != "duckdb" or by == "company":
         return None
     request = KpiRequest.of(wanted, by=by, period=period, subjects=(SUBJECT_MARK,))
     plan, ctx, _ = engine.prepare(request)
-    key = (catalog_digest(engine.catalog), engine.runner.reach, request, ctx)
+    key = (catalog_digest(engine.catalog), engine.runner.shape, request, ctx)
     hit = _FOR_ONE.get(key, MISSING)
     if hit is MISSING:
         prepared = [(use, engine.runner.prepare(expr))
@@ -259,22 +260,13 @@ def _for_one(engine: KpiEngine, wanted: tuple[str, ...], subject: str, period: s
     if hit is None:
         return None
     plan, ctx, prepared = hit
-    literal = _sql_text(subject)
+    literal = sql_text(subject)
     return plan, ctx, [
         (use, engine.runner.run_prepared(dataclasses.replace(
             p, sql=(p.sql or "").replace(_MARK_SQL, literal)))) for use, p in prepared]
 
 
-def _sql_text(value: str) -> str:
-    """``value`` as a SQL string literal (DuckDB's quoting: a quote is doubled).
-
-    >>> _sql_text("O'Neil")
-    "'O''Neil'"
-    """
-    return "'" + value.replace("'", "''") + "'"
-
-
-_MARK_SQL = _sql_text(SUBJECT_MARK)
+_MARK_SQL = sql_text(SUBJECT_MARK)
 
 
 def _split(table: pa.Table, subjects: tuple[str, ...]) -> list[tuple[str, Rows]]:

@@ -218,10 +218,12 @@ class KpiEngine:
             stored = kept.stored()
             if self.use_rollups:
                 rollups = kept.rollup_columns()
-                # Roll-ups hold every rep's rows: a narrower scope reads its reps' rows.
-                if not self.runner.reach.everything:
-                    assert self.runner.reach.reps is not None
-                    reach = tuple(sorted(self.runner.reach.reps))
+                # Roll-ups hold every rep's rows: a narrower scope reads its reps' rows (the
+                # shape's: a marked list, that each run fills, where the runner marks).
+                shape = self.runner.shape
+                if not shape.everything:
+                    assert shape.reps is not None
+                    reach = tuple(sorted(shape.reps))
         ctx = CompileContext(
             calendar=cal, buckets=buckets, pipeline=self.settings.pipeline,
             currency=self.settings.organisation.currency, membership=membership,
@@ -268,7 +270,7 @@ class KpiEngine:
         expression and generates no SQL. The context holds everything compiling reads
         (periods, rates, team tree, kept tables), so a change in the warehouse that matters
         makes a new key."""
-        key = (catalog_digest(self.catalog), self.runner.backend.name, self.runner.reach,
+        key = (catalog_digest(self.catalog), self.runner.backend.name, self.runner.shape,
                request, ctx)
         hit = _PREPARED.get(key)
         if hit is not None:
@@ -293,7 +295,7 @@ class KpiEngine:
         """The key of ``request`` compiled in ``ctx`` within this engine's scope in
         :attr:`sql_store`."""
         assert self.sql_store is not None
-        reach = self.runner.reach
+        reach = self.runner.shape
         return self.sql_store.key(
             "kpis", catalog_digest(self.catalog), self.runner.backend.name,
             None if reach.everything else (reach.reps, reach.teams), request, ctx)

@@ -37,7 +37,7 @@ from salescore.core.lru import Lru
 from salescore.core.scope import AccessError, Scope
 from salescore.model.tables import TABLES, Table
 
-__all__ = ["Prepared", "Reach", "Runner"]
+__all__ = ["MARKED_REACH", "Prepared", "Reach", "Runner", "sql_text"]
 
 _DECLARED: dict[str, Table] = {t.name: t for t in TABLES}
 _RUN: Lru[tuple[Any, ...], Prepared] = Lru(512)
@@ -74,6 +74,35 @@ class Reach:
 
 def _anything(row: Mapping[str, Any]) -> bool:
     return True
+
+
+def sql_text(value: str) -> str:
+    """``value`` as a SQL string literal (DuckDB's quoting: a quote is doubled).
+
+    >>> sql_text("O'Neil")
+    "'O''Neil'"
+    """
+    return "'" + value.replace("'", "''") + "'"
+
+
+_MARK_STEM = "salescore_reach_8d2e41"
+MARKED_REACH = Reach(frozenset({f"{_MARK_STEM}_rep_1", f"{_MARK_STEM}_rep_2"}),
+                     frozenset({f"{_MARK_STEM}_team_1", f"{_MARK_STEM}_team_2"}))
+"""The reach a narrowed scope's queries are compiled for on DuckDB: two marked reps and two
+marked teams, which reach the SQL only as the lists ``IN ('…rep_1', '…rep_2')`` (and the
+teams' likewise) that each run fills with its own ids."""
+assert MARKED_REACH.reps is not None and MARKED_REACH.teams is not None
+_REP_LIST = ", ".join(sql_text(r) for r in sorted(MARKED_REACH.reps))
+_TEAM_LIST = ", ".join(sql_text(t) for t in sorted(MARKED_REACH.teams))
+
+
+def _check_marks(sql: str, *, filled: bool = False) -> None:
+    """That the marked ids are in ``sql`` only as the two whole lists (``filled``: nowhere
+    any more); else the marked query cannot be filled safely, and that is refused."""
+    left = sql.replace(_REP_LIST, "").replace(_TEAM_LIST, "") if not filled else sql
+    if _MARK_STEM in left:
+        raise AccessError("a scoped query names the scope's marked ids outside their lists",
+                          message_zh="受限范围查询中的标记 ID 出现在列表之外")
 
 
 class Runner:
@@ -122,11 +151,23 @@ class Runner:
         members = frozenset(r["rep_id"] for r in reps if r["team_id"] in subtree)
         return Reach(members, frozenset(subtree))
 
-    # -- scoping -----------------------------------------------------------------------------
-    def visible(self, name: str) -> ibis.Table:
-        """Canonical table ``name`` as this scope sees it (an expression on unbound tables)."""
-        table = unbound(name)
+    @cached_property
+    def shape(self) -> Reach:
+        """The reach this runner's queries are compiled for. On DuckDB, a narrowed reach of
+        at least one rep and one team is compiled as :data:`MARKED_REACH`, whose ids stand in
+        for anyone's: the SQL is generated once for every such scope and each run puts its
+        own ids in their place (:meth:`run_prepared`). Elsewhere, the reach itself."""
         reach = self.reach
+        if self.backend.name == "duckdb" and reach.reps and reach.teams:
+            return MARKED_REACH
+        return reach
+
+    # -- scoping -----------------------------------------------------------------------------
+    def visible(self, name: str, reach: Reach | None = None) -> ibis.Table:
+        """Canonical table ``name`` as this scope (or ``reach``) sees it (an expression on
+        unbound tables)."""
+        table = unbound(name)
+        reach = self.reach if reach is None else reach
         if reach.everything:
             return table
         assert reach.reps is not None and reach.teams is not None
@@ -145,9 +186,9 @@ class Runner:
         if owner.via:
             ref = declared.column(owner.via).references
             assert ref is not None
-            conditions.append(table[owner.via].isin(self.visible(ref.table)[ref.column]))
+            conditions.append(table[owner.via].isin(self.visible(ref.table, reach)[ref.column]))
         for other in owner.referenced_by:
-            source = self.visible(other)
+            source = self.visible(other, reach)
             column = next(c.name for c in _DECLARED[other].columns
                           if c.references is not None and c.references.table == name)
             conditions.append(table[declared.key[0]].isin(source[column]))
@@ -179,15 +220,17 @@ class Runner:
         return lambda row: (any(row[c] in reps for c in rep_columns)
                             or any(row[c] in teams for c in team_columns))
 
-    def scoped(self, expr: ibis.Expr) -> ibis.Expr:
-        """``expr`` with every canonical table it reads replaced by the scope's view of it."""
-        if self.reach.everything:
+    def scoped(self, expr: ibis.Expr, reach: Reach | None = None) -> ibis.Expr:
+        """``expr`` with every canonical table it reads replaced by the scope's (or
+        ``reach``'s) view of it."""
+        reach = self.reach if reach is None else reach
+        if reach.everything:
             return expr
         node = expr.op()
         found = {t for t in node.find(ops.UnboundTable) if t.name in _DECLARED}
         if not found:
             return expr
-        mapping = {t: self.visible(t.name).op() for t in found}
+        mapping = {t: self.visible(t.name, reach).op() for t in found}
         return node.replace(mapping).to_expr()
 
     # -- running -----------------------------------------------------------------------------
@@ -201,7 +244,7 @@ class Runner:
         """Run ``expr`` within the scope; an Arrow table. The SQL of an expression equal to
         one run before in the same reach is not generated again (expressions compare by
         their whole structure, literals included)."""
-        key = (self.backend.name, self.reach, expr.op())
+        key = (self.backend.name, self.shape, expr.op())
         prepared = _RUN.get(key)
         if prepared is None:
             prepared = self.prepare(expr)
@@ -209,19 +252,26 @@ class Runner:
         return self.run_prepared(prepared)
 
     def prepare(self, expr: ibis.Expr) -> Prepared:
-        """``expr`` scoped and, on DuckDB, compiled to SQL once (nothing is run)."""
-        scoped = self.scoped(expr)
+        """``expr`` scoped to :attr:`shape` and, on DuckDB, compiled to SQL once (nothing is
+        run): a query prepared by one runner runs on any runner of the same shape."""
+        scoped = self.scoped(expr, self.shape)
         memtables = tuple(scoped.op().find(ops.InMemoryTable))
         sql = None
         if self.backend.name == "duckdb":
             sql = str(self.backend.compile(scoped.as_table()))
+            if self.shape is MARKED_REACH:
+                _check_marks(sql)
         return Prepared(scoped, sql, memtables)
 
     def run_prepared(self, prepared: Prepared) -> pa.Table:
-        """Run what :meth:`prepare` made ready (on any runner of the same backend kind): the
-        same table :meth:`run` gives for its expression."""
+        """Run what :meth:`prepare` made ready (on any runner of the same shape): the same
+        table :meth:`run` gives for its expression, a marked reach's ids replaced by this
+        runner's own."""
         if prepared.sql is None or self.backend.name != "duckdb":
             return self._raw(prepared.expr)
+        sql = prepared.sql
+        if _MARK_STEM in sql:
+            sql = self._fill_marks(sql)
         from ibis.backends.duckdb.converter import DuckDBPyArrowData
 
         backend: Any = self.backend
@@ -231,10 +281,24 @@ class Runner:
                 backend._register_in_memory_table(memtable)
                 known.add(memtable)
         self.queries += 1
-        table = backend.con.sql(prepared.sql).to_arrow_table()
+        table = backend.con.sql(sql).to_arrow_table()
         result = prepared.expr.__pyarrow_result__(table, data_mapper=DuckDBPyArrowData)
         assert isinstance(result, pa.Table)
         return result
+
+    def _fill_marks(self, sql: str) -> str:
+        """``sql``, compiled for :data:`MARKED_REACH`, with this runner's rep and team ids in
+        place of the marked ones. A runner of another shape (everything, or a reach without
+        a rep or a team) has no lists to put there: that is a caller's mistake, refused."""
+        if self.shape is not MARKED_REACH:
+            raise AccessError("a query compiled for a narrowed scope was run in another",
+                              message_zh="为受限范围编译的查询不能在其他范围运行")
+        reach = self.reach
+        assert reach.reps is not None and reach.teams is not None
+        sql = sql.replace(_REP_LIST, ", ".join(sql_text(r) for r in sorted(reach.reps)))
+        sql = sql.replace(_TEAM_LIST, ", ".join(sql_text(t) for t in sorted(reach.teams)))
+        _check_marks(sql, filled=True)
+        return sql
 
     def rows(self, expr: ibis.Expr) -> list[dict[str, Any]]:
         """Run ``expr`` within the scope; its rows as dicts."""
