@@ -217,3 +217,26 @@ def test_import_status_is_a_closed_set(store: AppStore) -> None:
     with pytest.raises(IntegrityError), store.session() as session:
         session.add(ImportRun(table_name="orders", source="api", status="done", actor="api"))
         session.flush()
+
+
+def test_writes_are_counted_per_table(tmp_path: Path) -> None:
+    """A reader of some tables (the page stamp: audit log and scores) is not sent back to the
+    database by a write elsewhere (a sign-in's attempt row, a web session's touch)."""
+    from salescore.appstore.models import LoginAttempt
+
+    with AppStore.open(sqlite_url(tmp_path / APP_DB_FILE)) as store:
+        watched = ("audit_log", "scores")
+        with store.session() as s:
+            s.add(LoginAttempt(login="ann", address="127.0.0.1", outcome="ok"))
+        assert (store.writes, store.writes_to(watched), store.writes_to(["login_attempts"])) \
+            == (1, 0, 1)
+        with store.session() as s:  # a statement, not a flush
+            s.execute(LoginAttempt.__table__.update().values(outcome="ok"))
+        assert (store.writes, store.writes_to(watched)) == (2, 0)
+        with store.session() as s:
+            store.audit(s, actor="t", action="set", entity="target", entity_id=1)
+        assert (store.writes, store.writes_to(watched), store.writes_to(["login_attempts"])) \
+            == (3, 1, 2)
+        with store.session() as s:  # read only: no write at all
+            s.scalar(select(func.count()).select_from(AuditEntry))
+        assert store.writes == 3

@@ -150,3 +150,19 @@ def test_prepared_the_team_pages_stored_scores_are_not_read_again(
         owner.score("2025-Q1")  # scoring again moves the stamp: read afresh
         workspace.session(Scope.team("T2")).team_score_history(["T2"])
         assert reads
+
+
+def test_a_sign_in_does_not_send_the_stamp_back_to_the_app_store(
+        ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    from salescore.appstore.models import LoginAttempt
+
+    reads: list[str] = []
+    read = page_views._read_stamp
+    monkeypatch.setattr(page_views, "_read_stamp", lambda w: reads.append("read") or read(w))
+    first = data_stamp(ws)
+    with ws._app.session() as s:  # what a sign-in writes
+        s.add(LoginAttempt(login="ann", address="127.0.0.1", outcome="ok"))
+    assert data_stamp(ws) == first and reads == ["read"]
+    with ws._app.session() as s:  # a target's audit row: read again at once
+        ws._app.audit(s, actor="t", action="set", entity="target", entity_id=1)
+    assert data_stamp(ws) != first and reads == ["read", "read"]

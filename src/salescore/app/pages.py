@@ -51,6 +51,8 @@ __all__ = ["LOGIN_CSRF_COOKIE", "render", "router", "safe_next", "signed_in", "t
 LOGIN_CSRF_COOKIE = "salescore_login_csrf"
 
 templates = Jinja2Templates(directory=str(files("salescore.app").joinpath("templates")))
+# The shipped templates do not change under a running server: no file check per render.
+templates.env.auto_reload = False
 router = APIRouter(include_in_schema=False)
 
 _FORM_EXPIRED = Text("This form has expired; please try again.", "表单已过期，请重试。")

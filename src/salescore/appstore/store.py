@@ -14,7 +14,8 @@ True
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -165,6 +166,7 @@ class AppStore:
         """Sessions of this object that committed a change (a flush or an INSERT, UPDATE or
         DELETE statement): what a reader keeping answers about the stored state compares to
         know, without a query, that this process changed it."""
+        self._table_writes: Counter[str] = Counter()
         event.listen(self._sessions, "after_flush", _note_write)
         event.listen(self._sessions, "do_orm_execute", _note_statement)
 
@@ -237,13 +239,22 @@ class AppStore:
         try:
             yield session
             session.commit()
-            if session.info.pop("wrote", False):
+            wrote = session.info.pop("wrote", None)
+            if wrote:
                 self.writes += 1
+                self._table_writes.update(wrote)
         except BaseException:
             session.rollback()
             raise
         finally:
             session.close()
+
+    def writes_to(self, tables: Iterable[str]) -> int:
+        """Of :attr:`writes`, those that changed one of ``tables`` (or a table not known when
+        they wrote): a reader of only these tables need not look again after a sign-in or a
+        web session's touch."""
+        counts = self._table_writes
+        return counts[_ANY_TABLE] + sum(counts[t] for t in tables)
 
     def audit(
         self,
@@ -425,10 +436,20 @@ class AppStore:
         return f"AppStore({self.safe_url!r})"
 
 
+_ANY_TABLE = "*"
+"""A write whose table is not known (counted as a write to every table)."""
+
+
 def _note_write(session: Session, _context: object) -> None:
-    session.info["wrote"] = True
+    """After a flush (its objects still listed as new, changed or deleted): their tables."""
+    wrote: set[str] = session.info.setdefault("wrote", set())
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        table = getattr(obj, "__table__", None)
+        wrote.add(table.name if table is not None else _ANY_TABLE)
 
 
 def _note_statement(state: Any) -> None:
     if state.is_insert or state.is_update or state.is_delete:
-        state.session.info["wrote"] = True
+        wrote: set[str] = state.session.info.setdefault("wrote", set())
+        table = getattr(state.statement, "table", None)
+        wrote.add(getattr(table, "name", None) or _ANY_TABLE)

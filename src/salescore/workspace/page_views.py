@@ -67,6 +67,10 @@ STAMP_SECONDS = 1.0
 """How long a read stamp is trusted before the app store is asked again (a change through
 this process moves it at once: :func:`refresh_page_views`)."""
 
+STAMP_TABLES = ("audit_log", "scores")
+"""The app-store tables the stamp is read from: a write by this process to one of them makes
+the next stamp read again at once (a sign-in's or a web session's write does not)."""
+
 DASHBOARD_KPIS: tuple[str, ...] = ("revenue_won", "win_rate", "pipeline_coverage",
                                    "avg_sales_cycle_days", "csat_avg")
 """The KPIs of the company page, worked out for this quarter by company, team and rep at
@@ -130,7 +134,8 @@ def data_stamp(workspace: Workspace, *, fresh: bool = False) -> str:
     now = time.monotonic()
     opened = workspace._opened_warehouse
     writes = opened.writes if opened is not None else 0  # rows written by this process
-    stored = workspace._app.writes  # app-store changes by this process (settings, scores, …)
+    # app-store changes by this process to what the stamp reads (not sign-ins or touches)
+    stored = workspace._app.writes_to(STAMP_TABLES)
     with views.guard:
         if not fresh and views.stamp is not None and now - views.stamp[0] < STAMP_SECONDS \
                 and views.stamp[1] == writes and views.stamp[3] == stored:
