@@ -575,6 +575,34 @@ def test_a_caller_is_remembered_briefly_and_forgotten_on_any_change(
                    for key in there._memo._kept)
 
 
+def test_only_a_remembered_caller_is_given_without_reading_the_store(
+        store: AppStore, clock: Clock) -> None:
+    """What a server asks on its event loop: the caller when remembered, else ``None`` (it
+    then reads on a worker thread); a change through these accounts forgets at once."""
+    accounts = Accounts(store, clock=clock)
+    cli = accounts.owner()
+    accounts.add_user(cli, username="bob", password=BOB_PASSWORD, role="rep", rep_id="R1")
+    _, secret = accounts.issue_token(cli, "bob", "script")
+    login = accounts.log_in("bob", BOB_PASSWORD, address=HOME)
+    accounts._memo.forget()
+    assert accounts.remembered_web_session(login.session_id) is None
+    assert accounts.remembered_token(secret) is None
+    web = accounts.web_session(login.session_id)
+    token = accounts.principal_for_token(secret)
+    assert web is not None and token is not None
+    assert accounts.remembered_web_session(login.session_id) == web
+    assert accounts.remembered_web_session(login.session_id, idle_minutes=5) is None  # asked
+    assert accounts.remembered_token(secret) == token  # for another idle limit: not the same
+    accounts.log_out(login.session_id)
+    assert accounts.remembered_web_session(login.session_id) is None
+    assert accounts.remembered_token(secret) is None
+    clock.advance(seconds=10)  # past the memory, on the accounts' clock
+    assert accounts.principal_for_token(secret) is not None
+    assert accounts.remembered_token(secret) is not None
+    clock.advance(seconds=6)
+    assert accounts.remembered_token(secret) is None
+
+
 def test_many_requests_of_one_client_read_the_store_once(
         store: AppStore, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
     """A busy script's 20 requests arriving together after its memory lapsed: one look-up of

@@ -136,7 +136,8 @@ async def authenticate(request: Request) -> Caller | None:
         secret = secret.strip()
         if scheme.lower() != "bearer" or not secret:
             raise NotAuthenticated(_BAD_SCHEME, headers={"WWW-Authenticate": "Bearer"})
-        principal = await run_in_threadpool(state.accounts.principal_for_token, secret)
+        principal = state.accounts.remembered_token(secret) or await run_in_threadpool(
+            state.accounts.principal_for_token, secret)
         if principal is None:
             raise NotAuthenticated(_BAD_TOKEN, headers={
                 "WWW-Authenticate": 'Bearer error="invalid_token"'})
@@ -144,9 +145,10 @@ async def authenticate(request: Request) -> Caller | None:
     else:
         session_id = request.cookies.get(SESSION_COOKIE)
         if session_id:
-            web = await run_in_threadpool(
-                lambda: state.accounts.web_session(session_id,
-                                                   idle_minutes=state.settings.idle_minutes))
+            idle = state.settings.idle_minutes
+            web = state.accounts.remembered_web_session(session_id, idle_minutes=idle) \
+                or await run_in_threadpool(
+                    lambda: state.accounts.web_session(session_id, idle_minutes=idle))
             if web is not None:
                 caller = Caller(web.principal, "cookie", web)
     if caller is not None:

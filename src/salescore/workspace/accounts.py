@@ -386,6 +386,19 @@ class Accounts:
         # Raised after the block, so that the attempt just recorded is committed.
         raise throttled or LoginFailed()
 
+    def remembered_web_session(self, session_id: str, *, idle_minutes: int | None = None
+                               ) -> WebLogin | None:
+        """:meth:`web_session` when its answer is remembered (a session looked up within
+        :data:`MEMO_SECONDS`), else ``None``; no store read, so that a server may ask it on its
+        event loop and go to a worker thread only when it must read."""
+        return self._memo.get(self._memo.key(f"web{self._idle(idle_minutes)}", session_id),
+                              self._now())
+
+    def remembered_token(self, secret: str) -> Principal | None:
+        """:meth:`principal_for_token` when its answer is remembered, else ``None`` (no store
+        read)."""
+        return self._memo.get(self._memo.key("token", secret), self._now())
+
     def web_session(self, session_id: str, *, idle_minutes: int | None = None
                     ) -> WebLogin | None:
         """The live session with this id, or ``None`` when it is unknown, ended, idle for
