@@ -57,7 +57,7 @@ def test_upgrade_step_by_step_then_downgrade_to_base(db_url: str) -> None:
         assert _tables(store) == TABLES_0001 | {"alembic_version"}
 
         store.upgrade()
-        assert store.current_revision() == store.head_revision() == HEAD_REVISION == "0009"
+        assert store.current_revision() == store.head_revision() == HEAD_REVISION == "0010"
         assert not store.needs_upgrade()
         assert _tables(store) == ALL_TABLES
 

@@ -376,6 +376,7 @@ class Score(Base):
         CheckConstraint(_one_of("subject_kind", SUBJECT_KINDS), name="subject_kind"),
         CheckConstraint(_one_of("status", SCORE_STATUSES), name="status"),
         Index(None, "period", "subject_kind", "subject_id"),
+        Index(None, "computed_at"),  # the data stamp's "last change" (migration 0010)
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -43,7 +43,7 @@ PG_CONNECT_TIMEOUT_S = 10
 SQLITE_BUSY_TIMEOUT_S = 30
 # The newest migration under migrations/versions, so that opening an up-to-date store needs no
 # Alembic (tests/appstore/test_revisions.py holds it equal to what the scripts say).
-HEAD_REVISION = "0009"
+HEAD_REVISION = "0010"
 VERSION_TABLE = "alembic_version"
 MIGRATION_LOCK = 0x5A1E5C02E  # PostgreSQL advisory lock key held while migrating
 # Alembic keeps the running migration context in module globals: one migration per process.
