@@ -10,8 +10,6 @@ an idle core on a virtual machine). Conditional requests (``If-None-Match``) are
 
 from __future__ import annotations
 
-import threading
-
 import anyio
 from starlette.datastructures import Headers
 from starlette.responses import FileResponse, Response
@@ -26,15 +24,14 @@ class KeptStaticFiles(StaticFiles):
 
     def __init__(self, *, directory: str) -> None:
         super().__init__(directory=directory)
+        # Read and written on the server's event loop alone: no lock.
         self._kept: dict[str, tuple[bytes, dict[str, str]]] = {}
-        self._guard = threading.Lock()
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         asked = Headers(scope=scope)
         if scope["method"] != "GET" or "range" in asked:
             return await super().get_response(path, scope)
-        with self._guard:
-            found = self._kept.get(path)
+        found = self._kept.get(path)
         if found is None:
             response = await super().get_response(path, scope)
             if not isinstance(response, FileResponse) or response.status_code != 200:
@@ -42,9 +39,7 @@ class KeptStaticFiles(StaticFiles):
             body = await anyio.Path(response.path).read_bytes()
             headers = {k: v for k, v in response.headers.items()
                        if k.lower() != "content-length"}
-            found = (body, headers)
-            with self._guard:
-                self._kept[path] = found
+            found = self._kept[path] = (body, headers)
         body, headers = found
         etag = headers.get("etag")
         if etag is not None and etag in {t.strip() for t in

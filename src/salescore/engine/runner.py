@@ -293,12 +293,19 @@ class Runner:
         if self.shape is not MARKED_REACH:
             raise AccessError("a query compiled for a narrowed scope was run in another",
                               message_zh="为受限范围编译的查询不能在其他范围运行")
-        reach = self.reach
-        assert reach.reps is not None and reach.teams is not None
-        sql = sql.replace(_REP_LIST, ", ".join(sql_text(r) for r in sorted(reach.reps)))
-        sql = sql.replace(_TEAM_LIST, ", ".join(sql_text(t) for t in sorted(reach.teams)))
+        reps, teams = self._lists
+        sql = sql.replace(_REP_LIST, reps).replace(_TEAM_LIST, teams)
         _check_marks(sql, filled=True)
         return sql
+
+    @cached_property
+    def _lists(self) -> tuple[str, str]:
+        """This runner's rep and team ids as the SQL lists that fill a marked query (made once
+        per runner, not per query)."""
+        reach = self.reach
+        assert reach.reps is not None and reach.teams is not None
+        return (", ".join(sql_text(r) for r in sorted(reach.reps)),
+                ", ".join(sql_text(t) for t in sorted(reach.teams)))
 
     def rows(self, expr: ibis.Expr) -> list[dict[str, Any]]:
         """Run ``expr`` within the scope; its rows as dicts."""

@@ -391,13 +391,19 @@ class Accounts:
         """:meth:`web_session` when its answer is remembered (a session looked up within
         :data:`MEMO_SECONDS`), else ``None``; no store read, so that a server may ask it on its
         event loop and go to a worker thread only when it must read."""
-        return self._memo.get(self._memo.key(f"web{self._idle(idle_minutes)}", session_id),
-                              self._now())
+        return self._memo.get(self._web_key(session_id, self._idle(idle_minutes)), self._now())
 
     def remembered_token(self, secret: str) -> Principal | None:
         """:meth:`principal_for_token` when its answer is remembered, else ``None`` (no store
         read)."""
-        return self._memo.get(self._memo.key("token", secret), self._now())
+        return self._memo.get(self._token_key(secret), self._now())
+
+    def _web_key(self, session_id: str, idle: timedelta) -> tuple[str, str]:
+        """Where the memo keeps a web session looked up with ``idle`` as its idle limit."""
+        return self._memo.key(f"web{idle}", session_id)
+
+    def _token_key(self, secret: str) -> tuple[str, str]:
+        return self._memo.key("token", secret)
 
     def web_session(self, session_id: str, *, idle_minutes: int | None = None
                     ) -> WebLogin | None:
@@ -406,7 +412,7 @@ class Accounts:
         its user inactive. Records the use (at most once a minute)."""
         idle = self._idle(idle_minutes)
         now = self._now()
-        key = self._memo.key(f"web{idle}", session_id)
+        key = self._web_key(session_id, idle)
         kept: WebLogin | None = self._memo.get(key, now)
         if kept is not None:
             return kept
@@ -472,7 +478,7 @@ class Accounts:
         """Whom an API token acts for, or ``None`` when it is unknown, revoked, expired or its
         user inactive. Records the use (at most once a minute)."""
         now = self._now()
-        key = self._memo.key("token", secret)
+        key = self._token_key(secret)
         kept: Principal | None = self._memo.get(key, now)
         if kept is not None:
             return kept

@@ -238,6 +238,7 @@ def funnel_report(session: Session, *, period: str, rep: str | None = None,
     names = tuple(s.name for s in steps)
     subject = _subject(session, rep, team)
     peers_kind, peer_reps = _peer_reps(session, subject)
+    deals = cohort(pipeline, start, end, reps=subject.reps)
     theirs: dict[str, Any] | None = None
     if peer_reps and subject.reps is not None:
         # The subject's and the peers' counts in one pass over the stage entries (the
@@ -248,12 +249,10 @@ def funnel_report(session: Session, *, period: str, rep: str | None = None,
         mine = funnel_of(sides.get("mine", {}), names)
         theirs = sides.get("others", {})
     else:
-        row = session.runner.rows(funnel_counts(
-            cohort(pipeline, start, end, reps=subject.reps), len(steps)))
+        row = session.runner.rows(funnel_counts(deals, len(steps)))
         mine = funnel_of(row[0] if row else {}, names)
     by_value = []
     if by is not None:
-        deals = cohort(pipeline, start, end, reps=subject.reps)
         for r in session.runner.rows(funnel_counts(deals, len(steps), by=by)):
             by_value.append((r[by], funnel_of(r, names)))
     peers: Funnel | None = None
