@@ -32,6 +32,7 @@ True
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -694,6 +695,10 @@ class _Compiler:
     def _unconverted(self, rows: SourceRows, t: ibis.Table, u: MeasureUse) -> ir.Value:
         """How many amounts of measure ``u`` could not be converted: known, but without a
         currency, or in another one with no rate on their day."""
+        return t.count(where=self._lost(rows, t, u))
+
+    def _lost(self, rows: SourceRows, t: ibis.Table, u: MeasureUse) -> ir.BooleanValue:
+        """Whether a row's amount of measure ``u`` counts and cannot be converted."""
         src = rows.source
         m = u.measure
         assert m.column is not None and src.currency is not None
@@ -701,10 +706,12 @@ class _Compiler:
         same = (t[rows.name(src.currency)] == self.ctx.currency).fill_null(False)
         lost = amount.notnull() & ~same & t["__rate"].isnull()
         where = all_of(m.filters, rows.col, self.ctx.pipeline)
-        return t.count(where=lost if where is None else where & lost)
+        return lost if where is None else where & lost
 
     def _aggregate(self, rows: SourceRows, placement: Placement, uses: Sequence[MeasureUse]
                    ) -> ibis.Table:
+        if placement.kind == "snapshot" and all(u.measure.agg in _BY_EVENTS for u in uses):
+            return self._aggregate_snapshot(rows, placement, uses)
         placed = self._place(rows, placement)
         placed = self._money(rows, placed, uses)
         placed = self._subjects(rows, placed)
@@ -714,6 +721,87 @@ class _Compiler:
                  if u.column in self.converted}
         self.passes += 1
         return placed.group_by([SUBJECT, PERIOD]).aggregate(**aggs)
+
+    def _aggregate_snapshot(self, rows: SourceRows, placement: Placement,
+                            uses: Sequence[MeasureUse]) -> ibis.Table:
+        """Counts and sums over the rows open on each period's snapshot day, without a range
+        join of rows and periods: a row is an event of +1 (+ its amount) on the local day it
+        opens and -1 (- its amount) on the day it closes; events are added up per subject
+        between consecutive snapshot days, and a snapshot is the running total up to its day.
+        The rows that count are those of :meth:`_place`: opened on or before the snapshot day
+        and closed after it (a row closing on or before the day it opens never counts)."""
+        assert placement.valid_from is not None
+        snap_of = {b.index: b.end if placement.at == "end" else b.start - timedelta(days=1)
+                   for b in self.ctx.buckets.periods}
+        snaps = sorted(set(snap_of.values()))
+        last = snaps[-1]
+        t = rows.table
+        start = rows.col(placement.valid_from)
+        if start.type().is_timestamp():
+            _, hi = self._time_bounds(self.ctx.buckets.periods[0].start - timedelta(days=1))
+            t = t.filter(start < hi)
+        t = t.mutate(**{DAY: rows.local_day(placement.valid_from, self.ctx)})
+        until = rows.local_day(placement.valid_to, self.ctx) if placement.valid_to else \
+            ibis.null(dt.date)
+        t = t.mutate(__until=until.fill_null(ibis.literal(FAR_FUTURE)))
+        t = t.filter((t[DAY] <= last) & (t[DAY] < t["__until"]))
+        t = self._subjects(rows, self._money(rows, t, uses))
+        view = SourceRows(rows.source, t)
+        one, zero = ibis.literal(1, dt.int64), ibis.literal(0, dt.int64)
+        values: dict[str, ir.Value] = {"__rows": one}
+        summed: list[str] = []
+        for u in uses:
+            m = u.measure
+            where = all_of(m.filters, view.col, self.ctx.pipeline)
+            if m.agg is Agg.COUNT:
+                counted = where
+                if m.column is not None:
+                    known = t[view.name(m.column)].notnull()
+                    counted = known if where is None else where & known
+                values[u.column] = one if counted is None else \
+                    ibis.cases((counted, one), else_=zero)
+            else:
+                assert m.column is not None
+                value = self._value(view, t, m.column, exact=True)
+                values[u.column] = value if where is None else ibis.cases((where, value))
+                present = value.notnull() if where is None else where & value.notnull()
+                values[u.column + "__known"] = ibis.cases((present, one), else_=zero)
+                summed.append(u.column)
+            if u.column in self.converted:
+                values[_unconverted(u.column)] = ibis.cases((self._lost(view, t, u), one),
+                                                            else_=zero)
+        ev = t.select(SUBJECT, __open=t[DAY], __close=t["__until"], **values)
+        opened = ev.select(SUBJECT, __d=ev["__open"], **{c: ev[c] for c in values})
+        gone = ev.filter(ev["__close"] <= last)
+        closed = gone.select(SUBJECT, __d=gone["__close"], **{c: -gone[c] for c in values})
+        events = ibis.union(nullable(opened), nullable(closed), distinct=False)
+        if len(snaps) > 1:
+            # Each day after the first snapshot day: how many snapshot days come before it
+            # (its events count in the snapshots from that one on); earlier days: 0.
+            days = [snaps[0] + timedelta(days=i) for i in range(1, (last - snaps[0]).days + 1)]
+            data = pa.table({"day": pa.array(days, pa.date32()),
+                             "idx": pa.array([bisect_left(snaps, d) for d in days], pa.int64())})
+            between = named_memtable("snapshot_days", data, stable=self.ctx.stable_names)
+            j = events.left_join(between, events["__d"] == between["day"])
+            events = j.select(*(c for c in events.columns if c != "__d"),
+                              __idx=between["idx"].fill_null(0))
+        else:
+            events = events.mutate(__idx=ibis.literal(0, dt.int64)).drop("__d")
+        totals = events.group_by([SUBJECT, "__idx"]).aggregate(
+            **{c: events[c].sum() for c in values})
+        at = pa.table({"period": pa.array(list(snap_of), pa.int64()),
+                       "idx": pa.array([snaps.index(d) for d in snap_of.values()], pa.int64())})
+        snapshots = named_memtable("snapshots", at, stable=self.ctx.stable_names)
+        j = totals.join(snapshots, totals["__idx"] <= snapshots["idx"])
+        running = j.group_by([j[SUBJECT], j["period"].name(PERIOD)]).aggregate(
+            **{c: j[c].sum() for c in values})
+        running = running.filter(running["__rows"] > 0)
+        self.passes += 1
+        out = {u.column: running[u.column] for u in uses}
+        out |= {c: ibis.cases((running[c + "__known"] > 0, running[c])) for c in summed}
+        out |= {_unconverted(u.column): running[_unconverted(u.column)] for u in uses
+                if u.column in self.converted}
+        return running.select(SUBJECT, PERIOD, **out)
 
     def _aggregate_conversions(self, rows: SourceRows, time_column: str,
                                uses: Sequence[ConversionUse]) -> ibis.Table:
@@ -891,6 +979,8 @@ class _Compiler:
 
 
 _EXACT = dt.Decimal(38, MONEY_SCALE)
+_BY_EVENTS = frozenset({Agg.COUNT, Agg.SUM})
+"""Aggregates a snapshot adds up as events (:meth:`_Compiler._aggregate_snapshot`)."""
 
 
 def _kept_type(src: Source, u: MeasureUse, kept: RollupColumn) -> dt.DataType:
