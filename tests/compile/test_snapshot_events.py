@@ -1,11 +1,12 @@
 """Snapshots added up as events (compile/kpis.py, ``_Compiler._aggregate_snapshot``): the
 counts and sums of rows open on a period's snapshot day equal the range join of rows and
 periods they replace, whatever the rows (closed before they open, still open, unknown amounts,
-amounts in a currency without a rate) and whatever the periods (months, one quarter, weeks)."""
+amounts in a currency without a rate, idle spells of touched opportunities) and whatever the
+periods (months, one quarter, weeks)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,7 +23,7 @@ from salescore.engine.warehouse import Warehouse
 from salescore.semantic.catalog import shipped_catalog
 
 CATALOG = shipped_catalog()
-NAMES = ["open_pipeline", "pipeline_coverage"]
+NAMES = ["open_pipeline", "pipeline_coverage", "stale_opportunities"]
 SHAPES = [("2025", "month"), ("2025-Q1", None), ("2025-Q1", "week")]
 REPS = ["r1", "r2", "r4", "r6"]
 
@@ -56,10 +57,16 @@ def warehouse() -> Iterator[Warehouse]:
         yield wh
 
 
-def _replace_opportunities(wh: Warehouse, opps: list[dict[str, Any]]) -> None:
-    org = TinyOrg(settings=KPIS.settings, rows={**KPIS.rows, "opportunities": opps})
-    wh.execute_sql("DELETE FROM opportunities")
-    wh.append("opportunities", org.arrow_tables()["opportunities"])
+def _replace_opportunities(wh: Warehouse, opps: list[dict[str, Any]],
+                           touches: Sequence[tuple[int, datetime]] = ()) -> None:
+    acts = [{"activity_id": f"t{i}", "rep_id": "r1", "kind": "call", "direction": "outbound",
+             "occurred_at": when, "customer_id": "c1", "opportunity_id": f"x{opp}"}
+            for i, (opp, when) in enumerate(touches)]
+    org = TinyOrg(settings=KPIS.settings,
+                  rows={**KPIS.rows, "opportunities": opps, "activities": acts})
+    for name in ("opportunities", "activities"):
+        wh.execute_sql(f"DELETE FROM {name}")
+        wh.append(name, org.arrow_tables()[name])
 
 
 def test_open_pipeline_by_hand(warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -71,10 +78,17 @@ def test_open_pipeline_by_hand(warehouse: Warehouse, monkeypatch: pytest.MonkeyP
         _opp(5, "r2", L(2025, 3, 1), None, None, "CNY"),               # amount unknown
         _opp(6, "r1", L(2025, 3, 2), L(2025, 3, 31, 12), 1000, "CNY"),  # closed on the last day
         _opp(7, "r1", L(2025, 2, 28, 20), L(2025, 3, 1, 9), 5, "CNY"),  # open on Feb 28 only
-    ])
+    ], [(1, L(2025, 2, 20)), (1, L(2025, 2, 21)), (2, L(2025, 2, 10))])
     rows = _compute(warehouse, "rep", "2025-Q1", "month", events=True, monkeypatch=monkeypatch)
     got = {(r["rep_id"], r["period"]): r["open_pipeline"] for r in rows
            if r["rep_id"] in ("r1", "r2")}
+    stale = {(r["rep_id"], r["period"]): r["stale_opportunities"] for r in rows
+             if r["rep_id"] in ("r1", "r2")}
+    # x1 idle from Dec 15 to its touch on Feb 20, again from Mar 7 (14 days after Feb 21);
+    # x2 idle Jan 24 to its touch on Feb 10, then Feb 24 until it closes on Feb 28 (not
+    # idle on the 28th); x5 idle from Mar 15; x6 idle Mar 16 until it closes on Mar 31
+    assert stale == {("r1", "2025-01"): 2, ("r1", "2025-02"): 0, ("r1", "2025-03"): 1,
+                     ("r2", "2025-01"): 0, ("r2", "2025-02"): 0, ("r2", "2025-03"): 1}
     assert got == {("r1", "2025-01"): 137.0, ("r1", "2025-02"): 105.0,
                    ("r1", "2025-03"): 100.0,
                    # an unknown amount is left out of the sum (the module's rule)
@@ -100,14 +114,23 @@ def _opportunities(draw: st.DrawFn) -> list[dict[str, Any]]:
     return out
 
 
+@st.composite
+def _touches(draw: st.DrawFn) -> list[tuple[int, datetime]]:
+    n = draw(st.integers(min_value=0, max_value=20))
+    return [(draw(st.integers(0, 13)),
+             L(2024, 11, 1) + timedelta(days=draw(_DAYS), hours=draw(st.integers(0, 23))))
+            for _ in range(n)]
+
+
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(opps=_opportunities(), by=st.sampled_from(["rep", "team", "company", "product"]),
-       shape=st.sampled_from(SHAPES))
+@given(opps=_opportunities(), touches=_touches(),
+       by=st.sampled_from(["rep", "team", "company", "product"]), shape=st.sampled_from(SHAPES))
 def test_events_equal_the_range_join(warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch,
-                                     opps: list[dict[str, Any]], by: str,
+                                     opps: list[dict[str, Any]],
+                                     touches: list[tuple[int, datetime]], by: str,
                                      shape: tuple[str, str | None]) -> None:
-    _replace_opportunities(warehouse, opps)
+    _replace_opportunities(warehouse, opps, touches)
     period, grain = shape
     joined = _compute(warehouse, by, period, grain, events=False, monkeypatch=monkeypatch)
     events = _compute(warehouse, by, period, grain, events=True, monkeypatch=monkeypatch)

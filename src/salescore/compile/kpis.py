@@ -710,7 +710,7 @@ class _Compiler:
 
     def _aggregate(self, rows: SourceRows, placement: Placement, uses: Sequence[MeasureUse]
                    ) -> ibis.Table:
-        if placement.kind == "snapshot" and all(u.measure.agg in _BY_EVENTS for u in uses):
+        if placement.kind == "snapshot" and all(_by_events(rows.source, u) for u in uses):
             return self._aggregate_snapshot(rows, placement, uses)
         placed = self._place(rows, placement)
         placed = self._money(rows, placed, uses)
@@ -753,7 +753,8 @@ class _Compiler:
         for u in uses:
             m = u.measure
             where = all_of(m.filters, view.col, self.ctx.pipeline)
-            if m.agg is Agg.COUNT:
+            if m.agg is not Agg.SUM:
+                # a count, or a distinct count of a key open once at a time (_one_per_key)
                 counted = where
                 if m.column is not None:
                     known = t[view.name(m.column)].notnull()
@@ -979,8 +980,8 @@ class _Compiler:
 
 
 _EXACT = dt.Decimal(38, MONEY_SCALE)
-_BY_EVENTS = frozenset({Agg.COUNT, Agg.SUM})
-"""Aggregates a snapshot adds up as events (:meth:`_Compiler._aggregate_snapshot`)."""
+_BY_EVENTS = frozenset({Agg.COUNT, Agg.SUM, Agg.COUNT_DISTINCT})
+"""Aggregates a snapshot may add up as events (:func:`_by_events`)."""
 
 
 def _kept_type(src: Source, u: MeasureUse, kept: RollupColumn) -> dt.DataType:
@@ -993,6 +994,17 @@ def _kept_type(src: Source, u: MeasureUse, kept: RollupColumn) -> dt.DataType:
 def _whole_months(b: Bucket) -> bool:
     """Whether bucket ``b`` runs from a month's first day to a month's last."""
     return b.start.day == 1 and b.end == month_end(b.end.year, b.end.month)
+
+
+def _by_events(src: Source, u: MeasureUse) -> bool:
+    """Whether snapshot measure ``u`` adds up as events: a count or a sum, or a distinct count
+    that is a count of the rows open on any one day (of the source's one-column key, each
+    key having one row, or idle spells that never overlap: spell *k* ends by the touch that
+    starts spell *k+1* ``days`` >= 1 later)."""
+    m = u.measure
+    if m.agg is Agg.COUNT_DISTINCT:
+        return m.agg in _BY_EVENTS and len(src.key) == 1 and m.column == src.key[0]
+    return m.agg in _BY_EVENTS
 
 
 def _numerator(denominator: str) -> str:
