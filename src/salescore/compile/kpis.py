@@ -772,10 +772,15 @@ class _Compiler:
                 values[_unconverted(u.column)] = ibis.cases((self._lost(view, t, u), one),
                                                             else_=zero)
         ev = t.select(SUBJECT, __open=t[DAY], __close=t["__until"], **values)
-        opened = ev.select(SUBJECT, __d=ev["__open"], **{c: ev[c] for c in values})
-        gone = ev.filter(ev["__close"] <= last)
-        closed = gone.select(SUBJECT, __d=gone["__close"], **{c: -gone[c] for c in values})
-        events = ibis.union(nullable(opened), nullable(closed), distinct=False)
+        # Each row twice, opening (+) and closing (-), in one pass over the rows: a union of
+        # two selects would read them (and their joins) twice.
+        signs = named_memtable("signs", pa.table({"__opens": pa.array([True, False])}),
+                               stable=self.ctx.stable_names)
+        x = ev.cross_join(signs)
+        opens = x["__opens"]
+        x = x.filter(opens | (x["__close"] <= last))
+        events = x.select(SUBJECT, __d=ibis.cases((opens, x["__open"]), else_=x["__close"]),
+                          **{c: ibis.cases((opens, x[c]), else_=-x[c]) for c in values})
         if len(snaps) > 1:
             # Each day after the first snapshot day: how many snapshot days come before it
             # (its events count in the snapshots from that one on); earlier days: 0.
