@@ -276,12 +276,16 @@ class _Compiler:
             parts += self._source_parts(src)
         types = self._column_types()
         present = {c for part in parts for c in part.columns}
-        combined = self._combine(parts, types) if parts else None
-        result = self._grid(combined)
-        if combined is not None:
-            joined = result.left_join(combined, [SUBJECT, PERIOD])
-            result = joined.select(*result.columns, *(c for c in combined.columns
-                                                      if c not in (SUBJECT, PERIOD)))
+        measures = [c for part in parts for c in part.columns if c not in (SUBJECT, PERIOD)]
+        if parts and self.by in BUILT_IN_GRAINS and len(measures) == len(set(measures)):
+            result = self._joined(self._grid(None), parts, types)
+        else:
+            combined = self._combine(parts, types) if parts else None
+            result = self._grid(combined)
+            if combined is not None:
+                joined = result.left_join(combined, [SUBJECT, PERIOD])
+                result = joined.select(*result.columns, *(c for c in combined.columns
+                                                          if c not in (SUBJECT, PERIOD)))
         result = result.join(self.periods, result[PERIOD] == self.periods["period"])
         values = {}
         for out in self.plan.outputs:
@@ -334,6 +338,25 @@ class _Compiler:
         present = {c for part in parts for c in part.columns}
         return stacked.group_by([SUBJECT, PERIOD]).aggregate(
             **{name: stacked[name].max() for name in names if name in present})
+
+    def _joined(self, grid: ibis.Table, parts: list[ibis.Table],
+                types: dict[str, dt.DataType]) -> ibis.Table:
+        """Each part (one row per subject and period, its own measures) joined onto the grid:
+        where the grid does not depend on the parts and no measure comes from two parts, one
+        chain of joins of small tables, instead of stacking every part's rows and folding them
+        with a grouped maximum per column."""
+        j: ibis.Table = grid
+        names: list[str] = []
+        for i, part in enumerate(parts):
+            own = [c for c in part.columns if c not in (SUBJECT, PERIOD)]
+            aligned = part.select(**{
+                f"__s{i}": part[SUBJECT].cast(dt.String(nullable=True)),
+                f"__p{i}": part[PERIOD].cast(dt.Int64(nullable=True)),
+                **{c: part[c].cast(types[c].copy(nullable=True)) for c in own}})
+            j = j.left_join(aligned, [j[SUBJECT] == aligned[f"__s{i}"],
+                                      j[PERIOD] == aligned[f"__p{i}"]])
+            names += own
+        return j.select(SUBJECT, PERIOD, *names)
 
     def _grid(self, combined: ibis.Table | None) -> ibis.Table:
         periods = self.periods.select(**{PERIOD: self.periods["period"]})
