@@ -597,11 +597,18 @@ class _Compiler:
         for c in conversions:
             by_time.setdefault((c.kpi.time, c.kpi.entity), []).append(c)
         parts = []
+        by_events: dict[tuple[str | None, str | None], list[tuple[Placement, list[MeasureUse]]]]
+        by_events = {}
         for placement, uses in groups.items():
             if placement.kind == "label":
                 parts.append(self._aggregate_labelled(rows, placement, uses))
+            elif placement.kind == "snapshot" and all(_by_events(src, u) for u in uses):
+                by_events.setdefault((placement.valid_from, placement.valid_to), []).append(
+                    (placement, uses))
             else:
                 parts.append(self._aggregate(rows, placement, uses))
+        for shared in by_events.values():
+            parts += self._aggregate_snapshots(rows, shared)
         for (time_column, _), convs in by_time.items():
             parts.append(self._aggregate_conversions(rows, time_column, convs))
         for p in pops:
@@ -733,8 +740,6 @@ class _Compiler:
 
     def _aggregate(self, rows: SourceRows, placement: Placement, uses: Sequence[MeasureUse]
                    ) -> ibis.Table:
-        if placement.kind == "snapshot" and all(_by_events(rows.source, u) for u in uses):
-            return self._aggregate_snapshot(rows, placement, uses)
         placed = self._place(rows, placement)
         placed = self._money(rows, placed, uses)
         placed = self._subjects(rows, placed)
@@ -745,26 +750,31 @@ class _Compiler:
         self.passes += 1
         return placed.group_by([SUBJECT, PERIOD]).aggregate(**aggs)
 
-    def _aggregate_snapshot(self, rows: SourceRows, placement: Placement,
-                            uses: Sequence[MeasureUse]) -> ibis.Table:
+    def _aggregate_snapshots(self, rows: SourceRows,
+                             groups: Sequence[tuple[Placement, Sequence[MeasureUse]]]
+                             ) -> list[ibis.Table]:
         """Counts and sums over the rows open on each period's snapshot day, without a range
         join of rows and periods: a row is an event of +1 (+ its amount) on the local day it
-        opens and -1 (- its amount) on the day it closes; events are added up per subject
-        between consecutive snapshot days, and a snapshot is the running total up to its day.
-        The rows that count are those of :meth:`_place`: opened on or before the snapshot day
-        and closed after it (a row closing on or before the day it opens never counts)."""
-        assert placement.valid_from is not None
-        snap_of = {b.index: b.end if placement.at == "end" else b.start - timedelta(days=1)
-                   for b in self.ctx.buckets.periods}
-        snaps = sorted(set(snap_of.values()))
-        last = snaps[-1]
+        opens and -1 (- its amount) on the day it closes; events are added up per subject and
+        day, then between consecutive snapshot days, and a snapshot is the running total up to
+        its day. The rows that count are those of :meth:`_place`: opened on or before the
+        snapshot day and closed after it (a row closing on or before the day it opens never
+        counts). ``groups`` share their rows' opening and closing columns (a period's end and
+        its start): one pass over the rows serves them all; one part per group."""
+        first, _ = groups[0]
+        assert first.valid_from is not None
+        snap_of = {placement: {b.index: b.end if placement.at == "end" else
+                               b.start - timedelta(days=1) for b in self.ctx.buckets.periods}
+                   for placement, _ in groups}
+        last = max(max(days.values()) for days in snap_of.values())
+        uses = [u for _, group in groups for u in group]
         t = rows.table
-        start = rows.col(placement.valid_from)
+        start = rows.col(first.valid_from)
         if start.type().is_timestamp():
             _, hi = self._time_bounds(self.ctx.buckets.periods[0].start - timedelta(days=1))
             t = t.filter(start < hi)
-        t = t.mutate(**{DAY: rows.local_day(placement.valid_from, self.ctx)})
-        until = rows.local_day(placement.valid_to, self.ctx) if placement.valid_to else \
+        t = t.mutate(**{DAY: rows.local_day(first.valid_from, self.ctx)})
+        until = rows.local_day(first.valid_to, self.ctx) if first.valid_to else \
             ibis.null(dt.date)
         t = t.mutate(__until=until.fill_null(ibis.literal(FAR_FUTURE)))
         t = t.filter((t[DAY] <= last) & (t[DAY] < t["__until"]))
@@ -777,7 +787,7 @@ class _Compiler:
             m = u.measure
             where = all_of(m.filters, view.col, self.ctx.pipeline)
             if m.agg is not Agg.SUM:
-                # a count, or a distinct count of a key open once at a time (_one_per_key)
+                # a count, or a distinct count of a key open once at a time (_by_events)
                 counted = where
                 if m.column is not None:
                     known = t[view.name(m.column)].notnull()
@@ -802,8 +812,9 @@ class _Compiler:
         x = ev.cross_join(signs)
         opens = x["__opens"]
         x = x.filter(opens | (x["__close"] <= last))
-        events = x.select(SUBJECT, __d=ibis.cases((opens, x["__open"]), else_=x["__close"]),
-                          **{c: ibis.cases((opens, x[c]), else_=-x[c]) for c in values})
+        x = x.select(SUBJECT, __d=ibis.cases((opens, x["__open"]), else_=x["__close"]),
+                     **{c: ibis.cases((opens, x[c]), else_=-x[c]) for c in values})
+        snaps = sorted({d for days in snap_of.values() for d in days.values()})
         if len(snaps) > 1:
             # Each day after the first snapshot day: how many snapshot days come before it
             # (its events count in the snapshots from that one on); earlier days: 0.
@@ -811,23 +822,38 @@ class _Compiler:
             data = pa.table({"day": pa.array(days, pa.date32()),
                              "idx": pa.array([bisect_left(snaps, d) for d in days], pa.int64())})
             between = named_memtable("snapshot_days", data, stable=self.ctx.stable_names)
-            j = events.left_join(between, events["__d"] == between["day"])
-            events = j.select(*(c for c in events.columns if c != "__d"),
-                              __idx=between["idx"].fill_null(0))
+            j = x.left_join(between, x["__d"] == between["day"])
+            x = j.select(SUBJECT, *values, __idx=between["idx"].fill_null(0))
         else:
-            events = events.mutate(__idx=ibis.literal(0, dt.int64)).drop("__d")
-        totals = events.group_by([SUBJECT, "__idx"]).aggregate(
-            **{c: events[c].sum() for c in values})
+            x = x.select(SUBJECT, *values, __idx=ibis.literal(0, dt.int64))
+        totals = x.group_by([SUBJECT, "__idx"]).aggregate(**{c: x[c].sum() for c in values})
+        self.passes += 1
+        return [self._running(totals, {period: snaps.index(d) for period, d in
+                                       snap_of[placement].items()}, group, summed)
+                for placement, group in groups]
+
+    def _running(self, totals: ibis.Table, snap_of: dict[int, int],
+                 uses: Sequence[MeasureUse], summed: Sequence[str]) -> ibis.Table:
+        """Each period's snapshot of ``uses``: the running total of the events (``totals``:
+        per subject and ``__idx``, the snapshot from which they count) up to the period's
+        snapshot (``snap_of``: its index)."""
+        columns = ["__rows"]
+        for u in uses:
+            columns.append(u.column)
+            if u.column in summed:
+                columns.append(u.column + "__known")
+            if u.column in self.converted:
+                columns.append(_unconverted(u.column))
         at = pa.table({"period": pa.array(list(snap_of), pa.int64()),
-                       "idx": pa.array([snaps.index(d) for d in snap_of.values()], pa.int64())})
+                       "idx": pa.array(list(snap_of.values()), pa.int64())})
         snapshots = named_memtable("snapshots", at, stable=self.ctx.stable_names)
         j = totals.join(snapshots, totals["__idx"] <= snapshots["idx"])
         running = j.group_by([j[SUBJECT], j["period"].name(PERIOD)]).aggregate(
-            **{c: j[c].sum() for c in values})
+            **{c: j[c].sum() for c in columns})
         running = running.filter(running["__rows"] > 0)
-        self.passes += 1
         out = {u.column: running[u.column] for u in uses}
-        out |= {c: ibis.cases((running[c + "__known"] > 0, running[c])) for c in summed}
+        out |= {u.column: ibis.cases((running[u.column + "__known"] > 0, running[u.column]))
+                for u in uses if u.column in summed}
         out |= {_unconverted(u.column): running[_unconverted(u.column)] for u in uses
                 if u.column in self.converted}
         return running.select(SUBJECT, PERIOD, **out)
