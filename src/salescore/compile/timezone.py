@@ -76,8 +76,10 @@ def local_day(ts: ir.TimestampValue, zone: ZoneInfo, first: date, last: date) ->
     segments = offsets(zone, first, last)
     if len(segments) == 1:
         return _shift(ts, segments[0][1])
+    # Newest segment first: most rows a query reads are recent, and a CASE stops at the first
+    # branch that holds (a NULL instant holds none and stays NULL).
     branches = []
-    for (_, off), (until, _) in zip(segments, segments[1:], strict=False):
-        assert until is not None
-        branches.append((ts < ibis.literal(until, type="timestamp"), _shift(ts, off)))
-    return ibis.cases(*branches, else_=_shift(ts, segments[-1][1]))
+    for since, off in reversed(segments[1:]):
+        assert since is not None
+        branches.append((ts >= ibis.literal(since, type="timestamp"), _shift(ts, off)))
+    return ibis.cases(*branches, else_=_shift(ts, segments[0][1]))

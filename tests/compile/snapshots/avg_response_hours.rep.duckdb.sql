@@ -74,9 +74,9 @@ FROM (
               "t10"."outcome",
               "t10"."hours_to_next_outbound",
               CASE
-                WHEN "t10"."occurred_at" < MAKE_TIMESTAMP(2025, 3, 30, 1, 0, 0.0)
-                THEN CAST("t10"."occurred_at" + INTERVAL '3600' SECOND AS DATE)
-                ELSE CAST("t10"."occurred_at" + INTERVAL '7200' SECOND AS DATE)
+                WHEN "t10"."occurred_at" >= MAKE_TIMESTAMP(2025, 3, 30, 1, 0, 0.0)
+                THEN CAST("t10"."occurred_at" + INTERVAL '7200' SECOND AS DATE)
+                ELSE CAST("t10"."occurred_at" + INTERVAL '3600' SECOND AS DATE)
               END AS "__day"
             FROM (
               SELECT

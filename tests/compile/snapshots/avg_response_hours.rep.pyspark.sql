@@ -79,9 +79,9 @@ FROM (
               `t10`.`outcome`,
               `t10`.`hours_to_next_outbound`,
               CASE
-                WHEN `t10`.`occurred_at` < CAST('2025-03-30T01:00:00' AS TIMESTAMP)
-                THEN CAST(`t10`.`occurred_at` + INTERVAL '3600' SECOND AS DATE)
-                ELSE CAST(`t10`.`occurred_at` + INTERVAL '7200' SECOND AS DATE)
+                WHEN `t10`.`occurred_at` >= CAST('2025-03-30T01:00:00' AS TIMESTAMP)
+                THEN CAST(`t10`.`occurred_at` + INTERVAL '7200' SECOND AS DATE)
+                ELSE CAST(`t10`.`occurred_at` + INTERVAL '3600' SECOND AS DATE)
               END AS `__day`
             FROM (
               SELECT

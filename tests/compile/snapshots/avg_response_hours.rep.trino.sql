@@ -74,9 +74,9 @@ FROM (
               "t10"."outcome",
               "t10"."hours_to_next_outbound",
               CASE
-                WHEN "t10"."occurred_at" < CAST(FROM_ISO8601_TIMESTAMP('2025-03-30T01:00:00') AS TIMESTAMP)
-                THEN DATE("t10"."occurred_at" + INTERVAL '3600' SECOND)
-                ELSE DATE("t10"."occurred_at" + INTERVAL '7200' SECOND)
+                WHEN "t10"."occurred_at" >= CAST(FROM_ISO8601_TIMESTAMP('2025-03-30T01:00:00') AS TIMESTAMP)
+                THEN DATE("t10"."occurred_at" + INTERVAL '7200' SECOND)
+                ELSE DATE("t10"."occurred_at" + INTERVAL '3600' SECOND)
               END AS "__day"
             FROM (
               SELECT

@@ -24,9 +24,9 @@ WITH "t13" AS (
         "t2"."amount",
         "t2"."currency",
         CASE
-          WHEN "t2"."ordered_at" < MAKE_TIMESTAMP(2025, 3, 30, 1, 0, 0.0)
-          THEN CAST("t2"."ordered_at" + INTERVAL '3600' SECOND AS DATE)
-          ELSE CAST("t2"."ordered_at" + INTERVAL '7200' SECOND AS DATE)
+          WHEN "t2"."ordered_at" >= MAKE_TIMESTAMP(2025, 3, 30, 1, 0, 0.0)
+          THEN CAST("t2"."ordered_at" + INTERVAL '7200' SECOND AS DATE)
+          ELSE CAST("t2"."ordered_at" + INTERVAL '3600' SECOND AS DATE)
         END AS "__day"
       FROM "orders" AS "t2"
       WHERE

@@ -24,9 +24,9 @@ WITH "t13" AS (
         "t2"."amount",
         "t2"."currency",
         CASE
-          WHEN "t2"."ordered_at" < CAST(FROM_ISO8601_TIMESTAMP('2025-03-30T01:00:00') AS TIMESTAMP)
-          THEN DATE("t2"."ordered_at" + INTERVAL '3600' SECOND)
-          ELSE DATE("t2"."ordered_at" + INTERVAL '7200' SECOND)
+          WHEN "t2"."ordered_at" >= CAST(FROM_ISO8601_TIMESTAMP('2025-03-30T01:00:00') AS TIMESTAMP)
+          THEN DATE("t2"."ordered_at" + INTERVAL '7200' SECOND)
+          ELSE DATE("t2"."ordered_at" + INTERVAL '3600' SECOND)
         END AS "__day"
       FROM "orders" AS "t2"
       WHERE

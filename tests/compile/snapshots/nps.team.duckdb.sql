@@ -58,9 +58,9 @@ FROM (
             "t2"."nps",
             "t2"."comment",
             CASE
-              WHEN "t2"."answered_at" < MAKE_TIMESTAMP(2025, 3, 30, 1, 0, 0.0)
-              THEN CAST("t2"."answered_at" + INTERVAL '3600' SECOND AS DATE)
-              ELSE CAST("t2"."answered_at" + INTERVAL '7200' SECOND AS DATE)
+              WHEN "t2"."answered_at" >= MAKE_TIMESTAMP(2025, 3, 30, 1, 0, 0.0)
+              THEN CAST("t2"."answered_at" + INTERVAL '7200' SECOND AS DATE)
+              ELSE CAST("t2"."answered_at" + INTERVAL '3600' SECOND AS DATE)
             END AS "__day"
           FROM "surveys" AS "t2"
           WHERE

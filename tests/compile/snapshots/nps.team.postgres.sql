@@ -58,9 +58,9 @@ FROM (
             "t2"."nps",
             "t2"."comment",
             CASE
-              WHEN "t2"."answered_at" < CAST('2025-03-30T01:00:00' AS TIMESTAMP)
-              THEN DATE("t2"."answered_at" + INTERVAL '3600 SECOND')
-              ELSE DATE("t2"."answered_at" + INTERVAL '7200 SECOND')
+              WHEN "t2"."answered_at" >= CAST('2025-03-30T01:00:00' AS TIMESTAMP)
+              THEN DATE("t2"."answered_at" + INTERVAL '7200 SECOND')
+              ELSE DATE("t2"."answered_at" + INTERVAL '3600 SECOND')
             END AS "__day"
           FROM "surveys" AS "t2"
           WHERE

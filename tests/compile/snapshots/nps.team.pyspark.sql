@@ -55,9 +55,9 @@ FROM (
             `t2`.`nps`,
             `t2`.`comment`,
             CASE
-              WHEN `t2`.`answered_at` < CAST('2025-03-30T01:00:00' AS TIMESTAMP)
-              THEN CAST(`t2`.`answered_at` + INTERVAL '3600' SECOND AS DATE)
-              ELSE CAST(`t2`.`answered_at` + INTERVAL '7200' SECOND AS DATE)
+              WHEN `t2`.`answered_at` >= CAST('2025-03-30T01:00:00' AS TIMESTAMP)
+              THEN CAST(`t2`.`answered_at` + INTERVAL '7200' SECOND AS DATE)
+              ELSE CAST(`t2`.`answered_at` + INTERVAL '3600' SECOND AS DATE)
             END AS `__day`
           FROM `surveys` AS `t2`
           WHERE

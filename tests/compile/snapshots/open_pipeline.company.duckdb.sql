@@ -103,15 +103,15 @@ FROM (
                       "t4"."closed_at",
                       "t4"."lost_reason",
                       CASE
-                        WHEN "t4"."created_at" < MAKE_TIMESTAMP(2025, 3, 30, 1, 0, 0.0)
-                        THEN CAST("t4"."created_at" + INTERVAL '3600' SECOND AS DATE)
-                        ELSE CAST("t4"."created_at" + INTERVAL '7200' SECOND AS DATE)
+                        WHEN "t4"."created_at" >= MAKE_TIMESTAMP(2025, 3, 30, 1, 0, 0.0)
+                        THEN CAST("t4"."created_at" + INTERVAL '7200' SECOND AS DATE)
+                        ELSE CAST("t4"."created_at" + INTERVAL '3600' SECOND AS DATE)
                       END AS "__day",
                       COALESCE(
                         CASE
-                          WHEN "t4"."closed_at" < MAKE_TIMESTAMP(2025, 3, 30, 1, 0, 0.0)
-                          THEN CAST("t4"."closed_at" + INTERVAL '3600' SECOND AS DATE)
-                          ELSE CAST("t4"."closed_at" + INTERVAL '7200' SECOND AS DATE)
+                          WHEN "t4"."closed_at" >= MAKE_TIMESTAMP(2025, 3, 30, 1, 0, 0.0)
+                          THEN CAST("t4"."closed_at" + INTERVAL '7200' SECOND AS DATE)
+                          ELSE CAST("t4"."closed_at" + INTERVAL '3600' SECOND AS DATE)
                         END,
                         MAKE_DATE(9999, 12, 31)
                       ) AS "__until"

@@ -103,15 +103,15 @@ FROM (
                       "t4"."closed_at",
                       "t4"."lost_reason",
                       CASE
-                        WHEN "t4"."created_at" < CAST(FROM_ISO8601_TIMESTAMP('2025-03-30T01:00:00') AS TIMESTAMP)
-                        THEN DATE("t4"."created_at" + INTERVAL '3600' SECOND)
-                        ELSE DATE("t4"."created_at" + INTERVAL '7200' SECOND)
+                        WHEN "t4"."created_at" >= CAST(FROM_ISO8601_TIMESTAMP('2025-03-30T01:00:00') AS TIMESTAMP)
+                        THEN DATE("t4"."created_at" + INTERVAL '7200' SECOND)
+                        ELSE DATE("t4"."created_at" + INTERVAL '3600' SECOND)
                       END AS "__day",
                       COALESCE(
                         CASE
-                          WHEN "t4"."closed_at" < CAST(FROM_ISO8601_TIMESTAMP('2025-03-30T01:00:00') AS TIMESTAMP)
-                          THEN DATE("t4"."closed_at" + INTERVAL '3600' SECOND)
-                          ELSE DATE("t4"."closed_at" + INTERVAL '7200' SECOND)
+                          WHEN "t4"."closed_at" >= CAST(FROM_ISO8601_TIMESTAMP('2025-03-30T01:00:00') AS TIMESTAMP)
+                          THEN DATE("t4"."closed_at" + INTERVAL '7200' SECOND)
+                          ELSE DATE("t4"."closed_at" + INTERVAL '3600' SECOND)
                         END,
                         FROM_ISO8601_DATE('9999-12-31')
                       ) AS "__until"

@@ -155,9 +155,9 @@ FROM (
                 "t17"."c__stage_conversion__s3__flag",
                 "t17"."c__stage_conversion__s4__flag",
                 CASE
-                  WHEN "t17"."entered_at" < MAKE_TIMESTAMP(2025, 3, 30, 1, 0, 0.0)
-                  THEN CAST("t17"."entered_at" + INTERVAL '3600' SECOND AS DATE)
-                  ELSE CAST("t17"."entered_at" + INTERVAL '7200' SECOND AS DATE)
+                  WHEN "t17"."entered_at" >= MAKE_TIMESTAMP(2025, 3, 30, 1, 0, 0.0)
+                  THEN CAST("t17"."entered_at" + INTERVAL '7200' SECOND AS DATE)
+                  ELSE CAST("t17"."entered_at" + INTERVAL '3600' SECOND AS DATE)
                 END AS "__day"
               FROM (
                 SELECT

@@ -80,9 +80,9 @@ FROM (
               "t2"."closed_at",
               "t2"."lost_reason",
               CASE
-                WHEN "t2"."closed_at" < MAKE_TIMESTAMP(2025, 3, 30, 1, 0, 0.0)
-                THEN CAST("t2"."closed_at" + INTERVAL '3600' SECOND AS DATE)
-                ELSE CAST("t2"."closed_at" + INTERVAL '7200' SECOND AS DATE)
+                WHEN "t2"."closed_at" >= MAKE_TIMESTAMP(2025, 3, 30, 1, 0, 0.0)
+                THEN CAST("t2"."closed_at" + INTERVAL '7200' SECOND AS DATE)
+                ELSE CAST("t2"."closed_at" + INTERVAL '3600' SECOND AS DATE)
               END AS "__day"
             FROM "opportunities" AS "t2"
             WHERE

@@ -80,9 +80,9 @@ FROM (
               "t2"."closed_at",
               "t2"."lost_reason",
               CASE
-                WHEN "t2"."closed_at" < CAST('2025-03-30T01:00:00' AS TIMESTAMP)
-                THEN DATE("t2"."closed_at" + INTERVAL '3600 SECOND')
-                ELSE DATE("t2"."closed_at" + INTERVAL '7200 SECOND')
+                WHEN "t2"."closed_at" >= CAST('2025-03-30T01:00:00' AS TIMESTAMP)
+                THEN DATE("t2"."closed_at" + INTERVAL '7200 SECOND')
+                ELSE DATE("t2"."closed_at" + INTERVAL '3600 SECOND')
               END AS "__day"
             FROM "opportunities" AS "t2"
             WHERE
