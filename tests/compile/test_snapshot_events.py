@@ -40,7 +40,9 @@ def _compute(wh: Warehouse, by: str, period: str, grain: str | None, *, events: 
              monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     with monkeypatch.context() as m:
         m.setattr(engine_module, "_PREPARED", Lru(8))
-        if not events:
+        if events:
+            m.setattr(compile_module, "_FEW_SNAPSHOTS", 0)  # events for every shape
+        else:
             m.setattr(compile_module, "_BY_EVENTS", frozenset())
         engine = KpiEngine(wh.backend, KPIS.settings, CATALOG, use_rollups=False,
                            use_derived=False)
@@ -67,6 +69,15 @@ def _replace_opportunities(wh: Warehouse, opps: list[dict[str, Any]],
     for name in ("opportunities", "activities"):
         wh.execute_sql(f"DELETE FROM {name}")
         wh.append(name, org.arrow_tables()[name])
+
+
+def test_events_are_chosen_for_many_snapshot_days(warehouse: Warehouse) -> None:
+    engine = KpiEngine(warehouse.backend, KPIS.settings, CATALOG, use_rollups=False,
+                       use_derived=False)
+    for period, grain, events in (("2025", "month", True), ("2025-Q1", None, False),
+                                  ("2025-Q1", "month", False), ("2025-Q1", "week", True)):
+        compiled, _ = engine.compile(KpiRequest.of(NAMES, by="rep", period=period, grain=grain))
+        assert ("salescore_snapshots_" in compiled.sql()) is events, (period, grain)
 
 
 def test_open_pipeline_by_hand(warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -599,10 +599,14 @@ class _Compiler:
         parts = []
         by_events: dict[tuple[str | None, str | None], list[tuple[Placement, list[MeasureUse]]]]
         by_events = {}
+        # Events pay for themselves over many snapshot days (every month of a year or two);
+        # a few (a quarter and the one before) are cheaper as a range join.
+        many = len({b.end for b in self.ctx.buckets.all}) > _FEW_SNAPSHOTS
         for placement, uses in groups.items():
             if placement.kind == "label":
                 parts.append(self._aggregate_labelled(rows, placement, uses))
-            elif placement.kind == "snapshot" and all(_by_events(src, u) for u in uses):
+            elif placement.kind == "snapshot" and many and \
+                    all(_by_events(src, u) for u in uses):
                 by_events.setdefault((placement.valid_from, placement.valid_to), []).append(
                     (placement, uses))
             else:
@@ -1034,6 +1038,8 @@ class _Compiler:
 
 
 _EXACT = dt.Decimal(38, MONEY_SCALE)
+_FEW_SNAPSHOTS = 6
+"""Up to this many periods (with the one before), snapshots are a range join."""
 _BY_EVENTS = frozenset({Agg.COUNT, Agg.SUM, Agg.COUNT_DISTINCT})
 """Aggregates a snapshot may add up as events (:func:`_by_events`)."""
 
