@@ -32,7 +32,6 @@ True
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -276,16 +275,12 @@ class _Compiler:
             parts += self._source_parts(src)
         types = self._column_types()
         present = {c for part in parts for c in part.columns}
-        measures = [c for part in parts for c in part.columns if c not in (SUBJECT, PERIOD)]
-        if parts and self.by in BUILT_IN_GRAINS and len(measures) == len(set(measures)):
-            result = self._joined(self._grid(None), parts, types)
-        else:
-            combined = self._combine(parts, types) if parts else None
-            result = self._grid(combined)
-            if combined is not None:
-                joined = result.left_join(combined, [SUBJECT, PERIOD])
-                result = joined.select(*result.columns, *(c for c in combined.columns
-                                                          if c not in (SUBJECT, PERIOD)))
+        combined = self._combine(parts, types) if parts else None
+        result = self._grid(combined)
+        if combined is not None:
+            joined = result.left_join(combined, [SUBJECT, PERIOD])
+            result = joined.select(*result.columns, *(c for c in combined.columns
+                                                      if c not in (SUBJECT, PERIOD)))
         result = result.join(self.periods, result[PERIOD] == self.periods["period"])
         values = {}
         for out in self.plan.outputs:
@@ -338,25 +333,6 @@ class _Compiler:
         present = {c for part in parts for c in part.columns}
         return stacked.group_by([SUBJECT, PERIOD]).aggregate(
             **{name: stacked[name].max() for name in names if name in present})
-
-    def _joined(self, grid: ibis.Table, parts: list[ibis.Table],
-                types: dict[str, dt.DataType]) -> ibis.Table:
-        """Each part (one row per subject and period, its own measures) joined onto the grid:
-        where the grid does not depend on the parts and no measure comes from two parts, one
-        chain of joins of small tables, instead of stacking every part's rows and folding them
-        with a grouped maximum per column."""
-        j: ibis.Table = grid
-        names: list[str] = []
-        for i, part in enumerate(parts):
-            own = [c for c in part.columns if c not in (SUBJECT, PERIOD)]
-            aligned = part.select(**{
-                f"__s{i}": part[SUBJECT].cast(dt.String(nullable=True)),
-                f"__p{i}": part[PERIOD].cast(dt.Int64(nullable=True)),
-                **{c: part[c].cast(types[c].copy(nullable=True)) for c in own}})
-            j = j.left_join(aligned, [j[SUBJECT] == aligned[f"__s{i}"],
-                                      j[PERIOD] == aligned[f"__p{i}"]])
-            names += own
-        return j.select(SUBJECT, PERIOD, *names)
 
     def _grid(self, combined: ibis.Table | None) -> ibis.Table:
         periods = self.periods.select(**{PERIOD: self.periods["period"]})
@@ -597,22 +573,11 @@ class _Compiler:
         for c in conversions:
             by_time.setdefault((c.kpi.time, c.kpi.entity), []).append(c)
         parts = []
-        by_events: dict[tuple[str | None, str | None], list[tuple[Placement, list[MeasureUse]]]]
-        by_events = {}
-        # Events pay for themselves over many snapshot days (every month of a year or two);
-        # a few (a quarter and the one before) are cheaper as a range join.
-        many = len({b.end for b in self.ctx.buckets.all}) > _FEW_SNAPSHOTS
         for placement, uses in groups.items():
             if placement.kind == "label":
                 parts.append(self._aggregate_labelled(rows, placement, uses))
-            elif placement.kind == "snapshot" and many and \
-                    all(_by_events(src, u) for u in uses):
-                by_events.setdefault((placement.valid_from, placement.valid_to), []).append(
-                    (placement, uses))
             else:
                 parts.append(self._aggregate(rows, placement, uses))
-        for shared in by_events.values():
-            parts += self._aggregate_snapshots(rows, shared)
         for (time_column, _), convs in by_time.items():
             parts.append(self._aggregate_conversions(rows, time_column, convs))
         for p in pops:
@@ -729,10 +694,6 @@ class _Compiler:
     def _unconverted(self, rows: SourceRows, t: ibis.Table, u: MeasureUse) -> ir.Value:
         """How many amounts of measure ``u`` could not be converted: known, but without a
         currency, or in another one with no rate on their day."""
-        return t.count(where=self._lost(rows, t, u))
-
-    def _lost(self, rows: SourceRows, t: ibis.Table, u: MeasureUse) -> ir.BooleanValue:
-        """Whether a row's amount of measure ``u`` counts and cannot be converted."""
         src = rows.source
         m = u.measure
         assert m.column is not None and src.currency is not None
@@ -740,7 +701,7 @@ class _Compiler:
         same = (t[rows.name(src.currency)] == self.ctx.currency).fill_null(False)
         lost = amount.notnull() & ~same & t["__rate"].isnull()
         where = all_of(m.filters, rows.col, self.ctx.pipeline)
-        return lost if where is None else where & lost
+        return t.count(where=lost if where is None else where & lost)
 
     def _aggregate(self, rows: SourceRows, placement: Placement, uses: Sequence[MeasureUse]
                    ) -> ibis.Table:
@@ -753,114 +714,6 @@ class _Compiler:
                  if u.column in self.converted}
         self.passes += 1
         return placed.group_by([SUBJECT, PERIOD]).aggregate(**aggs)
-
-    def _aggregate_snapshots(self, rows: SourceRows,
-                             groups: Sequence[tuple[Placement, Sequence[MeasureUse]]]
-                             ) -> list[ibis.Table]:
-        """Counts and sums over the rows open on each period's snapshot day, without a range
-        join of rows and periods: a row is an event of +1 (+ its amount) on the local day it
-        opens and -1 (- its amount) on the day it closes; events are added up per subject and
-        day, then between consecutive snapshot days, and a snapshot is the running total up to
-        its day. The rows that count are those of :meth:`_place`: opened on or before the
-        snapshot day and closed after it (a row closing on or before the day it opens never
-        counts). ``groups`` share their rows' opening and closing columns (a period's end and
-        its start): one pass over the rows serves them all; one part per group."""
-        first, _ = groups[0]
-        assert first.valid_from is not None
-        snap_of = {placement: {b.index: b.end if placement.at == "end" else
-                               b.start - timedelta(days=1) for b in self.ctx.buckets.periods}
-                   for placement, _ in groups}
-        last = max(max(days.values()) for days in snap_of.values())
-        uses = [u for _, group in groups for u in group]
-        t = rows.table
-        start = rows.col(first.valid_from)
-        if start.type().is_timestamp():
-            _, hi = self._time_bounds(self.ctx.buckets.periods[0].start - timedelta(days=1))
-            t = t.filter(start < hi)
-        t = t.mutate(**{DAY: rows.local_day(first.valid_from, self.ctx)})
-        until = rows.local_day(first.valid_to, self.ctx) if first.valid_to else \
-            ibis.null(dt.date)
-        t = t.mutate(__until=until.fill_null(ibis.literal(FAR_FUTURE)))
-        t = t.filter((t[DAY] <= last) & (t[DAY] < t["__until"]))
-        t = self._subjects(rows, self._money(rows, t, uses))
-        view = SourceRows(rows.source, t)
-        one, zero = ibis.literal(1, dt.int64), ibis.literal(0, dt.int64)
-        values: dict[str, ir.Value] = {"__rows": one}
-        summed: list[str] = []
-        for u in uses:
-            m = u.measure
-            where = all_of(m.filters, view.col, self.ctx.pipeline)
-            if m.agg is not Agg.SUM:
-                # a count, or a distinct count of a key open once at a time (_by_events)
-                counted = where
-                if m.column is not None:
-                    known = t[view.name(m.column)].notnull()
-                    counted = known if where is None else where & known
-                values[u.column] = one if counted is None else \
-                    ibis.cases((counted, one), else_=zero)
-            else:
-                assert m.column is not None
-                value = self._value(view, t, m.column, exact=True)
-                values[u.column] = value if where is None else ibis.cases((where, value))
-                present = value.notnull() if where is None else where & value.notnull()
-                values[u.column + "__known"] = ibis.cases((present, one), else_=zero)
-                summed.append(u.column)
-            if u.column in self.converted:
-                values[_unconverted(u.column)] = ibis.cases((self._lost(view, t, u), one),
-                                                            else_=zero)
-        ev = t.select(SUBJECT, __open=t[DAY], __close=t["__until"], **values)
-        # Each row twice, opening (+) and closing (-), in one pass over the rows: a union of
-        # two selects would read them (and their joins) twice.
-        signs = named_memtable("signs", pa.table({"__opens": pa.array([True, False])}),
-                               stable=self.ctx.stable_names)
-        x = ev.cross_join(signs)
-        opens = x["__opens"]
-        x = x.filter(opens | (x["__close"] <= last))
-        x = x.select(SUBJECT, __d=ibis.cases((opens, x["__open"]), else_=x["__close"]),
-                     **{c: ibis.cases((opens, x[c]), else_=-x[c]) for c in values})
-        snaps = sorted({d for days in snap_of.values() for d in days.values()})
-        if len(snaps) > 1:
-            # Each day after the first snapshot day: how many snapshot days come before it
-            # (its events count in the snapshots from that one on); earlier days: 0.
-            days = [snaps[0] + timedelta(days=i) for i in range(1, (last - snaps[0]).days + 1)]
-            data = pa.table({"day": pa.array(days, pa.date32()),
-                             "idx": pa.array([bisect_left(snaps, d) for d in days], pa.int64())})
-            between = named_memtable("snapshot_days", data, stable=self.ctx.stable_names)
-            j = x.left_join(between, x["__d"] == between["day"])
-            x = j.select(SUBJECT, *values, __idx=between["idx"].fill_null(0))
-        else:
-            x = x.select(SUBJECT, *values, __idx=ibis.literal(0, dt.int64))
-        totals = x.group_by([SUBJECT, "__idx"]).aggregate(**{c: x[c].sum() for c in values})
-        self.passes += 1
-        return [self._running(totals, {period: snaps.index(d) for period, d in
-                                       snap_of[placement].items()}, group, summed)
-                for placement, group in groups]
-
-    def _running(self, totals: ibis.Table, snap_of: dict[int, int],
-                 uses: Sequence[MeasureUse], summed: Sequence[str]) -> ibis.Table:
-        """Each period's snapshot of ``uses``: the running total of the events (``totals``:
-        per subject and ``__idx``, the snapshot from which they count) up to the period's
-        snapshot (``snap_of``: its index)."""
-        columns = ["__rows"]
-        for u in uses:
-            columns.append(u.column)
-            if u.column in summed:
-                columns.append(u.column + "__known")
-            if u.column in self.converted:
-                columns.append(_unconverted(u.column))
-        at = pa.table({"period": pa.array(list(snap_of), pa.int64()),
-                       "idx": pa.array(list(snap_of.values()), pa.int64())})
-        snapshots = named_memtable("snapshots", at, stable=self.ctx.stable_names)
-        j = totals.join(snapshots, totals["__idx"] <= snapshots["idx"])
-        running = j.group_by([j[SUBJECT], j["period"].name(PERIOD)]).aggregate(
-            **{c: j[c].sum() for c in columns})
-        running = running.filter(running["__rows"] > 0)
-        out = {u.column: running[u.column] for u in uses}
-        out |= {u.column: ibis.cases((running[u.column + "__known"] > 0, running[u.column]))
-                for u in uses if u.column in summed}
-        out |= {_unconverted(u.column): running[_unconverted(u.column)] for u in uses
-                if u.column in self.converted}
-        return running.select(SUBJECT, PERIOD, **out)
 
     def _aggregate_conversions(self, rows: SourceRows, time_column: str,
                                uses: Sequence[ConversionUse]) -> ibis.Table:
@@ -1038,10 +891,6 @@ class _Compiler:
 
 
 _EXACT = dt.Decimal(38, MONEY_SCALE)
-_FEW_SNAPSHOTS = 6
-"""Up to this many periods (with the one before), snapshots are a range join."""
-_BY_EVENTS = frozenset({Agg.COUNT, Agg.SUM, Agg.COUNT_DISTINCT})
-"""Aggregates a snapshot may add up as events (:func:`_by_events`)."""
 
 
 def _kept_type(src: Source, u: MeasureUse, kept: RollupColumn) -> dt.DataType:
@@ -1054,17 +903,6 @@ def _kept_type(src: Source, u: MeasureUse, kept: RollupColumn) -> dt.DataType:
 def _whole_months(b: Bucket) -> bool:
     """Whether bucket ``b`` runs from a month's first day to a month's last."""
     return b.start.day == 1 and b.end == month_end(b.end.year, b.end.month)
-
-
-def _by_events(src: Source, u: MeasureUse) -> bool:
-    """Whether snapshot measure ``u`` adds up as events: a count or a sum, or a distinct count
-    that is a count of the rows open on any one day (of the source's one-column key, each
-    key having one row, or idle spells that never overlap: spell *k* ends by the touch that
-    starts spell *k+1* ``days`` >= 1 later)."""
-    m = u.measure
-    if m.agg is Agg.COUNT_DISTINCT:
-        return m.agg in _BY_EVENTS and len(src.key) == 1 and m.column == src.key[0]
-    return m.agg in _BY_EVENTS
 
 
 def _numerator(denominator: str) -> str:

@@ -4,7 +4,7 @@ FROM (
   SELECT
     "t8"."__subject" AS "rep_id",
     "t4"."label" AS "period",
-    "t17"."m__response_hours" AS "avg_response_hours"
+    "t18"."m__response_hours" AS "avg_response_hours"
   FROM (
     SELECT
       "t0"."rep_id" AS "__subject"
@@ -17,102 +17,109 @@ FROM (
   ) AS "t9"
   LEFT OUTER JOIN (
     SELECT
-      "t15"."__subject" AS "__s0",
-      "t15"."__period" AS "__p0",
-      "t15"."m__response_hours"
+      "t16"."__subject",
+      "t16"."__period",
+      MAX("t16"."m__response_hours") AS "m__response_hours"
     FROM (
       SELECT
-        "t14"."__subject",
-        "t14"."__period",
-        AVG("t14"."hours_to_next_outbound") FILTER(WHERE
-          (
-            "t14"."direction" = 'inbound'
-          )
-          AND "t14"."kind" IN ('email', 'message')
-          AND (
-            "t14"."customer_id" IS NOT NULL
-          )) AS "m__response_hours"
+        *
       FROM (
         SELECT
-          "t13"."activity_id",
-          "t13"."rep_id",
-          "t13"."customer_id",
-          "t13"."opportunity_id",
-          "t13"."kind",
-          "t13"."direction",
-          "t13"."occurred_at",
-          "t13"."duration_s",
-          "t13"."outcome",
-          "t13"."hours_to_next_outbound",
-          "t13"."__day",
-          "t13"."__period",
-          "t13"."rep_id" AS "__subject"
+          "t14"."__subject",
+          "t14"."__period",
+          AVG("t14"."hours_to_next_outbound") FILTER(WHERE
+            (
+              "t14"."direction" = 'inbound'
+            )
+            AND "t14"."kind" IN ('email', 'message')
+            AND (
+              "t14"."customer_id" IS NOT NULL
+            )) AS "m__response_hours"
         FROM (
           SELECT
-            "t12"."activity_id",
-            "t12"."rep_id",
-            "t12"."customer_id",
-            "t12"."opportunity_id",
-            "t12"."kind",
-            "t12"."direction",
-            "t12"."occurred_at",
-            "t12"."duration_s",
-            "t12"."outcome",
-            "t12"."hours_to_next_outbound",
-            "t12"."__day",
-            "t5"."period" AS "__period"
+            "t13"."activity_id",
+            "t13"."rep_id",
+            "t13"."customer_id",
+            "t13"."opportunity_id",
+            "t13"."kind",
+            "t13"."direction",
+            "t13"."occurred_at",
+            "t13"."duration_s",
+            "t13"."outcome",
+            "t13"."hours_to_next_outbound",
+            "t13"."__day",
+            "t13"."__period",
+            "t13"."rep_id" AS "__subject"
           FROM (
             SELECT
-              "t10"."activity_id",
-              "t10"."rep_id",
-              "t10"."customer_id",
-              "t10"."opportunity_id",
-              "t10"."kind",
-              "t10"."direction",
-              "t10"."occurred_at",
-              "t10"."duration_s",
-              "t10"."outcome",
-              "t10"."hours_to_next_outbound",
-              CASE
-                WHEN "t10"."occurred_at" >= CAST('2025-03-30T01:00:00' AS TIMESTAMP)
-                THEN DATE("t10"."occurred_at" + INTERVAL '7200 SECOND')
-                ELSE DATE("t10"."occurred_at" + INTERVAL '3600 SECOND')
-              END AS "__day"
+              "t12"."activity_id",
+              "t12"."rep_id",
+              "t12"."customer_id",
+              "t12"."opportunity_id",
+              "t12"."kind",
+              "t12"."direction",
+              "t12"."occurred_at",
+              "t12"."duration_s",
+              "t12"."outcome",
+              "t12"."hours_to_next_outbound",
+              "t12"."__day",
+              "t5"."period" AS "__period"
             FROM (
               SELECT
-                "t3"."activity_id",
-                "t3"."rep_id",
-                "t3"."customer_id",
-                "t3"."opportunity_id",
-                "t3"."kind",
-                "t3"."direction",
-                "t3"."occurred_at",
-                "t3"."duration_s",
-                "t3"."outcome",
-                CAST(EXTRACT('epoch' FROM MIN(CASE WHEN "t3"."direction" = 'outbound' THEN "t3"."occurred_at" ELSE NULL END) OVER (
-                  PARTITION BY "t3"."rep_id", "t3"."customer_id"
-                  ORDER BY "t3"."occurred_at" ASC, "t3"."activity_id" ASC
-                  ROWS BETWEEN 1 following AND UNBOUNDED FOLLOWING
-                )) - EXTRACT('epoch' FROM "t3"."occurred_at") AS DOUBLE PRECISION) / 3600.0 AS "hours_to_next_outbound"
-              FROM "activities" AS "t3"
-            ) AS "t10"
-            WHERE
-              "t10"."occurred_at" >= CAST('2024-12-31T23:00:00' AS TIMESTAMP)
-              AND "t10"."occurred_at" < CAST('2025-03-31T22:00:00' AS TIMESTAMP)
-          ) AS "t12"
-          INNER JOIN "salescore_days_3007fae532" AS "t5"
-            ON "t12"."__day" = "t5"."day"
-        ) AS "t13"
-      ) AS "t14"
-      GROUP BY
-        1,
-        2
-    ) AS "t15"
-  ) AS "t17"
-    ON "t8"."__subject" = "t17"."__s0" AND "t9"."__period" = "t17"."__p0"
+                "t10"."activity_id",
+                "t10"."rep_id",
+                "t10"."customer_id",
+                "t10"."opportunity_id",
+                "t10"."kind",
+                "t10"."direction",
+                "t10"."occurred_at",
+                "t10"."duration_s",
+                "t10"."outcome",
+                "t10"."hours_to_next_outbound",
+                CASE
+                  WHEN "t10"."occurred_at" >= CAST('2025-03-30T01:00:00' AS TIMESTAMP)
+                  THEN DATE("t10"."occurred_at" + INTERVAL '7200 SECOND')
+                  ELSE DATE("t10"."occurred_at" + INTERVAL '3600 SECOND')
+                END AS "__day"
+              FROM (
+                SELECT
+                  "t3"."activity_id",
+                  "t3"."rep_id",
+                  "t3"."customer_id",
+                  "t3"."opportunity_id",
+                  "t3"."kind",
+                  "t3"."direction",
+                  "t3"."occurred_at",
+                  "t3"."duration_s",
+                  "t3"."outcome",
+                  CAST(EXTRACT('epoch' FROM MIN(CASE WHEN "t3"."direction" = 'outbound' THEN "t3"."occurred_at" ELSE NULL END) OVER (
+                    PARTITION BY "t3"."rep_id", "t3"."customer_id"
+                    ORDER BY "t3"."occurred_at" ASC, "t3"."activity_id" ASC
+                    ROWS BETWEEN 1 following AND UNBOUNDED FOLLOWING
+                  )) - EXTRACT('epoch' FROM "t3"."occurred_at") AS DOUBLE PRECISION) / 3600.0 AS "hours_to_next_outbound"
+                FROM "activities" AS "t3"
+              ) AS "t10"
+              WHERE
+                "t10"."occurred_at" >= CAST('2024-12-31T23:00:00' AS TIMESTAMP)
+                AND "t10"."occurred_at" < CAST('2025-03-31T22:00:00' AS TIMESTAMP)
+            ) AS "t12"
+            INNER JOIN "salescore_days_3007fae532" AS "t5"
+              ON "t12"."__day" = "t5"."day"
+          ) AS "t13"
+        ) AS "t14"
+        GROUP BY
+          1,
+          2
+      ) AS "t15"
+    ) AS "t16"
+    GROUP BY
+      1,
+      2
+  ) AS "t18"
+    ON "t8"."__subject" = "t18"."__subject" AND "t9"."__period" = "t18"."__period"
   INNER JOIN "salescore_periods_3aad044200" AS "t4"
     ON "t9"."__period" = "t4"."period"
-) AS "t18"
+) AS "t19"
 ORDER BY
-  "t18"."rep_id" ASC,
-  "t18"."period" ASC
+  "t19"."rep_id" ASC,
+  "t19"."period" ASC

@@ -51,7 +51,7 @@ FROM (
   SELECT
     "t8"."__subject" AS "rep_id",
     "t4"."label" AS "period",
-    CAST(COALESCE("t25"."p__buying_customers__kept", 0) AS DOUBLE PRECISION) / NULLIF(CAST(COALESCE("t21"."p__buying_customers__prev", 0) AS DOUBLE PRECISION), 0) AS "customer_retention_rate"
+    CAST(COALESCE("t26"."p__buying_customers__kept", 0) AS DOUBLE PRECISION) / NULLIF(CAST(COALESCE("t26"."p__buying_customers__prev", 0) AS DOUBLE PRECISION), 0) AS "customer_retention_rate"
   FROM (
     SELECT
       "t0"."rep_id" AS "__subject"
@@ -64,51 +64,69 @@ FROM (
   ) AS "t9"
   LEFT OUTER JOIN (
     SELECT
-      "t19"."__subject" AS "__s0",
-      "t19"."__period" AS "__p0",
-      "t19"."p__buying_customers__prev"
+      "t24"."__subject",
+      "t24"."__period",
+      MAX("t24"."p__buying_customers__prev") AS "p__buying_customers__prev",
+      MAX("t24"."p__buying_customers__kept") AS "p__buying_customers__kept"
     FROM (
       SELECT
-        "t17"."__subject",
-        "t17"."__period",
-        COUNT(*) AS "p__buying_customers__prev"
-      FROM "t16" AS "t17"
-      GROUP BY
-        1,
-        2
-    ) AS "t19"
-  ) AS "t21"
-    ON "t8"."__subject" = "t21"."__s0" AND "t9"."__period" = "t21"."__p0"
-  LEFT OUTER JOIN (
-    SELECT
-      "t23"."__subject" AS "__s1",
-      "t23"."__period" AS "__p1",
-      "t23"."p__buying_customers__kept"
-    FROM (
-      SELECT
-        "t22"."__subject",
-        "t22"."__period",
-        COUNT(*) AS "p__buying_customers__kept"
+        *
       FROM (
         SELECT
-          "t15"."__subject",
-          "t15"."__period",
-          "t15"."__item"
-        FROM "t13" AS "t15"
-        INNER JOIN "t16" AS "t18"
-          ON "t15"."__subject" = "t18"."__subject"
-          AND "t15"."__period" = "t18"."__period"
-          AND "t15"."__item" = "t18"."__item"
-      ) AS "t22"
-      GROUP BY
-        1,
-        2
-    ) AS "t23"
-  ) AS "t25"
-    ON "t8"."__subject" = "t25"."__s1" AND "t9"."__period" = "t25"."__p1"
+          "t19"."__subject",
+          "t19"."__period",
+          "t19"."p__buying_customers__prev",
+          CAST(NULL AS BIGINT) AS "p__buying_customers__kept"
+        FROM (
+          SELECT
+            "t17"."__subject",
+            "t17"."__period",
+            COUNT(*) AS "p__buying_customers__prev"
+          FROM "t16" AS "t17"
+          GROUP BY
+            1,
+            2
+        ) AS "t19"
+      ) AS "t20"
+      UNION ALL
+      SELECT
+        *
+      FROM (
+        SELECT
+          "t22"."__subject",
+          "t22"."__period",
+          CAST(NULL AS BIGINT) AS "p__buying_customers__prev",
+          "t22"."p__buying_customers__kept"
+        FROM (
+          SELECT
+            "t21"."__subject",
+            "t21"."__period",
+            COUNT(*) AS "p__buying_customers__kept"
+          FROM (
+            SELECT
+              "t15"."__subject",
+              "t15"."__period",
+              "t15"."__item"
+            FROM "t13" AS "t15"
+            INNER JOIN "t16" AS "t18"
+              ON "t15"."__subject" = "t18"."__subject"
+              AND "t15"."__period" = "t18"."__period"
+              AND "t15"."__item" = "t18"."__item"
+          ) AS "t21"
+          GROUP BY
+            1,
+            2
+        ) AS "t22"
+      ) AS "t23"
+    ) AS "t24"
+    GROUP BY
+      1,
+      2
+  ) AS "t26"
+    ON "t8"."__subject" = "t26"."__subject" AND "t9"."__period" = "t26"."__period"
   INNER JOIN "salescore_periods_3aad044200" AS "t4"
     ON "t9"."__period" = "t4"."period"
-) AS "t26"
+) AS "t27"
 ORDER BY
-  "t26"."rep_id" ASC,
-  "t26"."period" ASC
+  "t27"."rep_id" ASC,
+  "t27"."period" ASC
