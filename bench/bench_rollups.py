@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 import bench_kpis as bk  # noqa: E402
+from benchlib import code_version  # noqa: E402
 
 
 def _engine(wh: Any, scale: str, *, rollups: bool, derived: bool) -> tuple[float, Any, int]:
@@ -335,7 +336,8 @@ def _catalogue_only(args: argparse.Namespace) -> None:
         f"rebuild, import or card in this run; 2 cores; load average (1 min) "
         f"{load_start:.1f} at the start, {load_end:.1f} at the end).",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, DuckDB memory_limit "
-        f"{args.memory_limit}, Python {platform.python_version()}, DuckDB {duckdb.__version__}.",
+        f"{args.memory_limit}, Python {platform.python_version()}, DuckDB {duckdb.__version__}; "
+        f"code {code_version()}.",
         f"Data: {counts['opportunities']:,} opportunities, {counts['activities']:,} activities, "
         f"{counts['orders']:,} orders, {counts['reps']:,} reps; whole catalogue, every rep × "
         f"every month ({tables['raw'].num_rows:,} rows); kept: {len(state.derived)} derived "
@@ -393,7 +395,8 @@ def _import_only(args: argparse.Namespace) -> None:
         f"## {args.scale} — {date.today().isoformat()} (import only)\n\n"
         f"Command: `.venv/bin/python bench/bench_rollups.py {' '.join(sys.argv[1:])}` on a "
         f"warehouse of {count:,} activities whose derived facts and roll-ups the demo's load "
-        f"kept; DuckDB memory_limit {os.environ['SALESCORE_DUCKDB_MEMORY_LIMIT']}; load "
+        f"kept; code {code_version()}; DuckDB memory_limit "
+        f"{os.environ['SALESCORE_DUCKDB_MEMORY_LIMIT']}; load "
         f"average (1 min) {load_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end; "
         f"{os.cpu_count()} cores.\n\n"
         f"Import of 10,000 new activities, derived facts and roll-ups included: "
@@ -466,7 +469,8 @@ def _report(args: argparse.Namespace, med: dict[str, float], times: dict[str, li
         f"(medians of {args.repeat}; 2 cores; load "
         f"average (1 min) {load_start:.1f} at the start).",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, DuckDB memory_limit "
-        f"{args.memory_limit}, Python {platform.python_version()}, DuckDB {duckdb.__version__}.",
+        f"{args.memory_limit}, Python {platform.python_version()}, DuckDB {duckdb.__version__}; "
+        f"code {code_version()}.",
         f"Data: {counts['opportunities']:,} opportunities, {counts['activities']:,} activities, "
         f"{counts['orders']:,} orders, {counts['reps']:,} reps; whole catalogue, every rep × "
         f"every month ({rows:,} rows).",

@@ -8,9 +8,11 @@ from __future__ import annotations
 import os
 import platform
 import re
+import subprocess
 from pathlib import Path
 
 SCALES = ("small", "medium", "large")
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _proc_value(path: str, key: str) -> str | None:
@@ -23,8 +25,23 @@ def _proc_value(path: str, key: str) -> str | None:
     return None
 
 
+def code_version(root: Path = ROOT) -> str:
+    """The commit the measured code is at (short), with ``+ uncommitted changes`` when ``src``
+    differs from it: a result names the code it measured, which may later change or go."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
+                              check=True, timeout=30).stdout.strip()
+    try:
+        commit = git("rev-parse", "--short", "HEAD")
+        dirty = bool(git("status", "--porcelain", "--", "src"))
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (not a git checkout)"
+    return commit + (" + uncommitted changes" if dirty else "")
+
+
 def machine(versions: dict[str, str]) -> dict[str, str]:
-    """CPU model, cores, RAM, OS and Python, then ``versions`` (label → version text)."""
+    """CPU model, cores, RAM, OS and Python, then ``versions`` (label → version text), then the
+    code's commit."""
     mem_kib = _proc_value("/proc/meminfo", "MemTotal")
     ram = f"{int(mem_kib.split()[0]) / 1024 / 1024:.1f} GiB" if mem_kib else "unknown"
     return {
@@ -34,6 +51,7 @@ def machine(versions: dict[str, str]) -> dict[str, str]:
         "OS": platform.platform(),
         "Python": platform.python_version(),
         **versions,
+        "code": code_version(),
     }
 
 
