@@ -286,7 +286,6 @@ def main() -> None:
 def _catalogue_only(args: argparse.Namespace) -> None:
     """The whole catalogue's three timings and their agreement on a warehouse whose kept
     tables this code built (a bounded run: no rebuild, import or card)."""
-    import duckdb
     import ibis
 
     from salescore.engine.maintain import read_state
@@ -335,9 +334,7 @@ def _catalogue_only(args: argparse.Namespace) -> None:
         f"(medians of {args.repeat}, on a warehouse whose kept tables this code built; no "
         f"rebuild, import or card in this run; 2 cores; load average (1 min) "
         f"{load_start:.1f} at the start, {load_end:.1f} at the end).",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, DuckDB memory_limit "
-        f"{args.memory_limit}, Python {platform.python_version()}, DuckDB {duckdb.__version__}; "
-        f"code {code_version()}.",
+        _machine_line(args.memory_limit),
         f"Data: {counts['opportunities']:,} opportunities, {counts['activities']:,} activities, "
         f"{counts['orders']:,} orders, {counts['reps']:,} reps; whole catalogue, every rep × "
         f"every month ({tables['raw'].num_rows:,} rows); kept: {len(state.derived)} derived "
@@ -407,6 +404,15 @@ def _import_only(args: argparse.Namespace) -> None:
         f"on re-import): {'met' if import_s < 3 and unchanged else 'not met'}.\n"))
 
 
+def _machine_line(memory_limit: str) -> str:
+    """The machine, versions and code a catalogue result was measured with."""
+    import duckdb
+
+    return (f"Machine: {platform.machine()}, {os.cpu_count()} cores, DuckDB memory_limit "
+            f"{memory_limit}, Python {platform.python_version()}, DuckDB {duckdb.__version__}; "
+            f"code {code_version()}.")
+
+
 def _record_newest_first(out: Path, text: str) -> None:
     """Print ``text`` and put it at the top of the results file ``out``, below its heading."""
     print(text)
@@ -459,7 +465,6 @@ def _report(args: argparse.Namespace, med: dict[str, float], times: dict[str, li
             kept_measures: int, first: Any, import_s: float, again: Any, reimport_s: float,
             unchanged: bool, changed_first: bool, agree_after: tuple[int, float],
             counts: dict[str, int], import_cpu: float, load_start: float) -> None:
-    import duckdb
 
     floor = med["floor_all"]
     lines = [
@@ -468,9 +473,7 @@ def _report(args: argparse.Namespace, med: dict[str, float], times: dict[str, li
         f"Command: `.venv/bin/python bench/bench_rollups.py {' '.join(sys.argv[1:])}` "
         f"(medians of {args.repeat}; 2 cores; load "
         f"average (1 min) {load_start:.1f} at the start).",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, DuckDB memory_limit "
-        f"{args.memory_limit}, Python {platform.python_version()}, DuckDB {duckdb.__version__}; "
-        f"code {code_version()}.",
+        _machine_line(args.memory_limit),
         f"Data: {counts['opportunities']:,} opportunities, {counts['activities']:,} activities, "
         f"{counts['orders']:,} orders, {counts['reps']:,} reps; whole catalogue, every rep × "
         f"every month ({rows:,} rows).",
